@@ -1,0 +1,3 @@
+"""Marquee: a self-hostable video streaming platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Plumbing shared by the domains: no business rules live here, and nothing here imports a domain."""

@@ -1,0 +1,120 @@
+"""The one settings object. Every value comes from the environment (prefix ``MARQUEE_``).
+
+Nothing is read at import time: call :func:`load_settings` where the process starts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "mysql+pymysql", "mariadb+pymysql")
+STORAGE_SCHEMES = ("file", "s3")
+CACHE_SCHEMES = ("memory", "redis", "rediss")
+QUEUE_SCHEMES = ("sqlite", "postgresql+psycopg", "mysql+pymysql", "redis", "amqp", "memory")
+EVENTS_SCHEMES = ("", "redis", "nats")
+SECRET_KEY_FILE = "secret_key"
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names it and says what is wrong."""
+
+
+def _check_scheme(setting: str, url: str, allowed: tuple[str, ...]) -> str:
+    scheme = urlsplit(url).scheme
+    if scheme not in allowed:
+        shown = ", ".join(s or "(empty)" for s in allowed)
+        raise ValueError(f"{setting}: scheme {scheme!r} is not supported (use one of: {shown})")
+    return url
+
+
+class Settings(BaseSettings):
+    """Marquee's configuration. Empty URLs mean "the embedded default under ``data_dir``"."""
+
+    model_config = SettingsConfigDict(env_prefix="MARQUEE_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    storage_url: str = ""
+    cache_url: str = "memory://"
+    queue_url: str = ""
+    events_url: str = Field(default="", description="redis://… (Streams) or nats://… (JetStream)")
+    secret_key: SecretStr | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    public_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        return value and _check_scheme("MARQUEE_DATABASE_URL", value, DATABASE_SCHEMES)
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_scheme(cls, value: str) -> str:
+        return value and _check_scheme("MARQUEE_STORAGE_URL", value, STORAGE_SCHEMES)
+
+    @field_validator("cache_url")
+    @classmethod
+    def _cache_scheme(cls, value: str) -> str:
+        return _check_scheme("MARQUEE_CACHE_URL", value, CACHE_SCHEMES)
+
+    @field_validator("queue_url")
+    @classmethod
+    def _queue_scheme(cls, value: str) -> str:
+        return value and _check_scheme("MARQUEE_QUEUE_URL", value, QUEUE_SCHEMES)
+
+    @field_validator("events_url")
+    @classmethod
+    def _events_scheme(cls, value: str) -> str:
+        return _check_scheme("MARQUEE_EVENTS_URL", value, EVENTS_SCHEMES)
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> Settings:
+        if self.env == "production" and self.secret_key is None:
+            raise ValueError("MARQUEE_SECRET_KEY: required when MARQUEE_ENV=production")
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("MARQUEE_SECRET_KEY: must be at least 32 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'marquee.db'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"file://{self.data_dir.resolve() / 'objects'}"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{self.data_dir.resolve() / 'queue.db'}"
+
+    def secret(self) -> bytes:
+        """The platform secret; in development it is generated once and kept in the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / SECRET_KEY_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; a bad value raises one readable :class:`SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        if not message.startswith("MARQUEE_"):
+            field = ".".join(str(p) for p in first.get("loc", ()))
+            message = f"MARQUEE_{field.upper()}: {message}"
+        raise SettingsError(message) from None
