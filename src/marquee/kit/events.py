@@ -1,0 +1,128 @@
+"""Domain events: ``publish`` records an event in the caller's transaction (outbox); after commit
+it reaches the subscribers, in this process (embedded default) or through Redis Streams or
+NATS JetStream (``MARQUEE_EVENTS_URL``) in every process that subscribes.
+
+Each subscription has a ``group``: across all processes an event is handled once per group.
+Handlers must be idempotent: delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from marquee.kit.db import utcnow
+from marquee.kit.outbox import OutboxEntry, add_entry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    payload: dict[str, Any]
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    occurred_at: str = field(default_factory=lambda: utcnow().isoformat())
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"id": self.id, "name": self.name, "payload": self.payload, "at": self.occurred_at}
+        )
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Event:
+        raw = json.loads(data)
+        return cls(name=raw["name"], payload=raw["payload"], id=raw["id"], occurred_at=raw["at"])
+
+
+def publish(session: Session, name: str, payload: dict[str, Any]) -> None:
+    """Record event ``name`` (``domain.verb_past``) to be delivered once the session commits."""
+    json.dumps(payload)
+    add_entry(session, "event", name, uuid.uuid4().hex, payload)
+
+
+Handler = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    group: str
+    pattern: str
+    handler: Handler
+
+    def matches(self, name: str) -> bool:
+        return fnmatch.fnmatchcase(name, self.pattern)
+
+
+class Transport(Protocol):
+    """Carries events between processes."""
+
+    def send(self, event: Event) -> None: ...
+
+    def start(self, groups: list[str], deliver: Callable[[str, Event], None]) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def ping(self) -> None: ...
+
+
+class EventBus:
+    """Subscriptions of this process and the transport that feeds them."""
+
+    def __init__(self, transport: Transport | None = None) -> None:
+        self.transport = transport
+        self.subscriptions: list[Subscription] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, pattern: str, handler: Handler, *, group: str) -> None:
+        with self._lock:
+            self.subscriptions.append(Subscription(group, pattern, handler))
+
+    def relay(self, entry: OutboxEntry) -> None:
+        """Outbox handler: send the committed event on (transport) or deliver it here."""
+        event = Event(entry.name, entry.payload, entry.key, entry.created_at.isoformat())
+        if self.transport is None:
+            for group in self._groups():
+                self.deliver(group, event)
+        else:
+            self.transport.send(event)
+
+    def deliver(self, group: str, event: Event) -> None:
+        """Run the group's handlers that match the event; an error propagates for a retry."""
+        for subscription in list(self.subscriptions):
+            if subscription.group == group and subscription.matches(event.name):
+                subscription.handler(event)
+
+    def start(self) -> None:
+        if self.transport is not None:
+            self.transport.start(self._groups(), self.deliver)
+
+    def stop(self) -> None:
+        if self.transport is not None:
+            self.transport.stop()
+
+    def _groups(self) -> list[str]:
+        return sorted({s.group for s in self.subscriptions})
+
+
+def open_transport(url: str) -> Transport | None:
+    """None for in-process delivery, else the transport for ``redis://`` or ``nats://``."""
+    if not url:
+        return None
+    if url.startswith(("redis://", "rediss://")):
+        from marquee.kit.event_transports import RedisStreamsTransport
+
+        return RedisStreamsTransport(url)
+    if url.startswith("nats://"):
+        from marquee.kit.event_transports import NatsJetStreamTransport
+
+        return NatsJetStreamTransport(url)
+    raise ValueError(f"MARQUEE_EVENTS_URL: unsupported scheme in {url!r}")
