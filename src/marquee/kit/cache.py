@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+
+DEFAULT_MAX_KEYS = 100_000
+DELETE_BATCH = 500
+GLOB_SPECIAL = "\\*?[]"
+
+# A value and its time.monotonic() deadline (None: no expiry).
+_Entry = tuple[bytes, float | None]
 
 
 class Cache(Protocol):
@@ -29,6 +45,209 @@ class Cache(Protocol):
     def close(self) -> None: ...
 
 
+def _encode(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
+def _check_ttl(ttl_s: float | None) -> None:
+    if ttl_s is not None and ttl_s <= 0:
+        raise ValueError(f"ttl_s must be positive, got {ttl_s}")
+
+
+def _as_int(key: str, value: bytes) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"cache key {key!r} does not hold an integer") from None
+
+
+class MemoryCache:
+    """A thread-safe TTL cache in this process, bounded to ``max_keys`` by LRU eviction.
+
+    Expired entries are dropped when touched or when eviction reaches them; the bound keeps
+    memory in check without a sweeper thread.
+    """
+
+    def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
+        if max_keys < 1:
+            raise ValueError("max_keys must be at least 1")
+        self._max_keys = max_keys
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            entry = self._live(key)
+        return None if entry is None else entry[0]
+
+    def set(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> None:
+        deadline = _deadline(ttl_s)
+        with self._lock:
+            self._store(key, (_encode(value), deadline))
+
+    def add(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> bool:
+        deadline = _deadline(ttl_s)
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._store(key, (_encode(value), deadline))
+            return True
+
+    def incr(self, key: str, amount: int = 1, *, ttl_s: float | None = None) -> int:
+        deadline = _deadline(ttl_s)
+        with self._lock:
+            value, deadline = self._live(key) or (b"0", deadline)
+            total = _as_int(key, value) + amount
+            self._store(key, (str(total).encode(), deadline))
+            return total
+
+    def ttl(self, key: str) -> float | None:
+        with self._lock:
+            entry = self._live(key)
+        if entry is None or entry[1] is None:
+            return None
+        return max(0.0, entry[1] - time.monotonic())
+
+    def delete(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._entries.pop(key, None)
+
+    def delete_prefix(self, prefix: str) -> None:
+        with self._lock:
+            for key in [key for key in self._entries if key.startswith(prefix)]:
+                del self._entries[key]
+
+    def ping(self) -> None:
+        """Always reachable: it lives in this process."""
+
+    def close(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _live(self, key: str) -> _Entry | None:
+        """The unexpired entry, marked most recently used; the caller holds the lock."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[1] is not None and entry[1] <= time.monotonic():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def _store(self, key: str, entry: _Entry) -> None:
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_keys:
+            self._entries.popitem(last=False)
+
+
+def _deadline(ttl_s: float | None) -> float | None:
+    _check_ttl(ttl_s)
+    return None if ttl_s is None else time.monotonic() + ttl_s
+
+
+def _milliseconds(ttl_s: float | None) -> int | None:
+    _check_ttl(ttl_s)
+    return None if ttl_s is None else max(1, math.ceil(ttl_s * 1000))
+
+
+@contextmanager
+def _integer_errors(key: str) -> Iterator[None]:
+    """Redis's "not an integer" reply becomes the ValueError MemoryCache raises."""
+    try:
+        yield
+    except redis.ResponseError as error:
+        if "not an integer" not in str(error):
+            raise
+        raise ValueError(f"cache key {key!r} does not hold an integer") from error
+
+
+class RedisCache:
+    """The cache on a Redis server, every key stored under ``prefix`` (isolates tenants, tests).
+
+    Timeouts are in milliseconds on the server, so sub-second TTLs behave as in MemoryCache.
+    """
+
+    def __init__(self, url: str, *, prefix: str = "") -> None:
+        self.prefix = prefix
+        self._client: redis.Redis[bytes] = redis.Redis.from_url(
+            url, socket_connect_timeout=5, socket_timeout=5, health_check_interval=30
+        )
+
+    def get(self, key: str) -> bytes | None:
+        return self._client.get(self.prefix + key)
+
+    def set(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> None:
+        self._client.set(self.prefix + key, _encode(value), px=_milliseconds(ttl_s))
+
+    def add(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> bool:
+        px = _milliseconds(ttl_s)
+        return bool(self._client.set(self.prefix + key, _encode(value), px=px, nx=True))
+
+    def incr(self, key: str, amount: int = 1, *, ttl_s: float | None = None) -> int:
+        """SET NX (with the expiry) then INCRBY in one MULTI: the expiry is set only by the
+        call that creates the counter, and no reader sees a counter without it."""
+        px = _milliseconds(ttl_s)
+        name = self.prefix + key
+        with _integer_errors(key):
+            if px is None:
+                return int(self._client.incrby(name, amount))
+            pipe = self._client.pipeline(transaction=True)
+            pipe.set(name, 0, px=px, nx=True)
+            pipe.incrby(name, amount)
+            return int(pipe.execute()[1])
+
+    def ttl(self, key: str) -> float | None:
+        milliseconds = int(self._client.pttl(self.prefix + key))
+        return None if milliseconds < 0 else milliseconds / 1000
+
+    def delete(self, *keys: str) -> None:
+        if keys:
+            self._client.unlink(*(self.prefix + key for key in keys))
+
+    def delete_prefix(self, prefix: str) -> None:
+        """SCAN, not KEYS, so a large keyspace never blocks the server; UNLINK in batches."""
+        pattern = _glob_escape(self.prefix + prefix) + "*"
+        batch: list[bytes] = []
+        for name in self._client.scan_iter(match=pattern, count=1000):
+            batch.append(name)
+            if len(batch) >= DELETE_BATCH:
+                self._client.unlink(*batch)
+                batch.clear()
+        if batch:
+            self._client.unlink(*batch)
+
+    def ping(self) -> None:
+        self._client.ping()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{char}" if char in GLOB_SPECIAL else char for char in text)
+
+
 def open_cache(url: str) -> Cache:
-    """The cache for ``memory://`` or ``redis://host:port/db``."""
-    raise NotImplementedError
+    """The cache for ``memory://`` or ``redis://host:port/db`` (``?prefix=`` namespaces keys)."""
+    scheme = urlsplit(url).scheme
+    if scheme == "memory":
+        return MemoryCache()
+    if scheme in ("redis", "rediss"):
+        clean_url, prefix = _pop_prefix(url)
+        return RedisCache(clean_url, prefix=prefix)
+    raise ValueError(
+        "MARQUEE_CACHE_URL must start with memory://, redis:// or rediss://, "
+        f"not {scheme or '(none)'!r}"
+    )
+
+
+def _pop_prefix(url: str) -> tuple[str, str]:
+    """Take ``prefix`` out of the query: redis-py would pass it on to the connection."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((value for name, value in reversed(query) if name == "prefix"), "")
+    rest = urlencode([(name, value) for name, value in query if name != "prefix"])
+    return urlunsplit(parts._replace(query=rest)), prefix

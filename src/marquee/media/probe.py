@@ -41,6 +41,8 @@ class VideoInfo(_Model):
     field_order: str
     pix_fmt: str | None
     bit_rate: int | None
+    #: Frames the container declares (0 when it does not say, e.g. MPEG-PS or Matroska).
+    frame_count: int
 
     @property
     def upright_aspect_ratio(self) -> float:
@@ -157,6 +159,7 @@ def _video(container: Any, stream: Any) -> VideoInfo:
         field_order=field_order,
         pix_fmt=ctx.pix_fmt,
         bit_rate=ctx.bit_rate or _stream_bit_rate(stream),
+        frame_count=stream.frames,
     )
 
 

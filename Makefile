@@ -1,0 +1,47 @@
+# Marquee — run `make` to list the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: help venv demo serve test test-all lint format bench db-upgrade clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed ($(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(INSTALLED)
+
+venv: $(INSTALLED) ## Create .venv and install Marquee with its development tools
+
+demo: venv ## Set up and run the platform on the embedded defaults (http://127.0.0.1:8000)
+	$(BIN)/marquee serve
+
+test: venv ## Set up and run the tests (integration tests skip, saying why, when a service is missing)
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+lint: venv ## ruff, mypy, import contracts and `alembic check`
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/marquee db check
+
+format: venv ## Format the code with ruff
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: venv ## Run the benchmarks (they print figures)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+db-upgrade: venv ## Apply the database migrations to MARQUEE_DATABASE_URL
+	$(BIN)/marquee db upgrade
+
+clean: ## Remove the virtualenv and caches (keeps ./var, your data)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

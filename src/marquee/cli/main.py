@@ -1,0 +1,107 @@
+"""``marquee``: serve the platform, run workers, migrate, check the installation."""
+
+from __future__ import annotations
+
+import signal
+import tempfile
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from marquee import __version__, migrate
+from marquee.app import create_app
+from marquee.cli.common import console, settings_or_exit
+from marquee.cli.doctor import doctor
+from marquee.runtime import build_platform
+
+ROLES = {"api", "worker"}
+
+app = typer.Typer(help="Marquee, a self-hostable video streaming platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.command()(doctor)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    role: Annotated[
+        str, typer.Option(help="Comma-separated roles this process plays: api, worker.")
+    ] = "api,worker",
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
+    ] = True,
+) -> None:
+    """Run the platform: the HTTP API and, in the same process, the job workers."""
+    roles = {r.strip() for r in role.split(",") if r.strip()}
+    unknown = roles - ROLES
+    if unknown or not roles:
+        console.print(f"[red]error:[/red] --role: unknown role(s) {sorted(unknown)}; use {sorted(ROLES)}")
+        raise typer.Exit(2)
+    settings = settings_or_exit()
+    if migrate_first:
+        migrate.upgrade(settings.resolved_database_url)
+    platform = build_platform(settings)
+    platform.start(worker="worker" in roles)
+    try:
+        if "api" in roles:
+            uvicorn.run(create_app(settings, platform=platform), host=host, port=port, log_config=None)
+        else:
+            _wait_for_signal()
+    finally:
+        platform.stop()
+
+
+@app.command()
+def worker(
+    short_threads: Annotated[int, typer.Option(help="Threads for short jobs.")] = 4,
+    long_threads: Annotated[int, typer.Option(help="Threads for long (media) jobs.")] = 1,
+) -> None:
+    """Run job workers only (scale out by starting more of these, on any machine)."""
+    settings = settings_or_exit()
+    platform = build_platform(settings)
+    platform.start(worker=True, short_threads=short_threads, long_threads=long_threads)
+    try:
+        _wait_for_signal()
+    finally:
+        platform.stop()
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply the schema migrations to MARQUEE_DATABASE_URL."""
+    settings = settings_or_exit()
+    migrate.upgrade(settings.resolved_database_url, revision)
+    console.print(f"database at revision {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree (checked on a scratch SQLite database)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/check.db"
+        migrate.upgrade(url)
+        migrate.check(url)
+    console.print("models and migrations agree")
+
+
+@app.command()
+def version() -> None:
+    """Print Marquee's version."""
+    typer.echo(__version__)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""The business domains, in dependency order, and the hooks each one offers to the platform.
+
+A domain package may have ``models`` (tables), ``tasks`` (jobs), ``api`` (a ``router``) and
+``subscribers`` (a ``subscribe(bus)`` function). This list is the one place that names them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from types import ModuleType
+
+from fastapi import APIRouter
+
+from marquee.kit.events import EventBus
+
+DOMAINS: tuple[str, ...] = ()
+
+
+def _modules(kind: str) -> Iterator[ModuleType]:
+    for domain in DOMAINS:
+        try:
+            yield importlib.import_module(f"marquee.{domain}.{kind}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"marquee.{domain}.{kind}":
+                raise
+
+
+def load_models() -> None:
+    """Import every domain's tables so that the shared metadata knows them (Alembic, tests)."""
+    for _ in _modules("models"):
+        pass
+
+
+def load_jobs() -> None:
+    for _ in _modules("tasks"):
+        pass
+
+
+def routers() -> list[APIRouter]:
+    return [module.router for module in _modules("api")]
+
+
+def subscribe_all(bus: EventBus) -> None:
+    for module in _modules("subscribers"):
+        module.subscribe(bus)

@@ -1,0 +1,68 @@
+"""FastAPI plumbing: the request owns the transaction.
+
+Routers built with :func:`api_router` commit the request's database session after the handler
+has returned and before the response is sent, and roll it back if the handler raises, so a
+client never sees success for work that was not saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from marquee.kit.db import Database
+
+SESSION_STATE = "db_session"
+
+
+def request_session(request: Request) -> Session:
+    """The request's session, opened on first use."""
+    session: Session | None = getattr(request.state, SESSION_STATE, None)
+    if session is None:
+        database: Database = request.app.state.platform.db
+        session = database.sessions()
+        setattr(request.state, SESSION_STATE, session)
+    return session
+
+
+DbSession = Annotated[Session, Depends(request_session)]
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except BaseException:
+                await _finish(request, commit=False)
+                raise
+            await _finish(request, commit=True)
+            return response
+
+        return handle
+
+
+async def _finish(request: Request, *, commit: bool) -> None:
+    session: Session | None = getattr(request.state, SESSION_STATE, None)
+    if session is None:
+        return
+    setattr(request.state, SESSION_STATE, None)
+    try:
+        if commit:
+            await run_in_threadpool(session.commit)
+        else:
+            await run_in_threadpool(session.rollback)
+    finally:
+        await run_in_threadpool(session.close)
+
+
+def api_router(**kwargs: Any) -> APIRouter:
+    """An APIRouter whose routes run inside the request's transaction."""
+    return APIRouter(route_class=TransactionalRoute, **kwargs)

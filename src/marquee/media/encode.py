@@ -1,0 +1,241 @@
+"""Encode renditions (H.264 High + AAC-LC MP4s), whole or in GOP-aligned chunks.
+
+Every rendition of a plan shares the frame rate and a fixed GOP (keyframe every
+``plan.gop_frames`` frames, no scene-cut keyframes), so segment boundaries line up across the
+ladder and chunks encoded apart join losslessly.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from marquee.media.ffmpeg import DEFAULT_THREADS, MediaError, ProgressCallback, run_ffmpeg
+from marquee.media.ladder import LadderPlan, Rendition
+from marquee.media.probe import SourceInfo, VideoInfo, probe
+from marquee.media.qc import TARGET_LRA_LU, TARGET_LUFS, TARGET_TRUE_PEAK_DBTP, Loudness
+
+AUDIO_SAMPLE_RATE = 48000
+AUDIO_CHANNELS = 2
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class EncodeResult(_Model):
+    path: str
+    width: int
+    height: int
+    frames: int
+    duration_s: float
+    bit_rate: int | None
+    has_audio: bool
+
+
+class Chunk(_Model):
+    """A GOP-aligned part of the output timeline, encodable as its own job."""
+
+    index: int
+    start_frame: int
+    frames: int
+    start_s: float
+
+
+def video_filter(video: VideoInfo, rendition: Rendition, frame_rate: str) -> str:
+    """Deinterlace, scale to square pixels, constant frame rate.
+
+    Rotation is applied by ffmpeg's autorotation (on by default), which also drops the
+    display matrix so that players do not rotate the picture a second time.
+    """
+    steps = ["bwdif=mode=send_frame:deint=all"] if video.interlaced else []
+    steps += [
+        f"scale={rendition.width}:{rendition.height}:flags=lanczos",
+        "setsar=1",
+        f"fps={frame_rate}",
+        "format=yuv420p",
+    ]
+    return ",".join(steps)
+
+
+def video_args(
+    video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads: int
+) -> list[str]:
+    """x264 options for capped VBR with a fixed, closed GOP and no scene-cut keyframes."""
+    gop = str(plan.gop_frames)
+    return [
+        "-vf", video_filter(video, rendition, plan.frame_rate),
+        "-c:v", "libx264",
+        "-profile:v", rendition.profile,
+        "-preset", rendition.preset,
+        "-b:v", f"{rendition.video_bitrate_kbps}k",
+        "-maxrate", f"{rendition.maxrate_kbps}k",
+        "-bufsize", f"{rendition.bufsize_kbits}k",
+        "-g", gop,
+        "-keyint_min", gop,
+        "-sc_threshold", "0",
+        "-x264-params", "scenecut=0:open-gop=0",
+        "-force_key_frames", f"expr:eq(mod(n,{gop}),0)",
+        "-threads", str(threads),
+    ]  # fmt: skip
+
+
+def audio_filter(loudness: Loudness | None) -> str:
+    """Linear loudnorm to TARGET_LUFS from QC's measurement, then back to 48 kHz.
+
+    loudnorm falls back to dynamic mode by itself when one gain cannot reach the target
+    without passing the true-peak ceiling; digitally silent tracks are left alone.
+    """
+    resample = f"aresample={AUDIO_SAMPLE_RATE}"
+    if loudness is None or loudness.integrated_lufs is None or loudness.true_peak_dbtp is None:
+        return resample
+    return (
+        f"loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK_DBTP}:LRA={TARGET_LRA_LU}"
+        f":measured_I={loudness.integrated_lufs}:measured_TP={loudness.true_peak_dbtp}"
+        f":measured_LRA={loudness.lra_lu}:measured_thresh={loudness.threshold_lufs}"
+        f":offset={loudness.target_offset_lu}:linear=true,{resample}"
+    )
+
+
+def audio_args(track: int, bitrate_kbps: int, loudness: Loudness | None) -> list[str]:
+    """AAC-LC stereo 48 kHz from the ``track``-th audio stream of input 0."""
+    return [
+        "-map", f"0:a:{track}",
+        "-af", audio_filter(loudness),
+        "-c:a", "aac",
+        "-b:a", f"{bitrate_kbps}k",
+        "-ac", str(AUDIO_CHANNELS),
+    ]  # fmt: skip
+
+
+def _mp4_args(out: Path) -> list[str]:
+    return ["-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart", str(out)]
+
+
+def _source_video(info: SourceInfo) -> VideoInfo:
+    if info.video is None:
+        raise MediaError("encode", "the source has no video stream")
+    return info.video
+
+
+def encode_rendition(
+    source: Path,
+    info: SourceInfo,
+    plan: LadderPlan,
+    rendition: Rendition,
+    out: Path,
+    *,
+    loudness: Loudness | None = None,
+    threads: int = DEFAULT_THREADS,
+    on_progress: ProgressCallback | None = None,
+) -> EncodeResult:
+    """Encode one rendition with the first audio track; video-only if the source has none."""
+    video = _source_video(info)
+    args = ["-i", str(source), "-map", "0:v:0", *video_args(video, plan, rendition, threads)]
+    if info.audio:
+        args += audio_args(0, rendition.audio_bitrate_kbps, loudness)
+    run_ffmpeg(
+        [*args, *_mp4_args(out)], step="encode", duration_s=info.duration_s, on_progress=on_progress
+    )
+    return describe_output(out)
+
+
+def encode_audio(
+    source: Path,
+    info: SourceInfo,
+    track: int,
+    bitrate_kbps: int,
+    out: Path,
+    *,
+    loudness: Loudness | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> EncodeResult:
+    """Encode the ``track``-th audio stream alone (extra languages, chunked encodes)."""
+    if track >= len(info.audio):
+        raise MediaError("encode", f"the source has no audio track {track}")
+    language = info.audio[track].language or "und"
+    args = ["-i", str(source), *audio_args(track, bitrate_kbps, loudness)]
+    args += ["-metadata:s:a:0", f"language={language}"]
+    run_ffmpeg(
+        [*args, *_mp4_args(out)], step="encode", duration_s=info.duration_s, on_progress=on_progress
+    )
+    return describe_output(out)
+
+
+def plan_chunks(info: SourceInfo, plan: LadderPlan, chunk_s: float) -> list[Chunk]:
+    """Cut the output timeline into chunks of ``chunk_s`` rounded to whole GOPs."""
+    chunk_frames = max(1, round(chunk_s / plan.gop_s)) * plan.gop_frames
+    total = round(info.duration_s * plan.fps)
+    return [
+        Chunk(
+            index=i,
+            start_frame=start,
+            frames=min(chunk_frames, total - start),
+            start_s=start / plan.fps,
+        )
+        for i, start in enumerate(range(0, total, chunk_frames))
+    ]
+
+
+def encode_chunk(
+    source: Path,
+    info: SourceInfo,
+    plan: LadderPlan,
+    rendition: Rendition,
+    chunk: Chunk,
+    out: Path,
+    *,
+    threads: int = DEFAULT_THREADS,
+    on_progress: ProgressCallback | None = None,
+) -> EncodeResult:
+    """Encode the video of one chunk; audio is encoded whole (AAC priming would click at joins)."""
+    video = _source_video(info)
+    args = ["-ss", f"{chunk.start_s:.6f}", "-i", str(source), "-map", "0:v:0"]
+    args += [*video_args(video, plan, rendition, threads), "-frames:v", str(chunk.frames), "-an"]
+    run_ffmpeg(
+        [*args, *_mp4_args(out)],
+        step="encode",
+        duration_s=chunk.frames / plan.fps,
+        on_progress=on_progress,
+    )
+    return describe_output(out)
+
+
+def join_chunks(chunks: list[Path], out: Path, *, audio: Path | None = None) -> EncodeResult:
+    """Join chunk MP4s in order without re-encoding (concat demuxer), muxing in ``audio``."""
+    if not chunks:
+        raise MediaError("encode", "no chunks to join")
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "chunks.txt"
+        listing.write_text("".join(f"file '{_concat_escape(p)}'\n" for p in chunks))
+        args = ["-f", "concat", "-safe", "0", "-i", str(listing)]
+        maps = ["-map", "0:v:0"]
+        if audio is not None:
+            args += ["-i", str(audio)]
+            maps += ["-map", "1:a:0"]
+        run_ffmpeg([*args, *maps, "-c", "copy", *_mp4_args(out)], step="encode")
+    return describe_output(out)
+
+
+def _concat_escape(path: Path) -> str:
+    """Quote a path for the concat demuxer's ``file '...'`` lines."""
+    return str(path.resolve()).replace("'", "'\\''")
+
+
+def describe_output(path: Path) -> EncodeResult:
+    """Probe an encoded MP4 into an EncodeResult."""
+    info = probe(path)
+    video = info.video
+    frames = video.frame_count if video is not None else 0
+    return EncodeResult(
+        path=str(path),
+        width=video.width if video is not None else 0,
+        height=video.height if video is not None else 0,
+        frames=frames,
+        duration_s=info.duration_s,
+        bit_rate=info.bit_rate,
+        has_audio=bool(info.audio),
+    )
+

@@ -1,0 +1,64 @@
+"""The platform's services for one process, built from settings and started by role."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from marquee import domains
+from marquee.kit.cache import Cache, open_cache
+from marquee.kit.db import Database
+from marquee.kit.events import EventBus, open_transport
+from marquee.kit.outbox import OutboxRelay
+from marquee.kit.queue import JobQueue
+from marquee.kit.storage import ObjectStore, open_object_store
+from marquee.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    storage: ObjectStore
+    cache: Cache
+    queue: JobQueue
+    events: EventBus
+    relay: OutboxRelay
+    roles: set[str] = field(default_factory=set)
+
+    def start(self, *, worker: bool, short_threads: int = 4, long_threads: int = 1) -> None:
+        """Start the background parts: outbox relay, event consumers and, if asked, job workers."""
+        self.relay.start()
+        self.events.start()
+        if worker:
+            self.queue.start_workers(short_threads=short_threads, long_threads=long_threads)
+
+    def stop(self) -> None:
+        self.queue.stop()
+        self.events.stop()
+        self.relay.stop()
+        self.cache.close()
+        self.db.dispose()
+
+
+def build_platform(settings: Settings) -> Platform:
+    """Connect to every backend named in settings (nothing is started yet)."""
+    domains.load_models()
+    domains.load_jobs()
+    db = Database(settings.resolved_database_url)
+    events = EventBus(open_transport(settings.events_url))
+    domains.subscribe_all(events)
+    platform = Platform(
+        settings=settings,
+        db=db,
+        storage=open_object_store(settings.resolved_storage_url),
+        cache=open_cache(settings.cache_url),
+        queue=JobQueue(settings.resolved_queue_url, db),
+        events=events,
+        relay=OutboxRelay(db, {}),
+    )
+    platform.queue.services = platform
+    platform.relay.handlers.update({"event": events.relay, "job": platform.queue.relay})
+    return platform

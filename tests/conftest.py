@@ -1,0 +1,69 @@
+"""Fixtures shared by every test: databases on each backend, settings and a running app."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from marquee import migrate
+from marquee.settings import Settings, load_settings
+from tests.services import MARIADB_URL, POSTGRES_URL, need
+
+DATABASE_BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.integration),
+    pytest.param("mariadb", marks=pytest.mark.integration),
+]
+
+
+def _scratch_database(admin_url: str, service: str) -> Iterator[str]:
+    """Create a database of its own for this test session, migrate it once, drop it after."""
+    need(service)
+    name = f"marquee_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name}"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_database_url() -> Iterator[str]:
+    yield from _scratch_database(POSTGRES_URL, "postgresql")
+
+
+@pytest.fixture(scope="session")
+def mariadb_database_url() -> Iterator[str]:
+    yield from _scratch_database(MARIADB_URL, "mariadb")
+
+
+@pytest.fixture(scope="session")
+def sqlite_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'marquee.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A migrated database on each backend (SQLite always; servers when they answer)."""
+    return str(request.getfixturevalue(f"{request.param}_database_url"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_database_url: str) -> Settings:
+    """Embedded-default settings in a fresh data dir (the database is migrated once a session)."""
+    return load_settings(
+        data_dir=tmp_path / "var", database_url=sqlite_database_url, env="test", log_json=False
+    )

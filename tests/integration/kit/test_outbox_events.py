@@ -1,0 +1,117 @@
+"""Events leave only committed transactions, and none is lost across a relay restart."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from marquee.kit.db import Database
+from marquee.kit.events import Event, EventBus, publish
+from marquee.kit.outbox import OutboxRelay
+
+
+@pytest.fixture
+def db(database_url: str) -> Database:
+    database = Database(database_url)
+    yield database  # type: ignore[misc]
+    database.dispose()
+
+
+def _bus_recording(name: str) -> tuple[EventBus, list[Event]]:
+    received: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(name, received.append, group="test")
+    return bus, received
+
+
+def _relay_all(relay: OutboxRelay) -> None:
+    while relay.relay_once():
+        pass
+
+
+def test_an_event_recorded_in_a_rolled_back_transaction_is_never_delivered(db: Database) -> None:
+    name = f"test.rolled_back_{uuid.uuid4().hex[:8]}"
+    bus, received = _bus_recording(name)
+    relay = OutboxRelay(db, {"event": bus.relay})
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        publish(session, name, {"n": 1})
+        raise RuntimeError("request failed")
+    _relay_all(relay)
+    assert received == []
+
+
+def test_a_committed_event_is_delivered_after_the_relay_restarts(db: Database) -> None:
+    name = f"test.committed_{uuid.uuid4().hex[:8]}"
+    first_bus, first_received = _bus_recording(name)
+    first = OutboxRelay(db, {"event": first_bus.relay})
+    first.start()
+    first.stop()
+    with db.transaction() as session:
+        publish(session, name, {"title_id": "t1"})
+    assert first_received == []
+
+    bus, received = _bus_recording(name)
+    _relay_all(OutboxRelay(db, {"event": bus.relay}))
+    assert [(e.name, e.payload) for e in received] == [(name, {"title_id": "t1"})]
+
+
+def test_a_running_relay_delivers_soon_after_commit(db: Database) -> None:
+    name = f"test.prompt_{uuid.uuid4().hex[:8]}"
+    bus, received = _bus_recording(name)
+    delivered = __import__("threading").Event()
+    bus.subscribe(name, lambda _event: delivered.set(), group="waiter")
+    relay = OutboxRelay(db, {"event": bus.relay}, poll_interval_s=30)
+    relay.start()
+    try:
+        with db.transaction() as session:
+            publish(session, name, {})
+        assert delivered.wait(5), "the commit should wake the relay, not the 30 s poll"
+    finally:
+        relay.stop()
+    assert len(received) == 1
+
+
+def test_a_failing_subscriber_gets_the_event_again(db: Database) -> None:
+    name = f"test.retry_{uuid.uuid4().hex[:8]}"
+    attempts: list[Event] = []
+
+    def flaky(event: Event) -> None:
+        attempts.append(event)
+        if len(attempts) == 1:
+            raise ConnectionError("search index busy")
+
+    bus = EventBus()
+    bus.subscribe(name, flaky, group="test")
+    relay = OutboxRelay(db, {"event": bus.relay}, claim_s=0)
+    with db.transaction() as session:
+        publish(session, name, {})
+    _relay_all(relay)
+    assert len(attempts) == 1
+    _force_retry_now(db)
+    _relay_all(relay)
+    assert len(attempts) == 2
+    assert attempts[0].id == attempts[1].id
+
+
+def _force_retry_now(db: Database) -> None:
+    from sqlalchemy import update
+
+    from marquee.kit.outbox import OutboxEntry
+
+    with db.transaction() as session:
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.delivered_at.is_(None))
+            .values(claimed_until=None)
+        )
+
+
+def test_patterns_and_groups_select_subscribers() -> None:
+    bus = EventBus()
+    seen: list[str] = []
+    bus.subscribe("media.*", lambda e: seen.append(f"a:{e.name}"), group="a")
+    bus.subscribe("media.asset_ready", lambda e: seen.append(f"b:{e.name}"), group="b")
+    bus.deliver("a", Event("media.asset_ready", {}))
+    bus.deliver("b", Event("catalog.title_published", {}))
+    assert seen == ["a:media.asset_ready"]
