@@ -98,11 +98,11 @@ def check_key(key: str) -> str:
 
 def check_prefix(prefix: str) -> str:
     """Return ``prefix`` if its complete segments are valid; the last one may be partial."""
-    head, _, _ = prefix.rpartition("/")
+    if prefix.startswith("/") or "\\" in prefix or "\0" in prefix:
+        raise ValueError(f"invalid object key prefix {prefix!r}")
+    head = prefix.rpartition("/")[0]
     if head:
         check_key(head)
-    elif prefix.startswith("/") or "\\" in prefix or "\0" in prefix:
-        raise ValueError(f"invalid object key prefix {prefix!r}")
     return prefix
 
 
@@ -223,11 +223,12 @@ class LocalObjectStore:
                 fill(out)
                 out.flush()
                 os.fsync(out.fileno())
+                stat = os.fstat(out.fileno())
             os.replace(temp, target)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        return self.info(key)
+        return _local_info(key, stat)
 
     def _open_temp(self, directory: Path) -> tuple[Path, BinaryIO]:
         """A new temporary file beside the target; retried because a delete may prune the

@@ -93,6 +93,8 @@ def test_incr_on_a_non_integer_is_refused(cache: Cache) -> None:
     cache.set("name", b"marquee")
     with pytest.raises(ValueError, match="integer"):
         cache.incr("name")
+    with pytest.raises(ValueError, match="integer"):
+        cache.incr("name", ttl_s=60)
     assert cache.get("name") == b"marquee"
 
 
