@@ -60,9 +60,7 @@ def video_filter(video: VideoInfo, rendition: Rendition, frame_rate: str) -> str
     return ",".join(steps)
 
 
-def video_args(
-    video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads: int
-) -> list[str]:
+def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads: int) -> list[str]:
     """x264 options for capped VBR with a fixed, closed GOP and no scene-cut keyframes."""
     gop = str(plan.gop_frames)
     return [
@@ -238,4 +236,3 @@ def describe_output(path: Path) -> EncodeResult:
         bit_rate=info.bit_rate,
         has_audio=bool(info.audio),
     )
-
