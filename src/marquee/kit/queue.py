@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage, Middleware
@@ -174,7 +174,8 @@ def build_broker(url: str) -> tuple[dramatiq.Broker, str]:
     heartbeat_s = float(options.pop("heartbeat_s", "60"))
     maintenance_chance = int(options.pop("maintenance_chance", "1000"))
     lease_s = float(options.pop("lease_s", "30"))
-    bare = urlunsplit(parts._replace(query=urlencode(options)))
+    base = url.split("?", 1)[0]
+    bare = f"{base}?{urlencode(options)}" if options else base
     if parts.scheme in ("redis", "rediss"):
         from dramatiq.brokers.redis import RedisBroker
 
@@ -207,7 +208,9 @@ class JobQueue:
         self.services = services
         self.broker, self.namespace = build_broker(url)
         self.broker.add_middleware(CurrentMessage())
-        self.broker.add_middleware(JobTracking(db))
+        # Dramatiq runs "after" hooks in reverse order: placed first, tracking sees the
+        # outcome the Retries middleware decided (retry or give up).
+        self.broker.add_middleware(JobTracking(db), before=type(self.broker.middleware[0]))
         self.workers: list[dramatiq.Worker] = []
         for spec in _JOBS.values():
             self._declare(spec)

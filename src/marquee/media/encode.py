@@ -44,7 +44,7 @@ class Chunk(_Model):
     start_s: float
 
 
-def video_filter(video: VideoInfo, rendition: Rendition, frame_rate: str) -> str:
+def video_filter(video: VideoInfo, width: int, height: int, frame_rate: str) -> str:
     """Deinterlace, scale to square pixels, constant frame rate.
 
     Rotation is applied by ffmpeg's autorotation (on by default), which also drops the
@@ -52,7 +52,7 @@ def video_filter(video: VideoInfo, rendition: Rendition, frame_rate: str) -> str
     """
     steps = ["bwdif=mode=send_frame:deint=all"] if video.interlaced else []
     steps += [
-        f"scale={rendition.width}:{rendition.height}:flags=lanczos",
+        f"scale={width}:{height}:flags=lanczos",
         "setsar=1",
         f"fps={frame_rate}",
         "format=yuv420p",
@@ -64,7 +64,7 @@ def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads
     """x264 options for capped VBR with a fixed, closed GOP and no scene-cut keyframes."""
     gop = str(plan.gop_frames)
     return [
-        "-vf", video_filter(video, rendition, plan.frame_rate),
+        "-vf", video_filter(video, rendition.width, rendition.height, plan.frame_rate),
         "-c:v", "libx264",
         "-profile:v", rendition.profile,
         "-preset", rendition.preset,
