@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,21 +22,27 @@ DATABASE_BACKENDS = [
 ]
 
 
-def _scratch_database(admin_url: str, service: str) -> Iterator[str]:
-    """Create a database of its own for this test session, migrate it once, drop it after."""
+@contextmanager
+def empty_database(admin_url: str, service: str) -> Iterator[str]:
+    """A new, empty database on a server (skipped or failed when the server is missing)."""
     need(service)
     name = f"marquee_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE {name}"))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
     try:
-        yield url
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE {name}"))
         admin.dispose()
+
+
+def _scratch_database(admin_url: str, service: str) -> Iterator[str]:
+    """A database of its own for this test session, migrated once, dropped after."""
+    with empty_database(admin_url, service) as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

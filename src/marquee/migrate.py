@@ -6,6 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from marquee.kit.db import create_db_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,3 +28,23 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def check(database_url: str) -> None:
     """Raise if the models differ from what the migrations build (``alembic check``)."""
     command.check(alembic_config(database_url))
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is behind the code's migrations."""
+
+
+def ensure_current(database_url: str) -> None:
+    """Raise :class:`SchemaNotCurrent` unless the database is at the newest revision."""
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    if current != head:
+        raise SchemaNotCurrent(
+            f"database schema is at {current or 'nothing'}, the code needs {head}: "
+            "run `marquee db upgrade`"
+        )

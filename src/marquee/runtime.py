@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from marquee import domains
+from marquee import domains, migrate
 from marquee.kit.cache import Cache, open_cache
 from marquee.kit.db import Database
 from marquee.kit.events import EventBus, open_transport
@@ -44,7 +44,12 @@ class Platform:
 
 
 def build_platform(settings: Settings) -> Platform:
-    """Connect to every backend named in settings (nothing is started yet)."""
+    """Connect to every backend named in settings (nothing is started yet).
+
+    Raises :class:`~marquee.migrate.SchemaNotCurrent` when the database needs migrating.
+    """
+    migrate.ensure_current(settings.resolved_database_url)
+    settings.secret()
     domains.load_models()
     domains.load_jobs()
     db = Database(settings.resolved_database_url)

@@ -12,9 +12,8 @@ import uvicorn
 
 from marquee import __version__, migrate
 from marquee.app import create_app
-from marquee.cli.common import console, settings_or_exit
+from marquee.cli.common import console, platform_or_exit, settings_or_exit
 from marquee.cli.doctor import doctor
-from marquee.runtime import build_platform
 
 ROLES = {"api", "worker"}
 
@@ -44,7 +43,7 @@ def serve(
     settings = settings_or_exit()
     if migrate_first:
         migrate.upgrade(settings.resolved_database_url)
-    platform = build_platform(settings)
+    platform = platform_or_exit(settings)
     platform.start(worker="worker" in roles)
     try:
         if "api" in roles:
@@ -62,7 +61,7 @@ def worker(
 ) -> None:
     """Run job workers only (scale out by starting more of these, on any machine)."""
     settings = settings_or_exit()
-    platform = build_platform(settings)
+    platform = platform_or_exit(settings)
     platform.start(worker=True, short_threads=short_threads, long_threads=long_threads)
     try:
         _wait_for_signal()

@@ -17,7 +17,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from pythonjsonlogger.json import JsonFormatter
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -66,13 +65,10 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
 
 
 def _route_template(scope: Scope) -> str:
-    """The matched route's path template, so metrics never get one label per id."""
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "other"))
-    return "unmatched"
+    """The matched route's path template (set by the router), so metrics never get one label
+    per id."""
+    route = scope.get("route")
+    return str(getattr(route, "path", "") or "unmatched") if route is not None else "unmatched"
 
 
 class TelemetryMiddleware:

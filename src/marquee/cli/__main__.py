@@ -1,0 +1,3 @@
+from marquee.cli.main import run
+
+run()

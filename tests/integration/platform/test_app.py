@@ -1,0 +1,71 @@
+"""The HTTP application: health, readiness, metrics, request ids and problem details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from marquee.app import create_app
+from marquee.settings import Settings
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_healthz_answers_while_the_process_is_up(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_names_every_dependency_and_each_is_ok(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "storage", "cache", "queue"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_readyz_says_which_dependency_is_down(settings: Settings) -> None:
+    broken = settings.model_copy(update={"cache_url": "redis://127.0.0.1:1/0"})
+    with TestClient(create_app(broken)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["cache"]["ok"] is False
+    assert "error" in checks["cache"]
+    assert checks["database"]["ok"] is True
+
+
+def test_metrics_count_requests_per_route_template(client: TestClient) -> None:
+    client.get("/healthz")
+    text = client.get("/metrics").text
+    assert 'marquee_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert "marquee_http_request_duration_seconds_bucket" in text
+
+
+def test_every_response_carries_a_request_id(client: TestClient) -> None:
+    assert len(client.get("/healthz").headers["x-request-id"]) == 32
+    echoed = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+
+
+def test_an_unknown_api_path_is_a_problem_document(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here", headers={"X-Request-ID": "req-1"})
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/not-found"
+    assert body["status"] == 404
+    assert body["request_id"] == "req-1"
+
+
+def test_openapi_document_is_published(client: TestClient) -> None:
+    document = client.get("/api/openapi.json").json()
+    assert document["info"]["title"] == "Marquee"
