@@ -105,7 +105,7 @@ def _describe(container: Any, path: Path) -> SourceInfo:
         video=video,
         audio=[_audio(s) for s in streams.audio],
         subtitles=[
-            SubtitleTrack(index=s.index, codec=s.codec_context.name, language=_language(s))
+            SubtitleTrack(index=s.index, codec=s.codec_context.codec.canonical_name, language=_language(s))
             for s in streams.subtitles
         ],
     )
@@ -127,7 +127,7 @@ def _audio(stream: Any) -> AudioTrack:
     ctx = stream.codec_context
     return AudioTrack(
         index=stream.index,
-        codec=ctx.name,
+        codec=ctx.codec.canonical_name,
         channels=ctx.channels,
         sample_rate=ctx.sample_rate,
         language=_language(stream),
@@ -146,7 +146,7 @@ def _video(container: Any, stream: Any) -> VideoInfo:
     )
     return VideoInfo(
         index=stream.index,
-        codec=ctx.name,
+        codec=ctx.codec.canonical_name,
         width=ctx.width,
         height=ctx.height,
         sample_aspect_ratio=float(sar),
