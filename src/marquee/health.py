@@ -1,4 +1,4 @@
-"""Liveness (``/healthz``: the process answers) and readiness (``/readyz``: every backend answers)."""
+"""Liveness (``/healthz``: the process answers); readiness (``/readyz``: every backend answers)."""
 
 from __future__ import annotations
 

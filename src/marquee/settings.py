@@ -13,12 +13,18 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "mysql+pymysql", "mariadb+pymysql")
+DATABASE_SCHEMES = (
+    "sqlite",
+    "postgresql",
+    "postgresql+psycopg",
+    "mysql+pymysql",
+    "mariadb+pymysql",
+)
 STORAGE_SCHEMES = ("file", "s3")
 CACHE_SCHEMES = ("memory", "redis", "rediss")
 QUEUE_SCHEMES = ("sqlite", "postgresql+psycopg", "mysql+pymysql", "redis", "amqp", "memory")
 EVENTS_SCHEMES = ("", "redis", "nats")
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 
 
 class SettingsError(ValueError):
@@ -108,7 +114,7 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment; a bad value raises one readable :class:`SettingsError`."""
+    """Settings from the environment; a bad value raises one readable :class:`SettingsError`."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -81,9 +81,7 @@ def test_serve_on_postgresql_and_redis_migrates_and_every_dependency_is_ok(
     tmp_path: Path,
 ) -> None:
     with empty_database(POSTGRES_URL, "postgresql") as database_url:
-        env = _env(
-            tmp_path / "var", MARQUEE_DATABASE_URL=database_url, MARQUEE_CACHE_URL=REDIS_URL
-        )
+        env = _env(tmp_path / "var", MARQUEE_DATABASE_URL=database_url, MARQUEE_CACHE_URL=REDIS_URL)
         with _serving(env) as base:
             ready = httpx.get(f"{base}/readyz", timeout=5).json()
     assert ready["status"] == "ok"

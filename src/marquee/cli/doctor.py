@@ -1,4 +1,4 @@
-"""``marquee doctor``: is everything Marquee needs here and reachable? Says how to fix what is not."""
+"""``marquee doctor``: is everything Marquee needs here and reachable? Says how to fix it."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def check_ffmpeg() -> str:
     missing += [f for f in REQUIRED_FILTERS if f" {f} " not in filters.stdout]
     if missing:
         raise RuntimeError(f"{exe} lacks {', '.join(missing)}")
-    return exe
+    return str(exe)
 
 
 def _checks(settings: Settings) -> list[Check]:

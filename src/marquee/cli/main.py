@@ -38,7 +38,9 @@ def serve(
     roles = {r.strip() for r in role.split(",") if r.strip()}
     unknown = roles - ROLES
     if unknown or not roles:
-        console.print(f"[red]error:[/red] --role: unknown role(s) {sorted(unknown)}; use {sorted(ROLES)}")
+        console.print(
+            f"[red]error:[/red] --role: unknown role(s) {sorted(unknown)}; use {sorted(ROLES)}"
+        )
         raise typer.Exit(2)
     settings = settings_or_exit()
     if migrate_first:
@@ -47,7 +49,9 @@ def serve(
     platform.start(worker="worker" in roles)
     try:
         if "api" in roles:
-            uvicorn.run(create_app(settings, platform=platform), host=host, port=port, log_config=None)
+            uvicorn.run(
+                create_app(settings, platform=platform), host=host, port=port, log_config=None
+            )
         else:
             _wait_for_signal()
     finally:

@@ -1,1 +1,1 @@
-"""Plumbing shared by the domains: no business rules live here, and nothing here imports a domain."""
+"""Plumbing shared by the domains: no business rules here, and nothing here imports a domain."""

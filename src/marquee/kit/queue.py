@@ -125,7 +125,7 @@ class JobContext:
                 run.message = message
 
 
-class JobTracking(Middleware):  # type: ignore[misc]
+class JobTracking(Middleware):
     """Keeps :class:`JobRun` rows and the job metrics up to date around every attempt."""
 
     def __init__(self, db: Database) -> None:
@@ -176,10 +176,11 @@ def build_broker(url: str) -> tuple[dramatiq.Broker, str]:
     lease_s = float(options.pop("lease_s", "30"))
     base = url.split("?", 1)[0]
     bare = f"{base}?{urlencode(options)}" if options else base
+    broker: dramatiq.Broker
     if parts.scheme in ("redis", "rediss"):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(
+        broker = RedisBroker(  # type: ignore[no-untyped-call]
             url=bare,
             namespace=namespace,
             heartbeat_timeout=int(heartbeat_s * 1000),
@@ -201,7 +202,7 @@ def build_broker(url: str) -> tuple[dramatiq.Broker, str]:
 
 
 class JobQueue:
-    """The broker, the declared jobs as Dramatiq actors, and (optionally) workers in this process."""
+    """The broker, the declared jobs as Dramatiq actors, and optionally workers in this process."""
 
     def __init__(self, url: str, db: Database, services: Any = None) -> None:
         self.db = db
@@ -221,6 +222,7 @@ class JobQueue:
     def _declare(self, spec: JobSpec) -> None:
         def run(**kwargs: Any) -> None:
             message = CurrentMessage.get_current_message()
+            assert message is not None, "jobs run inside a worker"
             context = JobContext(
                 job_id=message.message_id,
                 name=spec.name,
@@ -248,7 +250,7 @@ class JobQueue:
     def send(self, name: str, job_id: str | None = None, **kwargs: Any) -> str:
         """Send a job now, outside any transaction (the outbox relay and scripts use this)."""
         spec = _JOBS[name]
-        message = dramatiq.Message(
+        message: dramatiq.Message[Any] = dramatiq.Message(
             queue_name=self.queue_name(spec.queue),
             actor_name=name,
             args=(),

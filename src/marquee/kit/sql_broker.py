@@ -39,7 +39,7 @@ messages = Table(
 )
 
 
-class SQLBroker(dramatiq.Broker):  # type: ignore[misc]
+class SQLBroker(dramatiq.Broker):
     def __init__(self, url: str, *, lease_s: float = 30.0, middleware: Any = None) -> None:
         super().__init__(middleware=middleware)
         self.engine: Engine = create_db_engine(url)
@@ -59,7 +59,9 @@ class SQLBroker(dramatiq.Broker):  # type: ignore[misc]
         self.delay_queues.add(delayed)
         self.emit_after("declare_delay_queue", delayed)
 
-    def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
+    def enqueue(
+        self, message: dramatiq.Message[Any], *, delay: int | None = None
+    ) -> dramatiq.Message[Any]:
         self.declare_queue(message.queue_name)
         queue_name = message.queue_name
         if delay is not None:
@@ -111,14 +113,14 @@ class SQLBroker(dramatiq.Broker):  # type: ignore[misc]
         deadline = None if timeout is None else time.monotonic() + timeout / 1000
         while self.pending(queue_name):
             if deadline is not None and time.monotonic() > deadline:
-                raise dramatiq.errors.QueueJoinTimeout(queue_name)
+                raise dramatiq.errors.QueueJoinTimeout(queue_name)  # type: ignore[no-untyped-call]
             time.sleep(0.1)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-class SQLConsumer(Consumer):  # type: ignore[misc]
+class SQLConsumer(Consumer):
     def __init__(self, broker: SQLBroker, queue_name: str, prefetch: int, timeout: int) -> None:
         self.broker = broker
         self.queue_name = queue_name
@@ -126,7 +128,7 @@ class SQLConsumer(Consumer):  # type: ignore[misc]
         self.timeout_ms = timeout
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.in_flight: set[str] = set()
-        self.buffer: list[dramatiq.Message] = []
+        self.buffer: list[dramatiq.Message[Any]] = []
         self.last_renewal_ms = 0
         self.idle_sleep_s = 0.05
 
@@ -141,7 +143,7 @@ class SQLConsumer(Consumer):  # type: ignore[misc]
         self.idle_sleep_s = min(self.idle_sleep_s * 2, 0.5)
         return None
 
-    def _lease_batch(self, size: int) -> list[dramatiq.Message]:
+    def _lease_batch(self, size: int) -> list[dramatiq.Message[Any]]:
         now = current_millis()
         free = or_(messages.c.lease_until_ms.is_(None), messages.c.lease_until_ms < now)
         with self.broker.engine.begin() as connection:

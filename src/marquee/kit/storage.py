@@ -35,7 +35,7 @@ S3_MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 S3_URL_OPTIONS = frozenset({"endpoint_url", "region"})
 
 
-class ObjectNotFound(KeyError):  # noqa: N818 - the name reads better at call sites
+class ObjectNotFound(KeyError):
     """No object is stored under the key."""
 
 

@@ -101,9 +101,7 @@ def _force_retry_now(db: Database) -> None:
 
     with db.transaction() as session:
         session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.delivered_at.is_(None))
-            .values(claimed_until=None)
+            update(OutboxEntry).where(OutboxEntry.delivered_at.is_(None)).values(claimed_until=None)
         )
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from marquee.kit.db import Database
 from marquee.kit.outbox import OutboxRelay
-from marquee.kit.queue import JobQueue, JobRun, enqueue
+from marquee.kit.queue import JobQueue, enqueue
 from tests.integration.kit import queue_jobs
 from tests.services import RABBITMQ_URL, REDIS_URL, need
 
@@ -74,9 +74,7 @@ def test_a_job_runs_and_its_run_is_recorded(queue: JobQueue, effects: Path) -> N
     assert _log_lines(effects) == ["a"]
 
 
-def test_a_failed_job_is_retried_with_backoff_then_succeeds(
-    queue: JobQueue, effects: Path
-) -> None:
+def test_a_failed_job_is_retried_with_backoff_then_succeeds(queue: JobQueue, effects: Path) -> None:
     job_id = queue.send("test.flaky", effects=str(effects), key="f")
     queue.start_workers(short_threads=1, long_threads=0)
     [run] = queue.wait([job_id], timeout_s=60)
