@@ -11,7 +11,9 @@ from marquee.media.ladder import LadderSpec, Rung
 from marquee.media.probe import SourceInfo, probe
 
 
-def video(size: str = "320x180", rate: str = "25", seconds: float = 4, extra: str = "") -> list[str]:
+def video(
+    size: str = "320x180", rate: str = "25", seconds: float = 4, extra: str = ""
+) -> list[str]:
     return ["-f", "lavfi", "-i", f"testsrc2=s={size}:r={rate}:d={seconds}{extra}"]
 
 

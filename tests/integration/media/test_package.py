@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import m3u8
@@ -35,10 +34,9 @@ def packaged(
     info = probe(source)
     loudness = run_qc(source, info).loudness[0]
     plan = plan_ladder(info, test_ladder)
-    renditions = [
-        Path(encode_rendition(source, info, plan, r, work / f"{r.name}.mp4", loudness=loudness).path)
-        for r in plan.renditions
-    ]
+    renditions = [work / f"{r.name}.mp4" for r in plan.renditions]
+    for rendition, path in zip(plan.renditions, renditions, strict=True):
+        encode_rendition(source, info, plan, rendition, path, loudness=loudness)
     french = encode_audio(source, info, 0, 96, work / "fra.mp4", loudness=loudness)
     key = new_content_key()
     result = package(
@@ -82,8 +80,9 @@ def test_layout(packaged: Packaged) -> None:
     assert result.media_playlists == [f"media_{n}.m3u8" for n in range(4)]
     assert result.init_segments == [f"init-{n}.m4s" for n in range(4)]
     assert result.subtitles == ["subtitles-0.vtt", "subtitles-1.vtt"]
-    for rep in range(4):
-        assert len(list(packaged.dir.glob(f"seg-{rep}-*.m4s"))) == 2
+    segments = [len(list(packaged.dir.glob(f"seg-{rep}-*.m4s"))) for rep in range(4)]
+    assert segments[:2] == [2, 2]  # 4 s of video in 2 s segments
+    assert all(n in (2, 3) for n in segments[2:])  # AAC priming can spill a few ms over
     vtt = (packaged.dir / "subtitles-1.vtt").read_text()
     assert vtt.startswith("WEBVTT")
     assert "00:00.500 --> 00:01.500" in vtt
@@ -137,15 +136,11 @@ def test_hls_decrypts_to_the_renditions(packaged: Packaged, tmp_path: Path) -> N
 
 
 def test_wrong_key_does_not_decrypt(packaged: Packaged, tmp_path: Path) -> None:
-    expected = frame_hashes(tmp_path, str(packaged.renditions[0]))
+    """With a wrong key the decoder sees garbage; ffmpeg gives up on the decode error rate."""
     fmp4 = hls_as_mp4(packaged.dir, "media_0.m3u8", tmp_path / "hls.mp4")
     wrong = new_content_key().key_hex
-    try:
-        hashes = frame_hashes(tmp_path, str(fmp4), "-decryption_key", wrong)
-    except MediaError as exc:
-        assert re.search(r"error|invalid", exc.reason, re.IGNORECASE)
-    else:
-        assert hashes != expected
+    with pytest.raises(MediaError, match=r"(?i)decod"):
+        frame_hashes(tmp_path, str(fmp4), "-decryption_key", wrong)
 
 
 def test_clear_package(packaged: Packaged, tmp_path: Path) -> None:
