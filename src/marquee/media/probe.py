@@ -104,10 +104,7 @@ def _describe(container: Any, path: Path) -> SourceInfo:
         size_bytes=path.stat().st_size,
         video=video,
         audio=[_audio(s) for s in streams.audio],
-        subtitles=[
-            SubtitleTrack(index=s.index, codec=s.codec_context.codec.canonical_name, language=_language(s))
-            for s in streams.subtitles
-        ],
+        subtitles=[_subtitle(s) for s in streams.subtitles],
     )
 
 
@@ -123,11 +120,20 @@ def _language(stream: Any) -> str | None:
     return None if language in (None, "", "und") else str(language)
 
 
+def _codec(stream: Any) -> str:
+    """The codec's canonical name (``mp3``), not the decoder's (``mp3float``)."""
+    return str(stream.codec_context.codec.canonical_name)
+
+
+def _subtitle(stream: Any) -> SubtitleTrack:
+    return SubtitleTrack(index=stream.index, codec=_codec(stream), language=_language(stream))
+
+
 def _audio(stream: Any) -> AudioTrack:
     ctx = stream.codec_context
     return AudioTrack(
         index=stream.index,
-        codec=ctx.codec.canonical_name,
+        codec=_codec(stream),
         channels=ctx.channels,
         sample_rate=ctx.sample_rate,
         language=_language(stream),
@@ -146,7 +152,7 @@ def _video(container: Any, stream: Any) -> VideoInfo:
     )
     return VideoInfo(
         index=stream.index,
-        codec=ctx.codec.canonical_name,
+        codec=_codec(stream),
         width=ctx.width,
         height=ctx.height,
         sample_aspect_ratio=float(sar),
