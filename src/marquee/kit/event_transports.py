@@ -68,7 +68,9 @@ def _handled(group: str, deliver: Deliver, data: str | bytes) -> bool:
     try:
         deliver(group, event)
     except Exception:
-        log.exception("events: %s %s failed in group %s, will come again", event.name, event.id, group)
+        log.exception(
+            "events: %s %s failed in group %s, will come again", event.name, event.id, group
+        )
         return False
     return True
 
@@ -160,7 +162,7 @@ class RedisStreamsTransport(_ConsumerThreads):
         for message_id, fields in self._reclaim(group) or self._read(group):
             # fields is None for an entry trimmed away while it was pending (Redis 6.2).
             if _handled(group, deliver, (fields or {}).get("event", "")):
-                self._redis.xack(self.stream, group, message_id)
+                self._redis.xack(self.stream, group, message_id)  # type: ignore[no-untyped-call]
 
     def _reclaim(self, group: str) -> list[tuple[str, dict[str, str] | None]]:
         """Take over the group's messages left unacknowledged for too long, a page per poll."""
