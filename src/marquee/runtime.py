@@ -9,6 +9,7 @@ from marquee import domains, migrate
 from marquee.kit.cache import Cache, open_cache
 from marquee.kit.db import Database
 from marquee.kit.events import EventBus, open_transport
+from marquee.kit.geo import GeoLocator
 from marquee.kit.outbox import OutboxRelay
 from marquee.kit.queue import JobQueue
 from marquee.kit.storage import ObjectStore, open_object_store
@@ -26,6 +27,7 @@ class Platform:
     queue: JobQueue
     events: EventBus
     relay: OutboxRelay
+    geo: GeoLocator
     roles: set[str] = field(default_factory=set)
 
     def start(self, *, worker: bool, short_threads: int = 4, long_threads: int = 1) -> None:
@@ -40,6 +42,7 @@ class Platform:
         self.events.stop()
         self.relay.stop()
         self.cache.close()
+        self.geo.close()
         self.db.dispose()
 
 
@@ -63,6 +66,7 @@ def build_platform(settings: Settings) -> Platform:
         queue=JobQueue(settings.resolved_queue_url, db),
         events=events,
         relay=OutboxRelay(db, {}),
+        geo=GeoLocator(settings.geo_networks, settings.geoip_db),
     )
     platform.queue.services = platform
     platform.relay.handlers.update({"event": events.relay, "job": platform.queue.relay})

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from marquee.kit.geo import parse_networks, parse_proxies
+
 DATABASE_SCHEMES = (
     "sqlite",
     "postgresql",
@@ -55,6 +57,34 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     public_url: str = "http://127.0.0.1:8000"
+    # geo (kit.geo)
+    geo_networks: str = Field(default="", description="CIDR=CC pairs, e.g. 10.0.0.0/8=US")
+    geoip_db: Path | None = Field(default=None, description="MaxMind-format country database")
+    trusted_proxies: str = Field(default="", description="CIDRs whose X-Forwarded-For is believed")
+    default_country: str = Field(default="US", description="when no lookup answers")
+
+    # identity
+    smtp_url: str = Field(default="", description="smtp://user:pass@host:port (smtps://, ?starttls=1)")
+    mail_from: str = "Marquee <no-reply@localhost>"
+    password_min_length: int = Field(default=10, ge=8)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    access_token_ttl_s: float = Field(default=900, gt=0)
+    session_ttl_s: float = Field(default=30 * 86400, gt=0)
+    mfa_token_ttl_s: float = Field(default=300, gt=0)
+    verify_token_ttl_s: float = Field(default=86400, gt=0)
+    reset_token_ttl_s: float = Field(default=3600, gt=0)
+    rate_limit_window_s: float = Field(default=900, gt=0)
+    login_ip_limit: int = Field(default=50, ge=1)
+    login_account_limit: int = Field(default=20, ge=1)
+    signup_ip_limit: int = Field(default=20, ge=1)
+    reset_ip_limit: int = Field(default=20, ge=1)
+    reset_account_limit: int = Field(default=3, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_s: float = Field(default=900, gt=0)
+    pin_attempt_limit: int = Field(default=5, ge=1)
+    trial_days: int = Field(default=0, ge=0)
 
     @field_validator("database_url")
     @classmethod
@@ -80,6 +110,24 @@ class Settings(BaseSettings):
     @classmethod
     def _events_scheme(cls, value: str) -> str:
         return _check_scheme("MARQUEE_EVENTS_URL", value, EVENTS_SCHEMES)
+
+    @field_validator("geo_networks")
+    @classmethod
+    def _geo_networks(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(f"MARQUEE_GEO_NETWORKS: {exc}") from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        try:
+            parse_proxies(value)
+        except ValueError as exc:
+            raise ValueError(f"MARQUEE_TRUSTED_PROXIES: {exc}") from None
+        return value
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from marquee.kit.db import Database
+from marquee.kit.geo import client_address, parse_proxies
 
 SESSION_STATE = "db_session"
 
@@ -31,6 +32,24 @@ def request_session(request: Request) -> Session:
 
 
 DbSession = Annotated[Session, Depends(request_session)]
+
+
+def client_address_of(request: Request) -> str:
+    """The viewer's IP address, through the trusted proxies only."""
+    settings = request.app.state.platform.settings
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.get("x-forwarded-for")
+    return client_address(peer, forwarded, parse_proxies(settings.trusted_proxies))
+
+
+def request_country(request: Request) -> str:
+    """The territory a request comes from (ISO 3166-1 alpha-2), see :mod:`marquee.kit.geo`."""
+    platform = request.app.state.platform
+    found: str | None = platform.geo.country(client_address_of(request))
+    return found or str(platform.settings.default_country)
+
+
+ClientCountry = Annotated[str, Depends(request_country)]
 
 
 class TransactionalRoute(APIRoute):
