@@ -21,7 +21,7 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def parse_networks(spec: str) -> list[tuple[Network, str]]:
-    """``"127.0.0.2/32=FR,10.0.0.0/8=US"`` → [(network, "FR"), …]; raises ValueError if malformed."""
+    """``"127.0.0.2/32=FR,10.0.0.0/8=US"`` → [(network, "FR"), …]; ValueError if malformed."""
     table: list[tuple[Network, str]] = []
     for item in filter(None, (part.strip() for part in spec.split(","))):
         cidr, _, country = item.partition("=")
