@@ -57,6 +57,47 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     public_url: str = "http://127.0.0.1:8000"
+
+    # media
+    #: Key-encryption key for content keys: 64 hex digits (AES-256 key wrap). Unset: one is
+    #: derived from the platform secret with HKDF-SHA256 (see docs/media.md).
+    master_key: SecretStr | None = None
+    #: The ABR ladder as data (JSON in MARQUEE_MEDIA_LADDER): name, width, height (a landscape
+    #: box) and video_bitrate_kbps per rung, highest first; equals media.ladder.DEFAULT_LADDER.
+    media_ladder: list[dict[str, str | int]] = Field(
+        default_factory=lambda: [
+            {"name": name, "width": w, "height": h, "video_bitrate_kbps": kbps}
+            for name, w, h, kbps in (
+                ("1080p", 1920, 1080, 6000),
+                ("720p", 1280, 720, 3000),
+                ("540p", 960, 540, 2000),
+                ("432p", 768, 432, 1100),
+                ("360p", 640, 360, 730),
+                ("270p", 480, 270, 365),
+                ("234p", 416, 234, 145),
+            )
+        ]
+    )
+    media_audio_bitrate_kbps: int = Field(default=128, gt=0)
+    #: x264 preset: "veryfast" encodes the whole ladder near real time on 2 cores (docs/media.md).
+    media_preset: str = "veryfast"
+    #: Sources longer than this are encoded in GOP-aligned chunks of about this length.
+    media_chunk_s: float = Field(default=120.0, gt=0)
+    media_segment_s: float = Field(default=4.0, gt=0)
+    #: VMAF scores one frame in this many.
+    media_vmaf_subsample: int = Field(default=30, ge=1)
+    media_trickplay_interval_s: float = Field(default=10.0, gt=0)
+    #: Threads per ffmpeg run (x264, decoders, libvmaf).
+    media_threads: int = Field(default=2, ge=1)
+    #: Where jobs make their temporary directories (empty: the system's temp dir).
+    media_temp_dir: str = ""
+    media_qc_min_duration_s: float = 1.0
+    media_qc_max_duration_s: float = 6 * 3600.0
+    media_qc_max_width: int = 7680
+    media_qc_max_height: int = 4320
+    media_qc_min_fps: float = 10.0
+    media_qc_max_fps: float = 120.0
+
     # geo (kit.geo)
     geo_networks: str = Field(default="", description="CIDR=CC pairs, e.g. 10.0.0.0/8=US")
     geoip_db: Path | None = Field(default=None, description="MaxMind-format country database")
@@ -64,7 +105,9 @@ class Settings(BaseSettings):
     default_country: str = Field(default="US", description="when no lookup answers")
 
     # identity
-    smtp_url: str = Field(default="", description="smtp://user:pass@host:port (smtps://, ?starttls=1)")
+    smtp_url: str = Field(
+        default="", description="smtp://user:pass@host:port (smtps://, ?starttls=1)"
+    )
     mail_from: str = "Marquee <no-reply@localhost>"
     password_min_length: int = Field(default=10, ge=8)
     argon2_time_cost: int = Field(default=3, ge=1)
