@@ -14,7 +14,7 @@ from fastapi import APIRouter
 
 from marquee.kit.events import EventBus
 
-DOMAINS: tuple[str, ...] = ()
+DOMAINS: tuple[str, ...] = ("identity",)
 
 
 def _modules(kind: str) -> Iterator[ModuleType]:

@@ -1,0 +1,144 @@
+"""FastAPI dependencies: who is calling, and may they. Re-exported by :mod:`.service`.
+
+A request is authenticated by ``Authorization: Bearer <access token>`` or, from a browser, by
+the session cookie. Cookie-authenticated requests that change state must echo the readable
+``marquee_csrf`` cookie in an ``X-CSRF-Token`` header (bearer requests are exempt: a browser
+never adds that header to a cross-site request on its own).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from marquee.identity import repository, schemas, views
+from marquee.identity.context import ClientInfo, Identity
+from marquee.identity.errors import CsrfFailed, NotAuthenticated, ProfileNotSelected, RoleRequired
+from marquee.identity.models import Account
+from marquee.identity.sessions import SessionRecord
+from marquee.identity.tokens import digest, read_access_token
+from marquee.kit.geo import client_address, parse_proxies
+from marquee.kit.web import DbSession
+
+SESSION_COOKIE = "marquee_session"
+CSRF_COOKIE = "marquee_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+
+
+def identity(request: Request) -> Identity:
+    platform = request.app.state.platform
+    return Identity.build(platform.settings, platform.cache)
+
+
+def client_info(request: Request) -> ClientInfo:
+    """The caller's User-Agent, address (through trusted proxies only) and its country."""
+    platform = request.app.state.platform
+    peer = request.client.host if request.client else ""
+    proxies = parse_proxies(platform.settings.trusted_proxies)
+    ip = client_address(peer, request.headers.get("x-forwarded-for"), proxies)
+    return ClientInfo(
+        user_agent=request.headers.get("user-agent", "")[:512],
+        ip=ip,
+        country=platform.geo.country(ip),
+    )
+
+
+IdentityDep = Annotated[Identity, Depends(identity)]
+ClientDep = Annotated[ClientInfo, Depends(client_info)]
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    principal: schemas.Principal
+    session: SessionRecord
+
+
+def authenticate(
+    request: Request, db: DbSession, ident: IdentityDep, client: ClientDep
+) -> Authenticated:
+    header = request.headers.get("authorization")
+    if header is not None:
+        record = _bearer_session(ident, header)
+    else:
+        record = _cookie_session(request, ident)
+    account = db.get(Account, record.account_id)
+    if account is None:
+        ident.sessions.revoke_all(record.account_id)
+        raise NotAuthenticated("This account no longer exists.")
+    ident.sessions.touch(record, client.ip, client.country)
+    principal = schemas.Principal(
+        account_id=account.id,
+        role=account.role,
+        session_id=record.id,
+        profile_id=record.profile_id,
+        email_verified=account.email_verified_at is not None,
+        via_cookie=header is None,
+    )
+    return Authenticated(principal, record)
+
+
+def _bearer_session(ident: Identity, header: str) -> SessionRecord:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated("Use an `Authorization: Bearer <access token>` header.")
+    claims = read_access_token(ident.keys, token.strip())
+    return ident.sessions.require(claims.account_id, claims.session_id)
+
+
+def _cookie_session(request: Request, ident: Identity) -> SessionRecord:
+    parts = request.cookies.get(SESSION_COOKIE, "").split(".", 2)
+    record = ident.sessions.get(parts[0], parts[1]) if len(parts) == 3 else None
+    if record is None or not hmac.compare_digest(record.cookie_hash, digest(parts[2])):
+        raise NotAuthenticated
+    if request.method not in SAFE_METHODS:
+        _check_csrf(request, ident, record)
+    return record
+
+
+def _check_csrf(request: Request, ident: Identity, record: SessionRecord) -> None:
+    expected = ident.keys.mac("csrf", record.id)
+    sent = request.headers.get(CSRF_HEADER, "")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not (hmac.compare_digest(sent, expected) and hmac.compare_digest(cookie, expected)):
+        raise CsrfFailed
+
+
+AuthDep = Annotated[Authenticated, Depends(authenticate)]
+
+
+def current_account(auth: AuthDep) -> schemas.Principal:
+    return auth.principal
+
+
+CurrentAccount = Annotated[schemas.Principal, Depends(current_account)]
+"""The signed-in caller (401 ``not-authenticated`` otherwise)."""
+
+
+def current_profile(principal: CurrentAccount, db: DbSession) -> schemas.Profile:
+    """The profile chosen on this device ("who's watching"); 409 ``profile-not-selected``."""
+    if principal.profile_id is None:
+        raise ProfileNotSelected
+    row = repository.profile_of(db, principal.account_id, principal.profile_id)
+    if row is None:
+        raise ProfileNotSelected
+    return views.profile(row)
+
+
+CurrentProfile = Annotated[schemas.Profile, Depends(current_profile)]
+
+
+def require_role(role: schemas.Role) -> Callable[[schemas.Principal], schemas.Principal]:
+    """A dependency passing callers with ``role`` or a higher one (viewer < editor < admin)."""
+
+    def check(principal: CurrentAccount) -> schemas.Principal:
+        if ROLE_RANK[principal.role] < ROLE_RANK[role]:
+            raise RoleRequired(f"This needs the {role} role.")
+        return principal
+
+    return check

@@ -1,0 +1,86 @@
+"""Identity's tables. Sessions, refresh-token families and counters live in the cache."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marquee.kit.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+
+
+class Account(Base):
+    __tablename__ = "identity_accounts"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    totp_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Profile(Base):
+    __tablename__ = "identity_profiles"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(50))
+    avatar: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(35), default="en")
+    maturity: Mapped[str] = mapped_column(String(8), default="adult")
+    pin_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Plan(Base):
+    __tablename__ = "identity_plans"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    max_streams: Mapped[int] = mapped_column(Integer)
+    max_height: Mapped[int] = mapped_column(Integer)
+    download_devices: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    prices: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Subscription(Base):
+    __tablename__ = "identity_subscriptions"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), unique=True
+    )
+    plan_id: Mapped[str] = mapped_column(ForeignKey("identity_plans.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    current_period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class EmailToken(Base):
+    """A single-use mailed token (verify email, change email, reset password).
+
+    The secret part is an HMAC of the id under the platform secret, so the table (and the mail
+    job's arguments) hold nothing that could be replayed without that secret.
+    """
+
+    __tablename__ = "identity_email_tokens"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str] = mapped_column(String(254))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

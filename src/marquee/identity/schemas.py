@@ -1,0 +1,231 @@
+"""Identity's API types. Other domains may import these (and :mod:`.service`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
+
+Role = Literal["viewer", "editor", "admin"]
+Maturity = Literal["kids", "teen", "adult"]
+SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled", "expired"]
+
+_BCP47 = re.compile(
+    r"^(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"  # language (and extended language)
+    r"(?:-[a-z]{4})?"  # script
+    r"(?:-(?:[a-z]{2}|[0-9]{3}))?"  # region
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"  # variants
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"  # extensions
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?$",  # private use
+    re.IGNORECASE,
+)
+
+
+def language_tag(value: str) -> str:
+    """A well-formed BCP 47 tag in its conventional case (``zh-hant-tw`` → ``zh-Hant-TW``)."""
+    if not _BCP47.match(value):
+        raise ValueError(f"{value!r} is not a BCP 47 language tag (e.g. en, pt-BR, zh-Hant-TW)")
+    subtags = value.split("-")
+    out = [subtags[0].lower()]
+    for subtag in subtags[1:]:
+        if len(out[-1]) == 1:  # after a singleton: extensions keep lower case
+            out.extend(s.lower() for s in subtags[len(out) :])
+            break
+        if len(subtag) == 2 and subtag.isalpha():
+            out.append(subtag.upper())
+        elif len(subtag) == 4 and subtag.isalpha():
+            out.append(subtag.title())
+        else:
+            out.append(subtag.lower())
+    return "-".join(out)
+
+
+LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(language_tag)]
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+Pin = Annotated[str, Field(pattern=r"^[0-9]{4}$", description="Four digits")]
+
+
+class Credentials(BaseModel):
+    email: EmailStr
+    password: Password
+
+
+class Tokens(BaseModel):
+    account_id: str
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (a scheme name)
+    expires_in: float = Field(description="Seconds the access token is valid for")
+
+
+class MfaChallenge(BaseModel):
+    mfa_required: Literal[True] = True
+    mfa_token: str = Field(description="Send it with a code to POST /api/v1/auth/login/mfa")
+
+
+class MfaLogin(BaseModel):
+    mfa_token: str
+    code: str = Field(min_length=6, max_length=32, description="TOTP code or a recovery code")
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(max_length=512)
+
+
+class EmailRequest(BaseModel):
+    email: EmailStr
+
+
+class TokenRequest(BaseModel):
+    token: str = Field(max_length=512)
+
+
+class PasswordReset(BaseModel):
+    token: str = Field(max_length=512)
+    password: Password
+
+
+class Principal(BaseModel):
+    """Who is making the request: what other domains get from ``CurrentAccount``."""
+
+    account_id: str
+    role: Role
+    session_id: str
+    profile_id: str | None
+    email_verified: bool
+    via_cookie: bool
+
+
+class Subscription(BaseModel):
+    plan_id: str
+    status: SubscriptionStatus
+    started_at: datetime
+    trial_ends_at: datetime | None
+    current_period_end: datetime
+    canceled_at: datetime | None
+
+
+class Account(BaseModel):
+    id: str
+    email: str
+    email_verified: bool
+    role: Role
+    mfa_enabled: bool
+    created_at: datetime
+    subscription: Subscription | None
+
+
+class Plan(BaseModel):
+    id: str
+    name: str
+    max_streams: int
+    max_height: int
+    download_devices: int
+    prices: dict[str, int] = Field(description="Price per month in minor units, by ISO 4217 code")
+
+
+class SubscriptionChange(BaseModel):
+    plan_id: str
+
+
+class AdminSubscriptionChange(BaseModel):
+    plan_id: str
+    status: SubscriptionStatus = "active"
+
+
+class RoleChange(BaseModel):
+    role: Role
+
+
+class Entitlement(BaseModel):
+    """What the account may watch now; playback asks for this before every session."""
+
+    plan_id: str | None
+    status: SubscriptionStatus | None
+    max_streams: int
+    max_height: int
+    download_devices: int
+    can_watch: bool
+
+
+class Profile(BaseModel):
+    id: str
+    name: str
+    avatar: str
+    language: str
+    maturity: Maturity
+    has_pin: bool
+    created_at: datetime
+
+
+class ProfileCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=50)
+    avatar: str = Field(default="", max_length=200)
+    language: LanguageTag = "en"
+    maturity: Maturity = "adult"
+    pin: Pin | None = None
+
+
+class ProfileUpdate(BaseModel):
+    """Only the fields sent change. Setting or removing ``pin`` needs the account ``password``."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    avatar: str | None = Field(default=None, max_length=200)
+    language: LanguageTag | None = None
+    maturity: Maturity | None = None
+    pin: Pin | None = None
+    password: Password | None = None
+
+
+class PinCheck(BaseModel):
+    pin: Pin
+
+
+class ProfileSelect(BaseModel):
+    pin: Pin | None = None
+
+
+class Device(BaseModel):
+    id: str
+    device_name: str
+    ip: str
+    ip_country: str | None = Field(description="ISO 3166-1 alpha-2, when the address is known")
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool
+
+
+class EmailChange(BaseModel):
+    new_email: EmailStr
+    password: Password
+
+
+class PasswordChange(BaseModel):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordConfirm(BaseModel):
+    password: Password
+
+
+class TotpSetup(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class TotpConfirm(BaseModel):
+    code: str = Field(min_length=6, max_length=8)
+
+
+class RecoveryCodes(BaseModel):
+    recovery_codes: list[str]
+
+
+class AccountExport(BaseModel):
+    exported_at: datetime
+    account: Account
+    profiles: list[Profile]
+    devices: list[Device]
