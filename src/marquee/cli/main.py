@@ -12,6 +12,7 @@ import uvicorn
 
 from marquee import __version__, migrate
 from marquee.app import create_app
+from marquee.cli import user
 from marquee.cli.common import console, platform_or_exit, settings_or_exit
 from marquee.cli.doctor import doctor
 
@@ -20,6 +21,7 @@ ROLES = {"api", "worker"}
 app = typer.Typer(help="Marquee, a self-hostable video streaming platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(user.app, name="user")
 app.command()(doctor)
 
 

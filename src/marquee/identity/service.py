@@ -93,6 +93,10 @@ def normalize_email(email: str) -> str:
 # --- accounts --------------------------------------------------------------------------------
 
 
+def account_exists(db: Session, email: str) -> bool:
+    return repository.account_by_email(db, normalize_email(email)) is not None
+
+
 def register_account(
     db: Session,
     settings: Settings,
