@@ -15,6 +15,7 @@ from marquee.app import create_app
 from marquee.cli import user
 from marquee.cli.common import console, platform_or_exit, settings_or_exit
 from marquee.cli.doctor import doctor
+from marquee.cli.ingest import ingest
 
 ROLES = {"api", "worker"}
 
@@ -23,6 +24,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user.app, name="user")
 app.command()(doctor)
+app.command()(ingest)
 
 
 @app.command()
