@@ -13,6 +13,7 @@ from marquee.identity.dependencies import (
     AuthDep,
     ClientDep,
     CurrentAccount,
+    CurrentProfile,
     IdentityDep,
     require_role,
 )
@@ -240,6 +241,12 @@ def create_profile(
     form: schemas.ProfileCreate, principal: CurrentAccount, db: DbSession, ident: IdentityDep
 ) -> schemas.Profile:
     return service.create_profile(db, ident, principal.account_id, form)
+
+
+@router.get("/profiles/current")
+def get_current_profile(profile: CurrentProfile) -> schemas.Profile:
+    """The profile chosen on this device."""
+    return profile
 
 
 @router.patch("/profiles/{profile_id}")

@@ -40,7 +40,7 @@ def device_name(user_agent: str) -> str:
     system = next((name for marker, name in SYSTEMS if marker in user_agent), None)
     if browser and system:
         return f"{browser} on {system}"
-    product = re.match(r"[\w.\- ]{1,40}", user_agent)
+    product = re.match(r"[\w./\- ]{1,40}", user_agent)
     return browser or system or (product.group(0).strip() if product else "") or "Unknown device"
 
 

@@ -31,8 +31,14 @@ def identity_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def client(identity_settings: Settings) -> Iterator[TestClient]:
-    app = create_app(identity_settings, run_workers=True)
-    with TestClient(app) as test_client:
+    with TestClient(create_app(identity_settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def mail_client(identity_settings: Settings) -> Iterator[TestClient]:
+    """With job workers, which send the mail."""
+    with TestClient(create_app(identity_settings, run_workers=True)) as test_client:
         yield test_client
 
 
@@ -48,14 +54,18 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
-def wait_for_mail(settings: Settings, to: str, subject: str, timeout_s: float = 10) -> Message:
-    """The newest mail to ``to`` whose subject starts with ``subject`` (written by the worker)."""
+def wait_for_mail(
+    settings: Settings, to: str, subject: str, *, count: int = 1, timeout_s: float = 10
+) -> Message:
+    """The newest mail to ``to`` whose subject starts with ``subject`` (written by the worker),
+    once ``count`` of them have arrived."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for path in sorted(Path(settings.data_dir, "mail").glob("*.eml"), reverse=True):
-            mail = message_from_bytes(path.read_bytes())
-            if mail["To"] == to and str(mail["Subject"]).startswith(subject):
-                return mail
+        paths = sorted(Path(settings.data_dir, "mail").glob("*.eml"))
+        mails = [message_from_bytes(path.read_bytes()) for path in paths]
+        found = [m for m in mails if m["To"] == to and str(m["Subject"]).startswith(subject)]
+        if len(found) >= count:
+            return found[-1]
         time.sleep(0.05)
     raise AssertionError(f"no mail {subject!r} to {to} within {timeout_s} s")
 

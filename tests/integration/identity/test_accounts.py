@@ -88,11 +88,11 @@ def test_a_password_containing_the_email_is_refused(client: TestClient) -> None:
 
 
 def test_duplicate_email_looks_like_success_but_opens_nothing(
-    client: TestClient, identity_settings: Settings
+    mail_client: TestClient, identity_settings: Settings
 ) -> None:
     email = new_email()
-    owner = signup(client, email)
-    stranger = client.post(
+    owner = signup(mail_client, email)
+    stranger = mail_client.post(
         "/api/v1/auth/signup", json={"email": email.upper(), "password": "another good passphrase"}
     )
     assert stranger.status_code == 201
@@ -102,10 +102,10 @@ def test_duplicate_email_looks_like_success_but_opens_nothing(
         "marquee_session",
         "marquee_csrf",
     }
-    assert client.get("/api/v1/account", headers=bearer(stranger.json())).status_code == 401
+    assert mail_client.get("/api/v1/account", headers=bearer(stranger.json())).status_code == 401
     wait_for_mail(identity_settings, email, "You already have a Marquee account")
-    assert login(client, email).status_code == 200  # the owner's password is untouched
-    assert login(client, email, "another good passphrase").status_code == 401
+    assert login(mail_client, email).status_code == 200  # the owner's password is untouched
+    assert login(mail_client, email, "another good passphrase").status_code == 401
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client: TestClient) -> None:
@@ -176,16 +176,18 @@ def test_reset_requests_are_rate_limited_per_address(strict_client: TestClient) 
 
 
 def test_email_verification_link_works_once(
-    client: TestClient, identity_settings: Settings
+    mail_client: TestClient, identity_settings: Settings
 ) -> None:
     email = new_email()
-    tokens = signup(client, email)
+    tokens = signup(mail_client, email)
     token = token_in(wait_for_mail(identity_settings, email, "Confirm your email"))
-    assert client.post("/api/v1/auth/verify-email", json={"token": token}).status_code == 204
-    assert client.get("/api/v1/account", headers=bearer(tokens)).json()["email_verified"] is True
-    again = client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert mail_client.post("/api/v1/auth/verify-email", json={"token": token}).status_code == 204
+    assert (
+        mail_client.get("/api/v1/account", headers=bearer(tokens)).json()["email_verified"] is True
+    )
+    again = mail_client.post("/api/v1/auth/verify-email", json={"token": token})
     assert problem(again) == (400, "/problems/token-used")
-    forged = client.post("/api/v1/auth/verify-email", json={"token": token[:-3] + "abc"})
+    forged = mail_client.post("/api/v1/auth/verify-email", json={"token": token[:-3] + "abc"})
     assert problem(forged) == (401, "/problems/token-invalid")
 
 
@@ -200,30 +202,30 @@ def test_an_expired_verification_link_is_refused(identity_settings: Settings) ->
 
 
 def test_password_reset_signs_out_everywhere_and_is_single_use(
-    client: TestClient, identity_settings: Settings
+    mail_client: TestClient, identity_settings: Settings
 ) -> None:
     email = new_email()
-    old = signup(client, email)
-    assert client.post("/api/v1/auth/password-reset", json={"email": email}).status_code == 202
+    old = signup(mail_client, email)
+    assert mail_client.post("/api/v1/auth/password-reset", json={"email": email}).status_code == 202
     token = token_in(wait_for_mail(identity_settings, email, "Reset your Marquee password"))
-    weak = client.post(
+    weak = mail_client.post(
         "/api/v1/auth/password-reset/confirm", json={"token": token, "password": "123"}
     )
     assert problem(weak) == (422, "/problems/weak-password")
     new_password = "a brand new passphrase"
     body = {"token": token, "password": new_password}
-    assert client.post("/api/v1/auth/password-reset/confirm", json=body).status_code == 204
-    assert client.get("/api/v1/account", headers=bearer(old)).status_code == 401
-    assert login(client, email, new_password).status_code == 200
-    reused = client.post("/api/v1/auth/password-reset/confirm", json=body)
+    assert mail_client.post("/api/v1/auth/password-reset/confirm", json=body).status_code == 204
+    assert mail_client.get("/api/v1/account", headers=bearer(old)).status_code == 401
+    assert login(mail_client, email, new_password).status_code == 200
+    reused = mail_client.post("/api/v1/auth/password-reset/confirm", json=body)
     assert problem(reused) == (400, "/problems/token-used")
 
 
 def test_a_reset_for_an_unknown_address_answers_the_same_and_mails_nothing(
-    client: TestClient, identity_settings: Settings
+    mail_client: TestClient, identity_settings: Settings
 ) -> None:
     email = new_email()
-    assert client.post("/api/v1/auth/password-reset", json={"email": email}).status_code == 202
+    assert mail_client.post("/api/v1/auth/password-reset", json={"email": email}).status_code == 202
     with pytest.raises(AssertionError):
         wait_for_mail(identity_settings, email, "", timeout_s=1)
 
