@@ -104,6 +104,33 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(default="", description="CIDRs whose X-Forwarded-For is believed")
     default_country: str = Field(default="US", description="when no lookup answers")
 
+    # catalog
+    #: Named regions a licence window may list instead of countries (JSON in
+    #: MARQUEE_CATALOG_REGIONS): name (3+ letters) → ISO 3166-1 alpha-2 codes. WORLD is built in.
+    catalog_regions: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "EU": "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
+            .split(),
+            "EEA": "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
+            " IS LI NO".split(),
+            "DACH": ["DE", "AT", "CH"],
+            "NORDICS": ["DK", "FI", "IS", "NO", "SE"],
+            "BENELUX": ["BE", "NL", "LU"],
+            "UKI": ["GB", "IE"],
+            "NORAM": ["US", "CA"],
+            "LATAM": "AR BO BR CL CO CR DO EC GT HN MX NI PA PE PY SV UY VE".split(),
+        }
+    )
+    #: The rating system a territory's ratings use when the studio names none.
+    catalog_rating_systems: dict[str, str] = Field(
+        default_factory=lambda: {"US": "MPA", "GB": "BBFC", "DE": "FSK", "AT": "FSK"}
+    )
+    catalog_page_size: int = Field(default=40, ge=1, le=200)
+    #: Largest resumable upload (tus ``Tus-Max-Size``) and largest body of one PATCH.
+    catalog_upload_max_bytes: int = Field(default=200 * 1024**3, gt=0)
+    catalog_upload_chunk_max_bytes: int = Field(default=64 * 1024**2, gt=0)
+    catalog_artwork_max_bytes: int = Field(default=20 * 1024**2, gt=0)
+
     # identity
     smtp_url: str = Field(
         default="", description="smtp://user:pass@host:port (smtps://, ?starttls=1)"

@@ -12,7 +12,7 @@ import uvicorn
 
 from marquee import __version__, migrate
 from marquee.app import create_app
-from marquee.cli import user
+from marquee.cli import catalog, user
 from marquee.cli.common import console, platform_or_exit, settings_or_exit
 from marquee.cli.doctor import doctor
 from marquee.cli.ingest import ingest
@@ -23,6 +23,7 @@ app = typer.Typer(help="Marquee, a self-hostable video streaming platform.", no_
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user.app, name="user")
+app.add_typer(catalog.app, name="catalog")
 app.command()(doctor)
 app.command()(ingest)
 

@@ -1,0 +1,1 @@
+"""Catalog: titles, series, localized metadata, artwork, ratings, licence windows, studio."""

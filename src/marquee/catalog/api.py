@@ -1,0 +1,316 @@
+"""HTTP API of the catalog: what viewers may browse (``/titles``) and the studio (``/studio``).
+
+Viewers need a signed-in account with a profile chosen: the profile's maturity filters what is
+shown, its language (then ``Accept-Language``) localizes it, and the caller's address gives
+the territory whose licence windows and ratings apply.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import File, Form, Query, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from marquee.catalog import assets, service, studio, tus
+from marquee.catalog import schemas as s
+from marquee.catalog.dependencies import Editor, SettingsDep, StorageDep, ViewerDep
+from marquee.catalog.errors import UploadTooLarge
+from marquee.catalog.models import Artwork
+from marquee.identity.schemas import LanguageTag
+from marquee.kit.errors import NotFound
+from marquee.kit.web import DbSession, api_router
+
+router = api_router(tags=["catalog"])
+studio_router = api_router(prefix="/studio", tags=["studio"])
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+CREATED = status.HTTP_201_CREATED
+
+
+# --- viewers ---------------------------------------------------------------------------------
+
+
+@router.get("/titles")
+def list_titles(
+    session: DbSession,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    genre: Annotated[str | None, Query(max_length=80)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> s.TitlePage:
+    """What the viewer may watch here and now, newest first; ``genre`` is a name or its slug."""
+    return service.list_titles(
+        session,
+        viewer.territory,
+        viewer.maturity,
+        viewer.languages,
+        genre=genre,
+        page=page,
+        page_size=settings.catalog_page_size,
+    )
+
+
+@router.get("/titles/{title_id}")
+def get_title(title_id: str, session: DbSession, viewer: ViewerDep) -> s.TitleView:
+    """One title with its seasons and episodes; 404 alike for unknown and not available."""
+    return service.get_title(session, title_id, viewer.territory, viewer.maturity, viewer.languages)
+
+
+@router.get("/artwork/{artwork_id}", response_class=StreamingResponse)
+def get_artwork(artwork_id: str, session: DbSession, storage: StorageDep) -> StreamingResponse:
+    """An image (public, cacheable: image tags send no credentials)."""
+    artwork = session.get(Artwork, artwork_id)
+    if artwork is None:
+        raise NotFound("There is no such image.")
+    return StreamingResponse(
+        storage.get(artwork.object_key),
+        media_type=artwork.content_type,
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+# --- studio: titles --------------------------------------------------------------------------
+
+
+@studio_router.get("/titles")
+def studio_titles(
+    session: DbSession,
+    _editor: Editor,
+    settings: SettingsDep,
+    status_: Annotated[s.Status | None, Query(alias="status")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Part of the title")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> s.StudioTitlePage:
+    size = settings.catalog_page_size
+    rows, total = studio.list_titles(session, status_, q, size, (page - 1) * size)
+    items = [s.StudioTitleSummary.model_validate(t) for t in rows]
+    return s.StudioTitlePage(items=items, page=page, page_size=size, total=total)
+
+
+@studio_router.post("/titles", status_code=CREATED)
+def create_title(data: s.TitleCreate, session: DbSession, editor: Editor) -> s.StudioTitle:
+    title = studio.create_title(session, editor, data)
+    return studio.studio_view(session, title.id)
+
+
+@studio_router.get("/titles/{title_id}")
+def studio_title(title_id: str, session: DbSession, _editor: Editor) -> s.StudioTitle:
+    return studio.studio_view(session, title_id)
+
+
+@studio_router.patch("/titles/{title_id}")
+def update_title(
+    title_id: str, data: s.TitleUpdate, session: DbSession, editor: Editor
+) -> s.StudioTitle:
+    studio.update_title(session, editor, title_id, data)
+    return studio.studio_view(session, title_id)
+
+
+@studio_router.put("/titles/{title_id}/localizations/{language}")
+def set_localization(
+    title_id: str, language: LanguageTag, text: s.LocalizedText, session: DbSession, editor: Editor
+) -> s.StudioTitle:
+    studio.set_localization(session, editor, title_id, language, text)
+    return studio.studio_view(session, title_id)
+
+
+@studio_router.delete("/titles/{title_id}/localizations/{language}", status_code=NO_CONTENT)
+def delete_localization(
+    title_id: str, language: LanguageTag, session: DbSession, editor: Editor
+) -> None:
+    studio.delete_localization(session, editor, title_id, language)
+
+
+@studio_router.post("/titles/{title_id}/publish")
+def publish(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
+    studio.publish_title(session, editor, title_id)
+    return studio.studio_view(session, title_id)
+
+
+@studio_router.post("/titles/{title_id}/unpublish")
+def unpublish(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
+    studio.unpublish_title(session, editor, title_id)
+    return studio.studio_view(session, title_id)
+
+
+@studio_router.post("/titles/{title_id}/retire")
+def retire(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
+    studio.retire_title(session, editor, title_id)
+    return studio.studio_view(session, title_id)
+
+
+@studio_router.get("/titles/{title_id}/audit")
+def audit(title_id: str, session: DbSession, _editor: Editor) -> list[s.AuditEntry]:
+    """Who changed what and when, newest first."""
+    return studio.audit_log(session, title_id)
+
+
+# --- studio: seasons and episodes ------------------------------------------------------------
+
+
+@studio_router.post("/titles/{title_id}/seasons", status_code=CREATED)
+def add_season(
+    title_id: str, data: s.SeasonCreate, session: DbSession, editor: Editor
+) -> s.StudioTitle:
+    studio.add_season(session, editor, title_id, data)
+    return studio.studio_view(session, title_id)
+
+
+@studio_router.patch("/seasons/{season_id}")
+def update_season(
+    season_id: str, data: s.SeasonUpdate, session: DbSession, editor: Editor
+) -> s.StudioTitle:
+    season = studio.update_season(session, editor, season_id, data)
+    return studio.studio_view(session, season.title_id)
+
+
+@studio_router.post("/seasons/{season_id}/episodes", status_code=CREATED)
+def add_episode(
+    season_id: str, data: s.EpisodeCreate, session: DbSession, editor: Editor
+) -> s.StudioTitle:
+    episode = studio.add_episode(session, editor, season_id, data)
+    return studio.studio_view(session, episode.title_id)
+
+
+@studio_router.patch("/episodes/{episode_id}")
+def update_episode(
+    episode_id: str, data: s.EpisodeUpdate, session: DbSession, editor: Editor
+) -> s.StudioTitle:
+    episode = studio.update_episode(session, editor, episode_id, data)
+    return studio.studio_view(session, episode.title_id)
+
+
+@studio_router.put("/titles/{title_id}/episodes/{episode_id}/localizations/{language}")
+def set_episode_localization(
+    title_id: str,
+    episode_id: str,
+    language: LanguageTag,
+    text: s.LocalizedText,
+    session: DbSession,
+    editor: Editor,
+) -> s.StudioTitle:
+    studio.set_localization(session, editor, title_id, language, text, episode_id=episode_id)
+    return studio.studio_view(session, title_id)
+
+
+# --- studio: people, credits, ratings, windows, artwork --------------------------------------
+
+
+@studio_router.get("/people")
+def find_people(
+    session: DbSession, _editor: Editor, q: Annotated[str, Query(min_length=1, max_length=100)]
+) -> list[s.Person]:
+    return [s.Person.model_validate(p) for p in studio.find_people(session, q)]
+
+
+@studio_router.post("/people", status_code=CREATED)
+def create_person(data: s.PersonCreate, session: DbSession, editor: Editor) -> s.Person:
+    return s.Person.model_validate(studio.create_person(session, editor, data.name))
+
+
+@studio_router.patch("/people/{person_id}")
+def rename_person(
+    person_id: str, data: s.PersonCreate, session: DbSession, editor: Editor
+) -> s.Person:
+    return s.Person.model_validate(studio.rename_person(session, editor, person_id, data.name))
+
+
+@studio_router.put("/titles/{title_id}/credits")
+def set_credits(
+    title_id: str, credits: list[s.CreditIn], session: DbSession, editor: Editor
+) -> list[s.Credit]:
+    """Replace the cast and crew, in billing order."""
+    return studio.set_credits(session, editor, title_id, credits)
+
+
+@studio_router.put("/titles/{title_id}/ratings/{territory}")
+def set_rating(
+    title_id: str,
+    territory: str,
+    data: s.RatingIn,
+    session: DbSession,
+    editor: Editor,
+    settings: SettingsDep,
+) -> s.Rating:
+    """Rate the title in a territory (ISO code) or by default (``*``)."""
+    return studio.set_rating(session, settings, editor, title_id, territory, data)
+
+
+@studio_router.delete("/titles/{title_id}/ratings/{territory}", status_code=NO_CONTENT)
+def delete_rating(title_id: str, territory: str, session: DbSession, editor: Editor) -> None:
+    studio.delete_rating(session, editor, title_id, territory)
+
+
+@studio_router.post("/titles/{title_id}/windows", status_code=CREATED)
+def add_window(
+    title_id: str, data: s.WindowIn, session: DbSession, editor: Editor, settings: SettingsDep
+) -> s.Window:
+    return studio.window_out(studio.add_window(session, settings, editor, title_id, data))
+
+
+@studio_router.put("/windows/{window_id}")
+def replace_window(
+    window_id: str, data: s.WindowIn, session: DbSession, editor: Editor, settings: SettingsDep
+) -> s.Window:
+    return studio.window_out(studio.replace_window(session, settings, editor, window_id, data))
+
+
+@studio_router.delete("/windows/{window_id}", status_code=NO_CONTENT)
+def delete_window(window_id: str, session: DbSession, editor: Editor) -> None:
+    studio.delete_window(session, editor, window_id)
+
+
+@studio_router.get("/reports/expiring-windows")
+def expiring_windows(
+    session: DbSession, _editor: Editor, days: Annotated[int, Query(ge=1, le=3650)] = 30
+) -> list[s.ExpiringWindow]:
+    """Licence windows that end within ``days`` days, soonest first."""
+    return studio.expiring_windows(session, days)
+
+
+@studio_router.post("/titles/{title_id}/artwork", status_code=CREATED)
+def add_artwork(
+    title_id: str,
+    kind: Annotated[s.ArtworkKind, Form()],
+    file: Annotated[UploadFile, File(description="PNG, JPEG or WebP")],
+    session: DbSession,
+    editor: Editor,
+    settings: SettingsDep,
+    storage: StorageDep,
+    language: Annotated[str, Form(description="BCP 47 tag; empty for the neutral image")] = "",
+) -> s.Artwork:
+    """Set the title's poster, backdrop or logo for a language (replacing the one there)."""
+    data = file.file.read(settings.catalog_artwork_max_bytes + 1)
+    if len(data) > settings.catalog_artwork_max_bytes:
+        raise UploadTooLarge(f"Artwork is limited to {settings.catalog_artwork_max_bytes} bytes.")
+    tag = studio.artwork_language(language)
+    row = studio.add_artwork(session, storage, editor, title_id, kind, tag, data)
+    return service.artwork_out(row)
+
+
+@studio_router.delete("/artwork/{artwork_id}", status_code=NO_CONTENT)
+def delete_artwork(
+    artwork_id: str, session: DbSession, editor: Editor, storage: StorageDep
+) -> None:
+    studio.delete_artwork(session, storage, editor, artwork_id)
+
+
+# --- studio: uploads and ingests -------------------------------------------------------------
+
+
+@studio_router.post("/titles/{title_id}/ingests", status_code=CREATED)
+def start_ingest(
+    title_id: str, data: s.IngestStart, session: DbSession, editor: Editor, storage: StorageDep
+) -> s.Ingest:
+    """Send a finished upload through the media pipeline for the title or an episode."""
+    return assets.start_ingest(session, storage, editor, title_id, data)
+
+
+@studio_router.get("/titles/{title_id}/ingests")
+def list_ingests(title_id: str, session: DbSession, _editor: Editor) -> list[s.Ingest]:
+    """The title's ingests with the pipeline's status of each (follow ``/media/assets/{id}``)."""
+    return assets.ingests(session, title_id)
+
+
+studio_router.include_router(tus.router)
+router.include_router(studio_router)

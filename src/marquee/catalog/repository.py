@@ -1,0 +1,200 @@
+"""The catalog's queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from marquee.catalog.models import (
+    PUBLISHED,
+    Artwork,
+    AuditEntry,
+    Credit,
+    Episode,
+    Localization,
+    Person,
+    Rating,
+    Season,
+    Title,
+    TitleGenre,
+    Window,
+    WindowTerritory,
+)
+from marquee.catalog.ratings import DEFAULT_TERRITORY, MATURITY_LEVELS
+from marquee.catalog.territories import WORLDWIDE
+
+UNRATED_RANK = len(MATURITY_LEVELS) - 1
+
+
+def title_by_key(session: Session, external_key: str) -> Title | None:
+    return session.scalar(select(Title).where(Title.external_key == external_key))
+
+
+def localizations(
+    session: Session, entity_ids: Iterable[str]
+) -> dict[str, dict[str, Localization]]:
+    """entity id → language → localization."""
+    found: dict[str, dict[str, Localization]] = defaultdict(dict)
+    ids = list(entity_ids)
+    if ids:
+        for row in session.scalars(select(Localization).where(Localization.entity_id.in_(ids))):
+            found[row.entity_id][row.language] = row
+    return found
+
+
+def seasons(session: Session, title_id: str) -> list[Season]:
+    query = select(Season).where(Season.title_id == title_id).order_by(Season.number)
+    return list(session.scalars(query))
+
+
+def episodes(session: Session, title_id: str) -> list[Episode]:
+    query = select(Episode).where(Episode.title_id == title_id).order_by(Episode.number)
+    return list(session.scalars(query))
+
+
+def credits(session: Session, title_id: str) -> list[tuple[Credit, Person]]:
+    query = (
+        select(Credit, Person)
+        .join(Person, Person.id == Credit.person_id)
+        .where(Credit.title_id == title_id)
+        .order_by(Credit.position)
+    )
+    return [(credit, person) for credit, person in session.execute(query)]
+
+
+def ratings(session: Session, title_id: str) -> list[Rating]:
+    query = select(Rating).where(Rating.title_id == title_id).order_by(Rating.territory)
+    return list(session.scalars(query))
+
+
+def windows(session: Session, title_id: str) -> list[Window]:
+    query = select(Window).where(Window.title_id == title_id).order_by(Window.starts_at)
+    return list(session.scalars(query))
+
+
+def artwork(session: Session, title_ids: Iterable[str]) -> list[Artwork]:
+    ids = list(title_ids)
+    return list(session.scalars(select(Artwork).where(Artwork.title_id.in_(ids)))) if ids else []
+
+
+def effective_rank(territory: str) -> ColumnElement[int]:
+    """The maturity rank a title needs in ``territory``.
+
+    The territory's own rating, else the title's default rating, else the strictest rating it
+    has anywhere, else adult (unrated titles are for adults).
+    """
+
+    def rated(where: str) -> ColumnElement[int]:
+        return (
+            select(Rating.maturity_rank)
+            .where(Rating.title_id == Title.id, Rating.territory == where)
+            .scalar_subquery()
+        )
+
+    strictest = (
+        select(func.max(Rating.maturity_rank)).where(Rating.title_id == Title.id).scalar_subquery()
+    )
+    return func.coalesce(rated(territory), rated(DEFAULT_TERRITORY), strictest, UNRATED_RANK)
+
+
+def in_window(territory: str, at: datetime) -> ColumnElement[bool]:
+    """A window of the title covers ``territory`` at ``at`` (start inclusive, end exclusive)."""
+    return exists().where(
+        WindowTerritory.title_id == Title.id,
+        WindowTerritory.territory.in_([territory, WORLDWIDE]),
+        Window.id == WindowTerritory.window_id,
+        Window.starts_at <= at,
+        or_(Window.ends_at.is_(None), Window.ends_at > at),
+    )
+
+
+def visible(territory: str, max_rank: int, at: datetime) -> list[ColumnElement[bool]]:
+    """Conditions a title meets when a viewer of ``max_rank`` in ``territory`` may see it."""
+    return [
+        Title.status == PUBLISHED,
+        in_window(territory, at),
+        effective_rank(territory) <= max_rank,
+    ]
+
+
+def visible_ids(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    *,
+    genre: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[str], int]:
+    """Ids of the titles meeting ``conditions``, newest published first, and their count."""
+    if genre is not None:
+        conditions = [
+            *conditions,
+            exists().where(TitleGenre.title_id == Title.id, TitleGenre.slug == genre),
+        ]
+    total = session.scalar(select(func.count()).select_from(Title).where(*conditions)) or 0
+    query = (
+        select(Title.id)
+        .where(*conditions)
+        .order_by(Title.published_at.desc(), Title.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.scalars(query)), total
+
+
+def rating_for(session: Session, title_id: str, territory: str) -> Rating | None:
+    """The rating shown in ``territory``, chosen as :func:`effective_rank` chooses."""
+    found = ratings(session, title_id)
+    by_territory = {r.territory: r for r in found}
+    own = by_territory.get(territory) or by_territory.get(DEFAULT_TERRITORY)
+    if own is not None or not found:
+        return own
+    return max(found, key=lambda r: r.maturity_rank)
+
+
+def expiring(session: Session, start: datetime, end: datetime) -> list[tuple[Window, Title]]:
+    query = (
+        select(Window, Title)
+        .join(Title, Title.id == Window.title_id)
+        .where(Window.ends_at >= start, Window.ends_at < end)
+        .order_by(Window.ends_at, Title.original_title)
+    )
+    return [(window, title) for window, title in session.execute(query)]
+
+
+def audit(session: Session, title_id: str) -> list[AuditEntry]:
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.title_id == title_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id)
+    )
+    return list(session.scalars(query))
+
+
+def studio_titles(
+    session: Session, status: str | None, search: str | None, limit: int, offset: int
+) -> tuple[list[Title], int]:
+    conditions: list[ColumnElement[bool]] = []
+    if status:
+        conditions.append(Title.status == status)
+    if search:
+        conditions.append(Title.original_title.icontains(search, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(Title).where(*conditions)) or 0
+    query = (
+        select(Title)
+        .where(*conditions)
+        .order_by(Title.updated_at.desc(), Title.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.scalars(query)), total
+
+
+def people(session: Session, search: str, limit: int) -> list[Person]:
+    query = select(Person).where(Person.name.icontains(search, autoescape=True))
+    query = query.order_by(Person.name)
+    return list(session.scalars(query.limit(limit)))

@@ -1,0 +1,286 @@
+"""The catalog's public face for viewers and other domains (playback, discovery).
+
+Every read a viewer can reach goes through :func:`is_available` (or the same conditions in
+SQL): a title is shown or played only when it is published, a licence window covers the
+viewer's territory now, and its rating in that territory is within the profile's maturity.
+Whatever fails, the answer is the same :class:`~marquee.catalog.errors.TitleNotFound`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marquee.catalog import repository as repo
+from marquee.catalog.errors import TitleNotFound
+from marquee.catalog.localize import pick
+from marquee.catalog.models import Artwork, Episode, Localization, Title
+from marquee.catalog.models import Rating as RatingRow
+from marquee.catalog.ratings import MATURITY_LEVELS, rank
+from marquee.catalog.schemas import (
+    Artwork as ArtworkOut,
+)
+from marquee.catalog.schemas import (
+    Credit,
+    EpisodeView,
+    Rating,
+    SeasonView,
+    TitlePage,
+    TitleSummary,
+    TitleView,
+)
+from marquee.identity.schemas import Maturity
+from marquee.kit.db import utcnow
+
+ARTWORK_URL = "/api/v1/artwork/{id}"
+Texts = dict[str, tuple[str, str]]
+
+
+def genre_slug(label: str) -> str:
+    """``"Action & Adventure"`` → ``"action-adventure"``: what ``?genre=`` matches."""
+    return re.sub(r"[^0-9a-z]+", "-", label.casefold()).strip("-")
+
+
+def is_available(
+    session: Session, title_id: str, territory: str, maturity: Maturity, at: datetime | None = None
+) -> bool:
+    """May a profile of ``maturity`` in ``territory`` see and play the title at ``at`` (now)?"""
+    conditions = repo.visible(territory.upper(), rank(maturity), at or utcnow())
+    return session.scalar(select(Title.id).where(Title.id == title_id, *conditions)) is not None
+
+
+def visible_title_ids(
+    session: Session,
+    territory: str,
+    maturity: Maturity,
+    at: datetime | None = None,
+    *,
+    genre: str | None = None,
+) -> list[str]:
+    """Every title such a profile may see there now, newest published first (for indexing)."""
+    conditions = repo.visible(territory.upper(), rank(maturity), at or utcnow())
+    return repo.visible_ids(session, conditions, genre=genre and genre_slug(genre))[0]
+
+
+def list_titles(
+    session: Session,
+    territory: str,
+    maturity: Maturity,
+    languages: Sequence[str],
+    *,
+    genre: str | None = None,
+    page: int = 1,
+    page_size: int = 40,
+    at: datetime | None = None,
+) -> TitlePage:
+    """One page of what the viewer may see, localized for ``languages`` (most wanted first)."""
+    conditions = repo.visible(territory.upper(), rank(maturity), at or utcnow())
+    ids, total = repo.visible_ids(
+        session,
+        conditions,
+        genre=genre and genre_slug(genre),
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
+    items = _summaries(session, ids, territory.upper(), languages)
+    return TitlePage(items=items, page=page, page_size=page_size, total=total)
+
+
+def title_summaries(
+    session: Session,
+    title_ids: Sequence[str],
+    territory: str,
+    maturity: Maturity,
+    languages: Sequence[str],
+    at: datetime | None = None,
+) -> list[TitleSummary]:
+    """Summaries of those of ``title_ids`` the viewer may see, in the order given."""
+    conditions = repo.visible(territory.upper(), rank(maturity), at or utcnow())
+    allowed = set(session.scalars(select(Title.id).where(Title.id.in_(title_ids), *conditions)))
+    kept = [title_id for title_id in title_ids if title_id in allowed]
+    return _summaries(session, kept, territory.upper(), languages)
+
+
+def get_title(
+    session: Session,
+    title_id: str,
+    territory: str,
+    maturity: Maturity,
+    languages: Sequence[str],
+    at: datetime | None = None,
+) -> TitleView:
+    """The title localized for the viewer, with seasons and episodes; TitleNotFound otherwise."""
+    if not is_available(session, title_id, territory, maturity, at):
+        raise TitleNotFound
+    title = session.get_one(Title, title_id)
+    summary = _summaries(session, [title_id], territory.upper(), languages)[0]
+    episodes = repo.episodes(session, title_id)
+    images = _chosen_artwork(title, languages, repo.artwork(session, [title_id]))
+    return TitleView(
+        **summary.model_dump(),
+        original_title=title.original_title,
+        original_language=title.original_language,
+        runtime_s=title.runtime_s,
+        tags=list(title.tags),
+        production_countries=list(title.production_countries),
+        credits=credits_of(session, title_id),
+        artwork=[artwork_out(a) for a in images],
+        audio_languages=list(title.audio_languages),
+        subtitle_languages=list(title.subtitle_languages),
+        playable=title.asset_id is not None or any(e.asset_id for e in episodes),
+        seasons=_season_views(session, title, episodes, languages),
+    )
+
+
+def playable_asset(
+    session: Session,
+    title_id: str,
+    territory: str,
+    maturity: Maturity,
+    *,
+    episode_id: str | None = None,
+    at: datetime | None = None,
+) -> str:
+    """The media asset to play for the title (or one of its episodes); TitleNotFound if the
+    viewer may not play it or nothing is attached yet."""
+    if not is_available(session, title_id, territory, maturity, at):
+        raise TitleNotFound
+    if episode_id is None:
+        asset_id = session.get_one(Title, title_id).asset_id
+    else:
+        episode = session.get(Episode, episode_id)
+        asset_id = episode.asset_id if episode and episode.title_id == title_id else None
+    if asset_id is None:
+        raise TitleNotFound
+    return asset_id
+
+
+def credits_of(session: Session, title_id: str) -> list[Credit]:
+    return [
+        Credit(person_id=p.id, name=p.name, role=c.role, character=c.character)
+        for c, p in repo.credits(session, title_id)
+    ]
+
+
+def rating_out(row: RatingRow) -> Rating:
+    maturity = MATURITY_LEVELS[row.maturity_rank]
+    return Rating(territory=row.territory, system=row.system, value=row.value, maturity=maturity)
+
+
+def artwork_out(row: Artwork) -> ArtworkOut:
+    return ArtworkOut(
+        id=row.id,
+        kind=row.kind,
+        language=row.language,
+        url=ARTWORK_URL.format(id=row.id),
+        source=row.source,
+    )
+
+
+def localized(
+    original: tuple[str, str, str], found: dict[str, Localization], languages: Sequence[str]
+) -> tuple[str, str, str]:
+    """``(title, synopsis, language)`` for the viewer; ``original`` is (title, synopsis, tag)."""
+    title, synopsis, tag = original
+    texts: Texts = {tag: (title, synopsis)}
+    texts.update({lang: (loc.title, loc.synopsis) for lang, loc in found.items()})
+    chosen = pick(languages, texts)
+    if chosen is None:
+        return original
+    lang, (title, synopsis) = chosen
+    return title, synopsis, lang
+
+
+def _chosen_artwork(title: Title, languages: Sequence[str], found: list[Artwork]) -> list[Artwork]:
+    """One image per kind: the viewer's language, else the neutral one, else the original's."""
+    chosen: list[Artwork] = []
+    for kind in ("poster", "backdrop", "logo"):
+        variants = {a.language: a for a in found if a.kind == kind}
+        if not variants:
+            continue
+        best = pick([*languages], {k: v for k, v in variants.items() if k})
+        neutral = variants.get("")
+        fallback = pick([title.original_language], variants) or next(iter(variants.items()))
+        chosen.append(best[1] if best else neutral or fallback[1])
+    return chosen
+
+
+def _summaries(
+    session: Session, ids: Sequence[str], territory: str, languages: Sequence[str]
+) -> list[TitleSummary]:
+    titles = {t.id: t for t in session.scalars(select(Title).where(Title.id.in_(ids)))}
+    texts = repo.localizations(session, ids)
+    artwork = repo.artwork(session, ids)
+    summaries = []
+    for title_id in ids:
+        title = titles[title_id]
+        name, synopsis, language = localized(
+            (title.original_title, title.synopsis, title.original_language),
+            texts.get(title_id, {}),
+            languages,
+        )
+        own = [a for a in artwork if a.title_id == title_id]
+        poster = next(
+            (a for a in _chosen_artwork(title, languages, own) if a.kind == "poster"), None
+        )
+        rating = repo.rating_for(session, title_id, territory)
+        summaries.append(
+            TitleSummary(
+                id=title.id,
+                kind=title.kind,
+                title=name,
+                synopsis=synopsis,
+                language=language,
+                release_year=title.release_year,
+                genres=[g.label for g in title.genres],
+                rating=rating_out(rating) if rating else None,
+                poster=artwork_out(poster) if poster else None,
+            )
+        )
+    return summaries
+
+
+def _season_views(
+    session: Session, title: Title, episodes: list[Episode], languages: Sequence[str]
+) -> list[SeasonView]:
+    texts = repo.localizations(session, [e.id for e in episodes])
+    views = []
+    for season in repo.seasons(session, title.id):
+        views.append(
+            SeasonView(
+                id=season.id,
+                number=season.number,
+                synopsis=season.synopsis,
+                episodes=[
+                    _episode_view(e, title.original_language, texts.get(e.id, {}), languages)
+                    for e in episodes
+                    if e.season_id == season.id
+                ],
+            )
+        )
+    return views
+
+
+def _episode_view(
+    episode: Episode,
+    original_language: str,
+    found: dict[str, Localization],
+    languages: Sequence[str],
+) -> EpisodeView:
+    original = (episode.original_title, episode.synopsis, original_language)
+    name, synopsis, language = localized(original, found, languages)
+    return EpisodeView(
+        id=episode.id,
+        number=episode.number,
+        title=name,
+        synopsis=synopsis,
+        language=language,
+        runtime_s=episode.runtime_s,
+        playable=episode.asset_id is not None,
+        audio_languages=list(episode.audio_languages),
+        subtitle_languages=list(episode.subtitle_languages),
+    )

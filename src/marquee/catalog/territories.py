@@ -1,0 +1,126 @@
+"""Territories: ISO 3166-1 alpha-2 codes, named regions that expand to them, country names.
+
+A licence window lists codes and region names as the contract does (``["EU", "CH"]``); the
+expansion is taken when the window is saved, so a later change of a region's definition does
+not silently widen or narrow a licence that was signed for the countries of the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+#: Stored for windows that cover every territory.
+WORLDWIDE = "*"
+WORLD_REGION = "WORLD"
+
+_ISO_3166 = """
+AD Andorra|AE United Arab Emirates|AF Afghanistan|AG Antigua and Barbuda|AI Anguilla|AL Albania
+AM Armenia|AO Angola|AQ Antarctica|AR Argentina|AS American Samoa|AT Austria|AU Australia
+AW Aruba|AX Åland Islands|AZ Azerbaijan|BA Bosnia and Herzegovina|BB Barbados|BD Bangladesh
+BE Belgium|BF Burkina Faso|BG Bulgaria|BH Bahrain|BI Burundi|BJ Benin|BL Saint Barthélemy
+BM Bermuda|BN Brunei|BO Bolivia|BQ Caribbean Netherlands|BR Brazil|BS Bahamas|BT Bhutan
+BV Bouvet Island|BW Botswana|BY Belarus|BZ Belize|CA Canada|CC Cocos Islands
+CD Democratic Republic of the Congo|CF Central African Republic|CG Republic of the Congo
+CH Switzerland|CI Côte d'Ivoire|CK Cook Islands|CL Chile|CM Cameroon|CN China|CO Colombia
+CR Costa Rica|CU Cuba|CV Cabo Verde|CW Curaçao|CX Christmas Island|CY Cyprus|CZ Czechia
+DE Germany|DJ Djibouti|DK Denmark|DM Dominica|DO Dominican Republic|DZ Algeria|EC Ecuador
+EE Estonia|EG Egypt|EH Western Sahara|ER Eritrea|ES Spain|ET Ethiopia|FI Finland|FJ Fiji
+FK Falkland Islands|FM Micronesia|FO Faroe Islands|FR France|GA Gabon|GB United Kingdom
+GD Grenada|GE Georgia|GF French Guiana|GG Guernsey|GH Ghana|GI Gibraltar|GL Greenland
+GM Gambia|GN Guinea|GP Guadeloupe|GQ Equatorial Guinea|GR Greece
+GS South Georgia and the South Sandwich Islands|GT Guatemala|GU Guam|GW Guinea-Bissau
+GY Guyana|HK Hong Kong|HM Heard Island and McDonald Islands|HN Honduras|HR Croatia|HT Haiti
+HU Hungary|ID Indonesia|IE Ireland|IL Israel|IM Isle of Man|IN India
+IO British Indian Ocean Territory|IQ Iraq|IR Iran|IS Iceland|IT Italy|JE Jersey|JM Jamaica
+JO Jordan|JP Japan|KE Kenya|KG Kyrgyzstan|KH Cambodia|KI Kiribati|KM Comoros
+KN Saint Kitts and Nevis|KP North Korea|KR South Korea|KW Kuwait|KY Cayman Islands
+KZ Kazakhstan|LA Laos|LB Lebanon|LC Saint Lucia|LI Liechtenstein|LK Sri Lanka|LR Liberia
+LS Lesotho|LT Lithuania|LU Luxembourg|LV Latvia|LY Libya|MA Morocco|MC Monaco|MD Moldova
+ME Montenegro|MF Saint Martin|MG Madagascar|MH Marshall Islands|MK North Macedonia|ML Mali
+MM Myanmar|MN Mongolia|MO Macao|MP Northern Mariana Islands|MQ Martinique|MR Mauritania
+MS Montserrat|MT Malta|MU Mauritius|MV Maldives|MW Malawi|MX Mexico|MY Malaysia|MZ Mozambique
+NA Namibia|NC New Caledonia|NE Niger|NF Norfolk Island|NG Nigeria|NI Nicaragua|NL Netherlands
+NO Norway|NP Nepal|NR Nauru|NU Niue|NZ New Zealand|OM Oman|PA Panama|PE Peru
+PF French Polynesia|PG Papua New Guinea|PH Philippines|PK Pakistan|PL Poland
+PM Saint Pierre and Miquelon|PN Pitcairn Islands|PR Puerto Rico|PS Palestine|PT Portugal
+PW Palau|PY Paraguay|QA Qatar|RE Réunion|RO Romania|RS Serbia|RU Russia|RW Rwanda
+SA Saudi Arabia|SB Solomon Islands|SC Seychelles|SD Sudan|SE Sweden|SG Singapore
+SH Saint Helena|SI Slovenia|SJ Svalbard and Jan Mayen|SK Slovakia|SL Sierra Leone
+SM San Marino|SN Senegal|SO Somalia|SR Suriname|SS South Sudan|ST São Tomé and Príncipe
+SV El Salvador|SX Sint Maarten|SY Syria|SZ Eswatini|TC Turks and Caicos Islands|TD Chad
+TF French Southern Territories|TG Togo|TH Thailand|TJ Tajikistan|TK Tokelau|TL Timor-Leste
+TM Turkmenistan|TN Tunisia|TO Tonga|TR Turkey|TT Trinidad and Tobago|TV Tuvalu|TW Taiwan
+TZ Tanzania|UA Ukraine|UG Uganda|UM United States Minor Outlying Islands|US United States
+UY Uruguay|UZ Uzbekistan|VA Vatican City|VC Saint Vincent and the Grenadines|VE Venezuela
+VG British Virgin Islands|VI U.S. Virgin Islands|VN Vietnam|VU Vanuatu|WF Wallis and Futuna
+WS Samoa|XK Kosovo|YE Yemen|YT Mayotte|ZA South Africa|ZM Zambia|ZW Zimbabwe
+"""
+
+#: Code → English short name (XK, Kosovo, is user-assigned but used by every rating board).
+COUNTRY_NAMES: dict[str, str] = dict(
+    entry.strip().split(" ", 1)
+    for line in _ISO_3166.strip().splitlines()
+    for entry in line.split("|")
+)
+
+#: Names found in public catalogues besides the short names above; former states map to
+#: their successor, whose rights holders license the works today.
+_OTHER_NAMES = {
+    "czech republic": "CZ",
+    "east germany": "DE",
+    "west germany": "DE",
+    "soviet union": "RU",
+    "ussr": "RU",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "macau": "MO",
+    "ivory coast": "CI",
+    "swaziland": "SZ",
+    "burma": "MM",
+    "holy see": "VA",
+    "usa": "US",
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "united states of america": "US",
+}
+_BY_NAME = {name.casefold(): code for code, name in COUNTRY_NAMES.items()} | _OTHER_NAMES
+
+
+def country_code(name_or_code: str) -> str | None:
+    """The ISO code of a country given by code or English name; None if unknown."""
+    text = name_or_code.strip()
+    if text.upper() in COUNTRY_NAMES:
+        return text.upper()
+    return _BY_NAME.get(text.casefold())
+
+
+def is_region_name(name: str) -> bool:
+    return len(name) >= 3 and name.isascii() and name.replace("_", "").isalpha()
+
+
+def expand(
+    territories: Iterable[str], regions: Mapping[str, Iterable[str]]
+) -> tuple[set[str], list[str]]:
+    """Codes covered by ``territories`` (codes and region names) and the entries not understood.
+
+    ``WORLD`` (or a region containing it) becomes :data:`WORLDWIDE`; codes are upper-cased.
+    """
+    codes: set[str] = set()
+    unknown: list[str] = []
+    named = {name.upper(): list(members) for name, members in regions.items()}
+    for entry in territories:
+        token = entry.strip().upper()
+        if token in (WORLD_REGION, WORLDWIDE):
+            codes.add(WORLDWIDE)
+        elif token in COUNTRY_NAMES:
+            codes.add(token)
+        elif token in named:
+            inner, bad = expand(named[token], {})
+            codes |= inner
+            unknown += bad
+        else:
+            unknown.append(entry)
+    return codes, unknown
