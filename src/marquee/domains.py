@@ -14,7 +14,7 @@ from fastapi import APIRouter
 
 from marquee.kit.events import EventBus
 
-DOMAINS: tuple[str, ...] = ("identity", "media", "catalog")
+DOMAINS: tuple[str, ...] = ("identity", "media", "catalog", "delivery")
 
 
 def _modules(kind: str) -> Iterator[ModuleType]:

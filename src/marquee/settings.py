@@ -156,6 +156,25 @@ class Settings(BaseSettings):
     pin_attempt_limit: int = Field(default=5, ge=1)
     trial_days: int = Field(default=0, ge=0)
 
+    # delivery
+    #: Delivery token keys, ``kid=secret,kid=secret`` (ids and secrets of [A-Za-z0-9_-],
+    #: secrets 32+ characters). Unset: one key, ``delivery_key_id``, derived from the platform
+    #: secret. Rotation and why MD5: docs/delivery.md.
+    delivery_keys: SecretStr | None = None
+    #: The key id new delivery tokens are signed with.
+    delivery_key_id: str = Field(default="k1", pattern=r"^[A-Za-z0-9_-]{1,16}$")
+    delivery_token_ttl_s: float = Field(default=6 * 3600, gt=0)
+    #: Edges (JSON in MARQUEE_DELIVERY_EDGES): ``name``, ``url``, ``region``, ``capacity``
+    #: (relative weight, default 1) and ``state`` (``active``, ``drain`` or ``off``).
+    delivery_edges: list[dict[str, str | int]] = Field(default_factory=list)
+    #: Regions nearest first per country (JSON): ``{"FR": ["eu", "us"], "*": ["us", "eu"]}``;
+    #: ``*`` is for every other country. Regions not listed come after, as fallbacks.
+    delivery_country_regions: dict[str, list[str]] = Field(default_factory=dict)
+    delivery_health_interval_s: float = Field(default=2.0, gt=0)
+    delivery_health_timeout_s: float = Field(default=1.0, gt=0)
+    #: Consecutive failed health checks before an edge leaves the steering lists.
+    delivery_health_failures: int = Field(default=2, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _database_scheme(cls, value: str) -> str:

@@ -15,6 +15,7 @@ from marquee.app import create_app
 from marquee.cli import catalog, user
 from marquee.cli.common import console, platform_or_exit, settings_or_exit
 from marquee.cli.doctor import doctor
+from marquee.cli.edge import app as edge_app
 from marquee.cli.ingest import ingest
 
 ROLES = {"api", "worker"}
@@ -22,6 +23,7 @@ ROLES = {"api", "worker"}
 app = typer.Typer(help="Marquee, a self-hostable video streaming platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(edge_app, name="edge")
 app.add_typer(user.app, name="user")
 app.add_typer(catalog.app, name="catalog")
 app.command()(doctor)

@@ -1,0 +1,37 @@
+"""The origin: ``marquee serve`` answers token paths from the object store.
+
+Edges fill from here (``--origin {public_url}/api/v1/delivery``), and players use it directly
+when no edge is registered. It checks the same delivery token as the edges.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
+
+from marquee.delivery import service
+from marquee.delivery.headers import cache_control, content_type
+from marquee.kit.errors import NotFound
+from marquee.kit.storage import LocalObjectStore, ObjectNotFound, ObjectStore
+
+router = APIRouter(prefix="/delivery", tags=["delivery"])
+
+
+@router.api_route("/t/{token_path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+def origin_object(token_path: str, request: Request) -> Response:
+    """An object under the token's prefix (ranges supported from a local store)."""
+    platform = request.app.state.platform
+    key = service.verify(platform.settings, f"/t/{token_path}").object_key
+    headers = {"Cache-Control": cache_control(key)}
+    try:
+        return _object_response(platform.storage, key, headers)
+    except ObjectNotFound:
+        raise NotFound("No such object.") from None
+
+
+def _object_response(storage: ObjectStore, key: str, headers: dict[str, str]) -> Response:
+    if isinstance(storage, LocalObjectStore):
+        return FileResponse(storage.local_path(key), headers=headers, media_type=content_type(key))
+    info = storage.info(key)
+    headers |= {"Content-Length": str(info.size), "ETag": f'"{info.etag}"'}
+    return StreamingResponse(storage.get(key), headers=headers, media_type=content_type(key))

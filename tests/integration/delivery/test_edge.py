@@ -1,0 +1,166 @@
+"""One suite, run against the Python edge and the generated nginx edge."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.delivery.conftest import OLD_KEYS, EdgeNode, signed
+from tests.integration.delivery.edges import FakeOrigin, get
+
+SEGMENT = "assets/a1/video/720p/seg-1.m4s"
+MANIFEST = "assets/a1/manifest.mpd"
+
+
+def body(n: int, seed: int = 0) -> bytes:
+    return bytes((i * 7 + seed) % 251 for i in range(n))
+
+
+def test_a_miss_is_filled_from_the_origin_then_served_from_cache(
+    edge: EdgeNode, origin: FakeOrigin
+) -> None:
+    origin.objects[SEGMENT] = body(100_000)
+    first = get(edge.url + signed(SEGMENT))
+    second = get(edge.url + signed(SEGMENT, session="s2"))
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content == origin.objects[SEGMENT]
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("MISS", "HIT")
+    assert origin.fetches[SEGMENT] == 1
+    assert "immutable" in second.headers["cache-control"]
+    assert second.headers["etag"]
+    assert second.headers["last-modified"]
+
+
+def test_manifests_get_a_short_max_age(edge: EdgeNode, origin: FakeOrigin) -> None:
+    origin.objects[MANIFEST] = b"<MPD/>"
+    response = get(edge.url + signed(MANIFEST))
+    assert response.headers["content-type"].startswith("application/dash+xml")
+    assert response.headers["cache-control"] == "public, max-age=10"
+
+
+def test_concurrent_misses_make_one_origin_fetch(edge: EdgeNode, origin: FakeOrigin) -> None:
+    origin.objects[SEGMENT] = body(200_000)
+    origin.delay_s = 0.5
+    with ThreadPoolExecutor(12) as pool:
+        responses = list(pool.map(lambda _: get(edge.url + signed(SEGMENT)), range(12)))
+    assert all(r.status_code == 200 and r.content == origin.objects[SEGMENT] for r in responses)
+    assert origin.fetches[SEGMENT] == 1
+
+
+def test_byte_ranges_on_a_miss_and_on_a_hit(edge: EdgeNode, origin: FakeOrigin) -> None:
+    data = origin.objects[SEGMENT] = body(50_000)
+    url = edge.url + signed(SEGMENT)
+    miss = get(url, Range="bytes=100-199")
+    hit = get(url, Range="bytes=-10")
+    assert (miss.status_code, hit.status_code) == (206, 206)
+    assert miss.content == data[100:200]
+    assert miss.headers["content-range"] == "bytes 100-199/50000"
+    assert hit.content == data[-10:]
+    assert get(url, Range="bytes=60000-").status_code == 416
+    assert origin.fetches[SEGMENT] == 1
+
+
+def test_conditional_requests_get_304(edge: EdgeNode, origin: FakeOrigin) -> None:
+    origin.objects[SEGMENT] = body(10_000)
+    url = edge.url + signed(SEGMENT)
+    full = get(url)
+    assert get(url, **{"If-None-Match": full.headers["etag"]}).status_code == 304
+    assert get(url, **{"If-Modified-Since": full.headers["last-modified"]}).status_code == 304
+
+
+def test_tokens_signed_with_an_older_listed_key_are_accepted(
+    edge: EdgeNode, origin: FakeOrigin
+) -> None:
+    origin.objects[SEGMENT] = body(1000)
+    assert get(edge.url + signed(SEGMENT, keys=OLD_KEYS)).status_code == 200
+
+
+def _alter_signature(path: str) -> str:
+    """Change the signature's first character (the last one carries only 2 bits)."""
+    at = path.index("/assets/") - 22
+    return path[:at] + ("B" if path[at] == "A" else "A") + path[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        pytest.param(lambda p: p.replace("/s1/", "/s9/"), id="other-session"),
+        pytest.param(lambda p: p.replace("/assets/a1/", "/assets/a2/"), id="other-asset"),
+        pytest.param(_alter_signature, id="altered-signature"),
+        pytest.param(lambda p: p.replace("/t/k2/", "/t/k9/"), id="unknown-key"),
+        pytest.param(lambda p: p[p.index("/assets/") :], id="no-token"),
+        pytest.param(lambda p: signed(SEGMENT, ttl_s=-5), id="expired"),
+    ],
+)
+def test_bad_tokens_are_refused_without_touching_the_origin(
+    edge: EdgeNode, origin: FakeOrigin, mangle: Callable[[str], str]
+) -> None:
+    origin.objects[SEGMENT] = origin.objects["assets/a2/video/720p/seg-1.m4s"] = b"x"
+    response = get(edge.url + mangle(signed(SEGMENT)))
+    assert response.status_code == (404 if response.url.path.startswith("/assets/") else 403)
+    assert sum(origin.fetches.values()) == 0
+
+
+def test_missing_objects_are_404(edge: EdgeNode, origin: FakeOrigin) -> None:
+    assert get(edge.url + signed("assets/a1/nope.m4s")).status_code == 404
+
+
+def test_origin_down_gives_502_while_cached_objects_are_still_served(
+    edge: EdgeNode, origin: FakeOrigin
+) -> None:
+    origin.objects[SEGMENT] = body(20_000)
+    assert get(edge.url + signed(SEGMENT)).status_code == 200
+    origin.stop()
+    cached = get(edge.url + signed(SEGMENT))
+    missed = get(edge.url + signed("assets/a1/video/720p/seg-2.m4s"))
+    assert cached.status_code == 200
+    assert cached.content == origin.objects[SEGMENT]
+    assert missed.status_code == 502
+    assert missed.json()["type"] == "/problems/origin-unavailable"
+
+
+def test_the_cache_survives_a_restart(edge: EdgeNode, origin: FakeOrigin) -> None:
+    origin.objects[SEGMENT] = body(30_000)
+    assert get(edge.url + signed(SEGMENT)).status_code == 200
+    edge.restart()
+    again = get(edge.url + signed(SEGMENT))
+    assert again.headers["x-cache"] == "HIT"
+    assert again.content == origin.objects[SEGMENT]
+    assert origin.fetches[SEGMENT] == 1
+
+
+def test_the_cache_stays_within_its_size_bound(
+    edge_factory: Callable[[int], EdgeNode], origin: FakeOrigin, tmp_path: Path
+) -> None:
+    bound = 3 * 1024 * 1024
+    node = edge_factory(bound)
+    keys = [f"assets/a1/video/720p/seg-{i}.m4s" for i in range(8)]
+    for i, key in enumerate(keys):
+        origin.objects[key] = body(1024 * 1024 - 4096, seed=i)
+        assert get(node.url + signed(key)).status_code == 200
+    deadline = time.monotonic() + 20  # nginx's cache manager evicts within ~10 s
+    while _disk_bytes(tmp_path / "cache") > bound and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert _disk_bytes(tmp_path / "cache") <= bound
+    assert get(node.url + signed(keys[-1])).headers["x-cache"] == "HIT"
+
+
+def test_health(edge: EdgeNode) -> None:
+    response = httpx.get(f"{edge.url}/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def _disk_bytes(root: Path) -> int:
+    return sum(
+        os.path.getsize(os.path.join(d, name))
+        for d, _, names in os.walk(root)
+        for name in names
+        if not name.startswith(".part-")
+    )
