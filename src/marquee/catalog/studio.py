@@ -8,7 +8,7 @@ changes the platform makes on its own.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
@@ -465,7 +465,8 @@ def _fill_window(settings: Settings, window: Window, data: schemas.WindowIn) -> 
     if unknown:
         raise Invalid(f"unknown territories or regions: {', '.join(unknown)}")
     window.territories = [t.strip().upper() for t in data.territories]
-    window.starts_at, window.ends_at = data.starts_at, data.ends_at
+    window.starts_at = data.starts_at.astimezone(UTC)
+    window.ends_at = data.ends_at and data.ends_at.astimezone(UTC)
     window.licensor, window.exclusive = data.licensor, data.exclusive
     window.codes = [WindowTerritory(territory=c, title_id=window.title_id) for c in sorted(codes)]
 
@@ -572,10 +573,10 @@ def add_artwork(
     if row is None:
         row = Artwork(title_id=title.id, kind=kind, language=language)
         session.add(row)
-        session.flush()
     old_key = row.object_key if row.source == "upload" else None
     row.object_key = f"artwork/{title.id}/{new_id()}.{EXTENSIONS[content_type]}"
     row.content_type, row.source = content_type, "upload"
+    session.flush()
     storage.put_bytes(row.object_key, data, content_type=content_type)
     if old_key:
         after_commit(session, lambda: storage.delete(old_key))

@@ -1,0 +1,102 @@
+"""What the catalog does with the pipeline's results (``media.asset_ready`` / ``_failed``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from marquee.catalog import assets, studio
+from marquee.catalog.schemas import EpisodeCreate, Kind, SeasonCreate, TitleCreate
+from marquee.runtime import Platform
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+@pytest.fixture
+def session(platform: Platform) -> Iterator[Session]:
+    with platform.db.sessions() as opened:
+        yield opened
+        opened.rollback()
+
+
+def _ready(title_id: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "asset_id": uuid.uuid4().hex,
+        "title_id": title_id,
+        "episode_id": None,
+        "publish_requested": False,
+        "duration_s": 5399.6,
+        "audio_languages": ["en", "fr"],
+        "subtitle_languages": ["de"],
+        "poster_key": "assets/a/poster.jpg",
+        "key_ids": [],
+        **changes,
+    }
+
+
+def _title(session: Session, kind: Kind = "movie") -> str:
+    data = TitleCreate(kind=kind, original_title="Pipeline", original_language="en")
+    return studio.create_title(session, "tester", data).id
+
+
+def test_a_ready_asset_makes_the_movie_playable_with_its_languages_and_poster(
+    session: Session,
+) -> None:
+    title_id = _title(session)
+    payload = _ready(title_id)
+    assets.attach_asset(session, payload)
+    assets.attach_asset(session, payload)  # delivered twice: nothing more happens
+
+    view = studio.studio_view(session, title_id)
+    assert (view.asset_id, view.runtime_s) == (payload["asset_id"], 5400)
+    assert (view.audio_languages, view.subtitle_languages) == (["en", "fr"], ["de"])
+    assert [(a.kind, a.source) for a in view.artwork] == [("poster", "media")]
+    actions = [e.action for e in studio.audit_log(session, title_id)]
+    assert actions.count("asset.attached") == 1
+
+
+def test_an_uploaded_poster_is_kept_and_publishing_waits_for_the_request(
+    session: Session, platform: Platform
+) -> None:
+    title_id = _title(session)
+    studio.add_artwork(session, platform.storage, "tester", title_id, "poster", "", PNG)
+    assets.attach_asset(session, _ready(title_id, publish_requested=True))
+
+    view = studio.studio_view(session, title_id)
+    assert [a.source for a in view.artwork] == ["upload"]
+    assert view.status == "published"
+
+
+def test_an_episode_gets_its_asset_and_the_series_its_languages(session: Session) -> None:
+    title_id = _title(session, "series")
+    season = studio.add_season(session, "tester", title_id, SeasonCreate(number=1))
+    episode = studio.add_episode(
+        session, "tester", season.id, EpisodeCreate(number=1, original_title="Pilot")
+    )
+    assets.attach_asset(session, _ready(title_id, episode_id=episode.id, subtitle_languages=[]))
+
+    view = studio.studio_view(session, title_id)
+    assert view.asset_id is None
+    assert view.seasons[0].episodes[0].asset_id is not None
+    assert view.audio_languages == ["en", "fr"]
+
+
+def test_a_failed_asset_is_noted_once_in_the_titles_audit_log(session: Session) -> None:
+    title_id = _title(session)
+    failure = {"asset_id": uuid.uuid4().hex, "title_id": title_id, "step": "qc", "reason": "silent"}
+    assets.asset_failed(session, failure)
+    assets.asset_failed(session, failure)
+
+    entries = [e for e in studio.audit_log(session, title_id) if e.action == "asset.failed"]
+    assert [(e.actor_id, e.changes["step"], e.changes["reason"]) for e in entries] == [
+        ("media", "qc", "silent")
+    ]
+
+
+def test_assets_of_unknown_titles_are_ignored(session: Session) -> None:
+    assets.attach_asset(session, _ready("f" * 32))
+    assets.asset_failed(session, {"asset_id": "a", "title_id": None})
