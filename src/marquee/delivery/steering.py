@@ -125,7 +125,10 @@ class Steering:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.check()
+            try:
+                self.check()
+            except RuntimeError:  # the interpreter is shutting down: no new probe threads
+                return
             self._stop.wait(self.interval_s)
 
     def usable(self, region: str | None = None) -> list[EdgeSpec]:

@@ -1,0 +1,213 @@
+"""Edge throughput: bare nginx vs the Python edge vs the generated nginx edge (warm caches).
+
+1 MB segments, 32 concurrent connections, wrk for ``DURATION_S`` seconds per case, traffic to
+127.0.0.1 only. Bare nginx serves the files and is also the edges' origin. Needs ``nginx`` and
+``wrk`` (Debian packages). Prints req/s, MB/s, the ratio to bare nginx and the p99 latency.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import httpx
+
+from marquee.delivery.tokens import KeyRing, sign
+
+SEGMENTS = 32
+SEGMENT_BYTES = 1024 * 1024
+CONNECTIONS = 32
+DURATION_S = int(os.environ.get("BENCH_DURATION_S", "10"))
+SECRET = "b" * 40
+KEYS = KeyRing({"k1": SECRET}, current="k1")
+BARE_CONF = """worker_processes auto;
+pid {run}/bare.pid;
+error_log {run}/bare-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    sendfile on; tcp_nopush on; tcp_nodelay on; access_log off; keepalive_requests 100000;
+    client_body_temp_path {run}/cb; proxy_temp_path {run}/px; fastcgi_temp_path {run}/fc;
+    uwsgi_temp_path {run}/uw; scgi_temp_path {run}/sc;
+    server {{
+        listen {port};
+        root {root};
+        location /assets/ {{ }}
+        location /t/ {{ rewrite "^/t/[^/]+/[^/]+/[^/]+/[^/]+(/assets/.*)$" $1 break; }}
+    }}
+}}
+"""
+WRK_SCRIPT = """
+local paths = {{ {paths} }}
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+class Figures(NamedTuple):
+    rps: float
+    mbps: float
+    p99_ms: float
+    idle_p99_ms: float = 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str) -> None:
+    for _ in range(200):
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} does not answer")
+
+
+def nginx(conf: Path, run: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(["nginx", "-p", str(run), "-c", str(conf), "-g", "daemon off;"])
+
+
+def wrk(base: str, paths: list[str], work: Path, connections: int, seconds: int) -> Figures:
+    """Requests/s, MB/s and p99 latency (ms) of a wrk run over the paths, round robin."""
+    script = work / "paths.lua"
+    script.write_text(WRK_SCRIPT.format(paths=", ".join(f'"{p}"' for p in paths)))
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s"]
+    out = subprocess.run([*command, str(script), base], capture_output=True, text=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        print(f"warning: {errors[1]} failed responses from {base}", file=sys.stderr)
+    rps = float(_find(r"Requests/sec:\s+([\d.]+)", out)[0])
+    value, unit = _find(r"99%\s+([\d.]+)(us|ms|s)", out)
+    p99_ms = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return Figures(rps, rps * SEGMENT_BYTES / 1e6, p99_ms)
+
+
+def _find(pattern: str, text: str) -> tuple[str, ...]:
+    found = re.search(pattern, text)
+    if found is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}:\n{text}")
+    return found.groups()
+
+
+def warm(base: str, paths: list[str]) -> None:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code, response.text[:200])
+
+
+def main() -> None:
+    if not (shutil.which("nginx") and shutil.which("wrk")):
+        sys.exit("bench/edge.py needs nginx and wrk: apt-get install nginx wrk")
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        work.chmod(0o755)  # nginx workers (nobody) read the files
+        run(work)
+
+
+def run(work: Path) -> None:
+    root, run_dir = work / "objects", work / "run"
+    for sub in ("cb", "px", "fc", "uw", "sc", "edge"):
+        (run_dir / sub).mkdir(parents=True)
+    (root / "assets/bench").mkdir(parents=True)
+    for i in range(SEGMENTS):
+        (root / f"assets/bench/seg-{i}.m4s").write_bytes(os.urandom(SEGMENT_BYTES))
+    token = sign(KEYS, "/assets/bench/", "bench", int(time.time()) + 3600)
+    paths = [f"{token}seg-{i}.m4s" for i in range(SEGMENTS)]
+    bare_port, py_port, ngx_port = free_port(), free_port(), free_port()
+    conf = work / "bare.conf"
+    conf.write_text(BARE_CONF.format(run=run_dir, port=bare_port, root=root))
+    origin = f"http://127.0.0.1:{bare_port}"
+    env = {**os.environ, "MARQUEE_DELIVERY_KEYS": f"k1={SECRET}", "MARQUEE_DATA_DIR": str(work)}
+    marquee = [sys.executable, "-m", "marquee.cli"]
+    edge_args = ["--origin", origin, "--cache-size", "1G"]
+    subprocess.run(
+        [
+            *marquee,
+            "edge",
+            "nginx-config",
+            *edge_args,
+            "--cache-dir",
+            str(work / "ngx-cache"),
+            "--port",
+            str(ngx_port),
+            "--run-dir",
+            str(run_dir / "edge"),
+            "-o",
+            str(work / "edge.conf"),
+            *(["--user", "root"] if os.geteuid() == 0 else []),
+        ],
+        env=env,
+        check=True,
+    )
+    processes = [
+        nginx(conf, run_dir),
+        nginx(work / "edge.conf", run_dir),
+        subprocess.Popen(
+            [
+                *marquee,
+                "edge",
+                *edge_args,
+                "--region",
+                "bench",
+                "--cache-dir",
+                str(work / "py-cache"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(py_port),
+            ],
+            env=env,
+        ),
+    ]
+    try:
+        ports = {"bare nginx": bare_port, "Python edge": py_port, "nginx edge": ngx_port}
+        results = measure(paths, work, ports)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+    report(results)
+
+
+def measure(paths: list[str], work: Path, ports: dict[str, int]) -> dict[str, Figures]:
+    """Loaded figures per case, and the hit-path p99 of one connection alone."""
+    results = {}
+    for name, port in ports.items():
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/healthz")
+        warm(base, paths)
+        loaded = wrk(base, paths, work, CONNECTIONS, DURATION_S)
+        alone = wrk(base, paths, work, 1, max(DURATION_S // 3, 2))
+        results[name] = Figures(loaded.rps, loaded.mbps, loaded.p99_ms, alone.p99_ms)
+    return results
+
+
+def report(results: dict[str, Figures]) -> None:
+    bare = results["bare nginx"].rps
+    print(f"{SEGMENTS} x 1 MB segments, {CONNECTIONS} connections, {DURATION_S} s per case (wrk)")
+    print(f"{'case':<12} {'req/s':>8} {'MB/s':>8} {'x bare':>7} {'p99 ms':>8} {'p99 1 conn':>11}")
+    for name, f in results.items():
+        print(
+            f"{name:<12} {f.rps:>8.0f} {f.mbps:>8.0f} {f.rps / bare:>7.2f} "
+            f"{f.p99_ms:>8.2f} {f.idle_p99_ms:>11.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

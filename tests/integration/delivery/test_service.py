@@ -1,0 +1,114 @@
+"""Steering, cache warming and the origin route, through delivery's service and the app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from marquee.app import create_app
+from marquee.delivery import service
+from marquee.kit.storage import LocalObjectStore
+from marquee.settings import Settings
+from tests.integration.delivery.conftest import KEYS, signed
+from tests.integration.delivery.edges import FakeOrigin, PythonEdge, free_port, get
+
+
+@pytest.fixture
+def python_edge(origin: FakeOrigin, tmp_path: Path) -> Iterator[PythonEdge]:
+    node = PythonEdge(origin.url, tmp_path / "cache", 10 * 1024 * 1024, KEYS)
+    node.start()
+    yield node
+    node.stop()
+
+
+def delivery_settings(settings: Settings, edges: list[dict[str, str | int]]) -> Settings:
+    keys = ",".join(f"{kid}={secret}" for kid, secret in KEYS.secrets.items())
+    return settings.model_copy(
+        update={
+            "delivery_keys": SecretStr(keys),
+            "delivery_key_id": KEYS.current,
+            "delivery_edges": edges,
+            "delivery_country_regions": {"FR": ["eu", "us"]},
+            "delivery_health_interval_s": 0.1,
+        }
+    )
+
+
+def test_edges_for_drops_a_dead_edge_within_seconds(
+    settings: Settings, python_edge: PythonEdge
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    edges: list[dict[str, str | int]] = [
+        {"name": "eu-dead", "url": dead, "region": "eu"},
+        {"name": "us-1", "url": python_edge.url, "region": "us"},
+    ]
+    configured = delivery_settings(settings, edges)
+    started = time.monotonic()
+    while len(service.edges_for(configured, "FR")) > 1 and time.monotonic() - started < 5:
+        time.sleep(0.05)
+    assert [e.name for e in service.edges_for(configured, "FR")] == ["us-1"]
+    assert time.monotonic() - started < 2
+
+
+def test_without_edges_players_are_sent_to_the_origin(settings: Settings) -> None:
+    only = service.edges_for(settings, "FR")
+    assert [e.url for e in only] == [f"{settings.public_url}/api/v1/delivery"]
+
+
+def test_warming_fills_a_regions_edges_within_the_budget(
+    settings: Settings, python_edge: PythonEdge, origin: FakeOrigin
+) -> None:
+    configured = delivery_settings(
+        settings, [{"name": "eu-1", "url": python_edge.url, "region": "eu"}]
+    )
+    storage = LocalObjectStore(tmp := settings.data_dir / "objects")
+    for i in range(6):
+        key = f"assets/pop/seg-{i}.m4s"
+        origin.objects[key] = bytes(100_000)
+        storage.put_bytes(key, origin.objects[key])
+    get(python_edge.url + signed("assets/pop/seg-0.m4s"))
+    [report] = service.warm_region(configured, storage, "eu", ["pop"], budget_bytes=450_000)
+    assert (report.objects, report.bytes, report.skipped) == (4, 400_000, 2)
+    assert report.hit_ratio_before == 0.25
+    assert report.hit_ratio_after == 1.0
+    assert get(python_edge.url + signed("assets/pop/seg-3.m4s")).headers["x-cache"] == "HIT"
+    assert tmp.exists()
+
+
+def test_python_edge_metrics(python_edge: PythonEdge, origin: FakeOrigin) -> None:
+    origin.objects["assets/m/seg-1.m4s"] = bytes(5000)
+    for _ in range(3):
+        get(python_edge.url + signed("assets/m/seg-1.m4s"))
+    get(python_edge.url + "/t/k2/1/s/" + "A" * 22 + "/assets/m/seg-1.m4s")
+    text = get(python_edge.url + "/metrics").text
+    for line in (
+        "marquee_edge_hits_total 2.0",
+        "marquee_edge_misses_total 1.0",
+        "marquee_edge_served_bytes_total 15000.0",
+        "marquee_edge_rejected_total 1.0",
+        "marquee_edge_fill_seconds_count 1.0",
+        "marquee_edge_cache_bytes 5000.0",
+    ):
+        assert line in text
+
+
+def test_the_origin_serves_assets_behind_the_token(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.app.state.platform.storage.put_bytes("assets/o1/manifest.mpd", b"<MPD/>" * 100)
+        base = "/api/v1/delivery" + service.sign_path(settings, "/assets/o1/", "sess")
+        full = client.get(base + "manifest.mpd")
+        part = client.get(base + "manifest.mpd", headers={"Range": "bytes=0-5"})
+        altered = client.get(base.replace("/o1/", "/o2/") + "manifest.mpd")
+        missing = client.get(base + "nope.m4s")
+    assert full.status_code == 200
+    assert full.headers["content-type"].startswith("application/dash+xml")
+    assert full.headers["cache-control"] == "public, max-age=10"
+    assert (part.status_code, part.content) == (206, b"<MPD/>")
+    assert altered.status_code == 403
+    assert altered.json()["type"] == "/problems/invalid-delivery-token"
+    assert missing.status_code == 404

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from marquee.delivery.nginx import NginxEdgeConfig, render
+from marquee.delivery.tokens import TOKEN_PATTERN, KeyRing
+
+KEYS = KeyRing({"k1": "a" * 32, "k2": "b" * 32}, current="k2")
+
+
+def test_the_config_checks_every_key_and_caches_by_object() -> None:
+    config = NginxEdgeConfig(
+        "http://origin:8000/api/v1/delivery", Path("/c"), 10 * 1024**3, Path("/r"), "eu"
+    )
+    text = render(config, KEYS)
+    assert f'"k1" "{"a" * 32}";' in text
+    assert f'"k2" "{"b" * 32}";' in text
+    assert TOKEN_PATTERN in text
+    assert "max_size=10485760k" in text
+    assert "proxy_cache_lock on;" in text
+    assert "proxy_pass http://marquee_origin/api/v1/delivery$uri;" in text
+
+
+def test_the_origin_must_be_a_url() -> None:
+    with pytest.raises(ValueError, match="--origin"):
+        render(NginxEdgeConfig("origin:8000", Path("/c"), 1, Path("/r")), KEYS)
