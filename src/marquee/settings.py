@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     media_audio_bitrate_kbps: int = Field(default=128, gt=0)
     #: x264 preset: "veryfast" encodes the whole ladder near real time on 2 cores (docs/media.md).
     media_preset: str = "veryfast"
+    #: "rendition": one encode job per rendition (several workers encode a title at once);
+    #: "ladder": one job encodes every rendition from one decode (best with a single worker).
+    #: Sources longer than media_chunk_s are always encoded in chunks, one job per chunk.
+    media_encode_jobs: Literal["rendition", "ladder"] = "rendition"
     #: Sources longer than this are encoded in GOP-aligned chunks of about this length.
     media_chunk_s: float = Field(default=120.0, gt=0)
     media_segment_s: float = Field(default=4.0, gt=0)

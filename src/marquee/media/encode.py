@@ -8,6 +8,7 @@ ladder and chunks encoded apart join losslessly.
 from __future__ import annotations
 
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -60,11 +61,22 @@ def video_filter(video: VideoInfo, width: int, height: int, frame_rate: str) -> 
     return ",".join(steps)
 
 
+def rendition_sar(plan: LadderPlan, rendition: Rendition) -> Fraction:
+    """The sample aspect ratio that gives the rendition exactly the ladder's display aspect
+    ratio: 1 when the even-rounded size has it already (every 16:9 rung), a hair off 1
+    otherwise (2.35:1 at 416x176), because DASH wants one aspect ratio per adaptation set."""
+    aspect = Fraction(plan.display_aspect_ratio).limit_denominator(1000)
+    return aspect * rendition.height / rendition.width
+
+
 def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads: int) -> list[str]:
     """x264 options for capped VBR with a fixed, closed GOP and no scene-cut keyframes."""
     gop = str(plan.gop_frames)
+    sar = rendition_sar(plan, rendition)
+    vf = video_filter(video, rendition.width, rendition.height, plan.frame_rate)
+    vf = vf.replace("setsar=1", f"setsar=sar={sar.numerator}/{sar.denominator}:max=65535")
     return [
-        "-vf", video_filter(video, rendition.width, rendition.height, plan.frame_rate),
+        "-vf", vf,
         "-c:v", "libx264",
         "-profile:v", rendition.profile,
         "-preset", rendition.preset,
@@ -138,6 +150,45 @@ def encode_rendition(
         [*args, *_mp4_args(out)], step="encode", duration_s=info.duration_s, on_progress=on_progress
     )
     return describe_output(out)
+
+
+def encode_ladder(
+    source: Path,
+    info: SourceInfo,
+    plan: LadderPlan,
+    outs: list[Path],
+    *,
+    loudness: Loudness | None = None,
+    threads: int = DEFAULT_THREADS,
+    on_progress: ProgressCallback | None = None,
+) -> list[EncodeResult]:
+    """Encode every rendition of ``plan`` in one run: the source is decoded once and ``split``.
+
+    The first output carries the first audio track (packaging takes audio from it only).
+    Same pictures and x264 options as :func:`encode_rendition`, so either may be used.
+    """
+    video = _source_video(info)
+    renditions = plan.renditions
+    if len(outs) != len(renditions):
+        raise MediaError("encode", "one output path per rendition is needed")
+    labels = [f"[s{n}]" for n in range(len(renditions))]
+    graph = [f"[0:v:0]split={len(renditions)}{''.join(labels)}"]
+    args = ["-i", str(source)]
+    for n, (rendition, out) in enumerate(zip(renditions, outs, strict=True)):
+        options = video_args(video, plan, rendition, threads)
+        vf = options.index("-vf")
+        graph.append(f"{labels[n]}{options[vf + 1]}[v{n}]")
+        args += ["-map", f"[v{n}]", *options[:vf], *options[vf + 2 :]]
+        if n == 0 and info.audio:
+            args += audio_args(0, rendition.audio_bitrate_kbps, loudness)
+        args += _mp4_args(out)
+    run_ffmpeg(
+        ["-filter_complex", ";".join(graph), *args],
+        step="encode",
+        duration_s=info.duration_s,
+        on_progress=on_progress,
+    )
+    return [describe_output(out) for out in outs]
 
 
 def encode_audio(

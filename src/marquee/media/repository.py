@@ -207,4 +207,3 @@ def mark_ready(session: Session, asset_id: str, values: dict[str, Any]) -> bool:
         .values(status="ready", finished_at=utcnow(), updated_at=utcnow(), **values)
     )
     return _count(result) == 1
-

@@ -37,6 +37,7 @@ from marquee.media.encode import (
     EncodeResult,
     encode_audio,
     encode_chunk,
+    encode_ladder,
     encode_rendition,
     join_chunks,
     plan_chunks,
@@ -63,7 +64,7 @@ from marquee.media.service import (
     work_prefix,
 )
 from marquee.media.thumbnails import choose_poster, make_trickplay
-from marquee.media.vmaf import measure_vmaf
+from marquee.media.vmaf import measure_vmaf, measure_vmaf_many
 from marquee.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -445,7 +446,8 @@ def _analyse(
         asset.audio_languages = [a.language for a in audio]
         asset.subtitle_languages = [s["language"] for s in subtitles]
         _store_qc(session, asset_id, qc)
-        _fan_out(session, asset_id, plan, chunks, audio)
+        together = settings.media_encode_jobs == "ladder" and not chunks
+        _fan_out(session, asset_id, plan, chunks, audio, together=together)
 
     _complete(ctx, run, {"passed": True, "warnings": qc["warnings"]}, fan_out)
 
@@ -462,12 +464,18 @@ def _fan_out(
     plan: LadderPlan,
     chunks: list[Chunk],
     audio: list[AudioSpec],
+    *,
+    together: bool = False,
 ) -> None:
     steps: list[tuple[str, int]] = []
     jobs: list[tuple[str, dict[str, Any]]] = []
     position = 10
+    if together:
+        jobs.append(("media.encode_ladder", {}))
     for rendition in plan.renditions:
-        if chunks:
+        if together:
+            pass
+        elif chunks:
             for chunk in chunks:
                 steps.append((_chunk_step(rendition.name, chunk.index), position))
                 jobs.append(
@@ -488,6 +496,11 @@ def _fan_out(
             position += 1
     repo.add_steps(session, asset_id, steps)
     for name, kwargs in jobs:
+        if name == "media.encode_ladder":
+            names = [f"encode:{r.name}" for r in plan.renditions]
+            if all([repo.queue_step(session, asset_id, n) for n in names]):
+                enqueue(session, name, asset_id=asset_id)
+            continue
         step = (
             _chunk_step(kwargs["rendition"], kwargs["chunk"])
             if name == "media.encode_chunk"
@@ -700,6 +713,59 @@ def encode_rendition_job(ctx: JobContext, asset_id: str, rendition: str) -> None
         return _rendition_result(target, encoded, _measure(ctx, run, out, source, plan))
 
     run_step(ctx, asset_id, f"encode:{rendition}", body, max_retries=ENCODE_RETRIES, after=_advance)
+
+
+@job("media.encode_ladder", queue="long", max_retries=ENCODE_RETRIES, time_limit_s=LONG_JOB_S)
+def encode_ladder_job(ctx: JobContext, asset_id: str) -> None:
+    """Encode every rendition in one ffmpeg run (one decode of the source), then score them
+    all in one VMAF run. Each rendition keeps its own step (``encode:720p``…)."""
+    settings, storage = _settings(ctx), _storage(ctx)
+    with ctx.services.db.sessions() as session:
+        plan = _plan(session, asset_id)
+    runs = [StepRun(ctx, asset_id, f"encode:{r.name}") for r in plan.ladder.renditions]
+    pending = [run for run in runs if _start(run)]
+    if not pending:
+        return
+    lead = pending[0]
+    try:
+        with workspace(settings) as tmp:
+            source = _source_path(storage, plan.source_key, tmp, lead)
+            outs = [tmp / _video_name(r.name) for r in plan.ladder.renditions]
+
+            def progress(fraction: float) -> None:
+                for run in pending:
+                    run.progress(fraction * 0.8, "encoding (whole ladder)")
+
+            encoded = encode_ladder(
+                source,
+                plan.info,
+                plan.ladder,
+                outs,
+                loudness=plan.loudness,
+                threads=settings.media_threads,
+                on_progress=progress,
+            )
+            for run in pending:
+                run.progress(0.85, "measuring VMAF")
+            scores = measure_vmaf_many(
+                outs,
+                source,
+                plan.info,
+                plan.ladder,
+                subsample=settings.media_vmaf_subsample,
+                threads=settings.media_threads,
+            )
+            results = {}
+            for rendition, out, done, score in zip(
+                plan.ladder.renditions, outs, encoded, scores, strict=True
+            ):
+                _upload(storage, out, _work_key(asset_id, _video_name(rendition.name)))
+                results[f"encode:{rendition.name}"] = _rendition_result(rendition, done, score.mean)
+        for run in pending:
+            run.log(f"encoded with the whole ladder; VMAF {results[run.name]['vmaf']}")
+            _complete(ctx, run, results[run.name], _advance)
+    except Exception as exc:
+        _handle_failure(ctx, lead, exc, ENCODE_RETRIES)
 
 
 @job("media.encode_chunk", queue="long", max_retries=ENCODE_RETRIES, time_limit_s=LONG_JOB_S)

@@ -446,6 +446,28 @@ def test_a_long_source_is_encoded_in_chunks_and_joined(tmp_path: Path, sources: 
     assert len(frame_hashes(tmp_path, mpd, stream="0:a:0")) > 150
 
 
+def test_ladder_mode_encodes_every_rendition_in_one_job(tmp_path: Path, sources: Sources) -> None:
+    settings = media_settings(tmp_path, MARQUEE_MEDIA_ENCODE_JOBS="ladder")
+    platform = build_platform(settings)
+    running = Pipeline(platform)
+    platform.start(worker=True, short_threads=1, long_threads=2)
+    try:
+        asset = running.wait(running.ingest(sources.path("h264_aac.mp4")))
+        with platform.db.sessions() as session:
+            jobs = [
+                r.name
+                for r in session.scalars(select(JobRun))
+                if r.args.get("asset_id") == asset.id and r.name.startswith("media.encode")
+            ]
+    finally:
+        platform.stop()
+    assert asset.status == "ready", (asset.failed_step, asset.error)
+    assert jobs == ["media.encode_ladder"]
+    assert [r.name for r in asset.renditions] == ["180p", "144p"]
+    assert all(r.vmaf is not None for r in asset.renditions)
+    assert all(s.status == "succeeded" for s in asset.steps)
+
+
 def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [MARQUEE, "worker", "--short-threads", "1", "--long-threads", "1"],
