@@ -110,19 +110,20 @@ class Settings(BaseSettings):
 
     # catalog
     #: Named regions a licence window may list instead of countries (JSON in
-    #: MARQUEE_CATALOG_REGIONS): name (3+ letters) → ISO 3166-1 alpha-2 codes. WORLD is built in.
-    catalog_regions: dict[str, list[str]] = Field(
+    #: MARQUEE_CATALOG_REGIONS): name (3+ letters) → comma-separated ISO 3166-1 alpha-2 codes.
+    #: WORLD is built in.
+    catalog_regions: dict[str, str] = Field(
         default_factory=lambda: {
-            "EU": "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
-            .split(),
-            "EEA": "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
-            " IS LI NO".split(),
-            "DACH": ["DE", "AT", "CH"],
-            "NORDICS": ["DK", "FI", "IS", "NO", "SE"],
-            "BENELUX": ["BE", "NL", "LU"],
-            "UKI": ["GB", "IE"],
-            "NORAM": ["US", "CA"],
-            "LATAM": "AR BO BR CL CO CR DO EC GT HN MX NI PA PE PY SV UY VE".split(),
+            "EU": "AT,BE,BG,CY,CZ,DE,DK,EE,ES,FI,FR,GR,HR,HU,IE,IT,LT,LU,LV,MT,NL,PL,PT,RO,SE,SI,"
+            "SK",
+            "EEA": "AT,BE,BG,CY,CZ,DE,DK,EE,ES,FI,FR,GR,HR,HU,IE,IT,LT,LU,LV,MT,NL,PL,PT,RO,SE,SI,"
+            "SK,IS,LI,NO",
+            "DACH": "DE,AT,CH",
+            "NORDICS": "DK,FI,IS,NO,SE",
+            "BENELUX": "BE,NL,LU",
+            "UKI": "GB,IE",
+            "NORAM": "US,CA",
+            "LATAM": "AR,BO,BR,CL,CO,CR,DO,EC,GT,HN,MX,NI,PA,PE,PY,SV,UY,VE",
         }
     )
     #: The rating system a territory's ratings use when the studio names none.

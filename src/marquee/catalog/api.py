@@ -16,9 +16,7 @@ from marquee.catalog import assets, service, studio, tus
 from marquee.catalog import schemas as s
 from marquee.catalog.dependencies import Editor, SettingsDep, StorageDep, ViewerDep
 from marquee.catalog.errors import UploadTooLarge
-from marquee.catalog.models import Artwork
 from marquee.identity.schemas import LanguageTag
-from marquee.kit.errors import NotFound
 from marquee.kit.web import DbSession, api_router
 
 router = api_router(tags=["catalog"])
@@ -59,12 +57,10 @@ def get_title(title_id: str, session: DbSession, viewer: ViewerDep) -> s.TitleVi
 @router.get("/artwork/{artwork_id}", response_class=StreamingResponse)
 def get_artwork(artwork_id: str, session: DbSession, storage: StorageDep) -> StreamingResponse:
     """An image (public, cacheable: image tags send no credentials)."""
-    artwork = session.get(Artwork, artwork_id)
-    if artwork is None:
-        raise NotFound("There is no such image.")
+    key, content_type = service.artwork_object(session, artwork_id)
     return StreamingResponse(
-        storage.get(artwork.object_key),
-        media_type=artwork.content_type,
+        storage.get(key),
+        media_type=content_type,
         headers={"Cache-Control": "public, max-age=3600"},
     )
 

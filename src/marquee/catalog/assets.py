@@ -223,8 +223,8 @@ def attach_asset(session: Session, payload: dict[str, Any]) -> None:
         return
     _take_media(target, payload)
     if target is not title:
-        title.audio_languages = _union(title.audio_languages, payload["audio_languages"])
-        title.subtitle_languages = _union(title.subtitle_languages, payload["subtitle_languages"])
+        title.audio_languages = _union(title.audio_languages, target.audio_languages)
+        title.subtitle_languages = _union(title.subtitle_languages, target.subtitle_languages)
     _take_poster(session, title, payload.get("poster_key"))
     changes = {k: payload.get(k) for k in ("asset_id", "episode_id", "duration_s")}
     record(session, MEDIA_ACTOR, title.id, "title", title.id, "asset.attached", changes)

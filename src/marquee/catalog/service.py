@@ -35,6 +35,7 @@ from marquee.catalog.schemas import (
 )
 from marquee.identity.schemas import Maturity
 from marquee.kit.db import utcnow
+from marquee.kit.errors import NotFound
 
 ARTWORK_URL = "/api/v1/artwork/{id}"
 Texts = dict[str, tuple[str, str]]
@@ -157,6 +158,14 @@ def playable_asset(
     if asset_id is None:
         raise TitleNotFound
     return asset_id
+
+
+def artwork_object(session: Session, artwork_id: str) -> tuple[str, str]:
+    """Object-store key and media type of an image; NotFound if there is none."""
+    artwork = session.get(Artwork, artwork_id)
+    if artwork is None:
+        raise NotFound("There is no such image.")
+    return artwork.object_key, artwork.content_type
 
 
 def credits_of(session: Session, title_id: str) -> list[Credit]:

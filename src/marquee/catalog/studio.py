@@ -335,10 +335,8 @@ def set_credits(
         session.add(Credit(title_id=title.id, position=position, **credit.model_dump()))
     session.flush()
     after = credits_of(session, title_id)
-    record(
-        session, actor, title.id, "title", title.id, "credits.set",
-        {"from": before, "to": [c.model_dump() for c in after]},
-    )  # fmt: skip
+    changes = {"from": before, "to": [c.model_dump() for c in after]}
+    record(session, actor, title.id, "title", title.id, "credits.set", changes)
     touched(session, title)
     return after
 

@@ -97,20 +97,15 @@ def country_code(name_or_code: str) -> str | None:
     return _BY_NAME.get(text.casefold())
 
 
-def is_region_name(name: str) -> bool:
-    return len(name) >= 3 and name.isascii() and name.replace("_", "").isalpha()
-
-
-def expand(
-    territories: Iterable[str], regions: Mapping[str, Iterable[str]]
-) -> tuple[set[str], list[str]]:
+def expand(territories: Iterable[str], regions: Mapping[str, str]) -> tuple[set[str], list[str]]:
     """Codes covered by ``territories`` (codes and region names) and the entries not understood.
 
-    ``WORLD`` (or a region containing it) becomes :data:`WORLDWIDE`; codes are upper-cased.
+    ``regions`` maps a name to comma-separated codes (``{"DACH": "DE,AT,CH"}``). ``WORLD`` (or
+    a region containing it) becomes :data:`WORLDWIDE`; codes are upper-cased.
     """
     codes: set[str] = set()
     unknown: list[str] = []
-    named = {name.upper(): list(members) for name, members in regions.items()}
+    named = {name.upper(): members.split(",") for name, members in regions.items()}
     for entry in territories:
         token = entry.strip().upper()
         if token in (WORLD_REGION, WORLDWIDE):

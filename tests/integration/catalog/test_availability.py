@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from marquee.catalog import service, studio
+from marquee.catalog import assets, service, studio
+from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.schemas import RatingIn, TitleCreate, WindowIn
 from marquee.identity.schemas import Maturity
 from marquee.runtime import Platform, build_platform
@@ -100,3 +101,29 @@ def test_unpublished_titles_are_never_available(session: Session, platform: Plat
     studio.unpublish_title(session, "tester", title_id)
     assert not service.is_available(session, title_id, "FR", "adult", START)
     assert title_id not in service.visible_title_ids(session, "FR", "adult", START)
+
+
+def test_playback_gets_the_asset_only_where_the_title_may_be_played(
+    session: Session, platform: Platform
+) -> None:
+    title_id = _title(session, platform, "FR")
+    with pytest.raises(TitleNotFound):
+        service.playable_asset(session, title_id, "FR", "adult", at=START)
+    assets.attach_asset(session, {"asset_id": "a" * 32, "title_id": title_id, "duration_s": 60})
+
+    assert service.playable_asset(session, title_id, "FR", "adult", at=START) == "a" * 32
+    with pytest.raises(TitleNotFound):
+        service.playable_asset(session, title_id, "US", "adult", at=START)
+
+
+def test_summaries_keep_the_order_asked_for_and_drop_what_may_not_be_seen(
+    session: Session, platform: Platform
+) -> None:
+    french = _title(session, platform, "FR")
+    worldwide = _title(session, platform, "WORLD")
+    summaries = service.title_summaries(
+        session, [worldwide, "0" * 32, french], "US", "adult", ["en"], START
+    )
+    assert [s.id for s in summaries] == [worldwide]
+    both = service.title_summaries(session, [worldwide, french], "FR", "adult", ["en"], START)
+    assert [s.id for s in both] == [worldwide, french]
