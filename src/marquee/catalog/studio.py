@@ -161,12 +161,14 @@ def update_title(session: Session, actor: str, title_id: str, data: schemas.Titl
 
 
 def _set_genres(title: Title, labels: Sequence[str]) -> None:
-    unique = {genre_slug(label): label for label in reversed(labels) if genre_slug(label)}
-    slugs = [genre_slug(label) for label in labels if genre_slug(label) in unique]
-    ordered = list(dict.fromkeys(slugs))
+    """Genres in the order given; labels with the same slug count once (the first wins)."""
+    first: dict[str, str] = {}
+    for label in labels:
+        if slug := genre_slug(label):
+            first.setdefault(slug, label.strip())
     title.genres = [
-        TitleGenre(slug=slug, label=unique[slug].strip(), position=i)
-        for i, slug in enumerate(ordered)
+        TitleGenre(slug=slug, label=label, position=i)
+        for i, (slug, label) in enumerate(first.items())
     ]
 
 

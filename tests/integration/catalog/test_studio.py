@@ -181,3 +181,23 @@ def test_credits_name_people_in_billing_order(editor: Caller) -> None:
         ("Ada Director", "director", ""),
     ]
     assert unknown.status_code == 422
+
+
+def test_genres_keep_their_order_and_filter_the_list_by_name_or_slug(
+    editor: Caller, callers: Callers
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    title = new_title(editor, genres=[f"Sci-Fi {tag}", "Dramas"])
+    url = f"/api/v1/studio/titles/{title['id']}"
+    genres = [f"Action & Adventure {tag}", f"sci-fi {tag}", f"Sci Fi {tag}"]
+    updated = editor.request("PATCH", url, json={"genres": genres}).json()
+    editor.request("PUT", f"{url}/ratings/*", json={"value": "ALL"})
+    available(editor, title["id"])
+    viewer = callers()
+
+    by_slug = viewer.get("/api/v1/titles", params={"genre": f"action-adventure-{tag}"}).json()
+    by_name = viewer.get("/api/v1/titles", params={"genre": f"SCI-FI {tag}"}).json()
+
+    assert updated["genres"] == [f"Action & Adventure {tag}", f"sci-fi {tag}"]
+    assert [t["id"] for t in by_slug["items"]] == [title["id"]]
+    assert [t["id"] for t in by_name["items"]] == [title["id"]]
