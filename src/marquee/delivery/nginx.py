@@ -67,6 +67,7 @@ http {{
     keepalive_requests 100000;
     server_tokens off;
     access_log off;
+    open_file_cache max=10000 inactive=60s;
     client_body_temp_path {run}/client_body;
     proxy_temp_path {run}/proxy;
     fastcgi_temp_path {run}/fastcgi;
