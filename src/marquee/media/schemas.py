@@ -15,7 +15,7 @@ class _Schema(BaseModel):
 
 
 class RenditionOut(_Schema):
-    """One encoded rendition: its size, measured bit rate (kbit/s, audio included) and VMAF."""
+    """One encoded rendition: its size, measured video bit rate (kbit/s) and VMAF."""
 
     name: str
     height: int

@@ -661,11 +661,14 @@ def _advance(session: Session, ctx: JobContext, asset_id: str, _: Any) -> None:
 def _rendition_result(
     rendition: Rendition, encoded: EncodeResult, vmaf: float | None
 ) -> dict[str, Any]:
+    video = probe(Path(encoded.path)).video
+    bit_rate = (video.bit_rate if video is not None else None) or encoded.bit_rate or 0
     return {
         "name": rendition.name,
         "height": encoded.height,
         "width": encoded.width,
-        "bitrate_kbps": round((encoded.bit_rate or 0) / 1000),
+        #: The video stream's measured rate (audio is packaged as its own adaptation set).
+        "bitrate_kbps": round(bit_rate / 1000),
         "target_kbps": rendition.video_bitrate_kbps,
         "vmaf": None if vmaf is None else round(vmaf, 2),
         "frames": encoded.frames,
