@@ -1,7 +1,9 @@
 """The business domains, in dependency order, and the hooks each one offers to the platform.
 
 A domain package may have ``models`` (tables), ``tasks`` (jobs), ``api`` (a ``router``) and
-``subscribers`` (a ``subscribe(bus)`` function). This list is the one place that names them.
+``subscribers`` (a ``subscribe(platform)`` function that registers event handlers on
+``platform.events``; handlers open their own transaction with ``platform.db``). This list is the
+one place that names the domains.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
-from marquee.kit.events import EventBus
+if TYPE_CHECKING:
+    from marquee.runtime import Platform
 
 DOMAINS: tuple[str, ...] = ("identity", "media", "catalog", "delivery")
 
@@ -41,6 +45,6 @@ def routers() -> list[APIRouter]:
     return [module.router for module in _modules("api")]
 
 
-def subscribe_all(bus: EventBus) -> None:
+def subscribe_all(platform: Platform) -> None:
     for module in _modules("subscribers"):
-        module.subscribe(bus)
+        module.subscribe(platform)

@@ -57,7 +57,6 @@ def build_platform(settings: Settings) -> Platform:
     domains.load_jobs()
     db = Database(settings.resolved_database_url)
     events = EventBus(open_transport(settings.events_url))
-    domains.subscribe_all(events)
     platform = Platform(
         settings=settings,
         db=db,
@@ -69,5 +68,6 @@ def build_platform(settings: Settings) -> Platform:
         geo=GeoLocator(settings.geo_networks, settings.geoip_db),
     )
     platform.queue.services = platform
+    domains.subscribe_all(platform)
     platform.relay.handlers.update({"event": events.relay, "job": platform.queue.relay})
     return platform

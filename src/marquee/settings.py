@@ -29,6 +29,23 @@ EVENTS_SCHEMES = ("", "redis", "nats")
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 
 
+def _default_ladder() -> list[dict[str, str | int]]:
+    """The ABR ladder by default (equal to ``media.ladder.DEFAULT_LADDER``)."""
+    rungs: tuple[tuple[str, int, int, int], ...] = (
+        ("1080p", 1920, 1080, 6000),
+        ("720p", 1280, 720, 3000),
+        ("540p", 960, 540, 2000),
+        ("432p", 768, 432, 1100),
+        ("360p", 640, 360, 730),
+        ("270p", 480, 270, 365),
+        ("234p", 416, 234, 145),
+    )
+    return [
+        {"name": name, "width": w, "height": h, "video_bitrate_kbps": kbps}
+        for name, w, h, kbps in rungs
+    ]
+
+
 class SettingsError(ValueError):
     """A setting has a bad value; the message names it and says what is wrong."""
 
@@ -64,20 +81,7 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     #: The ABR ladder as data (JSON in MARQUEE_MEDIA_LADDER): name, width, height (a landscape
     #: box) and video_bitrate_kbps per rung, highest first; equals media.ladder.DEFAULT_LADDER.
-    media_ladder: list[dict[str, str | int]] = Field(
-        default_factory=lambda: [
-            {"name": name, "width": w, "height": h, "video_bitrate_kbps": kbps}
-            for name, w, h, kbps in (
-                ("1080p", 1920, 1080, 6000),
-                ("720p", 1280, 720, 3000),
-                ("540p", 960, 540, 2000),
-                ("432p", 768, 432, 1100),
-                ("360p", 640, 360, 730),
-                ("270p", 480, 270, 365),
-                ("234p", 416, 234, 145),
-            )
-        ]
-    )
+    media_ladder: list[dict[str, str | int]] = Field(default_factory=_default_ladder)
     media_audio_bitrate_kbps: int = Field(default=128, gt=0)
     #: x264 preset: "veryfast" encodes the whole ladder near real time on 2 cores (docs/media.md).
     media_preset: str = "veryfast"

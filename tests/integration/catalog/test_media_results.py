@@ -100,3 +100,16 @@ def test_a_failed_asset_is_noted_once_in_the_titles_audit_log(session: Session) 
 def test_assets_of_unknown_titles_are_ignored(session: Session) -> None:
     assets.attach_asset(session, _ready("f" * 32))
     assets.asset_failed(session, {"asset_id": "a", "title_id": None})
+
+
+def test_the_catalog_hears_media_asset_ready_through_the_event_bus(platform: Platform) -> None:
+    from marquee.kit.events import publish
+
+    with platform.db.transaction() as session:
+        title_id = _title(session)
+        payload = _ready(title_id)
+        publish(session, "media.asset_ready", payload)
+    while platform.relay.relay_once():
+        pass
+    with platform.db.sessions() as session:
+        assert studio.studio_view(session, title_id).asset_id == payload["asset_id"]
