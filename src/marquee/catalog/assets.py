@@ -30,7 +30,7 @@ from marquee.catalog.models import (
     Upload,
     UploadPart,
 )
-from marquee.catalog.studio import publish_title, record, title_or_404, touched
+from marquee.catalog.studio import publish_worldwide, record, title_or_404, touched
 from marquee.kit.db import new_id
 from marquee.kit.errors import NotFound
 from marquee.kit.queue import enqueue
@@ -229,7 +229,7 @@ def attach_asset(session: Session, payload: dict[str, Any]) -> None:
     changes = {k: payload.get(k) for k in ("asset_id", "episode_id", "duration_s")}
     record(session, MEDIA_ACTOR, title.id, "title", title.id, "asset.attached", changes)
     if payload.get("publish_requested") and title.status == DRAFT:
-        publish_title(session, MEDIA_ACTOR, title.id)
+        publish_worldwide(session, MEDIA_ACTOR, title.id)
     else:
         touched(session, title)
 

@@ -421,7 +421,7 @@ def add_window(
 ) -> Window:
     title = title_or_404(session, title_id)
     window = Window(title_id=title.id)
-    _fill_window(settings, window, data)
+    _fill_window(settings.catalog_regions, window, data)
     session.add(window)
     session.flush()
     record(
@@ -442,7 +442,7 @@ def replace_window(
 ) -> Window:
     window = _get(session, Window, window_id, "window")
     before = window_out(window).model_dump(mode="json", exclude={"id", "title_id", "countries"})
-    _fill_window(settings, window, data)
+    _fill_window(settings.catalog_regions, window, data)
     session.flush()
     changes = {"from": before, "to": data.model_dump(mode="json")}
     record(session, actor, window.title_id, "window", window.id, "window.updated", changes)
@@ -458,10 +458,10 @@ def delete_window(session: Session, actor: str, window_id: str) -> None:
     touched(session, title_or_404(session, window.title_id))
 
 
-def _fill_window(settings: Settings, window: Window, data: schemas.WindowIn) -> None:
+def _fill_window(regions: dict[str, str], window: Window, data: schemas.WindowIn) -> None:
     if data.ends_at is not None and data.ends_at <= data.starts_at:
         raise Invalid("A window must end after it starts.")
-    codes, unknown = expand(data.territories, settings.catalog_regions)
+    codes, unknown = expand(data.territories, regions)
     if unknown:
         raise Invalid(f"unknown territories or regions: {', '.join(unknown)}")
     window.territories = [t.strip().upper() for t in data.territories]
@@ -505,6 +505,21 @@ def expiring_windows(
 def publish_title(session: Session, actor: str, title_id: str) -> Title:
     """draft or retired → published (visible where and while a window allows)."""
     return _move(session, actor, title_id, PUBLISHED, allowed_from=(DRAFT, RETIRED))
+
+
+def publish_worldwide(session: Session, actor: str, title_id: str) -> Title:
+    """Publish with an open worldwide window unless windows exist: the single-site quick start
+    (``marquee ingest --publish``)."""
+    title = title_or_404(session, title_id)
+    has_window = session.scalar(select(Window.id).where(Window.title_id == title.id).limit(1))
+    if has_window is None:
+        window = Window(title_id=title.id)
+        data = schemas.WindowIn(territories=["WORLD"], starts_at=utcnow())
+        _fill_window({}, window, data)
+        session.add(window)
+        session.flush()
+        record(session, actor, title.id, "window", window.id, "window.created", {"WORLD": True})
+    return publish_title(session, actor, title.id)
 
 
 def unpublish_title(session: Session, actor: str, title_id: str) -> Title:

@@ -11,6 +11,8 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from marquee import migrate
+from marquee.catalog.schemas import TitleCreate
+from marquee.catalog.studio import create_title
 from marquee.cli.common import console, platform_or_exit, settings_or_exit
 from marquee.kit.db import Database
 from marquee.kit.errors import Problem
@@ -19,6 +21,7 @@ from marquee.media import service
 from marquee.media.schemas import AssetOut, InputFile
 
 POLL_S = 0.25
+INGEST_ACTOR = "cli:ingest"
 
 
 def _pairs(values: list[str] | None, option: str) -> list[tuple[str, Path]]:
@@ -98,6 +101,9 @@ def ingest(
             for n, (lang, p) in enumerate(subtitle_files)
         ]
         with platform.db.transaction() as session:
+            if title is not None:
+                draft = TitleCreate(kind="movie", original_title=title, original_language="en")
+                title_id = create_title(session, INGEST_ACTOR, draft).id
             service.start_ingest(
                 session,
                 storage,
@@ -112,6 +118,8 @@ def ingest(
             )
         platform.start(worker=True, short_threads=1, long_threads=workers)
         asset = _follow(platform.db, asset_id)
+        while platform.relay.relay_once():
+            pass  # hand the catalog media.asset_ready now (it publishes on --publish)
     except Problem as exc:
         console.print(f"[red]error:[/red] {exc.detail}", highlight=False)
         raise typer.Exit(2) from None

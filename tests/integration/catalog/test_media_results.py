@@ -113,3 +113,12 @@ def test_the_catalog_hears_media_asset_ready_through_the_event_bus(platform: Pla
         pass
     with platform.db.sessions() as session:
         assert studio.studio_view(session, title_id).asset_id == payload["asset_id"]
+
+
+def test_publish_requested_opens_a_worldwide_window(session: Session) -> None:
+    from marquee.catalog import service
+
+    title_id = _title(session)
+    assets.attach_asset(session, _ready(title_id, publish_requested=True))
+    assert service.is_available(session, title_id, "FR", "adult")
+    assert service.is_available(session, title_id, "JP", "adult")
