@@ -29,8 +29,9 @@ EVENTS_SCHEMES = ("", "redis", "nats")
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 
 
-def _default_ladder() -> list[dict[str, str | int]]:
-    """The ABR ladder by default (equal to ``media.ladder.DEFAULT_LADDER``)."""
+def default_ladder() -> list[dict[str, str | int]]:
+    """The ABR ladder by default: H.264 High + AAC-LC after Apple's HLS authoring specification
+    (16:9 table), thinned to roughly 1.5-2x steps between rungs."""
     rungs: tuple[tuple[str, int, int, int], ...] = (
         ("1080p", 1920, 1080, 6000),
         ("720p", 1280, 720, 3000),
@@ -80,8 +81,8 @@ class Settings(BaseSettings):
     #: derived from the platform secret with HKDF-SHA256 (see docs/media.md).
     master_key: SecretStr | None = None
     #: The ABR ladder as data (JSON in MARQUEE_MEDIA_LADDER): name, width, height (a landscape
-    #: box) and video_bitrate_kbps per rung, highest first; equals media.ladder.DEFAULT_LADDER.
-    media_ladder: list[dict[str, str | int]] = Field(default_factory=_default_ladder)
+    #: box) and video_bitrate_kbps per rung, highest first.
+    media_ladder: list[dict[str, str | int]] = Field(default_factory=default_ladder)
     media_audio_bitrate_kbps: int = Field(default=128, gt=0)
     #: x264 preset: "veryfast" encodes the whole ladder near real time on 2 cores (docs/media.md).
     media_preset: str = "veryfast"

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from marquee.media.ffmpeg import MediaError
 from marquee.media.probe import SourceInfo, VideoInfo
+from marquee.settings import default_ladder
 
 #: Frame rates a variable-frame-rate source is snapped to (its average picks the nearest).
 STANDARD_RATES = tuple(
@@ -66,23 +67,8 @@ class LadderPlan(_Model):
         return self.gop_frames / self.fps
 
 
-def _rung(name: str, width: int, height: int, kbps: int) -> Rung:
-    return Rung(name=name, width=width, height=height, video_bitrate_kbps=kbps)
-
-
-#: H.264 High + AAC-LC, after Apple's HLS authoring specification (16:9 table), thinned to
-#: roughly 1.5-2x steps between rungs.
-DEFAULT_LADDER = LadderSpec(
-    rungs=(
-        _rung("1080p", 1920, 1080, 6000),
-        _rung("720p", 1280, 720, 3000),
-        _rung("540p", 960, 540, 2000),
-        _rung("432p", 768, 432, 1100),
-        _rung("360p", 640, 360, 730),
-        _rung("270p", 480, 270, 365),
-        _rung("234p", 416, 234, 145),
-    )
-)
+#: The ladder of the settings' default (``MARQUEE_MEDIA_LADDER``).
+DEFAULT_LADDER = LadderSpec(rungs=tuple(Rung.model_validate(r) for r in default_ladder()))
 
 
 def even(value: float) -> int:
