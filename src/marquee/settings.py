@@ -10,22 +10,26 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marquee.kit.geo import parse_networks, parse_proxies
 
-DATABASE_SCHEMES = (
-    "sqlite",
-    "postgresql",
-    "postgresql+psycopg",
-    "mysql+pymysql",
-    "mariadb+pymysql",
-)
-STORAGE_SCHEMES = ("file", "s3")
-CACHE_SCHEMES = ("memory", "redis", "rediss")
-QUEUE_SCHEMES = ("sqlite", "postgresql+psycopg", "mysql+pymysql", "redis", "amqp", "memory")
-EVENTS_SCHEMES = ("", "redis", "nats")
+#: The URL schemes each backend setting accepts; "" (empty) means the embedded default.
+URL_SCHEMES: dict[str, tuple[str, ...]] = {
+    "database_url": ("", "sqlite", "postgresql", "postgresql+psycopg", "mysql+pymysql"),
+    "storage_url": ("", "file", "s3"),
+    "cache_url": ("memory", "redis", "rediss"),
+    "queue_url": ("", "sqlite", "postgresql+psycopg", "mysql+pymysql", "redis", "amqp", "memory"),
+    "events_url": ("", "redis", "nats"),
+}
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 
 
@@ -185,47 +189,20 @@ class Settings(BaseSettings):
     #: Consecutive failed health checks before an edge leaves the steering lists.
     delivery_health_failures: int = Field(default=2, ge=1)
 
-    @field_validator("database_url")
+    @field_validator(*URL_SCHEMES)
     @classmethod
-    def _database_scheme(cls, value: str) -> str:
-        return value and _check_scheme("MARQUEE_DATABASE_URL", value, DATABASE_SCHEMES)
+    def _url_scheme(cls, value: str, info: ValidationInfo) -> str:
+        name = str(info.field_name)
+        return _check_scheme(f"MARQUEE_{name.upper()}", value, URL_SCHEMES[name])
 
-    @field_validator("storage_url")
+    @field_validator("geo_networks", "trusted_proxies")
     @classmethod
-    def _storage_scheme(cls, value: str) -> str:
-        return value and _check_scheme("MARQUEE_STORAGE_URL", value, STORAGE_SCHEMES)
-
-    @field_validator("cache_url")
-    @classmethod
-    def _cache_scheme(cls, value: str) -> str:
-        return _check_scheme("MARQUEE_CACHE_URL", value, CACHE_SCHEMES)
-
-    @field_validator("queue_url")
-    @classmethod
-    def _queue_scheme(cls, value: str) -> str:
-        return value and _check_scheme("MARQUEE_QUEUE_URL", value, QUEUE_SCHEMES)
-
-    @field_validator("events_url")
-    @classmethod
-    def _events_scheme(cls, value: str) -> str:
-        return _check_scheme("MARQUEE_EVENTS_URL", value, EVENTS_SCHEMES)
-
-    @field_validator("geo_networks")
-    @classmethod
-    def _geo_networks(cls, value: str) -> str:
+    def _networks(cls, value: str, info: ValidationInfo) -> str:
+        parse = parse_networks if info.field_name == "geo_networks" else parse_proxies
         try:
-            parse_networks(value)
+            parse(value)
         except ValueError as exc:
-            raise ValueError(f"MARQUEE_GEO_NETWORKS: {exc}") from None
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _trusted_proxies(cls, value: str) -> str:
-        try:
-            parse_proxies(value)
-        except ValueError as exc:
-            raise ValueError(f"MARQUEE_TRUSTED_PROXIES: {exc}") from None
+            raise ValueError(f"MARQUEE_{str(info.field_name).upper()}: {exc}") from None
         return value
 
     @model_validator(mode="after")
