@@ -34,10 +34,10 @@ def _env(data_dir: Path, **settings: str) -> dict[str, str]:
 
 
 @contextmanager
-def _serving(env: dict[str, str]) -> Iterator[str]:
+def _serving(env: dict[str, str], edge_port: int | None = None) -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
-        [*MARQUEE, "serve", "--port", str(port)],
+        [*MARQUEE, "serve", "--port", str(port), "--edge-port", str(edge_port or _free_port())],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -69,8 +69,12 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def test_serve_on_a_fresh_data_dir_migrates_and_is_ready(tmp_path: Path) -> None:
-    with _serving(_env(tmp_path / "var")) as base:
+    edge_port = _free_port()
+    with _serving(_env(tmp_path / "var"), edge_port) as base:
         ready = httpx.get(f"{base}/readyz", timeout=5)
+        edge = httpx.get(f"http://127.0.0.1:{edge_port}/healthz", timeout=5)
+    assert edge.status_code == 200, "serve runs the edge role by default"
+    assert edge.json()["region"] == "local"
     assert ready.status_code == 200, ready.text
     assert (tmp_path / "var" / "marquee.db").exists()
     assert (tmp_path / "var" / "secret_key").exists()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from marquee.catalog import repository as repo
 from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.localize import pick
-from marquee.catalog.models import Artwork, Episode, Localization, Title
+from marquee.catalog.models import Artwork, Episode, Localization, Season, Title
 from marquee.catalog.models import Rating as RatingRow
 from marquee.catalog.ratings import MATURITY_LEVELS, rank
 from marquee.catalog.schemas import (
@@ -158,6 +158,23 @@ def playable_asset(
     if asset_id is None:
         raise TitleNotFound
     return asset_id
+
+
+def episode_title(session: Session, episode_id: str) -> str | None:
+    """The series an episode belongs to (its title id); None for an unknown episode."""
+    episode = session.get(Episode, episode_id)
+    return episode.title_id if episode else None
+
+
+def episode_order(session: Session, title_id: str) -> list[str]:
+    """A series' episode ids in viewing order (season by season); empty for a movie."""
+    query = (
+        select(Episode.id)
+        .join(Season, Season.id == Episode.season_id)
+        .where(Episode.title_id == title_id)
+        .order_by(Season.number, Episode.number)
+    )
+    return list(session.scalars(query))
 
 
 def artwork_object(session: Session, artwork_id: str) -> tuple[str, str]:

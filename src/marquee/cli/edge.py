@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -35,6 +36,27 @@ def _keys(settings: Settings) -> KeyRing:
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
+
+
+def local_edge(
+    settings: Settings, host: str, api_port: int, edge_port: int, cache_size: str
+) -> tuple[python_edge.EdgeThread, Settings]:
+    """The edge role of ``marquee serve``: it fills from this process's API, and when no edges
+    are configured, steering sends viewers to it (the settings returned say so)."""
+    api_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    config = python_edge.EdgeConfig(
+        f"http://{api_host}:{api_port}/api/v1/delivery",
+        "local",
+        settings.data_dir / "edge-cache",
+        parse_size(cache_size),
+        host=host,
+        port=edge_port,
+    )
+    if not settings.delivery_edges:
+        public_host = urlsplit(settings.public_url).hostname or api_host
+        local = {"name": "local", "url": f"http://{public_host}:{edge_port}", "region": "local"}
+        settings = settings.model_copy(update={"delivery_edges": [local]})
+    return python_edge.EdgeThread(config, _keys(settings)), settings
 
 
 Origin = Annotated[str, typer.Option(help="Base URL of the origin (marquee serve).")]

@@ -16,9 +16,10 @@ from marquee.cli import catalog, user
 from marquee.cli.common import console, platform_or_exit, settings_or_exit
 from marquee.cli.doctor import doctor
 from marquee.cli.edge import app as edge_app
+from marquee.cli.edge import local_edge
 from marquee.cli.ingest import ingest
 
-ROLES = {"api", "worker"}
+ROLES = {"api", "worker", "edge"}
 
 app = typer.Typer(help="Marquee, a self-hostable video streaming platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -35,13 +36,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     role: Annotated[
-        str, typer.Option(help="Comma-separated roles this process plays: api, worker.")
-    ] = "api,worker",
+        str, typer.Option(help="Comma-separated roles this process plays: api, worker, edge.")
+    ] = "api,worker,edge",
+    edge_port: Annotated[
+        int | None, typer.Option(help="Port of the edge role (default: --port + 1).")
+    ] = None,
+    edge_cache_size: Annotated[str, typer.Option(help="Cache bound of the edge role.")] = "2G",
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
     ] = True,
 ) -> None:
-    """Run the platform: the HTTP API and, in the same process, the job workers."""
+    """Run the platform: the HTTP API, the job workers and an edge cache, in one process."""
     roles = {r.strip() for r in role.split(",") if r.strip()}
     unknown = roles - ROLES
     if unknown or not roles:
@@ -52,8 +57,13 @@ def serve(
     settings = settings_or_exit()
     if migrate_first:
         migrate.upgrade(settings.resolved_database_url)
+    edge = None
+    if "edge" in roles:
+        edge, settings = local_edge(settings, host, port, edge_port or port + 1, edge_cache_size)
     platform = platform_or_exit(settings)
     platform.start(worker="worker" in roles)
+    if edge is not None:
+        edge.start()
     try:
         if "api" in roles:
             uvicorn.run(
@@ -62,6 +72,8 @@ def serve(
         else:
             _wait_for_signal()
     finally:
+        if edge is not None:
+            edge.stop()
         platform.stop()
 
 

@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -426,3 +427,51 @@ def run(config: EdgeConfig, keys: KeyRing) -> None:
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+
+
+class EdgeThread:
+    """An edge on its own event loop in a background thread: ``marquee serve --role edge``
+    runs the whole platform, edge included, in one process."""
+
+    def __init__(self, config: EdgeConfig, keys: KeyRing) -> None:
+        self.config = config
+        self.keys = keys
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._serving: asyncio.Future[None] | None = None
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="edge", daemon=True)
+
+    def start(self, timeout_s: float = 30) -> None:
+        """Start serving; raises what stopped the edge from listening (a port in use, say)."""
+        self._thread.start()
+        if not self._ready.wait(timeout_s):
+            raise TimeoutError("the edge did not start listening")
+        if self._failure is not None:
+            raise self._failure
+
+    def stop(self) -> None:
+        if self._loop is not None and self._serving is not None:
+            self._loop.call_soon_threadsafe(self._serving.cancel)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        edge = Edge(self.config, self.keys)
+        try:
+            await edge.start()
+        except BaseException as exc:
+            self._failure = exc
+            self._ready.set()
+            return
+        self._loop = asyncio.get_running_loop()
+        self._serving = asyncio.ensure_future(edge.serve_forever())
+        self._ready.set()
+        try:
+            await self._serving
+        except asyncio.CancelledError:
+            log.info("edge stopped")
+        finally:
+            await edge.close()
