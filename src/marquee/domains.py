@@ -18,7 +18,7 @@ from fastapi import APIRouter
 if TYPE_CHECKING:
     from marquee.runtime import Platform
 
-DOMAINS: tuple[str, ...] = ("identity", "media", "catalog", "delivery", "playback")
+DOMAINS: tuple[str, ...] = ("identity", "media", "catalog", "delivery", "playback", "discovery")
 
 
 def _modules(kind: str) -> Iterator[ModuleType]:

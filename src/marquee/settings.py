@@ -170,6 +170,27 @@ class Settings(BaseSettings):
     pin_attempt_limit: int = Field(default=5, ge=1)
     trial_days: int = Field(default=0, ge=0)
 
+    # discovery
+    #: Search results per page and as-you-type suggestions per answer.
+    discovery_page_size: int = Field(default=20, ge=1, le=100)
+    discovery_suggest_limit: int = Field(default=8, ge=1, le=50)
+    #: How long a node trusts its list of titles visible per territory and maturity (catalog
+    #: events on the node clear it at once; other nodes' edits show within this bound).
+    discovery_visible_ttl_s: float = Field(default=30, gt=0)
+    #: How long browse rows and play counts (trending, top 10, popularity) stay cached.
+    discovery_browse_ttl_s: float = Field(default=300, gt=0)
+    discovery_stats_ttl_s: float = Field(default=60, gt=0)
+    discovery_row_size: int = Field(default=20, ge=1, le=100)
+    #: Trending: plays of the last ``discovery_trending_days`` weigh half as much every
+    #: ``discovery_trending_half_life_h`` hours. Top 10 counts plays of the same days.
+    discovery_trending_days: int = Field(default=7, ge=1, le=90)
+    discovery_trending_half_life_h: float = Field(default=24, gt=0)
+    #: This node's name in the search index's event group (each API node keeps its own index,
+    #: so each needs every catalog event). Empty: the host name.
+    discovery_node: str = ""
+    #: Build the search index in the background when a node starts with an empty one.
+    discovery_reindex_on_start: bool = True
+
     # delivery
     #: Delivery token keys, ``kid=secret,kid=secret`` (ids and secrets of [A-Za-z0-9_-],
     #: secrets 32+ characters). Unset: one key, ``delivery_key_id``, derived from the platform

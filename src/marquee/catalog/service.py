@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from marquee.catalog import repository as repo
 from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.localize import pick
-from marquee.catalog.models import Artwork, Episode, Localization, Season, Title
+from marquee.catalog.models import PUBLISHED, Artwork, Episode, Localization, Season, Title
 from marquee.catalog.models import Rating as RatingRow
 from marquee.catalog.ratings import MATURITY_LEVELS, rank
 from marquee.catalog.schemas import (
@@ -29,6 +29,7 @@ from marquee.catalog.schemas import (
     EpisodeView,
     Rating,
     SeasonView,
+    StudioTitle,
     TitlePage,
     TitleSummary,
     TitleView,
@@ -175,6 +176,17 @@ def episode_order(session: Session, title_id: str) -> list[str]:
         .order_by(Season.number, Episode.number)
     )
     return list(session.scalars(query))
+
+
+def published_titles(session: Session, title_ids: Sequence[str] | None = None) -> list[StudioTitle]:
+    """Published titles with every language, credit, rating and window: what a search index
+    holds (all of them, or those of ``title_ids`` that are published)."""
+    from marquee.catalog.studio import studio_view  # studio builds on this module
+
+    query = select(Title.id).where(Title.status == PUBLISHED).order_by(Title.id)
+    if title_ids is not None:
+        query = query.where(Title.id.in_(title_ids))
+    return [studio_view(session, title_id) for title_id in session.scalars(query)]
 
 
 def artwork_object(session: Session, artwork_id: str) -> tuple[str, str]:

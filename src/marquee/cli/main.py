@@ -12,7 +12,7 @@ import uvicorn
 
 from marquee import __version__, migrate
 from marquee.app import create_app
-from marquee.cli import catalog, user
+from marquee.cli import catalog, search, user
 from marquee.cli.common import console, platform_or_exit, settings_or_exit
 from marquee.cli.doctor import doctor
 from marquee.cli.edge import app as edge_app
@@ -27,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(edge_app, name="edge")
 app.add_typer(user.app, name="user")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(search.app, name="search")
 app.command()(doctor)
 app.command()(ingest)
 

@@ -1,0 +1,23 @@
+"""``marquee search``: this node's search index."""
+
+from __future__ import annotations
+
+import typer
+
+from marquee.cli.common import console, platform_or_exit, settings_or_exit
+from marquee.discovery import service
+
+app = typer.Typer(help="Search index of this node.", no_args_is_help=True)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index under the data dir from the catalog (stop `marquee serve`
+    on this data dir first: one process may write an index)."""
+    platform = platform_or_exit(settings_or_exit())
+    try:
+        with platform.db.transaction() as session:
+            count = service.reindex(session, platform.settings)
+    finally:
+        platform.stop()
+    console.print(f"Indexed {count} titles.")

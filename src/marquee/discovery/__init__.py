@@ -1,0 +1,1 @@
+"""Discovery: search (tantivy index per API node) and personalised browse rows."""

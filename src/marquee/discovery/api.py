@@ -1,0 +1,68 @@
+"""Discovery's routes: search, suggestions, browse. ``profile_id`` must be the caller's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from marquee.discovery import browse as rows
+from marquee.discovery import service
+from marquee.discovery.schemas import Browse, SearchPage, Suggestions
+from marquee.identity import service as identity
+from marquee.identity.schemas import Profile
+from marquee.identity.service import CurrentAccount
+from marquee.kit.errors import NotFound
+from marquee.kit.web import ClientCountry, DbSession, api_router
+from marquee.runtime import Platform
+
+router = api_router(tags=["discovery"])
+
+SearchText = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+def _platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def _profile(me: CurrentAccount, db: DbSession, profile_id: str) -> Profile:
+    for profile in identity.list_profiles(db, me.account_id):
+        if profile.id == profile_id:
+            return profile
+    raise NotFound("There is no such profile.")
+
+
+PlatformDep = Annotated[Platform, Depends(_platform)]
+ProfileDep = Annotated[Profile, Depends(_profile)]
+
+
+@router.get("/search")
+def search(
+    q: SearchText,
+    profile: ProfileDep,
+    db: DbSession,
+    country: ClientCountry,
+    platform: PlatformDep,
+    page: Annotated[int, Query(ge=1, le=100)] = 1,
+) -> SearchPage:
+    """Titles matching the words (typos and other languages' stems allowed), best first."""
+    languages = [profile.language]
+    return service.search(db, platform.settings, q, country, profile.maturity, languages, page)
+
+
+@router.get("/search/suggest")
+def suggest(
+    q: SearchText, profile: ProfileDep, db: DbSession, country: ClientCountry, platform: PlatformDep
+) -> Suggestions:
+    """As-you-type: the last word may be unfinished."""
+    return service.suggest(db, platform.settings, q, country, profile.maturity, [profile.language])
+
+
+@router.get("/browse")
+def browse(
+    profile: ProfileDep, db: DbSession, country: ClientCountry, platform: PlatformDep
+) -> Browse:
+    """The profile's rows: Continue Watching, Top 10, Trending, Because You Watched, genres,
+    New Releases."""
+    return rows.browse(db, platform.settings, platform.cache, profile, country, [profile.language])

@@ -1,0 +1,201 @@
+"""Browse rows for a profile: what to watch next, most personal first.
+
+Rows are built from ranked lists of title ids, then each title is *claimed* by the first row
+that shows it (Top 10 claims first so its ranks stay true), so a title appears once per page.
+Only titles the profile may see in its territory survive. The answer is cached per profile
+under a key holding a catalog generation (bumped by catalog events) and the profile's history
+version (bumped by its plays), so either kind of change is seen at the next request.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from marquee.catalog import service as catalog
+from marquee.catalog.schemas import TitleSummary
+from marquee.discovery import history
+from marquee.discovery.node import Node, node_for
+from marquee.discovery.schemas import Browse, BrowseRow, RowItem
+from marquee.discovery.service import newest_visible, popularity, visible
+from marquee.identity.schemas import Profile
+from marquee.kit.cache import Cache
+from marquee.kit.db import utcnow
+from marquee.settings import Settings
+
+GENERATION_KEY = "discovery:generation"
+GENRE_ROWS = 2
+HISTORY_FOR_GENRES = 20
+
+
+def history_key(profile_id: str) -> str:
+    return f"discovery:history:{profile_id}"
+
+
+@dataclass
+class Row:
+    id: str
+    title: str
+    reason: str
+    ids: list[str]
+    ranked: bool = False
+    claimed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    session: Session
+    settings: Settings
+    node: Node
+    profile: Profile
+    territory: str
+    languages: Sequence[str]
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return visible(self.node, self.session, self.territory, self.profile.maturity)
+
+
+def browse(
+    session: Session,
+    settings: Settings,
+    cache: Cache,
+    profile: Profile,
+    territory: str,
+    languages: Sequence[str],
+) -> Browse:
+    """The profile's rows, from the cache when nothing they depend on changed."""
+    key = _cache_key(cache, profile, territory, languages)
+    if (cached := cache.get(key)) is not None:
+        return Browse.model_validate_json(cached)
+    context = Context(session, settings, node_for(settings), profile, territory, languages)
+    answer = Browse(profile_id=profile.id, territory=territory, rows=build_rows(context))
+    cache.set(key, answer.model_dump_json(), ttl_s=settings.discovery_browse_ttl_s)
+    return answer
+
+
+def _cache_key(cache: Cache, profile: Profile, territory: str, languages: Sequence[str]) -> str:
+    generation = (cache.get(GENERATION_KEY) or b"0").decode()
+    version = (cache.get(history_key(profile.id)) or b"0").decode()
+    langs = ",".join(languages)
+    return (
+        f"discovery:browse:{profile.id}:{generation}:{version}:"
+        f"{territory}:{profile.maturity}:{langs}"
+    )
+
+
+def build_rows(context: Context) -> list[BrowseRow]:
+    watched = history.recent_titles(context.session, context.profile.id)
+    rows = [
+        _continue_watching(context, watched),
+        _top10(context),
+        _trending(context),
+        *_because_you_watched(context, watched),
+        *_genre_rows(context, watched),
+        _new_releases(context),
+    ]
+    _claim(context, rows)
+    return _rows_out(context, rows)
+
+
+def _continue_watching(context: Context, watched: list[str]) -> Row:
+    return Row("continue-watching", "Continue Watching", "You started watching these", watched)
+
+
+def _top10(context: Context) -> Row:
+    territory = context.territory.upper()
+    since = utcnow() - timedelta(days=context.settings.discovery_trending_days)
+    ids = context.node.ranked.get(
+        ("top", territory), lambda: history.most_played(context.session, territory, since)
+    )
+    reason = f"Most watched in {territory} this week"
+    return Row(f"top10-{territory}", f"Top 10 in {territory}", reason, ids, ranked=True)
+
+
+def _trending(context: Context) -> Row:
+    settings = context.settings
+    ids = context.node.ranked.get(
+        "trending",
+        lambda: history.trending(
+            context.session,
+            utcnow(),
+            settings.discovery_trending_days,
+            settings.discovery_trending_half_life_h,
+        ),
+    )
+    return Row("trending", "Trending Now", "Popular on Marquee right now", ids)
+
+
+def _because_you_watched(context: Context, watched: list[str]) -> list[Row]:
+    seen = [t for t in watched if t in context.allowed][:1]
+    summaries = _summaries(context, seen)
+    return [
+        Row(
+            f"because-{t.id}",
+            f"Because You Watched {t.title}",
+            f"Viewers who watched {t.title} also watched these",
+            history.co_watched(context.session, t.id, context.profile.id),
+        )
+        for t in summaries
+    ]
+
+
+def _genre_rows(context: Context, watched: list[str]) -> list[Row]:
+    """Rows for the genres the profile watches most, most played titles first."""
+    summaries = _summaries(context, watched[:HISTORY_FOR_GENRES])
+    counts = Counter(g for t in summaries for g in t.genres)
+    plays = popularity(context.node, context.session)
+    rows = []
+    for genre, _ in counts.most_common(GENRE_ROWS):
+        ids = catalog.visible_title_ids(
+            context.session, context.territory, context.profile.maturity, genre=genre
+        )
+        ids.sort(key=lambda t: -plays.get(t, 0))
+        slug = catalog.genre_slug(genre)
+        rows.append(Row(f"genre-{slug}", genre, f"Because you watch {genre}", ids))
+    return rows
+
+
+def _new_releases(context: Context) -> Row:
+    ids = newest_visible(context.node, context.session, context.territory, context.profile.maturity)
+    return Row("new-releases", "New Releases", "Newly added to Marquee", ids)
+
+
+def _claim(context: Context, rows: list[Row]) -> None:
+    """Give each visible title to the first row that wants it (Top 10 first), up to a row's size."""
+    taken: set[str] = set()
+    size = context.settings.discovery_row_size
+    allowed = context.allowed
+    for row in sorted(rows, key=lambda r: not r.ranked):
+        limit = 10 if row.ranked else size
+        for title_id in row.ids:
+            if len(row.claimed) == limit:
+                break
+            if title_id in allowed and title_id not in taken:
+                row.claimed.append(title_id)
+                taken.add(title_id)
+
+
+def _rows_out(context: Context, rows: list[Row]) -> list[BrowseRow]:
+    every = [t for row in rows for t in row.claimed]
+    summaries = {t.id: t for t in _summaries(context, every)}
+    out = []
+    for row in rows:
+        items = [
+            RowItem(**summaries[t].model_dump(), rank=i + 1 if row.ranked else None)
+            for i, t in enumerate(row.claimed)
+            if t in summaries
+        ]
+        if items:
+            out.append(BrowseRow(id=row.id, title=row.title, reason=row.reason, items=items))
+    return out
+
+
+def _summaries(context: Context, ids: Sequence[str]) -> list[TitleSummary]:
+    return catalog.title_summaries(
+        context.session, ids, context.territory, context.profile.maturity, context.languages
+    )

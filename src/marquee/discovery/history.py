@@ -1,0 +1,120 @@
+"""Where browse rows get viewing history: discovery's own table of plays, filled from
+``playback.session_started`` events. These few functions are the switch point to playback's
+service once it offers history (continue watching with positions, finished titles)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import Session, aliased
+
+from marquee.discovery.models import DiscoveryPlay
+from marquee.kit.db import utcnow
+
+CO_WATCH_LIMIT = 60
+RANKED_LIMIT = 200
+
+
+def record_play(session: Session, payload: dict[str, Any]) -> str | None:
+    """Store a ``playback.session_started`` event; the profile id, None if it lacks fields."""
+    profile_id, title_id = payload.get("profile_id"), payload.get("title_id")
+    if not isinstance(profile_id, str) or not isinstance(title_id, str):
+        return None
+    territory = str(payload.get("territory") or "").upper()[:2]
+    at = _when(payload.get("at"))
+    session.add(DiscoveryPlay(profile_id=profile_id, title_id=title_id, territory=territory, at=at))
+    return profile_id
+
+
+def _when(value: object) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return utcnow()
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=utcnow().tzinfo)
+    return utcnow()
+
+
+def forget_profile(session: Session, profile_id: str) -> None:
+    session.execute(delete(DiscoveryPlay).where(DiscoveryPlay.profile_id == profile_id))
+
+
+def recent_titles(session: Session, profile_id: str, limit: int = 50) -> list[str]:
+    """The profile's titles, most recently played first (Continue Watching for now)."""
+    last = func.max(DiscoveryPlay.at)
+    query = (
+        select(DiscoveryPlay.title_id)
+        .where(DiscoveryPlay.profile_id == profile_id)
+        .group_by(DiscoveryPlay.title_id)
+        .order_by(last.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def trending(session: Session, now: datetime, days: int, half_life_h: float) -> list[str]:
+    """Titles by plays of the last ``days``, each weighing half as much every ``half_life_h``
+    hours (in steps of one hour, so the decay is computed by the database on any backend)."""
+    hours = days * 24
+    weight = case(
+        *(
+            (DiscoveryPlay.at >= now - timedelta(hours=h + 1), 0.5 ** (h / half_life_h))
+            for h in range(hours)
+        ),
+        else_=0.0,
+    )
+    return _ranked(session, func.sum(weight), DiscoveryPlay.at >= now - timedelta(hours=hours))
+
+
+def most_played(session: Session, territory: str, since: datetime) -> list[str]:
+    """Titles by plays in ``territory`` since then, most first (Top 10, popularity)."""
+    return _ranked(
+        session,
+        func.count(),
+        DiscoveryPlay.at >= since,
+        DiscoveryPlay.territory == territory.upper(),
+    )
+
+
+def play_counts(session: Session, since: datetime) -> dict[str, int]:
+    query = (
+        select(DiscoveryPlay.title_id, func.count())
+        .where(DiscoveryPlay.at >= since)
+        .group_by(DiscoveryPlay.title_id)
+    )
+    return {title_id: int(count) for title_id, count in session.execute(query)}
+
+
+def co_watched(session: Session, title_id: str, profile_id: str) -> list[str]:
+    """Titles most often played by the other profiles that played ``title_id``."""
+    mine, theirs = aliased(DiscoveryPlay), aliased(DiscoveryPlay)
+    viewers = (
+        select(mine.profile_id)
+        .where(mine.title_id == title_id, mine.profile_id != profile_id)
+        .distinct()
+        .limit(500)
+        .subquery()
+    )
+    query = (
+        select(theirs.title_id)
+        .join(viewers, viewers.c.profile_id == theirs.profile_id)
+        .where(theirs.title_id != title_id)
+        .group_by(theirs.title_id)
+        .order_by(func.count(func.distinct(theirs.profile_id)).desc(), theirs.title_id)
+        .limit(CO_WATCH_LIMIT)
+    )
+    return list(session.scalars(query))
+
+
+def _ranked(session: Session, score: Any, *conditions: Any) -> list[str]:
+    query = (
+        select(DiscoveryPlay.title_id)
+        .where(*conditions)
+        .group_by(DiscoveryPlay.title_id)
+        .order_by(score.desc(), DiscoveryPlay.title_id)
+        .limit(RANKED_LIMIT)
+    )
+    return list(session.scalars(query))

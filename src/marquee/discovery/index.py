@@ -1,0 +1,177 @@
+"""The search index: one tantivy index on disk per API node, under ``data_dir/search``.
+
+Fields (one document per published title):
+
+- ``id`` — the title id (raw, stored);
+- ``names`` — the original and every localized title, folded (lower case, no accents):
+  exact, fuzzy and prefix matching;
+- ``people``, ``genres`` — credited names and genre labels, folded the same way;
+- ``text`` — every synopsis, folded, for words in languages without a stemmer;
+- one field per stemmed language (``en``, ``fr``, ``de`` …): that language's titles and
+  synopses through tantivy's Snowball stemmer, so "running" finds "runs".
+
+tantivy allows one writer per directory: each process keeps its writer for its life.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+
+from marquee.catalog.schemas import StudioTitle
+
+#: BCP 47 base language → tantivy's Snowball stemmer.
+STEMMERS = {
+    "ar": "arabic",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "it": "italian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+}
+FOLDED = "fold"
+WRITER_HEAP_BYTES = 64 * 1024 * 1024
+
+
+def base_language(tag: str) -> str:
+    return tag.split("-", 1)[0].lower()
+
+
+def fold(text: str) -> str:
+    """What the ``fold`` tokenizer does to a word: lower case, accents removed."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _analyzer(stemmer: str | None = None) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+    )
+    if stemmer:
+        builder = builder.filter(tantivy.Filter.stemmer(stemmer))
+    return builder.build()
+
+
+ANALYZERS = {FOLDED: _analyzer(), **{f"{lang}_stem": _analyzer(s) for lang, s in STEMMERS.items()}}
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in ("names", "people", "genres", "text"):
+        builder.add_text_field(name, tokenizer_name=FOLDED)
+    for lang in STEMMERS:
+        builder.add_text_field(lang, tokenizer_name=f"{lang}_stem")
+    return builder.build()
+
+
+SCHEMA = _schema()
+
+
+def document(title: StudioTitle) -> tantivy.Document:
+    """The searchable texts of a title."""
+    texts = {title.original_language: (title.original_title, title.synopsis)}
+    texts.update({lang: (t.title, t.synopsis) for lang, t in title.localizations.items()})
+    doc = tantivy.Document()
+    doc.add_text("id", title.id)
+    for lang, (name, synopsis) in texts.items():
+        doc.add_text("names", name)
+        doc.add_text("text", synopsis)
+        if (base := base_language(lang)) in STEMMERS:
+            doc.add_text(base, f"{name}\n{synopsis}")
+    for credit in title.credits:
+        doc.add_text("people", credit.name)
+    for genre in title.genres:
+        doc.add_text("genres", genre)
+    return doc
+
+
+@dataclass(frozen=True)
+class Hit:
+    title_id: str
+    score: float
+
+
+class SearchIndex:
+    """An index directory with this process's single writer (opened on first write)."""
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(SCHEMA, str(path), reuse=True)
+        for name, analyzer in ANALYZERS.items():
+            self.index.register_tokenizer(name, analyzer)
+        self._writer: tantivy.IndexWriter | None = None
+        self._lock = threading.Lock()
+
+    def put(self, titles: Iterable[StudioTitle], removed: Iterable[str] = ()) -> None:
+        """Replace the documents of ``titles`` and drop those of ``removed``, in one commit."""
+        with self._lock:
+            writer = self._writer_locked()
+            for title_id in removed:
+                writer.delete_documents_by_term("id", title_id)
+            for title in titles:
+                writer.delete_documents_by_term("id", title.id)
+                writer.add_document(document(title))
+            writer.commit()
+        self.index.reload()
+
+    def replace_all(self, titles: Iterable[StudioTitle]) -> int:
+        """Rebuild from scratch (``marquee search reindex``); returns the number indexed."""
+        count = 0
+        with self._lock:
+            writer = self._writer_locked()
+            writer.delete_all_documents()
+            for title in titles:
+                writer.add_document(document(title))
+                count += 1
+            writer.commit()
+        self.index.reload()
+        return count
+
+    def add_documents(self, docs: Iterable[tantivy.Document]) -> None:
+        """Add prepared documents (benchmarks) in one commit."""
+        with self._lock:
+            writer = self._writer_locked()
+            for doc in docs:
+                writer.add_document(doc)
+            writer.commit()
+        self.index.reload()
+
+    def size(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    def search(self, query: tantivy.Query, limit: int) -> list[Hit]:
+        searcher = self.index.searcher()
+        found = searcher.search(query, limit=limit, count=False).hits
+        return [Hit(searcher.doc(address)["id"][0], float(score)) for score, address in found]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.wait_merging_threads()
+                self._writer = None
+
+    def _writer_locked(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        return self._writer

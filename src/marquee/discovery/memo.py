@@ -1,0 +1,34 @@
+"""Small in-process memos a node keeps between requests (cleared by events on this node)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class Memo(Generic[V]):
+    """Values computed on demand and kept ``ttl_s`` seconds, per key."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._values: dict[Hashable, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], V]) -> V:
+        now = time.monotonic()
+        with self._lock:
+            found = self._values.get(key)
+        if found is not None and found[0] > now:
+            return found[1]
+        value = compute()
+        with self._lock:
+            self._values[key] = (now + self.ttl_s, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

@@ -1,0 +1,36 @@
+"""What one node keeps for discovery: its search index and its memos, one set per data dir."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from marquee.discovery.index import SearchIndex
+from marquee.discovery.memo import Memo
+from marquee.settings import Settings
+
+_NODES: dict[Path, Node] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Node:
+    index: SearchIndex
+    visible: Memo[tuple[list[str], frozenset[str]]]
+    popular: Memo[dict[str, int]]
+    ranked: Memo[list[str]]
+
+
+def node_for(settings: Settings) -> Node:
+    """This process's discovery state for ``settings.data_dir`` (the index opened once)."""
+    path = Path(settings.data_dir) / "search"
+    with _LOCK:
+        if path not in _NODES:
+            _NODES[path] = Node(
+                index=SearchIndex(path),
+                visible=Memo(settings.discovery_visible_ttl_s),
+                popular=Memo(settings.discovery_stats_ttl_s),
+                ranked=Memo(settings.discovery_stats_ttl_s),
+            )
+        return _NODES[path]

@@ -1,0 +1,128 @@
+"""Discovery's public face: search, suggestions, browse rows, and keeping the index current.
+
+Visibility is decided by the catalog, never by the index: the index holds every published
+title, and each request keeps only the hits in the list of titles the profile may see in its
+territory now (``catalog.service.visible_title_ids``, kept per territory and maturity for
+``discovery_visible_ttl_s`` and cleared by catalog events). A set lookup per hit is cheaper
+than indexing licence windows and ratings per territory, and it can never disagree with the
+rule the catalog applies to the title page and playback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from marquee.catalog import service as catalog
+from marquee.discovery import history, query
+from marquee.discovery.node import Node, node_for
+from marquee.discovery.schemas import SearchPage, Suggestion, Suggestions
+from marquee.identity.schemas import Maturity
+from marquee.kit.db import utcnow
+from marquee.settings import Settings
+
+CANDIDATES = 300
+POPULARITY_DAYS = 30
+
+
+def visible(node: Node, session: Session, territory: str, maturity: Maturity) -> frozenset[str]:
+    return _visible(node, session, territory, maturity)[1]
+
+
+def newest_visible(node: Node, session: Session, territory: str, maturity: Maturity) -> list[str]:
+    """Visible titles, newest published first."""
+    return _visible(node, session, territory, maturity)[0]
+
+
+def _visible(
+    node: Node, session: Session, territory: str, maturity: Maturity
+) -> tuple[list[str], frozenset[str]]:
+    def load() -> tuple[list[str], frozenset[str]]:
+        ids = catalog.visible_title_ids(session, territory, maturity)
+        return ids, frozenset(ids)
+
+    return node.visible.get((territory.upper(), maturity), load)
+
+
+def popularity(node: Node, session: Session) -> dict[str, int]:
+    """Plays per title over the last 30 days (blended into search relevance)."""
+    since = utcnow() - timedelta(days=POPULARITY_DAYS)
+    return node.popular.get("plays", lambda: history.play_counts(session, since))
+
+
+def ranked_ids(
+    node: Node,
+    session: Session,
+    text: str,
+    territory: str,
+    maturity: Maturity,
+    languages: Sequence[str],
+    *,
+    prefix: bool = False,
+) -> list[str]:
+    """Visible titles matching ``text``, best first: relevance × log2(2 + plays)."""
+    built = query.build(text, languages, prefix=prefix)
+    if built is None:
+        return []
+    allowed = visible(node, session, territory, maturity)
+    plays = popularity(node, session)
+    hits = [h for h in node.index.search(built, CANDIDATES) if h.title_id in allowed]
+    hits.sort(key=lambda h: -h.score * math.log2(2 + plays.get(h.title_id, 0)))
+    return [h.title_id for h in hits]
+
+
+def search(
+    session: Session,
+    settings: Settings,
+    text: str,
+    territory: str,
+    maturity: Maturity,
+    languages: Sequence[str],
+    page: int = 1,
+) -> SearchPage:
+    node = node_for(settings)
+    ids = ranked_ids(node, session, text, territory, maturity, languages)
+    size = settings.discovery_page_size
+    shown = ids[(page - 1) * size : page * size]
+    items = catalog.title_summaries(session, shown, territory, maturity, languages)
+    return SearchPage(items=items, page=page, page_size=size, total=len(ids))
+
+
+def suggest(
+    session: Session,
+    settings: Settings,
+    text: str,
+    territory: str,
+    maturity: Maturity,
+    languages: Sequence[str],
+) -> Suggestions:
+    node = node_for(settings)
+    ids = ranked_ids(node, session, text, territory, maturity, languages, prefix=True)
+    found = catalog.title_summaries(
+        session, ids[: settings.discovery_suggest_limit], territory, maturity, languages
+    )
+    return Suggestions(
+        items=[
+            Suggestion(id=t.id, title=t.title, language=t.language, release_year=t.release_year)
+            for t in found
+        ]
+    )
+
+
+def title_changed(session: Session, settings: Settings, title_id: str) -> None:
+    """Bring the index up to date with one title (published: indexed; otherwise removed)."""
+    node = node_for(settings)
+    titles = catalog.published_titles(session, [title_id])
+    node.index.put(titles, removed=[] if titles else [title_id])
+    node.visible.clear()
+
+
+def reindex(session: Session, settings: Settings) -> int:
+    """Rebuild this node's index from the catalog; the number of titles indexed."""
+    node = node_for(settings)
+    count = node.index.replace_all(catalog.published_titles(session))
+    node.visible.clear()
+    return count

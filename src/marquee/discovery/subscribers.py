@@ -1,0 +1,78 @@
+"""Discovery listens to the catalog (keep the index and rows current) and to playback
+(plays feed Trending, Top 10, Because You Watched and search popularity).
+
+The index lives on each API node, so every node must hear every catalog event: its group
+carries the node's name (``discovery_node``, else the host name). Plays are stored once,
+in the shared database, by the ``discovery`` group.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from marquee.discovery import history, service
+from marquee.discovery.browse import GENERATION_KEY, history_key
+from marquee.discovery.node import node_for
+from marquee.kit.events import Event
+
+if TYPE_CHECKING:
+    from marquee.runtime import Platform
+
+GROUP = "discovery"
+log = logging.getLogger(__name__)
+
+
+def subscribe(platform: Platform) -> None:
+    bus = platform.events
+    node_group = f"{GROUP}-index-{platform.settings.discovery_node or socket.gethostname()}"
+    for name in ("title_published", "title_updated", "title_unpublished"):
+        bus.subscribe(f"catalog.{name}", _catalog_handler(platform), group=node_group)
+    bus.subscribe("playback.session_started", _play_handler(platform), group=GROUP)
+    bus.subscribe("identity.profile_deleted", _forget_handler(platform), group=GROUP)
+    if (
+        platform.settings.discovery_reindex_on_start
+        and node_for(platform.settings).index.size() == 0
+    ):
+        threading.Thread(target=_reindex, args=(platform,), daemon=True, name="reindex").start()
+
+
+def _catalog_handler(platform: Platform) -> Callable[[Event], None]:
+    def handle(event: Event) -> None:
+        title_id = event.payload.get("title_id")
+        if not isinstance(title_id, str):
+            return
+        with platform.db.transaction() as session:
+            service.title_changed(session, platform.settings, title_id)
+        platform.cache.incr(GENERATION_KEY)
+
+    return handle
+
+
+def _play_handler(platform: Platform) -> Callable[[Event], None]:
+    def handle(event: Event) -> None:
+        with platform.db.transaction() as session:
+            profile_id = history.record_play(session, event.payload)
+        if profile_id is not None:
+            platform.cache.incr(history_key(profile_id))
+
+    return handle
+
+
+def _forget_handler(platform: Platform) -> Callable[[Event], None]:
+    def handle(event: Event) -> None:
+        profile_id = event.payload.get("profile_id")
+        if isinstance(profile_id, str):
+            with platform.db.transaction() as session:
+                history.forget_profile(session, profile_id)
+
+    return handle
+
+
+def _reindex(platform: Platform) -> None:
+    with platform.db.transaction() as session:
+        count = service.reindex(session, platform.settings)
+    log.info("search index built: %d titles", count)
