@@ -43,7 +43,7 @@ from marquee.identity.errors import (
 from marquee.identity.events import ACCOUNT_DELETED, PROFILE_DELETED
 from marquee.identity.models import Account, EmailToken, Plan, Profile, Subscription
 from marquee.identity.passwords import Passwords, check_policy
-from marquee.identity.sessions import SessionRecord
+from marquee.identity.sessions import SessionRecord, device_name
 from marquee.identity.tokens import (
     digest,
     issue_access_token,
@@ -52,6 +52,7 @@ from marquee.identity.tokens import (
     read_email_token,
     read_refresh_token,
 )
+from marquee.kit.cache import Cache
 from marquee.kit.db import after_commit, new_id, utcnow
 from marquee.kit.events import publish
 from marquee.kit.queue import enqueue
@@ -62,6 +63,7 @@ __all__ = [
     "CurrentProfile",
     "current_account",
     "current_profile",
+    "device_name",
     "entitlement",
     "require_role",
 ]
@@ -603,6 +605,18 @@ def check_pin(db: Session, ident: Identity, account_id: str, profile_id: str, pi
         )
         raise WrongPin
     ident.limiter.succeed("pin", profile_id)
+
+
+def get_profile(db: Session, account_id: str, profile_id: str) -> schemas.Profile:
+    """One of the account's profiles; ProfileNotFound when it is not the account's."""
+    return views.profile(_profile(db, account_id, profile_id))
+
+
+def verify_pin(
+    db: Session, settings: Settings, cache: Cache, account_id: str, profile_id: str, pin: str
+) -> None:
+    """:func:`check_pin` for other domains (playback asks for a profile's PIN)."""
+    check_pin(db, Identity.build(settings, cache), account_id, profile_id, pin)
 
 
 def select_profile(

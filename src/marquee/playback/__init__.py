@@ -1,0 +1,1 @@
+"""Playback: entitlement checks, playback sessions, licences, heartbeats and viewing history."""

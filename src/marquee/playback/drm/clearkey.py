@@ -1,0 +1,93 @@
+"""The licence service interface and its W3C ClearKey implementation.
+
+Playback checks who asks and for which session (account, liveness, rate limit, logging) and
+then hands the request body to a :class:`LicenseService` with the key ids that session may
+use. A commercial DRM (Widevine, PlayReady, FairPlay behind a CPIX key exchange) would be
+another implementation of the same protocol: it would answer its own licence format.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Collection
+from typing import Protocol
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
+
+from marquee.kit.errors import Problem
+from marquee.media import service as media
+from marquee.playback.errors import KeyNotAllowed
+from marquee.settings import Settings
+
+
+class License(BaseModel):
+    body: bytes
+    media_type: str
+
+
+class LicenseService(Protocol):
+    key_system: str
+
+    def issue(
+        self, db: Session, settings: Settings, request: bytes, allowed_kids: Collection[str]
+    ) -> License:
+        """Answer a player's licence request for keys among ``allowed_kids`` (32 hex digits);
+        raise a Problem for a request it cannot or may not answer."""
+        ...
+
+
+class ClearKeyRequest(BaseModel):
+    kids: list[str] = Field(min_length=1, max_length=16)
+    type: str = "temporary"
+
+
+def b64url_decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class ClearKeyLicenseService:
+    """W3C Encrypted Media Extensions ClearKey: ``{"kids": [...]}`` → JSON Web Key set."""
+
+    key_system = "org.w3.clearkey"
+
+    def issue(
+        self, db: Session, settings: Settings, request: bytes, allowed_kids: Collection[str]
+    ) -> License:
+        wanted = self._kids(request)
+        if not wanted or any(kid not in allowed_kids for kid in wanted):
+            raise KeyNotAllowed
+        keys = []
+        for kid in wanted:
+            found = media.content_key(db, settings, kid)
+            if found is None:
+                raise KeyNotAllowed
+            keys.append(
+                {
+                    "kty": "oct",
+                    "kid": b64url(bytes.fromhex(found.kid_hex)),
+                    "k": b64url(bytes.fromhex(found.key_hex)),
+                }
+            )
+        body = json.dumps({"keys": keys, "type": "temporary"}).encode()
+        return License(body=body, media_type="application/json")
+
+    @staticmethod
+    def _kids(request: bytes) -> list[str]:
+        """The requested key ids as 32 hex digits."""
+        try:
+            parsed = ClearKeyRequest.model_validate_json(request)
+            kids = [b64url_decode(kid) for kid in parsed.kids]
+        except (ValidationError, binascii.Error, ValueError):
+            raise Problem(
+                'A ClearKey licence request is {"kids": [base64url key ids], "type": "temporary"}.'
+            ) from None
+        if any(len(kid) != 16 for kid in kids):
+            raise Problem("A key id is 16 bytes.")
+        return [kid.hex() for kid in kids]

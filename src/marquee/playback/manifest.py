@@ -1,0 +1,110 @@
+"""Per-session manifests, rewritten from the packaged ones.
+
+A packaged MPD or HLS playlist is the same for everyone and carries a placeholder licence URL
+(``https://license.invalid/...``). A session gets its own copy: renditions above the plan's
+height dropped, the session's licence URL, and segment URLs on the steered edges with the
+session's delivery token (DASH: one ``BaseURL`` per edge in order, which players use for
+failover; HLS: absolute URLs on the first edge).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+
+MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
+_NAMESPACES = {
+    "": MPD_NS,
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "xlink": "http://www.w3.org/1999/xlink",
+    "cenc": "urn:mpeg:cenc:2013",
+    "dashif": "https://dashif.org/CPS",
+}
+for _prefix, _uri in _NAMESPACES.items():
+    ET.register_namespace(_prefix, _uri)
+
+PLACEHOLDER = re.compile(r"https://license\.invalid/[A-Za-z0-9/_-]*")
+_URI = re.compile(r'URI="([^"]*)"')
+_RESOLUTION = re.compile(r"RESOLUTION=(\d+)x(\d+)")
+
+
+def _tag(name: str, ns: str = MPD_NS) -> str:
+    return f"{{{ns}}}{name}"
+
+
+def allowed_heights(heights: Iterable[int], max_height: int) -> set[int]:
+    """Heights at or below the plan's limit; the lowest one if the plan allows none (a plan
+    below the smallest rendition still plays, at the smallest size)."""
+    found = set(heights)
+    kept = {h for h in found if h <= max_height}
+    return kept or ({min(found)} if found else set())
+
+
+def session_mpd(mpd: str, *, max_height: int, license_url: str, base_urls: Sequence[str]) -> str:
+    root = ET.fromstring(mpd)  # noqa: S314 - our own packaged manifest, not client input
+    for aset in root.iter(_tag("AdaptationSet")):
+        if aset.get("contentType") == "video":
+            _cap_video(aset, max_height)
+    for laurl in root.iter(_tag("Laurl", _NAMESPACES["dashif"])):
+        laurl.text = license_url
+    position = len(root.findall(_tag("ProgramInformation")))
+    for offset, url in enumerate(base_urls):
+        base = ET.Element(_tag("BaseURL"))
+        base.text = url
+        root.insert(position + offset, base)
+    ET.indent(root, space="\t")
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _cap_video(aset: ET.Element, max_height: int) -> None:
+    representations = aset.findall(_tag("Representation"))
+    keep = allowed_heights((int(r.get("height", "0")) for r in representations), max_height)
+    for rep in representations:
+        if int(rep.get("height", "0")) not in keep:
+            aset.remove(rep)
+    kept = aset.findall(_tag("Representation"))
+    for attribute in ("width", "height"):
+        name = f"max{attribute.title()}"
+        if aset.get(name) is not None:
+            aset.set(name, str(max(int(r.get(attribute, "0")) for r in kept)))
+
+
+def session_master(master: str, *, max_height: int) -> str:
+    """The HLS master playlist without variants above ``max_height`` (URIs stay relative: the
+    session's media playlists are served next to it)."""
+    lines = master.splitlines()
+    heights = [int(m[2]) for line in lines if (m := _RESOLUTION.search(line))]
+    keep = allowed_heights(heights, max_height)
+    out: list[str] = []
+    skip_uri = False
+    for line in lines:
+        if skip_uri and line and not line.startswith("#"):
+            skip_uri = False
+            continue
+        found = _RESOLUTION.search(line) if line.startswith("#EXT-X-STREAM-INF") else None
+        if found and int(found[2]) not in keep:
+            skip_uri = True
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def playlist_names(master: str) -> set[str]:
+    """The playlists a (session) master playlist refers to."""
+    names = {line for line in master.splitlines() if line and not line.startswith("#")}
+    return names | {m[1] for line in master.splitlines() for m in _URI.finditer(line)}
+
+
+def session_media_playlist(playlist: str, *, license_url: str, base_url: str) -> str:
+    """A media playlist with the session's key URI and absolute, signed segment URLs."""
+    out = []
+    for line in playlist.splitlines():
+        if line.startswith("#EXT-X-KEY"):
+            line = PLACEHOLDER.sub(license_url, line)
+        elif line.startswith("#EXT-X-MAP"):
+            line = _URI.sub(lambda m: f'URI="{base_url}{m[1]}"', line)
+        elif line and not line.startswith("#"):
+            line = base_url + line
+        out.append(line)
+    return "\n".join(out) + "\n"

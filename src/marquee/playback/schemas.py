@@ -1,0 +1,85 @@
+"""Playback's API types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from marquee.catalog.schemas import TitleSummary
+
+KEY_SYSTEM: Literal["org.w3.clearkey"] = "org.w3.clearkey"
+PlayerState = Literal["playing", "paused", "buffering", "seeking", "ended"]
+
+
+class SessionStart(BaseModel):
+    """What to play (a movie or series by ``title_id``, or one ``episode_id``) and for whom."""
+
+    title_id: str | None = Field(default=None, max_length=64)
+    episode_id: str | None = Field(default=None, max_length=64)
+    profile_id: str = Field(max_length=64)
+    pin: str | None = Field(
+        default=None, max_length=16, description="The profile's PIN, when it has one"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if (self.title_id is None) == (self.episode_id is None):
+            raise ValueError("give either title_id or episode_id")
+        return self
+
+
+class Manifests(BaseModel):
+    dash: str
+    hls: str
+
+
+class SessionStarted(BaseModel):
+    session_id: str
+    manifests: Manifests
+    license_url: str
+    key_system: Literal["org.w3.clearkey"] = KEY_SYSTEM
+    resume_position_s: float
+    max_height: int
+    expires_at: datetime
+
+
+class Heartbeat(BaseModel):
+    position_s: float = Field(ge=0, allow_inf_nan=False)
+    state: PlayerState = "playing"
+    bitrate_kbps: int = Field(default=0, ge=0)
+    buffer_s: float = Field(default=0, ge=0)
+    stalls: int = Field(default=0, ge=0)
+    dropped_frames: int = Field(default=0, ge=0)
+
+
+class Stop(BaseModel):
+    position_s: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
+class PlayingDevice(BaseModel):
+    device: str
+    title_id: str
+    started_at: datetime
+
+
+class HistoryEntry(BaseModel):
+    title_id: str
+    episode_id: str | None
+    position_s: float
+    duration_s: float
+    watched: bool
+    updated_at: datetime
+
+
+class ContinueItem(BaseModel):
+    """A row of "continue watching": resume a title, or start a series' next episode."""
+
+    title_id: str
+    episode_id: str | None
+    reason: Literal["resume", "next_episode"]
+    position_s: float
+    duration_s: float
+    updated_at: datetime
+    title: TitleSummary | None = None

@@ -1,0 +1,350 @@
+"""Playback's rules, the domain's public face: start a stream, serve its manifests and keys,
+follow it by heartbeats, and keep the viewing history.
+
+A stream slot is a row in ``playback_sessions``: it counts against the plan while it is
+*live* (not stopped, not past its lifetime, and heard from within
+``playback_heartbeat_timeout_s``). Discovery and others read the history through
+:func:`recent_plays`, :func:`history_title_ids` and :func:`continue_watching`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from marquee.catalog import service as catalog
+from marquee.delivery import service as delivery
+from marquee.identity import service as identity
+from marquee.identity.schemas import Principal, Profile
+from marquee.kit.cache import Cache
+from marquee.kit.db import utcnow
+from marquee.kit.events import publish
+from marquee.kit.storage import ObjectStore
+from marquee.media import service as media
+from marquee.playback import manifest, repository
+from marquee.playback.drm.clearkey import ClearKeyLicenseService, License, LicenseService, b64url
+from marquee.playback.errors import (
+    LicenseRateLimited,
+    MaturityRestricted,
+    NotAvailableInTerritory,
+    PinRequired,
+    SessionEnded,
+    SessionNotFound,
+    SubscriptionRequired,
+    TooManyStreams,
+)
+from marquee.playback.history import (
+    continue_watching,
+    erase_account,
+    erase_profile,
+    history,
+    history_title_ids,
+    recent_plays,
+    record_position,
+    remove_from_history,
+    resume_position,
+    series_episode,
+)
+from marquee.playback.models import PlaybackSession, WatchEvent
+from marquee.playback.schemas import Heartbeat, Manifests, SessionStart, SessionStarted, Stop
+from marquee.settings import Settings
+
+__all__ = [
+    "continue_watching",
+    "erase_account",
+    "erase_profile",
+    "history",
+    "history_title_ids",
+    "recent_plays",
+    "remove_from_history",
+]
+
+log = logging.getLogger(__name__)
+API_PATH = "/api/v1/playback/sessions"
+SESSION_STARTED = "playback.session_started"
+SESSION_ENDED = "playback.session_ended"
+HEARTBEAT = "playback.heartbeat"
+LICENSE_WINDOW_S = 60
+license_service: LicenseService = ClearKeyLicenseService()
+
+
+def start_session(
+    db: Session,
+    settings: Settings,
+    cache: Cache,
+    me: Principal,
+    form: SessionStart,
+    *,
+    country: str,
+    device: str,
+) -> SessionStarted:
+    """Check that the account may play the title here and now, then open a stream slot."""
+    profile = identity.get_profile(db, me.account_id, form.profile_id)
+    rights = identity.entitlement(db, me.account_id)
+    if not rights.can_watch:
+        raise SubscriptionRequired
+    title_id, episode_id = _target(db, form, profile.id)
+    _check_rights(db, settings, cache, me, profile, form.pin, title_id, country)
+    asset_id = catalog.playable_asset(
+        db, title_id, country, profile.maturity, episode_id=episode_id or None
+    )
+    assets = media.asset_manifests(db, asset_id)
+    now = utcnow()
+    _free_slot(db, settings, me, rights.max_streams, now)
+    row = PlaybackSession(
+        account_id=me.account_id,
+        profile_id=profile.id,
+        device_id=me.session_id,
+        device_name=device,
+        title_id=title_id,
+        episode_id=episode_id,
+        asset_id=asset_id,
+        country=country.upper(),
+        max_height=rights.max_height,
+        duration_s=assets.duration_s,
+        started_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(seconds=settings.playback_session_ttl_s),
+    )
+    db.add(row)
+    db.flush()
+    resume = resume_position(db, profile.id, title_id, episode_id)
+    _log_event(db, row, "start", resume)
+    publish(db, SESSION_STARTED, {**_describe(row), "asset_id": asset_id, "device": device})
+    return _started(settings, row, resume)
+
+
+def _target(db: Session, form: SessionStart, profile_id: str) -> tuple[str, str]:
+    """(title id, episode id or "") to play: a series' title id plays where the profile is."""
+    if form.episode_id is not None:
+        title_id = catalog.episode_title(db, form.episode_id)
+        if title_id is None:
+            raise NotAvailableInTerritory
+        return title_id, form.episode_id
+    title_id = str(form.title_id)
+    return title_id, series_episode(db, profile_id, title_id)
+
+
+def _check_rights(
+    db: Session,
+    settings: Settings,
+    cache: Cache,
+    me: Principal,
+    profile: Profile,
+    pin: str | None,
+    title_id: str,
+    country: str,
+) -> None:
+    if not catalog.is_available(db, title_id, country, "adult"):
+        raise NotAvailableInTerritory
+    if not catalog.is_available(db, title_id, country, profile.maturity):
+        raise MaturityRestricted
+    # A device that selected the profile has given its PIN already.
+    if profile.has_pin and me.profile_id != profile.id:
+        if pin is None:
+            raise PinRequired
+        identity.verify_pin(db, settings, cache, me.account_id, profile.id, pin)
+
+
+def _free_slot(
+    db: Session, settings: Settings, me: Principal, max_streams: int, now: datetime
+) -> None:
+    """End sessions that timed out and this device's own (it starts another title); refuse
+    when the plan's streams are all in use elsewhere."""
+    playing = []
+    for row in repository.open_sessions(db, me.account_id):
+        if not is_live(settings, row, now):
+            _end(db, row, "timed_out", now)
+        elif row.device_id == me.session_id:
+            _end(db, row, "replaced", now)
+        else:
+            playing.append(row)
+    if len(playing) >= max_streams:
+        devices = [
+            {
+                "device": r.device_name,
+                "title_id": r.title_id,
+                "started_at": r.started_at.isoformat(),
+            }
+            for r in playing
+        ]
+        raise TooManyStreams(max_streams, devices)
+
+
+def is_live(settings: Settings, row: PlaybackSession, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    silence = timedelta(seconds=settings.playback_heartbeat_timeout_s)
+    return row.ended_at is None and now < row.expires_at and now - row.last_seen_at < silence
+
+
+def _started(settings: Settings, row: PlaybackSession, resume: float) -> SessionStarted:
+    base = f"{settings.public_url.rstrip('/')}{API_PATH}/{row.id}"
+    files = f"{base}/{manifest_token(settings, row.id)}"
+    return SessionStarted(
+        session_id=row.id,
+        manifests=Manifests(dash=f"{files}/manifest.mpd", hls=f"{files}/master.m3u8"),
+        license_url=f"{base}/license",
+        resume_position_s=resume,
+        max_height=row.max_height,
+        expires_at=row.expires_at,
+    )
+
+
+def manifest_token(settings: Settings, session_id: str) -> str:
+    """Grants a session's manifests to whoever holds its URLs (players fetch them without
+    credentials, like the segments)."""
+    mac = hmac.new(settings.secret(), f"playback-manifest {session_id}".encode(), hashlib.sha256)
+    return b64url(mac.digest()[:16])
+
+
+# --- manifests ---------------------------------------------------------------------------
+
+
+def session_manifest(
+    db: Session, settings: Settings, storage: ObjectStore, session_id: str, token: str, name: str
+) -> str:
+    """The session's copy of ``manifest.mpd``, ``master.m3u8`` or one of its media playlists."""
+    if not hmac.compare_digest(token, manifest_token(settings, session_id)):
+        raise SessionNotFound
+    row = _live_session(db, settings, session_id)
+    assets = media.asset_manifests(db, row.asset_id)
+    license_url = f"{settings.public_url.rstrip('/')}{API_PATH}/{row.id}/license"
+    if name == "manifest.mpd":
+        return manifest.session_mpd(
+            storage.get_bytes(assets.dash).decode(),
+            max_height=row.max_height,
+            license_url=license_url,
+            base_urls=_edge_prefixes(settings, row),
+        )
+    master = manifest.session_master(
+        storage.get_bytes(assets.hls).decode(), max_height=row.max_height
+    )
+    if name == "master.m3u8":
+        return master
+    if name not in manifest.playlist_names(master):
+        raise SessionNotFound
+    playlist = storage.get_bytes(delivery.asset_prefix(row.asset_id)[1:] + name).decode()
+    base = _edge_prefixes(settings, row)[0]
+    return manifest.session_media_playlist(playlist, license_url=license_url, base_url=base)
+
+
+def _edge_prefixes(settings: Settings, row: PlaybackSession) -> list[str]:
+    """The asset's signed directory on each steered edge, nearest first."""
+    ttl_s = max(1.0, (row.expires_at - utcnow()).total_seconds())
+    signed = delivery.sign_path(settings, delivery.asset_prefix(row.asset_id), row.id, ttl_s)
+    return [f"{edge.url.rstrip('/')}{signed}" for edge in delivery.edges_for(settings, row.country)]
+
+
+# --- licences ----------------------------------------------------------------------------
+
+
+def issue_license(
+    db: Session, settings: Settings, cache: Cache, me: Principal, session_id: str, body: bytes
+) -> License:
+    """Keys for the session's asset, to the session's account, while the session is live."""
+    row = _own_session(db, me, session_id)
+    if not is_live(settings, row):
+        raise SessionEnded
+    window = int(time.time() // LICENSE_WINDOW_S)
+    count = cache.incr(f"playback:license:{row.id}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
+    if count > settings.playback_license_limit:
+        raise LicenseRateLimited(LICENSE_WINDOW_S - int(time.time()) % LICENSE_WINDOW_S)
+    allowed = media.asset_key_ids(db, row.asset_id)
+    try:
+        answer = license_service.issue(db, settings, body, allowed)
+    except Exception as exc:
+        log.warning("licence refused: session %s account %s: %s", row.id, me.account_id, exc)
+        raise
+    log.info("licence issued: session %s account %s asset %s", row.id, me.account_id, row.asset_id)
+    return answer
+
+
+# --- heartbeats --------------------------------------------------------------------------
+
+
+def heartbeat(
+    db: Session, settings: Settings, me: Principal, session_id: str, beat: Heartbeat
+) -> None:
+    """Keep the slot, move the profile's position on and report QoE to analytics."""
+    row = _own_session(db, me, session_id)
+    now = utcnow()
+    if not is_live(settings, row, now):
+        if row.ended_at is None:
+            _end(db, row, "timed_out", now)
+        raise SessionEnded
+    row.last_seen_at, row.position_s = now, _clamp(beat.position_s, row.duration_s)
+    ended = beat.state == "ended"
+    record_position(db, settings, row, row.position_s, now, finished=ended)
+    _log_event(db, row, "heartbeat", row.position_s)
+    publish(db, HEARTBEAT, {**_describe(row), **beat.model_dump(), "at": now.isoformat()})
+
+
+def stop(db: Session, settings: Settings, me: Principal, session_id: str, form: Stop) -> None:
+    """End the stream (idempotent): its slot is free at once."""
+    row = _own_session(db, me, session_id)
+    if row.ended_at is not None:
+        return
+    now = utcnow()
+    if form.position_s is not None:
+        row.position_s = _clamp(form.position_s, row.duration_s)
+        record_position(db, settings, row, row.position_s, now, finished=False)
+    _log_event(db, row, "stop", row.position_s)
+    _end(db, row, "stopped", now)
+
+
+def _end(db: Session, row: PlaybackSession, reason: str, now: datetime) -> None:
+    row.ended_at = now
+    db.flush()
+    publish(db, SESSION_ENDED, {**_describe(row), "position_s": row.position_s, "reason": reason})
+
+
+def _own_session(db: Session, me: Principal, session_id: str) -> PlaybackSession:
+    row = db.get(PlaybackSession, session_id)
+    if row is None or row.account_id != me.account_id:
+        raise SessionNotFound
+    return row
+
+
+def _live_session(db: Session, settings: Settings, session_id: str) -> PlaybackSession:
+    row = db.get(PlaybackSession, session_id)
+    if row is None:
+        raise SessionNotFound
+    if not is_live(settings, row):
+        raise SessionEnded
+    return row
+
+
+def _clamp(position_s: float, duration_s: float) -> float:
+    return min(position_s, duration_s) if duration_s > 0 else position_s
+
+
+def _log_event(db: Session, row: PlaybackSession, kind: str, position_s: float) -> None:
+    db.add(
+        WatchEvent(
+            account_id=row.account_id,
+            profile_id=row.profile_id,
+            session_id=row.id,
+            title_id=row.title_id,
+            episode_id=row.episode_id,
+            kind=kind,
+            position_s=position_s,
+            country=row.country,
+        )
+    )
+
+
+def _describe(row: PlaybackSession) -> dict[str, Any]:
+    return {
+        "session_id": row.id,
+        "account_id": row.account_id,
+        "profile_id": row.profile_id,
+        "title_id": row.title_id,
+        "episode_id": row.episode_id or None,
+        "country": row.country,
+    }

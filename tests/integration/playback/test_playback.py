@@ -1,0 +1,328 @@
+"""Pressing play, through the API, with ffmpeg as the player."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from marquee.delivery import service as delivery
+from marquee.media.ffmpeg import MediaError, run_ffmpeg
+from marquee.playback import service as playback
+from tests.integration.playback.conftest import BASIC_HEIGHT, Viewer, World
+
+pytestmark = pytest.mark.slow
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def started(viewer: Viewer, title_id: str, **extra: Any) -> dict[str, Any]:
+    response = viewer.play(title_id, **extra)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def key_ids(mpd: str) -> list[str]:
+    return sorted({kid.replace("-", "") for kid in re.findall(r'default_KID="([^"]+)"', mpd)})
+
+
+def licence(viewer: Viewer, session: dict[str, Any], kids_hex: list[str]) -> Any:
+    body = {"kids": [b64url(bytes.fromhex(k)) for k in kids_hex], "type": "temporary"}
+    return viewer.call("POST", session["license_url"], json=body)
+
+
+def frames(tmp_path: Path, url: str, *options: str) -> list[str]:
+    out = tmp_path / "frames.framemd5"
+    run_ffmpeg([*options, "-i", url, "-map", "0:v:0", "-f", "framemd5", str(out)], step="client")
+    return [line for line in out.read_text().splitlines() if not line.startswith("#")]
+
+
+def test_a_session_plays_through_signed_urls_and_its_licence(world: World, tmp_path: Path) -> None:
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    assert session["key_system"] == "org.w3.clearkey"
+    assert session["max_height"] == 1080
+    assert session["resume_position_s"] == 0
+    mpd = httpx.get(session["manifests"]["dash"]).text  # no credentials: the URL is the grant
+    assert "license.invalid" not in mpd
+    assert session["license_url"] in mpd
+    assert mpd.count('height="') == 2  # both renditions fit a 1080p plan
+    [kid] = key_ids(mpd)
+
+    answer = licence(viewer, session, [kid])
+    assert answer.status_code == 200, answer.text
+    [jwk] = answer.json()["keys"]
+    assert answer.json()["type"] == "temporary"
+    assert jwk["kty"] == "oct"
+    assert jwk["kid"] == b64url(bytes.fromhex(kid))
+    key = base64.urlsafe_b64decode(jwk["k"] + "==").hex()
+
+    decoded = frames(tmp_path, session["manifests"]["dash"], "-cenc_decryption_key", key)
+    assert len(decoded) == 100  # 4 s at 25 frames/s, every one decoded
+    with pytest.raises(MediaError):
+        frames(tmp_path, session["manifests"]["dash"], "-cenc_decryption_key", "00" * 16)
+
+
+def test_segments_come_from_the_delivery_origin_behind_the_token(world: World) -> None:
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    mpd = httpx.get(session["manifests"]["dash"]).text
+    [base] = re.findall(r"<BaseURL>([^<]+)</BaseURL>", mpd)
+    assert f"/{session['session_id']}/" in base
+    assert base.startswith(f"{world.platform.settings.public_url}/api/v1/delivery/t/")
+    assert httpx.get(f"{base}init-0.m4s").status_code == 200
+
+    altered = re.sub(r"/([A-Za-z0-9_-]{22})/assets/", "/AAAAAAAAAAAAAAAAAAAAAA/assets/", base)
+    assert altered != base
+    assert httpx.get(f"{altered}init-0.m4s").status_code == 403
+    expired = delivery.sign_path(
+        world.platform.settings, delivery.asset_prefix(world.asset_id), session["session_id"], -5
+    )
+    origin = f"{world.platform.settings.public_url}/api/v1/delivery"
+    assert httpx.get(f"{origin}{expired}init-0.m4s").status_code == 403
+
+
+def test_hls_playlists_carry_the_session_licence_and_signed_segments(world: World) -> None:
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    master = httpx.get(session["manifests"]["hls"])
+    assert master.status_code == 200
+    assert master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+    variant = next(line for line in master.text.splitlines() if line.endswith(".m3u8"))
+    base = session["manifests"]["hls"].rsplit("/", 1)[0]
+    media = httpx.get(f"{base}/{variant}").text
+    assert f'URI="{session["license_url"]}"' in media
+    segments = [line for line in media.splitlines() if line and not line.startswith("#")]
+    assert all("/api/v1/delivery/t/" in s for s in segments)
+    assert httpx.get(segments[0]).status_code == 200
+    assert httpx.get(f"{base}/other.m3u8").status_code == 404
+
+
+def test_renditions_above_the_plan_are_not_offered(world: World) -> None:
+    viewer = world.viewer("basic")
+    session = started(viewer, world.title_id)
+    assert session["max_height"] == BASIC_HEIGHT
+    mpd = httpx.get(session["manifests"]["dash"]).text
+    assert re.findall(r' height="(\d+)"', mpd) == [str(BASIC_HEIGHT)]
+    master = httpx.get(session["manifests"]["hls"]).text
+    assert "320x180" not in master
+    assert "256x144" in master
+
+
+def test_refusals_each_say_why(world: World) -> None:
+    nobody = world.viewer(None)
+    refused = nobody.play(world.title_id)
+    assert (refused.status_code, refused.json()["type"]) == (403, "/problems/subscription-required")
+    assert "subscription" in refused.json()["detail"]
+
+    editor = world.viewer(None, role="editor")
+    window = {"territories": ["JP"], "starts_at": "2020-01-01T00:00:00Z"}
+    title = editor.call(
+        "POST",
+        "/api/v1/studio/titles",
+        json={"kind": "movie", "original_title": "Japan only", "original_language": "ja"},
+    )
+    title_id = title.json()["id"]
+    editor.call("POST", f"/api/v1/studio/titles/{title_id}/windows", json=window)
+    editor.call("POST", f"/api/v1/studio/titles/{title_id}/publish")
+    viewer = world.viewer("standard")
+    refused = viewer.play(title_id)
+    assert refused.json()["type"] == "/problems/not-available-in-territory"
+    assert "country" in refused.json()["detail"]
+
+    kids = viewer.call("POST", "/api/v1/profiles", json={"name": "Kid", "maturity": "kids"})
+    refused = viewer.call(
+        "POST",
+        "/api/v1/playback/sessions",
+        json={"title_id": world.title_id, "profile_id": kids.json()["id"]},
+    )
+    assert (refused.status_code, refused.json()["type"]) == (403, "/problems/maturity-restricted")
+
+
+def test_a_locked_profile_needs_its_pin(world: World) -> None:
+    viewer = world.viewer("standard")
+    form = {"name": "Locked", "maturity": "adult", "pin": "4321"}
+    locked = viewer.call("POST", "/api/v1/profiles", json=form).json()["id"]
+    body = {"title_id": world.title_id, "profile_id": locked}
+    refused = viewer.call("POST", "/api/v1/playback/sessions", json=body)
+    assert refused.json()["type"] == "/problems/pin-required"
+    wrong = viewer.call("POST", "/api/v1/playback/sessions", json={**body, "pin": "0000"})
+    assert wrong.json()["type"] == "/problems/wrong-pin"
+    right = viewer.call("POST", "/api/v1/playback/sessions", json={**body, "pin": "4321"})
+    assert right.status_code == 201
+
+
+def test_a_third_stream_on_a_two_stream_plan_is_refused_until_one_ends(world: World) -> None:
+    first = world.viewer("standard")
+    email = first.call("GET", "/api/v1/account").json()["email"]
+    second, third = world.sign_in(email), world.sign_in(email)
+    one = started(first, world.title_id)
+    two = started(second, world.other_title_id)
+    refused = third.play(world.title_id)
+    assert (refused.status_code, refused.json()["type"]) == (409, "/problems/too-many-streams")
+    devices = refused.json()["devices"]
+    assert [d["title_id"] for d in devices] == [world.title_id, world.other_title_id]
+    assert all(d["device"] for d in devices)
+    assert "2 stream(s)" in refused.json()["detail"]
+
+    stopped = first.call("POST", f"/api/v1/playback/sessions/{one['session_id']}/stop")
+    assert stopped.status_code == 204
+    three = started(third, world.title_id)
+
+    world.silence(two["session_id"])  # the second device stops sending heartbeats
+    started(first, world.title_id)
+    late = second.call(
+        "POST", f"/api/v1/playback/sessions/{two['session_id']}/heartbeat", json={"position_s": 1}
+    )
+    assert late.json()["type"] == "/problems/playback-session-ended"
+    assert httpx.get(three["manifests"]["dash"]).status_code == 200
+    assert httpx.get(two["manifests"]["dash"]).status_code == 409
+
+
+def test_licences_only_for_the_session_account_and_asset(world: World) -> None:
+    viewer, stranger = world.viewer("standard"), world.viewer("standard")
+    session = started(viewer, world.title_id)
+    other = started(viewer, world.other_title_id)  # same device: replaces the first session
+    ended = licence(viewer, session, world.key_ids(world.asset_id))
+    assert ended.json()["type"] == "/problems/playback-session-ended"
+
+    session = started(stranger, world.title_id)
+    mine = world.key_ids(world.asset_id)
+    assert licence(stranger, session, mine).status_code == 200
+    foreign = licence(viewer, session, mine)
+    assert (foreign.status_code, foreign.json()["type"]) == (
+        404,
+        "/problems/playback-session-not-found",
+    )
+    wrong_asset = licence(stranger, session, world.key_ids(world.other_asset_id))
+    assert (wrong_asset.status_code, wrong_asset.json()["type"]) == (
+        403,
+        "/problems/key-not-allowed",
+    )
+    garbage = stranger.call("POST", session["license_url"], content=b"{}")
+    assert garbage.status_code == 400
+    assert other["session_id"] != session["session_id"]
+
+
+def test_licence_requests_are_rate_limited(world: World) -> None:
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    kids = world.key_ids(world.asset_id)
+    limit = world.platform.settings.playback_license_limit
+    codes = [licence(viewer, session, kids).status_code for _ in range(limit + 1)]
+    assert codes[-1] == 429
+    assert codes.count(200) >= limit - 1  # a minute boundary may fall inside the loop
+
+
+def beat(viewer: Viewer, session: dict[str, Any], position_s: float, **qoe: Any) -> None:
+    body = {
+        "position_s": position_s,
+        "state": "playing",
+        "bitrate_kbps": 400,
+        "buffer_s": 8,
+        "stalls": 0,
+        "dropped_frames": 0,
+        **qoe,
+    }
+    url = f"/api/v1/playback/sessions/{session['session_id']}/heartbeat"
+    response = viewer.call("POST", url, json=body)
+    assert response.status_code == 204, response.text
+
+
+def test_heartbeats_move_the_resume_position_and_history(world: World) -> None:
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    beat(viewer, session, 1.0)
+    beat(viewer, session, 2.5, stalls=1)
+    assert started(viewer, world.title_id)["resume_position_s"] == 2.5
+
+    history = viewer.call("GET", f"/api/v1/profiles/{viewer.profile_id}/history").json()
+    assert [(h["title_id"], h["position_s"], h["watched"]) for h in history] == [
+        (world.title_id, 2.5, False)
+    ]
+    rows = viewer.call("GET", f"/api/v1/profiles/{viewer.profile_id}/continue-watching").json()
+    assert [(r["title_id"], r["reason"], r["position_s"]) for r in rows] == [
+        (world.title_id, "resume", 2.5)
+    ]
+    assert rows[0]["title"]["id"] == world.title_id
+
+    session = started(viewer, world.other_title_id)
+    beat(viewer, session, 3.7)  # past 90 % of 4 s: watched
+    history = viewer.call("GET", f"/api/v1/profiles/{viewer.profile_id}/history").json()
+    assert [(h["title_id"], h["watched"]) for h in history] == [
+        (world.other_title_id, True),
+        (world.title_id, False),
+    ]
+    rows = viewer.call("GET", f"/api/v1/profiles/{viewer.profile_id}/continue-watching").json()
+    assert [r["title_id"] for r in rows] == [world.title_id]
+    assert started(viewer, world.other_title_id)["resume_position_s"] == 0
+
+    with world.platform.db.sessions() as db:
+        assert playback.history_title_ids(db, viewer.profile_id) == [
+            world.other_title_id,
+            world.title_id,
+        ]
+
+    removed = viewer.call(
+        "DELETE", f"/api/v1/profiles/{viewer.profile_id}/history/{world.title_id}"
+    )
+    assert removed.status_code == 204
+    history = viewer.call("GET", f"/api/v1/profiles/{viewer.profile_id}/history").json()
+    assert [h["title_id"] for h in history] == [world.other_title_id]
+
+
+def test_history_is_only_for_the_callers_profiles(world: World) -> None:
+    viewer, stranger = world.viewer("standard"), world.viewer("standard")
+    for path in ("history", "continue-watching"):
+        response = stranger.call("GET", f"/api/v1/profiles/{viewer.profile_id}/{path}")
+        assert response.status_code == 404
+
+
+def test_deleting_a_profile_erases_its_history(world: World) -> None:
+    viewer = world.viewer("standard")
+    extra = viewer.call("POST", "/api/v1/profiles", json={"name": "Second"}).json()["id"]
+    body = {"title_id": world.title_id, "profile_id": extra}
+    session = viewer.call("POST", "/api/v1/playback/sessions", json=body).json()
+    beat(viewer, session, 2.0)
+    with world.platform.db.sessions() as db:
+        assert playback.history_title_ids(db, extra) == [world.title_id]
+    assert viewer.call("DELETE", f"/api/v1/profiles/{extra}").status_code == 204
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with world.platform.db.sessions() as db:
+            if not playback.history_title_ids(db, extra):
+                break
+        time.sleep(0.05)
+    with world.platform.db.sessions() as db:
+        assert playback.history_title_ids(db, extra) == []
+
+
+def test_sessions_and_heartbeats_are_published_for_analytics(world: World) -> None:
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    beat(viewer, session, 1.5, bitrate_kbps=321, stalls=2, dropped_frames=3)
+    viewer.call("POST", f"/api/v1/playback/sessions/{session['session_id']}/stop")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not world.events_for(session["session_id"], "ended"):
+        time.sleep(0.05)
+    [begun] = world.events_for(session["session_id"], "started")
+    assert begun.payload["title_id"] == world.title_id
+    assert begun.payload["country"] == "US"
+    [heartbeat] = world.events_for(session["session_id"], "heartbeat")
+    assert (heartbeat.payload["bitrate_kbps"], heartbeat.payload["stalls"]) == (321, 2)
+    assert heartbeat.payload["dropped_frames"] == 3
+    [ended] = world.events_for(session["session_id"], "ended")
+    assert (ended.payload["reason"], ended.payload["position_s"]) == ("stopped", 1.5)
+    with world.platform.db.sessions() as db:
+        plays = dict(playback.recent_plays(db, datetime.now(UTC) - timedelta(minutes=5), "US"))
+        elsewhere = dict(playback.recent_plays(db, datetime.now(UTC) - timedelta(minutes=5), "JP"))
+    assert plays[world.title_id] >= 1
+    assert world.title_id not in elsewhere
