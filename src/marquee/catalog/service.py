@@ -189,34 +189,6 @@ def published_titles(session: Session, title_ids: Sequence[str] | None = None) -
     return [studio_view(session, title_id) for title_id in session.scalars(query)]
 
 
-def episode_title(session: Session, episode_id: str) -> str | None:
-    """The series an episode belongs to (its title id); None for an unknown episode."""
-    episode = session.get(Episode, episode_id)
-    return episode.title_id if episode else None
-
-
-def episode_order(session: Session, title_id: str) -> list[str]:
-    """A series' episode ids in viewing order (season by season); empty for a movie."""
-    query = (
-        select(Episode.id)
-        .join(Season, Season.id == Episode.season_id)
-        .where(Episode.title_id == title_id)
-        .order_by(Season.number, Episode.number)
-    )
-    return list(session.scalars(query))
-
-
-def published_titles(session: Session, title_ids: Sequence[str] | None = None) -> list[StudioTitle]:
-    """Published titles with every language, credit, rating and window: what a search index
-    holds (all of them, or those of ``title_ids`` that are published)."""
-    from marquee.catalog.studio import studio_view  # studio builds on this module
-
-    query = select(Title.id).where(Title.status == PUBLISHED).order_by(Title.id)
-    if title_ids is not None:
-        query = query.where(Title.id.in_(title_ids))
-    return [studio_view(session, title_id) for title_id in session.scalars(query)]
-
-
 def artwork_object(session: Session, artwork_id: str) -> tuple[str, str]:
     """Object-store key and media type of an image; NotFound if there is none."""
     artwork = session.get(Artwork, artwork_id)
