@@ -282,7 +282,7 @@ def heartbeat(
     ended = beat.state == "ended"
     record_position(db, settings, row, row.position_s, now, finished=ended)
     _log_event(db, row, "heartbeat", row.position_s)
-    publish(db, HEARTBEAT, {**_describe(row), **beat.model_dump(), "at": now.isoformat()})
+    publish(db, HEARTBEAT, {**_describe(row), **beat.model_dump()})
 
 
 def stop(db: Session, settings: Settings, me: Principal, session_id: str, form: Stop) -> None:
@@ -346,5 +346,6 @@ def _describe(row: PlaybackSession) -> dict[str, Any]:
         "profile_id": row.profile_id,
         "title_id": row.title_id,
         "episode_id": row.episode_id or None,
-        "country": row.country,
+        "territory": row.country,
+        "at": utcnow().isoformat(),
     }

@@ -67,6 +67,8 @@ class World:
     other_title_id: str
     asset_id: str
     other_asset_id: str
+    series_id: str = ""
+    episode_ids: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     clients: list[TestClient] = field(default_factory=list)
 
@@ -148,23 +150,51 @@ def _publish(editor: Viewer, title_id: str, territories: list[str]) -> None:
     assert response.status_code == 200, response.text
 
 
-def _ingest(platform: Platform, source: Path, title_id: str) -> str:
+def _ingest(platform: Platform, source: Path, title_id: str, episode_id: str | None = None) -> str:
     asset_id = media.new_asset_id()
     key = f"{media.source_prefix(asset_id)}source.mp4"
     platform.storage.upload_from(str(source), key)
     with platform.db.transaction() as session:
-        media.start_ingest(session, platform.storage, key, title_id=title_id, asset_id=asset_id)
+        media.start_ingest(
+            session,
+            platform.storage,
+            key,
+            title_id=title_id,
+            episode_id=episode_id,
+            asset_id=asset_id,
+        )
     return asset_id
 
 
 def _wait_attached(editor: Viewer, title_id: str, timeout_s: float = 30) -> None:
+    """Until the catalog has attached media to the title (a movie) or every episode."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         found = editor.call("GET", f"/api/v1/studio/titles/{title_id}").json()
-        if found.get("asset_id"):
+        episodes = [e for s in found["seasons"] for e in s["episodes"]]
+        if all(e["asset_id"] for e in episodes) if episodes else found["asset_id"]:
             return
         time.sleep(0.1)
-    pytest.fail(f"the catalog never attached an asset to {title_id}")
+    pytest.fail(f"the catalog never attached media to {title_id}")
+
+
+def _series(world: World, editor: Viewer, clip: Path) -> None:
+    """A published series of one season with two episodes, each with its own asset."""
+    body = {"kind": "series", "original_title": "Serial", "original_language": "en"}
+    world.series_id = editor.call("POST", "/api/v1/studio/titles", json=body).json()["id"]
+    added = editor.call(
+        "POST", f"/api/v1/studio/titles/{world.series_id}/seasons", json={"number": 1}
+    ).json()
+    season = added["seasons"][0]["id"]
+    for number in (1, 2):
+        form = {"number": number, "original_title": f"Episode {number}"}
+        title = editor.call("POST", f"/api/v1/studio/seasons/{season}/episodes", json=form).json()
+        world.episode_ids.append(title["seasons"][0]["episodes"][-1]["id"])
+    for episode_id in world.episode_ids:
+        asset_id = _ingest(world.platform, clip, world.series_id, episode_id)
+        assert wait_for_asset(world.platform, asset_id).status == "ready"
+    _wait_attached(editor, world.series_id)
+    _publish(editor, world.series_id, ["WORLD"])
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +232,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for title_id in (world.title_id, world.other_title_id):
         _wait_attached(editor, title_id)
         _publish(editor, title_id, ["WORLD"])
+    _series(world, editor, clip)
     yield world
     for client in world.clients:
         client.close()

@@ -315,7 +315,7 @@ def test_sessions_and_heartbeats_are_published_for_analytics(world: World) -> No
         time.sleep(0.05)
     [begun] = world.events_for(session["session_id"], "started")
     assert begun.payload["title_id"] == world.title_id
-    assert begun.payload["country"] == "US"
+    assert begun.payload["territory"] == "US"
     [heartbeat] = world.events_for(session["session_id"], "heartbeat")
     assert (heartbeat.payload["bitrate_kbps"], heartbeat.payload["stalls"]) == (321, 2)
     assert heartbeat.payload["dropped_frames"] == 3
@@ -326,3 +326,34 @@ def test_sessions_and_heartbeats_are_published_for_analytics(world: World) -> No
         elsewhere = dict(playback.recent_plays(db, datetime.now(UTC) - timedelta(minutes=5), "JP"))
     assert plays[world.title_id] >= 1
     assert world.title_id not in elsewhere
+
+
+def test_a_series_plays_on_where_the_profile_left_it(world: World) -> None:
+    viewer = world.viewer("standard")
+    first, second = world.episode_ids
+    session = started(viewer, world.series_id)
+    beat(viewer, session, 1.0)
+    history = viewer.call("GET", f"/api/v1/profiles/{viewer.profile_id}/history").json()
+    assert [(h["title_id"], h["episode_id"]) for h in history] == [(world.series_id, first)]
+
+    session = started(viewer, world.series_id)
+    assert session["resume_position_s"] == 1.0
+    beat(viewer, session, 4.0, state="ended")
+    rows = viewer.call("GET", f"/api/v1/profiles/{viewer.profile_id}/continue-watching").json()
+    assert [(r["title_id"], r["episode_id"], r["reason"]) for r in rows] == [
+        (world.series_id, second, "next_episode")
+    ]
+
+    session = started(viewer, world.series_id)  # the next episode, from its start
+    assert session["resume_position_s"] == 0
+    beat(viewer, session, 0.5)
+    history = viewer.call("GET", f"/api/v1/profiles/{viewer.profile_id}/history").json()
+    assert [(h["episode_id"], h["watched"]) for h in history] == [(second, False), (first, True)]
+
+    again = viewer.call(
+        "POST",
+        "/api/v1/playback/sessions",
+        json={"episode_id": first, "profile_id": viewer.profile_id},
+    )
+    assert again.status_code == 201
+    assert again.json()["resume_position_s"] == 0  # watched: from the start
