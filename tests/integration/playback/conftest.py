@@ -23,6 +23,7 @@ from marquee.identity import service as identity
 from marquee.identity.schemas import Role
 from marquee.kit.events import Event
 from marquee.media import service as media
+from marquee.playback import service as playback
 from marquee.playback.models import PlaybackSession
 from marquee.runtime import Platform, build_platform
 from tests.integration.media.conftest import Sources
@@ -113,6 +114,11 @@ class World:
         return [
             e for e in list(self.events) if e.name == name and e.payload["session_id"] == session_id
         ]
+
+    def history_of(self, profile_id: str) -> list[str]:
+        """What discovery sees of a profile's history."""
+        with self.platform.db.sessions() as session:
+            return playback.history_title_ids(session, profile_id)
 
     def key_ids(self, asset_id: str) -> list[str]:
         with self.platform.db.sessions() as session:

@@ -15,7 +15,7 @@ import pytest
 from marquee.delivery import service as delivery
 from marquee.media.ffmpeg import MediaError, run_ffmpeg
 from marquee.playback import service as playback
-from tests.integration.playback.conftest import BASIC_HEIGHT, Viewer, World
+from tests.integration.playback.conftest import BASIC_HEIGHT, PASSWORD, Viewer, World
 
 pytestmark = pytest.mark.slow
 
@@ -137,6 +137,22 @@ def test_refusals_each_say_why(world: World) -> None:
     refused = viewer.play(title_id)
     assert refused.json()["type"] == "/problems/not-available-in-territory"
     assert "country" in refused.json()["detail"]
+
+    window = {
+        "territories": ["WORLD"],
+        "starts_at": "2020-01-01T00:00:00Z",
+        "ends_at": "2021-01-01T00:00:00Z",
+    }
+    title = editor.call(
+        "POST",
+        "/api/v1/studio/titles",
+        json={"kind": "movie", "original_title": "Licence over", "original_language": "en"},
+    )
+    title_id = title.json()["id"]
+    editor.call("POST", f"/api/v1/studio/titles/{title_id}/windows", json=window)
+    editor.call("POST", f"/api/v1/studio/titles/{title_id}/publish")
+    refused = viewer.play(title_id)
+    assert refused.json()["type"] == "/problems/not-available-in-territory"
 
     kids = viewer.call("POST", "/api/v1/profiles", json={"name": "Kid", "maturity": "kids"})
     refused = viewer.call(
@@ -265,11 +281,7 @@ def test_heartbeats_move_the_resume_position_and_history(world: World) -> None:
     assert [r["title_id"] for r in rows] == [world.title_id]
     assert started(viewer, world.other_title_id)["resume_position_s"] == 0
 
-    with world.platform.db.sessions() as db:
-        assert playback.history_title_ids(db, viewer.profile_id) == [
-            world.other_title_id,
-            world.title_id,
-        ]
+    assert world.history_of(viewer.profile_id) == [world.other_title_id, world.title_id]
 
     removed = viewer.call(
         "DELETE", f"/api/v1/profiles/{viewer.profile_id}/history/{world.title_id}"
@@ -292,17 +304,12 @@ def test_deleting_a_profile_erases_its_history(world: World) -> None:
     body = {"title_id": world.title_id, "profile_id": extra}
     session = viewer.call("POST", "/api/v1/playback/sessions", json=body).json()
     beat(viewer, session, 2.0)
-    with world.platform.db.sessions() as db:
-        assert playback.history_title_ids(db, extra) == [world.title_id]
+    assert world.history_of(extra) == [world.title_id]
     assert viewer.call("DELETE", f"/api/v1/profiles/{extra}").status_code == 204
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with world.platform.db.sessions() as db:
-            if not playback.history_title_ids(db, extra):
-                break
+    while time.monotonic() < deadline and world.history_of(extra):
         time.sleep(0.05)
-    with world.platform.db.sessions() as db:
-        assert playback.history_title_ids(db, extra) == []
+    assert world.history_of(extra) == []
 
 
 def test_sessions_and_heartbeats_are_published_for_analytics(world: World) -> None:
@@ -357,3 +364,14 @@ def test_a_series_plays_on_where_the_profile_left_it(world: World) -> None:
     )
     assert again.status_code == 201
     assert again.json()["resume_position_s"] == 0  # watched: from the start
+
+
+def test_deleting_an_account_erases_its_history(world: World) -> None:
+    viewer = world.viewer("standard")
+    beat(viewer, started(viewer, world.title_id), 2.0)
+    gone = viewer.call("DELETE", "/api/v1/account", json={"password": PASSWORD})
+    assert gone.status_code == 204, gone.text
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and world.history_of(viewer.profile_id):
+        time.sleep(0.05)
+    assert world.history_of(viewer.profile_id) == []
