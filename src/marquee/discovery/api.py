@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from marquee.discovery import browse as rows
 from marquee.discovery import service
+from marquee.discovery.node import node_for
 from marquee.discovery.schemas import Browse, SearchPage, Suggestions
 from marquee.identity import service as identity
 from marquee.identity.schemas import Profile
@@ -17,13 +20,32 @@ from marquee.kit.web import ClientCountry, DbSession, api_router
 from marquee.runtime import Platform
 
 router = api_router(tags=["discovery"])
+log = logging.getLogger(__name__)
 
 SearchText = Annotated[str, Query(min_length=1, max_length=200)]
 
 
 def _platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
+    _build_if_empty(platform)
     return platform
+
+
+def _build_if_empty(platform: Platform) -> None:
+    """A node whose index is empty (a new API node) builds it in the background at its first
+    discovery request, once; until then searches find nothing."""
+    node = node_for(platform.settings)
+    if node.building or not platform.settings.discovery_reindex_on_start:
+        return
+    node.building = True
+    if node.index.size() == 0:
+        threading.Thread(target=_build, args=(platform,), daemon=True, name="reindex").start()
+
+
+def _build(platform: Platform) -> None:
+    with platform.db.transaction() as session:
+        count = service.reindex(session, platform.settings)
+    log.info("search index built: %d titles", count)
 
 
 def _profile(me: CurrentAccount, db: DbSession, profile_id: str) -> Profile:

@@ -1,7 +1,7 @@
 """Browse rows for a profile: what to watch next, most personal first.
 
 Rows are built from ranked lists of title ids, then each title is *claimed* by the first row
-that shows it (Top 10 claims first so its ranks stay true), so a title appears once per page.
+that shows it, top to bottom, so a title appears once per page.
 Only titles the profile may see in its territory survive. The answer is cached per profile
 under a key holding a catalog generation (bumped by catalog events) and the profile's history
 version (bumped by its plays), so either kind of change is seen at the next request.
@@ -30,6 +30,7 @@ from marquee.settings import Settings
 GENERATION_KEY = "discovery:generation"
 GENRE_ROWS = 2
 HISTORY_FOR_GENRES = 20
+TOP = 10
 
 
 def history_key(profile_id: str) -> str:
@@ -43,7 +44,7 @@ class Row:
     reason: str
     ids: list[str]
     ranked: bool = False
-    claimed: list[str] = field(default_factory=list)
+    claimed: list[tuple[str, int | None]] = field(default_factory=list)  # (title, rank)
 
 
 @dataclass
@@ -93,9 +94,9 @@ def build_rows(context: Context) -> list[BrowseRow]:
     rows = [
         _continue_watching(context, watched),
         _top10(context),
-        _trending(context),
         *_because_you_watched(context, watched),
         *_genre_rows(context, watched),
+        _trending(context),
         _new_releases(context),
     ]
     _claim(context, rows)
@@ -166,28 +167,31 @@ def _new_releases(context: Context) -> Row:
 
 
 def _claim(context: Context, rows: list[Row]) -> None:
-    """Give each visible title to the first row that wants it (Top 10 first), up to a row's size."""
+    """Give each visible title to the first row that shows it, up to a row's size. A Top 10
+    keeps each title's true rank in the country, so a title already in Continue Watching
+    leaves a gap in the ranks rather than pushing the others up."""
     taken: set[str] = set()
-    size = context.settings.discovery_row_size
     allowed = context.allowed
-    for row in sorted(rows, key=lambda r: not r.ranked):
-        limit = 10 if row.ranked else size
-        for title_id in row.ids:
-            if len(row.claimed) == limit:
+    for row in rows:
+        candidates = [t for t in row.ids if t in allowed]
+        if row.ranked:
+            candidates = candidates[:TOP]
+        for position, title_id in enumerate(candidates, start=1):
+            if len(row.claimed) == context.settings.discovery_row_size:
                 break
-            if title_id in allowed and title_id not in taken:
-                row.claimed.append(title_id)
+            if title_id not in taken:
+                row.claimed.append((title_id, position if row.ranked else None))
                 taken.add(title_id)
 
 
 def _rows_out(context: Context, rows: list[Row]) -> list[BrowseRow]:
-    every = [t for row in rows for t in row.claimed]
+    every = [t for row in rows for t, _ in row.claimed]
     summaries = {t.id: t for t in _summaries(context, every)}
     out = []
     for row in rows:
         items = [
-            RowItem(**summaries[t].model_dump(), rank=i + 1 if row.ranked else None)
-            for i, t in enumerate(row.claimed)
+            RowItem(**summaries[t].model_dump(), rank=rank)
+            for t, rank in row.claimed
             if t in summaries
         ]
         if items:

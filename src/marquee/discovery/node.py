@@ -20,6 +20,8 @@ class Node:
     visible: Memo[tuple[list[str], frozenset[str]]]
     popular: Memo[dict[str, int]]
     ranked: Memo[list[str]]
+    #: Set once a background build of an empty index has been started.
+    building: bool = False
 
 
 def node_for(settings: Settings) -> Node:

@@ -8,22 +8,18 @@ in the shared database, by the ``discovery`` group.
 
 from __future__ import annotations
 
-import logging
 import socket
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from marquee.discovery import history, service
 from marquee.discovery.browse import GENERATION_KEY, history_key
-from marquee.discovery.node import node_for
 from marquee.kit.events import Event
 
 if TYPE_CHECKING:
     from marquee.runtime import Platform
 
 GROUP = "discovery"
-log = logging.getLogger(__name__)
 
 
 def subscribe(platform: Platform) -> None:
@@ -33,11 +29,6 @@ def subscribe(platform: Platform) -> None:
         bus.subscribe(f"catalog.{name}", _catalog_handler(platform), group=node_group)
     bus.subscribe("playback.session_started", _play_handler(platform), group=GROUP)
     bus.subscribe("identity.profile_deleted", _forget_handler(platform), group=GROUP)
-    if (
-        platform.settings.discovery_reindex_on_start
-        and node_for(platform.settings).index.size() == 0
-    ):
-        threading.Thread(target=_reindex, args=(platform,), daemon=True, name="reindex").start()
 
 
 def _catalog_handler(platform: Platform) -> Callable[[Event], None]:
@@ -70,9 +61,3 @@ def _forget_handler(platform: Platform) -> Callable[[Event], None]:
                 history.forget_profile(session, profile_id)
 
     return handle
-
-
-def _reindex(platform: Platform) -> None:
-    with platform.db.transaction() as session:
-        count = service.reindex(session, platform.settings)
-    log.info("search index built: %d titles", count)

@@ -1,0 +1,106 @@
+"""Browse rows as a viewer sees them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.catalog.conftest import Caller
+from tests.integration.discovery.conftest import Callers, Studio, profile_of
+
+
+def rows(caller: Caller, profile_id: str | None = None) -> dict[str, dict[str, Any]]:
+    params = {"profile_id": profile_id or profile_of(caller)}
+    response = caller.get("/api/v1/browse", params=params)
+    assert response.status_code == 200, response.text
+    found = {row["id"]: row for row in response.json()["rows"]}
+    every = [item["id"] for row in found.values() for item in row["items"]]
+    assert len(every) == len(set(every)), "a title appears at most once per page"
+    return found
+
+
+def ids(row: dict[str, Any]) -> list[str]:
+    return [item["id"] for item in row["items"]]
+
+
+def test_a_new_profile_gets_popular_and_new_rows(studio: Studio, callers: Callers) -> None:
+    fresh = studio.title(f"Brand New {studio.tag}")
+    found = rows(callers())
+    assert "continue-watching" not in found
+    assert not any(key.startswith(("because-", "genre-")) for key in found)
+    assert fresh in ids(found["new-releases"])
+    assert found["new-releases"]["title"] == "New Releases"
+    assert all(row["reason"] for row in found.values())
+
+
+def test_history_brings_personal_rows(studio: Studio, callers: Callers) -> None:
+    watched = studio.title(f"Space Docs {studio.tag}", genres=(f"Space {studio.tag}",))
+    also = studio.title(f"Mars Docs {studio.tag}", genres=(f"Space {studio.tag}",))
+    sibling = studio.title(f"Moon Docs {studio.tag}", genres=(f"Space {studio.tag}",))
+    viewer, other = callers(country="JP"), callers()  # no Top 10 in JP to take titles first
+    me, them = profile_of(viewer), profile_of(other)
+    studio.play(them, watched)
+    studio.play(them, also)
+    studio.play(me, watched)
+    found = rows(viewer)
+    assert ids(found["continue-watching"]) == [watched]
+    because = found[f"because-{watched}"]
+    assert because["title"] == f"Because You Watched Space Docs {studio.tag}"
+    assert ids(because)[0] == also
+    genre = found[f"genre-space-{studio.tag}"]
+    assert genre["title"] == f"Space {studio.tag}"
+    assert sibling in ids(genre)
+
+
+def test_rows_change_when_the_profile_plays_something(studio: Studio, callers: Callers) -> None:
+    title_id = studio.title(f"Replay {studio.tag}")
+    viewer = callers()
+    assert "continue-watching" not in rows(viewer)
+    studio.play(profile_of(viewer), title_id)
+    assert ids(rows(viewer)["continue-watching"]) == [title_id]
+
+
+def test_rows_change_when_the_catalog_does(studio: Studio, callers: Callers) -> None:
+    viewer = callers()
+    rows(viewer)  # cached now
+    title_id = studio.title(f"Just Landed {studio.tag}")
+    assert title_id in ids(rows(viewer)["new-releases"])
+    studio.edit("POST", f"/titles/{title_id}/unpublish", None)
+    assert all(title_id not in ids(row) for row in rows(viewer).values())
+
+
+def test_a_kids_profile_sees_only_titles_for_kids(studio: Studio, callers: Callers) -> None:
+    family = studio.title(f"Family Fun {studio.tag}", rating="G")
+    grown = studio.title(f"Grown Up {studio.tag}", rating="R")
+    kid = callers(maturity="kids")
+    studio.play(profile_of(kid), family)
+    for title_id in (family, grown):
+        studio.play(profile_of(callers()), title_id, times=30)
+    shown = {t for row in rows(kid).values() for t in ids(row)}
+    assert family in shown
+    assert grown not in shown
+
+
+def test_top_10_is_per_country_and_ranked(studio: Studio, callers: Callers) -> None:
+    french, german = studio.title(f"Le Hit {studio.tag}"), studio.title(f"Der Hit {studio.tag}")
+    player = profile_of(callers())
+    studio.play(player, french, "FR", times=200)
+    studio.play(player, german, "DE", times=200)
+    in_france = rows(callers(country="FR"))["top10-FR"]
+    in_germany = rows(callers(country="DE"))["top10-DE"]
+    assert in_france["title"] == "Top 10 in FR"
+    assert in_germany["title"] == "Top 10 in DE"
+    assert in_france["items"][0]["id"] == french
+    assert in_france["items"][0]["rank"] == 1
+    assert in_germany["items"][0]["id"] == german
+    assert german not in ids(in_france)
+    assert french not in ids(in_germany)
+    assert [item["rank"] for item in in_france["items"]] == list(
+        range(1, len(in_france["items"]) + 1)
+    )
+    assert len(in_france["items"]) <= 10
+
+
+def test_a_profile_of_another_account_is_not_found(callers: Callers) -> None:
+    someone, viewer = callers(), callers()
+    response = viewer.get("/api/v1/browse", params={"profile_id": profile_of(someone)})
+    assert response.status_code == 404

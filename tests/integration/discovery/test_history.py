@@ -1,0 +1,56 @@
+"""Plays kept from playback events: trending decays with time; the index rebuilds whole."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from typer.testing import CliRunner
+
+from marquee.cli.main import app
+from marquee.discovery import history
+from marquee.discovery.node import node_for
+from marquee.kit.db import utcnow
+from marquee.runtime import Platform
+from marquee.settings import Settings
+from tests.integration.discovery.conftest import Studio
+
+
+def test_recent_plays_outweigh_more_older_plays(platform: Platform) -> None:
+    now = utcnow()
+    old, new = uuid.uuid4().hex, uuid.uuid4().hex
+    with platform.db.transaction() as session:
+        for hours_ago, title_id, times in ((100, old, 6), (1, new, 2)):
+            at = (now - timedelta(hours=hours_ago)).isoformat()
+            for _ in range(times):
+                payload = {"profile_id": "p", "title_id": title_id, "territory": "us", "at": at}
+                history.record_play(session, payload)
+        ranked = history.trending(session, now, days=7, half_life_h=24)
+    assert ranked.index(new) < ranked.index(old)
+
+
+def test_events_without_a_profile_or_title_are_ignored(platform: Platform) -> None:
+    with platform.db.transaction() as session:
+        assert history.record_play(session, {"title_id": "t"}) is None
+        assert history.record_play(session, {"profile_id": 3, "title_id": "t"}) is None
+
+
+def test_reindex_rebuilds_the_index_from_the_catalog(
+    studio: Studio, catalog_settings: Settings
+) -> None:
+    studio.title(f"Rebuilt {studio.tag}")
+    index = node_for(catalog_settings).index
+    index.replace_all([])
+    assert index.size() == 0
+    index.close()  # the command opens its own writer
+    result = CliRunner().invoke(
+        app,
+        ["search", "reindex"],
+        env={
+            "MARQUEE_DATA_DIR": str(catalog_settings.data_dir),
+            "MARQUEE_DATABASE_URL": catalog_settings.resolved_database_url,
+        },
+    )
+    assert result.exit_code == 0, result.output
+    assert "Indexed" in result.output
+    assert index.size() >= 1

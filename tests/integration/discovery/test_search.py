@@ -1,0 +1,130 @@
+"""Search and suggestions as a viewer sees them."""
+
+from __future__ import annotations
+
+import time
+
+from marquee.discovery.node import node_for
+from marquee.runtime import Platform
+from tests.integration.discovery.conftest import Callers, Studio, profile_of, search
+
+SUGGEST = "/api/v1/search/suggest"
+
+
+def test_exact_words_and_typos_find_the_title(studio: Studio, callers: Callers) -> None:
+    name = f"Moonlight Harbour {studio.tag}"
+    studio.title(name, synopsis="A lighthouse keeper and a storm.")
+    viewer = callers()
+    assert search(viewer, f"moonlight harbour {studio.tag}") == [name]
+    assert name in search(viewer, "Monlight")  # one typo in a 9-letter word
+    assert name in search(viewer, "Mooonlihgt")  # two typos from 9 letters
+    assert name in search(viewer, "harbur lighthouse")  # 1 typo from 5 letters
+
+
+def test_short_words_must_be_spelled_right(studio: Studio, callers: Callers) -> None:
+    studio.title(f"Zorb {studio.tag}")
+    viewer = callers()
+    assert search(viewer, f"zorb {studio.tag}") == [f"Zorb {studio.tag}"]
+    assert search(viewer, f"zorv {studio.tag}") == []
+
+
+def test_people_genres_and_synopses_are_searched(studio: Studio, callers: Callers) -> None:
+    actor = f"Quillon Marsh{studio.tag}"
+    name = f"Quiet Waters {studio.tag}"
+    studio.title(name, synopsis="Smugglers running a ferry", genres=("Thrillers",), people=(actor,))
+    viewer = callers()
+    assert name in search(viewer, actor)
+    assert name in search(viewer, f"thrillers {studio.tag}")
+    assert name in search(viewer, f"smuggler runs {studio.tag}")  # English stems
+
+
+def test_prefixes_suggest_titles_while_typing(studio: Studio, callers: Callers) -> None:
+    name = f"Paraglider Summer {studio.tag}"
+    studio.title(name)
+    viewer = callers()
+    assert search(viewer, f"{studio.tag} para", SUGGEST) == [name]
+    assert search(viewer, f"{studio.tag} paraglid", SUGGEST) == [name]
+    assert search(viewer, f"{studio.tag} para") == []  # a search wants whole words
+
+
+def test_each_language_is_searched_with_its_own_stems(studio: Studio, callers: Callers) -> None:
+    name = f"Horses {studio.tag}"
+    french = f"Les Chevaux {studio.tag}"
+    german = f"Die Pferde {studio.tag}"
+    studio.title(
+        name,
+        synopsis="Wild horses run free.",
+        localizations={
+            "fr": {"title": french, "synopsis": "Des chevaux sauvages courent librement."},
+            "de": {"title": german, "synopsis": "Wilde Pferde laufen in den Bergen."},
+        },
+    )
+    assert search(callers(language="fr"), f"cheval {studio.tag}") == [french]
+    assert search(callers(language="de"), f"pferd berg {studio.tag}") == [german]
+    assert search(callers(language="en"), f"horse {studio.tag}") == [name]
+    # a title's name in any language finds it, shown in the viewer's language
+    assert search(callers(language="en"), f"chevaux {studio.tag}") == [name]
+
+
+def test_only_titles_the_profile_may_see_here_and_now(studio: Studio, callers: Callers) -> None:
+    tag = studio.tag
+    studio.title(f"Everywhere {tag}")
+    studio.title(f"France only {tag}", territories=("FR",))
+    studio.title(f"Later {tag}", starts_at="2090-01-01T00:00:00Z")
+    studio.title(f"Ended {tag}", starts_at="2001-01-01T00:00:00Z", ends_at="2002-01-01T00:00:00Z")
+    studio.title(f"Grown-ups {tag}", rating="R")
+    studio.title(f"Family {tag}", rating="PG")
+    assert sorted(search(callers(country="US"), tag)) == [
+        f"Everywhere {tag}",
+        f"Family {tag}",
+        f"Grown-ups {tag}",
+    ]
+    assert f"France only {tag}" in search(callers(country="FR"), tag)
+    # an unrated title counts as adult
+    assert search(callers(country="US", maturity="kids"), tag) == [f"Family {tag}"]
+
+
+def test_the_index_follows_edits_and_unpublishing(studio: Studio, callers: Callers) -> None:
+    title_id = studio.title(f"Old Name {studio.tag}")
+    viewer = callers()
+    studio.edit("PATCH", f"/titles/{title_id}", {"original_title": f"Fresh Name {studio.tag}"})
+    assert search(viewer, f"fresh {studio.tag}") == [f"Fresh Name {studio.tag}"]
+    assert search(viewer, f"old {studio.tag}") == []
+    studio.edit("POST", f"/titles/{title_id}/unpublish", None)
+    assert search(viewer, f"fresh {studio.tag}") == []
+
+
+def test_more_played_titles_rank_first(studio: Studio, callers: Callers) -> None:
+    quiet = studio.title(f"Night Train {studio.tag} one")
+    loved = studio.title(f"Night Train {studio.tag} two")
+    viewer = callers()
+    studio.play(profile_of(viewer), loved, times=5)
+    assert quiet
+    assert search(viewer, f"night train {studio.tag}")[0] == f"Night Train {studio.tag} two"
+
+
+def test_a_profile_of_another_account_is_not_found(studio: Studio, callers: Callers) -> None:
+    someone, viewer = callers(), callers()
+    response = viewer.get("/api/v1/search", params={"q": "x", "profile_id": profile_of(someone)})
+    assert response.status_code == 404
+
+
+def test_an_anonymous_caller_is_refused(callers: Callers) -> None:
+    response = callers.client().get("/api/v1/search", params={"q": "x", "profile_id": "p"})
+    assert response.status_code == 401
+
+
+def test_a_node_with_an_empty_index_builds_it_at_first_use(
+    studio: Studio, callers: Callers, platform: Platform
+) -> None:
+    name = f"Warm Start {studio.tag}"
+    studio.title(name)
+    index = node_for(platform.settings).index
+    index.replace_all([])
+    platform.settings.discovery_reindex_on_start = True
+    viewer = callers()
+    search(viewer, name)  # starts the build
+    deadline = time.monotonic() + 20
+    while name not in search(viewer, name) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert search(viewer, name) == [name]
