@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -26,8 +27,10 @@ from marquee.media import service as media
 from marquee.playback import service as playback
 from marquee.playback.models import PlaybackSession
 from marquee.runtime import Platform, build_platform
+from tests.conftest import empty_database
 from tests.integration.media.conftest import Sources
 from tests.integration.media.test_pipeline import media_settings, wait_for_asset
+from tests.services import MARIADB_URL, POSTGRES_URL
 
 PASSWORD = "correct horse battery staple"
 ADDRESSES = {"US": "127.0.0.1", "FR": "127.0.0.2", "JP": "127.0.0.5"}
@@ -203,9 +206,29 @@ def _series(world: World, editor: Viewer, clip: Path) -> None:
     _publish(editor, world.series_id, ["WORLD"])
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("playback")
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.integration),
+    pytest.param("mariadb", marks=pytest.mark.integration),
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    with ExitStack() as stack:
+        extra = {}
+        if request.param != "sqlite":
+            admin = {"postgresql": POSTGRES_URL, "mariadb": MARIADB_URL}[request.param]
+            url = stack.enter_context(empty_database(admin, request.param))
+            extra["MARQUEE_DATABASE_URL"] = url
+        yield from _world(tmp_path_factory.mktemp("playback"), tmp_path_factory, extra)
+
+
+def _world(
+    root: Path, tmp_path_factory: pytest.TempPathFactory, extra: dict[str, str]
+) -> Iterator[World]:
     port = free_port()
     settings = media_settings(
         root,
@@ -214,6 +237,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         MARQUEE_ARGON2_TIME_COST="1",
         MARQUEE_ARGON2_MEMORY_COST_KIB="8",
         MARQUEE_ARGON2_PARALLELISM="1",
+        **extra,
     )
     platform = build_platform(settings)
     platform.start(worker=True, short_threads=1, long_threads=2)
