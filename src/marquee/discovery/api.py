@@ -6,7 +6,7 @@ import logging
 import threading
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 
 from marquee.discovery import browse as rows
 from marquee.discovery import service
@@ -81,10 +81,11 @@ def suggest(
     return service.suggest(db, platform.settings, q, country, profile.maturity, [profile.language])
 
 
-@router.get("/browse")
+@router.get("/browse", response_model=Browse)
 def browse(
     profile: ProfileDep, db: DbSession, country: ClientCountry, platform: PlatformDep
-) -> Browse:
-    """The profile's rows: Continue Watching, Top 10, Trending, Because You Watched, genres,
+) -> Response:
+    """The profile's rows: Continue Watching, Top 10, Because You Watched, genres, Trending,
     New Releases."""
-    return rows.browse(db, platform.settings, platform.cache, profile, country, [profile.language])
+    body = rows.browse(db, platform.settings, platform.cache, profile, country, [profile.language])
+    return Response(content=body, media_type="application/json")

@@ -68,15 +68,17 @@ def browse(
     profile: Profile,
     territory: str,
     languages: Sequence[str],
-) -> Browse:
-    """The profile's rows, from the cache when nothing they depend on changed."""
+) -> bytes:
+    """The profile's rows as JSON (a :class:`Browse`), from the cache when nothing they depend
+    on changed: a cached answer goes out as stored, without being parsed again."""
     key = _cache_key(cache, profile, territory, languages)
     if (cached := cache.get(key)) is not None:
-        return Browse.model_validate_json(cached)
+        return cached
     context = Context(session, settings, node_for(settings), profile, territory, languages)
     answer = Browse(profile_id=profile.id, territory=territory, rows=build_rows(context))
-    cache.set(key, answer.model_dump_json(), ttl_s=settings.discovery_browse_ttl_s)
-    return answer
+    encoded = answer.model_dump_json().encode()
+    cache.set(key, encoded, ttl_s=settings.discovery_browse_ttl_s)
+    return encoded
 
 
 def _cache_key(cache: Cache, profile: Profile, territory: str, languages: Sequence[str]) -> str:
