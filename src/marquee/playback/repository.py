@@ -12,10 +12,12 @@ from marquee.playback.models import PlaybackSession, ViewingPosition, WatchEvent
 
 
 def open_sessions(db: Session, account_id: str) -> list[PlaybackSession]:
+    """Locking read: it sees rows committed since this transaction's snapshot (MariaDB's
+    repeatable read would otherwise hide a stream another device just started)."""
     query = select(PlaybackSession).where(
         PlaybackSession.account_id == account_id, PlaybackSession.ended_at.is_(None)
     )
-    return list(db.scalars(query.order_by(PlaybackSession.started_at)))
+    return list(db.scalars(query.order_by(PlaybackSession.started_at).with_for_update()))
 
 
 def position(

@@ -23,7 +23,7 @@ from marquee.delivery import service as delivery
 from marquee.identity import service as identity
 from marquee.identity.schemas import Principal, Profile
 from marquee.kit.cache import Cache
-from marquee.kit.db import utcnow
+from marquee.kit.db import after_commit, utcnow
 from marquee.kit.events import publish
 from marquee.kit.storage import ObjectStore
 from marquee.media import service as media
@@ -71,6 +71,7 @@ SESSION_STARTED = "playback.session_started"
 SESSION_ENDED = "playback.session_ended"
 HEARTBEAT = "playback.heartbeat"
 LICENSE_WINDOW_S = 60
+START_LOCK_S = 5.0
 license_service: LicenseService = ClearKeyLicenseService()
 
 
@@ -95,8 +96,13 @@ def start_session(
         db, title_id, country, profile.maturity, episode_id=episode_id or None
     )
     assets = media.asset_manifests(db, asset_id)
+    _lock_account(db, cache, me.account_id)
     now = utcnow()
-    _free_slot(db, settings, me, rights.max_streams, now)
+    try:
+        _free_slot(db, settings, me, rights.max_streams, now)
+    except TooManyStreams:
+        cache.delete(_start_lock(me.account_id))
+        raise
     row = PlaybackSession(
         account_id=me.account_id,
         profile_id=profile.id,
@@ -150,6 +156,21 @@ def _check_rights(
         if pin is None:
             raise PinRequired
         identity.verify_pin(db, settings, cache, me.account_id, profile.id, pin)
+
+
+def _lock_account(db: Session, cache: Cache, account_id: str) -> None:
+    """Serialise the account's starts until this transaction ends, so that two devices
+    starting at once cannot both take the last stream slot. The lock is released after
+    commit; after a rollback it lapses within ``START_LOCK_S``."""
+    key = _start_lock(account_id)
+    deadline = time.monotonic() + START_LOCK_S
+    while not cache.add(key, "1", ttl_s=START_LOCK_S) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    after_commit(db, lambda: cache.delete(key))
+
+
+def _start_lock(account_id: str) -> str:
+    return f"playback:start-lock:{account_id}"
 
 
 def _free_slot(

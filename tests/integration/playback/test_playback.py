@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -375,3 +376,12 @@ def test_deleting_an_account_erases_its_history(world: World) -> None:
     while time.monotonic() < deadline and world.history_of(viewer.profile_id):
         time.sleep(0.05)
     assert world.history_of(viewer.profile_id) == []
+
+
+def test_two_devices_starting_at_once_cannot_both_take_the_last_slot(world: World) -> None:
+    first = world.viewer("basic")  # one stream
+    email = first.call("GET", "/api/v1/account").json()["email"]
+    devices = [first, world.sign_in(email), world.sign_in(email)]
+    with ThreadPoolExecutor(len(devices)) as pool:
+        codes = sorted(pool.map(lambda d: d.play(world.title_id).status_code, devices))
+    assert codes == [201, 409, 409]
