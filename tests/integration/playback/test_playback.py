@@ -107,6 +107,23 @@ def test_hls_playlists_carry_the_session_licence_and_signed_segments(world: Worl
     assert httpx.get(f"{base}/other.m3u8").status_code == 404
 
 
+def test_hls_decodes_with_the_key_from_the_licence(world: World, tmp_path: Path) -> None:
+    """What an HLS player does: master, media playlist, init + segments from the edge."""
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    base = session["manifests"]["hls"].rsplit("/", 1)[0]
+    master = httpx.get(session["manifests"]["hls"]).text
+    variant = next(line for line in master.splitlines() if line.endswith(".m3u8"))
+    playlist = httpx.get(f"{base}/{variant}").text
+    [init] = re.findall(r'#EXT-X-MAP:URI="([^"]+)"', playlist)
+    segments = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+    stream = tmp_path / "stream.mp4"
+    stream.write_bytes(b"".join(httpx.get(url).content for url in [init, *segments]))
+    [jwk] = licence(viewer, session, world.key_ids(world.asset_id)).json()["keys"]
+    key = base64.urlsafe_b64decode(jwk["k"] + "==").hex()
+    assert len(frames(tmp_path, str(stream), "-decryption_key", key)) == 100
+
+
 def test_renditions_above_the_plan_are_not_offered(world: World) -> None:
     viewer = world.viewer("basic")
     session = started(viewer, world.title_id)
