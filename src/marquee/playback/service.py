@@ -96,13 +96,8 @@ def start_session(
         db, title_id, country, profile.maturity, episode_id=episode_id or None
     )
     assets = media.asset_manifests(db, asset_id)
-    _lock_account(db, cache, me.account_id)
     now = utcnow()
-    try:
-        _free_slot(db, settings, me, rights.max_streams, now)
-    except TooManyStreams:
-        cache.delete(_start_lock(me.account_id))
-        raise
+    _claim_slot(db, settings, cache, me, rights.max_streams, now)
     row = PlaybackSession(
         account_id=me.account_id,
         profile_id=profile.id,
@@ -158,19 +153,22 @@ def _check_rights(
         identity.verify_pin(db, settings, cache, me.account_id, profile.id, pin)
 
 
-def _lock_account(db: Session, cache: Cache, account_id: str) -> None:
-    """Serialise the account's starts until this transaction ends, so that two devices
-    starting at once cannot both take the last stream slot. The lock is released after
-    commit; after a rollback it lapses within ``START_LOCK_S``."""
-    key = _start_lock(account_id)
+def _claim_slot(
+    db: Session, settings: Settings, cache: Cache, me: Principal, max_streams: int, now: datetime
+) -> None:
+    """Serialise the account's starts until this transaction commits, so that two devices
+    starting at once cannot both take the last stream slot (released after commit or on
+    refusal; after any other rollback it lapses within ``START_LOCK_S``)."""
+    key = f"playback:start-lock:{me.account_id}"
     deadline = time.monotonic() + START_LOCK_S
     while not cache.add(key, "1", ttl_s=START_LOCK_S) and time.monotonic() < deadline:
         time.sleep(0.02)
     after_commit(db, lambda: cache.delete(key))
-
-
-def _start_lock(account_id: str) -> str:
-    return f"playback:start-lock:{account_id}"
+    try:
+        _free_slot(db, settings, me, max_streams, now)
+    except TooManyStreams:
+        cache.delete(key)
+        raise
 
 
 def _free_slot(
