@@ -12,6 +12,7 @@ from marquee.identity import service as identity
 from marquee.identity.service import CurrentAccount
 from marquee.kit.web import ClientCountry, DbSession, api_router
 from marquee.playback import service
+from marquee.playback.drm.clearkey import ClearKeyLicense, ClearKeyRequest
 from marquee.playback.schemas import (
     ContinueItem,
     Heartbeat,
@@ -57,7 +58,17 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/playback/sessions/{session_id}/license")
+LICENSE_REQUEST = {
+    "required": True,
+    "content": {"application/json": {"schema": ClearKeyRequest.model_json_schema()}},
+}
+
+
+@router.post(
+    "/playback/sessions/{session_id}/license",
+    openapi_extra={"requestBody": LICENSE_REQUEST},
+    response_model=ClearKeyLicense,
+)
 def license(
     session_id: SessionId,
     me: CurrentAccount,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Collection
 from typing import Protocol
 
@@ -44,6 +43,17 @@ class ClearKeyRequest(BaseModel):
     type: str = "temporary"
 
 
+class JsonWebKey(BaseModel):
+    kty: str = "oct"
+    kid: str
+    k: str
+
+
+class ClearKeyLicense(BaseModel):
+    keys: list[JsonWebKey]
+    type: str = "temporary"
+
+
 def b64url_decode(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
@@ -69,13 +79,11 @@ class ClearKeyLicenseService:
             if found is None:
                 raise KeyNotAllowed
             keys.append(
-                {
-                    "kty": "oct",
-                    "kid": b64url(bytes.fromhex(found.kid_hex)),
-                    "k": b64url(bytes.fromhex(found.key_hex)),
-                }
+                JsonWebKey(
+                    kid=b64url(bytes.fromhex(found.kid_hex)), k=b64url(bytes.fromhex(found.key_hex))
+                )
             )
-        body = json.dumps({"keys": keys, "type": "temporary"}).encode()
+        body = ClearKeyLicense(keys=keys).model_dump_json().encode()
         return License(body=body, media_type="application/json")
 
     @staticmethod
