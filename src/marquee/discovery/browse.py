@@ -94,7 +94,7 @@ def _cache_key(cache: Cache, profile: Profile, territory: str, languages: Sequen
 def build_rows(context: Context) -> list[BrowseRow]:
     watched = history.recent_titles(context.session, context.profile.id)
     rows = [
-        _continue_watching(context, watched),
+        _continue_watching(watched),
         _top10(context),
         *_because_you_watched(context, watched),
         *_genre_rows(context, watched),
@@ -105,17 +105,18 @@ def build_rows(context: Context) -> list[BrowseRow]:
     return _rows_out(context, rows)
 
 
-def _continue_watching(context: Context, watched: list[str]) -> Row:
+def _continue_watching(watched: list[str]) -> Row:
     return Row("continue-watching", "Continue Watching", "You started watching these", watched)
 
 
 def _top10(context: Context) -> Row:
     territory = context.territory.upper()
-    since = utcnow() - timedelta(days=context.settings.discovery_trending_days)
+    days = context.settings.discovery_trending_days
+    since = utcnow() - timedelta(days=days)
     ids = context.node.ranked.get(
         ("top", territory), lambda: history.most_played(context.session, territory, since)
     )
-    reason = f"Most watched in {territory} this week"
+    reason = f"Most watched in {territory} over the last {days} days"
     return Row(f"top10-{territory}", f"Top 10 in {territory}", reason, ids, ranked=True)
 
 

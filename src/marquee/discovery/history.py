@@ -15,6 +15,7 @@ from marquee.kit.db import utcnow
 
 CO_WATCH_LIMIT = 60
 RANKED_LIMIT = 200
+DECAY_STEP_H = 6
 
 
 def record_play(session: Session, payload: dict[str, Any]) -> str | None:
@@ -57,16 +58,16 @@ def recent_titles(session: Session, profile_id: str, limit: int = 50) -> list[st
 
 def trending(session: Session, now: datetime, days: int, half_life_h: float) -> list[str]:
     """Titles by plays of the last ``days``, each weighing half as much every ``half_life_h``
-    hours (in steps of one hour, so the decay is computed by the database on any backend)."""
-    hours = days * 24
+    hours (in steps of ``DECAY_STEP_H``, so the database computes the decay on any backend)."""
+    steps = range(0, days * 24, DECAY_STEP_H)
     weight = case(
         *(
-            (DiscoveryPlay.at >= now - timedelta(hours=h + 1), 0.5 ** (h / half_life_h))
-            for h in range(hours)
+            (DiscoveryPlay.at >= now - timedelta(hours=h + DECAY_STEP_H), 0.5 ** (h / half_life_h))
+            for h in steps
         ),
         else_=0.0,
     )
-    return _ranked(session, func.sum(weight), DiscoveryPlay.at >= now - timedelta(hours=hours))
+    return _ranked(session, func.sum(weight), DiscoveryPlay.at >= now - timedelta(days=days))
 
 
 def most_played(session: Session, territory: str, since: datetime) -> list[str]:

@@ -11,12 +11,14 @@ V = TypeVar("V")
 
 
 class Memo(Generic[V]):
-    """Values computed on demand and kept ``ttl_s`` seconds, per key."""
+    """Values computed on demand and kept ``ttl_s`` seconds, per key. Requests that miss
+    together wait for one computation instead of each running the same heavy query."""
 
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
         self._values: dict[Hashable, tuple[float, V]] = {}
         self._lock = threading.Lock()
+        self._computing = threading.Lock()
 
     def get(self, key: Hashable, compute: Callable[[], V]) -> V:
         now = time.monotonic()
@@ -24,9 +26,14 @@ class Memo(Generic[V]):
             found = self._values.get(key)
         if found is not None and found[0] > now:
             return found[1]
-        value = compute()
-        with self._lock:
-            self._values[key] = (now + self.ttl_s, value)
+        with self._computing:  # one computation at a time: no stampede on expiry
+            with self._lock:
+                found = self._values.get(key)
+            if found is not None and found[0] > time.monotonic():
+                return found[1]
+            value = compute()
+            with self._lock:
+                self._values[key] = (time.monotonic() + self.ttl_s, value)
         return value
 
     def clear(self) -> None:

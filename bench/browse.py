@@ -1,0 +1,171 @@
+"""Browse throughput: RPS and latency of ``/api/v1/browse`` at 64 concurrent clients, warm cache.
+
+A fresh SQLite platform with a 10,000-title catalog (bench/search.py's generator), 10,000
+profiles' viewing history of 1,000,000 plays over the last week (popular titles far more
+played, five countries) bulk-inserted into discovery's plays table, ``marquee serve`` on
+127.0.0.1, and 1,000 of those profiles signed in (200 accounts × 5 profiles). Every profile's
+rows are built once (cold figures), then wrk asks for random profiles' rows with 64
+connections (warm figures).
+
+    .venv/bin/python bench/browse.py [--plays 1000000] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from search import (  # bench/search.py
+    CSV,
+    catalog,
+    environment,
+    fill_catalog,
+    percentiles,
+    rows,
+    serve,
+    sign_up,
+)
+from sqlalchemy import insert
+
+from marquee import migrate
+from marquee.discovery.models import DiscoveryPlay
+from marquee.kit.db import Database
+
+TITLES = 10_000
+PROFILES = 10_000
+ACCOUNTS = 200
+PER_ACCOUNT = 5
+CONNECTIONS = 64
+COUNTRIES = ["US", "US", "US", "FR", "DE", "GB", "JP"]
+WRK_SCRIPT = """
+local viewers = {pairs}
+request = function()
+  local p = viewers[math.random(#viewers)]
+  wrk.headers["Authorization"] = p[1]
+  return wrk.format("GET", "/api/v1/browse?profile_id=" .. p[2])
+end
+"""
+
+
+def fill_history(database_url: str, title_ids: list[str], profiles: list[str], plays: int) -> None:
+    """``plays`` plays by ``profiles``: titles by a long-tailed popularity, times in a week."""
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+    db = Database(database_url)
+    with db.transaction() as session:
+        for start in range(0, plays, 50_000):
+            batch = [
+                {
+                    "profile_id": rng.choice(profiles),
+                    "title_id": title_ids[min(int(rng.paretovariate(1.2)) - 1, TITLES - 1)],
+                    "territory": rng.choice(COUNTRIES),
+                    "at": now - timedelta(seconds=rng.uniform(0, 7 * 86400)),
+                }
+                for _ in range(min(50_000, plays - start))
+            ]
+            session.execute(insert(DiscoveryPlay), batch)
+    db.dispose()
+
+
+def viewers(base: str) -> list[tuple[str, str]]:
+    """(Authorization header, profile id) for every profile of the signed-up accounts."""
+    found = []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for n in range(ACCOUNTS):
+            headers, first = sign_up(client, f"viewer{n}@example.com")
+            found.append((headers["Authorization"], first))
+            for k in range(PER_ACCOUNT - 1):
+                made = client.post("/api/v1/profiles", json={"name": f"p{k}"}, headers=headers)
+                found.append((headers["Authorization"], made.json()["id"]))
+    return found
+
+
+def cold(base: str, pairs: list[tuple[str, str]]) -> list[float]:
+    """Build every profile's rows once (8 at a time); latencies in ms."""
+
+    def ask(pair: tuple[str, str]) -> float:
+        started = time.perf_counter()
+        with httpx.Client(base_url=base, timeout=60) as client:
+            answer = client.get(
+                "/api/v1/browse",
+                params={"profile_id": pair[1]},
+                headers={"Authorization": pair[0]},
+            )
+        assert answer.status_code == 200, answer.text
+        return (time.perf_counter() - started) * 1000
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(ask, pairs))
+
+
+def wrk(base: str, pairs: list[tuple[str, str]], work: Path, seconds: int, connections: int) -> str:
+    lua = ", ".join(f'{{"{a}", "{p}"}}' for a, p in pairs)
+    script = work / "browse.lua"
+    script.write_text(WRK_SCRIPT.format(pairs="{" + lua + "}"))
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+    return subprocess.run([*command, base], capture_output=True, text=True, check=True).stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plays", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, nargs="+", default=[16, CONNECTIONS])
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench/browse.py needs wrk: apt-get install wrk")
+    with tempfile.TemporaryDirectory(prefix="bench-browse-") as tmp:
+        run(Path(tmp), args.plays, args.seconds, args.connections)
+
+
+def run(work: Path, plays: int, seconds: int, connections: list[int]) -> None:
+    (work / "var").mkdir()
+    url = f"sqlite:///{work / 'var' / 'marquee.db'}"
+    migrate.upgrade(url)
+    titles = catalog(rows(CSV), TITLES)
+    fill_catalog(url, titles)
+    # rows stay cached for the whole run: the figures are for a warm cache
+    env = {
+        **environment(work),
+        "MARQUEE_DEFAULT_COUNTRY": "US",
+        "MARQUEE_DISCOVERY_BROWSE_TTL_S": "3600",
+    }
+    server, base = serve(work, env)
+    try:
+        pairs = viewers(base)
+        others = [uuid.uuid4().hex for _ in range(PROFILES - len(pairs))]
+        started = time.perf_counter()
+        fill_history(url, [t.id for t in titles], [p for _, p in pairs] + others, plays)
+        took = time.perf_counter() - started
+        print(f"{TITLES:,} titles, {PROFILES:,} profiles, {plays:,} plays inserted in {took:.1f} s")
+        p50, p99 = percentiles(cold(base, pairs))
+        print(f"cold (rows built, 8 at a time): p50 {p50:.1f} ms  p99 {p99:.1f} ms")
+        for count in connections:
+            report(count, wrk(base, pairs, work, seconds, count))
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+def report(connections: int, out: str) -> None:
+    lines = {line.split()[0]: line.split()[1] for line in out.splitlines() if "%" in line}
+    rps = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
+    errors = [line.strip() for line in out.splitlines() if "Non-2xx" in line or "errors" in line]
+    latency = ", ".join(f"{p} {lines.get(p[1:] + '%')}" for p in ("p50", "p90", "p99"))
+    print(f"warm, {connections} connections (wrk): {float(rps):,.0f} req/s; {latency}")
+    for line in errors:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
