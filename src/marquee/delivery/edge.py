@@ -135,6 +135,8 @@ class Edge:
         self._fills: dict[str, asyncio.Task[None]] = {}
         self._client: httpx.AsyncClient | None = None
         self._server: asyncio.Server | None = None
+        #: Open client connections, closed with the edge (as when its process dies).
+        self.connections: set[asyncio.Transport] = set()
 
     async def start(self) -> None:
         """Index the cache on disk and start listening."""
@@ -158,6 +160,8 @@ class Edge:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        for transport in list(self.connections):
+            transport.abort()
         if self._client is not None:
             await self._client.aclose()
 
@@ -372,6 +376,7 @@ class Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.edge.connections.add(transport)
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -385,6 +390,8 @@ class Connection(asyncio.Protocol):
             send_reply(self.transport, bad, problem(400, "bad-request", "Malformed HTTP request."))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is not None:
+            self.edge.connections.discard(self.transport)
         if self.worker is not None:
             self.worker.cancel()
 

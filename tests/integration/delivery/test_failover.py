@@ -1,0 +1,175 @@
+"""An edge dies mid-stream: the player fails over to the next BaseURL, steering drops the edge.
+
+The platform (origin) is the playback suite's, under uvicorn; two Python edges in two regions
+front it. A French viewer is steered to edge A (``eu``) first, edge B (``us``) second.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from marquee.delivery.edge import EdgeConfig, EdgeThread
+from marquee.delivery.tokens import KeyRing
+from tests.integration.delivery.edges import free_port
+from tests.integration.playback.conftest import World, _world
+
+pytestmark = pytest.mark.slow
+NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}
+HEALTH_INTERVAL_S = 0.3
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    yield from _world(
+        tmp_path_factory.mktemp("failover"), tmp_path_factory, {"MARQUEE_MEDIA_SEGMENT_S": "1"}
+    )
+
+
+@dataclass
+class Edges:
+    threads: dict[str, EdgeThread] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def stop(self, name: str) -> None:
+        self.threads.pop(name).stop()
+
+
+@pytest.fixture
+def edges(world: World, tmp_path: Path) -> Iterator[Edges]:
+    """Edge ``a`` in ``eu`` and ``b`` in ``us`` in front of the origin; France prefers ``eu``."""
+    settings = world.platform.settings
+    origin = f"{settings.public_url}/api/v1/delivery"
+    found = Edges()
+    for name, region in (("a", "eu"), ("b", "us")):
+        port = free_port()
+        config = EdgeConfig(origin, region, tmp_path / name, 64 << 20, "127.0.0.1", port)
+        found.threads[name] = EdgeThread(config, KeyRing.from_settings(settings))
+        found.threads[name].start()
+        found.urls[name] = f"http://127.0.0.1:{port}"
+    fields = (
+        "delivery_edges",
+        "delivery_country_regions",
+        "delivery_health_interval_s",
+        "delivery_health_timeout_s",
+    )
+    before = {name: getattr(settings, name) for name in fields}
+    # Steering reads these per call (one health checker per distinct configuration).
+    settings.delivery_edges = [
+        {"name": f"edge-{name}", "url": url, "region": region}
+        for (name, url), region in zip(found.urls.items(), ("eu", "us"), strict=True)
+    ]
+    settings.delivery_country_regions = {"FR": ["eu", "us"], "*": ["us", "eu"]}
+    settings.delivery_health_interval_s = HEALTH_INTERVAL_S
+    settings.delivery_health_timeout_s = 0.5
+    yield found
+    for thread in found.threads.values():
+        thread.stop()
+    for name, value in before.items():
+        setattr(settings, name, value)
+
+
+def base_urls(mpd: str) -> list[str]:
+    return [b.text or "" for b in ET.fromstring(mpd).findall("mpd:BaseURL", NS)]  # noqa: S314
+
+
+def segment_names(mpd: str) -> list[str]:
+    """Init and media segments of the first video representation, in play order."""
+    root = ET.fromstring(mpd)  # noqa: S314 - the platform's own manifest
+    aset = next(
+        a for a in root.iter(f"{{{NS['mpd']}}}AdaptationSet") if a.get("contentType") == "video"
+    )
+    rep = aset.find("mpd:Representation", NS)
+    assert rep is not None
+    template = rep.find("mpd:SegmentTemplate", NS)
+    template = template if template is not None else aset.find("mpd:SegmentTemplate", NS)
+    assert template is not None
+    count = sum(1 + int(s.get("r", "0")) for s in template.iterfind(".//mpd:S", NS))
+    start = int(template.get("startNumber", "1"))
+
+    def name(pattern: str, number: int = 0) -> str:
+        named = pattern.replace("$RepresentationID$", rep.get("id", ""))
+        return re.sub(r"\$Number(%0(\d+)d)?\$", lambda m: f"{number:0{m[2] or 1}d}", named)
+
+    media = [name(template.get("media", ""), n) for n in range(start, start + count)]
+    return [name(template.get("initialization", "")), *media]
+
+
+@dataclass
+class Played:
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    served_by: dict[str, str] = field(default_factory=dict)
+    retries: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def play(mpd: str, after_segment: Callable[[int], None]) -> Played:
+    """A player: every segment in order, from the first BaseURL that answers; a connection
+    error or 5xx moves it (for this and later segments) to the next BaseURL."""
+    bases, played, current = base_urls(mpd), Played(), 0
+    with httpx.Client(timeout=2) as client:
+        for index, name in enumerate(segment_names(mpd)):
+            response = None
+            while response is None:
+                try:
+                    response = client.get(bases[current] + name)
+                    if response.status_code >= 500:
+                        response = None
+                except httpx.TransportError:  # refused, reset, timed out
+                    pass
+                if response is None:
+                    if current + 1 == len(bases):
+                        break
+                    current += 1
+                    played.retries += 1
+            if response is None or response.status_code != 200:
+                played.failed.append(name)
+            else:
+                played.bodies[name] = response.content
+                played.served_by[name] = bases[current]
+            after_segment(index)
+    return played
+
+
+def test_a_dead_edge_mid_stream_costs_retries_not_segments(world: World, edges: Edges) -> None:
+    viewer = world.viewer("standard", country="FR")
+    session = viewer.play(world.title_id).json()
+    mpd = httpx.get(session["manifests"]["dash"]).text
+    first, second = base_urls(mpd)
+    assert first.startswith(edges.urls["a"])
+    assert second.startswith(edges.urls["b"])
+    names = segment_names(mpd)
+    assert len(names) >= 3  # short segments: init and at least two media segments
+
+    def kill_a_after_the_first_media_segment(index: int) -> None:
+        if index == 1:
+            edges.stop("a")
+
+    started = time.monotonic()
+    played = play(mpd, kill_a_after_the_first_media_segment)
+    assert played.failed == []
+    assert played.retries == 1
+    assert list(played.bodies) == names
+    assert {played.served_by[n] for n in names[:2]} == {first}
+    assert {played.served_by[n] for n in names[2:]} == {second}
+    storage = world.platform.storage
+    for name, body in played.bodies.items():
+        assert body == storage.get_bytes(f"assets/{world.asset_id}/{name}"), name
+    assert time.monotonic() - started < 2  # a refused connection, not a timeout
+
+    # The health checker drops edge A within interval × failures; new sessions start on B.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        later = viewer.play(world.other_title_id).json()
+        fresh = base_urls(httpx.get(later["manifests"]["dash"]).text)
+        if not any(url.startswith(edges.urls["a"]) for url in fresh):
+            break
+        time.sleep(HEALTH_INTERVAL_S)
+    assert [url[: len(edges.urls["b"])] for url in fresh] == [edges.urls["b"]]
