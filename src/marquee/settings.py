@@ -209,6 +209,22 @@ class Settings(BaseSettings):
     delivery_health_timeout_s: float = Field(default=1.0, gt=0)
     #: Consecutive failed health checks before an edge leaves the steering lists.
     delivery_health_failures: int = Field(default=2, ge=1)
+    #: Cache warming (job ``delivery.warm_edges`` without asset ids): the daily off-peak window,
+    #: UTC ``HH:MM-HH:MM`` (may pass midnight), outside which it pushes nothing; bytes per edge
+    #: per run; the push rate cap in bytes per second (the origin's egress, all edges together).
+    delivery_warm_window: str = Field(
+        default="01:00-05:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$",
+    )
+    delivery_warm_budget_bytes: int = Field(default=20 * 1024**3, gt=0)
+    delivery_warm_rate_bytes_s: int = Field(default=50 * 1024**2, gt=0)
+    #: Plays counted over this many hours; plays in the last half and quarter count again, so
+    #: recent plays weigh up to 3×. The most played titles warmed at most.
+    delivery_warm_lookback_h: float = Field(default=72, gt=0)
+    delivery_warm_titles: int = Field(default=50, ge=0)
+    #: Newest titles (published in the last ``delivery_warm_new_days``) warmed after them.
+    delivery_warm_new_releases: int = Field(default=10, ge=0)
+    delivery_warm_new_days: float = Field(default=14, gt=0)
 
     # playback
     #: A session without a heartbeat for this long has ended and frees its stream slot.

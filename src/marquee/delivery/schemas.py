@@ -33,3 +33,5 @@ class WarmReport(BaseModel):
     skipped: int
     hit_ratio_before: float
     hit_ratio_after: float
+    #: The assets pushed (wholly or in part), in push order: most popular first.
+    assets: list[str] = []

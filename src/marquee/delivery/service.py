@@ -10,13 +10,14 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 
 from marquee.delivery import tokens
 from marquee.delivery.schemas import EdgeURL, TokenClaims, WarmReport
 from marquee.delivery.steering import Steering, parse_edges, probe_healthz
-from marquee.delivery.warming import warm_edge, within_budget
+from marquee.delivery.warming import Pacer, warm_edge, within_budget
 from marquee.kit.storage import ObjectStore
 from marquee.settings import Settings
 
@@ -96,9 +97,13 @@ def warm_region(
     region: str,
     asset_ids: list[str],
     budget_bytes: int,
+    *,
+    rate_bytes_s: float | None = None,
+    allowed: Callable[[], bool] = lambda: True,
 ) -> list[WarmReport]:
     """Fill each healthy edge of ``region`` with the assets' objects, most popular first
-    (the order of ``asset_ids``), up to ``budget_bytes`` per edge."""
+    (the order of ``asset_ids``), up to ``budget_bytes`` per edge, at ``rate_bytes_s`` at most
+    (all edges together: the origin's egress), stopping when ``allowed()`` turns false."""
     objects = [info for aid in asset_ids for info in storage.list(asset_prefix(aid)[1:])]
     chosen, skipped = within_budget(objects, budget_bytes)
     signed_prefixes: dict[str, str] = {}
@@ -111,9 +116,12 @@ def warm_region(
         return signed_prefixes[asset_id] + rest
 
     reports = []
+    pacer = Pacer(rate_bytes_s) if rate_bytes_s else None
     with httpx.Client(timeout=30) as client:
         for edge in steering(settings).usable(region):
-            report = warm_edge(edge.name, edge.url, chosen, skipped, signed, client)
+            report = warm_edge(
+                edge.name, edge.url, chosen, skipped, signed, client, pacer=pacer, allowed=allowed
+            )
             log.info("warmed edge %s: %s", edge.name, report.model_dump_json())
             reports.append(report)
     return reports

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from marquee.delivery.edge import EdgeConfig, EdgeThread
 from marquee.delivery.tokens import KeyRing, sign
-from tests.integration.delivery.edges import FakeOrigin, NginxEdge, PythonEdge
+from tests.integration.delivery.edges import FakeOrigin, NginxEdge, PythonEdge, free_port
+from tests.integration.playback.conftest import World, _world
 
 KEYS = KeyRing({"k1": "o" * 32, "k2": "n" * 32}, current="k2")
 OLD_KEYS = KeyRing({"k1": "o" * 32}, current="k1")
 CACHE_SIZE = 8 * 1024 * 1024
 EdgeNode = PythonEdge | NginxEdge
+HEALTH_INTERVAL_S = 0.3
 
 
 @pytest.fixture
@@ -52,3 +56,54 @@ def signed(key: str, *, keys: KeyRing = KEYS, ttl_s: float = 600, session: str =
     """The token path of an object key ``assets/{id}/{rest}``."""
     asset_id, _, rest = key.removeprefix("assets/").partition("/")
     return sign(keys, f"/assets/{asset_id}/", session, int(time.time() + ttl_s)) + rest
+
+
+@pytest.fixture(scope="package")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The playback suite's platform (sqlite) serving as origin: titles with 1 s segments."""
+    yield from _world(
+        tmp_path_factory.mktemp("failover"), tmp_path_factory, {"MARQUEE_MEDIA_SEGMENT_S": "1"}
+    )
+
+
+@dataclass
+class Edges:
+    threads: dict[str, EdgeThread] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def stop(self, name: str) -> None:
+        self.threads.pop(name).stop()
+
+
+@pytest.fixture
+def edges(world: World, tmp_path: Path) -> Iterator[Edges]:
+    """Edge ``a`` in ``eu`` and ``b`` in ``us`` in front of the origin; France prefers ``eu``."""
+    settings = world.platform.settings
+    origin = f"{settings.public_url}/api/v1/delivery"
+    found = Edges()
+    for name, region in (("a", "eu"), ("b", "us")):
+        port = free_port()
+        config = EdgeConfig(origin, region, tmp_path / name, 64 << 20, "127.0.0.1", port)
+        found.threads[name] = EdgeThread(config, KeyRing.from_settings(settings))
+        found.threads[name].start()
+        found.urls[name] = f"http://127.0.0.1:{port}"
+    fields = (
+        "delivery_edges",
+        "delivery_country_regions",
+        "delivery_health_interval_s",
+        "delivery_health_timeout_s",
+    )
+    before = {name: getattr(settings, name) for name in fields}
+    # Steering reads these per call (one health checker per distinct configuration).
+    settings.delivery_edges = [
+        {"name": f"edge-{name}", "url": url, "region": region}
+        for (name, url), region in zip(found.urls.items(), ("eu", "us"), strict=True)
+    ]
+    settings.delivery_country_regions = {"FR": ["eu", "us"], "*": ["us", "eu"]}
+    settings.delivery_health_interval_s = HEALTH_INTERVAL_S
+    settings.delivery_health_timeout_s = 0.5
+    yield found
+    for thread in found.threads.values():
+        thread.stop()
+    for name, value in before.items():
+        setattr(settings, name, value)
