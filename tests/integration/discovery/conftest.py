@@ -15,7 +15,7 @@ from marquee.settings import Settings
 from tests.integration.catalog import conftest as catalog
 from tests.integration.catalog.conftest import CHEAP_ARGON2, GEO, Caller, Callers
 
-__all__ = ["Caller", "Callers", "Studio", "profile_of", "search"]
+__all__ = ["Caller", "Callers", "Studio", "profile_of", "relay", "search"]
 
 # the catalog's fixtures, shared
 app, callers, editor, platform = catalog.app, catalog.callers, catalog.editor, catalog.platform

@@ -11,9 +11,10 @@ from marquee.cli.main import app
 from marquee.discovery import history
 from marquee.discovery.node import node_for
 from marquee.kit.db import utcnow
+from marquee.kit.events import publish
 from marquee.runtime import Platform
 from marquee.settings import Settings
-from tests.integration.discovery.conftest import Studio
+from tests.integration.discovery.conftest import Studio, relay
 
 
 def test_recent_plays_outweigh_more_older_plays(platform: Platform) -> None:
@@ -54,3 +55,15 @@ def test_reindex_rebuilds_the_index_from_the_catalog(
     assert result.exit_code == 0, result.output
     assert "Indexed" in result.output
     assert index.size() >= 1
+
+
+def test_a_deleted_profile_leaves_no_history(studio: Studio, platform: Platform) -> None:
+    title_id = studio.title(f"Forgotten {studio.tag}")
+    profile_id = uuid.uuid4().hex
+    studio.play(profile_id, title_id)
+    with platform.db.transaction() as session:
+        assert history.recent_titles(session, profile_id) == [title_id]
+        publish(session, "identity.profile_deleted", {"account_id": "a", "profile_id": profile_id})
+    relay(platform)
+    with platform.db.sessions() as session:
+        assert history.recent_titles(session, profile_id) == []
