@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from marquee.cli.main import app
@@ -12,7 +14,7 @@ from marquee.discovery import history
 from marquee.discovery.node import node_for
 from marquee.kit.db import utcnow
 from marquee.kit.events import publish
-from marquee.runtime import Platform
+from marquee.runtime import Platform, build_platform
 from marquee.settings import Settings
 from tests.integration.discovery.conftest import Studio, relay
 
@@ -67,3 +69,30 @@ def test_a_deleted_profile_leaves_no_history(studio: Studio, platform: Platform)
     relay(platform)
     with platform.db.sessions() as session:
         assert history.recent_titles(session, profile_id) == []
+
+
+@pytest.fixture
+def backend(catalog_settings: Settings, database_url: str) -> Iterator[Platform]:
+    """The platform on each database backend: the history queries are SQL."""
+    built = build_platform(catalog_settings.model_copy(update={"database_url": database_url}))
+    yield built
+    built.stop()
+
+
+def test_history_queries_agree_on_every_backend(backend: Platform) -> None:
+    now = utcnow()
+    me, friend = uuid.uuid4().hex, uuid.uuid4().hex
+    seen, shared, other = (uuid.uuid4().hex for _ in range(3))
+    plays = [(me, seen, "FR"), (friend, seen, "FR"), (friend, shared, "FR"), (friend, other, "DE")]
+    with backend.db.transaction() as session:
+        for profile_id, title_id, territory in plays:
+            payload = {"profile_id": profile_id, "title_id": title_id, "territory": territory}
+            history.record_play(session, {**payload, "at": now.isoformat()})
+    with backend.db.sessions() as session:
+        assert history.recent_titles(session, me) == [seen]
+        assert history.co_watched(session, seen, me)[:2] in ([shared, other], [other, shared])
+        france = history.most_played(session, "fr", now - timedelta(days=1))
+        assert france.index(seen) < france.index(shared)
+        assert other not in france
+        trending = history.trending(session, now, 7, 24)
+        assert trending.index(seen) < trending.index(shared)
