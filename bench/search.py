@@ -142,7 +142,6 @@ def in_process(work: Path, titles: list[StudioTitle], texts: dict[str, list[str]
     started = time.perf_counter()
     index.add_documents(document(t) for t in titles)
     print(f"index: {len(titles):,} titles in {time.perf_counter() - started:.1f} s")
-    index.close()
     node = Node(index=index, visible=Memo(3600), popular=Memo(3600), ranked=Memo(3600))
     ids = [t.id for t in titles]
     node.visible.get(("US", "adult"), lambda: (ids, frozenset(ids)))

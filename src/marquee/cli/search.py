@@ -12,8 +12,7 @@ app = typer.Typer(help="Search index of this node.", no_args_is_help=True)
 
 @app.command()
 def reindex() -> None:
-    """Rebuild the search index under the data dir from the catalog (stop `marquee serve`
-    on this data dir first: one process may write an index)."""
+    """Rebuild the search index under the data dir from the catalog."""
     platform = platform_or_exit(settings_or_exit())
     try:
         with platform.db.transaction() as session:

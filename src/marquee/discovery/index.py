@@ -10,14 +10,15 @@ Fields (one document per published title):
 - one field per stemmed language (``en``, ``fr``, ``de`` …): that language's titles and
   synopses through tantivy's Snowball stemmer, so "running" finds "runs".
 
-tantivy allows one writer per directory: each process keeps its writer for its life.
+tantivy allows one writer per directory at a time: each commit takes the lock, briefly.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,7 @@ STEMMERS = {
 }
 FOLDED = "fold"
 WRITER_HEAP_BYTES = 64 * 1024 * 1024
+WRITER_WAIT_S = 30
 
 
 def base_language(tag: str) -> str:
@@ -113,49 +115,49 @@ class Hit:
 
 
 class SearchIndex:
-    """An index directory with this process's single writer (opened on first write)."""
+    """An index directory. Each write takes tantivy's writer lock for the time of one commit,
+    so the processes of a host (API and worker roles) can share the directory: a process
+    that finds the lock taken waits for it. Readers see commits within a second."""
 
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(SCHEMA, str(path), reuse=True)
         for name, analyzer in ANALYZERS.items():
             self.index.register_tokenizer(name, analyzer)
-        self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()
 
     def put(self, titles: Iterable[StudioTitle], removed: Iterable[str] = ()) -> None:
         """Replace the documents of ``titles`` and drop those of ``removed``, in one commit."""
-        with self._lock:
-            writer = self._writer_locked()
+
+        def write(writer: tantivy.IndexWriter) -> None:
             for title_id in removed:
                 writer.delete_documents_by_term("id", title_id)
             for title in titles:
                 writer.delete_documents_by_term("id", title.id)
                 writer.add_document(document(title))
-            writer.commit()
-        self.index.reload()
+
+        self._write(write)
 
     def replace_all(self, titles: Iterable[StudioTitle]) -> int:
         """Rebuild from scratch (``marquee search reindex``); returns the number indexed."""
-        count = 0
-        with self._lock:
-            writer = self._writer_locked()
+        docs = [document(title) for title in titles]
+
+        def write(writer: tantivy.IndexWriter) -> None:
             writer.delete_all_documents()
-            for title in titles:
-                writer.add_document(document(title))
-                count += 1
-            writer.commit()
-        self.index.reload()
-        return count
+            for doc in docs:
+                writer.add_document(doc)
+
+        self._write(write)
+        return len(docs)
 
     def add_documents(self, docs: Iterable[tantivy.Document]) -> None:
         """Add prepared documents (benchmarks) in one commit."""
-        with self._lock:
-            writer = self._writer_locked()
+
+        def write(writer: tantivy.IndexWriter) -> None:
             for doc in docs:
                 writer.add_document(doc)
-            writer.commit()
-        self.index.reload()
+
+        self._write(write)
 
     def size(self) -> int:
         return int(self.index.searcher().num_docs)
@@ -165,13 +167,22 @@ class SearchIndex:
         found = searcher.search(query, limit=limit, count=False).hits
         return [Hit(searcher.doc(address)["id"][0], float(score)) for score, address in found]
 
-    def close(self) -> None:
+    def _write(self, apply: Callable[[tantivy.IndexWriter], None]) -> None:
         with self._lock:
-            if self._writer is not None:
-                self._writer.wait_merging_threads()
-                self._writer = None
+            writer = self._writer()
+            try:
+                apply(writer)
+                writer.commit()
+            finally:
+                writer.wait_merging_threads()  # ends the writer: the lock is free again
+        self.index.reload()
 
-    def _writer_locked(self) -> tantivy.IndexWriter:
-        if self._writer is None:
-            self._writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
-        return self._writer
+    def _writer(self) -> tantivy.IndexWriter:
+        deadline = time.monotonic() + WRITER_WAIT_S
+        while True:
+            try:
+                return self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)

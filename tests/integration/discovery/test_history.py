@@ -45,7 +45,6 @@ def test_reindex_rebuilds_the_index_from_the_catalog(
     index = node_for(catalog_settings).index
     index.replace_all([])
     assert index.size() == 0
-    index.close()  # the command opens its own writer
     result = CliRunner().invoke(
         app,
         ["search", "reindex"],

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from pathlib import Path
 
+from marquee.discovery.index import SearchIndex
 from marquee.discovery.node import node_for
 from marquee.runtime import Platform
 from tests.integration.discovery.conftest import Callers, Studio, profile_of, search
@@ -128,3 +131,12 @@ def test_a_node_with_an_empty_index_builds_it_at_first_use(
     while name not in search(viewer, name) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert search(viewer, name) == [name]
+
+
+def test_two_processes_of_a_host_share_the_index(tmp_path: Path) -> None:
+    """A second writer (another process's) waits for the lock instead of failing."""
+    first, second = SearchIndex(tmp_path), SearchIndex(tmp_path)
+    held = first.index.writer(heap_size=15_000_000, num_threads=1)
+    threading.Timer(0.2, held.wait_merging_threads).start()
+    second.replace_all([])  # waits until the first writer is done
+    assert first.size() == 0
