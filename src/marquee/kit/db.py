@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +119,8 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Threads that only finish request transactions (see ``kit.web``).
+        self.finisher = ThreadPoolExecutor(max_workers=8, thread_name_prefix="db-finish")
 
     @property
     def backend(self) -> str:
@@ -139,4 +142,5 @@ class Database:
             connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
+        self.finisher.shutdown(wait=True)
         self.engine.dispose()

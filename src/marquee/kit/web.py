@@ -7,13 +7,13 @@ client never sees success for work that was not saved.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from marquee.kit.db import Database
 from marquee.kit.geo import client_address, parse_proxies
@@ -69,17 +69,25 @@ class TransactionalRoute(APIRoute):
 
 
 async def _finish(request: Request, *, commit: bool) -> None:
+    """Commit (or roll back) and close the request's session on the database's own finishing
+    threads: if finishing waited for the request thread pool, requests blocked there waiting
+    for a pooled connection would starve the very commits that give connections back."""
     session: Session | None = getattr(request.state, SESSION_STATE, None)
     if session is None:
         return
     setattr(request.state, SESSION_STATE, None)
+    database: Database = request.app.state.platform.db
+    await asyncio.get_running_loop().run_in_executor(database.finisher, _end, session, commit)
+
+
+def _end(session: Session, commit: bool) -> None:
     try:
         if commit:
-            await run_in_threadpool(session.commit)
+            session.commit()
         else:
-            await run_in_threadpool(session.rollback)
+            session.rollback()
     finally:
-        await run_in_threadpool(session.close)
+        session.close()
 
 
 def api_router(**kwargs: Any) -> APIRouter:
