@@ -7,7 +7,9 @@ with :func:`after_commit` run only once the transaction has committed.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -29,6 +31,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 AFTER_COMMIT_KEY = "marquee.after_commit"
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
+#: Pooled connections left to background work (outbox relay, job workers) beside requests.
+BACKGROUND_CONNECTIONS = 6
 
 
 class Base(DeclarativeBase):
@@ -80,11 +86,17 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -121,6 +133,23 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         #: Threads that only finish request transactions (see ``kit.web``).
         self.finisher = ThreadPoolExecutor(max_workers=8, thread_name_prefix="db-finish")
+        self._request_slots: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Semaphore
+        ] = weakref.WeakKeyDictionary()
+
+    def request_slots(self) -> asyncio.Semaphore:
+        """How many requests of this event loop may hold a pooled connection at once.
+
+        A request runs its dependencies and handler as separate thread-pool calls and keeps its
+        connection in between; without a bound, requests admitted later fill the thread pool
+        waiting for connections that only the earlier ones, waiting for a thread, would return.
+        """
+        loop = asyncio.get_running_loop()
+        slots = self._request_slots.get(loop)
+        if slots is None:
+            slots = asyncio.Semaphore(POOL_SIZE + POOL_OVERFLOW - BACKGROUND_CONNECTIONS)
+            self._request_slots[loop] = slots
+        return slots
 
     @property
     def backend(self) -> str:

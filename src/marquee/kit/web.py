@@ -57,12 +57,14 @@ class TransactionalRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
-            try:
-                response = await handler(request)
-            except BaseException:
-                await _finish(request, commit=False)
-                raise
-            await _finish(request, commit=True)
+            database: Database = request.app.state.platform.db
+            async with database.request_slots():
+                try:
+                    response = await handler(request)
+                except BaseException:
+                    await _finish(request, commit=False)
+                    raise
+                await _finish(request, commit=True)
             return response
 
         return handle
