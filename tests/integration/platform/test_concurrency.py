@@ -14,6 +14,7 @@ from marquee.runtime import build_platform
 from marquee.settings import Settings
 
 CONCURRENT = 3 * (POOL_SIZE + POOL_OVERFLOW)
+PASSWORD = "a long passphrase 7"
 
 
 async def _hammer(client: httpx.AsyncClient, token: str) -> list[int]:
@@ -33,7 +34,7 @@ async def _scenario(settings: Settings) -> list[int]:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             signup = await client.post(
                 "/api/v1/auth/signup",
-                json={"email": f"{uuid.uuid4().hex}@example.com", "password": "a long passphrase 7"},
+                json={"email": f"{uuid.uuid4().hex}@example.com", "password": PASSWORD},
             )
             assert signup.status_code == 201, signup.text
             return await asyncio.wait_for(_hammer(client, signup.json()["access_token"]), 60)
