@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from marquee.catalog.assets import asset_failed, attach_asset
-from marquee.kit.events import Event
+from marquee.kit.events import in_transaction
 
 if TYPE_CHECKING:
     from marquee.runtime import Platform
@@ -18,15 +15,5 @@ GROUP = "catalog"
 
 def subscribe(platform: Platform) -> None:
     bus = platform.events
-    bus.subscribe("media.asset_ready", _in_transaction(platform, attach_asset), group=GROUP)
-    bus.subscribe("media.asset_failed", _in_transaction(platform, asset_failed), group=GROUP)
-
-
-def _in_transaction(
-    platform: Platform, handle: Callable[[Session, dict[str, Any]], None]
-) -> Callable[[Event], None]:
-    def handler(event: Event) -> None:
-        with platform.db.transaction() as session:
-            handle(session, event.payload)
-
-    return handler
+    bus.subscribe("media.asset_ready", in_transaction(platform.db, attach_asset), group=GROUP)
+    bus.subscribe("media.asset_failed", in_transaction(platform.db, asset_failed), group=GROUP)

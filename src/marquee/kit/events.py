@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from marquee.kit.db import utcnow
+from marquee.kit.db import Database, utcnow
 from marquee.kit.outbox import OutboxEntry, add_entry
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,16 @@ class EventBus:
 
     def _groups(self) -> list[str]:
         return sorted({s.group for s in self.subscriptions})
+
+
+def in_transaction(db: Database, handle: Callable[[Session, dict[str, Any]], None]) -> Handler:
+    """A handler running ``handle(session, payload)`` in a transaction of its own."""
+
+    def handler(event: Event) -> None:
+        with db.transaction() as session:
+            handle(session, event.payload)
+
+    return handler
 
 
 def open_transport(url: str) -> Transport | None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from marquee.kit.events import Event
+from marquee.kit.events import in_transaction
 from marquee.playback.history import erase_account, erase_profile
 
 if TYPE_CHECKING:
@@ -18,15 +15,9 @@ GROUP = "playback"
 
 def subscribe(platform: Platform) -> None:
     bus = platform.events
-    bus.subscribe("identity.profile_deleted", _in_transaction(platform, erase_profile), group=GROUP)
-    bus.subscribe("identity.account_deleted", _in_transaction(platform, erase_account), group=GROUP)
-
-
-def _in_transaction(
-    platform: Platform, handle: Callable[[Session, dict[str, Any]], None]
-) -> Callable[[Event], None]:
-    def handler(event: Event) -> None:
-        with platform.db.transaction() as session:
-            handle(session, event.payload)
-
-    return handler
+    bus.subscribe(
+        "identity.profile_deleted", in_transaction(platform.db, erase_profile), group=GROUP
+    )
+    bus.subscribe(
+        "identity.account_deleted", in_transaction(platform.db, erase_account), group=GROUP
+    )
