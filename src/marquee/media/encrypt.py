@@ -16,14 +16,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from marquee.kit.mpd import parse_mpd, tag, write_mpd
 from marquee.media.ffmpeg import MediaError
 from marquee.media.manifest import (
     adaptation_sets,
     hls_line,
-    parse_mpd,
     quoted,
-    tag,
-    write_mpd,
 )
 
 #: W3C "common" PSSH system id: the box lists key ids for any CENC key system (ClearKey).

@@ -1,37 +1,13 @@
-"""Reading and writing the manifests ffmpeg's dash muxer writes (MPD XML, HLS text)."""
+"""Helpers for the manifests ffmpeg's dash muxer writes (MPD XML via kit.mpd, HLS text)."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
 
-MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
-NAMESPACES = {
-    "": MPD_NS,
-    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
-    "xlink": "http://www.w3.org/1999/xlink",
-    "cenc": "urn:mpeg:cenc:2013",
-    "dashif": "https://dashif.org/CPS",
-}
-for _prefix, _uri in NAMESPACES.items():
-    ET.register_namespace(_prefix, _uri)
+from marquee.kit.mpd import tag
 
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
-
-
-def tag(name: str, prefix: str = "") -> str:
-    """``{namespace}name`` for ElementTree; the MPD namespace unless ``prefix`` says."""
-    return f"{{{NAMESPACES[prefix]}}}{name}"
-
-
-def parse_mpd(text: str) -> ET.Element:
-    """Parse an MPD. Only manifests written by our own ffmpeg run come here."""
-    return ET.fromstring(text)  # noqa: S314 - our own ffmpeg output, not untrusted input
-
-
-def write_mpd(root: ET.Element) -> str:
-    ET.indent(root, space="\t")
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def adaptation_sets(root: ET.Element) -> list[ET.Element]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from marquee.kit.mpd import parse_mpd, tag, write_mpd
 from marquee.media.encrypt import (
     KEY_URI_PLACEHOLDER,
     LICENSE_URL_PLACEHOLDER,
@@ -22,10 +23,7 @@ from marquee.media.manifest import (
     adaptation_sets,
     hls_attributes,
     hls_line,
-    parse_mpd,
     quoted,
-    tag,
-    write_mpd,
 )
 from marquee.media.probe import probe
 

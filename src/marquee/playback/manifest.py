@@ -13,24 +13,11 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
-MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
-_NAMESPACES = {
-    "": MPD_NS,
-    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
-    "xlink": "http://www.w3.org/1999/xlink",
-    "cenc": "urn:mpeg:cenc:2013",
-    "dashif": "https://dashif.org/CPS",
-}
-for _prefix, _uri in _NAMESPACES.items():
-    ET.register_namespace(_prefix, _uri)
+from marquee.kit.mpd import parse_mpd, tag, write_mpd
 
 PLACEHOLDER = re.compile(r"https://license\.invalid/[A-Za-z0-9/_-]*")
 _URI = re.compile(r'URI="([^"]*)"')
 _RESOLUTION = re.compile(r"RESOLUTION=(\d+)x(\d+)")
-
-
-def _tag(name: str, ns: str = MPD_NS) -> str:
-    return f"{{{ns}}}{name}"
 
 
 def allowed_heights(heights: Iterable[int], max_height: int) -> set[int]:
@@ -42,28 +29,27 @@ def allowed_heights(heights: Iterable[int], max_height: int) -> set[int]:
 
 
 def session_mpd(mpd: str, *, max_height: int, license_url: str, base_urls: Sequence[str]) -> str:
-    root = ET.fromstring(mpd)  # noqa: S314 - our own packaged manifest, not client input
-    for aset in root.iter(_tag("AdaptationSet")):
+    root = parse_mpd(mpd)
+    for aset in root.iter(tag("AdaptationSet")):
         if aset.get("contentType") == "video":
             _cap_video(aset, max_height)
-    for laurl in root.iter(_tag("Laurl", _NAMESPACES["dashif"])):
+    for laurl in root.iter(tag("Laurl", "dashif")):
         laurl.text = license_url
-    position = len(root.findall(_tag("ProgramInformation")))
+    position = len(root.findall(tag("ProgramInformation")))
     for offset, url in enumerate(base_urls):
-        base = ET.Element(_tag("BaseURL"))
+        base = ET.Element(tag("BaseURL"))
         base.text = url
         root.insert(position + offset, base)
-    ET.indent(root, space="\t")
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return write_mpd(root)
 
 
 def _cap_video(aset: ET.Element, max_height: int) -> None:
-    representations = aset.findall(_tag("Representation"))
+    representations = aset.findall(tag("Representation"))
     keep = allowed_heights((int(r.get("height", "0")) for r in representations), max_height)
     for rep in representations:
         if int(rep.get("height", "0")) not in keep:
             aset.remove(rep)
-    kept = aset.findall(_tag("Representation"))
+    kept = aset.findall(tag("Representation"))
     for attribute in ("width", "height"):
         name = f"max{attribute.title()}"
         if aset.get(name) is not None:
