@@ -2,9 +2,11 @@
 
 Rows are built from ranked lists of title ids, then each title is *claimed* by the first row
 that shows it, top to bottom, so a title appears once per page.
-Only titles the profile may see in its territory survive. The answer is cached per profile
-under a key holding a catalog generation (bumped by catalog events) and the profile's history
-version (bumped by its plays), so either kind of change is seen at the next request.
+Only titles the profile may see in its territory survive. The profile's own history (what to
+continue, what it watched) comes from playback; discovery's plays only rank titles. The answer
+is cached per profile under a key holding a catalog generation (bumped by catalog events) and
+the profile's history version (bumped by its plays, progress and history edits), so either
+kind of change is seen at the next request.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from marquee.discovery.service import newest_visible, popularity, visible
 from marquee.identity.schemas import Profile
 from marquee.kit.cache import Cache
 from marquee.kit.db import utcnow
+from marquee.playback import service as playback
 from marquee.settings import Settings
 
 GENERATION_KEY = "discovery:generation"
@@ -92,9 +95,9 @@ def _cache_key(cache: Cache, profile: Profile, territory: str, languages: Sequen
 
 
 def build_rows(context: Context) -> list[BrowseRow]:
-    watched = history.recent_titles(context.session, context.profile.id)
+    watched = playback.history_title_ids(context.session, context.profile.id)
     rows = [
-        _continue_watching(watched),
+        _continue_watching(context),
         _top10(context),
         *_because_you_watched(context, watched),
         *_genre_rows(context, watched),
@@ -105,8 +108,12 @@ def build_rows(context: Context) -> list[BrowseRow]:
     return _rows_out(context, rows)
 
 
-def _continue_watching(watched: list[str]) -> Row:
-    return Row("continue-watching", "Continue Watching", "You started watching these", watched)
+def _continue_watching(context: Context) -> Row:
+    """Titles in progress and series with a next episode, most recently played first."""
+    limit = context.settings.discovery_row_size
+    items = playback.continue_watching(context.session, context.profile.id, limit)
+    ids = [item.title_id for item in items]
+    return Row("continue-watching", "Continue Watching", "You started watching these", ids)
 
 
 def _top10(context: Context) -> Row:

@@ -1,6 +1,6 @@
-"""Where browse rows get viewing history: discovery's own table of plays, filled from
-``playback.session_started`` events. These few functions are the switch point to playback's
-service once it offers history (continue watching with positions, finished titles)."""
+"""Discovery's own table of plays, filled from ``playback.session_started`` events, for what
+it ranks: Trending, Top 10, co-watching and search popularity. A profile's own history
+(Continue Watching, what it watched) is playback's, read through ``playback.service``."""
 
 from __future__ import annotations
 
@@ -41,19 +41,6 @@ def _when(value: object) -> datetime:
 
 def forget_profile(session: Session, profile_id: str) -> None:
     session.execute(delete(DiscoveryPlay).where(DiscoveryPlay.profile_id == profile_id))
-
-
-def recent_titles(session: Session, profile_id: str, limit: int = 50) -> list[str]:
-    """The profile's titles, most recently played first (Continue Watching for now)."""
-    last = func.max(DiscoveryPlay.at)
-    query = (
-        select(DiscoveryPlay.title_id)
-        .where(DiscoveryPlay.profile_id == profile_id)
-        .group_by(DiscoveryPlay.title_id)
-        .order_by(last.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
 
 
 def trending(session: Session, now: datetime, days: int, half_life_h: float) -> list[str]:

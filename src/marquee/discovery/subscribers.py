@@ -1,5 +1,6 @@
 """Discovery listens to the catalog (keep the index and rows current) and to playback
-(plays feed Trending, Top 10, Because You Watched and search popularity).
+(plays feed Trending, Top 10, Because You Watched and search popularity; progress and history
+edits change a profile's Continue Watching, so they renew its browse answer).
 
 The index lives on each API node, so every node must hear every catalog event: its group
 carries the node's name (``discovery_node``, else the host name). Plays are stored once,
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from marquee.runtime import Platform
 
 GROUP = "discovery"
+#: Playback events after which a profile's Continue Watching may read differently.
+PROGRESS_EVENTS = ("playback.heartbeat", "playback.session_ended", "playback.history_removed")
 
 
 def subscribe(platform: Platform) -> None:
@@ -28,6 +31,8 @@ def subscribe(platform: Platform) -> None:
     for name in ("title_published", "title_updated", "title_unpublished"):
         bus.subscribe(f"catalog.{name}", _catalog_handler(platform), group=node_group)
     bus.subscribe("playback.session_started", _play_handler(platform), group=GROUP)
+    for name in PROGRESS_EVENTS:
+        bus.subscribe(name, _progress_handler(platform), group=GROUP)
     bus.subscribe("identity.profile_deleted", _forget_handler(platform), group=GROUP)
 
 
@@ -48,6 +53,15 @@ def _play_handler(platform: Platform) -> Callable[[Event], None]:
         with platform.db.transaction() as session:
             profile_id = history.record_play(session, event.payload)
         if profile_id is not None:
+            platform.cache.incr(history_key(profile_id))
+
+    return handle
+
+
+def _progress_handler(platform: Platform) -> Callable[[Event], None]:
+    def handle(event: Event) -> None:
+        profile_id = event.payload.get("profile_id")
+        if isinstance(profile_id, str):
             platform.cache.incr(history_key(profile_id))
 
     return handle

@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from marquee.catalog import service as catalog
+from marquee.kit.events import publish
 from marquee.playback import repository
 from marquee.playback.models import PlaybackSession, ViewingPosition
 from marquee.playback.schemas import ContinueItem, HistoryEntry
 from marquee.settings import Settings
 
 HISTORY_LIMIT = 500
+HISTORY_REMOVED = "playback.history_removed"
 
 
 def record_position(
@@ -127,6 +129,7 @@ def _continue_item(db: Session, p: ViewingPosition) -> ContinueItem | None:
 def remove_from_history(db: Session, profile_id: str, title_id: str) -> None:
     """Forget a title (every episode of a series) for the profile: log and positions."""
     repository.delete_history(db, profile_id=profile_id, title_id=title_id)
+    publish(db, HISTORY_REMOVED, {"profile_id": profile_id, "title_id": title_id})
 
 
 def recent_plays(

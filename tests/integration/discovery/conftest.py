@@ -1,15 +1,15 @@
 """Discovery API fixtures: the catalog's callers and editor, plus titles published through
-the studio API and plays sent as playback events (the outbox relayed by hand)."""
+the studio API and played through playback's API (the outbox relayed by hand)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from marquee.kit.events import publish
+from marquee.media.models import READY, Asset
 from marquee.runtime import Platform
 from marquee.settings import Settings
 from tests.integration.catalog import conftest as catalog
@@ -21,6 +21,8 @@ __all__ = ["Caller", "Callers", "Studio", "profile_of", "relay", "search"]
 app, callers, editor, platform = catalog.app, catalog.callers, catalog.editor, catalog.platform
 
 OPEN = "2000-01-01T00:00:00Z"
+#: Media that plays a title for an hour; a play stops a minute in (in progress).
+DURATION_S, POSITION_S = 3600.0, 60.0
 
 
 @pytest.fixture
@@ -35,11 +37,12 @@ def relay(platform: Platform) -> None:
 
 
 class Studio:
-    """Publishes titles through the studio API and plays them as playback would."""
+    """Publishes titles through the studio API and plays them through playback's API."""
 
     def __init__(self, editor: Caller, platform: Platform) -> None:
         self.editor, self.platform = editor, platform
         self.tag = uuid.uuid4().hex[:6]
+        self.playable: set[str] = set()
 
     def title(
         self,
@@ -82,17 +85,53 @@ class Studio:
         self._ok(method, path, body)
         relay(self.platform)
 
-    def play(self, profile_id: str, title_id: str, territory: str = "US", times: int = 1) -> None:
-        with self.platform.db.transaction() as session:
-            for _ in range(times):
-                payload = {
-                    "profile_id": profile_id,
-                    "title_id": title_id,
-                    "territory": territory,
-                    "at": datetime.now(UTC).isoformat(),
-                }
-                publish(session, "playback.session_started", payload)
+    def play(
+        self, viewer: Caller, title_id: str, times: int = 1, position_s: float = POSITION_S
+    ) -> None:
+        """``times`` playback sessions of the viewer's profile, each moved to ``position_s``
+        by a heartbeat: plays for the rankings and a position for Continue Watching."""
+        for _ in range(times):
+            self.heartbeat(viewer, self.start(viewer, title_id), position_s)
+
+    def start(self, viewer: Caller, title_id: str) -> str:
+        """A playback session of the viewer's profile (subscribed if need be); its id."""
+        self._attach_media(title_id)
+        plan = viewer.request("PUT", "/api/v1/account/subscription", json={"plan_id": "standard"})
+        assert plan.is_success, plan.text
+        body = {"title_id": title_id, "profile_id": profile_of(viewer)}
+        started = viewer.request("POST", "/api/v1/playback/sessions", json=body)
+        assert started.status_code == 201, started.text
         relay(self.platform)
+        return str(started.json()["session_id"])
+
+    def heartbeat(
+        self, viewer: Caller, session_id: str, position_s: float, state: str = "playing"
+    ) -> None:
+        beat = {"position_s": position_s, "state": state}
+        path = f"/api/v1/playback/sessions/{session_id}/heartbeat"
+        answer = viewer.request("POST", path, json=beat)
+        assert answer.status_code == 204, answer.text
+        relay(self.platform)
+
+    def _attach_media(self, title_id: str) -> None:
+        """A ready media asset for the title, handed to the catalog as media hands it on."""
+        if title_id in self.playable:
+            return
+        asset = Asset(
+            title_id=title_id,
+            source_key="sources/test.mp4",
+            status=READY,
+            duration_s=DURATION_S,
+            dash_key="assets/test/manifest.mpd",
+            hls_key="assets/test/master.m3u8",
+        )
+        with self.platform.db.transaction() as session:
+            session.add(asset)
+            session.flush()
+            payload = {"asset_id": asset.id, "title_id": title_id, "duration_s": DURATION_S}
+            publish(session, "media.asset_ready", payload)
+        relay(self.platform)
+        self.playable.add(title_id)
 
     def _ok(self, method: str, path: str, body: Any) -> Any:
         response = self.editor.request(method, f"/api/v1/studio{path}", json=body)

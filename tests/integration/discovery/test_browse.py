@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from tests.integration.catalog.conftest import Caller
-from tests.integration.discovery.conftest import Callers, Studio, profile_of
+from tests.integration.discovery.conftest import (
+    DURATION_S,
+    POSITION_S,
+    Callers,
+    Studio,
+    profile_of,
+    relay,
+)
 
 
 def rows(caller: Caller, profile_id: str | None = None) -> dict[str, dict[str, Any]]:
@@ -37,10 +44,9 @@ def test_history_brings_personal_rows(studio: Studio, callers: Callers) -> None:
     also = studio.title(f"Mars Docs {studio.tag}", genres=(f"Space {studio.tag}",))
     sibling = studio.title(f"Moon Docs {studio.tag}", genres=(f"Space {studio.tag}",))
     viewer, other = callers(country="JP"), callers()  # no Top 10 in JP to take titles first
-    me, them = profile_of(viewer), profile_of(other)
-    studio.play(them, watched)
-    studio.play(them, also)
-    studio.play(me, watched)
+    studio.play(other, watched)
+    studio.play(other, also)
+    studio.play(viewer, watched)
     found = rows(viewer)
     assert ids(found["continue-watching"]) == [watched]
     because = found[f"because-{watched}"]
@@ -55,8 +61,24 @@ def test_rows_change_when_the_profile_plays_something(studio: Studio, callers: C
     title_id = studio.title(f"Replay {studio.tag}")
     viewer = callers()
     assert "continue-watching" not in rows(viewer)
-    studio.play(profile_of(viewer), title_id)
+    studio.play(viewer, title_id)
     assert ids(rows(viewer)["continue-watching"]) == [title_id]
+
+
+def test_continue_watching_follows_playback_progress(studio: Studio, callers: Callers) -> None:
+    first, second = studio.title(f"First {studio.tag}"), studio.title(f"Second {studio.tag}")
+    viewer = callers(country="JP")
+    studio.play(viewer, first)
+    session_id = studio.start(viewer, second)
+    assert ids(rows(viewer)["continue-watching"]) == [first], "started, no position yet"
+    studio.heartbeat(viewer, session_id, POSITION_S)
+    assert ids(rows(viewer)["continue-watching"]) == [second, first]
+    studio.heartbeat(viewer, session_id, DURATION_S, state="ended")
+    assert ids(rows(viewer)["continue-watching"]) == [first], "a finished movie leaves the row"
+    removed = viewer.request("DELETE", f"/api/v1/profiles/{profile_of(viewer)}/history/{first}")
+    assert removed.status_code == 204, removed.text
+    relay(studio.platform)
+    assert "continue-watching" not in rows(viewer)
 
 
 def test_rows_change_when_the_catalog_does(studio: Studio, callers: Callers) -> None:
@@ -72,9 +94,9 @@ def test_a_kids_profile_sees_only_titles_for_kids(studio: Studio, callers: Calle
     family = studio.title(f"Family Fun {studio.tag}", rating="G")
     grown = studio.title(f"Grown Up {studio.tag}", rating="R")
     kid = callers(maturity="kids")
-    studio.play(profile_of(kid), family)
+    studio.play(kid, family)
     for title_id in (family, grown):
-        studio.play(profile_of(callers()), title_id, times=30)
+        studio.play(callers(), title_id, times=10)
     shown = {t for row in rows(kid).values() for t in ids(row)}
     assert family in shown
     assert grown not in shown
@@ -82,9 +104,8 @@ def test_a_kids_profile_sees_only_titles_for_kids(studio: Studio, callers: Calle
 
 def test_top_10_is_per_country_and_ranked(studio: Studio, callers: Callers) -> None:
     french, german = studio.title(f"Le Hit {studio.tag}"), studio.title(f"Der Hit {studio.tag}")
-    player = profile_of(callers())
-    studio.play(player, french, "FR", times=200)
-    studio.play(player, german, "DE", times=200)
+    studio.play(callers(country="FR"), french, times=20)
+    studio.play(callers(country="DE"), german, times=20)
     in_france = rows(callers(country="FR"))["top10-FR"]
     in_germany = rows(callers(country="DE"))["top10-DE"]
     assert in_france["title"] == "Top 10 in FR"

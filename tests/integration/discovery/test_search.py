@@ -101,7 +101,7 @@ def test_more_played_titles_rank_first(studio: Studio, callers: Callers) -> None
     quiet = studio.title(f"Night Train {studio.tag} one")
     loved = studio.title(f"Night Train {studio.tag} two")
     viewer = callers()
-    studio.play(profile_of(viewer), loved, times=5)
+    studio.play(viewer, loved, times=5)
     assert quiet
     assert search(viewer, f"night train {studio.tag}")[0] == f"Night Train {studio.tag} two"
 
