@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help venv demo serve test test-all lint format bench db-upgrade clean
+.PHONY: help venv web demo serve test test-all lint format bench db-upgrade clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,10 +20,29 @@ $(INSTALLED): pyproject.toml
 
 venv: $(INSTALLED) ## Create .venv and install Marquee with its development tools
 
-demo: venv ## Set up and run the platform on the embedded defaults (http://127.0.0.1:8000)
+WEB_MODULES := web/node_modules/.package-lock.json
+WEB_BUILT := src/marquee/web/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f -not -name schema.d.ts 2>/dev/null) \
+	web/angular.json web/ngsw-config.json web/tsconfig.json web/tsconfig.app.json
+API_SOURCES := $(shell find src/marquee -name '*.py' -not -path '*/migrations/*' 2>/dev/null)
+
+$(WEB_MODULES): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20.19+ and npm are needed to build the web app"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/src/app/api/schema.d.ts: $(INSTALLED) $(WEB_MODULES) $(API_SOURCES)
+	$(BIN)/python -c 'import json; from marquee.app import create_app; from marquee.settings import Settings; print(json.dumps(create_app(Settings()).openapi()))' > web/openapi.json
+	cd web && npx openapi-typescript openapi.json -o src/app/api/schema.d.ts --silent
+
+$(WEB_BUILT): $(WEB_MODULES) web/src/app/api/schema.d.ts $(WEB_SOURCES)
+	cd web && npx ng build
+
+web: $(WEB_BUILT) ## Build the web app (npm ci, TypeScript client from the OpenAPI document, production build into src/marquee/web)
+
+demo: venv web ## Set up and run the platform on the embedded defaults (http://127.0.0.1:8000)
 	$(BIN)/marquee serve
 
-test: venv ## Set up and run the tests (integration tests skip, saying why, when a service is missing)
+test: venv web ## Set up and run the tests (integration tests skip, saying why, when a service is missing)
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 lint: venv ## ruff, mypy, import contracts and `alembic check`

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 
 from marquee import __version__, health
 from marquee.api import build_api_router
@@ -17,6 +22,36 @@ from marquee.runtime import Platform, build_platform
 from marquee.settings import Settings
 
 WEB_ROOT = Path(__file__).parent / "web"
+UNBUILT_PAGE = Path(__file__).parent / "unbuilt.html"
+HASHED_ASSET = re.compile(r"-[A-Z0-9]{8}\.(js|css)$")
+NOT_WEB_APP = ("api/", "t/")
+
+
+class SinglePageApp(StaticFiles):
+    """The built web app (`make web`).
+
+    A path that is not a file answers ``index.html`` so a deep link (``/title/…``) opens in the
+    SPA, whose router shows it; API and delivery paths and names with an extension keep their
+    404. Hashed bundles are cached for a year; everything else is revalidated, so a new build
+    reaches viewers at their next visit.
+    """
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+        except HTTPException as error:
+            if error.status_code != 404 or not self._is_app_route(path):
+                raise
+            response = await super().get_response("index.html", scope)
+        immutable = HASHED_ASSET.search(path) is not None
+        response.headers["Cache-Control"] = (
+            "public, max-age=31536000, immutable" if immutable else "no-cache"
+        )
+        return response
+
+    @staticmethod
+    def _is_app_route(path: str) -> bool:
+        return not path.startswith(NOT_WEB_APP) and "." not in path.rsplit("/", 1)[-1]
 
 
 def create_app(
@@ -56,5 +91,11 @@ def create_app(
     app.add_route("/metrics", metrics_response, include_in_schema=False)
     app.include_router(build_api_router())
     if (WEB_ROOT / "index.html").exists():
-        app.mount("/", StaticFiles(directory=WEB_ROOT, html=True), name="web")
+        app.mount("/", SinglePageApp(directory=WEB_ROOT, html=True), name="web")
+    else:
+        app.add_route("/", _unbuilt_page, include_in_schema=False)
     return app
+
+
+async def _unbuilt_page(_: object) -> HTMLResponse:
+    return HTMLResponse(UNBUILT_PAGE.read_text())
