@@ -26,9 +26,11 @@ WEB_SOURCES := $(shell find web/src web/public -type f -not -name schema.d.ts 2>
 	web/angular.json web/ngsw-config.json web/tsconfig.json web/tsconfig.app.json
 API_SOURCES := $(shell find src/marquee -name '*.py' -not -path '*/migrations/*' 2>/dev/null)
 
+# `npm install` with the committed lock, not `npm ci`: registry mirrors that carry only this
+# platform's optional packages (rollup, esbuild builds) make `npm ci` refuse the lock as out of sync.
 $(WEB_MODULES): web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js 20.19+ and npm are needed to build the web app"; exit 1; }
-	cd web && npm ci --no-audit --no-fund --loglevel=error
+	cd web && npm install --no-audit --no-fund --loglevel=error
 
 web/src/app/api/schema.d.ts: $(INSTALLED) $(WEB_MODULES) $(API_SOURCES)
 	$(BIN)/python -c 'import json; from marquee.app import create_app; from marquee.settings import Settings; print(json.dumps(create_app(Settings()).openapi()))' > web/openapi.json
@@ -37,7 +39,7 @@ web/src/app/api/schema.d.ts: $(INSTALLED) $(WEB_MODULES) $(API_SOURCES)
 $(WEB_BUILT): $(WEB_MODULES) web/src/app/api/schema.d.ts $(WEB_SOURCES)
 	cd web && npx ng build
 
-web: $(WEB_BUILT) ## Build the web app (npm ci, TypeScript client from the OpenAPI document, production build into src/marquee/web)
+web: $(WEB_BUILT) ## Build the web app (npm packages, TypeScript client from the OpenAPI document, production build into src/marquee/web)
 
 demo: venv web ## Set up and run the platform on the embedded defaults (http://127.0.0.1:8000)
 	$(BIN)/marquee serve
