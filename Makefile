@@ -30,7 +30,7 @@ API_SOURCES := $(shell find src/marquee -name '*.py' -not -path '*/migrations/*'
 # platform's optional packages (rollup, esbuild builds) make `npm ci` refuse the lock as out of sync.
 $(WEB_MODULES): web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js 20.19+ and npm are needed to build the web app"; exit 1; }
-	cd web && npm install --no-audit --no-fund --loglevel=error
+	cd web && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json
 
 web/src/app/api/schema.d.ts: $(INSTALLED) $(WEB_MODULES) $(API_SOURCES)
 	$(BIN)/python -c 'import json; from marquee.app import create_app; from marquee.settings import Settings; print(json.dumps(create_app(Settings()).openapi()))' > web/openapi.json
