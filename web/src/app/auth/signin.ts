@@ -1,8 +1,84 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { FormsModule } from '@angular/forms';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { api, ok } from '../api/client';
+import { viewerMessage } from '../core/problems';
+import { Session } from '../core/session';
+import { FocusOnShow } from './focus-on-show';
+import { nextUrl } from './next-url';
 
+/** Sign-in: email and password, then an authentication code when the account has two steps. */
 @Component({
   selector: 'app-signin',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `<main class="page"><h1>Sign in</h1></main>`,
+  imports: [FormsModule, RouterLink, FocusOnShow],
+  templateUrl: './signin.html',
+  styleUrl: './auth.css',
 })
-export class SignInPage {}
+export class SignInPage {
+  private readonly session = inject(Session);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+
+  protected readonly email = signal('');
+  protected readonly password = signal('');
+  protected readonly code = signal('');
+  protected readonly mfaToken = signal<string | null>(null);
+  protected readonly error = signal<string | null>(null);
+  protected readonly notice = signal<string | null>(null);
+  protected readonly busy = signal(false);
+  protected readonly signUpQuery = this.route.snapshot.queryParams;
+
+  protected signIn(): Promise<void> {
+    return this.attempt(async () => {
+      const challenge = await this.session.signIn(this.email(), this.password());
+      if (challenge) {
+        this.mfaToken.set(challenge.mfa_token);
+      } else {
+        await this.goOn();
+      }
+    });
+  }
+
+  protected verify(): Promise<void> {
+    return this.attempt(async () => {
+      await this.session.signInWithCode(this.mfaToken() ?? '', this.code().replace(/\s/g, ''));
+      await this.goOn();
+    });
+  }
+
+  protected startOver(): void {
+    this.mfaToken.set(null);
+    this.code.set('');
+    this.error.set(null);
+  }
+
+  protected forgotPassword(): Promise<void> {
+    const email = this.email().trim();
+    if (!email) {
+      this.error.set('Enter your email first, then choose "Forgot password?" again.');
+      return Promise.resolve();
+    }
+    return this.attempt(async () => {
+      await ok(api.POST('/api/v1/auth/password-reset', { body: { email } }));
+      this.notice.set(`If ${email} has an account, we sent it a mail with a link to reset the password.`);
+    });
+  }
+
+  private async attempt(action: () => Promise<void>): Promise<void> {
+    this.busy.set(true);
+    this.error.set(null);
+    this.notice.set(null);
+    try {
+      await action();
+    } catch (error) {
+      this.error.set(viewerMessage(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  private async goOn(): Promise<void> {
+    await this.router.navigateByUrl(nextUrl(this.route, '/profiles'));
+  }
+}
