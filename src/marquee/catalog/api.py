@@ -79,7 +79,7 @@ def studio_titles(
 ) -> s.StudioTitlePage:
     size = settings.catalog_page_size
     rows, total = studio.list_titles(session, status_, q, size, (page - 1) * size)
-    items = [s.StudioTitleSummary.model_validate(t) for t in rows]
+    items = assets.summaries(session, rows)
     return s.StudioTitlePage(items=items, page=page, page_size=size, total=total)
 
 
@@ -306,6 +306,14 @@ def start_ingest(
 def list_ingests(title_id: str, session: DbSession, _editor: Editor) -> list[s.Ingest]:
     """The title's ingests with the pipeline's status of each (follow ``/media/assets/{id}``)."""
     return assets.ingests(session, title_id)
+
+
+@studio_router.post("/titles/{title_id}/ingests/{asset_id}/retry", status_code=CREATED)
+def retry_ingest(
+    title_id: str, asset_id: str, session: DbSession, editor: Editor, storage: StorageDep
+) -> s.Ingest:
+    """Send a failed ingest's upload through the pipeline again (once: a repeat answers it)."""
+    return assets.retry_ingest(session, storage, editor, title_id, asset_id)
 
 
 studio_router.include_router(tus.router)

@@ -18,8 +18,14 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marquee.catalog import repository as repo
 from marquee.catalog import schemas
-from marquee.catalog.errors import OffsetMismatch, UploadNotFinished, UploadTooLarge
+from marquee.catalog.errors import (
+    IngestNotFailed,
+    OffsetMismatch,
+    UploadNotFinished,
+    UploadTooLarge,
+)
 from marquee.catalog.models import (
     DRAFT,
     Artwork,
@@ -31,7 +37,7 @@ from marquee.catalog.models import (
     UploadPart,
 )
 from marquee.catalog.studio import publish_worldwide, record, title_or_404, touched
-from marquee.kit.db import new_id
+from marquee.kit.db import new_id, utcnow
 from marquee.kit.errors import NotFound
 from marquee.kit.queue import enqueue
 from marquee.kit.storage import ObjectStore
@@ -186,6 +192,57 @@ def ingests(session: Session, title_id: str) -> list[schemas.Ingest]:
         asset = media.get_asset(session, row.asset_id)
         out.append(_ingest_out(row, asset.status, asset.failed_step, asset.error))
     return out
+
+
+def retry_ingest(
+    session: Session, storage: ObjectStore, actor: str, title_id: str, asset_id: str
+) -> schemas.Ingest:
+    """Run the pipeline again on a failed ingest's upload; a repeat answers the same retry."""
+    failed = session.get(Ingest, asset_id)
+    if failed is None or failed.title_id != title_or_404(session, title_id).id:
+        raise NotFound(f"no ingest {asset_id} of title {title_id}")
+    later = session.scalar(
+        select(Ingest)
+        .where(Ingest.upload_id == failed.upload_id, Ingest.created_at > failed.created_at)
+        .order_by(Ingest.created_at.desc())
+    )
+    if later is not None:
+        asset = media.get_asset(session, later.asset_id)
+        return _ingest_out(later, asset.status, asset.failed_step, asset.error)
+    previous = media.get_asset(session, asset_id)
+    if previous.status != "failed":
+        raise IngestNotFailed(f"The ingest is {previous.status}; only a failed one is retried.")
+    again = schemas.IngestStart(
+        upload_id=failed.upload_id,
+        episode_id=failed.episode_id,
+        clear=previous.clear,
+        publish_when_ready=previous.publish_requested,
+    )
+    return start_ingest(session, storage, actor, title_id, again)
+
+
+def summaries(session: Session, titles: list[Title]) -> list[schemas.StudioTitleSummary]:
+    """Studio list rows: each title with its latest ingest's status and where it is licensed now."""
+    ids = [t.id for t in titles]
+    licensed = repo.countries_now(session, ids, utcnow())
+    latest: dict[str, str] = {}
+    for row in session.scalars(
+        select(Ingest).where(Ingest.title_id.in_(ids)).order_by(Ingest.created_at)
+    ):
+        latest[row.title_id] = row.asset_id
+    return [
+        schemas.StudioTitleSummary(
+            id=t.id,
+            kind=t.kind,
+            status=t.status,
+            original_title=t.original_title,
+            release_year=t.release_year,
+            updated_at=t.updated_at,
+            media_status=media.asset_status(session, latest[t.id]) if t.id in latest else None,
+            licensed_now=licensed.get(t.id, []),
+        )
+        for t in titles
+    ]
 
 
 def _ingest_out(

@@ -36,3 +36,9 @@ class UploadTooLarge(Problem):
 
 class UploadNotFinished(Conflict):
     slug = "upload-not-finished"
+
+
+class IngestNotFailed(Conflict):
+    """Only a failed ingest is started again."""
+
+    slug = "ingest-not-failed"

@@ -175,6 +175,24 @@ def audit(session: Session, title_id: str) -> list[AuditEntry]:
     return list(session.scalars(query))
 
 
+def countries_now(session: Session, title_ids: Iterable[str], at: datetime) -> dict[str, list[str]]:
+    """title id → the countries (``*`` = everywhere) a licence window covers at ``at``."""
+    query = (
+        select(WindowTerritory.title_id, WindowTerritory.territory)
+        .join(Window, Window.id == WindowTerritory.window_id)
+        .where(
+            WindowTerritory.title_id.in_(list(title_ids)),
+            Window.starts_at <= at,
+            or_(Window.ends_at.is_(None), Window.ends_at > at),
+        )
+        .distinct()
+    )
+    found: dict[str, set[str]] = defaultdict(set)
+    for title_id, territory in session.execute(query):
+        found[title_id].add(territory)
+    return {title_id: sorted(codes) for title_id, codes in found.items()}
+
+
 def studio_titles(
     session: Session, status: str | None, search: str | None, limit: int, offset: int
 ) -> tuple[list[Title], int]:

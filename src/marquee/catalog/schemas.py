@@ -215,6 +215,12 @@ class StudioTitleSummary(_Out):
     original_title: str
     release_year: int | None
     updated_at: datetime
+    media_status: str | None = Field(
+        default=None, description="The latest ingest's pipeline status; none without an ingest"
+    )
+    licensed_now: list[str] = Field(
+        default_factory=list, description="Countries a licence window covers now (* = everywhere)"
+    )
 
 
 class StudioTitlePage(BaseModel):

@@ -7,6 +7,7 @@ import base64
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -165,3 +166,67 @@ def test_the_protocol_is_checked(editor: Caller) -> None:
     assert no_version.status_code == 412
     assert wrong_type.status_code == 415
     assert beyond.status_code == 413
+
+
+def _failed_ingest(editor: Caller, platform: Platform, title_id: str) -> dict[str, Any]:
+    location = _create(editor, 9)
+    editor.request("PATCH", location, headers={**PATCH, "Upload-Offset": "0"}, content=b"not video")
+    upload_id = location.rsplit("/", 1)[1]
+    _wait_assembled(platform, upload_id)
+    ingests = f"/api/v1/studio/titles/{title_id}/ingests"
+    asset_id = editor.request("POST", ingests, json={"upload_id": upload_id}).json()["asset_id"]
+    deadline = time.monotonic() + 30
+    while (latest := editor.get(ingests).json()[0])["status"] != "failed":
+        assert time.monotonic() < deadline, latest
+        time.sleep(0.1)
+    assert latest["asset_id"] == asset_id
+    return dict(latest)
+
+
+def test_a_failed_ingest_is_retried_once_from_its_upload(
+    editor: Caller, platform: Platform
+) -> None:
+    platform.start(worker=True)
+    title = new_title(editor)
+    failed = _failed_ingest(editor, platform, title["id"])
+    retry = f"/api/v1/studio/titles/{title['id']}/ingests/{failed['asset_id']}/retry"
+
+    first = editor.request("POST", retry)
+    again = editor.request("POST", retry)
+    unknown = editor.request("POST", f"/api/v1/studio/titles/{title['id']}/ingests/nope/retry")
+    running = editor.request(
+        "POST", f"/api/v1/studio/titles/{title['id']}/ingests/{first.json()['asset_id']}/retry"
+    )
+    listed = editor.get(f"/api/v1/studio/titles/{title['id']}/ingests").json()
+
+    assert first.status_code == 201, first.text
+    assert first.json()["asset_id"] != failed["asset_id"]
+    assert first.json()["upload_id"] == failed["upload_id"]
+    assert again.json()["asset_id"] == first.json()["asset_id"]
+    assert unknown.status_code == 404
+    assert running.status_code in (201, 409)
+    assert [i["asset_id"] for i in listed][:2] == [first.json()["asset_id"], failed["asset_id"]]
+
+
+def test_the_studio_list_shows_the_pipeline_and_where_a_title_is_licensed_now(
+    editor: Caller, platform: Platform
+) -> None:
+    platform.start(worker=True)
+    title = new_title(editor)
+    failed = _failed_ingest(editor, platform, title["id"])
+    now = datetime.now(UTC)
+    for territories, starts, ends in (
+        (["FR"], now - timedelta(days=1), None),
+        (["DE"], now + timedelta(days=1), None),
+        (["IT"], now - timedelta(days=9), now - timedelta(days=1)),
+    ):
+        window = {"territories": territories, "starts_at": starts.isoformat()}
+        if ends is not None:
+            window["ends_at"] = ends.isoformat()
+        editor.request("POST", f"/api/v1/studio/titles/{title['id']}/windows", json=window)
+
+    rows = editor.get("/api/v1/studio/titles", params={"q": title["original_title"]}).json()
+
+    row = next(r for r in rows["items"] if r["id"] == title["id"])
+    assert failed["status"] == row["media_status"] == "failed"
+    assert row["licensed_now"] == ["FR"]
