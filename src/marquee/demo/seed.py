@@ -1,0 +1,330 @@
+"""Seed a platform with the demo: the catalog of :mod:`marquee.demo.catalog`, generated clips
+ingested through the media pipeline (encrypted, as any title), artwork, and two accounts.
+
+Everything goes through the domains' service functions, as the studio and ``marquee ingest``
+do. Seeding is safe to repeat: the catalog import matches titles on their external keys, media
+and artwork are made only where a title or episode lacks them, and accounts are made once. The
+admin account is made last, so that its existence (:func:`is_seeded`) means a finished seed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from marquee.catalog import importer, studio
+from marquee.catalog.schemas import (
+    CreditRecord,
+    EpisodeCreate,
+    LocalizedText,
+    RatingRecord,
+    SeasonRecord,
+    StudioTitle,
+    TitleRecord,
+    WindowIn,
+)
+from marquee.demo.catalog import TITLES, DemoTitle
+from marquee.demo.clips import ARTWORK, make_clip, make_still
+from marquee.identity import service as identity
+from marquee.identity.context import Identity
+from marquee.identity.schemas import Maturity, ProfileCreate, ProfileUpdate, Role
+from marquee.media import service as media
+from marquee.media.schemas import AssetOut
+from marquee.runtime import Platform
+
+ACTOR = "demo"
+KEY_PREFIX = "demo:"
+#: Licence windows of the demo open on this date.
+WINDOWS_OPEN = "2020-01-01T00:00:00Z"
+POLL_S = 0.25
+#: How long the catalog may take to attach finished media (an event after each asset).
+ATTACH_TIMEOUT_S = 60.0
+BASE_TONE_HZ = 330
+TONE_STEP_HZ = 55
+
+#: Called as media are made: ``(label, None)`` while a clip is generated, then with the asset
+#: each time its pipeline is polled.
+Progress = Callable[[str, AssetOut | None], None]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+
+
+#: Fixed and printed: the demo is for a machine of one's own (it listens on 127.0.0.1).
+VIEWER = Credentials("viewer@demo.example.com", "popcorn-and-pixels")
+ADMIN = Credentials("admin@demo.example.com", "directors-cut-2026")
+#: Standard: two streams at once, up to 1080p.
+VIEWER_PLAN = "standard"
+ADMIN_PLAN = "premium"
+#: (name, maturity) of the viewer's profiles; the first renames the account's first profile.
+PROFILES: tuple[tuple[str, Maturity], ...] = (("Demo", "adult"), ("Kids", "kids"))
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    viewer: Credentials
+    admin: Credentials
+    #: slug (``paper-moons``) → catalog title id
+    titles: dict[str, str]
+
+
+class DemoError(Exception):
+    """Seeding could not finish (a clip failed in the pipeline, the catalog did not attach it)."""
+
+
+@dataclass(frozen=True)
+class _Clip:
+    """The video of a film, or of one episode (``code`` S1E2) of a series."""
+
+    demo: DemoTitle
+    title_id: str
+    episode_id: str | None
+    code: str | None
+    asset_id: str | None
+    tone_hz: int
+    #: The title's artwork is made from this clip (the title's first, when it has none).
+    artwork: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.demo.title} {self.code}" if self.code else self.demo.title
+
+    @property
+    def caption(self) -> str:
+        return f"{self.demo.title}\n{self.code}" if self.code else self.demo.title
+
+
+def is_seeded(platform: Platform) -> bool:
+    with platform.db.sessions() as session:
+        return identity.account_exists(session, ADMIN.email)
+
+
+def seed(
+    platform: Platform,
+    *,
+    clip_seconds: float = 40,
+    height: int = 720,
+    progress: Progress | None = None,
+) -> DemoSeed:
+    """Seed the demo into ``platform`` and wait until every title is published and playable.
+
+    The media pipeline runs as queued jobs: ``platform`` must run workers
+    (``platform.start(worker=True)``), or other processes' workers must serve its queue.
+    """
+    report = progress or (lambda label, asset: None)
+    titles = _import_catalog(platform)
+    assets: dict[str, str] = {}
+    missing = [clip for clip in _clips(_views(platform, titles)) if clip.asset_id is None]
+    with tempfile.TemporaryDirectory(prefix="marquee-demo-") as work:
+        for clip in missing:
+            report(clip.label, None)
+            assets[clip.label] = _ingest(platform, clip, Path(work), clip_seconds, height)
+            _poll(platform, assets, report)
+    while _poll(platform, assets, report):
+        time.sleep(POLL_S)
+    _wait_until_playable(platform, titles)
+    _create_accounts(platform)
+    return DemoSeed(viewer=VIEWER, admin=ADMIN, titles=titles)
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+def record(demo: DemoTitle) -> TitleRecord:
+    """The catalog's import record of a demo title (a draft: media publish it when ready)."""
+    return TitleRecord(
+        external_key=f"{KEY_PREFIX}{demo.slug}",
+        kind="series" if demo.seasons else "movie",
+        original_title=demo.title,
+        original_language=demo.language,
+        synopsis=demo.synopsis,
+        release_year=demo.year,
+        genres=list(demo.genres),
+        localizations={
+            language: LocalizedText(title=title, synopsis=synopsis)
+            for language, (title, synopsis) in demo.translations.items()
+        },
+        credits=[
+            CreditRecord(name=demo.director, role="director"),
+            *(CreditRecord(name=name, role="actor") for name in demo.cast),
+        ],
+        ratings=[RatingRecord(territory=t, system=s, value=v) for t, s, v in demo.ratings],
+        windows=[
+            WindowIn.model_validate({"territories": demo.territories, "starts_at": WINDOWS_OPEN})
+        ],
+        seasons=[
+            SeasonRecord(
+                number=season,
+                episodes=[
+                    EpisodeCreate(number=number, original_title=name)
+                    for number, name in enumerate(episodes, start=1)
+                ],
+            )
+            for season, episodes in enumerate(demo.seasons, start=1)
+        ],
+    )
+
+
+def _import_catalog(platform: Platform) -> dict[str, str]:
+    """Create the demo titles not created yet (an editor's later changes stay); all their ids
+    by slug."""
+    new = [demo for demo in TITLES if demo.slug not in _title_ids(platform)]
+    rows = [importer.Row(line, record(demo)) for line, demo in enumerate(new, start=1)]
+    report = importer.import_rows(platform.db, platform.settings, rows, partial=False)
+    if report.errors:
+        raise DemoError(f"the demo catalog does not import: {report.errors}")
+    return _title_ids(platform)
+
+
+def _title_ids(platform: Platform) -> dict[str, str]:
+    found: dict[str, str] = {}
+    with platform.db.sessions() as session:
+        for demo in TITLES:
+            titles, _ = studio.list_titles(session, None, demo.title, 50, 0)
+            key = f"{KEY_PREFIX}{demo.slug}"
+            found.update((demo.slug, t.id) for t in titles if t.external_key == key)
+    return found
+
+
+def _views(platform: Platform, titles: dict[str, str]) -> list[StudioTitle]:
+    with platform.db.sessions() as session:
+        return [studio.studio_view(session, titles[demo.slug]) for demo in TITLES]
+
+
+def _clips(views: list[StudioTitle]) -> list[_Clip]:
+    """Every film and episode of the demo, in catalog order, each with its own tone."""
+    found: list[tuple[DemoTitle, StudioTitle, str | None, str | None, str | None]] = []
+    for demo, view in zip(TITLES, views, strict=True):
+        if not view.seasons:
+            found.append((demo, view, None, None, view.asset_id))
+        found += [
+            (demo, view, e.id, f"S{s.number}E{e.number}", e.asset_id)
+            for s in view.seasons
+            for e in s.episodes
+        ]
+    return [
+        _Clip(
+            demo=demo,
+            title_id=view.id,
+            episode_id=episode_id,
+            code=code,
+            asset_id=asset_id,
+            tone_hz=BASE_TONE_HZ + TONE_STEP_HZ * n,
+            artwork=code in (None, "S1E1") and not any(a.source == "upload" for a in view.artwork),
+        )
+        for n, (demo, view, episode_id, code, asset_id) in enumerate(found)
+    ]
+
+
+# --- media -----------------------------------------------------------------------------------
+
+
+def _ingest(platform: Platform, clip: _Clip, work: Path, seconds: float, height: int) -> str:
+    """Make the clip, store it as a source and start the pipeline on it; the asset's id."""
+    name = f"{clip.demo.slug}-{clip.code or 'film'}"
+    path = make_clip(
+        work / f"{name}.mp4",
+        look=clip.demo.look,
+        caption=clip.caption,
+        tone_hz=clip.tone_hz,
+        seconds=seconds,
+        height=height,
+    )
+    asset_id = media.new_asset_id()
+    key = f"{media.source_prefix(asset_id)}source.mp4"
+    platform.storage.upload_from(str(path), key, content_type="video/mp4")
+    with platform.db.transaction() as session:
+        media.start_ingest(
+            session,
+            platform.storage,
+            key,
+            title_hint=clip.label,
+            title_id=clip.title_id,
+            episode_id=clip.episode_id,
+            publish_requested=True,
+            asset_id=asset_id,
+        )
+        if clip.artwork:
+            _add_artwork(session, platform, clip, path)
+    return asset_id
+
+
+def _add_artwork(session: Session, platform: Platform, clip: _Clip, path: Path) -> None:
+    for kind, width, height in ARTWORK:
+        caption = clip.demo.title.replace(" ", "\n") if height > width else clip.demo.title
+        image = make_still(
+            path,
+            path.with_name(f"{path.stem}-{kind}.jpg"),
+            caption=caption,
+            width=width,
+            height=height,
+        )
+        studio.add_artwork(session, platform.storage, ACTOR, clip.title_id, kind, "", image)
+
+
+def _poll(platform: Platform, assets: dict[str, str], report: Progress) -> bool:
+    """Report every asset once; True while some are still in the pipeline."""
+    pending = False
+    with platform.db.sessions() as session:
+        for label, asset_id in assets.items():
+            asset = media.get_asset(session, asset_id)
+            report(label, asset)
+            if asset.status == "failed":
+                raise DemoError(
+                    f"{label}: the pipeline failed at {asset.failed_step}: {asset.error}"
+                )
+            pending = pending or asset.status != "ready"
+    return pending
+
+
+def _wait_until_playable(platform: Platform, titles: dict[str, str]) -> None:
+    """Wait for the catalog to attach the media and publish the titles (events, after commit)."""
+    deadline = time.monotonic() + ATTACH_TIMEOUT_S
+    while True:
+        views = _views(platform, titles)
+        published = all(view.status == "published" for view in views)
+        if published and all(clip.asset_id for clip in _clips(views)):
+            return
+        if time.monotonic() > deadline:
+            raise DemoError(f"the catalog did not publish the demo within {ATTACH_TIMEOUT_S:g} s")
+        time.sleep(POLL_S)
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def _create_accounts(platform: Platform) -> None:
+    ident = Identity.build(platform.settings, platform.cache)
+    with platform.db.transaction() as session:
+        if not identity.account_exists(session, VIEWER.email):
+            _add_profiles(session, ident, _account(session, ident, VIEWER, "viewer", VIEWER_PLAN))
+    with platform.db.transaction() as session:
+        if not identity.account_exists(session, ADMIN.email):
+            _account(session, ident, ADMIN, "admin", ADMIN_PLAN)
+
+
+def _account(session: Session, ident: Identity, who: Credentials, role: Role, plan: str) -> str:
+    settings = ident.settings
+    account = identity.register_account(
+        session, settings, who.email, who.password, role=role, verified=True
+    )
+    identity.set_subscription(session, settings, account.id, plan)
+    return account.id
+
+
+def _add_profiles(session: Session, ident: Identity, account_id: str) -> None:
+    (name, maturity), *others = PROFILES
+    first = identity.list_profiles(session, account_id)[0]
+    update = ProfileUpdate(name=name, maturity=maturity)
+    identity.update_profile(session, ident, account_id, first.id, update)
+    for name, maturity in others:
+        create = ProfileCreate(name=name, maturity=maturity)
+        identity.create_profile(session, ident, account_id, create)
