@@ -1,8 +1,82 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { RouterLink } from '@angular/router';
+import { api, ok } from '../api/client';
+import { FocusOnShow } from '../auth/focus-on-show';
+import { viewerMessage } from '../core/problems';
+import { type Profile, Session } from '../core/session';
+import { ProfileForm } from './profile-form';
+import { ProfileList } from './profile-list';
+import { MATURITIES, initial } from './profile-options';
 
+/** What the screen shows besides the list: nothing, the add form, one profile's edit form or delete question. */
+type Mode =
+  | { kind: 'list' }
+  | { kind: 'add' }
+  | { kind: 'edit'; profile: Profile }
+  | { kind: 'delete'; profile: Profile };
+
+/** Manage profiles: add, edit and delete the account's profiles. */
 @Component({
   selector: 'app-manage-profiles',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `<main class="page"><h1>Manage profiles</h1></main>`,
+  imports: [RouterLink, FocusOnShow, ProfileForm],
+  providers: [ProfileList],
+  templateUrl: './manage.html',
+  styleUrl: './manage.css',
 })
-export class ManageProfiles {}
+export class ManageProfiles {
+  private readonly session = inject(Session);
+  protected readonly list = inject(ProfileList);
+  protected readonly initial = initial;
+  protected readonly mode = signal<Mode>({ kind: 'list' });
+  protected readonly error = signal<string | null>(null);
+  protected readonly notice = signal<string | null>(null);
+  protected readonly busy = signal(false);
+
+  constructor() {
+    void this.list.load();
+  }
+
+  protected maturityLabel(profile: Profile): string {
+    return MATURITIES.find((option) => option.value === profile.maturity)?.label ?? profile.maturity;
+  }
+
+  protected show(mode: Mode): void {
+    this.error.set(null);
+    this.notice.set(null);
+    this.mode.set(mode);
+  }
+
+  protected async saved(profile: Profile): Promise<void> {
+    await this.list.load();
+    this.show({ kind: 'list' });
+    this.notice.set(`${profile.name} is saved.`);
+  }
+
+  protected async remove(profile: Profile): Promise<void> {
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      await ok(
+        api.DELETE('/api/v1/profiles/{profile_id}', { params: { path: { profile_id: profile.id } } }),
+      );
+      await Promise.all([this.list.load(), this.session.load(true)]);
+      this.show({ kind: 'list' });
+      this.notice.set(`${profile.name} is deleted.`);
+    } catch (error) {
+      this.error.set(viewerMessage(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected editing(profile: Profile): boolean {
+    const mode = this.mode();
+    return mode.kind === 'edit' && mode.profile.id === profile.id;
+  }
+
+  protected deleting(profile: Profile): boolean {
+    const mode = this.mode();
+    return mode.kind === 'delete' && mode.profile.id === profile.id;
+  }
+}

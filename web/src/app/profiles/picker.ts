@@ -1,8 +1,80 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { FormsModule } from '@angular/forms';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { FocusOnShow } from '../auth/focus-on-show';
+import { nextUrl } from '../auth/next-url';
+import { viewerMessage } from '../core/problems';
+import { type Profile, Session } from '../core/session';
+import { ProfileForm } from './profile-form';
+import { ProfileList } from './profile-list';
+import { initial } from './profile-options';
 
+/** "Who is watching?": one button per profile; a PIN-locked profile asks for its PIN first. */
 @Component({
   selector: 'app-profile-picker',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `<main class="page"><h1>Who is watching?</h1></main>`,
+  imports: [FormsModule, RouterLink, FocusOnShow, ProfileForm],
+  providers: [ProfileList],
+  templateUrl: './picker.html',
+  styleUrl: './picker.css',
 })
-export class ProfilePicker {}
+export class ProfilePicker {
+  private readonly session = inject(Session);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+  protected readonly list = inject(ProfileList);
+  protected readonly initial = initial;
+
+  protected readonly locked = signal<Profile | null>(null);
+  protected readonly pin = signal('');
+  protected readonly error = signal<string | null>(null);
+  protected readonly busy = signal(false);
+
+  constructor() {
+    void this.list.load();
+  }
+
+  protected choose(profile: Profile): Promise<void> {
+    if (profile.has_pin) {
+      this.error.set(null);
+      this.pin.set('');
+      this.locked.set(profile);
+      return Promise.resolve();
+    }
+    return this.select(profile);
+  }
+
+  protected unlock(): Promise<void> {
+    const profile = this.locked();
+    return profile ? this.select(profile, this.pin()) : Promise.resolve();
+  }
+
+  protected closePrompt(): void {
+    const profile = this.locked();
+    this.locked.set(null);
+    if (profile) {
+      document.getElementById(this.buttonId(profile))?.focus();
+    }
+  }
+
+  protected buttonId(profile: Profile): string {
+    return `profile-${profile.id}`;
+  }
+
+  protected async created(): Promise<void> {
+    await this.list.load();
+  }
+
+  private async select(profile: Profile, pin?: string): Promise<void> {
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      await this.session.selectProfile(profile.id, pin);
+      await this.router.navigateByUrl(nextUrl(this.route, '/browse'));
+    } catch (error) {
+      this.error.set(viewerMessage(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+}
