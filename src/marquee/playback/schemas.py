@@ -37,12 +37,17 @@ class Manifests(BaseModel):
 
 class SessionStarted(BaseModel):
     session_id: str
+    title_id: str
+    episode_id: str | None = Field(description="The episode playing (a series), else null")
     manifests: Manifests
     license_url: str
     key_system: Literal["org.w3.clearkey"] = KEY_SYSTEM
     resume_position_s: float
     max_height: int
     expires_at: datetime
+    thumbnails: str | None = Field(
+        default=None, description="Trick-play WebVTT track (cues name sprite regions), on the edge"
+    )
 
 
 class Heartbeat(BaseModel):

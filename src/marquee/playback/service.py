@@ -118,7 +118,7 @@ def start_session(
     resume = resume_position(db, profile.id, title_id, episode_id)
     _log_event(db, row, "start", resume)
     publish(db, SESSION_STARTED, {**_describe(row), "asset_id": asset_id, "device": device})
-    return _started(settings, row, resume)
+    return _started(settings, row, resume, assets.trickplay)
 
 
 def _target(db: Session, form: SessionStart, profile_id: str) -> tuple[str, str]:
@@ -202,17 +202,31 @@ def is_live(settings: Settings, row: PlaybackSession, now: datetime | None = Non
     return row.ended_at is None and now < row.expires_at and now - row.last_seen_at < silence
 
 
-def _started(settings: Settings, row: PlaybackSession, resume: float) -> SessionStarted:
+def _started(
+    settings: Settings, row: PlaybackSession, resume: float, trickplay: str | None
+) -> SessionStarted:
     base = f"{settings.public_url.rstrip('/')}{API_PATH}/{row.id}"
     files = f"{base}/{manifest_token(settings, row.id)}"
     return SessionStarted(
         session_id=row.id,
+        title_id=row.title_id,
+        episode_id=row.episode_id or None,
         manifests=Manifests(dash=f"{files}/manifest.mpd", hls=f"{files}/master.m3u8"),
         license_url=f"{base}/license",
         resume_position_s=resume,
         max_height=row.max_height,
         expires_at=row.expires_at,
+        thumbnails=_thumbnails_url(settings, row, trickplay),
     )
+
+
+def _thumbnails_url(settings: Settings, row: PlaybackSession, trickplay: str | None) -> str | None:
+    """The asset's trick-play track on the nearest edge, under the session's delivery token
+    (its cues name sprite sheets relative to it)."""
+    stored_under = delivery.asset_prefix(row.asset_id).lstrip("/")
+    if trickplay is None or not trickplay.startswith(stored_under):
+        return None
+    return _edge_prefixes(settings, row)[0] + trickplay.removeprefix(stored_under)
 
 
 def manifest_token(settings: Settings, session_id: str) -> str:
