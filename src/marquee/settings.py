@@ -225,6 +225,9 @@ class Settings(BaseSettings):
     #: Newest titles (published in the last ``delivery_warm_new_days``) warmed after them.
     delivery_warm_new_releases: int = Field(default=10, ge=0)
     delivery_warm_new_days: float = Field(default=14, gt=0)
+    #: Worker processes enqueue ``delivery.warm_edges`` once per region with edges per night,
+    #: inside ``delivery_warm_window`` (docs/delivery.md); off: run it from cron instead.
+    delivery_warm_enabled: bool = True
 
     # playback
     #: A session without a heartbeat for this long has ended and frees its stream slot.

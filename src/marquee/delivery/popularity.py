@@ -118,10 +118,11 @@ def warm_popular(
     *,
     budget_bytes: int | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    progress: service.WarmProgress = lambda fraction, reports: None,
 ) -> list[WarmReport]:
     """Warm ``region``'s edges with the assets :func:`choose_assets` picks, within the off-peak
     window (none pushed outside it; a push stops when it closes), the byte budget and the
-    bandwidth cap. ``clock`` tells the time (UTC)."""
+    bandwidth cap. ``clock`` tells the time (UTC); ``progress`` follows each edge."""
     started = clock()
     window = settings.delivery_warm_window
     if not in_window(window, started):
@@ -138,6 +139,7 @@ def warm_popular(
         budget_bytes or settings.delivery_warm_budget_bytes,
         rate_bytes_s=settings.delivery_warm_rate_bytes_s,
         allowed=lambda: in_window(window, clock()),
+        progress=progress,
     )
 
 

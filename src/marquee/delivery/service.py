@@ -27,6 +27,8 @@ ORIGIN_PATH = "/api/v1/delivery"
 WARM_SESSION = "cache-warming"
 WARM_TTL_S = 3600
 
+#: Called after each edge of a warming: the fraction of edges done and the reports so far.
+WarmProgress = Callable[[float, list[WarmReport]], None]
 _steerings: dict[str, Steering] = {}
 _steerings_lock = threading.Lock()
 
@@ -100,10 +102,12 @@ def warm_region(
     *,
     rate_bytes_s: float | None = None,
     allowed: Callable[[], bool] = lambda: True,
+    progress: WarmProgress = lambda fraction, reports: None,
 ) -> list[WarmReport]:
     """Fill each healthy edge of ``region`` with the assets' objects, most popular first
     (the order of ``asset_ids``), up to ``budget_bytes`` per edge, at ``rate_bytes_s`` at most
-    (all edges together: the origin's egress), stopping when ``allowed()`` turns false."""
+    (all edges together: the origin's egress), stopping when ``allowed()`` turns false.
+    ``progress(fraction of edges done, reports so far)`` follows each edge."""
     objects = [info for aid in asset_ids for info in storage.list(asset_prefix(aid)[1:])]
     chosen, skipped = within_budget(objects, budget_bytes)
     signed_prefixes: dict[str, str] = {}
@@ -117,11 +121,13 @@ def warm_region(
 
     reports = []
     pacer = Pacer(rate_bytes_s) if rate_bytes_s else None
+    edges = steering(settings).usable(region)
     with httpx.Client(timeout=30) as client:
-        for edge in steering(settings).usable(region):
+        for edge in edges:
             report = warm_edge(
                 edge.name, edge.url, chosen, skipped, signed, client, pacer=pacer, allowed=allowed
             )
             log.info("warmed edge %s: %s", edge.name, report.model_dump_json())
             reports.append(report)
+            progress(len(reports) / len(edges), reports)
     return reports

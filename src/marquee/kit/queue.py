@@ -11,11 +11,14 @@ after commit (outbox). The broker comes from ``MARQUEE_QUEUE_URL``:
 Query options: ``namespace`` (queue-name prefix, default ``marquee``), ``lease_s`` (SQL broker),
 ``heartbeat_s`` (Redis: how soon a dead worker's jobs are taken again).
 Two queues: ``short`` (API side effects) and ``long`` (media work), served by separate threads.
+Worker processes also run the functions declared with :func:`periodic` (ticks that enqueue jobs
+on a schedule) on one thread of their own.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -68,6 +71,63 @@ def job(
 
 def registered_jobs() -> dict[str, JobSpec]:
     return dict(_JOBS)
+
+
+@dataclass(frozen=True)
+class PeriodicSpec:
+    name: str
+    fn: Callable[[Any], None]
+    interval_s: float
+
+
+_PERIODIC: dict[str, PeriodicSpec] = {}
+
+
+def periodic(
+    name: str, *, interval_s: float
+) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+    """Declare ``fn(services)`` to run every ``interval_s`` seconds in every worker process,
+    so it must be safe to run in several at once (claim in the database what runs once)."""
+
+    def register(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+        _PERIODIC[name] = PeriodicSpec(name, fn, interval_s)
+        return fn
+
+    return register
+
+
+class Ticker:
+    """Runs each periodic function at start, then every ``interval_s``, on one thread; a
+    failing tick is logged and the next one comes anyway."""
+
+    def __init__(self, specs: list[PeriodicSpec], services: Any) -> None:
+        self.specs, self.services = specs, services
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="periodic", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        due = {spec.name: 0.0 for spec in self.specs}
+        while not self._stop.is_set():
+            for spec in self.specs:
+                if time.monotonic() >= due[spec.name]:
+                    due[spec.name] = time.monotonic() + spec.interval_s
+                    self._tick(spec)
+            self._stop.wait(max(0.0, min(due.values(), default=60.0) - time.monotonic()))
+
+    def _tick(self, spec: PeriodicSpec) -> None:
+        try:
+            spec.fn(self.services)
+        except Exception:
+            log.exception("periodic %s failed; trying again in %.0f s", spec.name, spec.interval_s)
 
 
 class JobRun(Base):
@@ -213,6 +273,7 @@ class JobQueue:
         # outcome the Retries middleware decided (retry or give up).
         self.broker.add_middleware(JobTracking(db), before=type(self.broker.middleware[0]))
         self.workers: list[dramatiq.Worker] = []
+        self.ticker: Ticker | None = None
         for spec in _JOBS.values():
             self._declare(spec)
 
@@ -277,9 +338,13 @@ class JobQueue:
             )
             worker.start()
             self.workers.append(worker)
+        self.ticker = Ticker(list(_PERIODIC.values()), self.services)
+        self.ticker.start()
         log.info("job workers started", extra={"short": short_threads, "long": long_threads})
 
     def stop(self) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
         for worker in self.workers:
             worker.stop(timeout=10_000)
         self.workers.clear()

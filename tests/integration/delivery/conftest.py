@@ -60,9 +60,12 @@ def signed(key: str, *, keys: KeyRing = KEYS, ttl_s: float = 600, session: str =
 
 @pytest.fixture(scope="package")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The playback suite's platform (sqlite) serving as origin: titles with 1 s segments."""
+    """The playback suite's platform (sqlite) serving as origin: titles with 1 s segments;
+    nothing warms its edges but the tests themselves."""
     yield from _world(
-        tmp_path_factory.mktemp("failover"), tmp_path_factory, {"MARQUEE_MEDIA_SEGMENT_S": "1"}
+        tmp_path_factory.mktemp("failover"),
+        tmp_path_factory,
+        {"MARQUEE_MEDIA_SEGMENT_S": "1", "MARQUEE_DELIVERY_WARM_ENABLED": "false"},
     )
 
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from marquee import domains
 from marquee.app import create_app
-from marquee.delivery import service
+from marquee.delivery import service, tasks
+from marquee.delivery.schemas import WarmReport
+from marquee.kit.db import Database
+from marquee.kit.queue import JobContext, JobRun, enqueue
 from marquee.kit.storage import LocalObjectStore
 from marquee.settings import Settings
 from tests.integration.delivery.conftest import KEYS, signed
@@ -60,24 +66,62 @@ def test_without_edges_players_are_sent_to_the_origin(settings: Settings) -> Non
     assert [e.url for e in only] == [f"{settings.public_url}/api/v1/delivery"]
 
 
+@pytest.fixture
+def storage(settings: Settings, origin: FakeOrigin) -> LocalObjectStore:
+    """Six 100 kB segments of asset ``pop``, in the object store and at the origin."""
+    store = LocalObjectStore(settings.data_dir / "objects")
+    for i in range(6):
+        key = f"assets/pop/seg-{i}.m4s"
+        origin.objects[key] = bytes(100_000)
+        store.put_bytes(key, origin.objects[key])
+    return store
+
+
 def test_warming_fills_a_regions_edges_within_the_budget(
-    settings: Settings, python_edge: PythonEdge, origin: FakeOrigin
+    settings: Settings, python_edge: PythonEdge, storage: LocalObjectStore
 ) -> None:
     configured = delivery_settings(
         settings, [{"name": "eu-1", "url": python_edge.url, "region": "eu"}]
     )
-    storage = LocalObjectStore(tmp := settings.data_dir / "objects")
-    for i in range(6):
-        key = f"assets/pop/seg-{i}.m4s"
-        origin.objects[key] = bytes(100_000)
-        storage.put_bytes(key, origin.objects[key])
     get(python_edge.url + signed("assets/pop/seg-0.m4s"))
-    [report] = service.warm_region(configured, storage, "eu", ["pop"], budget_bytes=450_000)
+    steps: list[tuple[float, list[WarmReport]]] = []
+    [report] = service.warm_region(
+        configured,
+        storage,
+        "eu",
+        ["pop"],
+        budget_bytes=450_000,
+        progress=lambda fraction, reports: steps.append((fraction, list(reports))),
+    )
     assert (report.objects, report.bytes, report.skipped) == (4, 400_000, 2)
     assert report.hit_ratio_before == 0.25
     assert report.hit_ratio_after == 1.0
     assert get(python_edge.url + signed("assets/pop/seg-3.m4s")).headers["x-cache"] == "HIT"
-    assert tmp.exists()
+    assert steps == [(1.0, [report])]
+
+
+def test_the_warming_jobs_run_holds_its_report(
+    settings: Settings, python_edge: PythonEdge, storage: LocalObjectStore
+) -> None:
+    configured = delivery_settings(
+        settings, [{"name": "eu-1", "url": python_edge.url, "region": "eu"}]
+    )
+    domains.load_jobs()
+    db = Database(settings.resolved_database_url)
+    with db.transaction() as session:
+        job_id = enqueue(session, "delivery.warm_edges", region="eu", asset_ids=["pop"])
+    services = SimpleNamespace(settings=configured, storage=storage)
+    ctx = JobContext(job_id, "delivery.warm_edges", attempt=1, services=services, db=db)
+    tasks.warm_edges(ctx, region="eu", asset_ids=["pop"])
+    with db.sessions() as session:
+        run = session.get_one(JobRun, job_id)
+        [report] = json.loads(run.message)
+        assert run.progress == 1.0
+    db.dispose()
+    assert report["edge"] == "eu-1"
+    assert (report["objects"], report["bytes"]) == (6, 600_000)
+    assert (report["hit_ratio_before"], report["hit_ratio_after"]) == (0.0, 1.0)
+    assert report["assets"] == ["pop"]
 
 
 def test_python_edge_metrics(python_edge: PythonEdge, origin: FakeOrigin) -> None:
