@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from marquee.kit.telemetry import configure_logging
+from marquee.media.schemas import StepOut
 from marquee.migrate import SchemaNotCurrent
 from marquee.runtime import Platform, build_platform
 from marquee.settings import Settings, SettingsError, load_settings
@@ -31,3 +33,20 @@ def platform_or_exit(settings: Settings) -> Platform:
     except SchemaNotCurrent as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
+
+
+def progress_bars(label_width: int = 22) -> Progress:
+    """Bars for work in the media pipeline: label, bar, percentage, status word, time taken."""
+    return Progress(
+        TextColumn(f"{{task.description:<{label_width}}}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[status]:<10}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def step_done(step: StepOut) -> float:
+    """How much of a pipeline step is done, from 0 to 1."""
+    return 1.0 if step.status == "succeeded" else step.progress

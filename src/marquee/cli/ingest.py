@@ -8,12 +8,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import TaskID
 
 from marquee import migrate
 from marquee.catalog.schemas import TitleCreate
 from marquee.catalog.studio import create_title
-from marquee.cli.common import console, platform_or_exit, settings_or_exit
+from marquee.cli.common import (
+    console,
+    platform_or_exit,
+    progress_bars,
+    settings_or_exit,
+    step_done,
+)
 from marquee.kit.db import Database
 from marquee.kit.errors import Problem
 from marquee.kit.storage import ObjectStore
@@ -144,15 +150,8 @@ def ingest(
 
 def _follow(db: Database, asset_id: str) -> AssetOut:
     """Show a progress bar per step until the asset is ready or failed."""
-    columns = (
-        TextColumn("{task.description:<22}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TextColumn("{task.fields[status]:<10}"),
-        TimeElapsedColumn(),
-    )
     tasks: dict[str, TaskID] = {}
-    with Progress(*columns, console=console, transient=False) as bars:
+    with progress_bars() as bars:
         while True:
             with db.sessions() as session:
                 asset = service.get_asset(session, asset_id)
@@ -164,11 +163,7 @@ def _follow(db: Database, asset_id: str) -> AssetOut:
                     s.name: bars.add_task(s.name, total=1.0, status=s.status) for s in asset.steps
                 }
             for step in asset.steps:
-                bars.update(
-                    tasks[step.name],
-                    completed=1.0 if step.status == "succeeded" else step.progress,
-                    status=step.status,
-                )
+                bars.update(tasks[step.name], completed=step_done(step), status=step.status)
             if asset.status in ("ready", "failed"):
                 return asset
             time.sleep(POLL_S)

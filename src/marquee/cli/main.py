@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import signal
 import tempfile
-import threading
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from marquee import __version__, migrate
-from marquee.app import create_app
 from marquee.cli import catalog, search, user
 from marquee.cli.common import console, platform_or_exit, settings_or_exit
+from marquee.cli.demo import demo
 from marquee.cli.doctor import doctor
 from marquee.cli.edge import app as edge_app
-from marquee.cli.edge import local_edge
 from marquee.cli.ingest import ingest
-
-ROLES = {"api", "worker", "edge"}
+from marquee.cli.serving import EDGE_CACHE_SIZE, ROLES, serve_platform, wait_for_signal
 
 app = typer.Typer(help="Marquee, a self-hostable video streaming platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -30,6 +25,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(search.app, name="search")
 app.command()(doctor)
 app.command()(ingest)
+app.command()(demo)
 
 
 @app.command()
@@ -42,13 +38,15 @@ def serve(
     edge_port: Annotated[
         int | None, typer.Option(help="Port of the edge role (default: --port + 1).")
     ] = None,
-    edge_cache_size: Annotated[str, typer.Option(help="Cache bound of the edge role.")] = "2G",
+    edge_cache_size: Annotated[
+        str, typer.Option(help="Cache bound of the edge role.")
+    ] = EDGE_CACHE_SIZE,
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
     ] = True,
 ) -> None:
     """Run the platform: the HTTP API, the job workers and an edge cache, in one process."""
-    roles = {r.strip() for r in role.split(",") if r.strip()}
+    roles = frozenset(r.strip() for r in role.split(",") if r.strip())
     unknown = roles - ROLES
     if unknown or not roles:
         console.print(
@@ -58,24 +56,14 @@ def serve(
     settings = settings_or_exit()
     if migrate_first:
         migrate.upgrade(settings.resolved_database_url)
-    edge = None
-    if "edge" in roles:
-        edge, settings = local_edge(settings, host, port, edge_port or port + 1, edge_cache_size)
-    platform = platform_or_exit(settings)
-    platform.start(worker="worker" in roles)
-    if edge is not None:
-        edge.start()
-    try:
-        if "api" in roles:
-            uvicorn.run(
-                create_app(settings, platform=platform), host=host, port=port, log_config=None
-            )
-        else:
-            _wait_for_signal()
-    finally:
-        if edge is not None:
-            edge.stop()
-        platform.stop()
+    serve_platform(
+        settings,
+        host=host,
+        port=port,
+        roles=roles,
+        edge_port=edge_port,
+        edge_cache_size=edge_cache_size,
+    )
 
 
 @app.command()
@@ -88,7 +76,7 @@ def worker(
     platform = platform_or_exit(settings)
     platform.start(worker=True, short_threads=short_threads, long_threads=long_threads)
     try:
-        _wait_for_signal()
+        wait_for_signal()
     finally:
         platform.stop()
 
@@ -117,13 +105,6 @@ def db_check() -> None:
 def version() -> None:
     """Print Marquee's version."""
     typer.echo(__version__)
-
-
-def _wait_for_signal() -> None:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
 
 
 def run() -> None:

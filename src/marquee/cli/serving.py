@@ -1,0 +1,54 @@
+"""Running the platform in this process: what ``marquee serve`` and ``marquee demo`` share."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import uvicorn
+
+from marquee.app import create_app
+from marquee.cli.common import platform_or_exit
+from marquee.cli.edge import local_edge
+from marquee.settings import Settings
+
+ROLES = frozenset({"api", "worker", "edge"})
+EDGE_CACHE_SIZE = "2G"
+
+
+def serve_platform(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    roles: frozenset[str] = ROLES,
+    edge_port: int | None = None,
+    edge_cache_size: str = EDGE_CACHE_SIZE,
+) -> None:
+    """Serve ``roles`` until interrupted: the HTTP API on ``port``, the job workers, and an edge
+    cache on ``edge_port`` (default: ``port + 1``). The database must be migrated."""
+    edge = None
+    if "edge" in roles:
+        edge, settings = local_edge(settings, host, port, edge_port or port + 1, edge_cache_size)
+    platform = platform_or_exit(settings)
+    platform.start(worker="worker" in roles)
+    if edge is not None:
+        edge.start()
+    try:
+        if "api" in roles:
+            uvicorn.run(
+                create_app(settings, platform=platform), host=host, port=port, log_config=None
+            )
+        else:
+            wait_for_signal()
+    finally:
+        if edge is not None:
+            edge.stop()
+        platform.stop()
+
+
+def wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
