@@ -42,7 +42,7 @@ $(WEB_BUILT): $(WEB_MODULES) web/src/app/api/schema.d.ts $(WEB_SOURCES)
 web: $(WEB_BUILT) ## Build the web app (npm packages, TypeScript client from the OpenAPI document, production build into src/marquee/web)
 
 demo: venv web ## Set up and run the platform on the embedded defaults (http://127.0.0.1:8000)
-	$(BIN)/marquee serve
+	$(BIN)/marquee demo
 
 test: venv web ## Set up and run the tests (integration tests skip, saying why, when a service is missing)
 	$(BIN)/python -m pytest -p no:cacheprovider
