@@ -68,6 +68,8 @@ let nextGroup = 0;
       outline-offset: 2px;
     }
     input {
+      position: relative;
+      z-index: 1;
       width: auto;
       margin: 0;
       accent-color: var(--accent);

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, inject, signal, viewChild } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { FocusOnShow } from '../auth/focus-on-show';
@@ -15,6 +15,7 @@ import { initial } from './profile-options';
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [FormsModule, RouterLink, FocusOnShow, ProfileForm],
   providers: [ProfileList],
+  host: { '(document:keydown.escape)': 'closePrompt()' },
   templateUrl: './picker.html',
   styleUrl: './picker.css',
 })
@@ -29,6 +30,7 @@ export class ProfilePicker {
   protected readonly pin = signal('');
   protected readonly error = signal<string | null>(null);
   protected readonly busy = signal(false);
+  private readonly pinInput = viewChild<ElementRef<HTMLInputElement>>('pinInput');
 
   constructor() {
     void this.list.load();
@@ -51,8 +53,8 @@ export class ProfilePicker {
 
   protected closePrompt(): void {
     const profile = this.locked();
-    this.locked.set(null);
     if (profile) {
+      this.locked.set(null);
       document.getElementById(this.buttonId(profile))?.focus();
     }
   }
@@ -75,6 +77,7 @@ export class ProfilePicker {
       this.error.set(viewerMessage(error));
     } finally {
       this.busy.set(false);
+      this.pinInput()?.nativeElement.select();
     }
   }
 }
