@@ -33,9 +33,7 @@ type Artwork = Schemas['Artwork'];
           <a class="button light" [routerLink]="['/watch', title().id]">
             <span aria-hidden="true">▶</span> Play
           </a>
-          <a class="button" [routerLink]="['/title', title().id]">
-            <span aria-hidden="true">ⓘ</span> More info
-          </a>
+          <a class="button" [routerLink]="['/title', title().id]">More info</a>
         </div>
       </div>
     </section>

@@ -128,9 +128,9 @@ export class SearchPage {
     void this.search(this.query(), this.page + 1);
   }
 
+  /** The words go to the URL as typed (trailing space included), so the box keeps them. */
   private showQuery(words: string, replaceUrl: boolean): void {
-    const q = words.trim();
-    void this.router.navigate([], { queryParams: { q: q || null }, replaceUrl });
+    void this.router.navigate([], { queryParams: { q: words.trim() ? words : null }, replaceUrl });
   }
 
   private async suggest(words: string): Promise<void> {

@@ -18,8 +18,14 @@ export function runtime(seconds: number): string {
 
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
 
+/** Tags that name no language: a track nobody tagged, or one without speech. */
+const UNNAMED: Record<string, string> = { und: 'Original (untagged)', zxx: 'No dialogue' };
+
 /** A BCP 47 tag as the language's English name ("fr" → "French"); the tag when unknown. */
 export function languageName(tag: string): string {
+  if (UNNAMED[tag]) {
+    return UNNAMED[tag];
+  }
   try {
     return languageNames.of(tag) ?? tag;
   } catch {
