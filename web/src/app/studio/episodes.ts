@@ -1,0 +1,114 @@
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { api, ok } from '../api/client';
+import { clock } from './format';
+import { TitleStore } from './title-store';
+
+/** A series' seasons and episodes: add them, rename episodes; media is on the Media tab. */
+@Component({
+  selector: 'app-studio-title-episodes',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  styleUrl: './studio.css',
+  template: `@if (store.title(); as title) {
+    <section class="panel" aria-labelledby="episodes-heading">
+      <h2 id="episodes-heading">Seasons and episodes</h2>
+      @for (season of title.seasons; track season.id) {
+        <div class="season" [attr.aria-label]="'Season ' + season.number" role="group">
+          <h3>Season {{ season.number }}</h3>
+          <div class="table-wrap">
+            <table [attr.aria-label]="'Episodes of season ' + season.number">
+              <thead>
+                <tr><th scope="col">#</th><th scope="col">Title</th><th scope="col">Runtime</th><th scope="col">Media</th></tr>
+              </thead>
+              <tbody>
+                @for (episode of season.episodes; track episode.id) {
+                  <tr>
+                    <td>{{ episode.number }}</td>
+                    <td>
+                      <input
+                        [attr.aria-label]="'Title of S' + season.number + ' E' + episode.number"
+                        [value]="episode.original_title"
+                        (change)="rename(episode.id, $event)"
+                      />
+                    </td>
+                    <td>{{ clock(episode.runtime_s) }}</td>
+                    <td>{{ episode.asset_id ? 'attached' : 'none' }}</td>
+                  </tr>
+                } @empty {
+                  <tr><td colspan="4" class="muted">No episodes yet.</td></tr>
+                }
+              </tbody>
+            </table>
+          </div>
+          <form class="toolbar add" (submit)="addEpisode($event, season.id, season.number, form)" #form>
+            <div class="field">
+              <label [for]="'episode-number-' + season.id">Episode number</label>
+              <input [id]="'episode-number-' + season.id" name="number" type="number" min="1" required [value]="season.episodes.length + 1" />
+            </div>
+            <div class="field">
+              <label [for]="'episode-title-' + season.id">Episode title</label>
+              <input [id]="'episode-title-' + season.id" name="title" required />
+            </div>
+            <button type="submit" [disabled]="store.saving()">Add episode to season {{ season.number }}</button>
+          </form>
+        </div>
+      }
+      <form class="toolbar add" (submit)="addSeason($event, form)" #form>
+        <div class="field">
+          <label for="season-number">Season number</label>
+          <input id="season-number" name="number" type="number" min="0" required [value]="nextSeason()" />
+        </div>
+        <button type="submit" [disabled]="store.saving()">Add season</button>
+      </form>
+    </section>
+  }`,
+  styles: `
+    .season {
+      border-top: 1px solid #333;
+      padding-top: 0.5rem;
+    }
+    h3 {
+      font-size: 0.95rem;
+    }
+    .add {
+      margin: 0.75rem 0 0;
+    }
+  `,
+})
+export class TitleEpisodes {
+  protected readonly store = inject(TitleStore);
+  protected readonly clock = clock;
+  protected readonly nextSeason = computed(
+    () => Math.max(0, ...(this.store.title()?.seasons ?? []).map((s) => s.number)) + 1,
+  );
+
+  protected addSeason(event: Event, form: HTMLFormElement): void {
+    event.preventDefault();
+    const number = Number(new FormData(form).get('number'));
+    const path = { title_id: this.store.id() };
+    void this.store.save(`Season ${number}`, () =>
+      ok(api.POST('/api/v1/studio/titles/{title_id}/seasons', { params: { path }, body: { number, synopsis: '' } })),
+    );
+  }
+
+  protected addEpisode(event: Event, seasonId: string, season: number, form: HTMLFormElement): void {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = {
+      number: Number(data.get('number')),
+      original_title: String(data.get('title') ?? '').trim(),
+      synopsis: '',
+    };
+    const path = { season_id: seasonId };
+    void this.store.save(`S${season} E${body.number}`, () =>
+      ok(api.POST('/api/v1/studio/seasons/{season_id}/episodes', { params: { path }, body })),
+    );
+  }
+
+  protected rename(episodeId: string, event: Event): void {
+    const original_title = (event.target as HTMLInputElement).value.trim();
+    const path = { episode_id: episodeId };
+    void this.store.save('Episode title', () =>
+      ok(api.PATCH('/api/v1/studio/episodes/{episode_id}', { params: { path }, body: { original_title } })),
+    );
+  }
+}

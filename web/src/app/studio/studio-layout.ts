@@ -1,0 +1,64 @@
+import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+
+/** The studio's frame: a side navigation (a bar on phones) beside the screen in use. */
+@Component({
+  selector: 'app-studio-layout',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [RouterLink, RouterLinkActive, RouterOutlet],
+  template: `<div class="studio">
+    <nav class="side" aria-label="Studio">
+      <p class="brand">Marquee Studio</p>
+      <a routerLink="/studio" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }">Titles</a>
+      <a routerLink="/studio/new" routerLinkActive="active">New title</a>
+      <a routerLink="/studio/licences" routerLinkActive="active">Expiring licences</a>
+      <a routerLink="/browse" class="muted">Back to watching</a>
+    </nav>
+    <div class="screen"><router-outlet /></div>
+  </div>`,
+  styles: `
+    .studio {
+      display: grid;
+      grid-template-columns: 13rem 1fr;
+      min-height: 100vh;
+      font-size: 0.9rem;
+    }
+    .side {
+      background: var(--surface);
+      padding: 1rem 0.75rem;
+      display: flex;
+      flex-direction: column;
+      gap: 0.25rem;
+    }
+    .brand {
+      font-weight: 700;
+      margin: 0 0 1rem 0.5rem;
+    }
+    .side a {
+      text-decoration: none;
+      padding: 0.45rem 0.6rem;
+      border-radius: var(--radius);
+    }
+    .side a.active {
+      background: var(--surface-2);
+      font-weight: 600;
+    }
+    .screen {
+      min-width: 0;
+    }
+    @media (max-width: 720px) {
+      .studio {
+        grid-template-columns: 1fr;
+      }
+      .side {
+        flex-direction: row;
+        flex-wrap: wrap;
+        align-items: center;
+      }
+      .brand {
+        margin: 0 0.5rem 0 0;
+      }
+    }
+  `,
+})
+export class StudioLayout {}
