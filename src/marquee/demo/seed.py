@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ from marquee.runtime import Platform
 ACTOR = "demo"
 KEY_PREFIX = "demo:"
 #: Licence windows of the demo open on this date.
-WINDOWS_OPEN = "2020-01-01T00:00:00Z"
+WINDOWS_OPEN = datetime(2020, 1, 1, tzinfo=UTC)
 POLL_S = 0.25
 #: How long the catalog may take to attach finished media (an event after each asset).
 ATTACH_TIMEOUT_S = 60.0
@@ -103,6 +104,7 @@ class _Clip:
 
 
 def is_seeded(platform: Platform) -> bool:
+    """Has a seed finished on this platform (the demo admin account, made last, exists)?"""
     with platform.db.sessions() as session:
         return identity.account_exists(session, ADMIN.email)
 
@@ -138,7 +140,7 @@ def seed(
 # --- catalog ---------------------------------------------------------------------------------
 
 
-def record(demo: DemoTitle) -> TitleRecord:
+def _record(demo: DemoTitle) -> TitleRecord:
     """The catalog's import record of a demo title (a draft: media publish it when ready)."""
     return TitleRecord(
         external_key=f"{KEY_PREFIX}{demo.slug}",
@@ -157,9 +159,7 @@ def record(demo: DemoTitle) -> TitleRecord:
             *(CreditRecord(name=name, role="actor") for name in demo.cast),
         ],
         ratings=[RatingRecord(territory=t, system=s, value=v) for t, s, v in demo.ratings],
-        windows=[
-            WindowIn.model_validate({"territories": demo.territories, "starts_at": WINDOWS_OPEN})
-        ],
+        windows=[WindowIn(territories=list(demo.territories), starts_at=WINDOWS_OPEN)],
         seasons=[
             SeasonRecord(
                 number=season,
@@ -176,8 +176,9 @@ def record(demo: DemoTitle) -> TitleRecord:
 def _import_catalog(platform: Platform) -> dict[str, str]:
     """Create the demo titles not created yet (an editor's later changes stay); all their ids
     by slug."""
-    new = [demo for demo in TITLES if demo.slug not in _title_ids(platform)]
-    rows = [importer.Row(line, record(demo)) for line, demo in enumerate(new, start=1)]
+    existing = _title_ids(platform)
+    new = [demo for demo in TITLES if demo.slug not in existing]
+    rows = [importer.Row(line, _record(demo)) for line, demo in enumerate(new, start=1)]
     report = importer.import_rows(platform.db, platform.settings, rows, partial=False)
     if report.errors:
         raise DemoError(f"the demo catalog does not import: {report.errors}")
@@ -201,27 +202,20 @@ def _views(platform: Platform, titles: dict[str, str]) -> list[StudioTitle]:
 
 def _clips(views: list[StudioTitle]) -> list[_Clip]:
     """Every film and episode of the demo, in catalog order, each with its own tone."""
-    found: list[tuple[DemoTitle, StudioTitle, str | None, str | None, str | None]] = []
+    clips: list[_Clip] = []
     for demo, view in zip(TITLES, views, strict=True):
+        has_artwork = any(a.source == "upload" for a in view.artwork)
+        wanted: list[tuple[str | None, str | None, str | None]] = []
         if not view.seasons:
-            found.append((demo, view, None, None, view.asset_id))
-        found += [
-            (demo, view, e.id, f"S{s.number}E{e.number}", e.asset_id)
-            for s in view.seasons
-            for e in s.episodes
+            wanted.append((None, None, view.asset_id))
+        wanted += [
+            (e.id, f"S{s.number}E{e.number}", e.asset_id) for s in view.seasons for e in s.episodes
         ]
-    return [
-        _Clip(
-            demo=demo,
-            title_id=view.id,
-            episode_id=episode_id,
-            code=code,
-            asset_id=asset_id,
-            tone_hz=BASE_TONE_HZ + TONE_STEP_HZ * n,
-            artwork=code in (None, "S1E1") and not any(a.source == "upload" for a in view.artwork),
-        )
-        for n, (demo, view, episode_id, code, asset_id) in enumerate(found)
-    ]
+        for n, (episode_id, code, asset_id) in enumerate(wanted):
+            tone_hz = BASE_TONE_HZ + TONE_STEP_HZ * len(clips)
+            artwork = n == 0 and not has_artwork
+            clips.append(_Clip(demo, view.id, episode_id, code, asset_id, tone_hz, artwork))
+    return clips
 
 
 # --- media -----------------------------------------------------------------------------------
