@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +22,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,7 @@ CLIP_HEIGHT = 240
 PASSWORD = "correct horse battery staple"
 START_TIMEOUT_S = 60.0
 SEED_TIMEOUT_S = 900.0
+SEED_CACHE = "E2E_SEED_CACHE"
 CSRF_COOKIE = "marquee_csrf"
 
 
@@ -136,12 +138,31 @@ def seed(data_dir: Path) -> Catalog:
         )
     if done.returncode != 0:
         raise PlatformError(f"seeding failed ({done.returncode}):\n{log.read_text()[-4000:]}")
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    return _catalog(done.stdout.strip().splitlines()[-1])
+
+
+def _catalog(answer: str) -> Catalog:
+    read = json.loads(answer)
     return Catalog(
-        titles=answer["titles"],
-        viewer=Credentials(**answer["viewer"]),
-        admin=Credentials(**answer["admin"]),
+        titles=read["titles"],
+        viewer=Credentials(**read["viewer"]),
+        admin=Credentials(**read["admin"]),
     )
+
+
+def seed_or_copy(data_dir: Path) -> Catalog:
+    """Seed ``data_dir``; or, with ``E2E_SEED_CACHE=DIR`` (for quick reruns while writing
+    tests), copy a data dir seeded once into ``DIR`` (delete ``DIR`` after changing the demo)."""
+    cache = os.environ.get(SEED_CACHE)
+    if not cache:
+        return seed(data_dir)
+    seeded, answer = Path(cache) / "var", Path(cache) / "catalog.json"
+    if not answer.exists():
+        shutil.rmtree(seeded, ignore_errors=True)
+        seeded.parent.mkdir(parents=True, exist_ok=True)
+        answer.write_text(json.dumps(asdict(seed(seeded))))
+    shutil.copytree(seeded, data_dir)
+    return _catalog(answer.read_text())
 
 
 @contextmanager
@@ -191,7 +212,7 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> No
 def seeded_platform(work: Path) -> Iterator[Served]:
     """A fresh data dir under ``work``, seeded, then served until the block ends."""
     data_dir = work / "var"
-    catalog = seed(data_dir)
+    catalog = seed_or_copy(data_dir)
     with serving(data_dir, catalog) as served:
         yield served
 

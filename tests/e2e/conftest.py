@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from tests.e2e import browser as e2e
 from tests.services import services_required
@@ -20,6 +20,8 @@ from tests.services import services_required
 SCREENS = e2e.REPO / "test-artifacts" / "screens"
 #: How long a locator waits for a screen by default.
 TIMEOUT_MS = 10_000
+
+expect.set_options(timeout=TIMEOUT_MS)
 
 Screenshot = Callable[[Page, str], Path]
 SignedIn = Callable[[e2e.Viewer], None]

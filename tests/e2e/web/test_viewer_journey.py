@@ -1,0 +1,233 @@
+"""A viewer's journey through the web app in headless Chromium, by the accessible names of
+docs/web.md: sign up, profiles, home, search, play with ClearKey, resume, the kids profile,
+the stream limit, a wrong password and a deep link while signed out."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e import browser as e2e
+from tests.e2e.conftest import Screenshot, SignedIn
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+
+#: Seconds of playback the player must show before leaving it.
+PLAYED_S = 3.0
+#: Where the journey leaves the film: far enough that starting over from 0 is not "resuming".
+LEAVE_AT_S = 6.0
+RESUME_TOLERANCE_S = 5.0
+PLAY_TIMEOUT_MS = 30_000
+MOVIE = "tidepool"
+MOVIE_NAME = "Tidepool"
+#: One letter missing from a title word of at least 5 letters.
+TYPO = "Tidepol"
+ADULT_TITLES = ("Rust and Neon", "Midnight Ledger", "Static Bloom")
+KIDS_TITLE = "Paper Moons"
+
+VIDEO_STATE = """(video) => ({
+    time: video.currentTime,
+    frames: video.getVideoPlaybackQuality().totalVideoFrames,
+    paused: video.paused,
+    error: video.error && video.error.message,
+})"""
+
+
+def contract(what: str) -> str:
+    """A failure message naming the docs/web.md entry a screen does not follow."""
+    return f"docs/web.md names contract: {what}"
+
+
+def title_cards(page: Page, name: str) -> Any:
+    return page.get_by_test_id("title-card").filter(has_text=name)
+
+
+def video_state(page: Page) -> dict[str, Any]:
+    state: dict[str, Any] = page.get_by_test_id("video").evaluate(VIDEO_STATE)
+    return state
+
+
+def wait_for_time(page: Page, at_least: float) -> dict[str, Any]:
+    """Wait until the video's ``currentTime`` reaches ``at_least``; its state then."""
+    page.wait_for_function(
+        """(t) => { const v = document.querySelector('[data-testid="video"]');
+                    return v !== null && v.currentTime >= t; }""",
+        arg=at_least,
+        timeout=PLAY_TIMEOUT_MS,
+    )
+    return video_state(page)
+
+
+def first_position(page: Page) -> float:
+    """``currentTime`` once the video shows its first frame (after the player's start seek)."""
+    video = page.get_by_test_id("video")
+    expect(video, contract('player: video data-testid="video"')).to_be_attached()
+    page.wait_for_function(
+        """() => { const v = document.querySelector('[data-testid="video"]');
+                   return v !== null && v.readyState >= 2 && v.currentTime > 0 && !v.seeking; }""",
+        timeout=PLAY_TIMEOUT_MS,
+    )
+    return float(video_state(page)["time"])
+
+
+def sign_up(page: Page, email: str, plan: str) -> None:
+    page.goto("/signup")
+    page.get_by_role("radio", name=plan, exact=True).check()
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(e2e.PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page, contract("Create account → /profiles")).to_have_url(re.compile(r"/profiles$"))
+
+
+def add_profile(page: Page, name: str) -> None:
+    page.get_by_role("link", name="Manage profiles").click()
+    expect(page).to_have_url(re.compile(r"/profiles/manage$"))
+    page.get_by_role("button", name="Add profile").click()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Maturity").select_option("adult")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text(name, exact=True).first).to_be_visible()
+
+
+def choose_profile(page: Page, name: str) -> None:
+    page.goto("/profiles")
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def search(page: Page, text: str) -> None:
+    page.goto("/search")
+    box = page.get_by_role("searchbox", name="Search titles")
+    expect(box, contract('search box (role searchbox) named "Search titles"')).to_be_visible()
+    box.fill(text)
+
+
+def test_a_new_viewer_signs_up_finds_a_film_by_a_typo_plays_it_and_resumes(
+    page: Page, screenshot: Screenshot, platform: e2e.Served
+) -> None:
+    email = f"journey-{uuid.uuid4().hex[:8]}@example.com"
+    sign_up(page, email, "Standard")
+    screenshot(page, "1-profiles")
+
+    add_profile(page, "Sam")
+    screenshot(page, "2-manage")
+    choose_profile(page, "Sam")
+    expect(page).to_have_url(re.compile(r"/browse$"))
+    rows = page.locator("section[data-row-id]")
+    expect(rows.first, contract("home rows are section[data-row-id]")).to_be_visible()
+    expect(rows.first.get_by_test_id("title-card").first).to_be_visible()
+    screenshot(page, "3-home")
+
+    search(page, TYPO)
+    found = title_cards(page, MOVIE_NAME)
+    expect(found.first, f"searching {TYPO!r} finds {MOVIE_NAME}").to_be_visible()
+    screenshot(page, "4-search")
+    found.first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(MOVIE_NAME)
+    screenshot(page, "5-title")
+
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/watch/"))
+    start = first_position(page)
+    played = wait_for_time(page, start + PLAYED_S)
+    assert played["frames"] > 0, f"no frame decoded (ClearKey): {played}"
+    screenshot(page, "6-playing")
+    wait_for_time(page, LEAVE_AT_S)
+
+    with page.expect_request(re.compile(r"/api/v1/playback/sessions/[^/]+/stop$")) as stop:
+        page.get_by_role("button", name="Back").click()
+    stopped_at = float(json.loads(stop.value.post_data or "{}").get("position_s") or 0)
+    assert stopped_at >= LEAVE_AT_S, f"the player stopped at {stopped_at} s"
+
+    page.goto(f"/title/{platform.catalog.titles[MOVIE]}")
+    resume = page.get_by_role("button", name="Resume", exact=True)
+    expect(resume, contract('title page: button "Resume" once in progress')).to_be_visible()
+    screenshot(page, "7-resume")
+    resume.click()
+    resumed_at = first_position(page)
+    screenshot(page, "8-resumed")
+    assert abs(resumed_at - stopped_at) <= RESUME_TOLERANCE_S, (
+        f"stopped at {stopped_at:.1f} s, resumed at {resumed_at:.1f} s"
+    )
+
+
+def test_a_kids_profile_sees_no_adult_title_in_rows_or_search(
+    page: Page,
+    screenshot: Screenshot,
+    platform: e2e.Served,
+    context: BrowserContext,
+    viewer: e2e.Viewer,
+) -> None:
+    kids = e2e.add_profile(platform.base, viewer, "Little ones", "kids")
+    e2e.sign_in(context, platform.base, viewer.email, viewer.password)
+    e2e.select_profile(context, platform.base, kids)
+
+    page.goto("/browse")
+    expect(title_cards(page, KIDS_TITLE).first, "the kids rows show a kids' film").to_be_visible()
+    screenshot(page, "home")
+    shown = page.get_by_test_id("title-card").all_inner_texts()
+    assert not [t for t in ADULT_TITLES if any(t in card for card in shown)], shown
+
+    for title in ADULT_TITLES:
+        word = title.split()[0]
+        with page.expect_response(re.compile(rf"/api/v1/search\?.*q={word}")):
+            search(page, word)
+        page.wait_for_load_state("networkidle")
+        screenshot(page, f"search-{word}")
+        expect(title_cards(page, title), f"a kids profile finds {title}").to_have_count(0)
+
+
+def test_a_third_stream_on_a_two_stream_plan_lists_the_devices_watching(
+    page: Page,
+    screenshot: Screenshot,
+    platform: e2e.Served,
+    viewer: e2e.Viewer,
+    signed_in: SignedIn,
+) -> None:
+    film = platform.catalog.titles[MOVIE]
+    for _ in range(2):
+        e2e.start_stream(platform.base, viewer, film)
+    signed_in(viewer)
+
+    page.goto(f"/title/{film}")
+    page.get_by_role("button", name="Play", exact=True).click()
+    error = page.get_by_test_id("player-error")
+    expect(
+        error, contract('too many streams: role="alert" data-testid="player-error"')
+    ).to_be_visible()
+    expect(error).to_have_attribute("role", "alert")
+    devices = error.get_by_test_id("stream-devices")
+    expect(devices, contract('the devices watching: data-testid="stream-devices"')).to_be_visible()
+    screenshot(page, "too-many-streams")
+    assert devices.locator("li").count() == 2, devices.inner_html()
+
+
+def test_signing_in_with_a_wrong_password_says_so(
+    page: Page, screenshot: Screenshot, viewer: e2e.Viewer
+) -> None:
+    page.goto("/signin")
+    page.get_by_label("Email", exact=True).fill(viewer.email)
+    page.get_by_label("Password", exact=True).fill("not the password at all")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert").filter(has_text=re.compile(r"\w"))).to_be_visible()
+    screenshot(page, "wrong-password")
+    expect(page).to_have_url(re.compile(r"/signin"))
+
+
+def test_a_deep_link_while_signed_out_signs_in_then_opens_the_title(
+    page: Page, screenshot: Screenshot, platform: e2e.Served, viewer: e2e.Viewer
+) -> None:
+    page.goto(f"/title/{platform.catalog.titles[MOVIE]}")
+    expect(page).to_have_url(re.compile(r"/signin\?next="))
+    screenshot(page, "signin")
+    page.get_by_label("Email", exact=True).fill(viewer.email)
+    page.get_by_label("Password", exact=True).fill(viewer.password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name=viewer.profile_name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(MOVIE_NAME)
+    expect(page).to_have_url(re.compile(rf"/title/{platform.catalog.titles[MOVIE]}$"))
+    screenshot(page, "title")
