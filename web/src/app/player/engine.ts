@@ -1,0 +1,181 @@
+/**
+ * Shaka Player behind the few operations the watch page needs: load a session's DASH manifest
+ * with its ClearKey licence server, list and pick tracks, and read playback statistics.
+ *
+ * Shaka is imported on demand, so its ~700 kB load only with the player and in parallel with
+ * the session request.
+ */
+import type shaka from 'shaka-player/dist/shaka-player.compiled-es2021';
+import { readCookie } from '../api/client';
+
+export interface AudioOption {
+  language: string;
+  label: string;
+  active: boolean;
+}
+
+export interface TextOption {
+  id: number;
+  language: string;
+  label: string;
+  active: boolean;
+}
+
+/** What a heartbeat reports, from the engine's statistics. */
+export interface PlaybackStats {
+  bitrate_kbps: number;
+  buffer_s: number;
+  stalls: number;
+  dropped_frames: number;
+}
+
+/** A Shaka failure, reduced to what the page tells the viewer. */
+export class PlaybackFailure extends Error {
+  constructor(
+    readonly kind: 'network' | 'drm' | 'media',
+    readonly code: number,
+  ) {
+    super(`playback failed (${kind}, ${code})`);
+  }
+}
+
+const CLEARKEY = 'org.w3.clearkey';
+let library: Promise<typeof shaka> | null = null;
+
+/** Start downloading Shaka; the page calls this before it asks for a session. */
+export function preloadEngine(): Promise<typeof shaka> {
+  library ??= import('shaka-player/dist/shaka-player.compiled-es2021').then(({ default: lib }) => {
+    lib.polyfill.installAll();
+    return lib;
+  });
+  return library;
+}
+
+export class PlaybackEngine {
+  private constructor(
+    private readonly lib: typeof shaka,
+    private readonly player: shaka.Player,
+  ) {}
+
+  /** A player on `video` asking `licenseUrl` for keys with the viewer's session and CSRF token. */
+  static async attach(
+    video: HTMLVideoElement,
+    licenseUrl: string,
+    onFailure: (failure: PlaybackFailure) => void,
+  ): Promise<PlaybackEngine> {
+    const lib = await preloadEngine();
+    const player = new lib.Player();
+    await player.attach(video);
+    player.configure({
+      drm: { servers: { [CLEARKEY]: licenseUrl } },
+      abr: { enabled: true, useNetworkInformation: false },
+      manifest: { dash: { ignoreMinBufferTime: true } },
+      streaming: { bufferingGoal: 30 },
+    });
+    player.getNetworkingEngine()?.registerRequestFilter((type, request) => {
+      if (type === lib.net.NetworkingEngine.RequestType.LICENSE) {
+        request.allowCrossSiteCredentials = true;
+        request.headers['X-CSRF-Token'] = readCookie('marquee_csrf');
+        request.headers['Content-Type'] = 'application/json';
+      }
+    });
+    const engine = new PlaybackEngine(lib, player);
+    player.addEventListener('error', (event) => onFailure(engine.failure((event as CustomEvent<unknown>).detail)));
+    return engine;
+  }
+
+  async load(manifestUrl: string, startS: number): Promise<void> {
+    try {
+      await this.player.load(manifestUrl, startS > 0 ? startS : null);
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  audioOptions(): AudioOption[] {
+    const seen = new Set<string>();
+    return this.player.getAudioTracks().flatMap((track) => {
+      if (seen.has(track.language)) {
+        return [];
+      }
+      seen.add(track.language);
+      return [{ language: track.language, label: track.label ?? '', active: track.active }];
+    });
+  }
+
+  textOptions(): TextOption[] {
+    return this.player.getTextTracks().map((track) => ({
+      id: track.id,
+      language: track.language,
+      label: track.label ?? '',
+      active: track.active,
+    }));
+  }
+
+  /** The video heights on offer, highest first. */
+  heights(): number[] {
+    const heights = this.player.getVideoTracks().flatMap((track) => (track.height ? [track.height] : []));
+    return [...new Set(heights)].sort((a, b) => b - a);
+  }
+
+  activeHeight(): number | null {
+    return this.player.getVideoTracks().find((track) => track.active)?.height ?? null;
+  }
+
+  selectAudio(language: string): void {
+    const track = this.player.getAudioTracks().find((candidate) => candidate.language === language);
+    if (track) {
+      this.player.selectAudioTrack(track);
+    }
+  }
+
+  /** Show one text track, or none with `null`. */
+  selectText(id: number | null): void {
+    this.player.selectTextTrack(this.player.getTextTracks().find((track) => track.id === id) ?? null);
+  }
+
+  /** A fixed height (adaptive streaming off), or `null` for automatic choice. */
+  selectHeight(height: number | null): void {
+    this.player.configure({ abr: { enabled: height === null } });
+    const track = this.player.getVideoTracks().find((candidate) => candidate.height === height);
+    if (track) {
+      this.player.selectVideoTrack(track, true);
+    }
+  }
+
+  stats(): PlaybackStats {
+    const stats = this.player.getStats();
+    return {
+      bitrate_kbps: wholeOrZero(stats.streamBandwidth / 1000),
+      buffer_s: Math.max(0, this.bufferAhead()),
+      stalls: wholeOrZero(stats.stallsDetected),
+      dropped_frames: wholeOrZero(stats.droppedFrames),
+    };
+  }
+
+  destroy(): Promise<unknown> {
+    return this.player.destroy();
+  }
+
+  private bufferAhead(): number {
+    const video = this.player.getMediaElement();
+    if (!video) {
+      return 0;
+    }
+    const ranges = this.player.getBufferedInfo().total;
+    const holding = ranges.find((range) => range.start <= video.currentTime + 0.1 && range.end > video.currentTime);
+    return holding ? Math.round((holding.end - video.currentTime) * 10) / 10 : 0;
+  }
+
+  private failure(error: unknown): PlaybackFailure {
+    const { Category } = this.lib.util.Error;
+    const detail = error instanceof this.lib.util.Error ? error : null;
+    const category = detail?.category;
+    const kind = category === Category.DRM ? 'drm' : category === Category.NETWORK ? 'network' : 'media';
+    return new PlaybackFailure(kind, detail?.code ?? 0);
+  }
+}
+
+function wholeOrZero(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
