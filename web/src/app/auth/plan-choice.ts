@@ -41,7 +41,7 @@ let nextGroup = 0;
       padding: 0;
       margin: 0 0 1.25rem;
       display: grid;
-      grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
+      grid-template-columns: repeat(auto-fit, minmax(min(100%, 12rem), 1fr));
       gap: 0.75rem;
     }
     legend {

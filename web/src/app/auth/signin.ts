@@ -2,8 +2,8 @@ import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/cor
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { api, ok } from '../api/client';
-import { viewerMessage } from '../core/problems';
 import { Session } from '../core/session';
+import { Action } from './action';
 import { FocusOnShow } from './focus-on-show';
 import { nextUrl } from './next-url';
 
@@ -20,17 +20,15 @@ export class SignInPage {
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
 
+  protected readonly action = new Action();
   protected readonly email = signal('');
   protected readonly password = signal('');
   protected readonly code = signal('');
   protected readonly mfaToken = signal<string | null>(null);
-  protected readonly error = signal<string | null>(null);
-  protected readonly notice = signal<string | null>(null);
-  protected readonly busy = signal(false);
   protected readonly signUpQuery = this.route.snapshot.queryParams;
 
-  protected signIn(): Promise<void> {
-    return this.attempt(async () => {
+  protected async signIn(): Promise<void> {
+    await this.action.run(async () => {
       const challenge = await this.session.signIn(this.email(), this.password());
       if (challenge) {
         this.mfaToken.set(challenge.mfa_token);
@@ -40,8 +38,8 @@ export class SignInPage {
     });
   }
 
-  protected verify(): Promise<void> {
-    return this.attempt(async () => {
+  protected async verify(): Promise<void> {
+    await this.action.run(async () => {
       await this.session.signInWithCode(this.mfaToken() ?? '', this.code().replace(/\s/g, ''));
       await this.goOn();
     });
@@ -50,32 +48,19 @@ export class SignInPage {
   protected startOver(): void {
     this.mfaToken.set(null);
     this.code.set('');
-    this.error.set(null);
+    this.action.clear();
   }
 
-  protected forgotPassword(): Promise<void> {
+  protected async forgotPassword(): Promise<void> {
     const email = this.email().trim();
     if (!email) {
-      this.error.set('Enter your email first, then choose "Forgot password?" again.');
-      return Promise.resolve();
+      this.action.error.set('Enter your email first, then choose "Forgot password?" again.');
+      return;
     }
-    return this.attempt(async () => {
+    await this.action.run(async () => {
       await ok(api.POST('/api/v1/auth/password-reset', { body: { email } }));
-      this.notice.set(`If ${email} has an account, we sent it a mail with a link to reset the password.`);
+      return `If ${email} has an account, we sent it a mail with a link to reset the password.`;
     });
-  }
-
-  private async attempt(action: () => Promise<void>): Promise<void> {
-    this.busy.set(true);
-    this.error.set(null);
-    this.notice.set(null);
-    try {
-      await action();
-    } catch (error) {
-      this.error.set(viewerMessage(error));
-    } finally {
-      this.busy.set(false);
-    }
   }
 
   private async goOn(): Promise<void> {

@@ -1,13 +1,15 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { api, ok } from '../api/client';
-import { viewerMessage } from '../core/problems';
 import { Session } from '../core/session';
+import { Action } from './action';
 import { nextUrl } from './next-url';
 import { PASSWORD_RULES, weakPasswordDetail } from './password';
 import { PlanChoice } from './plan-choice';
 import { type Plan } from './plans';
+
+const NOT_SIGNED_IN = 'We could not sign you in. If you already have an account, sign in instead.';
 
 /** Sign-up: a plan, an email and a password; the account starts on the chosen plan. */
 @Component({
@@ -22,32 +24,34 @@ export class SignUpPage {
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
 
+  protected readonly action = new Action();
   protected readonly plans = signal<Plan[]>([]);
   protected readonly planId = signal<string | null>(null);
   protected readonly email = signal('');
   protected readonly password = signal('');
-  protected readonly passwordProblem = signal<string | null>(null);
-  protected readonly error = signal<string | null>(null);
-  protected readonly busy = signal(false);
+  protected readonly passwordProblem = computed(() => weakPasswordDetail(this.action.failure()));
+  protected readonly error = computed(() => (this.passwordProblem() ? null : this.action.error()));
   protected readonly passwordRules = PASSWORD_RULES;
   protected readonly signInQuery = this.route.snapshot.queryParams;
 
   constructor() {
-    void this.loadPlans();
+    void this.action.run(() => this.loadPlans());
   }
 
   protected async createAccount(): Promise<void> {
-    this.busy.set(true);
-    this.error.set(null);
-    this.passwordProblem.set(null);
-    try {
+    const created = await this.action.run(async () => {
       await this.session.signUp(this.email(), this.password());
-      await this.startPlan();
+      if (this.session.signedIn()) {
+        await this.startPlan();
+      }
+    });
+    if (!created) {
+      return;
+    }
+    if (this.session.signedIn()) {
       await this.router.navigateByUrl(nextUrl(this.route, '/profiles'));
-    } catch (error) {
-      this.showProblem(error);
-    } finally {
-      this.busy.set(false);
+    } else {
+      this.action.error.set(NOT_SIGNED_IN);
     }
   }
 
@@ -59,22 +63,9 @@ export class SignUpPage {
     }
   }
 
-  private showProblem(error: unknown): void {
-    const weak = weakPasswordDetail(error);
-    if (weak) {
-      this.passwordProblem.set(weak);
-    } else {
-      this.error.set(viewerMessage(error));
-    }
-  }
-
   private async loadPlans(): Promise<void> {
-    try {
-      const plans = await ok(api.GET('/api/v1/plans'));
-      this.plans.set(plans);
-      this.planId.set(plans[Math.floor(plans.length / 2)]?.id ?? null);
-    } catch (error) {
-      this.error.set(viewerMessage(error));
-    }
+    const plans = await ok(api.GET('/api/v1/plans'));
+    this.plans.set(plans);
+    this.planId.set(plans[Math.floor(plans.length / 2)]?.id ?? null);
   }
 }

@@ -1,8 +1,8 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { api, ok } from '../api/client';
+import { Action } from '../auth/action';
 import { FocusOnShow } from '../auth/focus-on-show';
-import { viewerMessage } from '../core/problems';
 import { type Profile, Session } from '../core/session';
 import { ProfileForm } from './profile-form';
 import { ProfileList } from './profile-list';
@@ -29,9 +29,7 @@ export class ManageProfiles {
   protected readonly list = inject(ProfileList);
   protected readonly initial = initial;
   protected readonly mode = signal<Mode>({ kind: 'list' });
-  protected readonly error = signal<string | null>(null);
-  protected readonly notice = signal<string | null>(null);
-  protected readonly busy = signal(false);
+  protected readonly action = new Action();
 
   constructor() {
     void this.list.load();
@@ -42,31 +40,26 @@ export class ManageProfiles {
   }
 
   protected show(mode: Mode): void {
-    this.error.set(null);
-    this.notice.set(null);
+    this.action.clear();
     this.mode.set(mode);
   }
 
   protected async saved(profile: Profile): Promise<void> {
     await this.list.load();
     this.show({ kind: 'list' });
-    this.notice.set(`${profile.name} is saved.`);
+    this.action.notice.set(`${profile.name} is saved.`);
   }
 
   protected async remove(profile: Profile): Promise<void> {
-    this.busy.set(true);
-    this.error.set(null);
-    try {
+    const removed = await this.action.run(async () => {
       await ok(
         api.DELETE('/api/v1/profiles/{profile_id}', { params: { path: { profile_id: profile.id } } }),
       );
       await Promise.all([this.list.load(), this.session.load(true)]);
-      this.show({ kind: 'list' });
-      this.notice.set(`${profile.name} is deleted.`);
-    } catch (error) {
-      this.error.set(viewerMessage(error));
-    } finally {
-      this.busy.set(false);
+      return `${profile.name} is deleted.`;
+    });
+    if (removed) {
+      this.mode.set({ kind: 'list' });
     }
   }
 

@@ -1,9 +1,9 @@
 import { ChangeDetectionStrategy, Component, ElementRef, inject, signal, viewChild } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { Action } from '../auth/action';
 import { FocusOnShow } from '../auth/focus-on-show';
 import { nextUrl } from '../auth/next-url';
-import { viewerMessage } from '../core/problems';
 import { type Profile, Session } from '../core/session';
 import { ProfileForm } from './profile-form';
 import { ProfileList } from './profile-list';
@@ -28,8 +28,7 @@ export class ProfilePicker {
 
   protected readonly locked = signal<Profile | null>(null);
   protected readonly pin = signal('');
-  protected readonly error = signal<string | null>(null);
-  protected readonly busy = signal(false);
+  protected readonly action = new Action();
   private readonly pinInput = viewChild<ElementRef<HTMLInputElement>>('pinInput');
 
   constructor() {
@@ -38,7 +37,7 @@ export class ProfilePicker {
 
   protected choose(profile: Profile): Promise<void> {
     if (profile.has_pin) {
-      this.error.set(null);
+      this.action.clear();
       this.pin.set('');
       this.locked.set(profile);
       return Promise.resolve();
@@ -68,15 +67,11 @@ export class ProfilePicker {
   }
 
   private async select(profile: Profile, pin?: string): Promise<void> {
-    this.busy.set(true);
-    this.error.set(null);
-    try {
+    const selected = await this.action.run(async () => {
       await this.session.selectProfile(profile.id, pin);
       await this.router.navigateByUrl(nextUrl(this.route, '/browse'));
-    } catch (error) {
-      this.error.set(viewerMessage(error));
-    } finally {
-      this.busy.set(false);
+    });
+    if (!selected) {
       this.pinInput()?.nativeElement.select();
     }
   }

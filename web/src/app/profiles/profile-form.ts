@@ -10,8 +10,8 @@ import {
 } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { api, ok, type Schemas } from '../api/client';
+import { Action } from '../auth/action';
 import { FocusOnShow } from '../auth/focus-on-show';
-import { viewerMessage } from '../core/problems';
 import { type Profile, Session } from '../core/session';
 import { AVATARS, LANGUAGES, MATURITIES, type Maturity, initial } from './profile-options';
 
@@ -43,8 +43,7 @@ export class ProfileForm implements OnInit {
   protected readonly pin = signal('');
   protected readonly removePin = signal(false);
   protected readonly password = signal('');
-  protected readonly error = signal<string | null>(null);
-  protected readonly busy = signal(false);
+  protected readonly action = new Action();
 
   protected readonly letter = computed(() => initial({ name: this.name() }));
   /** The usual languages, plus the profile's own when it is another one. */
@@ -71,18 +70,12 @@ export class ProfileForm implements OnInit {
   }
 
   protected async save(): Promise<void> {
-    this.busy.set(true);
-    this.error.set(null);
-    try {
+    await this.action.run(async () => {
       const profile = this.profile();
       const saved = profile ? await this.update(profile.id) : await this.create();
       await this.session.load(true);
       this.saved.emit(saved);
-    } catch (error) {
-      this.error.set(viewerMessage(error));
-    } finally {
-      this.busy.set(false);
-    }
+    });
   }
 
   private create(): Promise<Profile> {

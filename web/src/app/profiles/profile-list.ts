@@ -1,6 +1,6 @@
 import { Injectable, signal } from '@angular/core';
 import { api, ok } from '../api/client';
-import { viewerMessage } from '../core/problems';
+import { Action } from '../auth/action';
 import { type Profile } from '../core/session';
 
 /** The account's profiles for one screen: loaded on demand, with the problem in viewer words. */
@@ -8,16 +8,13 @@ import { type Profile } from '../core/session';
 export class ProfileList {
   readonly profiles = signal<Profile[]>([]);
   readonly loaded = signal(false);
-  readonly error = signal<string | null>(null);
+  private readonly action = new Action();
+  readonly error = this.action.error;
 
   async load(): Promise<void> {
-    try {
+    await this.action.run(async () => {
       this.profiles.set(await ok(api.GET('/api/v1/profiles')));
-      this.error.set(null);
-    } catch (error) {
-      this.error.set(viewerMessage(error));
-    } finally {
-      this.loaded.set(true);
-    }
+    });
+    this.loaded.set(true);
   }
 }
