@@ -67,7 +67,7 @@ export class SearchPage {
   private urlTimer?: ReturnType<typeof setTimeout>;
 
   constructor() {
-    afterNextRender(() => this.box().nativeElement.focus());
+    afterNextRender(() => focusAtEnd(this.box().nativeElement));
     effect(() => void this.search(this.query(), 1));
     inject(DestroyRef).onDestroy(() => {
       clearTimeout(this.suggestTimer);
@@ -180,6 +180,12 @@ export class SearchPage {
       }
     }
   }
+}
+
+/** Autofocus with the caret after the words (a query from the URL is there to go on with). */
+function focusAtEnd(box: HTMLInputElement): void {
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
 }
 
 function optionId(index: number): string {

@@ -72,14 +72,16 @@ export function watchedFraction(positionS: number, durationS: number): number {
       border-radius: var(--radius);
       position: relative;
     }
+    /* A row of ranked cards may set --rank-w, the room the number takes left of the poster. */
     .card.ranked {
-      padding-left: 2.2rem;
+      padding-left: var(--rank-w, 2.6rem);
     }
     .rank {
       position: absolute;
       left: 0;
-      bottom: 2.6rem;
-      font-size: 4rem;
+      bottom: 2.4rem;
+      font-size: 4.5rem;
+      letter-spacing: -0.3rem;
       font-weight: 800;
       line-height: 1;
       color: var(--bg);
@@ -91,12 +93,13 @@ export function watchedFraction(positionS: number, durationS: number): number {
       aspect-ratio: 2 / 3;
       border-radius: var(--radius);
       overflow: hidden;
+      z-index: 1;
       background: var(--surface-2);
-      transition: transform 0.15s ease;
+      transition: filter 0.15s ease;
     }
     .card:hover .poster,
     .card:focus-visible .poster {
-      transform: scale(1.04);
+      filter: brightness(1.2);
     }
     img {
       width: 100%;
