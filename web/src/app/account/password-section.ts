@@ -14,7 +14,9 @@ import { viewerMessage } from '../core/problems';
   styleUrl: './section.css',
 })
 export class PasswordSection {
-  protected readonly action = new Action((error) => weakPasswordDetail(error) ?? viewerMessage(error));
+  protected readonly action = new Action(
+    (error) => weakPasswordDetail(error) ?? viewerMessage(error),
+  );
   protected readonly current = signal('');
   protected readonly next = signal('');
   protected readonly rules = PASSWORD_RULES;

@@ -21,8 +21,13 @@ import { RouterLink } from '@angular/router';
       </section>
       <ul class="perks" aria-label="Why Marquee">
         <li><strong>Every screen</strong><span>Phones, tablets, laptops and TVs.</span></li>
-        <li><strong>For the whole family</strong><span>Kids profiles and PIN-locked profiles.</span></li>
-        <li><strong>Take it with you</strong><span>Download on the go with Standard and Premium.</span></li>
+        <li>
+          <strong>For the whole family</strong><span>Kids profiles and PIN-locked profiles.</span>
+        </li>
+        <li>
+          <strong>Take it with you</strong
+          ><span>Download on the go with Standard and Premium.</span>
+        </li>
       </ul>
     </main>
   `,

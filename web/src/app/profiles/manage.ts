@@ -36,7 +36,9 @@ export class ManageProfiles {
   }
 
   protected maturityLabel(profile: Profile): string {
-    return MATURITIES.find((option) => option.value === profile.maturity)?.label ?? profile.maturity;
+    return (
+      MATURITIES.find((option) => option.value === profile.maturity)?.label ?? profile.maturity
+    );
   }
 
   protected show(mode: Mode): void {
@@ -53,7 +55,9 @@ export class ManageProfiles {
   protected async remove(profile: Profile): Promise<void> {
     const removed = await this.action.run(async () => {
       await ok(
-        api.DELETE('/api/v1/profiles/{profile_id}', { params: { path: { profile_id: profile.id } } }),
+        api.DELETE('/api/v1/profiles/{profile_id}', {
+          params: { path: { profile_id: profile.id } },
+        }),
       );
       await Promise.all([this.list.load(), this.session.load(true)]);
       return `${profile.name} is deleted.`;
