@@ -26,7 +26,7 @@ import { RouterLink } from '@angular/router';
         </li>
         <li>
           <strong>Take it with you</strong
-          ><span>Download on the go with Standard and Premium.</span>
+          ><span>Download films and episodes to watch offline.</span>
         </li>
       </ul>
     </main>
