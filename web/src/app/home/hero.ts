@@ -4,13 +4,16 @@ import { api, ok, type Schemas } from '../api/client';
 
 type Artwork = Schemas['Artwork'];
 
-/** The featured title on top of the home screen: its backdrop, synopsis, Play and More info. */
+/**
+ * The featured title on top of the home screen: its backdrop, synopsis, Play and More info.
+ * A plain block, not a section: the home screen's sections are its rows.
+ */
 @Component({
   selector: 'app-hero',
   imports: [RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="hero" data-testid="hero" [attr.aria-label]="'Featured: ' + title().title">
+    <div class="hero" data-testid="hero">
       @if (backdropUrl(); as url) {
         <img class="backdrop" [src]="url" alt="" />
       }
@@ -36,7 +39,7 @@ type Artwork = Schemas['Artwork'];
           <a class="button" [routerLink]="['/title', title().id]">More info</a>
         </div>
       </div>
-    </section>
+    </div>
   `,
   styles: `
     .hero {

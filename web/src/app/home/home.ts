@@ -48,7 +48,7 @@ export class HomePage {
 
   protected progressOf(titleId: string): number | null {
     const item = this.resumable().get(titleId);
-    return item ? watchedFraction(item.position_s, item.duration_s) : null;
+    return item?.reason === 'resume' ? watchedFraction(item.position_s, item.duration_s) : null;
   }
 
   /** Continue Watching cards start the player: on the episode to resume or the next one. */
