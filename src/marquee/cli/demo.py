@@ -51,25 +51,26 @@ def demo(
 
 def _seed_once(settings: Settings, clip_seconds: float, height: int) -> None:
     platform = platform_or_exit(settings)
-    try:
-        if is_seeded(platform):
-            console.print(f"The demo is already seeded in {settings.data_dir}: starting at once.")
-            return
-        console.print("Seeding the demo: a clip per film and episode, through the pipeline.")
-        platform.start(worker=True)
-        with _quiet_logs(), progress_bars(LABEL_WIDTH) as bars:
-            seed(platform, clip_seconds=clip_seconds, height=height, progress=TitleBars(bars))
-    except (DemoError, MediaError, Problem) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        platform.stop()
+    with _quiet_logs():
+        try:
+            if is_seeded(platform):
+                console.print(f"The demo is seeded in {settings.data_dir}: starting at once.")
+                return
+            console.print("Seeding the demo: a clip per film and episode, through the pipeline.")
+            platform.start(worker=True)
+            with progress_bars(LABEL_WIDTH) as bars:
+                seed(platform, clip_seconds=clip_seconds, height=height, progress=TitleBars(bars))
+        except (DemoError, MediaError, Problem) as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        finally:
+            platform.stop()
 
 
 @contextmanager
 def _quiet_logs() -> Iterator[None]:
-    """Warnings and errors only while the bars show progress (the pipeline's INFO lines would
-    scroll them away)."""
+    """Warnings and errors only while seeding (the pipeline's INFO lines would scroll the bars
+    away)."""
     root = logging.getLogger()
     level = root.level
     root.setLevel(max(level, logging.WARNING))

@@ -134,13 +134,14 @@ def test_a_seeded_platform_is_not_seeded_again(seeded: Seeded) -> None:
     assert counts == [4 if t.seasons else 1 for t in TITLES]
 
 
+@pytest.mark.timeout(600)  # about 25 s alone; much longer on a machine busy with other work
 def test_marquee_demo_seed_only_on_a_fresh_data_dir(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARQUEE_")}
     env |= {"MARQUEE_DATA_DIR": str(tmp_path / "var"), "MARQUEE_LOG_JSON": "false"}
     command = [MARQUEE, "demo", "--seed-only", "--clip-seconds", "2", "--height", "240"]
-    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=540)
     assert first.returncode == 0, first.stderr
     assert VIEWER.password in first.stderr
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0, again.stderr
-    assert "already seeded" in again.stderr
+    assert "seeded in" in again.stderr
