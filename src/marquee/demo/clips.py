@@ -54,6 +54,6 @@ def _caption(out: Path, text: str, fontsize: int, y: str) -> str:
     text_file.write_text(text, encoding="utf-8")
     return (
         f"drawtext=textfile={text_file}:font=Sans:fontsize={fontsize}:fontcolor=white"
-        f":x=(w-text_w)/2:y={y}:box=1:boxcolor=black@0.7:boxborderw={fontsize // 3}"
-        f":line_spacing={fontsize // 4}"
+        f":x=(w-text_w)/2:y={y}:text_align=center:line_spacing={fontsize // 4}"
+        f":box=1:boxcolor=black@0.7:boxborderw={fontsize // 3}"
     )
