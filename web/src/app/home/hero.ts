@@ -66,6 +66,11 @@ type Artwork = Schemas['Artwork'];
         linear-gradient(to top, var(--bg) 0%, transparent 55%),
         linear-gradient(to right, rgb(0 0 0 / 75%) 0%, transparent 70%);
     }
+    @media (max-width: 48rem) {
+      .shade {
+        background: linear-gradient(to top, var(--bg) 5%, rgb(0 0 0 / 55%) 100%);
+      }
+    }
     .text {
       position: relative;
       max-width: 38rem;
