@@ -108,7 +108,9 @@ export class Hero {
   private readonly artwork = signal<Artwork[]>([]);
   protected readonly backdropUrl = computed(
     () =>
-      this.artwork().find((art) => art.kind === 'backdrop')?.url ?? this.title().poster?.url ?? null,
+      this.artwork().find((art) => art.kind === 'backdrop')?.url ??
+      this.title().poster?.url ??
+      null,
   );
 
   constructor() {

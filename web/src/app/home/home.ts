@@ -1,4 +1,11 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  signal,
+} from '@angular/core';
 import { api, ok, type Schemas } from '../api/client';
 import { viewerMessage } from '../core/problems';
 import { Session } from '../core/session';
@@ -28,7 +35,9 @@ export class HomePage {
   protected readonly error = signal('');
   private readonly resumable = signal(new Map<string, ContinueItem>());
 
-  protected readonly shownRows = computed(() => (this.rows() ?? []).filter((row) => row.items.length));
+  protected readonly shownRows = computed(() =>
+    (this.rows() ?? []).filter((row) => row.items.length),
+  );
   protected readonly featured = computed(() => featuredTitle(this.shownRows()));
   protected readonly skeletonRows = SKELETON_ROWS;
   protected readonly skeletonCards = SKELETON_CARDS;

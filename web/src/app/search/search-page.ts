@@ -142,7 +142,9 @@ export class SearchPage {
     }
     try {
       const answer = await ok(
-        api.GET('/api/v1/search/suggest', { params: { query: { q: words, profile_id: profileId } } }),
+        api.GET('/api/v1/search/suggest', {
+          params: { query: { q: words, profile_id: profileId } },
+        }),
       );
       if (run === this.suggestRun) {
         this.suggestions.set(answer.items);

@@ -35,7 +35,13 @@ export function watchedFraction(positionS: number, durationS: number): number {
       }
       <span class="poster">
         @if (posterUrl(); as url) {
-          <img [src]="url" alt="" loading="lazy" decoding="async" (error)="posterFailed.set(true)" />
+          <img
+            [src]="url"
+            alt=""
+            loading="lazy"
+            decoding="async"
+            (error)="posterFailed.set(true)"
+          />
         } @else {
           <span class="fallback">{{ title().title }}</span>
         }

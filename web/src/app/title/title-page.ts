@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import { Router } from '@angular/router';
 import { ApiError, api, ok, type Schemas } from '../api/client';
 import { viewerMessage } from '../core/problems';
@@ -48,11 +56,14 @@ export class TitlePage {
   protected readonly episodePositions = computed(() => byEpisode(this.history()));
   protected readonly resume = computed(() => resumePoint(this.title(), this.history()));
   protected readonly backdropUrl = computed(() => backdrop(this.title()));
-  protected readonly cast = computed(() => (this.title()?.credits ?? []).filter((c) => CAST_ROLES.has(c.role)));
+  protected readonly cast = computed(() => castLine(this.title()?.credits ?? []));
+  protected readonly audio = computed(() => languageList(this.title()?.audio_languages ?? []));
+  protected readonly subtitles = computed(() =>
+    languageList(this.title()?.subtitle_languages ?? []),
+  );
   protected readonly crew = computed(() => crewLines(this.title()?.credits ?? []));
   protected readonly length = computed(() => lengthText(this.title()));
   protected readonly clock = clock;
-  protected readonly languageName = languageName;
 
   constructor() {
     effect(() => {
@@ -65,7 +76,10 @@ export class TitlePage {
 
   protected play(): void {
     const episode = this.resume()?.episodeId;
-    void this.router.navigate(['/watch', this.titleId()], episode ? { queryParams: { episode } } : {});
+    void this.router.navigate(
+      ['/watch', this.titleId()],
+      episode ? { queryParams: { episode } } : {},
+    );
   }
 
   private async load(titleId: string, profileId: string): Promise<void> {
@@ -91,7 +105,9 @@ export class TitlePage {
   private async loadHistory(profileId: string, titleId: string): Promise<HistoryEntry[]> {
     try {
       const entries = await ok(
-        api.GET('/api/v1/profiles/{profile_id}/history', { params: { path: { profile_id: profileId } } }),
+        api.GET('/api/v1/profiles/{profile_id}/history', {
+          params: { path: { profile_id: profileId } },
+        }),
       );
       return entries.filter((entry) => entry.title_id === titleId);
     } catch {
@@ -141,6 +157,18 @@ function backdrop(title: TitleView | null): string | null {
     backdrops.find((art) => art.language === '') ??
     backdrops[0];
   return preferred?.url ?? null;
+}
+
+/** "June Park (Ada), Oliver Strand": the actors and voices, with their characters. */
+function castLine(credits: Credit[]): string {
+  return credits
+    .filter((c) => CAST_ROLES.has(c.role))
+    .map((c) => (c.character ? `${c.name} (${c.character})` : c.name))
+    .join(', ');
+}
+
+function languageList(tags: string[]): string {
+  return tags.map(languageName).join(', ');
 }
 
 /** "Director: A, B" lines, in the order of CREW_LABELS. */
