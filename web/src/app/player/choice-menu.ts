@@ -141,7 +141,12 @@ export class ChoiceMenu {
   protected navigate(event: KeyboardEvent): void {
     const buttons = this.items().map((item) => item.nativeElement);
     const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
-    const moves: Record<string, number> = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1 };
+    const moves: Record<string, number> = {
+      ArrowDown: at + 1,
+      ArrowUp: at - 1,
+      Home: 0,
+      End: buttons.length - 1,
+    };
     if (event.key in moves) {
       event.preventDefault();
       buttons[(moves[event.key] + buttons.length) % buttons.length]?.focus();

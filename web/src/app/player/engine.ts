@@ -39,7 +39,15 @@ export class PlaybackFailure extends Error {
   }
 }
 
+/** What the engine tells the page as playback goes. */
+export interface EngineListener {
+  failed(failure: PlaybackFailure): void;
+  buffering(on: boolean): void;
+  tracksChanged(): void;
+}
+
 const CLEARKEY = 'org.w3.clearkey';
+const TRACK_EVENTS = ['trackschanged', 'variantchanged', 'textchanged', 'adaptation'];
 let library: Promise<typeof shaka> | null = null;
 
 /** Start downloading Shaka; the page calls this before it asks for a session. */
@@ -61,7 +69,7 @@ export class PlaybackEngine {
   static async attach(
     video: HTMLVideoElement,
     licenseUrl: string,
-    onFailure: (failure: PlaybackFailure) => void,
+    listener: EngineListener,
   ): Promise<PlaybackEngine> {
     const lib = await preloadEngine();
     const player = new lib.Player();
@@ -80,7 +88,13 @@ export class PlaybackEngine {
       }
     });
     const engine = new PlaybackEngine(lib, player);
-    player.addEventListener('error', (event) => onFailure(engine.failure((event as CustomEvent<unknown>).detail)));
+    player.addEventListener('error', (event) =>
+      listener.failed(engine.failure((event as CustomEvent<unknown>).detail)),
+    );
+    player.addEventListener('buffering', (event) =>
+      listener.buffering((event as Event & { buffering: boolean }).buffering),
+    );
+    TRACK_EVENTS.forEach((name) => player.addEventListener(name, () => listener.tracksChanged()));
     return engine;
   }
 
@@ -114,7 +128,9 @@ export class PlaybackEngine {
 
   /** The video heights on offer, highest first. */
   heights(): number[] {
-    const heights = this.player.getVideoTracks().flatMap((track) => (track.height ? [track.height] : []));
+    const heights = this.player
+      .getVideoTracks()
+      .flatMap((track) => (track.height ? [track.height] : []));
     return [...new Set(heights)].sort((a, b) => b - a);
   }
 
@@ -131,7 +147,9 @@ export class PlaybackEngine {
 
   /** Show one text track, or none with `null`. */
   selectText(id: number | null): void {
-    this.player.selectTextTrack(this.player.getTextTracks().find((track) => track.id === id) ?? null);
+    this.player.selectTextTrack(
+      this.player.getTextTracks().find((track) => track.id === id) ?? null,
+    );
   }
 
   /** A fixed height (adaptive streaming off), or `null` for automatic choice. */
@@ -163,7 +181,9 @@ export class PlaybackEngine {
       return 0;
     }
     const ranges = this.player.getBufferedInfo().total;
-    const holding = ranges.find((range) => range.start <= video.currentTime + 0.1 && range.end > video.currentTime);
+    const holding = ranges.find(
+      (range) => range.start <= video.currentTime + 0.1 && range.end > video.currentTime,
+    );
     return holding ? Math.round((holding.end - video.currentTime) * 10) / 10 : 0;
   }
 
@@ -171,7 +191,8 @@ export class PlaybackEngine {
     const { Category } = this.lib.util.Error;
     const detail = error instanceof this.lib.util.Error ? error : null;
     const category = detail?.category;
-    const kind = category === Category.DRM ? 'drm' : category === Category.NETWORK ? 'network' : 'media';
+    const kind =
+      category === Category.DRM ? 'drm' : category === Category.NETWORK ? 'network' : 'media';
     return new PlaybackFailure(kind, detail?.code ?? 0);
   }
 }

@@ -22,6 +22,9 @@ export function nextEpisode(title: TitleView, episodeId: string | null): NextEpi
   }
   const following = order.slice(current + 1).find(({ episode }) => episode.playable);
   return following
-    ? { id: following.episode.id, label: `S${following.season} E${following.episode.number}: ${following.episode.title}` }
+    ? {
+        id: following.episode.id,
+        label: `S${following.season} E${following.episode.number}: ${following.episode.title}`,
+      }
     : null;
 }

@@ -25,11 +25,22 @@ const FAILURE_WORDS: Record<PlaybackFailure['kind'], string> = {
   media: 'This video could not be played.',
 };
 
-const NOTHING_TO_DO: PlayerProblem = { message: '', askPin: false, accountLink: null, devices: [], retry: false };
+const NOTHING_TO_DO: PlayerProblem = {
+  message: '',
+  askPin: false,
+  accountLink: null,
+  devices: [],
+  retry: false,
+};
 
 const PIN_SLUGS = new Set(['pin-required', 'wrong-pin']);
 const PLAN_SLUGS = new Set(['subscription-required', 'no-subscription']);
-const FINAL_SLUGS = new Set(['not-available-in-territory', 'maturity-restricted', 'not-found', 'profile-locked']);
+const FINAL_SLUGS = new Set([
+  'not-available-in-territory',
+  'maturity-restricted',
+  'not-found',
+  'profile-locked',
+]);
 
 export function playerProblem(error: unknown): PlayerProblem {
   if (error instanceof PlaybackFailure) {
@@ -38,7 +49,13 @@ export function playerProblem(error: unknown): PlayerProblem {
   const slug = error instanceof ApiError ? error.slug : '';
   const message = viewerMessage(error);
   if (slug === 'too-many-streams' && error instanceof ApiError) {
-    return { ...NOTHING_TO_DO, message, devices: streamDevices(error.problem['devices']), accountLink: '/account', retry: true };
+    return {
+      ...NOTHING_TO_DO,
+      message,
+      devices: streamDevices(error.problem['devices']),
+      accountLink: '/account',
+      retry: true,
+    };
   }
   if (PIN_SLUGS.has(slug)) {
     return { ...NOTHING_TO_DO, message, askPin: true };

@@ -41,10 +41,15 @@ export class SessionReporter {
     }
     this.stopped = true;
     clearInterval(this.timer);
-    void api.POST('/api/v1/playback/sessions/{session_id}/stop', {
-      params: { path: { session_id: this.sessionId } },
-      body: { position_s: this.snapshot().position_s },
-      keepalive: true,
-    });
+    stopSession(this.sessionId, this.snapshot().position_s);
   }
+}
+
+/** Ends a session; without a position, the viewer's place in the title stays where it was. */
+export function stopSession(sessionId: string, positionS?: number): void {
+  void api.POST('/api/v1/playback/sessions/{session_id}/stop', {
+    params: { path: { session_id: sessionId } },
+    body: positionS === undefined ? {} : { position_s: positionS },
+    keepalive: true,
+  });
 }

@@ -50,7 +50,11 @@ export function parseThumbnails(vtt: string, trackUrl: string): Thumbnail[] {
 
 /** The thumbnail shown at `timeS`, if the track covers it. */
 export function thumbnailAt(thumbnails: readonly Thumbnail[], timeS: number): Thumbnail | null {
-  return thumbnails.find((thumb) => timeS >= thumb.startS && timeS < thumb.endS) ?? thumbnails.at(-1) ?? null;
+  return (
+    thumbnails.find((thumb) => timeS >= thumb.startS && timeS < thumb.endS) ??
+    thumbnails.at(-1) ??
+    null
+  );
 }
 
 function vttSeconds(stamp: string): number {

@@ -20,7 +20,7 @@ import { ChoiceMenu, type Choice } from './choice-menu';
 import { type AudioOption, PlaybackEngine, type TextOption, preloadEngine } from './engine';
 import { type NextEpisode, nextEpisode } from './next-episode';
 import { type PlayerProblem, playerProblem } from './problem';
-import { type ReportedState, SessionReporter } from './reporter';
+import { type ReportedState, SessionReporter, stopSession } from './reporter';
 import { type Thumbnail, loadThumbnails, thumbnailAt } from './trickplay';
 
 type SessionStarted = Schemas['SessionStarted'];
@@ -89,15 +89,29 @@ export class WatchPage implements OnDestroy {
   private readonly menusOpen = signal(0);
 
   protected readonly audioChoices = computed<Choice[]>(() =>
-    this.audio().map((track) => ({ value: track.language, label: trackName(track), checked: track.active })),
+    this.audio().length
+      ? this.audio().map((track) => ({
+          value: track.language,
+          label: trackName(track),
+          checked: track.active,
+        }))
+      : [{ value: '', label: 'Original', checked: true }],
   );
   protected readonly subtitleChoices = computed<Choice[]>(() => [
     { value: OFF, label: 'Off', checked: !this.texts().some((track) => track.active) },
-    ...this.texts().map((track) => ({ value: String(track.id), label: trackName(track), checked: track.active })),
+    ...this.texts().map((track) => ({
+      value: String(track.id),
+      label: trackName(track),
+      checked: track.active,
+    })),
   ]);
   protected readonly qualityChoices = computed<Choice[]>(() => [
     { value: AUTO, label: 'Auto', checked: this.fixedHeight() === null },
-    ...this.heights().map((height) => ({ value: String(height), label: `${height}p`, checked: this.fixedHeight() === height })),
+    ...this.heights().map((height) => ({
+      value: String(height),
+      label: `${height}p`,
+      checked: this.fixedHeight() === height,
+    })),
   ]);
   protected readonly showControls = computed(
     () => this.controlsShown() || this.state() !== 'playing' || this.menusOpen() > 0,
@@ -136,7 +150,7 @@ export class WatchPage implements OnDestroy {
     try {
       const started = await this.openSession(titleId, episodeId, pin);
       if (attempt !== this.attempt) {
-        new SessionReporter(started.session_id, () => this.snapshot()).stop();
+        stopSession(started.session_id);
         return;
       }
       this.reporter = new SessionReporter(started.session_id, () => this.snapshot());
@@ -149,25 +163,39 @@ export class WatchPage implements OnDestroy {
     }
   }
 
-  private openSession(titleId: string, episodeId: string | null, pin?: string): Promise<SessionStarted> {
+  private openSession(
+    titleId: string,
+    episodeId: string | null,
+    pin?: string,
+  ): Promise<SessionStarted> {
     const profileId = this.session.profile()?.id ?? '';
     const target = episodeId ? { episode_id: episodeId } : { title_id: titleId };
-    return ok(api.POST('/api/v1/playback/sessions', { body: { ...target, profile_id: profileId, pin: pin ?? null } }));
+    return ok(
+      api.POST('/api/v1/playback/sessions', {
+        body: { ...target, profile_id: profileId, pin: pin ?? null },
+      }),
+    );
   }
 
   private async play(started: SessionStarted, attempt: number): Promise<void> {
     const video = this.videoRef().nativeElement;
-    const engine = await PlaybackEngine.attach(video, started.license_url, (failure) => {
-      if (attempt === this.attempt) {
-        this.fail(failure);
-      }
+    const engine = await PlaybackEngine.attach(video, started.license_url, {
+      failed: (failure) => {
+        if (attempt === this.attempt) {
+          this.fail(failure);
+        }
+      },
+      buffering: (on) => this.buffering.set(on),
+      tracksChanged: () => this.readTracks(),
     });
     if (attempt !== this.attempt) {
       await engine.destroy();
       return;
     }
     this.engine = engine;
-    video.requestVideoFrameCallback(() => performance.mark('marquee-first-frame'));
+    if ('requestVideoFrameCallback' in video) {
+      video.requestVideoFrameCallback(() => performance.mark('marquee-first-frame'));
+    }
     await engine.load(started.manifests.dash, started.resume_position_s);
     if (attempt === this.attempt) {
       this.readTracks();
@@ -192,7 +220,9 @@ export class WatchPage implements OnDestroy {
   /** The title's name, next episode and trick-play thumbnails: nice to have, never blocking. */
   private async loadSurroundings(started: SessionStarted, attempt: number): Promise<void> {
     const [title, thumbnails] = await Promise.all([
-      ok(api.GET('/api/v1/titles/{title_id}', { params: { path: { title_id: started.title_id } } })).catch(() => null),
+      ok(
+        api.GET('/api/v1/titles/{title_id}', { params: { path: { title_id: started.title_id } } }),
+      ).catch(() => null),
       started.thumbnails ? loadThumbnails(started.thumbnails) : Promise.resolve([]),
     ]);
     if (attempt !== this.attempt) {
@@ -249,7 +279,6 @@ export class WatchPage implements OnDestroy {
 
   protected onPlaying(): void {
     this.state.set('playing');
-    this.buffering.set(false);
     this.wake();
   }
 
@@ -297,7 +326,7 @@ export class WatchPage implements OnDestroy {
   }
 
   /** Tracks can change after loading (adaptation, manual picks): read them again. */
-  protected readTracks(): void {
+  private readTracks(): void {
     if (this.engine) {
       this.audio.set(this.engine.audioOptions());
       this.texts.set(this.engine.textOptions());
@@ -366,13 +395,17 @@ export class WatchPage implements OnDestroy {
     if (document.fullscreenElement) {
       void document.exitFullscreen();
     } else {
-      void this.root().nativeElement.requestFullscreen?.().catch(() => undefined);
+      void this.root()
+        .nativeElement.requestFullscreen?.()
+        .catch(() => undefined);
     }
   }
 
   protected pickAudio(language: string): void {
-    this.engine?.selectAudio(language);
-    this.readTracks();
+    if (language) {
+      this.engine?.selectAudio(language);
+      this.readTracks();
+    }
   }
 
   protected pickSubtitle(value: string): void {
@@ -413,13 +446,19 @@ export class WatchPage implements OnDestroy {
   // --- keyboard ------------------------------------------------------------------------
 
   protected onKey(event: KeyboardEvent): void {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || ownsKey(event)) {
+    this.wake();
+    if (
+      event.defaultPrevented ||
+      event.ctrlKey ||
+      event.metaKey ||
+      event.altKey ||
+      ownsKey(event)
+    ) {
       return;
     }
     const action = this.shortcut(event.key);
     if (action) {
       event.preventDefault();
-      this.wake();
       action();
     }
   }
@@ -467,15 +506,28 @@ export class WatchPage implements OnDestroy {
     const duration = this.duration();
     this.preview.set(
       duration > 0
-        ? { timeS, leftPercent: (timeS / duration) * 100, thumb: thumbnailAt(this.thumbnails, timeS) }
+        ? {
+            timeS,
+            leftPercent: (timeS / duration) * 100,
+            thumb: thumbnailAt(this.thumbnails, timeS),
+          }
         : null,
     );
   }
 
   private snapshot(): Schemas['Heartbeat'] {
-    const stats = this.engine?.stats() ?? { bitrate_kbps: 0, buffer_s: 0, stalls: 0, dropped_frames: 0 };
+    const stats = this.engine?.stats() ?? {
+      bitrate_kbps: 0,
+      buffer_s: 0,
+      stalls: 0,
+      dropped_frames: 0,
+    };
     const position = this.video.currentTime;
-    return { position_s: Number.isFinite(position) ? Math.round(position * 10) / 10 : 0, state: this.reportedState(), ...stats };
+    return {
+      position_s: Number.isFinite(position) ? Math.round(position * 10) / 10 : 0,
+      state: this.reportedState(),
+      ...stats,
+    };
   }
 
   private reportedState(): ReportedState {
@@ -499,9 +551,14 @@ function ownsKey(event: KeyboardEvent): boolean {
     return false;
   }
   if (target instanceof HTMLInputElement) {
-    return target.type !== 'range' || (target.dataset['keys'] === 'own' && event.key.startsWith('Arrow'));
+    return (
+      target.type !== 'range' || (target.dataset['keys'] === 'own' && event.key.startsWith('Arrow'))
+    );
   }
-  return (target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement) && (event.key === ' ' || event.key === 'Enter');
+  return (
+    (target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement) &&
+    (event.key === ' ' || event.key === 'Enter')
+  );
 }
 
 function trackName(track: { language: string; label: string }): string {
