@@ -64,6 +64,7 @@ START_TIMEOUT_S = 60.0
 SEED_TIMEOUT_S = 900.0
 SEED_CACHE = "E2E_SEED_CACHE"
 CSRF_COOKIE = "marquee_csrf"
+ALL_ROLES = "api,worker,edge"
 
 
 class PlatformError(Exception):
@@ -166,20 +167,20 @@ def seed_or_copy(data_dir: Path) -> Catalog:
 
 
 @contextmanager
-def serving(data_dir: Path, catalog: Catalog) -> Iterator[Served]:
-    """``marquee serve`` (api, worker and edge roles) on free loopback ports."""
+def serving(data_dir: Path, catalog: Catalog, roles: str = ALL_ROLES) -> Iterator[Served]:
+    """``marquee serve`` (by default every role: api, worker, edge) on free loopback ports."""
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}-serve.log"
-    command = [sys.executable, "-m", "marquee.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "marquee.cli", "serve", "--role", roles, "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         process = subprocess.Popen(
             [*command, "--edge-port", str(free_port())],
-            env=environment(data_dir),
+            env={**environment(data_dir), "MARQUEE_PUBLIC_URL": base},
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, log)
         yield Served(base=base, data_dir=data_dir, catalog=catalog, log=log)
@@ -209,11 +210,11 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> No
 
 
 @contextmanager
-def seeded_platform(work: Path) -> Iterator[Served]:
+def seeded_platform(work: Path, roles: str = ALL_ROLES) -> Iterator[Served]:
     """A fresh data dir under ``work``, seeded, then served until the block ends."""
     data_dir = work / "var"
     catalog = seed_or_copy(data_dir)
-    with serving(data_dir, catalog) as served:
+    with serving(data_dir, catalog, roles) as served:
         yield served
 
 

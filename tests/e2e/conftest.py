@@ -7,12 +7,13 @@ Without Chromium or the built web app the browser tests skip saying why; with
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
 from tests.e2e import browser as e2e
 from tests.services import services_required
@@ -40,7 +41,8 @@ def _need_browser() -> None:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[e2e.Served]:
     """``marquee serve`` on a data dir seeded with the demo catalog (4 s clips, 240p)."""
     _need_browser()
-    with e2e.seeded_platform(tmp_path_factory.mktemp("platform")) as served:
+    roles = os.environ.get("E2E_ROLES", e2e.ALL_ROLES)
+    with e2e.seeded_platform(tmp_path_factory.mktemp("platform"), roles) as served:
         yield served
 
 
@@ -65,6 +67,8 @@ def context(browser: Browser, platform: e2e.Served) -> Iterator[BrowserContext]:
 def page(context: BrowserContext, request: pytest.FixtureRequest) -> Generator[Page]:
     """A page of ``context``; its console is written next to the screenshots, and a failed
     test leaves a screenshot of where it stopped (``<test>-failed.png``)."""
+    for stale in SCREENS.glob(f"{_slug(request.node.name)}-*"):
+        stale.unlink()
     opened = context.new_page()
     console: list[str] = []
 
@@ -73,6 +77,8 @@ def page(context: BrowserContext, request: pytest.FixtureRequest) -> Generator[P
 
     opened.on("console", note)
     opened.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    opened.on("requestfailed", lambda failed: console.append(f"failed: {failed.url}"))
+    opened.on("response", lambda answer: _note_refusal(console, answer))
     yield opened
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -112,6 +118,11 @@ def pytest_runtest_makereport(
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]
     return report
+
+
+def _note_refusal(console: list[str], answer: Response) -> None:
+    if answer.status >= 400:
+        console.append(f"{answer.status}: {answer.request.method} {answer.url}")
 
 
 def _slug(name: str) -> str:

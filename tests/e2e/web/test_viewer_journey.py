@@ -9,8 +9,10 @@ import re
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e import browser as e2e
 from tests.e2e.conftest import Screenshot, SignedIn
@@ -54,12 +56,15 @@ def video_state(page: Page) -> dict[str, Any]:
 
 def wait_for_time(page: Page, at_least: float) -> dict[str, Any]:
     """Wait until the video's ``currentTime`` reaches ``at_least``; its state then."""
-    page.wait_for_function(
-        """(t) => { const v = document.querySelector('[data-testid="video"]');
-                    return v !== null && v.currentTime >= t; }""",
-        arg=at_least,
-        timeout=PLAY_TIMEOUT_MS,
-    )
+    try:
+        page.wait_for_function(
+            """(t) => { const v = document.querySelector('[data-testid="video"]');
+                        return v !== null && v.currentTime >= t; }""",
+            arg=at_least,
+            timeout=PLAY_TIMEOUT_MS,
+        )
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the video did not reach {at_least:.1f} s: {player_trouble(page)}")
     return video_state(page)
 
 
@@ -67,12 +72,23 @@ def first_position(page: Page) -> float:
     """``currentTime`` once the video shows its first frame (after the player's start seek)."""
     video = page.get_by_test_id("video")
     expect(video, contract('player: video data-testid="video"')).to_be_attached()
-    page.wait_for_function(
-        """() => { const v = document.querySelector('[data-testid="video"]');
-                   return v !== null && v.readyState >= 2 && v.currentTime > 0 && !v.seeking; }""",
-        timeout=PLAY_TIMEOUT_MS,
-    )
+    try:
+        page.wait_for_function(
+            """() => { const v = document.querySelector('[data-testid="video"]');
+                    return v !== null && v.readyState >= 2 && v.currentTime > 0 && !v.seeking; }""",
+            timeout=PLAY_TIMEOUT_MS,
+        )
+    except PlaywrightTimeoutError:
+        pytest.fail(f"no frame within {PLAY_TIMEOUT_MS} ms: {player_trouble(page)}")
     return float(video_state(page)["time"])
+
+
+def player_trouble(page: Page) -> str:
+    """What the player shows instead of the video (its error, else the video's state)."""
+    error = page.get_by_test_id("player-error")
+    if error.count() and error.first.is_visible():
+        return f"the player says {error.first.inner_text()!r}"
+    return f"video state {video_state(page)}"
 
 
 def sign_up(page: Page, email: str, plan: str) -> None:
@@ -231,3 +247,23 @@ def test_a_deep_link_while_signed_out_signs_in_then_opens_the_title(
     expect(page.get_by_role("heading", level=1)).to_have_text(MOVIE_NAME)
     expect(page).to_have_url(re.compile(rf"/title/{platform.catalog.titles[MOVIE]}$"))
     screenshot(page, "title")
+
+
+def test_segments_on_the_edge_are_readable_by_the_web_app(
+    platform: e2e.Served, viewer: e2e.Viewer
+) -> None:
+    """The edge is another origin than the web app (another port here, another host in
+    production): the player reads its segments only if the edge allows it (CORS)."""
+    session = e2e.start_stream(platform.base, viewer, platform.catalog.titles[MOVIE])
+    manifest = httpx.get(str(session["manifests"]["dash"]), timeout=30)  # type: ignore[index]
+    edge = re.findall(r"<BaseURL>([^<]+)</BaseURL>", manifest.text)[0]
+    segment = re.findall(r'initialization="([^"]+)"', manifest.text)[0]
+    url = edge + segment.replace("$RepresentationID$", "0")
+    answer = httpx.get(url, headers={"Origin": platform.base}, timeout=30)
+    assert answer.status_code == 200, f"{url} → {answer.status_code}"
+    allowed = answer.headers.get("access-control-allow-origin")
+    assert allowed in ("*", platform.base), (
+        f"the edge ({edge.split('/t/')[0]}) answers without Access-Control-Allow-Origin: "
+        "a browser on the web app cannot read its segments (the player shows 'The video "
+        "stopped loading')"
+    )
