@@ -3,9 +3,10 @@
 A fresh SQLite platform with a 10,000-title catalog (bench/search.py's generator), 10,000
 profiles' viewing history of 1,000,000 plays over the last week (popular titles far more
 played, five countries) bulk-inserted into discovery's plays table, ``marquee serve`` on
-127.0.0.1, and 1,000 of those profiles signed in (200 accounts × 5 profiles). Every profile's
-rows are built once (cold figures), then wrk asks for random profiles' rows with 64
-connections (warm figures).
+127.0.0.1, and 1,000 of those profiles signed in (200 accounts × 5 profiles), each with
+playback positions in 20 titles (Continue Watching and the personal rows come from playback).
+Every profile's rows are built once (cold figures), then wrk asks for random profiles' rows
+with 64 connections (warm figures).
 
     .venv/bin/python bench/browse.py [--plays 1000000] [--seconds 20]
 """
@@ -35,17 +36,20 @@ from search import (  # bench/search.py
     serve,
     sign_up,
 )
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from marquee import migrate
 from marquee.discovery.models import DiscoveryPlay
+from marquee.identity.models import Profile
 from marquee.kit.db import Database
+from marquee.playback.models import ViewingPosition
 
 TITLES = 10_000
 PROFILES = 10_000
 ACCOUNTS = 200
 PER_ACCOUNT = 5
 CONNECTIONS = 64
+POSITIONS = 20
 COUNTRIES = ["US", "US", "US", "FR", "DE", "GB", "JP"]
 WRK_SCRIPT = """
 local viewers = {pairs}
@@ -74,6 +78,32 @@ def fill_history(database_url: str, title_ids: list[str], profiles: list[str], p
                 for _ in range(min(50_000, plays - start))
             ]
             session.execute(insert(DiscoveryPlay), batch)
+    db.dispose()
+
+
+def fill_positions(database_url: str, title_ids: list[str], profiles: list[str]) -> None:
+    """Playback positions of ``profiles`` in ``POSITIONS`` titles each, a third watched."""
+    rng = random.Random(12)
+    now = datetime.now(UTC)
+    db = Database(database_url)
+    with db.transaction() as session:
+        query = select(Profile.id, Profile.account_id)
+        accounts = {profile_id: account_id for profile_id, account_id in session.execute(query)}
+        batch = [
+            {
+                "profile_id": profile_id,
+                "title_id": title_id,
+                "episode_id": "",
+                "account_id": accounts[profile_id],
+                "position_s": rng.uniform(60, 3600),
+                "duration_s": 3600.0,
+                "watched": rng.random() < 1 / 3,
+                "updated_at": now - timedelta(seconds=rng.uniform(0, 7 * 86400)),
+            }
+            for profile_id in profiles
+            for title_id in rng.sample(title_ids[:2000], POSITIONS)
+        ]
+        session.execute(insert(ViewingPosition), batch)
     db.dispose()
 
 
@@ -146,8 +176,12 @@ def run(work: Path, plays: int, seconds: int, connections: list[int]) -> None:
         others = [uuid.uuid4().hex for _ in range(PROFILES - len(pairs))]
         started = time.perf_counter()
         fill_history(url, [t.id for t in titles], [p for _, p in pairs] + others, plays)
+        fill_positions(url, [t.id for t in titles], [p for _, p in pairs])
         took = time.perf_counter() - started
-        print(f"{TITLES:,} titles, {PROFILES:,} profiles, {plays:,} plays inserted in {took:.1f} s")
+        print(
+            f"{TITLES:,} titles, {PROFILES:,} profiles, {plays:,} plays and "
+            f"{len(pairs) * POSITIONS:,} positions inserted in {took:.1f} s"
+        )
         p50, p99 = percentiles(cold(base, pairs))
         print(f"cold (rows built, 8 at a time): p50 {p50:.1f} ms  p99 {p99:.1f} ms")
         for count in connections:

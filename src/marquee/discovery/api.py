@@ -15,8 +15,7 @@ from marquee.discovery.schemas import Browse, SearchPage, Suggestions
 from marquee.identity import service as identity
 from marquee.identity.schemas import Profile
 from marquee.identity.service import CurrentAccount
-from marquee.kit.errors import NotFound
-from marquee.kit.web import ClientCountry, DbSession, api_router
+from marquee.kit.web import ClientCountry, DbSession, api_router, request_country
 from marquee.runtime import Platform
 
 router = api_router(tags=["discovery"])
@@ -49,10 +48,8 @@ def _build(platform: Platform) -> None:
 
 
 def _profile(me: CurrentAccount, db: DbSession, profile_id: str) -> Profile:
-    for profile in identity.list_profiles(db, me.account_id):
-        if profile.id == profile_id:
-            return profile
-    raise NotFound("There is no such profile.")
+    """The caller's profile ``profile_id`` (404 ``not-found`` when it is another account's)."""
+    return identity.get_profile(db, me.account_id, profile_id)
 
 
 PlatformDep = Annotated[Platform, Depends(_platform)]
@@ -82,10 +79,13 @@ def suggest(
 
 
 @router.get("/browse", response_model=Browse)
-def browse(
-    profile: ProfileDep, db: DbSession, country: ClientCountry, platform: PlatformDep
-) -> Response:
+def browse(profile_id: str, me: CurrentAccount, db: DbSession, request: Request) -> Response:
     """The profile's rows: Continue Watching, Top 10, Because You Watched, genres, Trending,
     New Releases."""
+    # The profile, the country and the rows in one call: each dependency of its own would
+    # cost this hot path a hop through the thread pool (the index is not needed here).
+    profile = _profile(me, db, profile_id)
+    platform: Platform = request.app.state.platform
+    country = request_country(request)
     body = rows.browse(db, platform.settings, platform.cache, profile, country, [profile.language])
     return Response(content=body, media_type="application/json")
