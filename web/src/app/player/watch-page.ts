@@ -18,7 +18,7 @@ import { Session } from '../core/session';
 import { clock, languageName } from '../title/format';
 import { ChoiceMenu, type Choice } from './choice-menu';
 import { type AudioOption, PlaybackEngine, type TextOption, preloadEngine } from './engine';
-import { type NextEpisode, nextEpisode } from './next-episode';
+import { type EpisodeRef, currentEpisode, nextEpisode } from './next-episode';
 import { type PlayerProblem, playerProblem } from './problem';
 import { type ReportedState, SessionReporter, stopSession } from './reporter';
 import { type Thumbnail, loadThumbnails, thumbnailAt } from './trickplay';
@@ -79,9 +79,10 @@ export class WatchPage implements OnDestroy {
   protected readonly fullscreen = signal(false);
   protected readonly controlsShown = signal(true);
   protected readonly problem = signal<PlayerProblem | null>(null);
-  protected readonly next = signal<NextEpisode | null>(null);
+  protected readonly next = signal<EpisodeRef | null>(null);
   protected readonly preview = signal<SeekPreview | null>(null);
   protected readonly heading = signal('');
+  protected readonly episodeLabel = signal('');
   private readonly audio = signal<AudioOption[]>([]);
   private readonly texts = signal<TextOption[]>([]);
   private readonly heights = signal<number[]>([]);
@@ -231,6 +232,7 @@ export class WatchPage implements OnDestroy {
     this.thumbnails = thumbnails;
     if (title) {
       this.heading.set(title.title);
+      this.episodeLabel.set(currentEpisode(title, started.episode_id)?.label ?? '');
       this.next.set(nextEpisode(title, started.episode_id));
     }
   }
@@ -250,6 +252,7 @@ export class WatchPage implements OnDestroy {
     this.position.set(0);
     this.duration.set(0);
     this.next.set(null);
+    this.episodeLabel.set('');
     this.audio.set([]);
     this.texts.set([]);
     this.heights.set([]);
