@@ -249,6 +249,7 @@ export class TitleMedia {
       const uploadId = await this.current.run();
       this.pending.set(pendingUploads(this.scope()));
       const ingest = await this.startIngest(uploadId);
+      this.progress.update((p) => p && { ...p, message: 'Uploaded. Processing…' });
       this.chosenId.set(ingest.asset_id);
       await this.refresh();
     } catch (error) {

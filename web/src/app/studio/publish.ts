@@ -80,9 +80,9 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
       @if (preview(); as p) {
         <p class="verdict" data-testid="preview-verdict" [class.visible]="p.verdict.visible" role="status">
           @if (p.verdict.visible) {
-            Visible to a {{ maturity() }} profile in {{ countryName(shownTerritory()) }}.
+            Visible to {{ profileName() }} in {{ countryName(shownTerritory()) }}.
           } @else {
-            Hidden from a {{ maturity() }} profile in {{ countryName(shownTerritory()) }}:
+            Hidden from {{ profileName() }} in {{ countryName(shownTerritory()) }}:
             @for (reason of p.verdict.reasons; track reason) {
               {{ reason }}
             }
@@ -243,6 +243,11 @@ export class TitlePublish {
     };
     return { texts, verdict: judged, card, backdrop: artworkFor(title, 'backdrop', texts.language) };
   });
+
+  protected profileName(): string {
+    const maturity = this.maturity();
+    return `${maturity === 'adult' ? 'an' : 'a'} ${maturity} profile`;
+  }
 
   protected moveLabel(move: Move): string {
     return MOVE_LABELS[move];

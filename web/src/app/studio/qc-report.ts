@@ -64,15 +64,15 @@ const LANES = [
         </div>
         <table aria-label="Loudness">
           <thead>
-            <tr><th scope="col">Audio track</th><th scope="col">Integrated</th><th scope="col">True peak</th><th scope="col">Range</th></tr>
+            <tr><th scope="col">Audio stream</th><th scope="col">Integrated</th><th scope="col">True peak</th><th scope="col">Range</th></tr>
           </thead>
           <tbody>
             @for (track of qc.loudness; track track.track_index) {
               <tr>
-                <td>{{ track.track_index + 1 }}</td>
-                <td>{{ track.integrated_lufs ?? '—' }} LUFS</td>
-                <td>{{ track.true_peak_dbtp ?? '—' }} dBTP</td>
-                <td>{{ track.lra_lu }} LU</td>
+                <td>#{{ track.track_index }}</td>
+                <td>{{ fixed(track.integrated_lufs) }} LUFS</td>
+                <td>{{ fixed(track.true_peak_dbtp) }} dBTP</td>
+                <td>{{ fixed(track.lra_lu) }} LU</td>
               </tr>
             } @empty {
               <tr><td colspan="4" class="muted">No audio measured.</td></tr>
@@ -86,9 +86,9 @@ const LANES = [
         <h3 id="vmaf-heading">VMAF per rendition</h3>
         <svg class="vmaf" [attr.viewBox]="'0 0 ' + width + ' ' + scored().length * 28" role="img" [attr.aria-label]="vmafLabel()">
           @for (rendition of scored(); track rendition.name; let i = $index) {
-            <text x="0" [attr.y]="i * 28 + 18" fill="currentColor" font-size="16">{{ rendition.name }}</text>
+            <text x="0" [attr.y]="i * 28 + 18" fill="currentColor" font-size="20">{{ rendition.name }}</text>
             <rect x="110" [attr.y]="i * 28 + 4" [attr.width]="(rendition.vmaf ?? 0) * 7.8" height="18" [attr.fill]="colour(rendition.vmaf ?? 0)" />
-            <text [attr.x]="118 + (rendition.vmaf ?? 0) * 7.8" [attr.y]="i * 28 + 18" fill="currentColor" font-size="16">{{ rendition.vmaf?.toFixed(1) }}</text>
+            <text [attr.x]="118 + (rendition.vmaf ?? 0) * 7.8" [attr.y]="i * 28 + 18" fill="currentColor" font-size="20">{{ rendition.vmaf?.toFixed(1) }}</text>
           }
         </svg>
       </section>
@@ -138,6 +138,10 @@ export class QcReportView {
 
   protected span(segment: Segment): number {
     return Math.max(2, this.x(segment.end_s) - this.x(segment.start_s));
+  }
+
+  protected fixed(value: number | null): string {
+    return value === null ? '—' : value.toFixed(1);
   }
 
   protected colour(vmaf: number): string {

@@ -70,7 +70,7 @@ export function verdict(title: StudioTitle, territory: string, maturity: Maturit
   const needs: Maturity = rating?.maturity ?? 'adult';
   if (rank(needs) > rank(maturity)) {
     const why = rating ? `Rated ${rating.value} (${rating.system})` : 'Not rated anywhere, so treated as adult';
-    reasons.push(`${why}: a ${maturity} profile may not see it.`);
+    reasons.push(`${why}: ${maturity} profiles may not see it.`);
   }
   return { visible: reasons.length === 0, reasons, rating };
 }

@@ -1,0 +1,181 @@
+"""The studio in headless Chromium: an editor uploads a generated clip (through a dropped
+connection), watches the pipeline reach ready, writes texts in two languages, licenses the
+title in France only and publishes it; a viewer in France finds and plays it, a viewer in
+Germany does not see it, and a viewer account cannot open the studio.
+
+Elements are found by the accessible names docs/studio.md lists."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, Route, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.e2e import browser as e2e
+from tests.e2e.conftest import Screenshot
+from tests.e2e.studio.conftest import Clip, ContextIn
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+
+PIPELINE_TIMEOUT_MS = 240_000
+VIEWER_TIMEOUT_MS = 30_000
+PLAY_TIMEOUT_MS = 30_000
+
+
+def drop_first_patch(page: Page) -> list[str]:
+    """Cut the connection of the first PATCH of an upload; answers the methods seen."""
+    seen: list[str] = []
+
+    def handle(route: Route) -> None:
+        method = route.request.method
+        seen.append(method)
+        if method == "PATCH" and seen.count("PATCH") == 1:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/api/v1/studio/uploads.*"), handle)
+    return seen
+
+
+def create_title(page: Page, name: str) -> str:
+    page.goto("/studio/new")
+    page.get_by_label("Movie").check()
+    page.get_by_label("Original title").fill(name)
+    page.get_by_label("Original language").fill("en")
+    page.get_by_role("button", name="Create title").click()
+    expect(page).to_have_url(re.compile(r"/studio/titles/[^/]+$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def upload_until_ready(page: Page, clip: Clip, screenshot: Screenshot) -> list[str]:
+    page.get_by_role("link", name="Media", exact=True).click()
+    seen = drop_first_patch(page)
+    page.get_by_label("Source file").set_input_files(str(clip.path))
+    page.get_by_role("button", name="Upload and process").click()
+    expect(page.get_by_test_id("pipeline-status")).to_have_text(
+        "ready", timeout=PIPELINE_TIMEOUT_MS
+    )
+    expect(page.get_by_label("Upload progress")).to_have_attribute(
+        "value", str(clip.path.stat().st_size)
+    )
+    expect(page.get_by_role("table", name="Pipeline steps")).to_contain_text("Package + encrypt")
+    expect(page.get_by_test_id("qc-report")).to_contain_text("passed")
+    screenshot(page, "pipeline-ready")
+    return seen
+
+
+def write_texts(page: Page, name: str) -> None:
+    page.get_by_role("link", name="Details", exact=True).click()
+    page.get_by_label("Original synopsis").fill("A test pattern hums at 440 Hz.")
+    page.get_by_role("button", name="Save details").click()
+    expect(page.get_by_text("Details saved.")).to_be_visible()
+    page.get_by_label("Language (BCP 47, e.g. fr, pt-BR)").fill("fr")
+    page.get_by_role("button", name="Add language").click()
+    page.get_by_label("Title in fr").fill(f"{name} (FR)")
+    page.get_by_label("Synopsis in fr").fill("Une mire bourdonne à 440 Hz.")
+    page.get_by_role("button", name="Save fr").click()
+    expect(page.get_by_text("Texts in fr saved.")).to_be_visible()
+
+
+def license_in_france(page: Page) -> None:
+    page.get_by_role("link", name="Licences", exact=True).click()
+    page.get_by_label("Territories (ISO codes or regions such as EU, WORLD)").fill("FR")
+    page.get_by_role("button", name="Add window").click()
+    expect(page.get_by_role("table", name="Licence windows")).to_contain_text("FR")
+    expect(page.get_by_test_id("visible-now")).to_contain_text("France (FR)")
+
+
+def publish(page: Page, screenshot: Screenshot) -> None:
+    page.get_by_role("link", name="Publish", exact=True).click()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.get_by_test_id("title-status")).to_have_text("published")
+    page.get_by_label("Territory", exact=True).fill("FR")
+    expect(page.get_by_test_id("preview-verdict")).to_contain_text("Visible")
+    page.get_by_label("Territory", exact=True).fill("DE")
+    expect(page.get_by_test_id("preview-verdict")).to_contain_text("No licence window")
+    screenshot(page, "publish-preview")
+    page.get_by_role("link", name="Audit log", exact=True).click()
+    expect(page.get_by_role("table", name="Audit log")).to_contain_text("published")
+
+
+def viewer_page(context_in: ContextIn, platform: e2e.Served, country: str) -> Page:
+    """A new viewer signed in from ``country``, watching their first profile."""
+    context: BrowserContext = context_in(country)
+    viewer = e2e.new_viewer(platform.base)
+    e2e.sign_in(context, platform.base, viewer.email, viewer.password)
+    e2e.select_profile(context, platform.base, viewer.profile_id)
+    return context.new_page()
+
+
+def wait_playing(page: Page, play: Locator) -> None:
+    """Wait until the video has played a second; a failure says what the player showed."""
+    failed: list[str] = []
+    page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    play.click()
+    try:
+        page.wait_for_function(
+            """() => { const v = document.querySelector('[data-testid="video"]');
+                       return v !== null && v.currentTime > 1; }""",
+            timeout=PLAY_TIMEOUT_MS,
+        )
+    except PlaywrightTimeout:
+        shown = page.get_by_test_id("player-error").all_inner_texts()
+        raise AssertionError(f"the video did not play: {shown} {failed[-5:]}") from None
+
+
+def search(page: Page, words: str) -> None:
+    page.goto("/search")
+    page.get_by_role("searchbox", name="Search titles").fill(words)
+
+
+def test_an_editor_publishes_a_title_in_one_country(
+    editor_context: BrowserContext,
+    platform: e2e.Served,
+    clip: Clip,
+    context_in: ContextIn,
+    screenshot: Screenshot,
+) -> None:
+    name = f"Studio Pattern {uuid.uuid4().hex[:6]}"
+    page = editor_context.new_page()
+    title_id = create_title(page, name)
+    seen = upload_until_ready(page, clip, screenshot)
+    write_texts(page, name)
+    license_in_france(page)
+    publish(page, screenshot)
+
+    in_france = viewer_page(context_in, platform, "FR")
+    search(in_france, name)
+    card = in_france.get_by_test_id("title-card").filter(has_text=name)
+    expect(card).to_be_visible(timeout=VIEWER_TIMEOUT_MS)
+    card.click()
+    expect(in_france.get_by_role("heading", level=1)).to_have_text(name)
+    wait_playing(in_france, in_france.get_by_role("button", name="Play"))
+    screenshot(in_france, "playing-in-france")
+
+    in_germany = viewer_page(context_in, platform, "DE")
+    search(in_germany, name)
+    in_germany.wait_for_timeout(2000)
+    hidden_in_search = in_germany.get_by_test_id("title-card").filter(has_text=name).count()
+    in_germany.goto(f"/title/{title_id}")
+    expect(in_germany.get_by_role("button", name="Play")).to_have_count(0)
+    answer = in_germany.request.get(f"{platform.base}/api/v1/titles/{title_id}")
+
+    assert seen.count("PATCH") >= 2, "the dropped PATCH was sent again"
+    assert "HEAD" in seen, "the client asked the server's offset before resuming"
+    assert hidden_in_search == 0
+    assert answer.status == 404
+
+
+def test_a_viewer_account_cannot_open_the_studio(
+    context: BrowserContext, platform: e2e.Served, viewer: e2e.Viewer
+) -> None:
+    e2e.sign_in(context, platform.base, viewer.email, viewer.password)
+    page = context.new_page()
+    page.goto("/studio")
+    expect(page).to_have_url(re.compile(r"/forbidden$"))
+    expect(page.get_by_test_id("forbidden")).to_be_visible()
