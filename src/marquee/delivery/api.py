@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from marquee.delivery import service
-from marquee.delivery.headers import cache_control, content_type
+from marquee.delivery.headers import CORS_HEADERS, cache_control, content_type
 from marquee.kit.errors import NotFound
 from marquee.kit.storage import LocalObjectStore, ObjectNotFound, ObjectStore
 
@@ -22,7 +22,7 @@ def origin_object(token_path: str, request: Request) -> Response:
     """An object under the token's prefix (ranges supported from a local store)."""
     platform = request.app.state.platform
     key = service.verify(platform.settings, f"/t/{token_path}").object_key
-    headers = {"Cache-Control": cache_control(key)}
+    headers = {"Cache-Control": cache_control(key), **dict(CORS_HEADERS)}
     try:
         return _object_response(platform.storage, key, headers)
     except ObjectNotFound:

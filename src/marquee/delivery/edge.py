@@ -32,6 +32,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from marquee.delivery.cache import DiskCache
 from marquee.delivery.errors import InvalidToken
 from marquee.delivery.headers import (
+    CORS_HEADERS,
+    PREFLIGHT_HEADERS,
     RangeNotSatisfiable,
     byte_range,
     cache_control,
@@ -117,7 +119,7 @@ def problem(status: int, slug: str, detail: str) -> Reply:
 
 def head_bytes(status: int, headers: list[tuple[str, str]], keep_alive: bool) -> bytes:
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", "Server: marquee-edge"]
-    lines += [f"{name}: {value}" for name, value in headers]
+    lines += [f"{name}: {value}" for name, value in (*CORS_HEADERS, *headers)]
     lines.append("Connection: keep-alive" if keep_alive else "Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
@@ -180,6 +182,8 @@ class Edge:
         if request.path == "/metrics":
             body = generate_latest(self.metrics.registry)
             return Reply(200, body, content_type="text/plain; version=0.0.4; charset=utf-8")
+        if request.method == "OPTIONS":
+            return Reply(204, headers=list(PREFLIGHT_HEADERS), content_type="")
         if request.method not in ("GET", "HEAD"):
             return problem(405, "method-not-allowed", "An edge answers GET and HEAD only.")
         if not request.path.startswith("/t/"):

@@ -24,6 +24,17 @@ _TYPES = {
     ".ts": "video/mp2t",
     ".vtt": "text/vtt",
 }
+#: Players read delivery objects across origins (the web app comes from the API's host, segments
+#: from an edge's). The token in the path is the grant, so any origin may read, without cookies.
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag, X-Cache"),
+)
+PREFLIGHT_HEADERS = (
+    ("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Range, If-Range, If-None-Match, If-Modified-Since"),
+    ("Access-Control-Max-Age", "86400"),
+)
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 

@@ -44,6 +44,27 @@ def test_manifests_get_a_short_max_age(edge: EdgeNode, origin: FakeOrigin) -> No
     assert response.headers["cache-control"] == "public, max-age=10"
 
 
+def test_a_player_on_another_origin_may_read_objects(edge: EdgeNode, origin: FakeOrigin) -> None:
+    origin.objects[SEGMENT] = body(1_000)
+    url = edge.url + signed(SEGMENT)
+    preflight = httpx.options(
+        url,
+        headers={
+            "Origin": "http://app.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "range",
+        },
+    )
+    response = get(url, Origin="http://app.example", Range="bytes=0-9")
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "Range" in preflight.headers["access-control-allow-headers"]
+    assert response.status_code == 206
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "Content-Range" in response.headers["access-control-expose-headers"]
+    assert origin.fetches[SEGMENT] == 1
+
+
 def test_concurrent_misses_make_one_origin_fetch(edge: EdgeNode, origin: FakeOrigin) -> None:
     origin.objects[SEGMENT] = body(200_000)
     origin.delay_s = 0.5
