@@ -62,7 +62,7 @@ export function availability(row: Summary): string {
           }
         </select>
       </div>
-      <p class="muted" aria-live="polite">{{ total() }} titles</p>
+      <p class="muted" aria-live="polite">{{ total() }} {{ total() === 1 ? 'title' : 'titles' }}</p>
     </div>
     @if (error()) {
       <p class="form-error" role="alert">{{ error() }}</p>
