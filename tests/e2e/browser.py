@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -167,8 +167,14 @@ def seed_or_copy(data_dir: Path) -> Catalog:
 
 
 @contextmanager
-def serving(data_dir: Path, catalog: Catalog, roles: str = ALL_ROLES) -> Iterator[Served]:
-    """``marquee serve`` (by default every role: api, worker, edge) on free loopback ports."""
+def serving(
+    data_dir: Path,
+    catalog: Catalog,
+    roles: str = ALL_ROLES,
+    settings: Mapping[str, str] | None = None,
+) -> Iterator[Served]:
+    """``marquee serve`` (by default every role: api, worker, edge) on free loopback ports;
+    ``settings``: more ``MARQUEE_*`` variables for the server."""
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}-serve.log"
     command = [sys.executable, "-m", "marquee.cli", "serve", "--role", roles, "--port", str(port)]
@@ -176,7 +182,7 @@ def serving(data_dir: Path, catalog: Catalog, roles: str = ALL_ROLES) -> Iterato
     with log.open("w") as out:
         process = subprocess.Popen(
             [*command, "--edge-port", str(free_port())],
-            env={**environment(data_dir), "MARQUEE_PUBLIC_URL": base},
+            env={**environment(data_dir), **(settings or {}), "MARQUEE_PUBLIC_URL": base},
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -2,7 +2,10 @@
 and page per test, and screenshots of each screen under ``test-artifacts/screens/``.
 
 Without Chromium or the built web app the browser tests skip saying why; with
-``MARQUEE_TEST_SERVICES=required`` (CI) they fail instead.
+``MARQUEE_TEST_SERVICES=required`` (CI) they fail instead. While writing tests,
+``E2E_SEED_CACHE=/tmp/some-dir`` seeds once and copies the seeded data dir on later runs, and
+``E2E_ROLES=api,worker`` serves without the edge role. A failed test leaves
+``<test>-failed.png`` and ``<test>-console.log`` (console, page errors, refused requests).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ def _need_browser() -> None:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[e2e.Served]:
-    """``marquee serve`` on a data dir seeded with the demo catalog (4 s clips, 240p)."""
+    """``marquee serve`` on a data dir seeded with the demo catalog (short 240p clips); every
+    role unless ``E2E_ROLES`` says otherwise (``api,worker``: segments from the origin)."""
     _need_browser()
     roles = os.environ.get("E2E_ROLES", e2e.ALL_ROLES)
     with e2e.seeded_platform(tmp_path_factory.mktemp("platform"), roles) as served:
