@@ -112,6 +112,9 @@ def find_in_list(page: Page, name: str, screenshot: Screenshot) -> None:
     expect(row).to_contain_text("published")
     expect(row).to_contain_text("FR")
     screenshot(page, "titles")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "titles-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def viewer_page(context_in: ContextIn, platform: e2e.Served, country: str) -> Page:
@@ -145,15 +148,15 @@ def search(page: Page, words: str) -> None:
     page.get_by_role("searchbox", name="Search titles").fill(words)
 
 
+@pytest.mark.usefixtures("editor_context")
 def test_an_editor_publishes_a_title_in_one_country(
-    editor_context: BrowserContext,
+    page: Page,
     platform: e2e.Served,
     clip: Clip,
     context_in: ContextIn,
     screenshot: Screenshot,
 ) -> None:
     name = f"Studio Pattern {uuid.uuid4().hex[:6]}"
-    page = editor_context.new_page()
     title_id = create_title(page, name)
     seen = upload_until_ready(page, clip, screenshot)
     write_texts(page, name, screenshot)

@@ -49,11 +49,14 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
     @media (max-width: 720px) {
       .studio {
         grid-template-columns: 1fr;
+        grid-template-rows: auto 1fr;
       }
       .side {
         flex-direction: row;
         flex-wrap: wrap;
         align-items: center;
+        align-content: flex-start;
+        padding: 0.5rem 0.75rem;
       }
       .brand {
         margin: 0 0.5rem 0 0;

@@ -78,7 +78,7 @@ export function availability(row: Summary): string {
                 </button>
               </th>
             }
-            <th scope="col">Available now</th>
+            <th scope="col">Licensed now</th>
           </tr>
         </thead>
         <tbody>
