@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-import re
 from pathlib import Path
 
 from fastapi import FastAPI

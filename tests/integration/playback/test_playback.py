@@ -54,7 +54,8 @@ def test_a_session_plays_through_signed_urls_and_its_licence(world: World, tmp_p
     assert session["resume_position_s"] == 0
     assert (session["title_id"], session["episode_id"]) == (world.title_id, None)
     thumbnails = httpx.get(session["thumbnails"])
-    assert thumbnails.status_code == 200 and thumbnails.text.startswith("WEBVTT")
+    assert thumbnails.status_code == 200
+    assert thumbnails.text.startswith("WEBVTT")
     mpd = httpx.get(session["manifests"]["dash"]).text  # no credentials: the URL is the grant
     assert "license.invalid" not in mpd
     assert session["license_url"] in mpd
