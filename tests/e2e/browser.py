@@ -285,6 +285,14 @@ def start_stream(base: str, viewer: Viewer, title_id: str) -> dict[str, object]:
     return session
 
 
+def search_ids(base: str, viewer: Viewer, profile_id: str, text: str) -> list[str]:
+    """Ids of the titles the search API finds for one of ``viewer``'s profiles."""
+    headers = log_in(base, viewer.email, viewer.password)
+    params = {"q": text, "profile_id": profile_id}
+    answer = httpx.get(f"{base}/api/v1/search", params=params, headers=headers, timeout=30)
+    return [str(item["id"]) for item in _check(answer).json()["items"]]
+
+
 # --- the browser -----------------------------------------------------------------------------
 
 
