@@ -150,11 +150,14 @@ def test_a_new_viewer_signs_up_finds_a_film_by_a_typo_plays_it_and_resumes(
     expect(page.get_by_role("heading", level=1)).to_have_text(MOVIE_NAME)
     screenshot(page, "5-title")
 
-    page.get_by_role("button", name="Play", exact=True).click()
+    licence = re.compile(r"/api/v1/playback/sessions/[^/]+/license$")
+    with page.expect_response(licence, timeout=PLAY_TIMEOUT_MS) as licensed:
+        page.get_by_role("button", name="Play", exact=True).click()
+    assert licensed.value.ok, f"ClearKey licence: {licensed.value.status}"
     expect(page).to_have_url(re.compile(r"/watch/"))
     start = first_position(page)
     played = wait_for_time(page, start + PLAYED_S)
-    assert played["frames"] > 0, f"no frame decoded (ClearKey): {played}"
+    assert played["frames"] > 0, f"no frame decoded with the licensed key: {played}"
     screenshot(page, "6-playing")
     wait_for_time(page, LEAVE_AT_S)
 
