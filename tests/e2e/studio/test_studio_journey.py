@@ -195,3 +195,25 @@ def test_a_viewer_account_cannot_open_the_studio(
     page.goto("/studio")
     expect(page).to_have_url(re.compile(r"/forbidden$"))
     expect(page.get_by_test_id("forbidden")).to_be_visible()
+
+
+@pytest.mark.usefixtures("editor_context")
+def test_an_editor_builds_a_series_with_texts_per_episode(page: Page) -> None:
+    page.goto("/studio/new")
+    page.get_by_label("Series").check()
+    page.get_by_label("Original title").fill(f"Studio Series {uuid.uuid4().hex[:6]}")
+    page.get_by_role("button", name="Create title").click()
+    page.get_by_role("button", name="Add season").click()
+    page.get_by_label("Episode title").fill("Pilot")
+    page.get_by_role("button", name="Add episode to season 1").click()
+    page.get_by_label("Language (BCP 47, e.g. fr, pt-BR)").fill("de")
+    page.get_by_role("button", name="Add language").click()
+    page.get_by_label("Title in de").fill("Die Serie")
+    page.get_by_role("button", name="Save de", exact=True).click()
+    page.get_by_text("Texts in de", exact=True).click()
+    page.get_by_label("Title of S1 E1 in de").fill("Pilotfolge")
+    page.get_by_role("button", name="Save S1 E1 in de").click()
+
+    expect(page.get_by_text("Episode texts in de saved.")).to_be_visible()
+    expect(page.get_by_label("Title of S1 E1", exact=True)).to_have_value("Pilot")
+    expect(page.get_by_label("Title of S1 E1 in de")).to_have_value("Pilotfolge")

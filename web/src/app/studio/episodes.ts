@@ -1,9 +1,11 @@
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
-import { api, ok } from '../api/client';
+import { api, ok, type Schemas } from '../api/client';
 import { clock } from './format';
 import { TitleStore } from './title-store';
 
-/** A series' seasons and episodes: add them, rename episodes; media is on the Media tab. */
+type Episode = Schemas['StudioEpisode'];
+
+/** A series' seasons and episodes: add them, rename episodes and write their texts per language; media is on the Media tab. */
 @Component({
   selector: 'app-studio-title-episodes',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -17,7 +19,7 @@ import { TitleStore } from './title-store';
           <div class="table-wrap">
             <table [attr.aria-label]="'Episodes of season ' + season.number">
               <thead>
-                <tr><th scope="col">#</th><th scope="col">Title</th><th scope="col">Runtime</th><th scope="col">Media</th></tr>
+                <tr><th scope="col">#</th><th scope="col">Title</th><th scope="col">Runtime</th><th scope="col">Media</th><th scope="col">Texts by language</th></tr>
               </thead>
               <tbody>
                 @for (episode of season.episodes; track episode.id) {
@@ -32,9 +34,23 @@ import { TitleStore } from './title-store';
                     </td>
                     <td>{{ clock(episode.runtime_s) }}</td>
                     <td>{{ episode.asset_id ? 'attached' : 'none' }}</td>
+                    <td>
+                      <details>
+                        <summary>Texts in {{ languagesOf(episode).join(', ') || 'no language yet' }}</summary>
+                        @for (language of languagesOf(episode); track language) {
+                          <form class="text" (submit)="saveText($event, episode.id, language, text)" #text>
+                            <input name="title" required [attr.aria-label]="'Title of S' + season.number + ' E' + episode.number + ' in ' + language" [placeholder]="'Title in ' + language" [value]="episode.localizations[language]?.title ?? ''" />
+                            <textarea name="synopsis" rows="2" [attr.aria-label]="'Synopsis of S' + season.number + ' E' + episode.number + ' in ' + language" [placeholder]="'Synopsis in ' + language" [value]="episode.localizations[language]?.synopsis ?? ''"></textarea>
+                            <button type="submit" [attr.aria-label]="'Save S' + season.number + ' E' + episode.number + ' in ' + language">Save {{ language }}</button>
+                          </form>
+                        } @empty {
+                          <p class="muted">Add a language to the title's texts first.</p>
+                        }
+                      </details>
+                    </td>
                   </tr>
                 } @empty {
-                  <tr><td colspan="4" class="muted">No episodes yet.</td></tr>
+                  <tr><td colspan="5" class="muted">No episodes yet.</td></tr>
                 }
               </tbody>
             </table>
@@ -72,6 +88,12 @@ import { TitleStore } from './title-store';
     .add {
       margin: 0.75rem 0 0;
     }
+    .text {
+      display: grid;
+      gap: 0.3rem;
+      margin: 0.4rem 0;
+      min-width: 14rem;
+    }
   `,
 })
 export class TitleEpisodes {
@@ -80,6 +102,30 @@ export class TitleEpisodes {
   protected readonly nextSeason = computed(
     () => Math.max(0, ...(this.store.title()?.seasons ?? []).map((s) => s.number)) + 1,
   );
+
+  /** The title's languages and any the episode has on its own. */
+  protected languagesOf(episode: Episode): string[] {
+    const title = Object.keys(this.store.title()?.localizations ?? {});
+    return [...new Set([...title, ...Object.keys(episode.localizations)])];
+  }
+
+  protected saveText(event: Event, episodeId: string, language: string, form: HTMLFormElement): void {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = {
+      title: String(data.get('title') ?? '').trim(),
+      synopsis: String(data.get('synopsis') ?? '').trim(),
+    };
+    const path = { title_id: this.store.id(), episode_id: episodeId, language };
+    void this.store.save(`Episode texts in ${language}`, () =>
+      ok(
+        api.PUT('/api/v1/studio/titles/{title_id}/episodes/{episode_id}/localizations/{language}', {
+          params: { path },
+          body,
+        }),
+      ),
+    );
+  }
 
   protected addSeason(event: Event, form: HTMLFormElement): void {
     event.preventDefault();
