@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { api, ok, type Schemas } from '../api/client';
-import { valueOf } from './format';
+import { formFields, valueOf } from './format';
 import { TitleStore } from './title-store';
 
 type Role = Schemas['CreditIn']['role'];
@@ -62,11 +62,6 @@ const ROLES: readonly Role[] = ['actor', 'voice', 'director', 'writer', 'creator
       </form>
     </section>
   }`,
-  styles: `
-    .add {
-      margin: 0.75rem 0 0;
-    }
-  `,
 })
 export class TitleCredits {
   protected readonly store = inject(TitleStore);
@@ -81,10 +76,10 @@ export class TitleCredits {
 
   protected async add(event: Event, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
-    const data = new FormData(form);
-    const name = String(data.get('person') ?? '').trim();
-    const role = ROLES.find((r) => r === data.get('role')) ?? 'actor';
-    const character = String(data.get('character') ?? '').trim();
+    const field = formFields(form);
+    const name = field('person');
+    const role = ROLES.find((r) => r === field('role')) ?? 'actor';
+    const character = field('character');
     const saved = await this.store.save('People', async () => {
       const person = await this.person(name);
       return this.replace([...this.current(), { person_id: person.id, role, character }]);

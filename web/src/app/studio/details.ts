@@ -3,7 +3,7 @@ import { api, ok } from '../api/client';
 import { TitleArtwork } from './artwork';
 import { TitleCredits } from './credits';
 import { TitleEpisodes } from './episodes';
-import { splitList } from './format';
+import { formFields, splitList } from './format';
 import { TitleRatings } from './ratings';
 import { TitleTexts } from './texts';
 import { TitleStore } from './title-store';
@@ -73,8 +73,7 @@ export class TitleDetails {
 
   protected save(event: Event, form: HTMLFormElement): void {
     event.preventDefault();
-    const data = new FormData(form);
-    const text = (name: string): string => String(data.get(name) ?? '').trim();
+    const text = formFields(form);
     const year = text('release_year');
     const runtime = text('runtime');
     const body = {

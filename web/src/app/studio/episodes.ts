@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
 import { api, ok, type Schemas } from '../api/client';
-import { clock } from './format';
+import { clock, formFields } from './format';
 import { TitleStore } from './title-store';
 
 type Episode = Schemas['StudioEpisode'];
@@ -85,9 +85,6 @@ type Episode = Schemas['StudioEpisode'];
     h3 {
       font-size: 0.95rem;
     }
-    .add {
-      margin: 0.75rem 0 0;
-    }
     .text {
       display: grid;
       gap: 0.3rem;
@@ -111,11 +108,8 @@ export class TitleEpisodes {
 
   protected saveText(event: Event, episodeId: string, language: string, form: HTMLFormElement): void {
     event.preventDefault();
-    const data = new FormData(form);
-    const body = {
-      title: String(data.get('title') ?? '').trim(),
-      synopsis: String(data.get('synopsis') ?? '').trim(),
-    };
+    const field = formFields(form);
+    const body = { title: field('title'), synopsis: field('synopsis') };
     const path = { title_id: this.store.id(), episode_id: episodeId, language };
     void this.store.save(`Episode texts in ${language}`, () =>
       ok(
@@ -129,7 +123,7 @@ export class TitleEpisodes {
 
   protected addSeason(event: Event, form: HTMLFormElement): void {
     event.preventDefault();
-    const number = Number(new FormData(form).get('number'));
+    const number = Number(formFields(form)('number'));
     const path = { title_id: this.store.id() };
     void this.store.save(`Season ${number}`, () =>
       ok(api.POST('/api/v1/studio/titles/{title_id}/seasons', { params: { path }, body: { number, synopsis: '' } })),
@@ -138,10 +132,10 @@ export class TitleEpisodes {
 
   protected addEpisode(event: Event, seasonId: string, season: number, form: HTMLFormElement): void {
     event.preventDefault();
-    const data = new FormData(form);
+    const field = formFields(form);
     const body = {
-      number: Number(data.get('number')),
-      original_title: String(data.get('title') ?? '').trim(),
+      number: Number(field('number')),
+      original_title: field('title'),
       synopsis: '',
     };
     const path = { season_id: seasonId };

@@ -31,6 +31,12 @@ export function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
+/** A form's fields by name, trimmed (`''` when absent): `const field = formFields(form)`. */
+export function formFields(form: HTMLFormElement): (name: string) => string {
+  const data = new FormData(form);
+  return (name) => String(data.get(name) ?? '').trim();
+}
+
 /** The value of an `<input>`/`<select>`/`<textarea>` event target. */
 export function valueOf(event: Event): string {
   return (event.target as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { api, ok, type Schemas } from '../api/client';
-import { date, isoToLocalInput, localInputToIso, splitList } from './format';
+import { date, formFields, isoToLocalInput, localInputToIso, splitList } from './format';
 import { TitleStore } from './title-store';
 import { countriesAt, countryName } from './visibility';
 
@@ -125,16 +125,6 @@ interface Bar {
       color: var(--text);
       margin-bottom: 0.75rem;
     }
-    .check {
-      display: inline-flex;
-      gap: 0.4rem;
-      align-items: center;
-      color: var(--text);
-      margin-bottom: 1rem;
-    }
-    .check input {
-      width: auto;
-    }
   `,
 })
 export class TitleLicences {
@@ -196,14 +186,13 @@ export class TitleLicences {
 
   protected async save(event: Event, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
-    const data = new FormData(form);
-    const text = (name: string): string => String(data.get(name) ?? '').trim();
+    const text = formFields(form);
     const body = {
       territories: splitList(text('territories')).map((t) => t.toUpperCase()),
       starts_at: localInputToIso(text('starts')),
       ends_at: text('ends') ? localInputToIso(text('ends')) : null,
       licensor: text('licensor'),
-      exclusive: data.get('exclusive') !== null,
+      exclusive: text('exclusive') === 'on',
     };
     const editing = this.editing();
     const saved = await this.store.save('Licence window', () =>

@@ -129,16 +129,6 @@ const BUSY = new Set(['pending', 'processing']);
       border-color: var(--accent);
       background: var(--surface-2);
     }
-    .check {
-      display: inline-flex;
-      gap: 0.4rem;
-      align-items: center;
-      color: var(--text);
-      margin: 0;
-    }
-    .check input {
-      width: auto;
-    }
     .progress {
       display: flex;
       flex-wrap: wrap;

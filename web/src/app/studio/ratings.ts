@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { api, ok } from '../api/client';
+import { formFields } from './format';
 import { TitleStore } from './title-store';
 
 /** Ratings per territory (`*` is the default rating), with the maturity each maps to. */
@@ -47,19 +48,13 @@ import { TitleStore } from './title-store';
       </form>
     </section>
   }`,
-  styles: `
-    .add {
-      margin: 0.75rem 0 0;
-    }
-  `,
 })
 export class TitleRatings {
   protected readonly store = inject(TitleStore);
 
   protected async save(event: Event, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
-    const data = new FormData(form);
-    const text = (name: string): string => String(data.get(name) ?? '').trim();
+    const text = formFields(form);
     const path = { title_id: this.store.id(), territory: text('territory').toUpperCase() };
     const body = { system: text('system') || null, value: text('value') };
     const saved = await this.store.save(`Rating in ${path.territory}`, () =>

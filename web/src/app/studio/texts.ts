@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { api, ok } from '../api/client';
-import { valueOf } from './format';
+import { formFields, valueOf } from './format';
 import { TitleStore } from './title-store';
 
 /** Localized titles and synopses, one column per language, beside the original. */
@@ -64,9 +64,6 @@ import { TitleStore } from './title-store';
     .strong {
       font-weight: 600;
     }
-    .add {
-      margin: 0.75rem 0 0;
-    }
   `,
 })
 export class TitleTexts {
@@ -89,11 +86,8 @@ export class TitleTexts {
 
   protected save(event: Event, language: string, form: HTMLFormElement): void {
     event.preventDefault();
-    const data = new FormData(form);
-    const body = {
-      title: String(data.get('title') ?? '').trim(),
-      synopsis: String(data.get('synopsis') ?? '').trim(),
-    };
+    const field = formFields(form);
+    const body = { title: field('title'), synopsis: field('synopsis') };
     const path = { title_id: this.store.id(), language };
     void this.store.save(`Texts in ${language}`, () =>
       ok(api.PUT('/api/v1/studio/titles/{title_id}/localizations/{language}', { params: { path }, body })),

@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/cor
 import { Router } from '@angular/router';
 import { api, ok, type Schemas } from '../api/client';
 import { viewerMessage } from '../core/problems';
-import { splitList } from './format';
+import { formFields, splitList } from './format';
 
 type Kind = Schemas['TitleCreate']['kind'];
 
@@ -16,8 +16,8 @@ type Kind = Schemas['TitleCreate']['kind'];
     <form class="panel form" (submit)="create($event, form)" #form>
       <fieldset class="field">
         <legend>Kind</legend>
-        <label class="inline"><input type="radio" name="kind" value="movie" checked /> Movie</label>
-        <label class="inline"><input type="radio" name="kind" value="series" /> Series</label>
+        <label class="check"><input type="radio" name="kind" value="movie" checked /> Movie</label>
+        <label class="check"><input type="radio" name="kind" value="series" /> Series</label>
       </fieldset>
       <div class="grid-2">
         <div class="field">
@@ -61,15 +61,6 @@ type Kind = Schemas['TitleCreate']['kind'];
       color: var(--text-dim);
       margin-bottom: 0.3rem;
     }
-    label.inline {
-      display: inline-flex;
-      gap: 0.4rem;
-      align-items: center;
-      color: var(--text);
-    }
-    label.inline input {
-      width: auto;
-    }
   `,
 })
 export class TitleNew {
@@ -79,8 +70,7 @@ export class TitleNew {
 
   protected async create(event: Event, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
-    const data = new FormData(form);
-    const text = (name: string): string => String(data.get(name) ?? '').trim();
+    const text = formFields(form);
     const year = text('release_year');
     this.busy.set(true);
     this.error.set('');
