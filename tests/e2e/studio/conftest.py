@@ -5,8 +5,8 @@ The viewer's country comes from ``kit.geo``. Here every browser is in France
 (``MARQUEE_DEFAULT_COUNTRY``, loopback being in no table), except a context that says it comes
 through a trusted proxy (``MARQUEE_TRUSTED_PROXIES`` = loopback) from an address the CIDR table
 (``MARQUEE_GEO_NETWORKS``) puts in Germany. The French viewer plays without any header: sent to
-the edge too, ``X-Forwarded-For`` would make each segment request a CORS preflight, and
-Playwright routes (to add it to some requests only) break the edge's cross-origin answers.
+the edge too, ``X-Forwarded-For`` would make each segment request a CORS preflight for a header
+the edge does not allow; the German viewer only browses.
 
 The shared, demo-seeded platform of ``tests/e2e/conftest.py`` cannot take settings, so the
 studio tests serve their own, unseeded one through the same ``tests.e2e.browser`` helpers (no
