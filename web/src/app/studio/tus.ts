@@ -7,7 +7,8 @@ import { studioFetch } from './http';
  * The upload URL is kept in localStorage under the title and the file's name, size and date,
  * so choosing the same file again — after a dropped connection or a page reload — asks the
  * server where it got to (`HEAD`) and goes on from there. Chunks are PATCHed one at a time;
- * a network error or a 5xx waits (1 s, 2 s, 4 s … 30 s) and resumes from the server's offset.
+ * a network error or a 5xx waits (1 s, 2 s, 4 s … 30 s), asks `HEAD` and resumes from the
+ * server's offset.
  */
 
 const ENDPOINT = '/api/v1/studio/uploads';
@@ -67,8 +68,9 @@ export class TusUpload {
   /** Upload the whole file; answers the upload id once the server has every byte. */
   async run(): Promise<string> {
     this.tell(0, 'starting', 'Starting…');
-    const url = await this.resumeOrCreate();
-    let offset = await this.offsetOf(url);
+    const resumed = await this.resume();
+    const url = resumed?.url ?? (await this.create());
+    let offset = resumed?.offset ?? 0;
     while (offset < this.file.size) {
       offset = await this.sendChunk(url, offset);
     }
@@ -82,21 +84,22 @@ export class TusUpload {
     this.tell(null, 'stopped', 'Stopped. Choose the same file again to resume.');
   }
 
-  private async resumeOrCreate(): Promise<string> {
+  /** The upload this browser started for the same file, and where the server has it. */
+  private async resume(): Promise<{ url: string; offset: number } | null> {
     const stored = localStorage.getItem(this.storeKey);
-    if (stored) {
-      const { url } = JSON.parse(stored) as PendingUpload;
-      try {
-        await this.offsetOf(url);
-        return url;
-      } catch (error) {
-        if (!(error instanceof ApiError) || error.status !== 404) {
-          throw error;
-        }
-        forgetUpload(this.storeKey);
-      }
+    if (!stored) {
+      return null;
     }
-    return this.create();
+    const { url } = JSON.parse(stored) as PendingUpload;
+    try {
+      return { url, offset: await this.offsetOf(url) };
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 404) {
+        throw error;
+      }
+      forgetUpload(this.storeKey);
+      return null;
+    }
   }
 
   private async create(): Promise<string> {
@@ -123,30 +126,33 @@ export class TusUpload {
     return offset;
   }
 
-  /** PATCH one chunk; after a wrong offset (409) ask the server where the upload stands. */
+  /**
+   * PATCH one chunk and answer the new offset. After a dropped connection or a server error
+   * (once waited for) and after a wrong offset (409), ask the server where the upload stands:
+   * a cut-off PATCH may have left part of its bytes there.
+   */
   private async sendChunk(url: string, offset: number): Promise<number> {
     const body = this.file.slice(offset, offset + CHUNK_BYTES);
     try {
-      const response = await this.patiently(() =>
-        studioFetch(url, {
-          method: 'PATCH',
-          headers: {
-            ...VERSION,
-            'Upload-Offset': String(offset),
-            'Content-Type': 'application/offset+octet-stream',
-          },
-          body,
-          signal: this.abort.signal,
-        }),
-      );
+      const response = await studioFetch(url, {
+        method: 'PATCH',
+        headers: {
+          ...VERSION,
+          'Upload-Offset': String(offset),
+          'Content-Type': 'application/offset+octet-stream',
+        },
+        body,
+        signal: this.abort.signal,
+      });
+      this.failures = 0;
       const reached = Number(response.headers.get('Upload-Offset') ?? offset + body.size);
       this.tell(reached, 'uploading', 'Uploading…');
       return reached;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 409) {
-        return this.offsetOf(url);
+      if (!(error instanceof ApiError && error.status === 409)) {
+        await this.waitOrGiveUp(error);
       }
-      throw error;
+      return this.offsetOf(url);
     }
   }
 
@@ -158,16 +164,21 @@ export class TusUpload {
         this.failures = 0;
         return response;
       } catch (error) {
-        if (this.abort.signal.aborted) {
-          throw error;
-        }
-        if (!retriable(error) || ++this.failures > MAX_FAILURES) {
-          this.tell(null, 'failed', error instanceof Error ? error.message : 'The upload failed.');
-          throw error;
-        }
-        await this.backOff();
+        await this.waitOrGiveUp(error);
       }
     }
+  }
+
+  /** Back off before the next try, or rethrow when stopped, not retriable or tried enough. */
+  private async waitOrGiveUp(error: unknown): Promise<void> {
+    if (this.abort.signal.aborted) {
+      throw error;
+    }
+    if (!retriable(error) || ++this.failures > MAX_FAILURES) {
+      this.tell(null, 'failed', error instanceof Error ? error.message : 'The upload failed.');
+      throw error;
+    }
+    await this.backOff();
   }
 
   private async backOff(): Promise<void> {
