@@ -256,7 +256,7 @@ def log_in(base: str, email: str, password: str) -> dict[str, str]:
 
 
 def new_viewer(base: str, plan: str = "standard", email: str | None = None) -> Viewer:
-    """A new, verified-enough account subscribed to ``plan``, with its first profile."""
+    """A new account subscribed to ``plan``; its first (adult) profile is made by sign-up."""
     email = email or f"viewer-{uuid.uuid4().hex[:10]}@example.com"
     with httpx.Client(base_url=base, timeout=30) as client:
         signed_up = _check(
