@@ -7,8 +7,10 @@ Elements are found by the accessible names docs/studio.md lists."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Route, expect
@@ -20,6 +22,8 @@ from tests.e2e.studio.conftest import Clip, ContextIn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
+#: The tus client's chunk size (web/src/app/studio/tus.ts).
+CHUNK_BYTES = 4 * 1024 * 1024
 PIPELINE_TIMEOUT_MS = 240_000
 VIEWER_TIMEOUT_MS = 30_000
 PLAY_TIMEOUT_MS = 30_000
@@ -217,3 +221,49 @@ def test_an_editor_builds_a_series_with_texts_per_episode(page: Page) -> None:
     expect(page.get_by_text("Episode texts in de saved.")).to_be_visible()
     expect(page.get_by_label("Title of S1 E1", exact=True)).to_have_value("Pilot")
     expect(page.get_by_label("Title of S1 E1 in de")).to_have_value("Pilotfolge")
+
+
+@pytest.mark.usefixtures("editor_context")
+def test_an_upload_resumes_after_a_reload_and_a_failed_ingest_can_be_retried(
+    page: Page, tmp_path: Path, screenshot: Screenshot
+) -> None:
+    source = tmp_path / "not-a-video.mp4"
+    source.write_bytes(os.urandom(CHUNK_BYTES + 300_000))
+    create_title(page, f"Studio Broken {uuid.uuid4().hex[:6]}")
+    page.get_by_role("link", name="Media", exact=True).click()
+    offsets: list[str] = []
+
+    def second_chunk_never_arrives(route: Route) -> None:
+        if route.request.method == "PATCH":
+            offsets.append(route.request.headers["upload-offset"])
+            if offsets[-1] != "0":
+                route.abort("connectionreset")
+                return
+        route.continue_()
+
+    uploads = re.compile(r".*/api/v1/studio/uploads/.+")
+    page.context.route(uploads, second_chunk_never_arrives)
+    page.get_by_label("Source file").set_input_files(str(source))
+    page.get_by_role("button", name="Upload and process").click()
+    expect(page.get_by_test_id("upload-progress")).to_contain_text("Connection lost")
+    page.context.unroute(uploads)
+    page.reload()
+    expect(page.get_by_text("stopped before it finished")).to_contain_text(source.name)
+    resumed: list[str] = []
+
+    def note(route: Route) -> None:
+        resumed.append(route.request.method)
+        route.continue_()
+
+    page.context.route(uploads, note)
+    page.get_by_label("Source file").set_input_files(str(source))
+    page.get_by_role("button", name="Upload and process").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Probe failed", timeout=PIPELINE_TIMEOUT_MS)
+    screenshot(page, "failed")
+    page.get_by_role("button", name="Retry").click()
+    ingests = page.get_by_role("table", name="Ingests").get_by_test_id("ingest-status")
+    expect(ingests).to_have_count(2)
+    expect(ingests.first).to_have_text("failed", timeout=PIPELINE_TIMEOUT_MS)
+    assert offsets[:2] == ["0", str(CHUNK_BYTES)]
+    assert resumed[:2] == ["HEAD", "PATCH"], "the resumed upload asked the server's offset first"
