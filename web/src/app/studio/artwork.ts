@@ -17,9 +17,22 @@ const KINDS: readonly Kind[] = ['poster', 'backdrop', 'logo'];
       <ul class="images">
         @for (image of title.artwork; track image.id) {
           <li>
-            <img [src]="image.url" [alt]="image.kind + ' ' + (image.language || 'any language')" loading="lazy" />
-            <span>{{ image.kind }} · {{ image.language || 'any language' }}{{ image.source === 'media' ? ' · from media' : '' }}</span>
-            <button type="button" (click)="remove(image.id)" [attr.aria-label]="'Delete ' + image.kind + ' ' + (image.language || 'any language')">Delete</button>
+            <img
+              [src]="image.url"
+              [alt]="image.kind + ' ' + (image.language || 'any language')"
+              loading="lazy"
+            />
+            <span
+              >{{ image.kind }} · {{ image.language || 'any language'
+              }}{{ image.source === 'media' ? ' · from media' : '' }}</span
+            >
+            <button
+              type="button"
+              (click)="remove(image.id)"
+              [attr.aria-label]="'Delete ' + image.kind + ' ' + (image.language || 'any language')"
+            >
+              Delete
+            </button>
           </li>
         } @empty {
           <li class="muted">No artwork yet.</li>
@@ -40,7 +53,14 @@ const KINDS: readonly Kind[] = ['poster', 'backdrop', 'logo'];
         </div>
         <div class="field">
           <label for="artwork-file">Image (PNG, JPEG, WebP)</label>
-          <input id="artwork-file" name="file" type="file" accept="image/png,image/jpeg,image/webp" required (change)="pick($event)" />
+          <input
+            id="artwork-file"
+            name="file"
+            type="file"
+            accept="image/png,image/jpeg,image/webp"
+            required
+            (change)="pick($event)"
+          />
         </div>
         @if (preview()) {
           <img class="preview" [src]="preview()" alt="Preview of the chosen image" />

@@ -19,7 +19,12 @@ type Entry = Schemas['AuditEntry'];
     <div class="table-wrap">
       <table aria-label="Audit log">
         <thead>
-          <tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Changes</th></tr>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col">What</th>
+            <th scope="col">Changes</th>
+          </tr>
         </thead>
         <tbody>
           @for (entry of entries(); track entry.id) {
@@ -37,7 +42,9 @@ type Entry = Schemas['AuditEntry'];
               </td>
             </tr>
           } @empty {
-            <tr><td colspan="4" class="muted">Nothing recorded yet.</td></tr>
+            <tr>
+              <td colspan="4" class="muted">Nothing recorded yet.</td>
+            </tr>
           }
         </tbody>
       </table>
@@ -89,7 +96,9 @@ export class TitleAudit {
   private async load(titleId: string): Promise<void> {
     try {
       const path = { title_id: titleId };
-      this.entries.set(await ok(api.GET('/api/v1/studio/titles/{title_id}/audit', { params: { path } })));
+      this.entries.set(
+        await ok(api.GET('/api/v1/studio/titles/{title_id}/audit', { params: { path } })),
+      );
     } catch (error) {
       this.error.set(viewerMessage(error));
     }

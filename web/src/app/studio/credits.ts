@@ -6,7 +6,15 @@ import { TitleStore } from './title-store';
 type Role = Schemas['CreditIn']['role'];
 type Person = Schemas['Person'];
 
-const ROLES: readonly Role[] = ['actor', 'voice', 'director', 'writer', 'creator', 'producer', 'composer'];
+const ROLES: readonly Role[] = [
+  'actor',
+  'voice',
+  'director',
+  'writer',
+  'creator',
+  'producer',
+  'composer',
+];
 
 /** Cast and crew in billing order; people are found by name or created on the fly. */
 @Component({
@@ -19,7 +27,13 @@ const ROLES: readonly Role[] = ['actor', 'voice', 'director', 'writer', 'creator
       <div class="table-wrap">
         <table aria-label="Credits">
           <thead>
-            <tr><th scope="col">#</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Character</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Character</th>
+              <th scope="col"><span class="sr-only">Actions</span></th>
+            </tr>
           </thead>
           <tbody>
             @for (credit of title.credits; track $index) {
@@ -28,10 +42,20 @@ const ROLES: readonly Role[] = ['actor', 'voice', 'director', 'writer', 'creator
                 <td>{{ credit.name }}</td>
                 <td>{{ credit.role }}</td>
                 <td>{{ credit.character || '—' }}</td>
-                <td><button type="button" (click)="remove($index)" [attr.aria-label]="'Remove ' + credit.name + ' (' + credit.role + ')'">Remove</button></td>
+                <td>
+                  <button
+                    type="button"
+                    (click)="remove($index)"
+                    [attr.aria-label]="'Remove ' + credit.name + ' (' + credit.role + ')'"
+                  >
+                    Remove
+                  </button>
+                </td>
               </tr>
             } @empty {
-              <tr><td colspan="5" class="muted">No people credited yet.</td></tr>
+              <tr>
+                <td colspan="5" class="muted">No people credited yet.</td>
+              </tr>
             }
           </tbody>
         </table>
@@ -39,7 +63,14 @@ const ROLES: readonly Role[] = ['actor', 'voice', 'director', 'writer', 'creator
       <form class="toolbar add" (submit)="add($event, form)" #form>
         <div class="field">
           <label for="credit-person">Person</label>
-          <input id="credit-person" name="person" list="credit-people" required autocomplete="off" (input)="find(valueOf($event))" />
+          <input
+            id="credit-person"
+            name="person"
+            list="credit-people"
+            required
+            autocomplete="off"
+            (input)="find(valueOf($event))"
+          />
           <datalist id="credit-people">
             @for (person of found(); track person.id) {
               <option [value]="person.name"></option>
@@ -71,7 +102,9 @@ export class TitleCredits {
 
   protected async find(name: string): Promise<void> {
     const q = name.trim();
-    this.found.set(q ? await ok(api.GET('/api/v1/studio/people', { params: { query: { q } } })) : []);
+    this.found.set(
+      q ? await ok(api.GET('/api/v1/studio/people', { params: { query: { q } } })) : [],
+    );
   }
 
   protected async add(event: Event, form: HTMLFormElement): Promise<void> {
@@ -90,7 +123,9 @@ export class TitleCredits {
   }
 
   protected remove(index: number): void {
-    void this.store.save('People', () => this.replace(this.current().filter((_, i) => i !== index)));
+    void this.store.save('People', () =>
+      this.replace(this.current().filter((_, i) => i !== index)),
+    );
   }
 
   private current(): Schemas['CreditIn'][] {
@@ -109,6 +144,8 @@ export class TitleCredits {
 
   private replace(credits: Schemas['CreditIn'][]): Promise<unknown> {
     const path = { title_id: this.store.id() };
-    return ok(api.PUT('/api/v1/studio/titles/{title_id}/credits', { params: { path }, body: credits }));
+    return ok(
+      api.PUT('/api/v1/studio/titles/{title_id}/credits', { params: { path }, body: credits }),
+    );
   }
 }

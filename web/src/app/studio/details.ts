@@ -21,19 +21,42 @@ import { TitleStore } from './title-store';
         <div class="grid-2">
           <div class="field">
             <label for="basics-title">Original title</label>
-            <input id="basics-title" name="original_title" [value]="title.original_title" required />
+            <input
+              id="basics-title"
+              name="original_title"
+              [value]="title.original_title"
+              required
+            />
           </div>
           <div class="field">
             <label for="basics-language">Original language</label>
-            <input id="basics-language" name="original_language" [value]="title.original_language" required />
+            <input
+              id="basics-language"
+              name="original_language"
+              [value]="title.original_language"
+              required
+            />
           </div>
           <div class="field">
             <label for="basics-year">Release year</label>
-            <input id="basics-year" name="release_year" type="number" min="1870" max="2100" [value]="title.release_year ?? ''" />
+            <input
+              id="basics-year"
+              name="release_year"
+              type="number"
+              min="1870"
+              max="2100"
+              [value]="title.release_year ?? ''"
+            />
           </div>
           <div class="field">
             <label for="basics-runtime">Runtime (minutes)</label>
-            <input id="basics-runtime" name="runtime" type="number" min="0" [value]="minutes(title.runtime_s)" />
+            <input
+              id="basics-runtime"
+              name="runtime"
+              type="number"
+              min="0"
+              [value]="minutes(title.runtime_s)"
+            />
           </div>
           <div class="field">
             <label for="basics-genres">Genres (comma-separated)</label>
@@ -45,12 +68,21 @@ import { TitleStore } from './title-store';
           </div>
           <div class="field">
             <label for="basics-countries">Production countries (ISO codes)</label>
-            <input id="basics-countries" name="countries" [value]="title.production_countries.join(', ')" />
+            <input
+              id="basics-countries"
+              name="countries"
+              [value]="title.production_countries.join(', ')"
+            />
           </div>
         </div>
         <div class="field">
           <label for="basics-synopsis">Original synopsis</label>
-          <textarea id="basics-synopsis" name="synopsis" rows="3" [value]="title.synopsis"></textarea>
+          <textarea
+            id="basics-synopsis"
+            name="synopsis"
+            rows="3"
+            [value]="title.synopsis"
+          ></textarea>
         </div>
         <button class="primary" type="submit" [disabled]="store.saving()">Save details</button>
       </form>

@@ -19,7 +19,13 @@ type Episode = Schemas['StudioEpisode'];
           <div class="table-wrap">
             <table [attr.aria-label]="'Episodes of season ' + season.number">
               <thead>
-                <tr><th scope="col">#</th><th scope="col">Title</th><th scope="col">Runtime</th><th scope="col">Media</th><th scope="col">Texts by language</th></tr>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Title</th>
+                  <th scope="col">Runtime</th>
+                  <th scope="col">Media</th>
+                  <th scope="col">Texts by language</th>
+                </tr>
               </thead>
               <tbody>
                 @for (episode of season.episodes; track episode.id) {
@@ -36,12 +42,51 @@ type Episode = Schemas['StudioEpisode'];
                     <td>{{ episode.asset_id ? 'attached' : 'none' }}</td>
                     <td>
                       <details>
-                        <summary>Texts in {{ languagesOf(episode).join(', ') || 'no language yet' }}</summary>
+                        <summary>
+                          Texts in {{ languagesOf(episode).join(', ') || 'no language yet' }}
+                        </summary>
                         @for (language of languagesOf(episode); track language) {
-                          <form class="text" (submit)="saveText($event, episode.id, language, text)" #text>
-                            <input name="title" required [attr.aria-label]="'Title of S' + season.number + ' E' + episode.number + ' in ' + language" [placeholder]="'Title in ' + language" [value]="episode.localizations[language]?.title ?? ''" />
-                            <textarea name="synopsis" rows="2" [attr.aria-label]="'Synopsis of S' + season.number + ' E' + episode.number + ' in ' + language" [placeholder]="'Synopsis in ' + language" [value]="episode.localizations[language]?.synopsis ?? ''"></textarea>
-                            <button type="submit" [attr.aria-label]="'Save S' + season.number + ' E' + episode.number + ' in ' + language">Save {{ language }}</button>
+                          <form
+                            class="text"
+                            (submit)="saveText($event, episode.id, language, text)"
+                            #text
+                          >
+                            <input
+                              name="title"
+                              required
+                              [attr.aria-label]="
+                                'Title of S' +
+                                season.number +
+                                ' E' +
+                                episode.number +
+                                ' in ' +
+                                language
+                              "
+                              [placeholder]="'Title in ' + language"
+                              [value]="episode.localizations[language]?.title ?? ''"
+                            />
+                            <textarea
+                              name="synopsis"
+                              rows="2"
+                              [attr.aria-label]="
+                                'Synopsis of S' +
+                                season.number +
+                                ' E' +
+                                episode.number +
+                                ' in ' +
+                                language
+                              "
+                              [placeholder]="'Synopsis in ' + language"
+                              [value]="episode.localizations[language]?.synopsis ?? ''"
+                            ></textarea>
+                            <button
+                              type="submit"
+                              [attr.aria-label]="
+                                'Save S' + season.number + ' E' + episode.number + ' in ' + language
+                              "
+                            >
+                              Save {{ language }}
+                            </button>
                           </form>
                         } @empty {
                           <p class="muted">Add a language to the title's texts first.</p>
@@ -50,28 +95,50 @@ type Episode = Schemas['StudioEpisode'];
                     </td>
                   </tr>
                 } @empty {
-                  <tr><td colspan="5" class="muted">No episodes yet.</td></tr>
+                  <tr>
+                    <td colspan="5" class="muted">No episodes yet.</td>
+                  </tr>
                 }
               </tbody>
             </table>
           </div>
-          <form class="toolbar add" (submit)="addEpisode($event, season.id, season.number, form)" #form>
+          <form
+            class="toolbar add"
+            (submit)="addEpisode($event, season.id, season.number, form)"
+            #form
+          >
             <div class="field">
               <label [for]="'episode-number-' + season.id">Episode number</label>
-              <input [id]="'episode-number-' + season.id" name="number" type="number" min="1" required [value]="season.episodes.length + 1" />
+              <input
+                [id]="'episode-number-' + season.id"
+                name="number"
+                type="number"
+                min="1"
+                required
+                [value]="season.episodes.length + 1"
+              />
             </div>
             <div class="field">
               <label [for]="'episode-title-' + season.id">Episode title</label>
               <input [id]="'episode-title-' + season.id" name="title" required />
             </div>
-            <button type="submit" [disabled]="store.saving()">Add episode to season {{ season.number }}</button>
+            <button type="submit" [disabled]="store.saving()">
+              Add episode to season {{ season.number }}
+            </button>
           </form>
         </div>
       }
       <form class="toolbar add" (submit)="addSeason($event, form)" #form>
         <div class="field">
           <label for="season-number">Season number</label>
-          <input id="season-number" name="number" type="number" min="0" required [value]="nextSeason()" />
+          <input
+            id="season-number"
+            name="number"
+            type="number"
+            min="0"
+            required
+            [value]="nextSeason()"
+          />
         </div>
         <button type="submit" [disabled]="store.saving()">Add season</button>
       </form>
@@ -106,7 +173,12 @@ export class TitleEpisodes {
     return [...new Set([...title, ...Object.keys(episode.localizations)])];
   }
 
-  protected saveText(event: Event, episodeId: string, language: string, form: HTMLFormElement): void {
+  protected saveText(
+    event: Event,
+    episodeId: string,
+    language: string,
+    form: HTMLFormElement,
+  ): void {
     event.preventDefault();
     const field = formFields(form);
     const body = { title: field('title'), synopsis: field('synopsis') };
@@ -126,11 +198,21 @@ export class TitleEpisodes {
     const number = Number(formFields(form)('number'));
     const path = { title_id: this.store.id() };
     void this.store.save(`Season ${number}`, () =>
-      ok(api.POST('/api/v1/studio/titles/{title_id}/seasons', { params: { path }, body: { number, synopsis: '' } })),
+      ok(
+        api.POST('/api/v1/studio/titles/{title_id}/seasons', {
+          params: { path },
+          body: { number, synopsis: '' },
+        }),
+      ),
     );
   }
 
-  protected addEpisode(event: Event, seasonId: string, season: number, form: HTMLFormElement): void {
+  protected addEpisode(
+    event: Event,
+    seasonId: string,
+    season: number,
+    form: HTMLFormElement,
+  ): void {
     event.preventDefault();
     const field = formFields(form);
     const body = {
@@ -148,7 +230,12 @@ export class TitleEpisodes {
     const original_title = (event.target as HTMLInputElement).value.trim();
     const path = { episode_id: episodeId };
     void this.store.save('Episode title', () =>
-      ok(api.PATCH('/api/v1/studio/episodes/{episode_id}', { params: { path }, body: { original_title } })),
+      ok(
+        api.PATCH('/api/v1/studio/episodes/{episode_id}', {
+          params: { path },
+          body: { original_title },
+        }),
+      ),
     );
   }
 }

@@ -30,19 +30,33 @@ const SPANS = [7, 30, 90, 365] as const;
     <div class="table-wrap">
       <table aria-label="Expiring licence windows">
         <thead>
-          <tr><th scope="col">Ends</th><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Territories</th><th scope="col">Licensor</th></tr>
+          <tr>
+            <th scope="col">Ends</th>
+            <th scope="col">Title</th>
+            <th scope="col">Status</th>
+            <th scope="col">Territories</th>
+            <th scope="col">Licensor</th>
+          </tr>
         </thead>
         <tbody>
           @for (window of windows(); track window.id) {
             <tr>
               <td>{{ dateTime(window.ends_at) }}</td>
-              <td><a [routerLink]="['/studio/titles', window.title_id, 'licences']">{{ window.original_title }}</a></td>
-              <td><span class="status" [attr.data-status]="window.status">{{ window.status }}</span></td>
+              <td>
+                <a [routerLink]="['/studio/titles', window.title_id, 'licences']">{{
+                  window.original_title
+                }}</a>
+              </td>
+              <td>
+                <span class="status" [attr.data-status]="window.status">{{ window.status }}</span>
+              </td>
               <td>{{ window.territories.join(', ') }}</td>
               <td>{{ window.licensor || '—' }}</td>
             </tr>
           } @empty {
-            <tr><td colspan="5" class="muted">No window ends in that time.</td></tr>
+            <tr>
+              <td colspan="5" class="muted">No window ends in that time.</td>
+            </tr>
           }
         </tbody>
       </table>
@@ -64,7 +78,9 @@ export class ExpiringWindows {
     this.error.set('');
     try {
       const query = { days };
-      this.windows.set(await ok(api.GET('/api/v1/studio/reports/expiring-windows', { params: { query } })));
+      this.windows.set(
+        await ok(api.GET('/api/v1/studio/reports/expiring-windows', { params: { query } })),
+      );
     } catch (error) {
       this.error.set(viewerMessage(error));
     }

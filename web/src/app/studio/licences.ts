@@ -27,9 +27,15 @@ interface Bar {
     <section class="panel" aria-labelledby="visible-heading" data-testid="visible-now">
       <h2 id="visible-heading">Where is this title visible now</h2>
       @if (title.status !== 'published') {
-        <p>Nowhere: the title is <strong>{{ title.status }}</strong>. Once published it will be visible in: {{ licensedNow() }}.</p>
+        <p>
+          Nowhere: the title is <strong>{{ title.status }}</strong>. Once published it will be
+          visible in: {{ licensedNow() }}.
+        </p>
       } @else if (countriesNow().length) {
-        <p>{{ licensedNow() }} <span class="muted">(for profiles whose maturity allows its rating there)</span></p>
+        <p>
+          {{ licensedNow() }}
+          <span class="muted">(for profiles whose maturity allows its rating there)</span>
+        </p>
       } @else {
         <p>Nowhere: no licence window covers today.</p>
       }
@@ -38,22 +44,77 @@ interface Bar {
     <section class="panel" aria-labelledby="timeline-heading">
       <h2 id="timeline-heading">Windows by territory</h2>
       @if (rows().length) {
-        <svg class="timeline" [attr.viewBox]="'0 0 ' + chartW + ' ' + (rows().length * rowH + 24)" role="img" [attr.aria-label]="timelineLabel()">
+        <svg
+          class="timeline"
+          [attr.viewBox]="'0 0 ' + chartW + ' ' + (rows().length * rowH + 24)"
+          role="img"
+          [attr.aria-label]="timelineLabel()"
+        >
           @for (row of rows(); track row.territory; let i = $index) {
-            <text x="0" [attr.y]="i * rowH + 18" fill="currentColor" font-size="14">{{ row.territory }}</text>
-            <rect [attr.x]="labelW" [attr.y]="i * rowH + 4" [attr.width]="chartW - labelW" height="20" fill="#2a2a2a" />
+            <text x="0" [attr.y]="i * rowH + 18" fill="currentColor" font-size="14">
+              {{ row.territory }}
+            </text>
+            <rect
+              [attr.x]="labelW"
+              [attr.y]="i * rowH + 4"
+              [attr.width]="chartW - labelW"
+              height="20"
+              fill="#2a2a2a"
+            />
             @for (bar of row.bars; track bar.window.id) {
-              <rect [attr.x]="bar.x" [attr.y]="i * rowH + 4" [attr.width]="bar.width" height="20" [attr.fill]="bar.open ? 'url(#open-end)' : '#3b6fd8'">
-                <title>{{ row.territory }}: {{ date(bar.window.starts_at) }} – {{ bar.window.ends_at ? date(bar.window.ends_at) : 'open-ended' }}</title>
+              <rect
+                [attr.x]="bar.x"
+                [attr.y]="i * rowH + 4"
+                [attr.width]="bar.width"
+                height="20"
+                [attr.fill]="bar.open ? 'url(#open-end)' : '#3b6fd8'"
+              >
+                <title>
+                  {{ row.territory }}: {{ date(bar.window.starts_at) }} –
+                  {{ bar.window.ends_at ? date(bar.window.ends_at) : 'open-ended' }}
+                </title>
               </rect>
             }
           }
-          <line [attr.x1]="nowX()" [attr.x2]="nowX()" y1="0" [attr.y2]="rows().length * rowH + 4" stroke="#e50914" stroke-width="2" />
-          <text [attr.x]="labelW" [attr.y]="rows().length * rowH + 20" fill="currentColor" font-size="13">{{ date(range().from) }}</text>
-          <text [attr.x]="nowX()" [attr.y]="rows().length * rowH + 20" fill="#e50914" font-size="13" text-anchor="middle">now</text>
-          <text [attr.x]="chartW" [attr.y]="rows().length * rowH + 20" fill="currentColor" font-size="13" text-anchor="end">{{ date(range().to) }}</text>
+          <line
+            [attr.x1]="nowX()"
+            [attr.x2]="nowX()"
+            y1="0"
+            [attr.y2]="rows().length * rowH + 4"
+            stroke="#e50914"
+            stroke-width="2"
+          />
+          <text
+            [attr.x]="labelW"
+            [attr.y]="rows().length * rowH + 20"
+            fill="currentColor"
+            font-size="13"
+          >
+            {{ date(range().from) }}
+          </text>
+          <text
+            [attr.x]="nowX()"
+            [attr.y]="rows().length * rowH + 20"
+            fill="#e50914"
+            font-size="13"
+            text-anchor="middle"
+          >
+            now
+          </text>
+          <text
+            [attr.x]="chartW"
+            [attr.y]="rows().length * rowH + 20"
+            fill="currentColor"
+            font-size="13"
+            text-anchor="end"
+          >
+            {{ date(range().to) }}
+          </text>
           <defs>
-            <linearGradient id="open-end"><stop offset="0.8" stop-color="#3b6fd8" /><stop offset="1" stop-color="#3b6fd8" stop-opacity="0.2" /></linearGradient>
+            <linearGradient id="open-end">
+              <stop offset="0.8" stop-color="#3b6fd8" />
+              <stop offset="1" stop-color="#3b6fd8" stop-opacity="0.2" />
+            </linearGradient>
           </defs>
         </svg>
       } @else {
@@ -63,22 +124,41 @@ interface Bar {
         <table aria-label="Licence windows">
           <thead>
             <tr>
-              <th scope="col">Territories</th><th scope="col">Countries</th><th scope="col">Starts</th><th scope="col">Ends</th>
-              <th scope="col">Licensor</th><th scope="col">Exclusive</th><th scope="col"><span class="sr-only">Actions</span></th>
+              <th scope="col">Territories</th>
+              <th scope="col">Countries</th>
+              <th scope="col">Starts</th>
+              <th scope="col">Ends</th>
+              <th scope="col">Licensor</th>
+              <th scope="col">Exclusive</th>
+              <th scope="col"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody>
             @for (window of title.windows; track window.id) {
               <tr>
                 <td>{{ window.territories.join(', ') }}</td>
-                <td [title]="window.countries.join(', ')">{{ window.countries.includes('*') ? 'all' : window.countries.length }}</td>
+                <td [title]="window.countries.join(', ')">
+                  {{ window.countries.includes('*') ? 'all' : window.countries.length }}
+                </td>
                 <td>{{ date(window.starts_at) }}</td>
                 <td>{{ window.ends_at ? date(window.ends_at) : 'open-ended' }}</td>
                 <td>{{ window.licensor || '—' }}</td>
                 <td>{{ window.exclusive ? 'yes' : 'no' }}</td>
                 <td class="actions">
-                  <button type="button" (click)="edit(window)" [attr.aria-label]="'Edit window ' + window.territories.join(', ')">Edit</button>
-                  <button type="button" (click)="remove(window)" [attr.aria-label]="'Delete window ' + window.territories.join(', ')">Delete</button>
+                  <button
+                    type="button"
+                    (click)="edit(window)"
+                    [attr.aria-label]="'Edit window ' + window.territories.join(', ')"
+                  >
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    (click)="remove(window)"
+                    [attr.aria-label]="'Delete window ' + window.territories.join(', ')"
+                  >
+                    Delete
+                  </button>
                 </td>
               </tr>
             }
@@ -92,8 +172,15 @@ interface Bar {
       <form (submit)="save($event, form)" #form>
         <div class="grid-2">
           <div class="field">
-            <label for="window-territories">Territories (ISO codes or regions such as EU, WORLD)</label>
-            <input id="window-territories" name="territories" required [value]="editing()?.territories?.join(', ') ?? ''" />
+            <label for="window-territories"
+              >Territories (ISO codes or regions such as EU, WORLD)</label
+            >
+            <input
+              id="window-territories"
+              name="territories"
+              required
+              [value]="editing()?.territories?.join(', ') ?? ''"
+            />
           </div>
           <div class="field">
             <label for="window-licensor">Licensor</label>
@@ -101,16 +188,27 @@ interface Bar {
           </div>
           <div class="field">
             <label for="window-starts">Starts</label>
-            <input id="window-starts" name="starts" type="datetime-local" required [value]="startsValue()" />
+            <input
+              id="window-starts"
+              name="starts"
+              type="datetime-local"
+              required
+              [value]="startsValue()"
+            />
           </div>
           <div class="field">
             <label for="window-ends">Ends (empty: open-ended)</label>
             <input id="window-ends" name="ends" type="datetime-local" [value]="endsValue()" />
           </div>
         </div>
-        <label class="check"><input type="checkbox" name="exclusive" [checked]="editing()?.exclusive ?? false" /> Exclusive</label>
+        <label class="check"
+          ><input type="checkbox" name="exclusive" [checked]="editing()?.exclusive ?? false" />
+          Exclusive</label
+        >
         <div class="actions">
-          <button class="primary" type="submit" [disabled]="store.saving()">{{ editing() ? 'Save window' : 'Add window' }}</button>
+          <button class="primary" type="submit" [disabled]="store.saving()">
+            {{ editing() ? 'Save window' : 'Add window' }}
+          </button>
           @if (editing()) {
             <button type="button" (click)="editing.set(null)">Cancel</button>
           }
@@ -145,7 +243,9 @@ export class TitleLicences {
     if (countries.includes('*')) {
       return 'every country';
     }
-    return countries.length ? countries.map((c) => `${countryName(c)} (${c})`).join(', ') : 'no country';
+    return countries.length
+      ? countries.map((c) => `${countryName(c)} (${c})`).join(', ')
+      : 'no country';
   });
   protected readonly range = computed(() => {
     const windows = this.store.title()?.windows ?? [];
@@ -176,7 +276,10 @@ export class TitleLicences {
 
   protected timelineLabel(): string {
     return (this.store.title()?.windows ?? [])
-      .map((w) => `${w.territories.join(', ')} from ${date(w.starts_at)} ${w.ends_at ? `to ${date(w.ends_at)}` : 'open-ended'}`)
+      .map(
+        (w) =>
+          `${w.territories.join(', ')} from ${date(w.starts_at)} ${w.ends_at ? `to ${date(w.ends_at)}` : 'open-ended'}`,
+      )
       .join('; ');
   }
 
@@ -197,8 +300,18 @@ export class TitleLicences {
     const editing = this.editing();
     const saved = await this.store.save('Licence window', () =>
       editing
-        ? ok(api.PUT('/api/v1/studio/windows/{window_id}', { params: { path: { window_id: editing.id } }, body }))
-        : ok(api.POST('/api/v1/studio/titles/{title_id}/windows', { params: { path: { title_id: this.store.id() } }, body })),
+        ? ok(
+            api.PUT('/api/v1/studio/windows/{window_id}', {
+              params: { path: { window_id: editing.id } },
+              body,
+            }),
+          )
+        : ok(
+            api.POST('/api/v1/studio/titles/{title_id}/windows', {
+              params: { path: { title_id: this.store.id() } },
+              body,
+            }),
+          ),
     );
     if (saved) {
       this.editing.set(null);
@@ -207,7 +320,9 @@ export class TitleLicences {
 
   protected remove(window: Window): void {
     const path = { window_id: window.id };
-    void this.store.save('Window removal', () => ok(api.DELETE('/api/v1/studio/windows/{window_id}', { params: { path } })));
+    void this.store.save('Window removal', () =>
+      ok(api.DELETE('/api/v1/studio/windows/{window_id}', { params: { path } })),
+    );
   }
 
   private bar(window: Window): Bar {

@@ -1,11 +1,24 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
 import { ApiError, api, ok, type Schemas } from '../api/client';
 import { viewerMessage } from '../core/problems';
 import { dateTime, valueOf } from './format';
 import { PipelineSteps, stepLabel } from './pipeline';
 import { QcReportView, type QcReport } from './qc-report';
 import { TitleStore } from './title-store';
-import { type PendingUpload, TusUpload, type UploadProgress, forgetUpload, pendingUploads } from './tus';
+import {
+  type PendingUpload,
+  TusUpload,
+  type UploadProgress,
+  forgetUpload,
+  pendingUploads,
+} from './tus';
 
 type Ingest = Schemas['Ingest'];
 type Asset = Schemas['AssetOut'];
@@ -25,8 +38,9 @@ const BUSY = new Set(['pending', 'processing']);
       <h2 id="upload-heading">Upload a source</h2>
       @for (pending of pending(); track pending.key) {
         <p class="notice">
-          An upload of <strong>{{ pending.name }}</strong> stopped before it finished. Choose the same file to
-          resume it. <button type="button" class="link" (click)="forget(pending)">Forget it</button>
+          An upload of <strong>{{ pending.name }}</strong> stopped before it finished. Choose the
+          same file to resume it.
+          <button type="button" class="link" (click)="forget(pending)">Forget it</button>
         </p>
       }
       <div
@@ -37,7 +51,13 @@ const BUSY = new Set(['pending', 'processing']);
         (drop)="dropped($event)"
       >
         <label for="source-file">Source file</label>
-        <input id="source-file" type="file" accept="video/*,.mxf,.mov,.mkv" (change)="picked($event)" [disabled]="uploading()" />
+        <input
+          id="source-file"
+          type="file"
+          accept="video/*,.mxf,.mov,.mkv"
+          (change)="picked($event)"
+          [disabled]="uploading()"
+        />
         <p class="muted">…or drop a video file here.</p>
       </div>
       <div class="toolbar options">
@@ -48,14 +68,28 @@ const BUSY = new Set(['pending', 'processing']);
               <option value="">Choose an episode</option>
               @for (season of title.seasons; track season.id) {
                 @for (episode of season.episodes; track episode.id) {
-                  <option [value]="episode.id">S{{ season.number }} E{{ episode.number }}: {{ episode.original_title }}</option>
+                  <option [value]="episode.id">
+                    S{{ season.number }} E{{ episode.number }}: {{ episode.original_title }}
+                  </option>
                 }
               }
             </select>
           </div>
         }
-        <label class="check"><input type="checkbox" [checked]="publishWhenReady()" (change)="publishWhenReady.set(!publishWhenReady())" /> Publish when ready</label>
-        <button class="primary" type="button" [disabled]="!file() || uploading() || (title.kind === 'series' && !target())" (click)="upload()">
+        <label class="check"
+          ><input
+            type="checkbox"
+            [checked]="publishWhenReady()"
+            (change)="publishWhenReady.set(!publishWhenReady())"
+          />
+          Publish when ready</label
+        >
+        <button
+          class="primary"
+          type="button"
+          [disabled]="!file() || uploading() || (title.kind === 'series' && !target())"
+          (click)="upload()"
+        >
           Upload and process
         </button>
         @if (uploading()) {
@@ -65,7 +99,9 @@ const BUSY = new Set(['pending', 'processing']);
       @if (progress(); as p) {
         <div class="progress" data-testid="upload-progress">
           <progress [max]="p.total || 1" [value]="p.sent" aria-label="Upload progress"></progress>
-          <span aria-live="polite">{{ mb(p.sent) }} of {{ mb(p.total) }} MB ({{ percent(p) }}) · {{ p.message }}</span>
+          <span aria-live="polite"
+            >{{ mb(p.sent) }} of {{ mb(p.total) }} MB ({{ percent(p) }}) · {{ p.message }}</span
+          >
         </div>
       }
       @if (error()) {
@@ -78,24 +114,45 @@ const BUSY = new Set(['pending', 'processing']);
       <div class="table-wrap">
         <table aria-label="Ingests">
           <thead>
-            <tr><th scope="col">Started</th><th scope="col">For</th><th scope="col">Status</th><th scope="col">Failed step</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">For</th>
+              <th scope="col">Status</th>
+              <th scope="col">Failed step</th>
+              <th scope="col"><span class="sr-only">Actions</span></th>
+            </tr>
           </thead>
           <tbody>
             @for (ingest of ingests(); track ingest.asset_id) {
               <tr [class.chosen]="ingest.asset_id === chosenId()">
                 <td>{{ dateTime(ingest.created_at) }}</td>
                 <td>{{ ingest.episode_id ? episodeName(ingest.episode_id) : 'the title' }}</td>
-                <td><span class="status" data-testid="ingest-status" [attr.data-status]="ingest.status">{{ ingest.status }}</span></td>
+                <td>
+                  <span
+                    class="status"
+                    data-testid="ingest-status"
+                    [attr.data-status]="ingest.status"
+                    >{{ ingest.status }}</span
+                  >
+                </td>
                 <td>{{ ingest.failed_step ? label(ingest.failed_step) : '—' }}</td>
                 <td class="actions">
-                  <button type="button" (click)="choose(ingest.asset_id)" [attr.aria-pressed]="ingest.asset_id === chosenId()">Show steps</button>
+                  <button
+                    type="button"
+                    (click)="choose(ingest.asset_id)"
+                    [attr.aria-pressed]="ingest.asset_id === chosenId()"
+                  >
+                    Show steps
+                  </button>
                   @if (ingest.status === 'failed' && isLatestOfUpload(ingest)) {
                     <button type="button" (click)="retry(ingest)">Retry</button>
                   }
                 </td>
               </tr>
             } @empty {
-              <tr><td colspan="5" class="muted">No source uploaded yet.</td></tr>
+              <tr>
+                <td colspan="5" class="muted">No source uploaded yet.</td>
+              </tr>
             }
           </tbody>
         </table>
@@ -105,13 +162,18 @@ const BUSY = new Set(['pending', 'processing']);
     @if (asset(); as a) {
       <section class="panel" aria-labelledby="asset-heading" data-testid="pipeline">
         <h2 id="asset-heading">
-          Pipeline <span class="status" data-testid="pipeline-status" [attr.data-status]="a.status">{{ a.status }}</span>
+          Pipeline
+          <span class="status" data-testid="pipeline-status" [attr.data-status]="a.status">{{
+            a.status
+          }}</span>
           @if (a.duration_s) {
             <span class="muted">· {{ a.duration_s.toFixed(1) }} s of media</span>
           }
         </h2>
         @if (a.status === 'failed') {
-          <p class="form-error" role="alert">{{ label(a.failed_step ?? '') }} failed: {{ a.error }}</p>
+          <p class="form-error" role="alert">
+            {{ label(a.failed_step ?? '') }} failed: {{ a.error }}
+          </p>
         }
         <app-studio-pipeline [steps]="a.steps" [clear]="a.clear" [now]="now()" />
       </section>
@@ -205,7 +267,9 @@ export class TitleMedia {
   }
 
   protected isLatestOfUpload(ingest: Ingest): boolean {
-    return this.ingests().find((i) => i.upload_id === ingest.upload_id)?.asset_id === ingest.asset_id;
+    return (
+      this.ingests().find((i) => i.upload_id === ingest.upload_id)?.asset_id === ingest.asset_id
+    );
   }
 
   protected picked(event: Event): void {
@@ -284,7 +348,9 @@ export class TitleMedia {
     const deadline = Date.now() + ASSEMBLY_WAIT_MS;
     for (;;) {
       try {
-        return await ok(api.POST('/api/v1/studio/titles/{title_id}/ingests', { params: { path }, body }));
+        return await ok(
+          api.POST('/api/v1/studio/titles/{title_id}/ingests', { params: { path }, body }),
+        );
       } catch (error) {
         const assembling = error instanceof ApiError && error.slug === 'upload-not-finished';
         if (!assembling || Date.now() > deadline) {
@@ -300,7 +366,8 @@ export class TitleMedia {
   private async poll(): Promise<void> {
     this.now.set(Date.now());
     const shown = this.asset();
-    const busy = this.ingests().some((i) => BUSY.has(i.status)) || (shown !== null && BUSY.has(shown.status));
+    const busy =
+      this.ingests().some((i) => BUSY.has(i.status)) || (shown !== null && BUSY.has(shown.status));
     if (busy) {
       await this.refresh();
     }
@@ -310,13 +377,18 @@ export class TitleMedia {
     const before = new Map(this.ingests().map((i) => [i.asset_id, i.status]));
     try {
       const path = { title_id: this.store.id() };
-      const ingests = await ok(api.GET('/api/v1/studio/titles/{title_id}/ingests', { params: { path } }));
+      const ingests = await ok(
+        api.GET('/api/v1/studio/titles/{title_id}/ingests', { params: { path } }),
+      );
       this.ingests.set(ingests);
       if (!this.chosenId() && ingests.length) {
         this.chosenId.set(ingests[0].asset_id);
       }
       await this.loadAsset();
-      const finished = ingests.some((i) => before.has(i.asset_id) && BUSY.has(before.get(i.asset_id) ?? '') && !BUSY.has(i.status));
+      const finished = ingests.some(
+        (i) =>
+          before.has(i.asset_id) && BUSY.has(before.get(i.asset_id) ?? '') && !BUSY.has(i.status),
+      );
       if (finished) {
         await this.store.load(this.store.id());
       }

@@ -8,7 +8,10 @@ type Step = Schemas['StepOut'];
 export function stepLabel(name: string, clear: boolean): string {
   const [step, what, part] = name.split(':');
   if (step === 'encode') {
-    const detail = what === 'audio' ? `audio track ${Number(part) + 1}` : `${what}${part ? ` ${part.replace('chunk', 'chunk ')}` : ''}`;
+    const detail =
+      what === 'audio'
+        ? `audio track ${Number(part) + 1}`
+        : `${what}${part ? ` ${part.replace('chunk', 'chunk ')}` : ''}`;
     return `Encode ${detail}`;
   }
   const labels: Record<string, string> = {
@@ -29,17 +32,28 @@ export function stepLabel(name: string, clear: boolean): string {
     <table aria-label="Pipeline steps">
       <thead>
         <tr>
-          <th scope="col">Step</th><th scope="col">Status</th><th scope="col">Progress</th>
-          <th scope="col">Attempts</th><th scope="col">Started</th><th scope="col">Took</th><th scope="col">Message</th>
+          <th scope="col">Step</th>
+          <th scope="col">Status</th>
+          <th scope="col">Progress</th>
+          <th scope="col">Attempts</th>
+          <th scope="col">Started</th>
+          <th scope="col">Took</th>
+          <th scope="col">Message</th>
         </tr>
       </thead>
       <tbody>
         @for (step of steps(); track step.name) {
           <tr [attr.data-step]="step.name">
             <th scope="row">{{ label(step.name) }}</th>
-            <td><span class="status" [attr.data-status]="step.status">{{ step.status }}</span></td>
             <td>
-              <progress max="1" [value]="step.progress" [attr.aria-label]="label(step.name) + ' progress'"></progress>
+              <span class="status" [attr.data-status]="step.status">{{ step.status }}</span>
+            </td>
+            <td>
+              <progress
+                max="1"
+                [value]="step.progress"
+                [attr.aria-label]="label(step.name) + ' progress'"
+              ></progress>
               {{ percent(step.progress) }}
             </td>
             <td>{{ step.attempts }}</td>

@@ -3,7 +3,14 @@ import { api, ok, type Schemas } from '../api/client';
 import { TitleCard, type CardTitle } from '../shared/title-card';
 import { clock, valueOf } from './format';
 import { TitleStore, type StudioTitle } from './title-store';
-import { MATURITIES, type Maturity, countriesAt, countryName, textsIn, verdict } from './visibility';
+import {
+  MATURITIES,
+  type Maturity,
+  countriesAt,
+  countryName,
+  textsIn,
+  verdict,
+} from './visibility';
 
 type Artwork = Schemas['Artwork'];
 type Move = 'publish' | 'unpublish' | 'retire';
@@ -14,7 +21,11 @@ const MOVES: Record<StudioTitle['status'], readonly Move[]> = {
   published: ['unpublish', 'retire'],
   retired: ['publish'],
 };
-const MOVE_LABELS: Record<Move, string> = { publish: 'Publish', unpublish: 'Unpublish', retire: 'Retire' };
+const MOVE_LABELS: Record<Move, string> = {
+  publish: 'Publish',
+  unpublish: 'Unpublish',
+  retire: 'Retire',
+};
 
 /** The artwork a viewer gets: their language's, else the neutral one, else the original's. */
 function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string): Artwork | null {
@@ -35,15 +46,27 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
   styleUrl: './studio.css',
   template: `@if (store.title(); as title) {
     <section class="panel" aria-labelledby="status-heading">
-      <h2 id="status-heading">Status: <span class="status" [attr.data-status]="title.status">{{ title.status }}</span></h2>
+      <h2 id="status-heading">
+        Status: <span class="status" [attr.data-status]="title.status">{{ title.status }}</span>
+      </h2>
       <ul class="checklist" aria-label="Before publishing">
         @for (check of checklist(); track check.label) {
-          <li [class.done]="check.done"><span aria-hidden="true">{{ check.done ? '✔' : '○' }}</span> {{ check.label }}<span class="sr-only">{{ check.done ? ': done' : ': not yet' }}</span></li>
+          <li [class.done]="check.done">
+            <span aria-hidden="true">{{ check.done ? '✔' : '○' }}</span> {{ check.label
+            }}<span class="sr-only">{{ check.done ? ': done' : ': not yet' }}</span>
+          </li>
         }
       </ul>
       <div class="actions">
         @for (move of moves(); track move) {
-          <button type="button" [class.primary]="move === 'publish'" [disabled]="store.saving()" (click)="go(move)">{{ moveLabel(move) }}</button>
+          <button
+            type="button"
+            [class.primary]="move === 'publish'"
+            [disabled]="store.saving()"
+            (click)="go(move)"
+          >
+            {{ moveLabel(move) }}
+          </button>
         }
       </div>
     </section>
@@ -53,7 +76,13 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
       <div class="toolbar">
         <div class="field">
           <label for="preview-territory">Territory</label>
-          <input id="preview-territory" list="preview-territories" maxlength="2" [value]="shownTerritory()" (input)="territory.set(valueOf($event).toUpperCase())" />
+          <input
+            id="preview-territory"
+            list="preview-territories"
+            maxlength="2"
+            [value]="shownTerritory()"
+            (input)="territory.set(valueOf($event).toUpperCase())"
+          />
           <datalist id="preview-territories">
             @for (code of territories(); track code) {
               <option [value]="code">{{ countryName(code) }}</option>
@@ -78,7 +107,12 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
         </div>
       </div>
       @if (preview(); as p) {
-        <p class="verdict" data-testid="preview-verdict" [class.visible]="p.verdict.visible" role="status">
+        <p
+          class="verdict"
+          data-testid="preview-verdict"
+          [class.visible]="p.verdict.visible"
+          role="status"
+        >
           @if (p.verdict.visible) {
             Visible to {{ profileName() }} in {{ countryName(shownTerritory()) }}.
           } @else {
@@ -88,11 +122,18 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
             }
           }
         </p>
-        <div class="viewer" [class.hidden]="!p.verdict.visible" aria-label="Title page preview" role="region">
+        <div
+          class="viewer"
+          [class.hidden]="!p.verdict.visible"
+          aria-label="Title page preview"
+          role="region"
+        >
           @if (p.backdrop) {
             <img class="backdrop" [src]="p.backdrop.url" alt="" />
           }
-          <div class="card"><app-title-card [title]="p.card" [link]="['/studio/titles', title.id, 'publish']" /></div>
+          <div class="card">
+            <app-title-card [title]="p.card" [link]="['/studio/titles', title.id, 'publish']" />
+          </div>
           <div class="info">
             <p class="name" [attr.lang]="p.texts.language">{{ p.texts.title }}</p>
             <p class="meta">
@@ -112,7 +153,10 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
               <p class="muted">With {{ cast(title) }}</p>
             }
             @if (title.audio_languages.length) {
-              <p class="muted">Audio: {{ title.audio_languages.join(', ') }} · Subtitles: {{ title.subtitle_languages.join(', ') || 'none' }}</p>
+              <p class="muted">
+                Audio: {{ title.audio_languages.join(', ') }} · Subtitles:
+                {{ title.subtitle_languages.join(', ') || 'none' }}
+              </p>
             }
             <span class="button light play" aria-hidden="true">▶ Play</span>
           </div>
@@ -204,12 +248,16 @@ export class TitlePublish {
   protected readonly moves = computed(() => MOVES[this.store.title()?.status ?? 'draft']);
   protected readonly territories = computed(() => {
     const title = this.store.title();
-    const licensed = title ? title.windows.flatMap((w) => w.countries).filter((c) => c !== '*') : [];
+    const licensed = title
+      ? title.windows.flatMap((w) => w.countries).filter((c) => c !== '*')
+      : [];
     return [...new Set([...licensed, ...COMMON_TERRITORIES])];
   });
   protected readonly languages = computed(() => {
     const title = this.store.title();
-    return title ? [...new Set([title.original_language, ...Object.keys(title.localizations)])] : [];
+    return title
+      ? [...new Set([title.original_language, ...Object.keys(title.localizations)])]
+      : [];
   });
   protected readonly shownTerritory = computed(() => this.territory() || this.territories()[0]);
   protected readonly checklist = computed(() => {
@@ -217,13 +265,19 @@ export class TitlePublish {
     if (!title) {
       return [];
     }
-    const media = title.kind === 'movie' ? title.asset_id !== null : title.seasons.some((s) => s.episodes.some((e) => e.asset_id));
+    const media =
+      title.kind === 'movie'
+        ? title.asset_id !== null
+        : title.seasons.some((s) => s.episodes.some((e) => e.asset_id));
     return [
       { label: 'Media ready and attached', done: media },
       { label: 'A licence window covers today', done: countriesAt(title, this.now).length > 0 },
       { label: 'Rated (by default or in a territory)', done: title.ratings.length > 0 },
       { label: 'A poster', done: title.artwork.some((a) => a.kind === 'poster') },
-      { label: 'Texts in more than one language', done: Object.keys(title.localizations).length > 0 },
+      {
+        label: 'Texts in more than one language',
+        done: Object.keys(title.localizations).length > 0,
+      },
     ];
   });
   protected readonly preview = computed(() => {
@@ -241,7 +295,12 @@ export class TitlePublish {
       rating: judged.rating,
       poster: artworkFor(title, 'poster', texts.language),
     };
-    return { texts, verdict: judged, card, backdrop: artworkFor(title, 'backdrop', texts.language) };
+    return {
+      texts,
+      verdict: judged,
+      card,
+      backdrop: artworkFor(title, 'backdrop', texts.language),
+    };
   });
 
   protected profileName(): string {

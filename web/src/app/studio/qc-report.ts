@@ -39,7 +39,10 @@ const LANES = [
   template: `@if (report(); as qc) {
       <section class="panel" aria-labelledby="qc-heading" data-testid="qc-report">
         <h3 id="qc-heading">
-          QC report <span class="status" [attr.data-status]="qc.passed ? 'succeeded' : 'failed'">{{ qc.passed ? 'passed' : 'failed' }}</span>
+          QC report
+          <span class="status" [attr.data-status]="qc.passed ? 'succeeded' : 'failed'">{{
+            qc.passed ? 'passed' : 'failed'
+          }}</span>
         </h3>
         @for (problem of qc.problems; track problem) {
           <p class="form-error">{{ problem }}</p>
@@ -47,12 +50,26 @@ const LANES = [
         @for (warning of qc.warnings; track warning) {
           <p class="warning">⚠ {{ warning }}</p>
         }
-        <svg class="timeline" [attr.viewBox]="'0 0 ' + width + ' 80'" role="img" [attr.aria-label]="timelineLabel()" preserveAspectRatio="none">
+        <svg
+          class="timeline"
+          [attr.viewBox]="'0 0 ' + width + ' 80'"
+          role="img"
+          [attr.aria-label]="timelineLabel()"
+          preserveAspectRatio="none"
+        >
           @for (lane of lanes; track lane.key) {
             <rect x="0" [attr.y]="lane.y" [attr.width]="width" height="22" fill="#2a2a2a" />
             @for (segment of qc[lane.key]; track segment.start_s) {
-              <rect [attr.x]="x(segment.start_s)" [attr.y]="lane.y" [attr.width]="span(segment)" height="22" [attr.fill]="lane.colour">
-                <title>{{ lane.label }} {{ clock(segment.start_s) }}–{{ clock(segment.end_s) }}</title>
+              <rect
+                [attr.x]="x(segment.start_s)"
+                [attr.y]="lane.y"
+                [attr.width]="span(segment)"
+                height="22"
+                [attr.fill]="lane.colour"
+              >
+                <title>
+                  {{ lane.label }} {{ clock(segment.start_s) }}–{{ clock(segment.end_s) }}
+                </title>
               </rect>
             }
           }
@@ -64,7 +81,12 @@ const LANES = [
         </div>
         <table aria-label="Loudness">
           <thead>
-            <tr><th scope="col">Audio stream</th><th scope="col">Integrated</th><th scope="col">True peak</th><th scope="col">Range</th></tr>
+            <tr>
+              <th scope="col">Audio stream</th>
+              <th scope="col">Integrated</th>
+              <th scope="col">True peak</th>
+              <th scope="col">Range</th>
+            </tr>
           </thead>
           <tbody>
             @for (track of qc.loudness; track track.track_index) {
@@ -75,7 +97,9 @@ const LANES = [
                 <td>{{ fixed(track.lra_lu) }} LU</td>
               </tr>
             } @empty {
-              <tr><td colspan="4" class="muted">No audio measured.</td></tr>
+              <tr>
+                <td colspan="4" class="muted">No audio measured.</td>
+              </tr>
             }
           </tbody>
         </table>
@@ -84,11 +108,31 @@ const LANES = [
     @if (scored().length) {
       <section class="panel" aria-labelledby="vmaf-heading">
         <h3 id="vmaf-heading">VMAF per rendition</h3>
-        <svg class="vmaf" [attr.viewBox]="'0 0 ' + width + ' ' + scored().length * 28" role="img" [attr.aria-label]="vmafLabel()">
+        <svg
+          class="vmaf"
+          [attr.viewBox]="'0 0 ' + width + ' ' + scored().length * 28"
+          role="img"
+          [attr.aria-label]="vmafLabel()"
+        >
           @for (rendition of scored(); track rendition.name; let i = $index) {
-            <text x="0" [attr.y]="i * 28 + 18" fill="currentColor" font-size="20">{{ rendition.name }}</text>
-            <rect x="110" [attr.y]="i * 28 + 4" [attr.width]="(rendition.vmaf ?? 0) * 7.8" height="18" [attr.fill]="colour(rendition.vmaf ?? 0)" />
-            <text [attr.x]="118 + (rendition.vmaf ?? 0) * 7.8" [attr.y]="i * 28 + 18" fill="currentColor" font-size="20">{{ rendition.vmaf?.toFixed(1) }}</text>
+            <text x="0" [attr.y]="i * 28 + 18" fill="currentColor" font-size="20">
+              {{ rendition.name }}
+            </text>
+            <rect
+              x="110"
+              [attr.y]="i * 28 + 4"
+              [attr.width]="(rendition.vmaf ?? 0) * 7.8"
+              height="18"
+              [attr.fill]="colour(rendition.vmaf ?? 0)"
+            />
+            <text
+              [attr.x]="118 + (rendition.vmaf ?? 0) * 7.8"
+              [attr.y]="i * 28 + 18"
+              fill="currentColor"
+              font-size="20"
+            >
+              {{ rendition.vmaf?.toFixed(1) }}
+            </text>
           }
         </svg>
       </section>
@@ -130,7 +174,9 @@ export class QcReportView {
   protected readonly lanes = LANES;
   protected readonly clock = clock;
   protected readonly scored = computed(() => this.renditions().filter((r) => r.vmaf !== null));
-  private readonly duration = computed(() => Math.max(0.001, this.report()?.decoded_duration_s ?? 0));
+  private readonly duration = computed(() =>
+    Math.max(0.001, this.report()?.decoded_duration_s ?? 0),
+  );
 
   protected x(seconds: number): number {
     return (seconds / this.duration()) * WIDTH;

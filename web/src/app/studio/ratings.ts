@@ -14,7 +14,13 @@ import { TitleStore } from './title-store';
       <div class="table-wrap">
         <table aria-label="Ratings">
           <thead>
-            <tr><th scope="col">Territory</th><th scope="col">System</th><th scope="col">Rating</th><th scope="col">Maturity</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
+            <tr>
+              <th scope="col">Territory</th>
+              <th scope="col">System</th>
+              <th scope="col">Rating</th>
+              <th scope="col">Maturity</th>
+              <th scope="col"><span class="sr-only">Actions</span></th>
+            </tr>
           </thead>
           <tbody>
             @for (rating of title.ratings; track rating.territory) {
@@ -23,10 +29,22 @@ import { TitleStore } from './title-store';
                 <td>{{ rating.system }}</td>
                 <td>{{ rating.value }}</td>
                 <td>{{ rating.maturity }}</td>
-                <td><button type="button" (click)="remove(rating.territory)" [attr.aria-label]="'Remove rating in ' + rating.territory">Remove</button></td>
+                <td>
+                  <button
+                    type="button"
+                    (click)="remove(rating.territory)"
+                    [attr.aria-label]="'Remove rating in ' + rating.territory"
+                  >
+                    Remove
+                  </button>
+                </td>
               </tr>
             } @empty {
-              <tr><td colspan="5" class="muted">Not rated yet: viewers everywhere see it as adult.</td></tr>
+              <tr>
+                <td colspan="5" class="muted">
+                  Not rated yet: viewers everywhere see it as adult.
+                </td>
+              </tr>
             }
           </tbody>
         </table>
@@ -58,7 +76,9 @@ export class TitleRatings {
     const path = { title_id: this.store.id(), territory: text('territory').toUpperCase() };
     const body = { system: text('system') || null, value: text('value') };
     const saved = await this.store.save(`Rating in ${path.territory}`, () =>
-      ok(api.PUT('/api/v1/studio/titles/{title_id}/ratings/{territory}', { params: { path }, body })),
+      ok(
+        api.PUT('/api/v1/studio/titles/{title_id}/ratings/{territory}', { params: { path }, body }),
+      ),
     );
     if (saved) {
       form.reset();

@@ -9,7 +9,9 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
   template: `<div class="studio">
     <nav class="side" aria-label="Studio">
       <p class="brand">Marquee Studio</p>
-      <a routerLink="/studio" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }">Titles</a>
+      <a routerLink="/studio" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }"
+        >Titles</a
+      >
       <a routerLink="/studio/new" routerLinkActive="active">New title</a>
       <a routerLink="/studio/licences" routerLinkActive="active">Expiring licences</a>
       <a routerLink="/browse" class="muted">Back to watching</a>

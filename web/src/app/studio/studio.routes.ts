@@ -8,14 +8,20 @@ export const STUDIO_ROUTES: Routes = [
     children: [
       { path: '', loadComponent: () => import('./titles').then((m) => m.StudioTitles) },
       { path: 'new', loadComponent: () => import('./title-new').then((m) => m.TitleNew) },
-      { path: 'licences', loadComponent: () => import('./expiring').then((m) => m.ExpiringWindows) },
+      {
+        path: 'licences',
+        loadComponent: () => import('./expiring').then((m) => m.ExpiringWindows),
+      },
       {
         path: 'titles/:titleId',
         loadComponent: () => import('./title-editor').then((m) => m.TitleEditor),
         children: [
           { path: '', loadComponent: () => import('./details').then((m) => m.TitleDetails) },
           { path: 'media', loadComponent: () => import('./media').then((m) => m.TitleMedia) },
-          { path: 'licences', loadComponent: () => import('./licences').then((m) => m.TitleLicences) },
+          {
+            path: 'licences',
+            loadComponent: () => import('./licences').then((m) => m.TitleLicences),
+          },
           { path: 'publish', loadComponent: () => import('./publish').then((m) => m.TitlePublish) },
           { path: 'audit', loadComponent: () => import('./audit').then((m) => m.TitleAudit) },
         ],

@@ -18,18 +18,35 @@ import { TitleStore } from './title-store';
           <p class="muted">{{ title.synopsis || 'No synopsis yet.' }}</p>
         </article>
         @for (language of languages(); track language) {
-          <form class="language" [attr.aria-label]="'Texts in ' + language" (submit)="save($event, language, form)" #form>
+          <form
+            class="language"
+            [attr.aria-label]="'Texts in ' + language"
+            (submit)="save($event, language, form)"
+            #form
+          >
             <h3>{{ language }}</h3>
             <div class="field">
               <label [for]="'text-title-' + language">Title in {{ language }}</label>
-              <input [id]="'text-title-' + language" name="title" required [value]="title.localizations[language]?.title ?? ''" />
+              <input
+                [id]="'text-title-' + language"
+                name="title"
+                required
+                [value]="title.localizations[language]?.title ?? ''"
+              />
             </div>
             <div class="field">
               <label [for]="'text-synopsis-' + language">Synopsis in {{ language }}</label>
-              <textarea [id]="'text-synopsis-' + language" name="synopsis" rows="4" [value]="title.localizations[language]?.synopsis ?? ''"></textarea>
+              <textarea
+                [id]="'text-synopsis-' + language"
+                name="synopsis"
+                rows="4"
+                [value]="title.localizations[language]?.synopsis ?? ''"
+              ></textarea>
             </div>
             <div class="actions">
-              <button class="primary" type="submit" [disabled]="store.saving()">Save {{ language }}</button>
+              <button class="primary" type="submit" [disabled]="store.saving()">
+                Save {{ language }}
+              </button>
               @if (title.localizations[language]) {
                 <button type="button" (click)="remove(language)">Remove {{ language }}</button>
               }
@@ -40,7 +57,11 @@ import { TitleStore } from './title-store';
       <div class="toolbar add">
         <div class="field">
           <label for="text-new-language">Language (BCP 47, e.g. fr, pt-BR)</label>
-          <input id="text-new-language" [value]="newLanguage()" (input)="newLanguage.set(valueOf($event))" />
+          <input
+            id="text-new-language"
+            [value]="newLanguage()"
+            (input)="newLanguage.set(valueOf($event))"
+          />
         </div>
         <button type="button" (click)="addLanguage()">Add language</button>
       </div>
@@ -90,7 +111,12 @@ export class TitleTexts {
     const body = { title: field('title'), synopsis: field('synopsis') };
     const path = { title_id: this.store.id(), language };
     void this.store.save(`Texts in ${language}`, () =>
-      ok(api.PUT('/api/v1/studio/titles/{title_id}/localizations/{language}', { params: { path }, body })),
+      ok(
+        api.PUT('/api/v1/studio/titles/{title_id}/localizations/{language}', {
+          params: { path },
+          body,
+        }),
+      ),
     );
   }
 
@@ -98,7 +124,11 @@ export class TitleTexts {
     const path = { title_id: this.store.id(), language };
     this.added.update((list) => list.filter((l) => l !== language));
     await this.store.save(`Removal of ${language}`, () =>
-      ok(api.DELETE('/api/v1/studio/titles/{title_id}/localizations/{language}', { params: { path } })),
+      ok(
+        api.DELETE('/api/v1/studio/titles/{title_id}/localizations/{language}', {
+          params: { path },
+        }),
+      ),
     );
   }
 }

@@ -24,12 +24,18 @@ const TABS = [
         <span class="status" data-testid="title-status" [attr.data-status]="title.status">{{
           title.status
         }}</span>
-        <span class="muted">{{ title.kind }}{{ title.release_year ? ' · ' + title.release_year : '' }}</span>
+        <span class="muted"
+          >{{ title.kind }}{{ title.release_year ? ' · ' + title.release_year : '' }}</span
+        >
       </div>
       <nav class="tabs" aria-label="Title sections">
         @for (tab of tabs; track tab.path) {
           <a
-            [routerLink]="tab.path === '.' ? ['/studio/titles', title.id] : ['/studio/titles', title.id, tab.path]"
+            [routerLink]="
+              tab.path === '.'
+                ? ['/studio/titles', title.id]
+                : ['/studio/titles', title.id, tab.path]
+            "
             routerLinkActive="active"
             [routerLinkActiveOptions]="{ exact: true }"
             ariaCurrentWhenActive="page"

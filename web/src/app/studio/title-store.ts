@@ -21,7 +21,9 @@ export class TitleStore {
     this.error.set('');
     try {
       this.title.set(
-        await ok(api.GET('/api/v1/studio/titles/{title_id}', { params: { path: { title_id: titleId } } })),
+        await ok(
+          api.GET('/api/v1/studio/titles/{title_id}', { params: { path: { title_id: titleId } } }),
+        ),
       );
     } catch (error) {
       this.error.set(viewerMessage(error));

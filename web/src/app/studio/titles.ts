@@ -84,10 +84,14 @@ export function availability(row: Summary): string {
         <tbody>
           @for (row of sorted(); track row.id) {
             <tr [attr.data-title-id]="row.id">
-              <td><a [routerLink]="['/studio/titles', row.id]">{{ row.original_title }}</a></td>
+              <td>
+                <a [routerLink]="['/studio/titles', row.id]">{{ row.original_title }}</a>
+              </td>
               <td>{{ row.kind }}</td>
               <td>{{ row.release_year ?? '—' }}</td>
-              <td><span class="status" [attr.data-status]="state(row)">{{ state(row) }}</span></td>
+              <td>
+                <span class="status" [attr.data-status]="state(row)">{{ state(row) }}</span>
+              </td>
               <td>{{ dateTime(row.updated_at) }}</td>
               <td>{{ availability(row) }}</td>
             </tr>

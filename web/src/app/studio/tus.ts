@@ -107,7 +107,11 @@ export class TusUpload {
     const response = await this.patiently(() =>
       studioFetch(ENDPOINT, {
         method: 'POST',
-        headers: { ...VERSION, 'Upload-Length': String(this.file.size), 'Upload-Metadata': metadata },
+        headers: {
+          ...VERSION,
+          'Upload-Length': String(this.file.size),
+          'Upload-Metadata': metadata,
+        },
         signal: this.abort.signal,
       }),
     );
@@ -119,7 +123,12 @@ export class TusUpload {
 
   private async offsetOf(url: string): Promise<number> {
     const response = await this.patiently(() =>
-      studioFetch(url, { method: 'HEAD', headers: VERSION, cache: 'no-store', signal: this.abort.signal }),
+      studioFetch(url, {
+        method: 'HEAD',
+        headers: VERSION,
+        cache: 'no-store',
+        signal: this.abort.signal,
+      }),
     );
     const offset = Number(response.headers.get('Upload-Offset') ?? 0);
     this.tell(offset, 'uploading', 'Uploading…');
@@ -195,7 +204,9 @@ export class TusUpload {
 }
 
 function retriable(error: unknown): boolean {
-  return error instanceof ApiError ? error.status >= 500 || error.status === 423 : error instanceof TypeError;
+  return error instanceof ApiError
+    ? error.status >= 500 || error.status === 423
+    : error instanceof TypeError;
 }
 
 function base64(text: string): string {

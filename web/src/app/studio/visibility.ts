@@ -57,7 +57,12 @@ export interface Verdict {
 }
 
 /** Would a profile of `maturity` in `territory` see the title at `at`, and if not, why. */
-export function verdict(title: StudioTitle, territory: string, maturity: Maturity, at: Date): Verdict {
+export function verdict(
+  title: StudioTitle,
+  territory: string,
+  maturity: Maturity,
+  at: Date,
+): Verdict {
   const reasons: string[] = [];
   if (title.status !== 'published') {
     reasons.push(`The title is ${title.status}, not published.`);
@@ -69,7 +74,9 @@ export function verdict(title: StudioTitle, territory: string, maturity: Maturit
   const rating = ratingIn(title, territory);
   const needs: Maturity = rating?.maturity ?? 'adult';
   if (rank(needs) > rank(maturity)) {
-    const why = rating ? `Rated ${rating.value} (${rating.system})` : 'Not rated anywhere, so treated as adult';
+    const why = rating
+      ? `Rated ${rating.value} (${rating.system})`
+      : 'Not rated anywhere, so treated as adult';
     reasons.push(`${why}: ${maturity} profiles may not see it.`);
   }
   return { visible: reasons.length === 0, reasons, rating };
@@ -92,5 +99,9 @@ export function textsIn(title: StudioTitle, language: string): Texts {
   if (found) {
     return { ...title.localizations[found], language: found };
   }
-  return { title: title.original_title, synopsis: title.synopsis, language: title.original_language };
+  return {
+    title: title.original_title,
+    synopsis: title.synopsis,
+    language: title.original_language,
+  };
 }
