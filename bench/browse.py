@@ -14,6 +14,7 @@ with 64 connections (warm figures).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import subprocess
@@ -138,6 +139,13 @@ def cold(base: str, pairs: list[tuple[str, str]]) -> list[float]:
         return list(pool.map(ask, pairs))
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far: steadier than req/s on a
+    shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(base: str, pairs: list[tuple[str, str]], work: Path, seconds: int, connections: int) -> str:
     lua = ", ".join(f'{{"{a}", "{p}"}}' for a, p in pairs)
     script = work / "browse.lua"
@@ -185,18 +193,25 @@ def run(work: Path, plays: int, seconds: int, connections: list[int]) -> None:
         p50, p99 = percentiles(cold(base, pairs))
         print(f"cold (rows built, 8 at a time): p50 {p50:.1f} ms  p99 {p99:.1f} ms")
         for count in connections:
-            report(count, wrk(base, pairs, work, seconds, count))
+            cpu = server_cpu_s(server.pid)
+            out = wrk(base, pairs, work, seconds, count)
+            report(count, out, server_cpu_s(server.pid) - cpu)
     finally:
         server.kill()
         server.wait(10)
 
 
-def report(connections: int, out: str) -> None:
+def report(connections: int, out: str, cpu_s: float) -> None:
     lines = {line.split()[0]: line.split()[1] for line in out.splitlines() if "%" in line}
     rps = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
+    served = next(int(line.split()[0]) for line in out.splitlines() if "requests in" in line)
     errors = [line.strip() for line in out.splitlines() if "Non-2xx" in line or "errors" in line]
     latency = ", ".join(f"{p} {lines.get(p[1:] + '%')}" for p in ("p50", "p90", "p99"))
-    print(f"warm, {connections} connections (wrk): {float(rps):,.0f} req/s; {latency}")
+    per_request = cpu_s / max(served, 1) * 1000
+    print(
+        f"warm, {connections} connections (wrk): {float(rps):,.0f} req/s; {latency}; "
+        f"server CPU {per_request:.2f} ms per request"
+    )
     for line in errors:
         print(line)
 

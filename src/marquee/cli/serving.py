@@ -26,7 +26,10 @@ def serve_platform(
     edge_cache_size: str = EDGE_CACHE_SIZE,
 ) -> None:
     """Serve ``roles`` until interrupted: the HTTP API on ``port``, the job workers, and an edge
-    cache on ``edge_port`` (default: ``port + 1``). The database must be migrated."""
+    cache on ``edge_port`` (default: ``port + 1``). The database must be migrated.
+
+    Uvicorn's access log is off: a JSON line per request cost more than a cached answer, and
+    ``/metrics`` counts requests and their latencies per route."""
     edge = None
     if "edge" in roles:
         edge, settings = local_edge(settings, host, port, edge_port or port + 1, edge_cache_size)
@@ -37,7 +40,11 @@ def serve_platform(
     try:
         if "api" in roles:
             uvicorn.run(
-                create_app(settings, platform=platform), host=host, port=port, log_config=None
+                create_app(settings, platform=platform),
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
             )
         else:
             wait_for_signal()

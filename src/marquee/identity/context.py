@@ -1,4 +1,5 @@
-"""What identity's services need from the platform, built once per request or command."""
+"""What identity's services need from the platform, built once per platform (the API keeps it)
+or per command."""
 
 from __future__ import annotations
 

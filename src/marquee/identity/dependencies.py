@@ -4,14 +4,17 @@ A request is authenticated by ``Authorization: Bearer <access token>`` or, from 
 the session cookie. Cookie-authenticated requests that change state must echo the readable
 ``marquee_csrf`` cookie in an ``X-CSRF-Token`` header (bearer requests are exempt: a browser
 never adds that header to a cross-site request on its own).
+
+Dependencies that do no blocking I/O are ``async``: FastAPI then runs them on the event loop
+instead of sending each through the thread pool. Those that read the database stay synchronous.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -21,31 +24,37 @@ from marquee.identity.errors import CsrfFailed, NotAuthenticated, ProfileNotSele
 from marquee.identity.models import Account
 from marquee.identity.sessions import SessionRecord
 from marquee.identity.tokens import digest, read_access_token
-from marquee.kit.geo import client_address, parse_proxies
-from marquee.kit.web import DbSession
+from marquee.kit.web import DbSession, client_address_of
 
 SESSION_COOKIE = "marquee_session"
 CSRF_COOKIE = "marquee_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+IDENTITY_STATE = "identity"
 
 
-def identity(request: Request) -> Identity:
-    platform = request.app.state.platform
-    return Identity.build(platform.settings, platform.cache)
+async def identity(request: Request) -> Identity:
+    """Identity's services for the platform serving the request, built at its first request and
+    kept: they hold no per-request state, and building them reads the platform secret (a file in
+    development)."""
+    state = request.app.state
+    platform = state.platform
+    built: tuple[object, Identity] | None = getattr(state, IDENTITY_STATE, None)
+    if built is None or built[0] is not platform:
+        built = (platform, Identity.build(platform.settings, platform.cache))
+        setattr(state, IDENTITY_STATE, built)
+    return built[1]
 
 
-def client_info(request: Request) -> ClientInfo:
-    """The caller's User-Agent, address (through trusted proxies only) and its country."""
-    platform = request.app.state.platform
-    peer = request.client.host if request.client else ""
-    proxies = parse_proxies(platform.settings.trusted_proxies)
-    ip = client_address(peer, request.headers.get("x-forwarded-for"), proxies)
+async def client_info(request: Request) -> ClientInfo:
+    """The caller's User-Agent, address (through trusted proxies only) and its country (an
+    in-memory lookup)."""
+    ip = client_address_of(request)
     return ClientInfo(
         user_agent=request.headers.get("user-agent", "")[:512],
         ip=ip,
-        country=platform.geo.country(ip),
+        country=request.app.state.platform.geo.country(ip),
     )
 
 
@@ -112,7 +121,7 @@ def _check_csrf(request: Request, ident: Identity, record: SessionRecord) -> Non
 AuthDep = Annotated[Authenticated, Depends(authenticate)]
 
 
-def current_account(auth: AuthDep) -> schemas.Principal:
+async def current_account(auth: AuthDep) -> schemas.Principal:
     return auth.principal
 
 
@@ -133,10 +142,12 @@ def current_profile(principal: CurrentAccount, db: DbSession) -> schemas.Profile
 CurrentProfile = Annotated[schemas.Profile, Depends(current_profile)]
 
 
-def require_role(role: schemas.Role) -> Callable[[schemas.Principal], schemas.Principal]:
+def require_role(
+    role: schemas.Role,
+) -> Callable[[schemas.Principal], Coroutine[Any, Any, schemas.Principal]]:
     """A dependency passing callers with ``role`` or a higher one (viewer < editor < admin)."""
 
-    def check(principal: CurrentAccount) -> schemas.Principal:
+    async def check(principal: CurrentAccount) -> schemas.Principal:
         if ROLE_RANK[principal.role] < ROLE_RANK[role]:
             raise RoleRequired(f"This needs the {role} role.")
         return principal

@@ -8,6 +8,7 @@ client never sees success for work that was not saved.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -16,13 +17,14 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from marquee.kit.db import Database
-from marquee.kit.geo import client_address, parse_proxies
+from marquee.kit.geo import Network, client_address, parse_proxies
 
 SESSION_STATE = "db_session"
 
 
-def request_session(request: Request) -> Session:
-    """The request's session, opened on first use."""
+async def request_session(request: Request) -> Session:
+    """The request's session, made on first use. Making one does no I/O (a connection is taken
+    at its first query), so this runs on the event loop rather than costing a thread-pool hop."""
     session: Session | None = getattr(request.state, SESSION_STATE, None)
     if session is None:
         database: Database = request.app.state.platform.db
@@ -39,7 +41,13 @@ def client_address_of(request: Request) -> str:
     settings = request.app.state.platform.settings
     peer = request.client.host if request.client else ""
     forwarded = request.headers.get("x-forwarded-for")
-    return client_address(peer, forwarded, parse_proxies(settings.trusted_proxies))
+    return client_address(peer, forwarded, _proxies(settings.trusted_proxies))
+
+
+@functools.cache
+def _proxies(spec: str) -> tuple[Network, ...]:
+    """The trusted proxies, parsed once per setting rather than per request."""
+    return tuple(parse_proxies(spec))
 
 
 def request_country(request: Request) -> str:

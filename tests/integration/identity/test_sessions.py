@@ -231,3 +231,17 @@ def test_sessions_and_limits_on_redis(redis_client: TestClient) -> None:
     )
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_a_device_behind_a_trusted_proxy_is_the_client_it_forwards(
+    identity_settings: Settings,
+) -> None:
+    """Address and country come through trusted proxies only: what the client itself wrote to
+    the left of the first untrusted hop is ignored."""
+    update = {"trusted_proxies": "10.0.0.0/8", "geo_networks": "203.0.113.0/24=FR"}
+    settings = identity_settings.model_copy(update=update)
+    with TestClient(create_app(settings), client=("10.0.0.2", 5000)) as client:
+        client.headers["X-Forwarded-For"] = "198.51.100.9, 203.0.113.7"
+        tokens = signup(client)
+        devices = client.get("/api/v1/account/devices", headers=bearer(tokens)).json()
+    assert [(d["ip"], d["ip_country"]) for d in devices] == [("203.0.113.7", "FR")]
