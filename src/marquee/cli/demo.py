@@ -39,7 +39,7 @@ def demo(
     """Run the platform with a demo catalog, a viewer and an admin account.
 
     The first run on an empty data dir generates a clip per film and episode with ffmpeg and
-    ingests them through the media pipeline (a few minutes); later runs start at once.
+    ingests them through the media pipeline (see docs/demo.md); later runs start at once.
     """
     settings = settings_or_exit()
     migrate.upgrade(settings.resolved_database_url)
