@@ -106,7 +106,13 @@ def publish(page: Page, screenshot: Screenshot) -> None:
     expect(page.get_by_test_id("preview-verdict")).to_contain_text("No licence window")
     screenshot(page, "publish-preview")
     page.get_by_role("link", name="Audit log", exact=True).click()
-    expect(page.get_by_role("table", name="Audit log")).to_contain_text("published")
+    audit = page.get_by_role("table", name="Audit log")
+    expect(audit).to_contain_text("published")
+    expect(audit).to_contain_text("asset.attached")
+    edit = audit.get_by_role("row").filter(has_text="title.updated")
+    expect(edit).to_contain_text("synopsis")
+    expect(edit).not_to_contain_text("runtime_s")  # the pipeline's runtime stays
+    screenshot(page, "audit")
 
 
 def find_in_list(page: Page, name: str, screenshot: Screenshot) -> None:

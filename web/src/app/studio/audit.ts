@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, effect, inject, signal } from '@angular/core';
 import { api, ok, type Schemas } from '../api/client';
 import { viewerMessage } from '../core/problems';
+import { Session } from '../core/session';
 import { dateTime } from './format';
 import { TitleStore } from './title-store';
 
@@ -30,7 +31,7 @@ type Entry = Schemas['AuditEntry'];
           @for (entry of entries(); track entry.id) {
             <tr>
               <td class="nowrap">{{ dateTime(entry.at) }}</td>
-              <td>{{ entry.actor_id }}</td>
+              <td>{{ who(entry.actor_id) }}</td>
               <td>{{ entry.entity }} · {{ entry.action }}</td>
               <td>
                 <dl>
@@ -71,6 +72,7 @@ type Entry = Schemas['AuditEntry'];
 })
 export class TitleAudit {
   private readonly store = inject(TitleStore);
+  private readonly session = inject(Session);
   protected readonly dateTime = dateTime;
   protected readonly entries = signal<Entry[]>([]);
   protected readonly error = signal('');
@@ -83,6 +85,11 @@ export class TitleAudit {
         void this.load(titleId);
       }
     });
+  }
+
+  /** "you", the platform's own actors (`media`, `import`) by name, other editors by id. */
+  protected who(actorId: string): string {
+    return actorId === this.session.account()?.id ? 'you' : actorId;
   }
 
   /** A change is stored as `{field: {from, to}}` or `{field: value}`. */

@@ -1,12 +1,14 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { api, ok } from '../api/client';
+import { api, ok, type Schemas } from '../api/client';
 import { TitleArtwork } from './artwork';
 import { TitleCredits } from './credits';
 import { TitleEpisodes } from './episodes';
 import { formFields, splitList } from './format';
 import { TitleRatings } from './ratings';
 import { TitleTexts } from './texts';
-import { TitleStore } from './title-store';
+import { type StudioTitle, TitleStore } from './title-store';
+
+type TitleUpdate = Schemas['TitleUpdate'];
 
 /** The Details tab: basic facts, texts per language, people, ratings, artwork, episodes. */
 @Component({
@@ -103,24 +105,41 @@ export class TitleDetails {
     return seconds === null ? '' : String(Math.round(seconds / 60));
   }
 
+  /** PATCH only what the editor changed: the runtime field is in whole minutes, so an
+   * untouched field must not round away the pipeline's runtime in seconds. */
   protected save(event: Event, form: HTMLFormElement): void {
     event.preventDefault();
+    const title = this.store.title();
+    if (!title) {
+      return;
+    }
     const text = formFields(form);
     const year = text('release_year');
     const runtime = text('runtime');
-    const body = {
+    const edited: TitleUpdate = {
       original_title: text('original_title'),
       original_language: text('original_language'),
       synopsis: text('synopsis'),
       release_year: year ? Number(year) : null,
-      runtime_s: runtime ? Number(runtime) * 60 : null,
+      runtime_s: runtime === this.minutes(title.runtime_s) ? title.runtime_s : Number(runtime) * 60,
       genres: splitList(text('genres')),
       tags: splitList(text('tags')),
       production_countries: splitList(text('countries')).map((c) => c.toUpperCase()),
     };
-    const path = { title_id: this.store.id() };
+    const body = changedFields(title, edited);
+    const path = { title_id: title.id };
     void this.store.save('Details', () =>
       ok(api.PATCH('/api/v1/studio/titles/{title_id}', { params: { path }, body })),
     );
   }
+}
+
+/** The fields of `edited` whose value differs from the title's. */
+function changedFields(title: StudioTitle, edited: TitleUpdate): TitleUpdate {
+  const current: Record<string, unknown> = title;
+  return Object.fromEntries(
+    Object.entries(edited).filter(
+      ([field, value]) => JSON.stringify(current[field]) !== JSON.stringify(value),
+    ),
+  );
 }
