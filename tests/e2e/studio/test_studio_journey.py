@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 CHUNK_BYTES = 4 * 1024 * 1024
 PIPELINE_TIMEOUT_MS = 240_000
 VIEWER_TIMEOUT_MS = 30_000
+SEARCH_TRIES = 6
 PLAY_TIMEOUT_MS = 30_000
 
 
@@ -158,6 +159,19 @@ def search(page: Page, words: str) -> None:
     page.get_by_role("searchbox", name="Search titles").fill(words)
 
 
+def find_by_search(page: Page, name: str) -> Locator:
+    """The title's card in search results, searching again until the index has it."""
+    card = page.get_by_test_id("title-card").filter(has_text=name)
+    for _ in range(SEARCH_TRIES):
+        search(page, name)
+        try:
+            card.wait_for(state="visible", timeout=VIEWER_TIMEOUT_MS // SEARCH_TRIES)
+        except PlaywrightTimeout:
+            continue
+        return card
+    raise AssertionError(f"search never found {name!r}")
+
+
 @pytest.mark.usefixtures("editor_context")
 def test_an_editor_publishes_a_title_in_one_country(
     page: Page,
@@ -175,10 +189,7 @@ def test_an_editor_publishes_a_title_in_one_country(
     find_in_list(page, name, screenshot)
 
     in_france = viewer_page(context_in, platform, "FR")
-    search(in_france, name)
-    card = in_france.get_by_test_id("title-card").filter(has_text=name)
-    expect(card).to_be_visible(timeout=VIEWER_TIMEOUT_MS)
-    card.click()
+    find_by_search(in_france, name).click()
     expect(in_france.get_by_role("heading", level=1)).to_have_text(name)
     wait_playing(in_france, in_france.get_by_role("button", name="Play"))
     screenshot(in_france, "playing-in-france")
