@@ -30,6 +30,7 @@ def serve_platform(
 
     Uvicorn's access log is off: a JSON line per request cost more than a cached answer, and
     ``/metrics`` counts requests and their latencies per route."""
+    settings = with_listening_url(settings, host, port)
     edge = None
     if "edge" in roles:
         edge, settings = local_edge(settings, host, port, edge_port or port + 1, edge_cache_size)
@@ -52,6 +53,15 @@ def serve_platform(
         if edge is not None:
             edge.stop()
         platform.stop()
+
+
+def with_listening_url(settings: Settings, host: str, port: int) -> Settings:
+    """Without ``MARQUEE_PUBLIC_URL``, the addresses handed to clients (manifests, licence and
+    edge URLs) name where this process listens, so ``--port`` alone gives working links."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
 
 def wait_for_signal() -> None:
