@@ -31,7 +31,7 @@ def demo(
     ] = False,
     clip_seconds: Annotated[
         float, typer.Option(min=1, max=600, help="Length of each generated clip.")
-    ] = 40,
+    ] = 30,
     height: Annotated[
         int, typer.Option(min=144, max=2160, help="Lines of the generated clips (16:9).")
     ] = 720,

@@ -112,7 +112,7 @@ def is_seeded(platform: Platform) -> bool:
 def seed(
     platform: Platform,
     *,
-    clip_seconds: float = 40,
+    clip_seconds: float = 30,
     height: int = 720,
     progress: Progress | None = None,
 ) -> DemoSeed:
