@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from marquee import migrate
+from marquee.identity import service as identity
+from marquee.identity.schemas import Role
 from marquee.kit.events import Event
 from marquee.kit.queue import JobContext, JobRun
 from marquee.kit.storage import ObjectStore
@@ -34,6 +36,7 @@ from tests.integration.media.conftest import Sources
 from tests.integration.media.test_package import frame_hashes, hls_as_mp4
 
 pytestmark = pytest.mark.slow
+PASSWORD = "correct horse battery staple"
 
 ROOT = Path(__file__).resolve().parents[3]
 MARQUEE = str(Path(sys.executable).parent / "marquee")
@@ -248,10 +251,24 @@ def test_api_shows_the_asset(pipeline: Pipeline, ready: AssetOut) -> None:
 
     from marquee.app import create_app
 
+    def bearer(client: TestClient, role: Role) -> dict[str, str]:
+        email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+        with pipeline.platform.db.transaction() as session:
+            identity.register_account(
+                session, pipeline.platform.settings, email, PASSWORD, role=role, verified=True
+            )
+        login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
     app = create_app(pipeline.platform.settings, platform=pipeline.platform)
     with TestClient(app) as client:
-        body = client.get(f"/api/v1/media/assets/{ready.id}").json()
-        missing = client.get("/api/v1/media/assets/nope")
+        editor, viewer = bearer(client, "editor"), bearer(client, "viewer")
+        body = client.get(f"/api/v1/media/assets/{ready.id}", headers=editor).json()
+        missing = client.get("/api/v1/media/assets/nope", headers=editor)
+        refused = client.get(f"/api/v1/media/assets/{ready.id}", headers=viewer)
+        client.cookies.clear()
+        anonymous = client.get(f"/api/v1/media/assets/{ready.id}")
+    assert (refused.status_code, anonymous.status_code) == (403, 401)
     assert body["status"] == "ready"
     assert body["qc"]["passed"] is True
     assert [s["name"] for s in body["steps"]][:2] == ["probe", "qc"]
