@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import random
 import sys
 import time
-import uuid
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pythonjsonlogger.json import JsonFormatter
@@ -64,6 +64,14 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     root.setLevel(level)
 
 
+def new_request_id() -> str:
+    """32 random hex digits from the process's generator (reseeded in forked children). Not
+    ``uuid4()``: it reads the OS's random source in a system call that lets go of the GIL, and
+    the event loop then waits behind the request threads to get it back, on every request.
+    Request ids only tie log lines together (a client may send its own)."""
+    return f"{random.getrandbits(128):032x}"
+
+
 def _route_template(scope: Scope) -> str:
     """The matched route's path template (set by the router), so metrics never get one label
     per id."""
@@ -82,7 +90,7 @@ class TelemetryMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode()
-        request_id = incoming[:64] or uuid.uuid4().hex
+        request_id = incoming[:64] or new_request_id()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
