@@ -50,10 +50,7 @@ class Clip:
 
 
 def _environment(data_dir: Path) -> dict[str, str]:
-    return {**_shared_environment(data_dir), **GEO}
-
-
-_shared_environment = e2e.environment
+    return {**e2e.environment(data_dir), **GEO}
 
 
 def _cli(data_dir: Path, *args: str) -> None:
@@ -88,10 +85,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iter
         "editor",
     )
     catalog = e2e.Catalog(titles={}, viewer=EDITOR, admin=EDITOR)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(e2e, "environment", _environment)
-        with e2e.serving(data_dir, catalog) as served:
-            yield served
+    with e2e.serving(data_dir, catalog, settings=GEO) as served:
+        yield served
 
 
 @pytest.fixture
