@@ -125,3 +125,13 @@ def test_a_profile_of_another_account_is_not_found(callers: Callers) -> None:
     someone, viewer = callers(), callers()
     response = viewer.get("/api/v1/browse", params={"profile_id": profile_of(someone)})
     assert response.status_code == 404
+
+
+def test_an_anonymous_or_signed_out_caller_is_refused(callers: Callers) -> None:
+    anonymous = callers.client().get("/api/v1/browse", params={"profile_id": "p"})
+    assert anonymous.status_code == 401
+    assert anonymous.json()["type"] == "/problems/not-authenticated"
+    forged = callers.client().get(
+        "/api/v1/browse", params={"profile_id": "p"}, headers={"Authorization": "Bearer x.y.z"}
+    )
+    assert forged.status_code == 401
