@@ -40,7 +40,7 @@ def _need_browser() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[e2e.Served]:
     """``marquee serve`` on a data dir seeded with the demo catalog (short 240p clips); every
     role unless ``E2E_ROLES`` says otherwise (``api,worker``: segments from the origin)."""
@@ -50,9 +50,12 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[e2e.Served]:
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium, once per session."""
+    """Headless Chromium, once for the browser tests.
+
+    Not for the whole session: Playwright's sync API keeps an asyncio loop running on the main
+    thread while it is open, so every later test calling ``asyncio.run`` would fail."""
     _need_browser()
     with e2e.chromium() as chromium:
         yield chromium
