@@ -227,7 +227,17 @@ def test_outputs_are_in_the_object_store_under_the_asset(
     mpd = pipeline.storage.get_bytes(ready.dash).decode()
     assert "cenc:default_KID" in mpd
     assert 'lang="fra"' in mpd
-    assert keys(pipeline.storage, service.work_prefix(ready.id)) == []
+    assert work_files_removed(pipeline.storage, ready.id)
+
+
+def work_files_removed(storage: ObjectStore, asset_id: str, within_s: float = 30) -> bool:
+    """The package job removes the work files right after committing "ready"."""
+    deadline = time.monotonic() + within_s
+    while keys(storage, service.work_prefix(asset_id)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def test_asset_ready_is_published_once(pipeline: Pipeline, ready: AssetOut) -> None:
