@@ -89,8 +89,10 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=POOL_SIZE,
-            max_overflow=POOL_OVERFLOW,
+            # A file needs no server connection slot: keep every connection open instead of
+            # reopening (and rerunning the PRAGMAs) past the pool size; same upper bound.
+            pool_size=POOL_SIZE + POOL_OVERFLOW,
+            max_overflow=0,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
