@@ -175,21 +175,32 @@ def serving(
 ) -> Iterator[Served]:
     """``marquee serve`` (by default every role: api, worker, edge) on free loopback ports;
     ``settings``: more ``MARQUEE_*`` variables for the server."""
-    port = free_port()
     log = data_dir.parent / f"{data_dir.name}-serve.log"
-    command = [sys.executable, "-m", "marquee.cli", "serve", "--role", roles, "--port", str(port)]
+    env = {**environment(data_dir), **(settings or {})}
+    with marquee_serve(env, log, "--role", roles) as base:
+        yield Served(base=base, data_dir=data_dir, catalog=catalog, log=log)
+
+
+@contextmanager
+def marquee_serve(
+    env: Mapping[str, str], log: Path, *options: str, edge_port: int | None = None
+) -> Iterator[str]:
+    """``marquee serve [options]`` on free loopback ports, its output in ``log``, until the
+    block ends (SIGTERM, then kill after 20 s); yields its base URL once /healthz answers."""
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
+    ports = ["--port", str(port), "--edge-port", str(edge_port or free_port())]
     with log.open("w") as out:
         process = subprocess.Popen(
-            [*command, "--edge-port", str(free_port())],
-            env={**environment(data_dir), **(settings or {}), "MARQUEE_PUBLIC_URL": base},
+            [sys.executable, "-m", "marquee.cli", "serve", *ports, *options],
+            env={**env, "MARQUEE_PUBLIC_URL": base},
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_up(base, process, log)
-        yield Served(base=base, data_dir=data_dir, catalog=catalog, log=log)
+        yield base
     finally:
         process.send_signal(signal.SIGTERM)
         try:

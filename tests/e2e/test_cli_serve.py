@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,60 +12,28 @@ import httpx
 import pytest
 
 from tests.conftest import empty_database
+from tests.e2e.browser import PlatformError, environment, free_port, marquee_serve
 from tests.services import POSTGRES_URL, REDIS_URL
 
 MARQUEE = [sys.executable, "-m", "marquee.cli"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(data_dir: Path, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARQUEE_")}
-    env.update({"MARQUEE_DATA_DIR": str(data_dir), "MARQUEE_LOG_JSON": "false", **settings})
-    return env
+    return {**environment(data_dir), **settings}
 
 
 @contextmanager
 def _serving(env: dict[str, str], edge_port: int | None = None) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [*MARQUEE, "serve", "--port", str(port), "--edge-port", str(edge_port or _free_port())],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    log = Path(env["MARQUEE_DATA_DIR"]).parent / "serve.log"
     try:
-        _wait_until_up(base, process)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"marquee serve exited with {process.returncode}:\n{output}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail("marquee serve did not answer /healthz within 60 s")
+        with marquee_serve(env, log, edge_port=edge_port) as base:
+            yield base
+    except PlatformError as error:
+        pytest.fail(str(error))
 
 
 def test_serve_on_a_fresh_data_dir_migrates_and_is_ready(tmp_path: Path) -> None:
-    edge_port = _free_port()
+    edge_port = free_port()
     with _serving(_env(tmp_path / "var"), edge_port) as base:
         ready = httpx.get(f"{base}/readyz", timeout=5)
         edge = httpx.get(f"http://127.0.0.1:{edge_port}/healthz", timeout=5)

@@ -17,7 +17,7 @@ type Artwork = Schemas['Artwork'];
       @if (backdropUrl(); as url) {
         <img class="backdrop" [src]="url" alt="" />
       }
-      <div class="shade"></div>
+      <div class="backdrop-shade"></div>
       <div class="text">
         <h2 class="name">{{ title().title }}</h2>
         <p class="meta">
@@ -51,25 +51,6 @@ type Artwork = Schemas['Artwork'];
       padding: 2rem var(--gutter);
       background: linear-gradient(120deg, #3b1a1d, var(--surface) 60%);
       overflow: hidden;
-    }
-    .backdrop {
-      position: absolute;
-      inset: 0;
-      width: 100%;
-      height: 100%;
-      object-fit: cover;
-    }
-    .shade {
-      position: absolute;
-      inset: 0;
-      background:
-        linear-gradient(to top, var(--bg) 0%, transparent 55%),
-        linear-gradient(to right, rgb(0 0 0 / 75%) 0%, transparent 70%);
-    }
-    @media (max-width: 48rem) {
-      .shade {
-        background: linear-gradient(to top, var(--bg) 5%, rgb(0 0 0 / 55%) 100%);
-      }
     }
     .text {
       position: relative;

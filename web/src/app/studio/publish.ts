@@ -201,11 +201,6 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
       opacity: 0.45;
     }
     .backdrop {
-      position: absolute;
-      inset: 0;
-      width: 100%;
-      height: 100%;
-      object-fit: cover;
       opacity: 0.25;
     }
     .card,
