@@ -12,7 +12,7 @@ import typer
 
 from marquee.cli.common import console, settings_or_exit
 from marquee.delivery import edge as python_edge
-from marquee.delivery import nginx
+from marquee.delivery import nginx, nginx_metrics
 from marquee.delivery.tokens import KeyRing
 from marquee.settings import Settings
 
@@ -100,6 +100,9 @@ def nginx_config(
     ] = Path("/var/lib/marquee-edge"),
     workers: Annotated[str, typer.Option(help="nginx worker_processes.")] = "auto",
     user: Annotated[str | None, typer.Option(help="nginx user (when started as root).")] = None,
+    metrics_port: Annotated[
+        int, typer.Option(help="Port of `marquee edge nginx-metrics`, proxied as /metrics.")
+    ] = 9145,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
@@ -107,7 +110,15 @@ def nginx_config(
     """Write an nginx.conf doing the edge's data plane (it holds the delivery secrets)."""
     settings = settings_or_exit()
     config = nginx.NginxEdgeConfig(
-        origin, cache_dir, parse_size(cache_size), run_dir, region, port, workers, user
+        origin,
+        cache_dir,
+        parse_size(cache_size),
+        run_dir,
+        region,
+        port,
+        workers,
+        user,
+        metrics_port,
     )
     try:
         text = nginx.render(config, _keys(settings))
@@ -123,3 +134,23 @@ def nginx_config(
     for sub in ("", "client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         os.makedirs(run_dir / sub, exist_ok=True)
     console.print(f"wrote {output}; start it with: nginx -c {output.resolve()}")
+
+
+@app.command("nginx-metrics")
+def nginx_metrics_exporter(
+    cache_dir: CacheDir,
+    cache_size: CacheSize,
+    log: Annotated[
+        Path, typer.Option(help="The edge's access log: {run-dir}/access.log of nginx-config.")
+    ],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="Port to listen on (nginx-config's --metrics-port).")
+    ] = 9145,
+) -> None:
+    """Serve an nginx edge's /metrics (the Python edge's names), read from its access log."""
+    exporter = nginx_metrics.NginxEdgeMetrics(log, cache_dir, parse_size(cache_size))
+    server = nginx_metrics.make_server(exporter, host, port)
+    console.print(f"nginx edge metrics on http://{host}:{port}/metrics from {log}")
+    with server:
+        server.serve_forever()

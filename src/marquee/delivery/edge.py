@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 import httptools
 import httpx
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import generate_latest
 
 from marquee.delivery.cache import DiskCache
 from marquee.delivery.errors import InvalidToken
@@ -40,6 +40,7 @@ from marquee.delivery.headers import (
     content_type,
     http_date,
 )
+from marquee.delivery.metrics import EdgeMetrics
 from marquee.delivery.tokens import KeyRing, verify
 
 log = logging.getLogger(__name__)
@@ -64,34 +65,6 @@ class OriginError(Exception):
 
 class ObjectMissing(Exception):
     """The origin has no such object."""
-
-
-class EdgeMetrics:
-    """Prometheus metrics of one edge, in a registry of its own."""
-
-    def __init__(self, cache: DiskCache) -> None:
-        self.registry = CollectorRegistry()
-        r = self.registry
-        self.hits = Counter("marquee_edge_hits", "Requests served from the cache", registry=r)
-        self.misses = Counter("marquee_edge_misses", "Requests that waited for a fill", registry=r)
-        self.bytes_served = Counter("marquee_edge_served_bytes", "Body bytes sent", registry=r)
-        self.rejected = Counter("marquee_edge_rejected", "Requests refused a token", registry=r)
-        self.origin_errors = Counter("marquee_edge_origin_errors", "Failed fills", registry=r)
-        self.fill_seconds = Histogram(
-            "marquee_edge_fill_seconds",
-            "Time to fetch one object from the origin into the cache",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=r,
-        )
-        Gauge("marquee_edge_cache_bytes", "Bytes in the cache", registry=r).set_function(
-            lambda: cache.bytes
-        )
-        Gauge("marquee_edge_cache_objects", "Objects in the cache", registry=r).set_function(
-            lambda: len(cache)
-        )
-        Gauge("marquee_edge_cache_capacity_bytes", "Cache size bound", registry=r).set(
-            cache.capacity
-        )
 
 
 @dataclass
@@ -131,7 +104,9 @@ class Edge:
         self.config = config
         self.keys = keys
         self.cache = DiskCache(config.cache_dir, config.cache_size)
-        self.metrics = EdgeMetrics(self.cache)
+        self.metrics = EdgeMetrics(
+            lambda: self.cache.bytes, lambda: len(self.cache), self.cache.capacity
+        )
         self.active = 0
         self._origin = config.origin.rstrip("/")
         self._fills: dict[str, asyncio.Task[None]] = {}

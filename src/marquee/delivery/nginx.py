@@ -5,7 +5,10 @@
 * ``proxy_cache`` keyed by the object key (not the token), ``proxy_cache_lock`` so one origin
   fetch fills an object however many clients wait, ``proxy_force_ranges`` for 206s from cache;
 * objects are immutable, so the origin's Cache-Control goes to clients but the cache keeps
-  objects until evicted (nginx's cache manager evicts least recently used past ``max_size``).
+  objects until evicted (nginx's cache manager evicts least recently used past ``max_size``);
+* one JSON line per request in ``{run_dir}/access.log``, which ``marquee edge nginx-metrics``
+  turns into the Python edge's metrics (:mod:`marquee.delivery.nginx_metrics`); ``/metrics``
+  is proxied to it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ from marquee.delivery.headers import CORS_HEADERS, PREFLIGHT_HEADERS
 from marquee.delivery.tokens import TOKEN_PATTERN, KeyRing
 
 CACHE_ZONE = "marquee_edge"
+ACCESS_LOG = "access.log"
+#: What :mod:`marquee.delivery.nginx_metrics` reads, one JSON object per request.
+LOG_FORMAT = (
+    '{"status":$status,"cache":"$upstream_cache_status",'
+    '"bytes":$body_bytes_sent,"upstream_s":"$upstream_response_time"}'
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,8 @@ class NginxEdgeConfig:
     port: int = 8080
     workers: str = "auto"
     user: str | None = None
+    #: Where ``marquee edge nginx-metrics`` listens (on 127.0.0.1); nginx proxies /metrics to it.
+    metrics_port: int = 9145
 
 
 def _problem(status: int, slug: str, detail: str) -> str:
@@ -74,7 +85,8 @@ http {{
     tcp_nodelay on;
     keepalive_requests 100000;
     server_tokens off;
-    access_log off;
+    log_format marquee_edge escape=json '{LOG_FORMAT}';
+    access_log {run}/{ACCESS_LOG} marquee_edge buffer=64k flush=1s;
     open_file_cache max=10000 inactive=60s;
     client_body_temp_path {run}/client_body;
     proxy_temp_path {run}/proxy;
@@ -101,6 +113,7 @@ http {{
         default_type application/problem+json;
 
         location = /healthz {{
+            access_log off;
             default_type application/json;
             return 200 '{health}';
         }}
@@ -135,6 +148,11 @@ http {{
             proxy_intercept_errors on;
             proxy_pass {origin.scheme}://marquee_origin{origin.path.rstrip("/")}$uri;
             error_page 502 503 504 = @origin_down;
+        }}
+
+        location = /metrics {{
+            access_log off;
+            proxy_pass http://127.0.0.1:{config.metrics_port};
         }}
 
         location @origin_down {{

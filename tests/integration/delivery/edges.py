@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from marquee.delivery import nginx
+from marquee.delivery import nginx, nginx_metrics
 from marquee.delivery.edge import Edge, EdgeConfig
 from marquee.delivery.errors import InvalidToken
 from marquee.delivery.headers import cache_control, content_type, http_date
@@ -148,7 +148,7 @@ class PythonEdge:
 
 
 class NginxEdge:
-    """The generated nginx configuration, run by a real nginx."""
+    """The generated nginx configuration, run by a real nginx, with its metrics exporter."""
 
     kind = "nginx"
 
@@ -158,16 +158,32 @@ class NginxEdge:
         self.run_dir = cache_dir.parent / "nginx-run"
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
+        metrics_port = free_port()
         config = nginx.NginxEdgeConfig(
-            origin, cache_dir, cache_size, self.run_dir, "eu", port, workers="2", user=_user()
+            origin,
+            cache_dir,
+            cache_size,
+            self.run_dir,
+            "eu",
+            port,
+            workers="2",
+            user=_user(),
+            metrics_port=metrics_port,
         )
         self.conf = self.run_dir / "nginx.conf"
         self.conf.write_text(nginx.render(config, keys))
         self.url = f"http://127.0.0.1:{port}"
         self.port = port
         self._process: subprocess.Popen[bytes] | None = None
+        self.metrics_port = metrics_port
+        self.metrics = nginx_metrics.NginxEdgeMetrics(
+            self.run_dir / nginx.ACCESS_LOG, cache_dir, cache_size
+        )
+        self._exporter: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
+        self._exporter = nginx_metrics.make_server(self.metrics, "127.0.0.1", self.metrics_port)
+        threading.Thread(target=self._exporter.serve_forever, daemon=True).start()
         command = [self.binary, "-p", str(self.run_dir), "-c", str(self.conf), "-g", "daemon off;"]
         self._process = subprocess.Popen(command, stderr=subprocess.PIPE)
         try:
@@ -179,8 +195,11 @@ class NginxEdge:
 
     def stop(self) -> None:
         assert self._process is not None
+        assert self._exporter is not None
         self._process.terminate()
         self._process.wait(10)
+        self._exporter.shutdown()
+        self._exporter.server_close()
 
     def restart(self) -> None:
         self.stop()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.delivery.conftest import OLD_KEYS, EdgeNode, signed
+from tests.integration.delivery.conftest import CACHE_SIZE, OLD_KEYS, EdgeNode, signed
 from tests.integration.delivery.edges import FakeOrigin, get
 
 SEGMENT = "assets/a1/video/720p/seg-1.m4s"
@@ -170,6 +171,40 @@ def test_the_cache_stays_within_its_size_bound(
         time.sleep(0.25)
     assert _disk_bytes(tmp_path / "cache") <= bound
     assert get(node.url + signed(keys[-1])).headers["x-cache"] == "HIT"
+
+
+def test_metrics_count_hits_misses_bytes_fills_and_the_cache(
+    edge: EdgeNode, origin: FakeOrigin
+) -> None:
+    """The same metric names on both edges (nginx's come from its access log, flushed each
+    second, through ``marquee edge nginx-metrics``)."""
+    origin.objects[SEGMENT] = body(5000)
+    for _ in range(3):
+        get(edge.url + signed(SEGMENT))
+    get(edge.url + "/t/k2/1/s/" + "A" * 22 + "/" + SEGMENT)
+    expected = {
+        "marquee_edge_hits_total": 2,
+        "marquee_edge_misses_total": 1,
+        "marquee_edge_served_bytes_total": 15000,
+        "marquee_edge_rejected_total": 1,
+        "marquee_edge_fill_seconds_count": 1,
+        "marquee_edge_cache_objects": 1,
+    }
+    deadline = time.monotonic() + 10
+    while (found := _metrics(edge.url)) and time.monotonic() < deadline:
+        if all(found.get(name) == value for name, value in expected.items()):
+            break
+        time.sleep(0.2)
+    assert {name: found.get(name) for name in expected} == expected
+    assert found["marquee_edge_cache_bytes"] >= 5000  # nginx's files hold headers too
+    assert found["marquee_edge_cache_capacity_bytes"] == CACHE_SIZE
+
+
+def _metrics(url: str) -> dict[str, float]:
+    response = get(f"{url}/metrics")
+    assert response.status_code == 200
+    families = text_string_to_metric_families(response.text)
+    return {sample.name: sample.value for family in families for sample in family.samples}
 
 
 def test_health(edge: EdgeNode) -> None:

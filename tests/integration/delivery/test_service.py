@@ -124,23 +124,6 @@ def test_the_warming_jobs_run_holds_its_report(
     assert report["assets"] == ["pop"]
 
 
-def test_python_edge_metrics(python_edge: PythonEdge, origin: FakeOrigin) -> None:
-    origin.objects["assets/m/seg-1.m4s"] = bytes(5000)
-    for _ in range(3):
-        get(python_edge.url + signed("assets/m/seg-1.m4s"))
-    get(python_edge.url + "/t/k2/1/s/" + "A" * 22 + "/assets/m/seg-1.m4s")
-    text = get(python_edge.url + "/metrics").text
-    for line in (
-        "marquee_edge_hits_total 2.0",
-        "marquee_edge_misses_total 1.0",
-        "marquee_edge_served_bytes_total 15000.0",
-        "marquee_edge_rejected_total 1.0",
-        "marquee_edge_fill_seconds_count 1.0",
-        "marquee_edge_cache_bytes 5000.0",
-    ):
-        assert line in text
-
-
 def test_the_origin_serves_assets_behind_the_token(settings: Settings) -> None:
     with TestClient(create_app(settings)) as client:
         client.app.state.platform.storage.put_bytes("assets/o1/manifest.mpd", b"<MPD/>" * 100)

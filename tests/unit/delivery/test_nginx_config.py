@@ -21,6 +21,8 @@ def test_the_config_checks_every_key_and_caches_by_object() -> None:
     assert "max_size=10485760k" in text
     assert "proxy_cache_lock on;" in text
     assert "proxy_pass http://marquee_origin/api/v1/delivery$uri;" in text
+    assert "access_log /r/access.log marquee_edge buffer=64k flush=1s;" in text
+    assert "proxy_pass http://127.0.0.1:9145;" in text
 
 
 def test_the_origin_must_be_a_url() -> None:
