@@ -4,11 +4,13 @@ A packaged MPD or HLS playlist is the same for everyone and carries a placeholde
 (``https://license.invalid/...``). A session gets its own copy: renditions above the plan's
 height dropped, the session's licence URL, and segment URLs on the steered edges with the
 session's delivery token (DASH: one ``BaseURL`` per edge in order, which players use for
-failover; HLS: absolute URLs on the first edge).
+failover; HLS: redundant variant streams, one copy of the variants per edge in order, whose
+media playlists carry absolute URLs on their edge).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
@@ -18,6 +20,10 @@ from marquee.kit.mpd import parse_mpd, tag, write_mpd
 PLACEHOLDER = re.compile(r"https://license\.invalid/[A-Za-z0-9/_-]*")
 _URI = re.compile(r'URI="([^"]*)"')
 _RESOLUTION = re.compile(r"RESOLUTION=(\d+)x(\d+)")
+_GROUP = re.compile(r'(?<=[:,])(GROUP-ID|AUDIO|VIDEO|SUBTITLES)="([^"]*)"')
+#: A media playlist of one edge: ``{edge label}-{packaged name}``.
+_EDGE_PLAYLIST = re.compile(r"^(e[0-9a-f]{8})-(.+)$")
+_PER_EDGE = ("#EXT-X-MEDIA:", "#EXT-X-STREAM-INF:", "#EXT-X-I-FRAME-STREAM-INF:")
 
 
 def allowed_heights(heights: Iterable[int], max_height: int) -> set[int]:
@@ -56,16 +62,30 @@ def _cap_video(aset: ET.Element, max_height: int) -> None:
             aset.set(name, str(max(int(r.get(attribute, "0")) for r in kept)))
 
 
-def session_master(master: str, *, max_height: int) -> str:
-    """The HLS master playlist without variants above ``max_height`` (URIs stay relative: the
-    session's media playlists are served next to it)."""
-    lines = master.splitlines()
+def session_master(master: str, *, max_height: int, edges: Sequence[str] = ()) -> str:
+    """The HLS master playlist without variants above ``max_height``; URIs stay relative (the
+    session's media playlists are served next to it). Given edge labels (:func:`edge_label`,
+    nearest first), its variants and renditions are repeated once per edge, naming that edge's
+    media playlists: redundant variant streams (same attributes, other URIs, rendition groups
+    of their own), so a player that cannot load from one edge moves to the next copy, as the
+    HLS authoring spec's failover has it (Safari/AVPlayer)."""
+    lines = _capped(master.splitlines(), max_height)
+    if not edges:
+        return "\n".join(lines) + "\n"
+    per_edge = [line for line in lines if line.startswith(_PER_EDGE) or _is_uri(line)]
+    copies = [_on_edge(line, edges[0], rename_groups=False) for line in lines]
+    for label in edges[1:]:
+        copies += ["", *(_on_edge(line, label) for line in per_edge)]
+    return "\n".join(copies) + "\n"
+
+
+def _capped(lines: list[str], max_height: int) -> list[str]:
     heights = [int(m[2]) for line in lines if (m := _RESOLUTION.search(line))]
     keep = allowed_heights(heights, max_height)
     out: list[str] = []
     skip_uri = False
     for line in lines:
-        if skip_uri and line and not line.startswith("#"):
+        if skip_uri and _is_uri(line):
             skip_uri = False
             continue
         found = _RESOLUTION.search(line) if line.startswith("#EXT-X-STREAM-INF") else None
@@ -73,7 +93,32 @@ def session_master(master: str, *, max_height: int) -> str:
             skip_uri = True
             continue
         out.append(line)
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _is_uri(line: str) -> bool:
+    return bool(line) and not line.startswith("#")
+
+
+def _on_edge(line: str, label: str, *, rename_groups: bool = True) -> str:
+    """A line of the master with its playlists (and rendition groups) those of one edge."""
+    if _is_uri(line):
+        return f"{label}-{line}"
+    if rename_groups:
+        line = _GROUP.sub(lambda m: f'{m[1]}="{m[2]}-{label}"', line)
+    return _URI.sub(lambda m: f'URI="{label}-{m[1]}"', line)
+
+
+def edge_label(edge_name: str) -> str:
+    """A short, URL-safe name for an edge in playlist names (edge names are free text)."""
+    return "e" + hashlib.sha256(edge_name.encode()).hexdigest()[:8]
+
+
+def edge_playlist(name: str) -> tuple[str, str]:
+    """``e1a2b3c4d-media_1.m3u8`` → (``e1a2b3c4d``, ``media_1.m3u8``): the edge's label (empty
+    for a name without one) and the packaged playlist."""
+    found = _EDGE_PLAYLIST.match(name)
+    return (found[1], found[2]) if found else ("", name)
 
 
 def playlist_names(master: str) -> set[str]:

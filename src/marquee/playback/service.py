@@ -255,23 +255,33 @@ def session_manifest(
             license_url=license_url,
             base_urls=_edge_prefixes(settings, row),
         )
-    master = manifest.session_master(
-        storage.get_bytes(assets.hls).decode(), max_height=row.max_height
-    )
+    packaged_master = storage.get_bytes(assets.hls).decode()
+    edges = _labelled_edges(settings, row)
     if name == "master.m3u8":
-        return master
-    if name not in manifest.playlist_names(master):
+        return manifest.session_master(packaged_master, max_height=row.max_height, edges=[*edges])
+    label, packaged = manifest.edge_playlist(name)
+    master = manifest.session_master(packaged_master, max_height=row.max_height)
+    if packaged not in manifest.playlist_names(master):
         raise SessionNotFound
-    playlist = storage.get_bytes(delivery.asset_prefix(row.asset_id)[1:] + name).decode()
-    base = _edge_prefixes(settings, row)[0]
+    playlist = storage.get_bytes(delivery.asset_prefix(row.asset_id)[1:] + packaged).decode()
+    # The edge the master named, or the nearest healthy one if steering has dropped it since.
+    base = edges.get(label) or next(iter(edges.values()))
     return manifest.session_media_playlist(playlist, license_url=license_url, base_url=base)
 
 
 def _edge_prefixes(settings: Settings, row: PlaybackSession) -> list[str]:
     """The asset's signed directory on each steered edge, nearest first."""
+    return list(_labelled_edges(settings, row).values())
+
+
+def _labelled_edges(settings: Settings, row: PlaybackSession) -> dict[str, str]:
+    """:func:`_edge_prefixes` by the edges' labels in HLS playlist names."""
     ttl_s = max(1.0, (row.expires_at - utcnow()).total_seconds())
     signed = delivery.sign_path(settings, delivery.asset_prefix(row.asset_id), row.id, ttl_s)
-    return [f"{edge.url.rstrip('/')}{signed}" for edge in delivery.edges_for(settings, row.country)]
+    return {
+        manifest.edge_label(edge.name): f"{edge.url.rstrip('/')}{signed}"
+        for edge in delivery.edges_for(settings, row.country)
+    }
 
 
 # --- licences ----------------------------------------------------------------------------

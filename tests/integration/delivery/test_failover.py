@@ -1,4 +1,5 @@
-"""An edge dies mid-stream: the player fails over to the next BaseURL, steering drops the edge.
+"""An edge dies mid-stream: the player fails over to the next BaseURL (DASH) or the next
+redundant variant stream (HLS), and steering drops the edge.
 
 The platform (origin) is the playback suite's, under uvicorn; two Python edges in two regions
 front it. A French viewer is steered to edge A (``eu``) first, edge B (``us``) second.
@@ -119,3 +120,89 @@ def test_a_dead_edge_mid_stream_costs_retries_not_segments(world: World, edges: 
             break
         time.sleep(HEALTH_INTERVAL_S)
     assert [url[: len(edges.urls["b"])] for url in fresh] == [edges.urls["b"]]
+
+
+# --- HLS: redundant variant streams, one copy of the variants per edge -------------------------
+
+_GROUPS = re.compile(r'(AUDIO|SUBTITLES)="[^"]*"')
+
+
+def variant_copies(master: str) -> list[str]:
+    """The media playlists of the first variant and of its redundant copies, in order."""
+    lines = master.splitlines()
+    variants = [(inf, lines[i + 1]) for i, inf in enumerate(lines) if inf.startswith("#EXT-X-ST")]
+    first = _GROUPS.sub("", variants[0][0])
+    return [uri for inf, uri in variants if _GROUPS.sub("", inf) == first]
+
+
+def media_urls(playlist: str) -> list[str]:
+    """Init segment then media segments of an HLS media playlist (absolute URLs)."""
+    init = re.findall(r'#EXT-X-MAP:URI="([^"]+)"', playlist)
+    return init + [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def play_hls(base: str, master: str, after_segment: Callable[[int], None]) -> Played:
+    """A player of redundant streams: the first variant's segments from its media playlist; a
+    connection error or 5xx moves it to the next copy (its playlist, then the same segment)."""
+    copies, played, current = variant_copies(master), Played(), 0
+    with httpx.Client(timeout=2) as client:
+        urls = media_urls(client.get(f"{base}/{copies[0]}").text)
+        for index in range(len(urls)):
+            response = None
+            while response is None:
+                try:
+                    response = client.get(urls[index])
+                    response = None if response.status_code >= 500 else response
+                except httpx.TransportError:
+                    pass
+                if response is None:
+                    if current + 1 == len(copies):
+                        break
+                    current += 1
+                    played.retries += 1
+                    urls = media_urls(client.get(f"{base}/{copies[current]}").text)
+            name = urls[index][urls[index].index("/assets/") + 1 :]  # the object key
+            if response is None or response.status_code != 200:
+                played.failed.append(name)
+            else:
+                played.bodies[name] = response.content
+                played.served_by[name] = urls[index]
+            after_segment(index)
+    return played
+
+
+def test_the_hls_master_offers_every_edge_in_the_steering_order(world: World, edges: Edges) -> None:
+    viewer = world.viewer("standard", country="FR")
+    hls = viewer.play(world.title_id).json()["manifests"]["hls"]
+    base, master = hls.rsplit("/", 1)[0], httpx.get(hls).text
+    copies = variant_copies(master)
+    assert len(copies) == 2
+    renditions = re.findall(r'#EXT-X-MEDIA:.*URI="([^"]+)"', master)
+    for copy, edge in zip(copies, (edges.urls["a"], edges.urls["b"]), strict=True):
+        urls = media_urls(httpx.get(f"{base}/{copy}").text)
+        assert all(url.startswith(edge + "/t/") for url in urls)
+        assert httpx.get(urls[0]).status_code == 200  # a valid token
+    own = [uri for uri in renditions if uri.startswith(copies[1].split("-", 1)[0])]
+    assert own  # the second copy's renditions are its edge's own
+    rendition = media_urls(httpx.get(f"{base}/{own[0]}").text)
+    assert all(url.startswith(edges.urls["b"]) for url in rendition)
+
+
+def test_hls_plays_on_from_the_second_edge_when_the_first_dies(world: World, edges: Edges) -> None:
+    viewer = world.viewer("standard", country="FR")
+    hls = viewer.play(world.title_id).json()["manifests"]["hls"]
+    master = httpx.get(hls).text
+
+    def kill_a_after_the_first_media_segment(index: int) -> None:
+        if index == 1:
+            edges.stop("a")
+
+    played = play_hls(hls.rsplit("/", 1)[0], master, kill_a_after_the_first_media_segment)
+    assert played.failed == []
+    assert played.retries == 1
+    names = list(played.bodies)
+    assert len(names) >= 3
+    assert all(played.served_by[n].startswith(edges.urls["a"]) for n in names[:2])
+    assert all(played.served_by[n].startswith(edges.urls["b"]) for n in names[2:])
+    for key, body in played.bodies.items():
+        assert body == world.platform.storage.get_bytes(key), key
