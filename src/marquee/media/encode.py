@@ -45,8 +45,9 @@ class Chunk(_Model):
     start_s: float
 
 
-def video_filter(video: VideoInfo, width: int, height: int, frame_rate: str) -> str:
-    """Deinterlace, scale to square pixels, constant frame rate.
+def video_filter(video: VideoInfo, width: int, height: int, frame_rate: str | None) -> str:
+    """Deinterlace, scale to square pixels, constant frame rate (unless ``frame_rate`` is
+    None: stills and thumbnails keep the frames they are given).
 
     Rotation is applied by ffmpeg's autorotation (on by default), which also drops the
     display matrix so that players do not rotate the picture a second time.
@@ -55,7 +56,7 @@ def video_filter(video: VideoInfo, width: int, height: int, frame_rate: str) -> 
     steps += [
         f"scale={width}:{height}:flags=lanczos",
         "setsar=1",
-        f"fps={frame_rate}",
+        *([f"fps={frame_rate}"] if frame_rate is not None else []),
         "format=yuv420p",
     ]
     return ",".join(steps)
@@ -152,43 +153,29 @@ def encode_rendition(
     return describe_output(out)
 
 
-def encode_ladder(
-    source: Path,
+def ladder_outputs(
     info: SourceInfo,
     plan: LadderPlan,
+    inputs: list[str],
     outs: list[Path],
     *,
-    loudness: Loudness | None = None,
     threads: int = DEFAULT_THREADS,
-    on_progress: ProgressCallback | None = None,
-) -> list[EncodeResult]:
-    """Encode every rendition of ``plan`` in one run: the source is decoded once and ``split``.
+) -> tuple[list[str], list[str]]:
+    """Filter chains and output options encoding every rendition of ``plan`` (video only)
+    from the filter-graph labels ``inputs`` (one per rendition: the source ``split``).
 
-    The first output carries the first audio track (packaging takes audio from it only).
     Same pictures and x264 options as :func:`encode_rendition`, so either may be used.
     """
     video = _source_video(info)
-    renditions = plan.renditions
-    if len(outs) != len(renditions):
-        raise MediaError("encode", "one output path per rendition is needed")
-    labels = [f"[s{n}]" for n in range(len(renditions))]
-    graph = [f"[0:v:0]split={len(renditions)}{''.join(labels)}"]
-    args = ["-i", str(source)]
-    for n, (rendition, out) in enumerate(zip(renditions, outs, strict=True)):
+    if not len(inputs) == len(outs) == len(plan.renditions):
+        raise MediaError("encode", "one input label and output path per rendition is needed")
+    graph, args = [], []
+    for n, (rendition, label, out) in enumerate(zip(plan.renditions, inputs, outs, strict=True)):
         options = video_args(video, plan, rendition, threads)
         vf = options.index("-vf")
-        graph.append(f"{labels[n]}{options[vf + 1]}[v{n}]")
-        args += ["-map", f"[v{n}]", *options[:vf], *options[vf + 2 :]]
-        if n == 0 and info.audio:
-            args += audio_args(0, rendition.audio_bitrate_kbps, loudness)
-        args += _mp4_args(out)
-    run_ffmpeg(
-        ["-filter_complex", ";".join(graph), *args],
-        step="encode",
-        duration_s=info.duration_s,
-        on_progress=on_progress,
-    )
-    return [describe_output(out) for out in outs]
+        graph.append(f"{label}{options[vf + 1]}[v{n}]")
+        args += ["-map", f"[v{n}]", *options[:vf], *options[vf + 2 :], *_mp4_args(out)]
+    return graph, args
 
 
 def encode_audio(

@@ -22,6 +22,9 @@ _BLACK = re.compile(r"black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)")
 _SILENCE_START = re.compile(r"silence_start:\s*(-?[\d.]+)")
 _SILENCE_END = re.compile(r"silence_end:\s*([\d.]+)")
 _LOUDNORM = re.compile(r"\[loudnorm@a(\d+) @")
+#: ffmpeg's log level for a run whose log :func:`qc_report` reads (filters log at info).
+QC_LOGLEVEL = "repeat+level+info"
+_BLACK_SIZE = "320:180"
 
 
 class _Model(BaseModel):
@@ -79,36 +82,55 @@ def run_qc(
 ) -> QCReport:
     """Check ``path`` (already probed into ``info``) against ``limits`` in one decode pass."""
     limits = limits or QCLimits()
-    problems = bound_problems(info, limits)
+    graph, labels = qc_filters(info, limits)
+    maps = [arg for label in labels for arg in ("-map", label)]
+    args = ["-threads", str(threads), "-i", str(path), "-filter_complex", ";".join(graph)]
     try:
         run = run_ffmpeg(
-            _qc_args(path, info, limits, threads),
+            [*args, *maps, "-f", "null", "-"],
             step="qc",
             duration_s=info.duration_s,
             on_progress=on_progress,
-            loglevel="repeat+level+info",
+            loglevel=QC_LOGLEVEL,
         )
     except MediaError as exc:
-        return _failed([*problems, f"decoding failed: {exc.reason}"])
-    log, decoded = run.stderr, run.out_time_s
-    problems += _decode_problems(log, decoded, info.duration_s, limits)
+        return decode_failed(info, limits, exc)
+    return qc_report(info, limits, run.stderr, run.out_time_s)
+
+
+def qc_report(info: SourceInfo, limits: QCLimits, log: str, decoded_s: float) -> QCReport:
+    """The report from the log of a run that decoded the whole source through
+    :func:`qc_filters` (at :data:`QC_LOGLEVEL`), ``decoded_s`` being how far it got."""
+    problems = bound_problems(info, limits)
+    problems += _decode_problems(log, decoded_s, info.duration_s, limits)
     black = _black_segments(log)
-    silent = _silent_segments(log, decoded)
+    silent = _silent_segments(log, decoded_s)
     loudness = _loudness(log, info)
     return QCReport(
         passed=not problems,
         problems=problems,
         warnings=_warnings(info, black, silent, loudness),
-        decoded_duration_s=decoded,
+        decoded_duration_s=decoded_s,
         black_segments=black,
         silent_segments=silent,
         loudness=loudness,
     )
 
 
-def _failed(problems: list[str]) -> QCReport:
+def decode_failed(info: SourceInfo, limits: QCLimits, exc: MediaError) -> QCReport:
+    """The report of a source that ffmpeg could not decode to the end."""
+    return _undecoded([*bound_problems(info, limits), f"decoding failed: {exc.reason}"])
+
+
+def probe_report(info: SourceInfo, limits: QCLimits) -> QCReport:
+    """The checks that need no decoding (:func:`bound_problems`), as a report of its own:
+    enough to reject a source before any decode, or to plan a pass that decodes it once."""
+    return _undecoded(bound_problems(info, limits))
+
+
+def _undecoded(problems: list[str]) -> QCReport:
     return QCReport(
-        passed=False,
+        passed=not problems,
         problems=problems,
         warnings=[],
         decoded_duration_s=0.0,
@@ -140,13 +162,22 @@ def bound_problems(info: SourceInfo, limits: QCLimits) -> list[str]:
     return problems
 
 
-def _qc_args(path: Path, info: SourceInfo, limits: QCLimits, threads: int) -> list[str]:
-    graph, maps = [], []
+def qc_filters(
+    info: SourceInfo, limits: QCLimits, video: str = "[0:v:0]"
+) -> tuple[list[str], list[str]]:
+    """Filter-graph chains that measure QC on the decoded source, and their output labels
+    (to map to a ``-f null`` output). ``video`` is the label the picture comes from.
+
+    Black is judged on a small picture (cheap, and the black fraction hardly changes);
+    every audio track gets loudnorm's measurement, the first one silence detection too.
+    """
+    graph, labels = [], []
     if info.video is not None:
         graph.append(
-            f"[0:v:0]blackdetect=d={limits.black_min_s}:pix_th={limits.black_pixel_threshold}[v]"
+            f"{video}scale={_BLACK_SIZE}:flags=fast_bilinear,"
+            f"blackdetect=d={limits.black_min_s}:pix_th={limits.black_pixel_threshold}[qcv]"
         )
-        maps += ["-map", "[v]"]
+        labels.append("[qcv]")
     loudnorm = f"I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK_DBTP}:LRA={TARGET_LRA_LU}:print_format=json"
     for n, _track in enumerate(info.audio):
         silence = (
@@ -154,20 +185,9 @@ def _qc_args(path: Path, info: SourceInfo, limits: QCLimits, threads: int) -> li
             if n == 0
             else ""
         )
-        graph.append(f"[0:a:{n}]{silence}loudnorm@a{n}={loudnorm}[a{n}]")
-        maps += ["-map", f"[a{n}]"]
-    return [
-        "-threads",
-        str(threads),
-        "-i",
-        str(path),
-        "-filter_complex",
-        ";".join(graph),
-        *maps,
-        "-f",
-        "null",
-        "-",
-    ]
+        graph.append(f"[0:a:{n}]{silence}loudnorm@a{n}={loudnorm}[qca{n}]")
+        labels.append(f"[qca{n}]")
+    return graph, labels
 
 
 def _decode_problems(log: str, decoded_s: float, duration_s: float, limits: QCLimits) -> list[str]:

@@ -37,7 +37,6 @@ from marquee.media.encode import (
     EncodeResult,
     encode_audio,
     encode_chunk,
-    encode_ladder,
     encode_rendition,
     join_chunks,
     plan_chunks,
@@ -50,12 +49,13 @@ from marquee.media.models import (
     READY,
     STEP_FAILED,
     STEP_RETRYING,
+    STEP_RUNNING,
     STEP_SUCCEEDED,
     Asset,
 )
 from marquee.media.package import HLS_MASTER_NAME, MPD_NAME, AudioInput, SubtitleInput, package
 from marquee.media.probe import SourceInfo, probe
-from marquee.media.qc import Loudness, run_qc
+from marquee.media.qc import Loudness, QCReport, probe_report, run_qc
 from marquee.media.service import (
     asset_prefix,
     ladder_spec,
@@ -63,8 +63,9 @@ from marquee.media.service import (
     ready_payload,
     work_prefix,
 )
-from marquee.media.thumbnails import choose_poster, make_trickplay
-from marquee.media.vmaf import measure_vmaf, measure_vmaf_many
+from marquee.media.single_pass import SinglePass, encode_single_pass, vmaf_keyframe_every
+from marquee.media.thumbnails import POSTER_NAME, VTT_NAME, choose_poster, make_trickplay
+from marquee.media.vmaf import measure_vmaf, measure_vmaf_keyframes
 from marquee.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -269,6 +270,8 @@ class AudioSpec:
     key: str
     stream: int
     loudness: dict[str, Any] | None
+    #: A track of the source itself (not an ``--audio`` file).
+    from_source: bool = False
 
     @property
     def step(self) -> str:
@@ -290,6 +293,8 @@ class Plan:
     subtitles: list[dict[str, Any]]
     loudness: Loudness | None
     source_key: str
+    #: Ladder mode's single pass made the thumbnails (under ``work/{id}/thumbs/``).
+    single_pass: bool = False
 
     def rendition(self, name: str) -> Rendition:
         for rendition in self.ladder.renditions:
@@ -316,6 +321,7 @@ def _plan(session: Session, asset_id: str) -> Plan:
         subtitles=list(asset.ladder["subtitles"]),
         loudness=Loudness.model_validate(qc_loudness[0]) if qc_loudness else None,
         source_key=asset.source_key,
+        single_pass=asset.ladder.get("single_pass", False),
     )
 
 
@@ -362,9 +368,8 @@ def analyse(ctx: JobContext, asset_id: str) -> None:
         asset = session.get(Asset, asset_id)
         if asset is None or asset.status not in ACTIVE_STATUSES:
             return
-        done = {s.name for s in repo.steps(session, asset_id) if s.status == STEP_SUCCEEDED}
-        if "qc" in done:
-            return
+        if asset.ladder is not None:
+            return  # analysed already: the encodes were enqueued with the ladder
         inputs = (asset.source_key, list(asset.audio_inputs), list(asset.subtitle_inputs))
     run = StepRun(ctx, asset_id, "probe")
     try:
@@ -403,22 +408,8 @@ def _analyse(
 
     run.name, run.lines, run.started_at = "qc", [], utcnow()
     _start(run)
-    report = run_qc(
-        source,
-        info,
-        qc_limits(settings),
-        threads=settings.media_threads,
-        on_progress=run.scaled(0, 0.8, "decoding the source"),
-    )
-    qc = report.model_dump(mode="json")
-    run.log(f"source: passed={report.passed} warnings={len(report.warnings)}")
-    if not report.passed:
-        with run.db.transaction() as session:
-            _store_qc(session, asset_id, qc)
-        raise InputRejected("; ".join(report.problems))
-    audio = _source_audio(info, report.loudness, source_key)
-    audio += _extra_audio(settings, storage, audio_inputs, tmp, run, qc, first_k=len(audio))
-    subtitles = _subtitles(storage, info, source, subtitle_inputs, tmp, run, qc)
+    limits = qc_limits(settings)
+    _reject_unless_passed(run, probe_report(info, limits))
     try:
         plan = plan_ladder(info, ladder_spec(settings))
     except MediaError as exc:
@@ -426,6 +417,23 @@ def _analyse(
     chunks = plan_chunks(info, plan, settings.media_chunk_s)
     if len(chunks) < 2:
         chunks = []
+    single_pass = settings.media_encode_jobs == "ladder" and not chunks
+    if single_pass:
+        report = probe_report(info, limits)  # the rest of QC runs on the encode's decode
+    else:
+        report = run_qc(
+            source,
+            info,
+            limits,
+            threads=settings.media_threads,
+            on_progress=run.scaled(0, 0.8, "decoding the source"),
+        )
+        run.log(f"source: passed={report.passed} warnings={len(report.warnings)}")
+        _reject_unless_passed(run, report)
+    qc = report.model_dump(mode="json")
+    audio = _source_audio(info, report.loudness, source_key)
+    audio += _extra_audio(settings, storage, audio_inputs, tmp, run, qc, first_k=len(audio))
+    subtitles = _subtitles(storage, info, source, subtitle_inputs, tmp, run, qc)
     run.log(
         f"ladder: {', '.join(f'{r.name} {r.width}x{r.height}' for r in plan.renditions)}"
         f" at {plan.frame_rate} fps, GOP {plan.gop_frames}"
@@ -441,15 +449,39 @@ def _analyse(
             "plan": plan.model_dump(mode="json"),
             "audio": [vars(a) for a in audio],
             "subtitles": subtitles,
+            "single_pass": single_pass,
         }
         asset.chunks = [c.model_dump(mode="json") for c in chunks]
         asset.audio_languages = [a.language for a in audio]
         asset.subtitle_languages = [s["language"] for s in subtitles]
         _store_qc(session, asset_id, qc)
-        together = settings.media_encode_jobs == "ladder" and not chunks
-        _fan_out(session, asset_id, plan, chunks, audio, together=together)
+        _fan_out(session, asset_id, plan, chunks, audio, single_pass=single_pass)
 
-    _complete(ctx, run, {"passed": True, "warnings": qc["warnings"]}, fan_out)
+    if single_pass:
+        _hand_over_to_single_pass(run, fan_out)
+    else:
+        _complete(ctx, run, {"passed": True, "warnings": qc["warnings"]}, fan_out)
+
+
+def _reject_unless_passed(run: StepRun, report: QCReport) -> None:
+    """A source that fails QC: store the report and reject the input (no retry)."""
+    if not report.passed:
+        with run.db.transaction() as session:
+            _store_qc(session, run.asset_id, report.model_dump(mode="json"))
+        raise InputRejected("; ".join(report.problems))
+
+
+def _hand_over_to_single_pass(run: StepRun, fan_out: After) -> None:
+    """Ladder mode: enqueue the encode, which finishes the ``qc`` step (still running) from
+    its own decode. Under the asset's lock, once (a redelivered analyse finds the ladder)."""
+    with run.db.transaction() as session:
+        if not repo.lock_asset(session, run.asset_id):
+            return
+        asset = session.get(Asset, run.asset_id)
+        if asset is not None and asset.ladder is None:
+            fan_out(session, run.ctx, run.asset_id, None)
+            message = "waiting for the encode's decode"
+            repo.record_progress(session, run.asset_id, run.name, 0.1, message, run.log_text)
 
 
 def _store_qc(session: Session, asset_id: str, qc: dict[str, Any]) -> None:
@@ -465,49 +497,40 @@ def _fan_out(
     chunks: list[Chunk],
     audio: list[AudioSpec],
     *,
-    together: bool = False,
+    single_pass: bool = False,
 ) -> None:
+    """Create the encode steps and enqueue their jobs. In ladder mode one job does every
+    rendition and the source's own audio tracks (they need the loudness its decode measures);
+    only ``--audio`` files get jobs of their own."""
     steps: list[tuple[str, int]] = []
-    jobs: list[tuple[str, dict[str, Any]]] = []
+    jobs: list[tuple[str, str, dict[str, Any]]] = []
     position = 10
-    if together:
-        jobs.append(("media.encode_ladder", {}))
     for rendition in plan.renditions:
-        if together:
-            pass
-        elif chunks:
-            for chunk in chunks:
-                steps.append((_chunk_step(rendition.name, chunk.index), position))
-                jobs.append(
-                    (
-                        "media.encode_chunk",
-                        {"rendition": rendition.name, "chunk": chunk.index},
-                    )
-                )
-                position += 1
-        else:
-            jobs.append(("media.encode_rendition", {"rendition": rendition.name}))
-        steps.append((f"encode:{rendition.name}", position))
+        name = f"encode:{rendition.name}"
+        for chunk in chunks:
+            step = _chunk_step(rendition.name, chunk.index)
+            steps.append((step, position))
+            jobs.append(
+                (step, "media.encode_chunk", {"rendition": rendition.name, "chunk": chunk.index})
+            )
+            position += 1
+        if not chunks and not single_pass:
+            jobs.append((name, "media.encode_rendition", {"rendition": rendition.name}))
+        steps.append((name, position))
         position += 1
     for track in audio:
         if track.k > 0 or chunks:
             steps.append((track.step, position))
-            jobs.append(("media.encode_audio", {"track": track.k}))
+            if not (single_pass and track.from_source):
+                jobs.append((track.step, "media.encode_audio", {"track": track.k}))
             position += 1
     repo.add_steps(session, asset_id, steps)
-    for name, kwargs in jobs:
-        if name == "media.encode_ladder":
-            names = [f"encode:{r.name}" for r in plan.renditions]
-            if all([repo.queue_step(session, asset_id, n) for n in names]):
-                enqueue(session, name, asset_id=asset_id)
-            continue
-        step = (
-            _chunk_step(kwargs["rendition"], kwargs["chunk"])
-            if name == "media.encode_chunk"
-            else f"encode:audio:{kwargs['track']}"
-            if name == "media.encode_audio"
-            else f"encode:{kwargs['rendition']}"
-        )
+    if single_pass:
+        own_jobs = {step for step, _, _ in jobs}
+        names = [name for name, _ in steps if name not in own_jobs]
+        if all([repo.queue_step(session, asset_id, n) for n in names]):
+            enqueue(session, "media.encode_ladder", asset_id=asset_id)
+    for step, name, kwargs in jobs:
         if repo.queue_step(session, asset_id, step):
             enqueue(session, name, asset_id=asset_id, **kwargs)
 
@@ -543,6 +566,7 @@ def _source_audio(info: SourceInfo, loudness: list[Loudness], source_key: str) -
             key=source_key,
             stream=n,
             loudness=by_index.get(track.index),
+            from_source=True,
         )
         for n, track in enumerate(info.audio)
     ]
@@ -685,6 +709,7 @@ def _measure(ctx: JobContext, run: StepRun, out: Path, source: Path, plan: Plan)
         plan.info,
         plan.ladder,
         subsample=settings.media_vmaf_subsample,
+        max_frames=settings.media_vmaf_max_frames,
         threads=settings.media_threads,
     )
     run.log(f"VMAF {score.mean:.2f} (min {score.min:.2f}, {score.frames_scored} frames)")
@@ -720,55 +745,139 @@ def encode_rendition_job(ctx: JobContext, asset_id: str, rendition: str) -> None
 
 @job("media.encode_ladder", queue="long", max_retries=ENCODE_RETRIES, time_limit_s=LONG_JOB_S)
 def encode_ladder_job(ctx: JobContext, asset_id: str) -> None:
-    """Encode every rendition in one ffmpeg run (one decode of the source), then score them
-    all in one VMAF run. Each rendition keeps its own step (``encode:720p``…)."""
-    settings, storage = _settings(ctx), _storage(ctx)
+    """Ladder mode: every rendition from one decode of the source, which also runs QC and
+    makes the thumbnails (``single_pass``); then the source's audio, normalised with the
+    loudness that decode measured, and VMAF on keyframes. Each rendition keeps its own step
+    (``encode:720p``…); the ``qc`` step, started by the analysis, is finished here."""
     with ctx.services.db.sessions() as session:
         plan = _plan(session, asset_id)
-    runs = [StepRun(ctx, asset_id, f"encode:{r.name}") for r in plan.ladder.renditions]
-    pending = [run for run in runs if _start(run)]
+        qc_step = next(s for s in repo.steps(session, asset_id) if s.name == "qc")
+    names = [f"encode:{r.name}" for r in plan.ladder.renditions]
+    names += [a.step for a in plan.audio if a.k > 0 and a.from_source]
+    pending = [run for run in (StepRun(ctx, asset_id, name) for name in names) if _start(run)]
     if not pending:
         return
-    lead = pending[0]
+    started = qc_step.started_at or utcnow()
+    qc = StepRun(ctx, asset_id, "qc", (qc_step.log or "").splitlines(), started)
+    qc_done = qc_step.status == STEP_SUCCEEDED
+    if not qc_done and qc_step.status != STEP_RUNNING:
+        _start(qc)
+    lead = pending[0] if qc_done else qc
     try:
-        with workspace(settings) as tmp:
-            source = _source_path(storage, plan.source_key, tmp, lead)
-            outs = [tmp / _video_name(r.name) for r in plan.ladder.renditions]
-
-            def progress(fraction: float) -> None:
-                for run in pending:
-                    run.progress(fraction * 0.8, "encoding (whole ladder)")
-
-            encoded = encode_ladder(
-                source,
-                plan.info,
-                plan.ladder,
-                outs,
-                loudness=plan.loudness,
-                threads=settings.media_threads,
-                on_progress=progress,
-            )
-            for run in pending:
-                run.progress(0.85, "measuring VMAF")
-            scores = measure_vmaf_many(
-                outs,
-                source,
-                plan.info,
-                plan.ladder,
-                subsample=settings.media_vmaf_subsample,
-                threads=settings.media_threads,
-            )
-            results = {}
-            for rendition, out, done, score in zip(
-                plan.ladder.renditions, outs, encoded, scores, strict=True
-            ):
-                _upload(storage, out, _work_key(asset_id, _video_name(rendition.name)))
-                results[f"encode:{rendition.name}"] = _rendition_result(rendition, done, score.mean)
+        with workspace(_settings(ctx)) as tmp:
+            source = _source_path(_storage(ctx), plan.source_key, tmp, pending[0])
+            done = _single_pass(ctx, [qc, *pending], plan, source, tmp)
+            _reject_unless_passed(qc, done.qc)
+            if not qc_done:
+                _finish_qc(qc, done.qc)
+            lead = pending[0]
+            results = _after_single_pass(ctx, lead, plan, source, tmp, done)
         for run in pending:
-            run.log(f"encoded with the whole ladder; VMAF {results[run.name]['vmaf']}")
+            run.log(f"encoded with the whole ladder; {results[run.name]}")
             _complete(ctx, run, results[run.name], _advance)
     except Exception as exc:
         _handle_failure(ctx, lead, exc, ENCODE_RETRIES)
+
+
+def _single_pass(
+    ctx: JobContext, runs: list[StepRun], plan: Plan, source: Path, tmp: Path
+) -> SinglePass:
+    settings = _settings(ctx)
+
+    def progress(fraction: float) -> None:
+        for run in runs:
+            run.progress(fraction * 0.8, "encoding the whole ladder (one decode)")
+
+    pass_dir = tmp / "pass"
+    pass_dir.mkdir()
+    return encode_single_pass(
+        source,
+        plan.info,
+        plan.ladder,
+        [pass_dir / _video_name(r.name) for r in plan.ladder.renditions],
+        pass_dir,
+        limits=qc_limits(settings),
+        trickplay_interval_s=settings.media_trickplay_interval_s,
+        vmaf_every=_vmaf_every(settings, plan),
+        threads=settings.media_threads,
+        on_progress=progress,
+    )
+
+
+def _vmaf_every(settings: Settings, plan: Plan) -> int:
+    return vmaf_keyframe_every(
+        plan.info, plan.ladder, settings.media_vmaf_subsample, settings.media_vmaf_max_frames
+    )
+
+
+def _finish_qc(run: StepRun, report: QCReport) -> None:
+    """Store the report of the encode's decode with what the analysis found (``--audio``
+    files, subtitles), as the analysis does in rendition mode, and finish the step."""
+    qc = report.model_dump(mode="json")
+    run.log(f"source: passed={report.passed} warnings={len(report.warnings)} (encode's decode)")
+    with run.db.transaction() as session:
+        asset = session.get(Asset, run.asset_id)
+        assert asset is not None
+        found = asset.qc or {}
+        qc["warnings"] += found.get("warnings", [])
+        if "extra_audio" in found:
+            qc["extra_audio"] = found["extra_audio"]
+        asset.qc = qc
+        repo.finish_step(
+            session,
+            run.asset_id,
+            run.name,
+            log=run.log_text,
+            result={"passed": True, "warnings": qc["warnings"]},
+            started_at=run.started_at,
+        )
+
+
+def _after_single_pass(
+    ctx: JobContext, run: StepRun, plan: Plan, source: Path, tmp: Path, done: SinglePass
+) -> dict[str, dict[str, Any]]:
+    """Encode the source's audio (track 0 muxed into the first rendition), score VMAF,
+    upload renditions, audio and thumbnails; the results of every step, by name."""
+    settings, storage, asset_id = _settings(ctx), _storage(ctx), run.asset_id
+    encodes = list(done.encodes)
+    videos = [Path(e.path) for e in encodes]
+    results: dict[str, dict[str, Any]] = {}
+    run.progress(0.8, "encoding the audio")
+    for spec in _source_audio(plan.info, done.qc.loudness, plan.source_key):
+        out = tmp / spec.work_name
+        loudness = Loudness.model_validate(spec.loudness) if spec.loudness else None
+        encoded = encode_audio(
+            source,
+            plan.info,
+            spec.stream,
+            settings.media_audio_bitrate_kbps,
+            out,
+            loudness=loudness,
+        )
+        if spec.k == 0:
+            with_audio = tmp / _video_name(plan.ladder.renditions[0].name)
+            encodes[0] = join_chunks([videos[0]], with_audio, audio=out)
+            videos[0] = with_audio
+        else:
+            _upload(storage, out, _work_key(asset_id, spec.work_name))
+            results[spec.step] = {"language": spec.language, "duration_s": encoded.duration_s}
+    run.progress(0.85, "measuring VMAF (keyframes)")
+    scores = measure_vmaf_keyframes(
+        videos,
+        Path(done.reference_frames),
+        done.vmaf_size,
+        every=_vmaf_every(settings, plan),
+        threads=settings.media_threads,
+    )
+    for rendition, video, encoded, score in zip(
+        plan.ladder.renditions, videos, encodes, scores, strict=True
+    ):
+        _upload(storage, video, _work_key(asset_id, _video_name(rendition.name)))
+        results[f"encode:{rendition.name}"] = _rendition_result(rendition, encoded, score.mean)
+    assert done.poster is not None
+    for path in sorted(Path(done.poster.path).parent.iterdir()):
+        _upload(storage, path, _work_key(asset_id, f"thumbs/{path.name}"))
+    return results
 
 
 @job("media.encode_chunk", queue="long", max_retries=ENCODE_RETRIES, time_limit_s=LONG_JOB_S)
@@ -952,7 +1061,7 @@ def _package(ctx: JobContext, run: StepRun, tmp: Path) -> dict[str, Any]:
         f"packaged {result.duration_s:.2f} s in {len(result.media_playlists)} playlists"
         + (", encrypted (cenc)" if result.encrypted else ", clear")
     )
-    thumbs = _thumbnails(ctx, run, videos, out / "thumbs")
+    thumbs = _thumbnails(ctx, run, plan, videos, out / "thumbs")
     prefix = asset_prefix(asset_id)
     manifests = [MPD_NAME, HLS_MASTER_NAME]
     files = sorted(p for p in out.rglob("*") if p.is_file())
@@ -982,28 +1091,41 @@ def _package(ctx: JobContext, run: StepRun, tmp: Path) -> dict[str, Any]:
 _RENDITION_FIELDS = ("name", "height", "width", "bitrate_kbps", "target_kbps", "vmaf")
 
 
-def _thumbnails(ctx: JobContext, run: StepRun, videos: list[Path], out: Path) -> dict[str, Any]:
-    """Poster from the top rendition, trick-play sprites from the smallest (cheap to decode)."""
-    settings = _settings(ctx)
+def _thumbnails(
+    ctx: JobContext, run: StepRun, plan: Plan, videos: list[Path], out: Path
+) -> dict[str, Any]:
+    """Poster and trick-play sprites: made by the encode's decode in ladder mode, else from
+    the renditions here."""
     thumbs = StepRun(ctx, run.asset_id, "thumbnails")
     _start(thumbs)
     out.mkdir(parents=True, exist_ok=True)
-    top, smallest = videos[0], videos[-1]
     try:
-        poster = choose_poster(top, probe(top), out / "poster.jpg")
-        thumbs.log(f"poster at {poster.time_s:.2f} s ({poster.width}x{poster.height})")
-        thumbs.progress(0.5, "trick-play sprites")
-        play = make_trickplay(
-            smallest,
-            probe(smallest),
-            out,
-            interval_s=settings.media_trickplay_interval_s,
-            threads=settings.media_threads,
-        )
+        if plan.single_pass:
+            prefix = _work_key(run.asset_id, "thumbs/")
+            for item in _storage(ctx).list(prefix):
+                _download(_storage(ctx), item.key, out)
+            thumbs.log("poster and trick play were made while encoding (one decode)")
+        else:
+            _make_thumbnails(_settings(ctx), thumbs, videos, out)
     except Exception:
         # Report the failure as the thumbnails step's.
         run.name, run.lines = thumbs.name, thumbs.lines
         raise
-    thumbs.log(f"trick play: {play.count} thumbnails on {len(play.sheets)} sheet(s)")
     thumbs.progress(0.99, "uploading")
-    return {"poster": "poster.jpg", "vtt": play.vtt, "run": thumbs}
+    return {"poster": POSTER_NAME, "vtt": VTT_NAME, "run": thumbs}
+
+
+def _make_thumbnails(settings: Settings, thumbs: StepRun, videos: list[Path], out: Path) -> None:
+    """Poster from the top rendition, trick-play sprites from the smallest (cheap to decode)."""
+    top, smallest = videos[0], videos[-1]
+    poster = choose_poster(top, probe(top), out / POSTER_NAME)
+    thumbs.log(f"poster at {poster.time_s:.2f} s ({poster.width}x{poster.height})")
+    thumbs.progress(0.5, "trick-play sprites")
+    play = make_trickplay(
+        smallest,
+        probe(smallest),
+        out,
+        interval_s=settings.media_trickplay_interval_s,
+        threads=settings.media_threads,
+    )
+    thumbs.log(f"trick play: {play.count} thumbnails on {len(play.sheets)} sheet(s)")

@@ -15,6 +15,8 @@ from marquee.media.ffmpeg import DEFAULT_THREADS, MediaError, run_ffmpeg
 from marquee.media.ladder import display_size, fit
 from marquee.media.probe import SourceInfo, VideoInfo
 
+POSTER_NAME = "poster.jpg"
+VTT_NAME = "thumbnails.vtt"
 #: Size of the grey picture a candidate poster frame is scored on.
 _SCORE_WIDTH, _SCORE_HEIGHT = 160, 90
 #: Mean luma (0-255) outside this range means a black (or blown-out white) frame.
@@ -92,10 +94,49 @@ def choose_poster(
         raise MediaError("thumbnails", "no frame could be decoded for the poster")
     time_s, score = max(scored, key=lambda pair: pair[1])
     width, height = _fit_upright(video, max_width, max_height)
-    vf = video_filter(video, width, height, frame_rate=video.frame_rate)
+    vf = video_filter(video, width, height, frame_rate=None)
     args = ["-ss", f"{time_s:.3f}", "-i", str(source), "-frames:v", "1", "-vf", vf]
     run_ffmpeg([*args, "-q:v", "2", str(out)], step="thumbnails")
     return Poster(path=str(out), time_s=time_s, score=score, width=width, height=height)
+
+
+def poster_candidates_filter(
+    info: SourceInfo, candidates: int = 12, max_width: int = 1280, max_height: int = 720
+) -> str:
+    """A filter chain keeping the first frame at or after each candidate instant, at poster
+    size: candidates written during another decode, for :func:`pick_poster`."""
+    video = _video(info)
+    picks = "+".join(
+        f"gte(t\\,{t:.3f})*(isnan(prev_t)+lt(prev_t\\,{t:.3f}))"
+        for t in candidate_times(info.duration_s, candidates)
+    )
+    width, height = _fit_upright(video, max_width, max_height)
+    return f"select='{picks}',{video_filter(video, width, height, frame_rate=None)}"
+
+
+def poster_candidates_output(out_dir: Path) -> list[str]:
+    """Output options writing the frames of :func:`poster_candidates_filter` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return ["-q:v", "2", "-fps_mode", "passthrough", str(out_dir / "candidate-%02d.jpg")]
+
+
+def pick_poster(info: SourceInfo, candidates_dir: Path, out: Path, candidates: int = 12) -> Poster:
+    """Move the best of the JPEGs written by :func:`poster_candidates_output` to ``out``."""
+    files = sorted(candidates_dir.glob("candidate-*.jpg"))
+    if not files:
+        raise MediaError("thumbnails", "no frame could be decoded for the poster")
+    times = candidate_times(info.duration_s, candidates)
+    scored = [(_jpeg_score(path), time_s, path) for path, time_s in zip(files, times, strict=False)]
+    (score, width, height), time_s, best = max(scored, key=lambda item: item[0][0])
+    best.replace(out)
+    return Poster(path=str(out), time_s=time_s, score=score, width=width, height=height)
+
+
+def _jpeg_score(path: Path) -> tuple[float, int, int]:
+    """Score of a candidate JPEG, and its size."""
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0))
+        return frame_score(_gray(frame), _SCORE_WIDTH, _SCORE_HEIGHT), frame.width, frame.height
 
 
 def _fit_upright(video: VideoInfo, max_width: int, max_height: int) -> tuple[int, int]:
@@ -135,6 +176,57 @@ def _gray(frame: Any) -> bytes:
     )
 
 
+def plan_trickplay(
+    info: SourceInfo,
+    *,
+    interval_s: float = 10.0,
+    tile_width: int = 160,
+    columns: int = 10,
+    rows: int = 10,
+) -> TrickPlay:
+    """How many thumbnails of what size on which sheets (one every ``interval_s``)."""
+    width, height = display_size(_video(info))
+    count = max(1, math.ceil(info.duration_s / interval_s))
+    return TrickPlay(
+        vtt=VTT_NAME,
+        sheets=[f"sprite-{n:03d}.jpg" for n in range(math.ceil(count / (columns * rows)))],
+        interval_s=interval_s,
+        count=count,
+        tile_width=tile_width,
+        tile_height=max(2, round(tile_width * height / width / 2) * 2),
+        columns=columns,
+        rows=rows,
+    )
+
+
+def trickplay_filter(video: VideoInfo, play: TrickPlay) -> str:
+    """The filter chain from the decoded picture to the tiled sheets.
+
+    The end is padded with its last frame and the thumbnails cut at a known count, so the
+    WebVTT track always matches the sheets: thumbnail k shows instant k * interval_s.
+    Frames are picked before scaling (and deinterlacing): only the thumbnails are scaled.
+    """
+    steps = [
+        f"tpad=stop_mode=clone:stop_duration={play.interval_s}",
+        f"fps=1/{play.interval_s}:round=up",
+        f"trim=end_frame={play.count}",
+        video_filter(video, play.tile_width, play.tile_height, frame_rate=None),
+        f"tile={play.columns}x{play.rows}",
+    ]
+    return ",".join(steps)
+
+
+def trickplay_output(out_dir: Path) -> list[str]:
+    """Output options writing the sheets of :func:`trickplay_filter` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pattern = out_dir / "sprite-%03d.jpg"
+    return ["-q:v", "4", "-fps_mode", "passthrough", "-start_number", "0", str(pattern)]
+
+
+def write_trickplay_vtt(play: TrickPlay, out_dir: Path, duration_s: float) -> None:
+    (out_dir / play.vtt).write_text(thumbnails_vtt(play, duration_s))
+
+
 def make_trickplay(
     source: Path,
     info: SourceInfo,
@@ -146,38 +238,14 @@ def make_trickplay(
     rows: int = 10,
     threads: int = DEFAULT_THREADS,
 ) -> TrickPlay:
-    """One thumbnail every ``interval_s``, tiled into ``columns`` x ``rows`` JPEG sheets.
-
-    The end is padded with its last frame and the thumbnails cut at a known count, so the
-    WebVTT track always matches the sheets: thumbnail k shows instant k * interval_s.
-    """
-    video = _video(info)
-    width, height = display_size(video)
-    tile_height = max(2, round(tile_width * height / width / 2) * 2)
-    count = max(1, math.ceil(info.duration_s / interval_s))
-    steps = [
-        video_filter(video, tile_width, tile_height, frame_rate=video.frame_rate),
-        f"tpad=stop_mode=clone:stop_duration={interval_s}",
-        f"fps=1/{interval_s}:round=up",
-        f"trim=end_frame={count}",
-        f"tile={columns}x{rows}",
-    ]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pattern = out_dir / "sprite-%03d.jpg"
-    args = ["-threads", str(threads), "-i", str(source), "-vf", ",".join(steps)]
-    args += ["-q:v", "4", "-start_number", "0", str(pattern)]
-    run_ffmpeg(args, step="thumbnails", duration_s=info.duration_s)
-    play = TrickPlay(
-        vtt="thumbnails.vtt",
-        sheets=[f"sprite-{n:03d}.jpg" for n in range(math.ceil(count / (columns * rows)))],
-        interval_s=interval_s,
-        count=count,
-        tile_width=tile_width,
-        tile_height=tile_height,
-        columns=columns,
-        rows=rows,
+    """One thumbnail every ``interval_s``, tiled into ``columns`` x ``rows`` JPEG sheets."""
+    play = plan_trickplay(
+        info, interval_s=interval_s, tile_width=tile_width, columns=columns, rows=rows
     )
-    (out_dir / play.vtt).write_text(thumbnails_vtt(play, info.duration_s))
+    vf = trickplay_filter(_video(info), play)
+    args = ["-threads", str(threads), "-i", str(source), "-vf", vf, *trickplay_output(out_dir)]
+    run_ffmpeg(args, step="thumbnails", duration_s=info.duration_s)
+    write_trickplay_vtt(play, out_dir, info.duration_s)
     return play
 
 

@@ -50,6 +50,9 @@ RECIPES: dict[str, list[str]] = {
     "black_and_silence.mp4": [
         *video(extra=",drawbox=t=fill:c=black:enable='between(t,1,2.5)'"),
         *tone(extra=",volume=enable='between(t,2,3.5)':volume=0"), *X264, "-c:a", "aac"],
+    "long_black_and_silence.mp4": [
+        *video(seconds=6, extra=",drawbox=t=fill:c=black:enable='between(t,1,4)'"),
+        *tone(6, extra=",volume=enable='between(t,2,5)':volume=0"), *X264, "-c:a", "aac"],
     "mostly_black.mp4": [*video(extra=",drawbox=t=fill:c=black:enable='lt(t,2.9)'"), *X264],
 }  # fmt: skip
 

@@ -29,6 +29,7 @@ from marquee.media.encrypt import new_content_key
 from marquee.media.ffmpeg import MediaError, run_ffmpeg
 from marquee.media.models import AssetStep
 from marquee.media.probe import probe
+from marquee.media.qc import TARGET_LUFS, run_qc
 from marquee.media.schemas import AssetOut, InputFile
 from marquee.runtime import Platform, build_platform
 from marquee.settings import Settings, load_settings
@@ -473,26 +474,117 @@ def test_a_long_source_is_encoded_in_chunks_and_joined(tmp_path: Path, sources: 
     assert len(frame_hashes(tmp_path, mpd, stream="0:a:0")) > 150
 
 
-def test_ladder_mode_encodes_every_rendition_in_one_job(tmp_path: Path, sources: Sources) -> None:
-    settings = media_settings(tmp_path, MARQUEE_MEDIA_ENCODE_JOBS="ladder")
-    platform = build_platform(settings)
+@pytest.fixture(scope="module")
+def ladder_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    """Ladder mode: one job, one decode of the source for encodes, QC and thumbnails."""
+    root = tmp_path_factory.mktemp("ladder")
+    platform = build_platform(media_settings(root, MARQUEE_MEDIA_ENCODE_JOBS="ladder"))
     running = Pipeline(platform)
     platform.start(worker=True, short_threads=1, long_threads=2)
-    try:
-        asset = running.wait(running.ingest(sources.path("h264_aac.mp4")))
-        with platform.db.sessions() as session:
-            jobs = [
-                r.name
-                for r in session.scalars(select(JobRun))
-                if r.args.get("asset_id") == asset.id and r.name.startswith("media.encode")
-            ]
-    finally:
-        platform.stop()
+    yield running
+    platform.stop()
+
+
+@pytest.fixture(scope="module")
+def ladder_ready(ladder_pipeline: Pipeline, sources: Sources) -> AssetOut:
+    """Black from 1 to 4 s, silence from 2 to 5 s, and a second source audio track."""
+    two_tracks = sources.root / "two_tracks_black.mkv"
+    if not two_tracks.exists():
+        args = ["-i", str(sources.path("long_black_and_silence.mp4")), "-f", "lavfi"]
+        args += ["-i", "sine=f=880:d=6", "-map", "0:v", "-map", "0:a", "-map", "1:a", "-c:v"]
+        args += ["copy", "-c:a", "aac", "-metadata:s:a:1", "language=fra", str(two_tracks)]
+        run_ffmpeg(args, step="fixture")
+    asset = ladder_pipeline.wait(ladder_pipeline.ingest(two_tracks))
     assert asset.status == "ready", (asset.failed_step, asset.error)
-    assert jobs == ["media.encode_ladder"]
-    assert [r.name for r in asset.renditions] == ["180p", "144p"]
-    assert all(r.vmaf is not None for r in asset.renditions)
-    assert all(s.status == "succeeded" for s in asset.steps)
+    return asset
+
+
+def test_ladder_mode_encodes_every_rendition_in_one_job(
+    ladder_pipeline: Pipeline, ladder_ready: AssetOut
+) -> None:
+    with ladder_pipeline.platform.db.sessions() as session:
+        jobs = sorted(
+            r.name
+            for r in session.scalars(select(JobRun))
+            if r.args.get("asset_id") == ladder_ready.id
+        )
+    assert jobs == ["media.analyse", "media.encode_ladder", "media.package"]
+    assert [r.name for r in ladder_ready.renditions] == ["180p", "144p"]
+    assert all(r.vmaf is not None and 20 < r.vmaf <= 100 for r in ladder_ready.renditions)
+    assert [s.name for s in ladder_ready.steps][:2] == ["probe", "qc"]
+    assert {s.name for s in ladder_ready.steps} >= {"encode:audio:1", "thumbnails", "package"}
+    assert all(s.status == "succeeded" and s.attempts == 1 for s in ladder_ready.steps)
+    assert ladder_ready.audio_languages == ["und", "fra"]
+    prefix = service.asset_prefix(ladder_ready.id)
+    names = {k.removeprefix(prefix) for k in keys(ladder_pipeline.storage, prefix)}
+    assert {"thumbs/poster.jpg", "thumbs/thumbnails.vtt", "thumbs/sprite-000.jpg"} <= names
+    assert work_files_removed(ladder_pipeline.storage, ladder_ready.id)
+
+
+def test_ladder_mode_checks_the_source_on_the_encodes_decode(ladder_ready: AssetOut) -> None:
+    qc = ladder_ready.qc
+    assert qc is not None
+    assert qc["passed"] is True
+    [black] = qc["black_segments"]
+    assert (black["start_s"], black["end_s"]) == (
+        pytest.approx(1.0, abs=0.1),
+        pytest.approx(4.0, abs=0.1),
+    )
+    [silence] = qc["silent_segments"]
+    assert (silence["start_s"], silence["end_s"]) == (
+        pytest.approx(2.0, abs=0.1),
+        pytest.approx(5.0, abs=0.1),
+    )
+    assert [w.split(" from ")[0] for w in qc["warnings"]] == ["black", "silence"]
+    assert [m["track_index"] for m in qc["loudness"]] == [1, 2]
+    assert qc["decoded_duration_s"] == pytest.approx(6.0, abs=0.1)
+
+
+def test_ladder_mode_package_decodes_with_normalised_audio(
+    ladder_pipeline: Pipeline, ladder_ready: AssetOut, tmp_path: Path
+) -> None:
+    local = download(
+        ladder_pipeline.storage, service.asset_prefix(ladder_ready.id), tmp_path / "pkg"
+    )
+    with ladder_pipeline.platform.db.sessions() as session:
+        key = service.content_key(
+            session, ladder_pipeline.platform.settings, ladder_ready.key_ids[0]
+        )
+    assert key is not None
+    mpd = str(local / "manifest.mpd")
+    for n in range(2):
+        assert (
+            len(frame_hashes(tmp_path, mpd, "-cenc_decryption_key", key.key_hex, stream=f"0:v:{n}"))
+            == 150
+        )
+    for n, playlist in enumerate(["media_2.m3u8", "media_3.m3u8"]):
+        wav = tmp_path / f"audio{n}.wav"
+        hls = hls_as_mp4(local, playlist, tmp_path / f"audio{n}.mp4")
+        run_ffmpeg(["-decryption_key", key.key_hex, "-i", str(hls), str(wav)], step="client")
+        [loudness] = run_qc(wav, probe(wav)).loudness
+        assert loudness.integrated_lufs == pytest.approx(TARGET_LUFS, abs=1.0)
+
+
+def test_ladder_mode_rejects_a_truncated_source_at_qc(
+    ladder_pipeline: Pipeline, sources: Sources
+) -> None:
+    whole = sources.root / "faststart-ladder.mp4"
+    args = ["-i", str(sources.path("h264_aac.mp4")), "-c", "copy", "-movflags", "+faststart"]
+    run_ffmpeg([*args, str(whole)], step="fixture")
+    path = sources.root / "truncated-ladder.mp4"
+    path.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    asset = ladder_pipeline.wait(ladder_pipeline.ingest(path))
+    assert (asset.status, asset.failed_step) == ("failed", "qc")
+    assert asset.error is not None
+    assert "truncated" in asset.error
+    assert asset.qc is not None
+    assert asset.qc["passed"] is False
+    assert keys(ladder_pipeline.storage, service.asset_prefix(asset.id)) == []
+    assert keys(ladder_pipeline.storage, service.work_prefix(asset.id)) == []
+    time.sleep(0.3)
+    assert ladder_pipeline.events_for("media.asset_ready", asset.id) == []
+    [event] = ladder_pipeline.events_for("media.asset_failed", asset.id)
+    assert event.payload["step"] == "qc"
 
 
 def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:

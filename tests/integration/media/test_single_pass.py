@@ -1,0 +1,88 @@
+"""Ladder mode's single pass: one decode encodes the ladder, checks the source (QC) and
+makes the thumbnails and the VMAF reference frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import pytest
+
+from marquee.media.ffmpeg import run_ffmpeg
+from marquee.media.ladder import LadderSpec, plan_ladder
+from marquee.media.probe import probe
+from marquee.media.qc import QCLimits
+from marquee.media.single_pass import encode_single_pass, vmaf_keyframe_every
+from marquee.media.vmaf import measure_vmaf_keyframes
+from tests.integration.media.conftest import X264, Sources, tone, video
+
+pytestmark = pytest.mark.slow
+SENSITIVE = QCLimits(black_min_s=0.5, silence_min_s=0.5)
+
+
+def test_one_decode_encodes_checks_and_makes_thumbnails(
+    sources: Sources, test_ladder: LadderSpec, tmp_path: Path
+) -> None:
+    source = sources.path("black_and_silence.mp4")
+    info = probe(source)
+    plan = plan_ladder(info, test_ladder)
+    outs = [tmp_path / f"{r.name}.mp4" for r in plan.renditions]
+    every = vmaf_keyframe_every(info, plan, subsample=1, max_frames=3)
+    done = encode_single_pass(
+        source,
+        info,
+        plan,
+        outs,
+        tmp_path,
+        limits=SENSITIVE,
+        trickplay_interval_s=1,
+        vmaf_every=every,
+    )
+    assert done.qc.passed, done.qc.problems
+    [black] = done.qc.black_segments
+    assert (black.start_s, black.end_s) == (
+        pytest.approx(1.0, abs=0.1),
+        pytest.approx(2.5, abs=0.1),
+    )
+    [silence] = done.qc.silent_segments
+    assert silence.start_s == pytest.approx(2.0, abs=0.1)
+    assert silence.end_s == pytest.approx(3.5, abs=0.1)
+    [loudness] = done.qc.loudness
+    assert loudness.integrated_lufs is not None
+    assert done.qc.decoded_duration_s == pytest.approx(4, abs=0.1)
+    assert [(e.width, e.height, e.frames, e.has_audio) for e in done.encodes] == [
+        (320, 180, 100, False),
+        (256, 144, 100, False),
+    ]
+    assert done.poster is not None
+    assert done.poster.score > 0, "the poster is not a black frame"
+    assert Path(done.poster.path).read_bytes()[:2] == b"\xff\xd8"
+    assert done.trickplay is not None
+    assert done.trickplay.count == 4
+    assert (tmp_path / "thumbs" / "sprite-000.jpg").is_file()
+    assert (tmp_path / "thumbs" / "thumbnails.vtt").read_text().count("#xywh=") == 4
+    with av.open(done.reference_frames) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 2  # keyframes at 0 s and 2 s
+    scores = measure_vmaf_keyframes(outs, Path(done.reference_frames), done.vmaf_size, every=every)
+    assert [s.frames_scored for s in scores] == [2, 2]
+    assert all(0 < s.mean <= 100 for s in scores)
+    assert scores[0].mean > scores[1].mean
+
+
+def test_a_truncated_source_fails_qc(
+    sources: Sources, test_ladder: LadderSpec, tmp_path: Path
+) -> None:
+    whole = tmp_path / "whole.mp4"
+    args = [*video(), *tone(), *X264, "-c:a", "aac", "-movflags", "+faststart", str(whole)]
+    run_ffmpeg(args, step="fixture")
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    info = probe(cut)
+    plan = plan_ladder(info, test_ladder)
+    outs = [tmp_path / f"{r.name}.mp4" for r in plan.renditions]
+    done = encode_single_pass(
+        cut, info, plan, outs, tmp_path, limits=QCLimits(), trickplay_interval_s=1, vmaf_every=1
+    )
+    assert not done.qc.passed
+    assert any(p.startswith("truncated: only") for p in done.qc.problems), done.qc.problems
+    assert done.encodes == []
