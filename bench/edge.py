@@ -1,8 +1,12 @@
 """Edge throughput: bare nginx vs the Python edge vs the generated nginx edge (warm caches).
 
 1 MB segments, 32 concurrent connections, wrk for ``DURATION_S`` seconds per case, traffic to
-127.0.0.1 only. Bare nginx serves the files and is also the edges' origin. Needs ``nginx`` and
-``wrk`` (Debian packages). Prints req/s, MB/s, the ratio to bare nginx and the p99 latency.
+127.0.0.1 only. Bare nginx serves the files and is also the edges' origin; it has the nginx
+edge's tuning (``nginx.MAIN_TUNING``, ``HTTP_TUNING``, ``LISTEN_OPTIONS``), so the two differ by
+the edge's own work only. The cases take turns, ``ROUNDS`` times, and each ratio to bare nginx
+is taken within a round: on a shared machine the load moves between rounds more than between
+the cases of one. Needs ``nginx`` and ``wrk`` (Debian packages). Prints the median req/s, MB/s,
+ratio to bare nginx (and its range) and p99 latency of the rounds.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,24 +25,28 @@ from typing import NamedTuple
 
 import httpx
 
+from marquee.delivery import nginx as nginx_edge
 from marquee.delivery.tokens import KeyRing, sign
 
 SEGMENTS = 32
 SEGMENT_BYTES = 1024 * 1024
 CONNECTIONS = 32
-DURATION_S = int(os.environ.get("BENCH_DURATION_S", "10"))
+DURATION_S = int(os.environ.get("BENCH_DURATION_S", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECRET = "b" * 40
 KEYS = KeyRing({"k1": SECRET}, current="k1")
 BARE_CONF = """worker_processes auto;
+{main_tuning}
 pid {run}/bare.pid;
 error_log {run}/bare-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-    sendfile on; tcp_nopush on; tcp_nodelay on; access_log off; keepalive_requests 100000;
+{http_tuning}
+    access_log off;
     client_body_temp_path {run}/cb; proxy_temp_path {run}/px; fastcgi_temp_path {run}/fc;
     uwsgi_temp_path {run}/uw; scgi_temp_path {run}/sc;
     server {{
-        listen {port};
+        listen {port} {listen};
         root {root};
         location /assets/ {{ }}
         location /t/ {{ rewrite "^/t/[^/]+/[^/]+/[^/]+/[^/]+(/assets/.*)$" $1 break; }}
@@ -58,7 +67,18 @@ class Figures(NamedTuple):
     rps: float
     mbps: float
     p99_ms: float
-    idle_p99_ms: float = 0.0
+
+
+class Summary(NamedTuple):
+    """Medians over the rounds; the ratio's range too."""
+
+    rps: float
+    mbps: float
+    ratio: float
+    ratio_low: float
+    ratio_high: float
+    p99_ms: float
+    idle_p99_ms: float
 
 
 def free_port() -> int:
@@ -131,7 +151,16 @@ def run(work: Path) -> None:
     paths = [f"{token}seg-{i}.m4s" for i in range(SEGMENTS)]
     bare_port, py_port, ngx_port = free_port(), free_port(), free_port()
     conf = work / "bare.conf"
-    conf.write_text(BARE_CONF.format(run=run_dir, port=bare_port, root=root))
+    conf.write_text(
+        BARE_CONF.format(
+            run=run_dir,
+            port=bare_port,
+            root=root,
+            main_tuning=nginx_edge.tuning(nginx_edge.MAIN_TUNING, 0),
+            http_tuning=nginx_edge.tuning(nginx_edge.HTTP_TUNING, 4),
+            listen=nginx_edge.LISTEN_OPTIONS,
+        )
+    )
     origin = f"http://127.0.0.1:{bare_port}"
     env = {**os.environ, "MARQUEE_DELIVERY_KEYS": f"k1={SECRET}", "MARQUEE_DATA_DIR": str(work)}
     marquee = [sys.executable, "-m", "marquee.cli"]
@@ -185,27 +214,46 @@ def run(work: Path) -> None:
     report(results)
 
 
-def measure(paths: list[str], work: Path, ports: dict[str, int]) -> dict[str, Figures]:
-    """Loaded figures per case, and the hit-path p99 of one connection alone."""
-    results = {}
-    for name, port in ports.items():
-        base = f"http://127.0.0.1:{port}"
+def measure(paths: list[str], work: Path, ports: dict[str, int]) -> dict[str, Summary]:
+    """Loaded figures of each case, round after round; the hit-path p99 of one connection."""
+    bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    for base in bases.values():
         wait_for(f"{base}/healthz")
         warm(base, paths)
-        loaded = wrk(base, paths, work, CONNECTIONS, DURATION_S)
-        alone = wrk(base, paths, work, 1, max(DURATION_S // 3, 2))
-        results[name] = Figures(loaded.rps, loaded.mbps, loaded.p99_ms, alone.p99_ms)
-    return results
+    rounds = [
+        {name: wrk(base, paths, work, CONNECTIONS, DURATION_S) for name, base in bases.items()}
+        for _ in range(ROUNDS)
+    ]
+    idle = {name: wrk(base, paths, work, 1, DURATION_S) for name, base in bases.items()}
+    return {name: summary(name, rounds, idle[name]) for name in bases}
 
 
-def report(results: dict[str, Figures]) -> None:
-    bare = results["bare nginx"].rps
-    print(f"{SEGMENTS} x 1 MB segments, {CONNECTIONS} connections, {DURATION_S} s per case (wrk)")
-    print(f"{'case':<12} {'req/s':>8} {'MB/s':>8} {'x bare':>7} {'p99 ms':>8} {'p99 1 conn':>11}")
+def summary(name: str, rounds: list[dict[str, Figures]], idle: Figures) -> Summary:
+    ratios = [r[name].rps / r["bare nginx"].rps for r in rounds]
+    return Summary(
+        statistics.median(r[name].rps for r in rounds),
+        statistics.median(r[name].mbps for r in rounds),
+        statistics.median(ratios),
+        min(ratios),
+        max(ratios),
+        statistics.median(r[name].p99_ms for r in rounds),
+        idle.p99_ms,
+    )
+
+
+def report(results: dict[str, Summary]) -> None:
+    print(
+        f"{SEGMENTS} x 1 MB segments, {CONNECTIONS} connections, {ROUNDS} rounds of "
+        f"{DURATION_S} s per case (wrk); medians of the rounds"
+    )
+    print(
+        f"{'case':<12} {'req/s':>8} {'MB/s':>8} {'x bare':>7} {'(range)':>11} "
+        f"{'p99 ms':>8} {'p99 1 conn':>11}"
+    )
     for name, f in results.items():
         print(
-            f"{name:<12} {f.rps:>8.0f} {f.mbps:>8.0f} {f.rps / bare:>7.2f} "
-            f"{f.p99_ms:>8.2f} {f.idle_p99_ms:>11.2f}"
+            f"{name:<12} {f.rps:>8.0f} {f.mbps:>8.0f} {f.ratio:>7.2f} "
+            f"{f'{f.ratio_low:.2f}-{f.ratio_high:.2f}':>11} {f.p99_ms:>8.2f} {f.idle_p99_ms:>11.2f}"
         )
 
 
