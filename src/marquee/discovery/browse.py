@@ -75,13 +75,20 @@ def browse(
     """The profile's rows as JSON (a :class:`Browse`), from the cache when nothing they depend
     on changed: a cached answer goes out as stored, without being parsed again."""
     key = _cache_key(cache, profile, territory, languages)
-    if (cached := cache.get(key)) is not None:
-        return cached
+    if (found := cache.get(key)) is not None:
+        return found
     context = Context(session, settings, node_for(settings), profile, territory, languages)
     answer = Browse(profile_id=profile.id, territory=territory, rows=build_rows(context))
     encoded = answer.model_dump_json().encode()
     cache.set(key, encoded, ttl_s=settings.discovery_browse_ttl_s)
     return encoded
+
+
+def cached(
+    cache: Cache, profile: Profile, territory: str, languages: Sequence[str]
+) -> bytes | None:
+    """The profile's rows if the cache holds them (no database I/O)."""
+    return cache.get(_cache_key(cache, profile, territory, languages))
 
 
 def _cache_key(cache: Cache, profile: Profile, territory: str, languages: Sequence[str]) -> str:

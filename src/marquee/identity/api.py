@@ -261,8 +261,10 @@ def update_profile(
 
 
 @router.delete("/profiles/{profile_id}", status_code=NO_CONTENT)
-def delete_profile(profile_id: str, principal: CurrentAccount, db: DbSession) -> None:
-    service.delete_profile(db, principal.account_id, profile_id)
+def delete_profile(
+    profile_id: str, principal: CurrentAccount, db: DbSession, ident: IdentityDep
+) -> None:
+    service.delete_profile(db, ident, principal.account_id, profile_id)
 
 
 @router.post("/profiles/{profile_id}/pin-check", status_code=NO_CONTENT)

@@ -68,28 +68,43 @@ class Authenticated:
     session: SessionRecord
 
 
-def authenticate(
-    request: Request, db: DbSession, ident: IdentityDep, client: ClientDep
-) -> Authenticated:
+async def signed_in(request: Request, ident: IdentityDep, client: ClientDep) -> SessionRecord:
+    """The caller's sign-in session, from the access token or the cookie: the cache only, no
+    database, so it runs on the event loop."""
     header = request.headers.get("authorization")
     if header is not None:
         record = _bearer_session(ident, header)
     else:
         record = _cookie_session(request, ident)
+    ident.sessions.touch(record, client.ip, client.country)
+    return record
+
+
+SignedInDep = Annotated[SessionRecord, Depends(signed_in)]
+
+
+def authenticate(
+    request: Request, db: DbSession, ident: IdentityDep, record: SignedInDep
+) -> Authenticated:
     account = db.get(Account, record.account_id)
     if account is None:
         ident.sessions.revoke_all(record.account_id)
         raise NotAuthenticated("This account no longer exists.")
-    ident.sessions.touch(record, client.ip, client.country)
     principal = schemas.Principal(
-        account_id=account.id,
+        **_caller(request, record).model_dump(),
         role=account.role,
-        session_id=record.id,
-        profile_id=record.profile_id,
         email_verified=account.email_verified_at is not None,
-        via_cookie=header is None,
     )
     return Authenticated(principal, record)
+
+
+def _caller(request: Request, record: SessionRecord) -> schemas.Caller:
+    return schemas.Caller(
+        account_id=record.account_id,
+        session_id=record.id,
+        profile_id=record.profile_id,
+        via_cookie="authorization" not in request.headers,
+    )
 
 
 def _bearer_session(ident: Identity, header: str) -> SessionRecord:
@@ -127,6 +142,15 @@ async def current_account(auth: AuthDep) -> schemas.Principal:
 
 CurrentAccount = Annotated[schemas.Principal, Depends(current_account)]
 """The signed-in caller (401 ``not-authenticated`` otherwise)."""
+
+
+async def current_caller(request: Request, record: SignedInDep) -> schemas.Caller:
+    return _caller(request, record)
+
+
+CurrentCaller = Annotated[schemas.Caller, Depends(current_caller)]
+"""The signed-in caller without its account's role: no database read, for hot paths that only
+need to know whose request it is. A deleted account's sessions end with it."""
 
 
 def current_profile(principal: CurrentAccount, db: DbSession) -> schemas.Profile:

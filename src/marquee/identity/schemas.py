@@ -87,15 +87,20 @@ class PasswordReset(BaseModel):
     password: Password
 
 
-class Principal(BaseModel):
-    """Who is making the request: what other domains get from ``CurrentAccount``."""
+class Caller(BaseModel):
+    """Whose request it is: what other domains get from ``CurrentCaller``."""
 
     account_id: str
-    role: Role
     session_id: str
     profile_id: str | None
-    email_verified: bool
     via_cookie: bool
+
+
+class Principal(Caller):
+    """The caller with its account's role: what other domains get from ``CurrentAccount``."""
+
+    role: Role
+    email_verified: bool
 
 
 class Subscription(BaseModel):

@@ -1,6 +1,6 @@
 """Identity's rules: the domain's public face.
 
-Other domains use the FastAPI dependencies re-exported here (``CurrentAccount``,
+Other domains use the FastAPI dependencies re-exported here (``CurrentAccount``, ``CurrentCaller``,
 ``CurrentProfile``, ``require_role``) and :func:`entitlement`.
 """
 
@@ -12,10 +12,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from marquee.identity import mfa, repository, schemas, views
+from marquee.identity import mfa, remembered, repository, schemas, views
 from marquee.identity.context import ClientInfo, Identity
 from marquee.identity.dependencies import (
     CurrentAccount,
+    CurrentCaller,
     CurrentProfile,
     current_account,
     current_profile,
@@ -60,6 +61,7 @@ from marquee.settings import Settings
 
 __all__ = [
     "CurrentAccount",
+    "CurrentCaller",
     "CurrentProfile",
     "current_account",
     "current_profile",
@@ -578,15 +580,17 @@ def update_profile(
         _check_password(ident, _account(db, account_id), form.password or "", WrongPassword)
         profile.pin_hash = None if form.pin is None else ident.passwords.hash(form.pin)
     db.flush()
+    remembered.forget_after_commit(db, ident.cache, account_id, profile_id)
     return views.profile(profile)
 
 
-def delete_profile(db: Session, account_id: str, profile_id: str) -> None:
+def delete_profile(db: Session, ident: Identity, account_id: str, profile_id: str) -> None:
     profile = _profile(db, account_id, profile_id)
     if repository.count_profiles(db, account_id) <= 1:
         raise LastProfile("An account keeps at least one profile.")
     db.delete(profile)
     db.flush()
+    remembered.forget_after_commit(db, ident.cache, account_id, profile_id)
     publish(db, PROFILE_DELETED, {"account_id": account_id, "profile_id": profile_id})
 
 
@@ -610,6 +614,19 @@ def check_pin(db: Session, ident: Identity, account_id: str, profile_id: str, pi
 def get_profile(db: Session, account_id: str, profile_id: str) -> schemas.Profile:
     """One of the account's profiles; ProfileNotFound when it is not the account's."""
     return views.profile(_profile(db, account_id, profile_id))
+
+
+def recall_profile(cache: Cache, account_id: str, profile_id: str) -> schemas.Profile | None:
+    """The account's profile from the cache, without database I/O (None when not there): for
+    hot read paths, which fall back to :func:`load_profile`."""
+    return remembered.recall(cache, account_id, profile_id)
+
+
+def load_profile(db: Session, cache: Cache, account_id: str, profile_id: str) -> schemas.Profile:
+    """:func:`get_profile`, remembered for :func:`recall_profile`."""
+    profile = get_profile(db, account_id, profile_id)
+    remembered.remember(cache, account_id, profile)
+    return profile
 
 
 def verify_pin(

@@ -102,6 +102,26 @@ def test_a_kids_profile_sees_only_titles_for_kids(studio: Studio, callers: Calle
     assert grown not in shown
 
 
+def test_a_profile_turned_to_kids_sees_kids_rows_at_once(studio: Studio, callers: Callers) -> None:
+    grown = studio.title(f"Late Show {studio.tag}", rating="R")
+    viewer = callers()
+    studio.play(viewer, grown)
+    assert grown in ids(rows(viewer)["continue-watching"])  # rows and profile cached now
+    profile_id = profile_of(viewer)
+    changed = viewer.request("PATCH", f"/api/v1/profiles/{profile_id}", json={"maturity": "kids"})
+    assert changed.status_code == 200, changed.text
+    assert all(grown not in ids(row) for row in rows(viewer).values())
+
+
+def test_a_deleted_profile_has_no_rows(callers: Callers) -> None:
+    viewer = callers()
+    second = viewer.request("POST", "/api/v1/profiles", json={"name": "Second"}).json()["id"]
+    rows(viewer, second)  # cached now
+    assert viewer.request("DELETE", f"/api/v1/profiles/{second}").status_code == 204
+    response = viewer.get("/api/v1/browse", params={"profile_id": second})
+    assert response.status_code == 404
+
+
 def test_top_10_is_per_country_and_ranked(studio: Studio, callers: Callers) -> None:
     french, german = studio.title(f"Le Hit {studio.tag}"), studio.title(f"Der Hit {studio.tag}")
     studio.play(callers(country="FR"), french, times=20)
