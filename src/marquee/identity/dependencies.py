@@ -68,15 +68,19 @@ class Authenticated:
     session: SessionRecord
 
 
-async def signed_in(request: Request, ident: IdentityDep, client: ClientDep) -> SessionRecord:
+async def signed_in(request: Request) -> SessionRecord:
     """The caller's sign-in session, from the access token or the cookie: the cache only, no
-    database, so it runs on the event loop."""
+    database, so it runs on the event loop. Its helpers are called, not declared as
+    dependencies: each FastAPI dependency costs the hot paths more than its work."""
+    ident = await identity(request)
     header = request.headers.get("authorization")
     if header is not None:
         record = _bearer_session(ident, header)
     else:
         record = _cookie_session(request, ident)
-    ident.sessions.touch(record, client.ip, client.country)
+    if ident.sessions.touch_due(record):
+        client = await client_info(request)
+        ident.sessions.touch(record, client.ip, client.country)
     return record
 
 

@@ -84,12 +84,14 @@ class SessionStore:
             self._key(record.account_id, record.id), json.dumps(asdict(record)), ttl_s=self.ttl_s
         )
 
+    def touch_due(self, record: SessionRecord) -> bool:
+        """Whether the device's last sighting is old enough to note again (once a minute)."""
+        seen = datetime.fromisoformat(record.last_seen_at)
+        return (utcnow() - seen).total_seconds() >= TOUCH_EVERY_S
+
     def touch(self, record: SessionRecord, ip: str, country: str | None) -> None:
-        """Note the device was seen (at most once a minute); this also slides the expiry."""
-        now = utcnow()
-        if (now - datetime.fromisoformat(record.last_seen_at)).total_seconds() < TOUCH_EVERY_S:
-            return
-        record.last_seen_at = now.isoformat()
+        """Note the device was seen now; this also slides the expiry."""
+        record.last_seen_at = utcnow().isoformat()
         record.ip, record.ip_country = ip, country
         self.save(record)
 
