@@ -6,7 +6,9 @@ edge's tuning (``nginx.MAIN_TUNING``, ``HTTP_TUNING``, ``LISTEN_OPTIONS``), so t
 the edge's own work only. The cases take turns, ``ROUNDS`` times, and each ratio to bare nginx
 is taken within a round: on a shared machine the load moves between rounds more than between
 the cases of one. Needs ``nginx`` and ``wrk`` (Debian packages). Prints the median req/s, MB/s,
-ratio to bare nginx (and its range) and p99 latency of the rounds.
+ratio to bare nginx (and its range), p99 latency and server CPU time per request of the rounds
+(Linux ``/proc``; the server's process and its children, nginx's workers). CPU per request moves
+far less with the machine's load than req/s: it shows the edge's own work.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class Figures(NamedTuple):
     rps: float
     mbps: float
     p99_ms: float
+    cpu_us: float = 0.0
 
 
 class Summary(NamedTuple):
@@ -79,6 +82,7 @@ class Summary(NamedTuple):
     ratio_high: float
     p99_ms: float
     idle_p99_ms: float
+    cpu_us: float
 
 
 def free_port() -> int:
@@ -206,7 +210,9 @@ def run(work: Path) -> None:
     ]
     try:
         ports = {"bare nginx": bare_port, "Python edge": py_port, "nginx edge": ngx_port}
-        results = measure(paths, work, ports)
+        bare, nginx_edge_process, python_edge = (process.pid for process in processes)
+        pids = {"bare nginx": bare, "Python edge": python_edge, "nginx edge": nginx_edge_process}
+        results = measure(paths, work, ports, pids)
     finally:
         for process in processes:
             process.terminate()
@@ -214,18 +220,41 @@ def run(work: Path) -> None:
     report(results)
 
 
-def measure(paths: list[str], work: Path, ports: dict[str, int]) -> dict[str, Summary]:
+def measure(
+    paths: list[str], work: Path, ports: dict[str, int], pids: dict[str, int]
+) -> dict[str, Summary]:
     """Loaded figures of each case, round after round; the hit-path p99 of one connection."""
     bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     for base in bases.values():
         wait_for(f"{base}/healthz")
         warm(base, paths)
     rounds = [
-        {name: wrk(base, paths, work, CONNECTIONS, DURATION_S) for name, base in bases.items()}
+        {name: loaded(base, paths, work, pids[name]) for name, base in bases.items()}
         for _ in range(ROUNDS)
     ]
     idle = {name: wrk(base, paths, work, 1, DURATION_S) for name, base in bases.items()}
     return {name: summary(name, rounds, idle[name]) for name in bases}
+
+
+def loaded(base: str, paths: list[str], work: Path, pid: int) -> Figures:
+    """A wrk run with ``CONNECTIONS``, and the server's CPU time per request during it."""
+    before = cpu_seconds(pid)
+    figures = wrk(base, paths, work, CONNECTIONS, DURATION_S)
+    used_s = cpu_seconds(pid) - before
+    return figures._replace(cpu_us=used_s / (figures.rps * DURATION_S) * 1e6)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children (Linux ``/proc``)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def summary(name: str, rounds: list[dict[str, Figures]], idle: Figures) -> Summary:
@@ -238,6 +267,7 @@ def summary(name: str, rounds: list[dict[str, Figures]], idle: Figures) -> Summa
         max(ratios),
         statistics.median(r[name].p99_ms for r in rounds),
         idle.p99_ms,
+        statistics.median(r[name].cpu_us for r in rounds),
     )
 
 
@@ -248,12 +278,13 @@ def report(results: dict[str, Summary]) -> None:
     )
     print(
         f"{'case':<12} {'req/s':>8} {'MB/s':>8} {'x bare':>7} {'(range)':>11} "
-        f"{'p99 ms':>8} {'p99 1 conn':>11}"
+        f"{'p99 ms':>8} {'p99 1 conn':>11} {'CPU us/req':>11}"
     )
     for name, f in results.items():
+        ratios = f"{f.ratio_low:.2f}-{f.ratio_high:.2f}"
         print(
-            f"{name:<12} {f.rps:>8.0f} {f.mbps:>8.0f} {f.ratio:>7.2f} "
-            f"{f'{f.ratio_low:.2f}-{f.ratio_high:.2f}':>11} {f.p99_ms:>8.2f} {f.idle_p99_ms:>11.2f}"
+            f"{name:<12} {f.rps:>8.0f} {f.mbps:>8.0f} {f.ratio:>7.2f} {ratios:>11} "
+            f"{f.p99_ms:>8.2f} {f.idle_p99_ms:>11.2f} {f.cpu_us:>11.0f}"
         )
 
 
