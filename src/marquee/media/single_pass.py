@@ -35,7 +35,7 @@ from marquee.media.thumbnails import (
     trickplay_output,
     write_trickplay_vtt,
 )
-from marquee.media.vmaf import pick_every, reference_filter, spread
+from marquee.media.vmaf import pick_every, reference_filter
 
 REFERENCE_NAME = "vmaf-reference.nut"
 
@@ -54,11 +54,11 @@ class SinglePass(BaseModel):
     vmaf_size: tuple[int, int] = (0, 0)
 
 
-def vmaf_keyframe_every(info: SourceInfo, plan: LadderPlan, subsample: int, max_frames: int) -> int:
+def vmaf_keyframe_every(info: SourceInfo, plan: LadderPlan, subsample: int, keyframes: int) -> int:
     """Score one keyframe in this many: at least ``subsample`` frames apart, at most
-    ``max_frames`` frames in all."""
-    keyframes = math.ceil(round(info.duration_s * plan.fps) / plan.gop_frames)
-    return spread(math.ceil(subsample / plan.gop_frames), keyframes, max_frames)
+    ``keyframes`` of them in all."""
+    total = math.ceil(round(info.duration_s * plan.fps) / plan.gop_frames)
+    return max(math.ceil(subsample / plan.gop_frames), math.ceil(total / keyframes))
 
 
 def encode_single_pass(

@@ -709,7 +709,6 @@ def _measure(ctx: JobContext, run: StepRun, out: Path, source: Path, plan: Plan)
         plan.info,
         plan.ladder,
         subsample=settings.media_vmaf_subsample,
-        max_frames=settings.media_vmaf_max_frames,
         threads=settings.media_threads,
     )
     run.log(f"VMAF {score.mean:.2f} (min {score.min:.2f}, {score.frames_scored} frames)")
@@ -806,7 +805,7 @@ def _single_pass(
 
 def _vmaf_every(settings: Settings, plan: Plan) -> int:
     return vmaf_keyframe_every(
-        plan.info, plan.ladder, settings.media_vmaf_subsample, settings.media_vmaf_max_frames
+        plan.info, plan.ladder, settings.media_vmaf_subsample, settings.media_vmaf_keyframes
     )
 
 
@@ -842,6 +841,7 @@ def _after_single_pass(
     encodes = list(done.encodes)
     videos = [Path(e.path) for e in encodes]
     results: dict[str, dict[str, Any]] = {}
+    run.log("one decode: ladder encoded, QC passed, thumbnails made")
     run.progress(0.8, "encoding the audio")
     for spec in _source_audio(plan.info, done.qc.loudness, plan.source_key):
         out = tmp / spec.work_name
@@ -861,6 +861,7 @@ def _after_single_pass(
         else:
             _upload(storage, out, _work_key(asset_id, spec.work_name))
             results[spec.step] = {"language": spec.language, "duration_s": encoded.duration_s}
+    run.log("audio encoded with the measured loudness")
     run.progress(0.85, "measuring VMAF (keyframes)")
     scores = measure_vmaf_keyframes(
         videos,
@@ -869,6 +870,7 @@ def _after_single_pass(
         every=_vmaf_every(settings, plan),
         threads=settings.media_threads,
     )
+    run.log(f"VMAF on {scores[0].frames_scored} keyframes of each rendition")
     for rendition, video, encoded, score in zip(
         plan.ladder.renditions, videos, encodes, scores, strict=True
     ):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -43,13 +42,6 @@ def pick_every(n: int) -> str:
     return f"select='not(mod(n\\,{n}))'"
 
 
-def spread(subsample: int, frames: int, max_frames: int | None) -> int:
-    """One frame in ``subsample``, thinned further so that at most ``max_frames`` are scored."""
-    if max_frames is None:
-        return subsample
-    return max(subsample, math.ceil(frames / max_frames))
-
-
 def measure_vmaf(
     rendition: Path,
     source: Path,
@@ -57,7 +49,6 @@ def measure_vmaf(
     plan: LadderPlan,
     *,
     subsample: int = 5,
-    max_frames: int | None = None,
     threads: int = DEFAULT_THREADS,
 ) -> VmafResult:
     """Score every ``subsample``-th frame of ``rendition`` scaled back to the source size."""
@@ -67,7 +58,6 @@ def measure_vmaf(
         info,
         plan,
         subsample=subsample,
-        max_frames=max_frames,
         threads=threads,
     )
     return result
@@ -80,13 +70,11 @@ def measure_vmaf_many(
     plan: LadderPlan,
     *,
     subsample: int = 5,
-    max_frames: int | None = None,
     threads: int = DEFAULT_THREADS,
 ) -> list[VmafResult]:
     """:func:`measure_vmaf` for several renditions in one run: the source is decoded once."""
     reference, width, height = reference_filter(info, plan)
-    every = spread(subsample, round(info.duration_s * plan.fps), max_frames)
-    pick = f"{pick_every(every)}," if every > 1 else ""
+    pick = f"{pick_every(subsample)}," if subsample > 1 else ""
     inputs = [["-i", str(path)] for path in renditions]
     return _score(
         inputs,
@@ -150,7 +138,7 @@ def _score(
             graph.append(
                 f"[{n}:v:0]{distorted}scale={width}:{height}:flags=bicubic,setsar=1,"
                 f"format=yuv420p[dist{n}];[dist{n}][ref{n}]libvmaf=n_threads={threads}"
-                f":log_fmt=json:log_path={log}"
+                f":shortest=1:log_fmt=json:log_path={log}"
             )
         args = [arg for item in [*inputs, reference_input] for arg in item]
         args += ["-filter_complex", ";".join(graph)]

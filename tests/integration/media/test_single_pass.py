@@ -27,7 +27,7 @@ def test_one_decode_encodes_checks_and_makes_thumbnails(
     info = probe(source)
     plan = plan_ladder(info, test_ladder)
     outs = [tmp_path / f"{r.name}.mp4" for r in plan.renditions]
-    every = vmaf_keyframe_every(info, plan, subsample=1, max_frames=3)
+    every = vmaf_keyframe_every(info, plan, subsample=1, keyframes=3)
     done = encode_single_pass(
         source,
         info,
