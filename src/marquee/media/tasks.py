@@ -21,6 +21,7 @@ import posixpath
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -835,51 +836,55 @@ def _finish_qc(run: StepRun, report: QCReport) -> None:
 def _after_single_pass(
     ctx: JobContext, run: StepRun, plan: Plan, source: Path, tmp: Path, done: SinglePass
 ) -> dict[str, dict[str, Any]]:
-    """Encode the source's audio (track 0 muxed into the first rendition), score VMAF,
-    upload renditions, audio and thumbnails; the results of every step, by name."""
+    """Encode the source's audio while VMAF is scored (single-threaded next to two threads:
+    together they fill the cores), upload renditions, audio and thumbnails; the results of
+    every step, by name."""
     settings, storage, asset_id = _settings(ctx), _storage(ctx), run.asset_id
-    encodes = list(done.encodes)
-    videos = [Path(e.path) for e in encodes]
-    results: dict[str, dict[str, Any]] = {}
+    videos = [Path(e.path) for e in done.encodes]
     run.log("one decode: ladder encoded, QC passed, thumbnails made")
-    run.progress(0.8, "encoding the audio")
-    for spec in _source_audio(plan.info, done.qc.loudness, plan.source_key):
-        out = tmp / spec.work_name
-        loudness = Loudness.model_validate(spec.loudness) if spec.loudness else None
-        encoded = encode_audio(
-            source,
-            plan.info,
-            spec.stream,
-            settings.media_audio_bitrate_kbps,
-            out,
-            loudness=loudness,
+    run.progress(0.8, "encoding the audio, measuring VMAF (keyframes)")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        audio = pool.submit(_encode_source_audio, ctx, asset_id, plan, source, tmp, done)
+        scores = measure_vmaf_keyframes(
+            videos,
+            Path(done.reference_frames),
+            done.vmaf_size,
+            every=_vmaf_every(settings, plan),
+            threads=settings.media_threads,
         )
-        if spec.k == 0:
-            with_audio = tmp / _video_name(plan.ladder.renditions[0].name)
-            encodes[0] = join_chunks([videos[0]], with_audio, audio=out)
-            videos[0] = with_audio
-        else:
-            _upload(storage, out, _work_key(asset_id, spec.work_name))
-            results[spec.step] = {"language": spec.language, "duration_s": encoded.duration_s}
-    run.log("audio encoded with the measured loudness")
-    run.progress(0.85, "measuring VMAF (keyframes)")
-    scores = measure_vmaf_keyframes(
-        videos,
-        Path(done.reference_frames),
-        done.vmaf_size,
-        every=_vmaf_every(settings, plan),
-        threads=settings.media_threads,
+        first, results = audio.result()
+    run.log(
+        f"audio encoded with the measured loudness; VMAF on {scores[0].frames_scored} keyframes"
     )
-    run.log(f"VMAF on {scores[0].frames_scored} keyframes of each rendition")
-    for rendition, video, encoded, score in zip(
-        plan.ladder.renditions, videos, encodes, scores, strict=True
-    ):
-        _upload(storage, video, _work_key(asset_id, _video_name(rendition.name)))
+    encodes = [first, *done.encodes[1:]]
+    for rendition, encoded, score in zip(plan.ladder.renditions, encodes, scores, strict=True):
+        _upload(storage, Path(encoded.path), _work_key(asset_id, _video_name(rendition.name)))
         results[f"encode:{rendition.name}"] = _rendition_result(rendition, encoded, score.mean)
     assert done.poster is not None
     for path in sorted(Path(done.poster.path).parent.iterdir()):
         _upload(storage, path, _work_key(asset_id, f"thumbs/{path.name}"))
     return results
+
+
+def _encode_source_audio(
+    ctx: JobContext, asset_id: str, plan: Plan, source: Path, tmp: Path, done: SinglePass
+) -> tuple[EncodeResult, dict[str, dict[str, Any]]]:
+    """The source's audio tracks, normalised with the loudness the pass measured: track 0
+    muxed into the first rendition (returned), the others uploaded (their step results)."""
+    settings = _settings(ctx)
+    first, results = done.encodes[0], {}
+    for spec in _source_audio(plan.info, done.qc.loudness, plan.source_key):
+        out = tmp / spec.work_name
+        loudness = Loudness.model_validate(spec.loudness) if spec.loudness else None
+        bitrate = settings.media_audio_bitrate_kbps
+        encoded = encode_audio(source, plan.info, spec.stream, bitrate, out, loudness=loudness)
+        if spec.k == 0:
+            with_audio = tmp / _video_name(plan.ladder.renditions[0].name)
+            first = join_chunks([Path(first.path)], with_audio, audio=out)
+        else:
+            _upload(_storage(ctx), out, _work_key(asset_id, spec.work_name))
+            results[spec.step] = {"language": spec.language, "duration_s": encoded.duration_s}
+    return first, results
 
 
 @job("media.encode_chunk", queue="long", max_retries=ENCODE_RETRIES, time_limit_s=LONG_JOB_S)
