@@ -767,6 +767,8 @@ def encode_ladder_job(ctx: JobContext, asset_id: str) -> None:
         with workspace(_settings(ctx)) as tmp:
             source = _source_path(_storage(ctx), plan.source_key, tmp, pending[0])
             done = _single_pass(ctx, [qc, *pending], plan, source, tmp)
+            if not done.qc.passed:
+                _not_encoded(pending, "not encoded: the source failed QC")
             _reject_unless_passed(qc, done.qc)
             if not qc_done:
                 _finish_qc(qc, done.qc)
@@ -777,6 +779,15 @@ def encode_ladder_job(ctx: JobContext, asset_id: str) -> None:
             _complete(ctx, run, results[run.name], _advance)
     except Exception as exc:
         _handle_failure(ctx, lead, exc, ENCODE_RETRIES)
+
+
+def _not_encoded(runs: list[StepRun], reason: str) -> None:
+    """Steps that will not run after all (the asset fails at another step): not left running."""
+    with runs[0].db.transaction() as session:
+        for run in runs:
+            repo.mark_step(
+                session, run.asset_id, run.name, STEP_FAILED, error=reason, log=run.log_text
+            )
 
 
 def _single_pass(

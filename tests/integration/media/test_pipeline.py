@@ -579,6 +579,9 @@ def test_ladder_mode_rejects_a_truncated_source_at_qc(
     assert "truncated" in asset.error
     assert asset.qc is not None
     assert asset.qc["passed"] is False
+    encodes = [s for s in asset.steps if s.name.startswith("encode:")]
+    assert encodes
+    assert all(s.status == "failed" and s.error is not None for s in encodes)
     assert keys(ladder_pipeline.storage, service.asset_prefix(asset.id)) == []
     assert keys(ladder_pipeline.storage, service.work_prefix(asset.id)) == []
     time.sleep(0.3)
