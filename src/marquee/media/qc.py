@@ -1,5 +1,7 @@
 """Quality control: one full decode that checks integrity, black and silent stretches and
-EBU R128 loudness (the loudnorm measurement that encode.py later reuses)."""
+EBU R128 loudness (the loudnorm measurement that encode.py later reuses). The decode is QC's
+own (:func:`run_qc`) or, in ladder mode, the encode's (``single_pass``): the filters and the
+reading of their log are the same."""
 
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ from marquee.media.probe import SourceInfo, VideoInfo
 
 POSTER_NAME = "poster.jpg"
 VTT_NAME = "thumbnails.vtt"
+#: Candidate poster frames scored.
+POSTER_CANDIDATES = 12
 #: Size of the grey picture a candidate poster frame is scored on.
 _SCORE_WIDTH, _SCORE_HEIGHT = 160, 90
 #: Mean luma (0-255) outside this range means a black (or blown-out white) frame.
@@ -83,7 +85,7 @@ def choose_poster(
     info: SourceInfo,
     out: Path,
     *,
-    candidates: int = 12,
+    candidates: int = POSTER_CANDIDATES,
     max_width: int = 1280,
     max_height: int = 720,
 ) -> Poster:
@@ -101,7 +103,10 @@ def choose_poster(
 
 
 def poster_candidates_filter(
-    info: SourceInfo, candidates: int = 12, max_width: int = 1280, max_height: int = 720
+    info: SourceInfo,
+    candidates: int = POSTER_CANDIDATES,
+    max_width: int = 1280,
+    max_height: int = 720,
 ) -> str:
     """A filter chain keeping the first frame at or after each candidate instant, at poster
     size: candidates written during another decode, for :func:`pick_poster`."""
@@ -120,7 +125,9 @@ def poster_candidates_output(out_dir: Path) -> list[str]:
     return ["-q:v", "2", "-fps_mode", "passthrough", str(out_dir / "candidate-%02d.jpg")]
 
 
-def pick_poster(info: SourceInfo, candidates_dir: Path, out: Path, candidates: int = 12) -> Poster:
+def pick_poster(
+    info: SourceInfo, candidates_dir: Path, out: Path, candidates: int = POSTER_CANDIDATES
+) -> Poster:
     """Move the best of the JPEGs written by :func:`poster_candidates_output` to ``out``."""
     files = sorted(candidates_dir.glob("candidate-*.jpg"))
     if not files:
