@@ -146,14 +146,21 @@ def visible_ids(
     return list(session.scalars(query)), total
 
 
-def rating_for(session: Session, title_id: str, territory: str) -> Rating | None:
-    """The rating shown in ``territory``, chosen as :func:`effective_rank` chooses."""
-    found = ratings(session, title_id)
+def ratings_for(session: Session, title_ids: Iterable[str], territory: str) -> dict[str, Rating]:
+    """title id → the rating shown in ``territory`` (titles without ratings are left out), in
+    one query for the lot; chosen as :func:`effective_rank` chooses."""
+    ids = list(title_ids)
+    found: dict[str, list[Rating]] = defaultdict(list)
+    if ids:
+        for row in session.scalars(select(Rating).where(Rating.title_id.in_(ids))):
+            found[row.title_id].append(row)
+    return {title_id: _shown(rows, territory) for title_id, rows in found.items()}
+
+
+def _shown(found: list[Rating], territory: str) -> Rating:
     by_territory = {r.territory: r for r in found}
     own = by_territory.get(territory) or by_territory.get(DEFAULT_TERRITORY)
-    if own is not None or not found:
-        return own
-    return max(found, key=lambda r: r.maturity_rank)
+    return own or max(found, key=lambda r: r.maturity_rank)
 
 
 def expiring(session: Session, start: datetime, end: datetime) -> list[tuple[Window, Title]]:

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 from marquee.catalog import repository as repo
 from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.localize import pick
-from marquee.catalog.models import PUBLISHED, Artwork, Episode, Localization, Season, Title
+from marquee.catalog.models import (
+    PUBLISHED,
+    Artwork,
+    Episode,
+    Localization,
+    Season,
+    Title,
+    TitleGenre,
+)
 from marquee.catalog.models import Rating as RatingRow
 from marquee.catalog.ratings import MATURITY_LEVELS, rank
 from marquee.catalog.schemas import (
@@ -60,12 +68,22 @@ def visible_title_ids(
     territory: str,
     maturity: Maturity,
     at: datetime | None = None,
-    *,
-    genre: str | None = None,
 ) -> list[str]:
     """Every title such a profile may see there now, newest published first (for indexing)."""
     conditions = repo.visible(territory.upper(), rank(maturity), at or utcnow())
-    return repo.visible_ids(session, conditions, genre=genre and genre_slug(genre))[0]
+    return repo.visible_ids(session, conditions)[0]
+
+
+def genre_title_ids(session: Session, genre: str) -> list[str]:
+    """Every published title of ``genre`` (label or slug), newest published first, whoever may
+    see it: for callers that already hold :func:`visible_title_ids` and keep the intersection."""
+    query = (
+        select(Title.id)
+        .join(TitleGenre, TitleGenre.title_id == Title.id)
+        .where(TitleGenre.slug == genre_slug(genre), Title.status == PUBLISHED)
+        .order_by(Title.published_at.desc(), Title.id)
+    )
+    return list(session.scalars(query))
 
 
 def list_titles(
@@ -253,6 +271,7 @@ def _summaries(
     titles = {t.id: t for t in session.scalars(select(Title).where(Title.id.in_(ids)))}
     texts = repo.localizations(session, ids)
     artwork = repo.artwork(session, ids)
+    ratings = repo.ratings_for(session, ids, territory)
     summaries = []
     for title_id in ids:
         title = titles[title_id]
@@ -265,7 +284,7 @@ def _summaries(
         poster = next(
             (a for a in _chosen_artwork(title, languages, own) if a.kind == "poster"), None
         )
-        rating = repo.rating_for(session, title_id, territory)
+        rating = ratings.get(title_id)
         summaries.append(
             TitleSummary(
                 id=title.id,

@@ -23,7 +23,7 @@ from marquee.catalog.schemas import TitleSummary
 from marquee.discovery import history
 from marquee.discovery.node import Node, node_for
 from marquee.discovery.schemas import Browse, BrowseRow, RowItem
-from marquee.discovery.service import newest_visible, popularity, visible
+from marquee.discovery.service import genre_titles, newest_visible, popularity, visible
 from marquee.identity.schemas import Profile
 from marquee.kit.cache import Cache
 from marquee.kit.db import utcnow
@@ -169,10 +169,9 @@ def _genre_rows(context: Context, watched: list[str]) -> list[Row]:
     plays = popularity(context.node, context.session)
     rows = []
     for genre, _ in counts.most_common(GENRE_ROWS):
-        ids = catalog.visible_title_ids(
-            context.session, context.territory, context.profile.maturity, genre=genre
+        ids = sorted(
+            genre_titles(context.node, context.session, genre), key=lambda t: -plays.get(t, 0)
         )
-        ids.sort(key=lambda t: -plays.get(t, 0))
         slug = catalog.genre_slug(genre)
         rows.append(Row(f"genre-{slug}", genre, f"Because you watch {genre}", ids))
     return rows

@@ -18,6 +18,7 @@ _LOCK = threading.Lock()
 class Node:
     index: SearchIndex
     visible: Memo[tuple[list[str], frozenset[str]]]
+    genres: Memo[list[str]]
     popular: Memo[dict[str, int]]
     ranked: Memo[list[str]]
     #: Set once a background build of an empty index has been started.
@@ -32,6 +33,7 @@ def node_for(settings: Settings) -> Node:
             _NODES[path] = Node(
                 index=SearchIndex(path),
                 visible=Memo(settings.discovery_visible_ttl_s),
+                genres=Memo(settings.discovery_visible_ttl_s),
                 popular=Memo(settings.discovery_stats_ttl_s),
                 ranked=Memo(settings.discovery_stats_ttl_s),
             )

@@ -47,6 +47,13 @@ def _visible(
     return node.visible.get((territory.upper(), maturity), load)
 
 
+def genre_titles(node: Node, session: Session, genre: str) -> list[str]:
+    """Published titles of ``genre``, newest first, visible or not: a genre row keeps those in
+    :func:`visible`, a set lookup, rather than asking the catalog for visibility per genre."""
+    slug = catalog.genre_slug(genre)
+    return node.genres.get(slug, lambda: catalog.genre_title_ids(session, slug))
+
+
 def popularity(node: Node, session: Session) -> dict[str, int]:
     """Plays per title over the last 30 days (blended into search relevance)."""
     since = utcnow() - timedelta(days=POPULARITY_DAYS)
@@ -117,12 +124,17 @@ def title_changed(session: Session, settings: Settings, title_id: str) -> None:
     node = node_for(settings)
     titles = catalog.published_titles(session, [title_id])
     node.index.put(titles, removed=[] if titles else [title_id])
-    node.visible.clear()
+    _catalog_changed(node)
 
 
 def reindex(session: Session, settings: Settings) -> int:
     """Rebuild this node's index from the catalog; the number of titles indexed."""
     node = node_for(settings)
     count = node.index.replace_all(catalog.published_titles(session))
-    node.visible.clear()
+    _catalog_changed(node)
     return count
+
+
+def _catalog_changed(node: Node) -> None:
+    node.visible.clear()
+    node.genres.clear()
