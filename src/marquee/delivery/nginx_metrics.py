@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -34,29 +34,52 @@ CHUNK = 1 << 20
 
 
 class LogFollower:
-    """The lines appended to a file since the last read. A new file at the path (rotation,
-    then ``nginx -s reopen``) or a shorter one is read from its start."""
+    """The lines appended to a file since the last read. The file stays open between reads, so
+    after a rotation (``mv``, then ``nginx -s reopen``) the old file is read to its end before
+    the new one is read from its start; a truncated file is read again from its start."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._inode = -1
-        self._offset = 0
+        self._handle: BinaryIO | None = None
         self._partial = b""
 
     def lines(self) -> Iterator[bytes]:
-        try:
-            handle = open(self.path, "rb")  # noqa: SIM115 (closed below, after the generator)
-        except FileNotFoundError:
+        if self._handle is None and not self._open():
             return
-        with handle:
-            stat = os.fstat(handle.fileno())
-            if stat.st_ino != self._inode or stat.st_size < self._offset:
-                self._inode, self._offset, self._partial = stat.st_ino, 0, b""
-            handle.seek(self._offset)
-            while chunk := handle.read(CHUNK):
-                self._offset += len(chunk)
-                *complete, self._partial = (self._partial + chunk).split(b"\n")
-                yield from complete
+        yield from self._read()
+        if self._replaced():
+            self._close()
+            if self._open():
+                yield from self._read()
+
+    def _open(self) -> bool:
+        try:
+            self._handle = open(self.path, "rb")  # noqa: SIM115 (kept open between reads)
+        except FileNotFoundError:
+            return False
+        self._partial = b""
+        return True
+
+    def _close(self) -> None:
+        assert self._handle is not None
+        self._handle.close()
+        self._handle = None
+
+    def _read(self) -> Iterator[bytes]:
+        assert self._handle is not None
+        if os.fstat(self._handle.fileno()).st_size < self._handle.tell():
+            self._handle.seek(0)
+            self._partial = b""
+        while chunk := self._handle.read(CHUNK):
+            *complete, self._partial = (self._partial + chunk).split(b"\n")
+            yield from complete
+
+    def _replaced(self) -> bool:
+        assert self._handle is not None
+        try:
+            return os.stat(self.path).st_ino != os.fstat(self._handle.fileno()).st_ino
+        except FileNotFoundError:  # moved away, not reopened yet: keep reading the old one
+            return False
 
 
 def cache_usage(cache_dir: Path) -> tuple[int, int]:

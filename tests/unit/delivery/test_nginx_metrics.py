@@ -13,7 +13,7 @@ def line(status: int, cache: str, size: int = 0, upstream: str = "-") -> str:
     return json.dumps(entry) + "\n"
 
 
-def test_the_follower_reads_appended_lines_once_and_a_rotated_log_from_its_start(
+def test_the_follower_reads_appended_lines_once_and_a_rotated_log_to_its_end(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "access.log"
@@ -25,8 +25,15 @@ def test_the_follower_reads_appended_lines_once_and_a_rotated_log_from_its_start
         log.write("ial\n")
     assert list(follower.lines()) == [b"partial"]
     path.rename(tmp_path / "access.log.1")
+    with (tmp_path / "access.log.1").open("a") as log:
+        log.write("before reopen\n")
+    assert list(follower.lines()) == [b"before reopen"]
     path.write_text("c\n")
     assert list(follower.lines()) == [b"c"]
+    path.write_text("")  # truncated (copytruncate), then written again
+    assert list(follower.lines()) == []
+    path.write_text("d\n")
+    assert list(follower.lines()) == [b"d"]
 
 
 def test_log_lines_are_counted_as_the_python_edge_counts(tmp_path: Path) -> None:
