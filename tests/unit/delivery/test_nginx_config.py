@@ -23,6 +23,7 @@ def test_the_config_checks_every_key_and_caches_by_object() -> None:
     assert "proxy_pass http://marquee_origin/api/v1/delivery$uri;" in text
     assert "access_log /r/access.log marquee_edge buffer=64k flush=1s;" in text
     assert "proxy_pass http://127.0.0.1:9145;" in text
+    assert "proxy_temp_file_write_size 256k;" in text
 
 
 def test_the_origin_must_be_a_url() -> None:
