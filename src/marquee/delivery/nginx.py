@@ -26,7 +26,8 @@ ACCESS_LOG = "access.log"
 #: The hit path's tuning, shared with the bare nginx of ``bench/edge.py`` so that the benchmark
 #: compares the edge's own work only. Hits are a cache-file open (kept by ``open_file_cache``,
 #: which the proxy cache uses too), one read of the file's header, then ``sendfile`` of the
-#: body; the page cache holds hot objects, so ``aio threads`` would only add a thread hop.
+#: body. No ``aio threads``: hot objects are in the page cache, and handing the header read and
+#: ``sendfile`` to threads cost 10-20% more CPU per hit (docs/delivery.md, Benchmark).
 MAIN_TUNING = ("pcre_jit on;",)
 HTTP_TUNING = (
     "sendfile on;",
