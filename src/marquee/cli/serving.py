@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 
@@ -40,8 +41,10 @@ def serve_platform(
         edge.start()
     try:
         if "api" in roles:
+            app = create_app(settings, platform=platform)
+            _freeze_startup_objects()
             uvicorn.run(
-                create_app(settings, platform=platform),
+                app,
                 host=host,
                 port=port,
                 log_config=None,
@@ -53,6 +56,15 @@ def serve_platform(
         if edge is not None:
             edge.stop()
         platform.stop()
+
+
+def _freeze_startup_objects() -> None:
+    """Leave everything made so far (modules, the app, the platform) out of the garbage
+    collector's full passes. Requests make a few reference cycles each, so full passes come
+    every few seconds under load; over the whole startup heap each took 70–90 ms, and every
+    request waiting meanwhile took that long (browse's p99 at 64 connections)."""
+    gc.collect()
+    gc.freeze()
 
 
 def with_listening_url(settings: Settings, host: str, port: int) -> Settings:

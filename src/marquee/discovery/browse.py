@@ -25,7 +25,7 @@ from marquee.discovery.node import Node, node_for
 from marquee.discovery.schemas import Browse, BrowseRow, RowItem
 from marquee.discovery.service import genre_titles, newest_visible, popularity, visible
 from marquee.identity.schemas import Profile
-from marquee.kit.cache import Cache
+from marquee.kit.cache import Cache, spread
 from marquee.kit.db import utcnow
 from marquee.playback import service as playback
 from marquee.settings import Settings
@@ -80,7 +80,7 @@ def browse(
     context = Context(session, settings, node_for(settings), profile, territory, languages)
     answer = Browse(profile_id=profile.id, territory=territory, rows=build_rows(context))
     encoded = answer.model_dump_json().encode()
-    cache.set(key, encoded, ttl_s=settings.discovery_browse_ttl_s)
+    cache.set(key, encoded, ttl_s=spread(settings.discovery_browse_ttl_s))
     return encoded
 
 

@@ -2,8 +2,8 @@
 
 The browse rows are asked for on every home screen; reading the profile from the database each
 time cost more than serving the cached rows. A write to a profile forgets its entry once the
-write commits, and entries expire after :data:`PROFILE_TTL_S` in any case: a writer on another
-node with an in-process cache (a CLI command, say) is seen within that time.
+write commits, and entries expire after about :data:`PROFILE_TTL_S` in any case: a writer on
+another node with an in-process cache is seen within that time.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from marquee.identity import schemas
-from marquee.kit.cache import Cache
+from marquee.kit.cache import Cache, spread
 from marquee.kit.db import after_commit
 
-PROFILE_TTL_S = 60.0
+PROFILE_TTL_S = 600.0
 PREFIX = "identity:profile:"
 
 
@@ -29,7 +29,7 @@ def recall(cache: Cache, account_id: str, profile_id: str) -> schemas.Profile | 
 
 
 def remember(cache: Cache, account_id: str, profile: schemas.Profile) -> None:
-    cache.set(_key(account_id, profile.id), profile.model_dump_json(), ttl_s=PROFILE_TTL_S)
+    cache.set(_key(account_id, profile.id), profile.model_dump_json(), ttl_s=spread(PROFILE_TTL_S))
 
 
 def forget_after_commit(db: Session, cache: Cache, account_id: str, profile_id: str) -> None:

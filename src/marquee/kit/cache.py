@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -16,6 +17,16 @@ import redis
 DEFAULT_MAX_KEYS = 100_000
 DELETE_BATCH = 500
 GLOB_SPECIAL = "\\*?[]"
+
+SPREAD = 0.1
+
+
+def spread(ttl_s: float) -> float:
+    """``ttl_s`` give or take 10%: entries made together (every profile's rows after a
+    restart) then expire over a while instead of all at once, which would send every request
+    of that moment to the database."""
+    return ttl_s * random.uniform(1 - SPREAD, 1 + SPREAD)  # noqa: S311 (not a secret)
+
 
 # A value and its time.monotonic() deadline (None: no expiry).
 _Entry = tuple[bytes, float | None]

@@ -140,7 +140,8 @@ class Database:
         ] = weakref.WeakKeyDictionary()
 
     def request_slots(self) -> asyncio.Semaphore:
-        """How many requests of this event loop may hold a pooled connection at once.
+        """How many requests of this event loop may hold a database session (and so a pooled
+        connection) at once; ``kit.web`` takes a slot when a request first asks for its session.
 
         A request runs its dependencies and handler as separate thread-pool calls and keeps its
         connection in between; without a bound, requests admitted later fill the thread pool

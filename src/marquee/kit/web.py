@@ -23,11 +23,15 @@ SESSION_STATE = "db_session"
 
 
 async def request_session(request: Request) -> Session:
-    """The request's session, made on first use. Making one does no I/O (a connection is taken
-    at its first query), so this runs on the event loop rather than costing a thread-pool hop."""
+    """The request's session, made on first use once the request is admitted among those that
+    may hold a connection (:meth:`Database.request_slots`; the slot is given back when the
+    session is finished). Making one does no I/O (a connection is taken at its first query),
+    so this runs on the event loop rather than costing a thread-pool hop; requests that never
+    ask for a session (cached answers) are never held back."""
     session: Session | None = getattr(request.state, SESSION_STATE, None)
     if session is None:
         database: Database = request.app.state.platform.db
+        await database.request_slots().acquire()
         session = database.sessions()
         setattr(request.state, SESSION_STATE, session)
     return session
@@ -65,14 +69,12 @@ class TransactionalRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
-            database: Database = request.app.state.platform.db
-            async with database.request_slots():
-                try:
-                    response = await handler(request)
-                except BaseException:
-                    await _finish(request, commit=False)
-                    raise
-                await _finish(request, commit=True)
+            try:
+                response = await handler(request)
+            except BaseException:
+                await _finish(request, commit=False)
+                raise
+            await _finish(request, commit=True)
             return response
 
         return handle
@@ -87,7 +89,10 @@ async def _finish(request: Request, *, commit: bool) -> None:
         return
     setattr(request.state, SESSION_STATE, None)
     database: Database = request.app.state.platform.db
-    await asyncio.get_running_loop().run_in_executor(database.finisher, _end, session, commit)
+    try:
+        await asyncio.get_running_loop().run_in_executor(database.finisher, _end, session, commit)
+    finally:
+        database.request_slots().release()
 
 
 def _end(session: Session, commit: bool) -> None:
