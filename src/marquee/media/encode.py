@@ -94,19 +94,20 @@ def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads
 
 
 def audio_filter(loudness: Loudness | None) -> str:
-    """Linear loudnorm to TARGET_LUFS from QC's measurement, then back to 48 kHz.
-
-    loudnorm falls back to dynamic mode by itself when one gain cannot reach the target
-    without passing the true-peak ceiling; digitally silent tracks are left alone.
+    """To TARGET_LUFS from QC's measurement with one gain for the whole programme, then back to
+    48 kHz. A gain that would push the true peak over the ceiling is left to loudnorm, which
+    then compresses (dynamic mode); digitally silent tracks are left alone.
     """
     resample = f"aresample={AUDIO_SAMPLE_RATE}"
     if loudness is None or loudness.integrated_lufs is None or loudness.true_peak_dbtp is None:
         return resample
+    gain_db = TARGET_LUFS - loudness.integrated_lufs
+    if loudness.true_peak_dbtp + gain_db <= TARGET_TRUE_PEAK_DBTP:
+        return f"volume={gain_db:.2f}dB,{resample}"
     return (
         f"loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK_DBTP}:LRA={TARGET_LRA_LU}"
         f":measured_I={loudness.integrated_lufs}:measured_TP={loudness.true_peak_dbtp}"
-        f":measured_LRA={loudness.lra_lu}:measured_thresh={loudness.threshold_lufs}"
-        f":offset={loudness.target_offset_lu}:linear=true,{resample}"
+        f":measured_LRA={loudness.lra_lu}:measured_thresh={loudness.threshold_lufs},{resample}"
     )
 
 

@@ -1,11 +1,10 @@
 """Quality control: one full decode that checks integrity, black and silent stretches and
-EBU R128 loudness (the loudnorm measurement that encode.py later reuses). The decode is QC's
-own (:func:`run_qc`) or, in ladder mode, the encode's (``single_pass``): the filters and the
-reading of their log are the same."""
+EBU R128 loudness (the ``ebur128`` measurement that encode.py turns into one gain). The decode
+is QC's own (:func:`run_qc`) or, in ladder mode, the encode's (``single_pass``): the filters and
+the reading of their log are the same."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -14,16 +13,23 @@ from pydantic import BaseModel, ConfigDict
 from marquee.media.ffmpeg import DEFAULT_THREADS, MediaError, ProgressCallback, run_ffmpeg
 from marquee.media.probe import SourceInfo
 
-#: Loudness target of the platform (EBU R128), also used by the encoder's loudnorm.
+#: Loudness target of the platform (EBU R128), which the encoder reaches with one gain.
 TARGET_LUFS = -23.0
 TARGET_TRUE_PEAK_DBTP = -1.0
-#: A wide loudness range keeps loudnorm in linear mode (one gain, no dynamic compression).
+#: loudnorm's range target when it must compress (a gain would break the peak ceiling): wide,
+#: so that it compresses as little as it can.
 TARGET_LRA_LU = 20.0
+#: What ebur128 reports for a programme with nothing above its absolute gate.
+_GATED_OUT_LUFS = -70.0
 
 _BLACK = re.compile(r"black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)")
 _SILENCE_START = re.compile(r"silence_start:\s*(-?[\d.]+)")
 _SILENCE_END = re.compile(r"silence_end:\s*([\d.]+)")
-_LOUDNORM = re.compile(r"\[loudnorm@a(\d+) @")
+_EBUR128 = re.compile(
+    r"\[ebur128@a(\d+) @[^\]]*\] \[info\] Summary:.*?"
+    r"I:\s*(\S+) LUFS\s*Threshold:\s*(\S+) LUFS.*?LRA:\s*(\S+) LU.*?Peak:\s*(\S+) dBFS",
+    re.DOTALL,
+)
 #: ffmpeg's log level for a run whose log :func:`qc_report` reads (filters log at info).
 QC_LOGLEVEL = "repeat+level+info"
 _BLACK_SIZE = "320:180"
@@ -54,14 +60,13 @@ class Segment(_Model):
 
 
 class Loudness(_Model):
-    """loudnorm's measurement of one audio track; ``None`` values mean digital silence."""
+    """ebur128's measurement of one audio track; ``None`` values mean digital silence."""
 
     track_index: int
     integrated_lufs: float | None
     true_peak_dbtp: float | None
     lra_lu: float
     threshold_lufs: float | None
-    target_offset_lu: float
 
 
 class QCReport(_Model):
@@ -171,7 +176,9 @@ def qc_filters(
     (to map to a ``-f null`` output). ``video`` is the label the picture comes from.
 
     Black is judged on a small picture (cheap, and the black fraction hardly changes);
-    every audio track gets loudnorm's measurement, the first one silence detection too.
+    every audio track gets ebur128's measurement with true peak (loudnorm's own measuring
+    pass upsamples to 192 kHz and cost more than decoding the audio), the first one silence
+    detection too.
     """
     graph, labels = [], []
     if info.video is not None:
@@ -180,14 +187,13 @@ def qc_filters(
             f"blackdetect=d={limits.black_min_s}:pix_th={limits.black_pixel_threshold}[qcv]"
         )
         labels.append("[qcv]")
-    loudnorm = f"I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK_DBTP}:LRA={TARGET_LRA_LU}:print_format=json"
     for n, _track in enumerate(info.audio):
         silence = (
             f"silencedetect=n={limits.silence_noise_db}dB:d={limits.silence_min_s},"
             if n == 0
             else ""
         )
-        graph.append(f"[0:a:{n}]{silence}loudnorm@a{n}={loudnorm}[qca{n}]")
+        graph.append(f"[0:a:{n}]{silence}ebur128@a{n}=peak=true:framelog=quiet[qca{n}]")
         labels.append(f"[qca{n}]")
     return graph, labels
 
@@ -221,22 +227,17 @@ def _silent_segments(log: str, decoded_s: float) -> list[Segment]:
 
 
 def _loudness(log: str, info: SourceInfo) -> list[Loudness]:
-    """The JSON block each ``loudnorm@aN`` prints after its header line, in track order."""
+    """The summary each ``ebur128@aN`` prints at the end, in track order."""
     found: dict[int, Loudness] = {}
-    lines = log.splitlines()
-    for i, line in enumerate(lines):
-        if (m := _LOUDNORM.search(line)) is None or lines[i + 1 : i + 2] != ["{"]:
-            continue
-        end = lines.index("}", i + 1)
-        data = json.loads("\n".join(lines[i + 1 : end + 1]))
-        n = int(m[1])
+    for m in _EBUR128.finditer(log):
+        n, integrated = int(m[1]), _finite(m[2])
+        silent = integrated is None or integrated <= _GATED_OUT_LUFS
         found[n] = Loudness(
             track_index=info.audio[n].index,
-            integrated_lufs=_finite(data["input_i"]),
-            true_peak_dbtp=_finite(data["input_tp"]),
-            lra_lu=_finite(data["input_lra"]) or 0.0,
-            threshold_lufs=_finite(data["input_thresh"]),
-            target_offset_lu=_finite(data["target_offset"]) or 0.0,
+            integrated_lufs=None if silent else integrated,
+            true_peak_dbtp=None if silent else _finite(m[5]),
+            lra_lu=_finite(m[4]) or 0.0,
+            threshold_lufs=None if silent else _finite(m[3]),
         )
     return [found[n] for n in sorted(found)]
 
