@@ -141,14 +141,17 @@ def wait_for_asset(platform: Platform, asset_id: str, timeout_s: float = 180) ->
         time.sleep(0.1)
 
 
+def running_pipeline(root: Path, **env: str) -> Iterator[Pipeline]:
+    """A platform with two media workers in ``root``, stopped when the fixture ends."""
+    platform = build_platform(media_settings(root, **env))
+    platform.start(worker=True, short_threads=1, long_threads=2)
+    yield Pipeline(platform)
+    platform.stop()
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    root = tmp_path_factory.mktemp("pipeline")
-    platform = build_platform(media_settings(root))
-    running = Pipeline(platform)
-    platform.start(worker=True, short_threads=1, long_threads=2)
-    yield running
-    platform.stop()
+    yield from running_pipeline(tmp_path_factory.mktemp("pipeline"))
 
 
 @pytest.fixture(scope="module")
@@ -478,11 +481,7 @@ def test_a_long_source_is_encoded_in_chunks_and_joined(tmp_path: Path, sources: 
 def ladder_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """Ladder mode: one job, one decode of the source for encodes, QC and thumbnails."""
     root = tmp_path_factory.mktemp("ladder")
-    platform = build_platform(media_settings(root, MARQUEE_MEDIA_ENCODE_JOBS="ladder"))
-    running = Pipeline(platform)
-    platform.start(worker=True, short_threads=1, long_threads=2)
-    yield running
-    platform.stop()
+    yield from running_pipeline(root, MARQUEE_MEDIA_ENCODE_JOBS="ladder")
 
 
 @pytest.fixture(scope="module")
