@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -16,6 +17,11 @@ ProgressCallback = Callable[[float], None]
 #: Most threads one ffmpeg run may use; callers (and tests) may pass fewer.
 DEFAULT_THREADS = 2
 _TAIL_LINES = 12
+#: What ffmpeg says when it could not write its outputs: the machine's fault, not the source's.
+_WRITE_FAILED = re.compile(
+    "No space left on device|Disk quota exceeded|Read-only file system"
+    "|Error opening output|Could not write header|Error writing trailer"
+)
 
 
 class MediaError(Exception):
@@ -25,6 +31,11 @@ class MediaError(Exception):
         super().__init__(f"{step}: {reason}")
         self.step = step
         self.reason = reason
+
+
+def failed_writing(exc: MediaError) -> bool:
+    """Whether a failed run failed writing its outputs (a full disk) rather than reading."""
+    return _WRITE_FAILED.search(exc.reason) is not None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from marquee.media.encode import EncodeResult, describe_output, ladder_outputs
-from marquee.media.ffmpeg import DEFAULT_THREADS, MediaError, ProgressCallback, run_ffmpeg
+from marquee.media.ffmpeg import (
+    DEFAULT_THREADS,
+    MediaError,
+    ProgressCallback,
+    failed_writing,
+    run_ffmpeg,
+)
 from marquee.media.ladder import LadderPlan
 from marquee.media.probe import SourceInfo
 from marquee.media.qc import QC_LOGLEVEL, QCLimits, QCReport, decode_failed, qc_filters, qc_report
@@ -99,6 +105,8 @@ def encode_single_pass(
             loglevel=QC_LOGLEVEL,
         )
     except MediaError as exc:
+        if failed_writing(exc):
+            raise  # a full disk is no reason to reject the source: the job is tried again
         return SinglePass(qc=decode_failed(info, limits, exc))
     report = qc_report(info, limits, run.stderr, run.out_time_s)
     if not report.passed:

@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 import pytest
 
-from marquee.media.ffmpeg import run_ffmpeg
+from marquee.media.ffmpeg import MediaError, run_ffmpeg
 from marquee.media.ladder import LadderSpec, plan_ladder
 from marquee.media.probe import probe
 from marquee.media.qc import QCLimits
@@ -86,3 +86,26 @@ def test_a_truncated_source_fails_qc(
     assert not done.qc.passed
     assert any(p.startswith("truncated: only") for p in done.qc.problems), done.qc.problems
     assert done.encodes == []
+
+
+def test_an_output_that_cannot_be_written_is_not_blamed_on_the_source(
+    sources: Sources, test_ladder: LadderSpec, tmp_path: Path
+) -> None:
+    """A full disk or an unwritable output fails the run (the job is tried again) instead of
+    failing the source's QC, which would reject it for good."""
+    source = sources.path("h264_aac.mp4")
+    info = probe(source)
+    plan = plan_ladder(info, test_ladder)
+    outs = [tmp_path / f"{r.name}.mp4" for r in plan.renditions]
+    outs[-1].mkdir()  # ffmpeg cannot open it for writing
+    with pytest.raises(MediaError, match="Error opening output"):
+        encode_single_pass(
+            source,
+            info,
+            plan,
+            outs,
+            tmp_path,
+            limits=SENSITIVE,
+            trickplay_interval_s=1,
+            vmaf_every=1,
+        )
