@@ -96,7 +96,7 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
     country = request_country(request)
     profile = identity.recall_profile(platform.cache, me.account_id, profile_id)
     if profile is not None:
-        found = rows.cached(platform.cache, profile, country, [profile.language])
+        found = rows.cached(platform.cache, platform.settings, profile, country, [profile.language])
         if found is not None:
             return _json(found)
     db = await request_session(request)

@@ -8,9 +8,12 @@ from pathlib import Path
 
 from marquee.discovery.index import SearchIndex
 from marquee.discovery.memo import Memo
+from marquee.kit.cache import MemoryCache
 from marquee.settings import Settings
 
 _NODES: dict[Path, Node] = {}
+#: Browse answers a node keeps copies of (a few tens of kB each).
+ROWS_KEPT = 2_000
 _LOCK = threading.Lock()
 
 
@@ -21,6 +24,8 @@ class Node:
     genres: Memo[list[str]]
     popular: Memo[dict[str, int]]
     ranked: Memo[list[str]]
+    #: Copies of browse rows read from the shared cache (see ``browse.cached``).
+    rows: MemoryCache
     #: Set once a background build of an empty index has been started.
     building: bool = False
 
@@ -36,5 +41,6 @@ def node_for(settings: Settings) -> Node:
                 genres=Memo(settings.discovery_visible_ttl_s),
                 popular=Memo(settings.discovery_stats_ttl_s),
                 ranked=Memo(settings.discovery_stats_ttl_s),
+                rows=MemoryCache(max_keys=ROWS_KEPT),
             )
         return _NODES[path]

@@ -35,6 +35,9 @@ _Entry = tuple[bytes, float | None]
 class Cache(Protocol):
     def get(self, key: str) -> bytes | None: ...
 
+    def get_many(self, *keys: str) -> list[bytes | None]:
+        """The values of ``keys``, in order, in one round trip."""
+
     def set(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> None: ...
 
     def add(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> bool:
@@ -90,6 +93,11 @@ class MemoryCache:
         with self._lock:
             entry = self._live(key)
         return None if entry is None else entry[0]
+
+    def get_many(self, *keys: str) -> list[bytes | None]:
+        with self._lock:
+            entries = [self._live(key) for key in keys]
+        return [None if entry is None else entry[0] for entry in entries]
 
     def set(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> None:
         deadline = _deadline(ttl_s)
@@ -189,6 +197,9 @@ class RedisCache:
 
     def get(self, key: str) -> bytes | None:
         return self._client.get(self.prefix + key)
+
+    def get_many(self, *keys: str) -> list[bytes | None]:
+        return list(self._client.mget([self.prefix + key for key in keys])) if keys else []
 
     def set(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> None:
         self._client.set(self.prefix + key, _encode(value), px=_milliseconds(ttl_s))

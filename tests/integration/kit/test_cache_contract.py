@@ -40,6 +40,13 @@ def test_set_and_get(cache: Cache) -> None:
     assert cache.get("session:1") == "text é".encode()
 
 
+def test_get_many_answers_in_the_order_asked(cache: Cache) -> None:
+    cache.set("a", b"1")
+    cache.set("c", "3")
+    assert cache.get_many("c", "b", "a") == [b"3", None, b"1"]
+    assert cache.get_many() == []
+
+
 def test_values_expire_after_their_ttl(cache: Cache) -> None:
     cache.set("token", b"t", ttl_s=SHORT_TTL)
     cache.set("forever", b"f")
