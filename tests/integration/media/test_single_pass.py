@@ -9,10 +9,10 @@ import av
 import pytest
 
 from marquee.media.ffmpeg import MediaError, run_ffmpeg
-from marquee.media.ladder import LadderSpec, plan_ladder
-from marquee.media.probe import probe
+from marquee.media.ladder import LadderPlan, LadderSpec, plan_ladder
+from marquee.media.probe import SourceInfo, probe
 from marquee.media.qc import QCLimits
-from marquee.media.single_pass import encode_single_pass, vmaf_keyframe_every
+from marquee.media.single_pass import SinglePass, encode_single_pass, vmaf_keyframe_every
 from marquee.media.vmaf import measure_vmaf_keyframes
 from tests.integration.media.conftest import X264, Sources, tone, video
 
@@ -20,24 +20,36 @@ pytestmark = pytest.mark.slow
 SENSITIVE = QCLimits(black_min_s=0.5, silence_min_s=0.5)
 
 
+def planned(
+    source: Path, ladder: LadderSpec, work: Path
+) -> tuple[SourceInfo, LadderPlan, list[Path]]:
+    """The source's probe, its ladder and where each rendition goes."""
+    info = probe(source)
+    plan = plan_ladder(info, ladder)
+    return info, plan, [work / f"{r.name}.mp4" for r in plan.renditions]
+
+
+def one_pass(
+    source: Path,
+    plan_of: tuple[SourceInfo, LadderPlan, list[Path]],
+    work: Path,
+    *,
+    limits: QCLimits = SENSITIVE,
+    every: int = 1,
+) -> SinglePass:
+    info, plan, outs = plan_of
+    return encode_single_pass(
+        source, info, plan, outs, work, limits=limits, trickplay_interval_s=1, vmaf_every=every
+    )
+
+
 def test_one_decode_encodes_checks_and_makes_thumbnails(
     sources: Sources, test_ladder: LadderSpec, tmp_path: Path
 ) -> None:
     source = sources.path("black_and_silence.mp4")
-    info = probe(source)
-    plan = plan_ladder(info, test_ladder)
-    outs = [tmp_path / f"{r.name}.mp4" for r in plan.renditions]
+    info, plan, outs = plan_of = planned(source, test_ladder, tmp_path)
     every = vmaf_keyframe_every(info, plan, subsample=1, keyframes=3)
-    done = encode_single_pass(
-        source,
-        info,
-        plan,
-        outs,
-        tmp_path,
-        limits=SENSITIVE,
-        trickplay_interval_s=1,
-        vmaf_every=every,
-    )
+    done = one_pass(source, plan_of, tmp_path, every=every)
     assert done.qc.passed, done.qc.problems
     [black] = done.qc.black_segments
     assert (black.start_s, black.end_s) == (
@@ -77,12 +89,7 @@ def test_a_truncated_source_fails_qc(
     run_ffmpeg(args, step="fixture")
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    info = probe(cut)
-    plan = plan_ladder(info, test_ladder)
-    outs = [tmp_path / f"{r.name}.mp4" for r in plan.renditions]
-    done = encode_single_pass(
-        cut, info, plan, outs, tmp_path, limits=QCLimits(), trickplay_interval_s=1, vmaf_every=1
-    )
+    done = one_pass(cut, planned(cut, test_ladder, tmp_path), tmp_path, limits=QCLimits())
     assert not done.qc.passed
     assert any(p.startswith("truncated: only") for p in done.qc.problems), done.qc.problems
     assert done.encodes == []
@@ -94,18 +101,7 @@ def test_an_output_that_cannot_be_written_is_not_blamed_on_the_source(
     """A full disk or an unwritable output fails the run (the job is tried again) instead of
     failing the source's QC, which would reject it for good."""
     source = sources.path("h264_aac.mp4")
-    info = probe(source)
-    plan = plan_ladder(info, test_ladder)
-    outs = [tmp_path / f"{r.name}.mp4" for r in plan.renditions]
-    outs[-1].mkdir()  # ffmpeg cannot open it for writing
+    plan_of = planned(source, test_ladder, tmp_path)
+    plan_of[2][-1].mkdir()  # ffmpeg cannot open it for writing
     with pytest.raises(MediaError, match="Error opening output"):
-        encode_single_pass(
-            source,
-            info,
-            plan,
-            outs,
-            tmp_path,
-            limits=SENSITIVE,
-            trickplay_interval_s=1,
-            vmaf_every=1,
-        )
+        one_pass(source, plan_of, tmp_path)
