@@ -100,14 +100,20 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
         if found is not None:
             return _json(found)
     db = await request_session(request)
-    built = await run_in_threadpool(_build_rows, db, platform, me, profile_id, country)
+    built = await run_in_threadpool(_build_rows, db, platform, me, profile_id, profile, country)
     return _json(built)
 
 
 def _build_rows(
-    db: Session, platform: Platform, me: Caller, profile_id: str, country: str
+    db: Session,
+    platform: Platform,
+    me: Caller,
+    profile_id: str,
+    known: Profile | None,
+    country: str,
 ) -> bytes:
-    profile = identity.load_profile(db, platform.cache, me.account_id, profile_id)
+    """The rows built for the profile, read first unless already ``known``."""
+    profile = known or identity.load_profile(db, platform.cache, me.account_id, profile_id)
     return rows.browse(db, platform.settings, platform.cache, profile, country, [profile.language])
 
 

@@ -25,7 +25,7 @@ from marquee.discovery.node import Node, node_for
 from marquee.discovery.schemas import Browse, BrowseRow, RowItem
 from marquee.discovery.service import genre_titles, newest_visible, popularity, visible
 from marquee.identity.schemas import Profile
-from marquee.kit.cache import Cache, MemoryCache, spread
+from marquee.kit.cache import Cache, spread
 from marquee.kit.db import utcnow
 from marquee.playback import service as playback
 from marquee.settings import Settings
@@ -92,7 +92,7 @@ def cached(
     the rows depend on, so a copy can only lag other profiles' plays, as this node's play
     counts do; with Redis as the cache it saves the largest read of the request."""
     key = _cache_key(cache, profile, territory, languages)
-    if isinstance(cache, MemoryCache):  # in this process already: a copy would only cost
+    if cache.local:
         return cache.get(key)
     near = node_for(settings).rows
     if (found := near.get(key)) is None and (found := cache.get(key)) is not None:

@@ -95,20 +95,21 @@ def authenticate(
         ident.sessions.revoke_all(record.account_id)
         raise NotAuthenticated("This account no longer exists.")
     principal = schemas.Principal(
-        **_caller(request, record).model_dump(),
+        **_caller_fields(request, record),
         role=account.role,
         email_verified=account.email_verified_at is not None,
     )
     return Authenticated(principal, record)
 
 
-def _caller(request: Request, record: SessionRecord) -> schemas.Caller:
-    return schemas.Caller(
-        account_id=record.account_id,
-        session_id=record.id,
-        profile_id=record.profile_id,
-        via_cookie="authorization" not in request.headers,
-    )
+def _caller_fields(request: Request, record: SessionRecord) -> dict[str, Any]:
+    """What :class:`schemas.Caller` (and so :class:`schemas.Principal`) holds of the session."""
+    return {
+        "account_id": record.account_id,
+        "session_id": record.id,
+        "profile_id": record.profile_id,
+        "via_cookie": "authorization" not in request.headers,
+    }
 
 
 def _bearer_session(ident: Identity, header: str) -> SessionRecord:
@@ -149,7 +150,7 @@ CurrentAccount = Annotated[schemas.Principal, Depends(current_account)]
 
 
 async def current_caller(request: Request, record: SignedInDep) -> schemas.Caller:
-    return _caller(request, record)
+    return schemas.Caller(**_caller_fields(request, record))
 
 
 CurrentCaller = Annotated[schemas.Caller, Depends(current_caller)]

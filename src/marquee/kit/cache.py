@@ -33,6 +33,9 @@ _Entry = tuple[bytes, float | None]
 
 
 class Cache(Protocol):
+    #: Values live in this process: reading one costs no I/O, so keeping a copy gains nothing.
+    local: bool
+
     def get(self, key: str) -> bytes | None: ...
 
     def get_many(self, *keys: str) -> list[bytes | None]:
@@ -81,6 +84,8 @@ class MemoryCache:
     Expired entries are dropped when touched or when eviction reaches them; the bound keeps
     memory in check without a sweeper thread.
     """
+
+    local = True
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         if max_keys < 1:
@@ -188,6 +193,8 @@ class RedisCache:
 
     Timeouts are in milliseconds on the server, so sub-second TTLs behave as in MemoryCache.
     """
+
+    local = False
 
     def __init__(self, url: str, *, prefix: str = "") -> None:
         self.prefix = prefix
