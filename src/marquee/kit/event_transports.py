@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
@@ -42,6 +43,8 @@ ERROR_PAUSE_SECONDS = 1.0
 CONNECT_TIMEOUT_SECONDS = 3.0
 REQUEST_TIMEOUT_SECONDS = 5.0
 BATCH = 100
+DRAIN_SECONDS = 0.05
+"""How long a NATS consumer that just got a message waits for more to fill its batch."""
 MAX_EVENTS = 1_000_000
 """Events kept in the log (the oldest are trimmed); far more than any consumer falls behind."""
 
@@ -239,16 +242,30 @@ class NatsJetStreamTransport(_ConsumerThreads):
         self._subscriptions[group] = self._call(self._subscribe(group))
 
     def _poll(self, group: str, deliver: Deliver) -> None:
-        fetch = self._subscriptions[group].fetch(BATCH, timeout=POLL_SECONDS)
-        try:
-            messages = self._call(fetch)
-        except NatsTimeoutError:
-            return
+        """Wait for one message, then take what else is waiting without waiting again.
+
+        A single ``fetch(BATCH, timeout)`` would not do: once its first message arrives,
+        nats-py keeps collecting until the batch is full or the timeout has passed, so a
+        message could sit unhandled for up to ``POLL_SECONDS``, long enough for a short
+        ``ack_wait`` to deliver it a second time to another process of the group.
+        """
+        subscription = self._subscriptions[group]
+        messages = self._fetch(subscription, 1, POLL_SECONDS)
+        if messages:
+            messages += self._fetch(subscription, BATCH - 1, DRAIN_SECONDS)
         for message in messages:
             if _handled(group, deliver, message.data):
                 self._call(message.ack())
             else:
                 self._call(message.nak(delay=self._ack_wait))
+
+    def _fetch(
+        self, subscription: JetStreamContext.PullSubscription, batch: int, timeout: float
+    ) -> list[Msg]:
+        try:
+            return self._call(subscription.fetch(batch, timeout=timeout))
+        except NatsTimeoutError:
+            return []
 
     def _close(self) -> None:
         if self._loop.is_closed():
