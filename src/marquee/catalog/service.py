@@ -42,6 +42,7 @@ from marquee.catalog.schemas import (
     TitleSummary,
     TitleView,
 )
+from marquee.catalog.territories import COUNTRY_NAMES
 from marquee.identity.schemas import Maturity
 from marquee.kit.db import utcnow
 from marquee.kit.errors import NotFound
@@ -53,6 +54,11 @@ Texts = dict[str, tuple[str, str]]
 def genre_slug(label: str) -> str:
     """``"Action & Adventure"`` → ``"action-adventure"``: what ``?genre=`` matches."""
     return re.sub(r"[^0-9a-z]+", "-", label.casefold()).strip("-")
+
+
+def country_name(code: str) -> str:
+    """The English short name of a country (``"FR"`` → ``"France"``); the code if unknown."""
+    return COUNTRY_NAMES.get(code.upper(), code.upper())
 
 
 def is_available(

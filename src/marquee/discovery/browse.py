@@ -139,8 +139,9 @@ def _top10(context: Context) -> Row:
     ids = context.node.ranked.get(
         ("top", territory), lambda: history.most_played(context.session, territory, since)
     )
-    reason = f"Most watched in {territory} over the last {days} days"
-    return Row(f"top10-{territory}", f"Top 10 in {territory}", reason, ids, ranked=True)
+    country = catalog.country_name(territory)
+    reason = f"Most watched in {country} over the last {days} days"
+    return Row(f"top10-{territory}", f"Top 10 in {country}", reason, ids, ranked=True)
 
 
 def _trending(context: Context) -> Row:

@@ -128,8 +128,8 @@ def test_top_10_is_per_country_and_ranked(studio: Studio, callers: Callers) -> N
     studio.play(callers(country="DE"), german, times=20)
     in_france = rows(callers(country="FR"))["top10-FR"]
     in_germany = rows(callers(country="DE"))["top10-DE"]
-    assert in_france["title"] == "Top 10 in FR"
-    assert in_germany["title"] == "Top 10 in DE"
+    assert in_france["title"] == "Top 10 in France"
+    assert in_germany["title"] == "Top 10 in Germany"
     assert in_france["items"][0]["id"] == french
     assert in_france["items"][0]["rank"] == 1
     assert in_germany["items"][0]["id"] == german
