@@ -8,13 +8,16 @@ is taken within a round: on a shared machine the load moves between rounds more 
 the cases of one. Needs ``nginx`` and ``wrk`` (Debian packages). Prints the median req/s, MB/s,
 ratio to bare nginx (and its range), p99 latency and server CPU time per request of the rounds
 (Linux ``/proc``; the server's process and its children, nginx's workers). CPU per request moves
-far less with the machine's load than req/s: it shows the edge's own work.
+far less with the machine's load than req/s: it shows the edge's own work. wrk's CPU time per
+request is printed too: the client shares the two cores, so what receiving a response costs it
+counts in the req/s (docs/delivery.md, Benchmark).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -70,6 +73,7 @@ class Figures(NamedTuple):
     mbps: float
     p99_ms: float
     cpu_us: float = 0.0
+    client_cpu_us: float = 0.0
 
 
 class Summary(NamedTuple):
@@ -83,6 +87,7 @@ class Summary(NamedTuple):
     p99_ms: float
     idle_p99_ms: float
     cpu_us: float
+    client_cpu_us: float
 
 
 def free_port() -> int:
@@ -237,11 +242,19 @@ def measure(
 
 
 def loaded(base: str, paths: list[str], work: Path, pid: int) -> Figures:
-    """A wrk run with ``CONNECTIONS``, and the server's CPU time per request during it."""
-    before = cpu_seconds(pid)
+    """A wrk run with ``CONNECTIONS``, and the server's and wrk's CPU time per request."""
+    before, client_before = cpu_seconds(pid), finished_children_cpu_seconds()
     figures = wrk(base, paths, work, CONNECTIONS, DURATION_S)
     used_s = cpu_seconds(pid) - before
-    return figures._replace(cpu_us=used_s / (figures.rps * DURATION_S) * 1e6)
+    client_s = finished_children_cpu_seconds() - client_before
+    requests = figures.rps * DURATION_S
+    return figures._replace(cpu_us=used_s / requests * 1e6, client_cpu_us=client_s / requests * 1e6)
+
+
+def finished_children_cpu_seconds() -> float:
+    """CPU time of this process's finished children: the wrk runs (the servers still run)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_seconds(pid: int) -> float:
@@ -268,6 +281,7 @@ def summary(name: str, rounds: list[dict[str, Figures]], idle: Figures) -> Summa
         statistics.median(r[name].p99_ms for r in rounds),
         idle.p99_ms,
         statistics.median(r[name].cpu_us for r in rounds),
+        statistics.median(r[name].client_cpu_us for r in rounds),
     )
 
 
@@ -278,13 +292,13 @@ def report(results: dict[str, Summary]) -> None:
     )
     print(
         f"{'case':<12} {'req/s':>8} {'MB/s':>8} {'x bare':>7} {'(range)':>11} "
-        f"{'p99 ms':>8} {'p99 1 conn':>11} {'CPU us/req':>11}"
+        f"{'p99 ms':>8} {'p99 1 conn':>11} {'CPU us/req':>11} {'wrk CPU us/req':>15}"
     )
     for name, f in results.items():
         ratios = f"{f.ratio_low:.2f}-{f.ratio_high:.2f}"
         print(
             f"{name:<12} {f.rps:>8.0f} {f.mbps:>8.0f} {f.ratio:>7.2f} {ratios:>11} "
-            f"{f.p99_ms:>8.2f} {f.idle_p99_ms:>11.2f} {f.cpu_us:>11.0f}"
+            f"{f.p99_ms:>8.2f} {f.idle_p99_ms:>11.2f} {f.cpu_us:>11.0f} {f.client_cpu_us:>15.0f}"
         )
 
 
