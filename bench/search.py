@@ -41,6 +41,7 @@ from marquee.discovery import service
 from marquee.discovery.index import SearchIndex, document
 from marquee.discovery.memo import Memo
 from marquee.discovery.node import Node
+from marquee.kit.cache import MemoryCache
 from marquee.kit.db import Database
 
 CSV = Path(__file__).resolve().parents[2] / "shared/data/catalog/netflix_titles.csv"
@@ -142,7 +143,14 @@ def in_process(work: Path, titles: list[StudioTitle], texts: dict[str, list[str]
     started = time.perf_counter()
     index.add_documents(document(t) for t in titles)
     print(f"index: {len(titles):,} titles in {time.perf_counter() - started:.1f} s")
-    node = Node(index=index, visible=Memo(3600), popular=Memo(3600), ranked=Memo(3600))
+    node = Node(
+        index=index,
+        visible=Memo(3600),
+        genres=Memo(3600),
+        popular=Memo(3600),
+        ranked=Memo(3600),
+        rows=MemoryCache(),
+    )
     ids = [t.id for t in titles]
     node.visible.get(("US", "adult"), lambda: (ids, frozenset(ids)))
     rng = random.Random(3)
