@@ -88,6 +88,22 @@ def test_byte_ranges_on_a_miss_and_on_a_hit(edge: EdgeNode, origin: FakeOrigin) 
     assert origin.fetches[SEGMENT] == 1
 
 
+def test_an_object_larger_than_the_send_buffer_reaches_a_slow_reader_whole(
+    edge: EdgeNode, origin: FakeOrigin
+) -> None:
+    data = origin.objects[SEGMENT] = os.urandom(6 * 1024 * 1024)
+    url = edge.url + signed(SEGMENT)
+    assert get(url).content == data
+    received = bytearray()
+    with httpx.stream("GET", url, timeout=30) as hit:
+        for chunk in hit.iter_raw(256 * 1024):
+            if not received:
+                time.sleep(0.3)  # the edge's socket fills up: it must wait, then send the rest
+            received += chunk
+    assert hit.headers["x-cache"] == "HIT"
+    assert bytes(received) == data
+
+
 def test_conditional_requests_get_304(edge: EdgeNode, origin: FakeOrigin) -> None:
     origin.objects[SEGMENT] = body(10_000)
     url = edge.url + signed(SEGMENT)
