@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -102,6 +103,24 @@ def test_an_object_larger_than_the_send_buffer_reaches_a_slow_reader_whole(
             received += chunk
     assert hit.headers["x-cache"] == "HIT"
     assert bytes(received) == data
+
+
+def test_a_client_gone_mid_body_leaves_the_edge_serving_others(
+    edge: EdgeNode, origin: FakeOrigin
+) -> None:
+    data = origin.objects[SEGMENT] = os.urandom(6 * 1024 * 1024)
+    url = edge.url + signed(SEGMENT)
+    assert get(url).content == data
+    host, port = httpx.URL(edge.url).host, httpx.URL(edge.url).port
+    with socket.create_connection((host, port or 80), timeout=10) as leaving:
+        leaving.sendall(
+            f"GET {httpx.URL(url).raw_path.decode()} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        )
+        assert leaving.recv(65536).startswith(b"HTTP/1.1 200")
+    again = get(url)
+    assert again.status_code == 200
+    assert again.content == data
+    assert get(edge.url + "/healthz").status_code == 200
 
 
 def test_conditional_requests_get_304(edge: EdgeNode, origin: FakeOrigin) -> None:
