@@ -24,10 +24,13 @@ from marquee.identity.schemas import Role
 from marquee.kit.events import Event
 from marquee.kit.queue import JobContext, JobRun
 from marquee.kit.storage import ObjectStore
-from marquee.media import service, tasks
+from marquee.media import service
 from marquee.media.encrypt import new_content_key
 from marquee.media.ffmpeg import MediaError, run_ffmpeg
 from marquee.media.models import AssetStep
+from marquee.media.pipeline.analyse import analyse
+from marquee.media.pipeline.encode import encode_rendition_job
+from marquee.media.pipeline.package import package_job
 from marquee.media.probe import probe
 from marquee.media.qc import TARGET_LUFS, run_qc
 from marquee.media.schemas import AssetOut, InputFile
@@ -365,11 +368,11 @@ def test_a_redelivered_job_changes_nothing(pipeline: Pipeline, ready: AssetOut) 
     """At least once: running every stage again after success is a no-op."""
     platform = pipeline.platform
     before = sorted((i.key, i.etag) for i in platform.storage.list(f"assets/{ready.id}/"))
-    tasks.analyse(_context(platform, "media.analyse"), asset_id=ready.id)
-    tasks.encode_rendition_job(
+    analyse(_context(platform, "media.analyse"), asset_id=ready.id)
+    encode_rendition_job(
         _context(platform, "media.encode_rendition"), asset_id=ready.id, rendition="180p"
     )
-    tasks.package_job(_context(platform, "media.package"), asset_id=ready.id)
+    package_job(_context(platform, "media.package"), asset_id=ready.id)
     with platform.db.sessions() as session:
         again = service.get_asset(session, ready.id)
     assert again.model_dump() == ready.model_dump()
@@ -395,7 +398,7 @@ def test_a_step_run_twice_before_it_is_recorded_is_idempotent(
         assert asset is not None
         asset.status = "processing"
     try:
-        tasks.encode_rendition_job(
+        encode_rendition_job(
             _context(platform, "media.encode_rendition"), asset_id=ready.id, rendition="144p"
         )
         with platform.db.sessions() as session:
