@@ -18,7 +18,7 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -30,19 +30,20 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
-from marquee.kit.events import Event
+from marquee.kit.batch import handle_batch
+from marquee.kit.events import Deliver, Event
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[str, Event], None]
 T = TypeVar("T")
+M = TypeVar("M")
 
 POLL_SECONDS = 1.0
 """How long a consumer waits for new events; it bounds how long ``stop()`` takes."""
 ERROR_PAUSE_SECONDS = 1.0
 CONNECT_TIMEOUT_SECONDS = 3.0
 REQUEST_TIMEOUT_SECONDS = 5.0
-BATCH = 100
+BATCH = 500
 DRAIN_SECONDS = 0.05
 """How long a NATS consumer that just got a message waits for more to fill its batch."""
 MAX_EVENTS = 1_000_000
@@ -58,24 +59,29 @@ def _pop_query_option(url: str, name: str) -> tuple[str, str | None]:
     return urlunsplit(parts._replace(query=rest)), value
 
 
-def _handled(group: str, deliver: Deliver, data: str | bytes) -> bool:
-    """Deliver one message; False when it must come again (the handler raised).
+def _handle(
+    group: str, deliver: Deliver, messages: Sequence[M], data: Callable[[M], str | bytes]
+) -> list[M]:
+    """Deliver a batch of messages; the ones that must come again (their handler raised).
 
     A message that is not an event can never succeed: it is logged and counts as handled.
     """
-    try:
-        event = Event.from_json(data)
-    except (ValueError, KeyError, TypeError):
-        log.exception("events: dropping a malformed message in group %s: %r", group, data)
-        return True
-    try:
-        deliver(group, event)
-    except Exception:
-        log.exception(
-            "events: %s %s failed in group %s, will come again", event.name, event.id, group
+    events: list[tuple[M, Event]] = []
+    for message in messages:
+        try:
+            events.append((message, Event.from_json(data(message))))
+        except (ValueError, KeyError, TypeError):
+            log.exception("events: dropping a malformed message in group %s: %r", group, message)
+    failures = handle_batch(
+        events, lambda batch: deliver(group, [event for _, event in batch]), what=f"events {group}"
+    )
+    for (_, event), exc in failures:
+        log.error(
+            "events: %s %s failed in group %s, will come again",
+            *(event.name, event.id, group),
+            exc_info=exc,
         )
-        return False
-    return True
+    return [message for (message, _), _ in failures]
 
 
 class _ConsumerThreads(abc.ABC):
@@ -146,10 +152,13 @@ class RedisStreamsTransport(_ConsumerThreads):
         self._reclaim_idle_ms = int(reclaim_idle * 1000)
         self._reclaim_from: dict[str, str] = {}
 
-    def send(self, event: Event) -> None:
-        self._redis.xadd(
-            self.stream, {"event": event.to_json()}, maxlen=MAX_EVENTS, approximate=True
-        )
+    def send(self, events: Sequence[Event]) -> None:
+        pipeline = self._redis.pipeline(transaction=False)
+        for event in events:
+            pipeline.xadd(
+                self.stream, {"event": event.to_json()}, maxlen=MAX_EVENTS, approximate=True
+            )
+        pipeline.execute()
 
     def ping(self) -> None:
         self._redis.ping()
@@ -162,10 +171,13 @@ class RedisStreamsTransport(_ConsumerThreads):
                 raise
 
     def _poll(self, group: str, deliver: Deliver) -> None:
-        for message_id, fields in self._reclaim(group) or self._read(group):
-            # fields is None for an entry trimmed away while it was pending (Redis 6.2).
-            if _handled(group, deliver, (fields or {}).get("event", "")):
-                self._redis.xack(self.stream, group, message_id)  # type: ignore[no-untyped-call]
+        messages = self._reclaim(group) or self._read(group)
+        # fields is None for an entry trimmed away while it was pending (Redis 6.2).
+        again = _handle(group, deliver, messages, lambda m: (m[1] or {}).get("event", ""))
+        retry = {message_id for message_id, _ in again}
+        done = [message_id for message_id, _ in messages if message_id not in retry]
+        if done:
+            self._redis.xack(self.stream, group, *done)  # type: ignore[no-untyped-call]
 
     def _reclaim(self, group: str) -> list[tuple[str, dict[str, str] | None]]:
         """Take over the group's messages left unacknowledged for too long, a page per poll."""
@@ -232,8 +244,8 @@ class NatsJetStreamTransport(_ConsumerThreads):
         )
         self._loop_thread.start()
 
-    def send(self, event: Event) -> None:
-        self._call(self._publish(event))
+    def send(self, events: Sequence[Event]) -> None:
+        self._call(self._publish(events))
 
     def ping(self) -> None:
         self._call(self._ping())
@@ -253,11 +265,18 @@ class NatsJetStreamTransport(_ConsumerThreads):
         messages = self._fetch(subscription, 1, POLL_SECONDS)
         if messages:
             messages += self._fetch(subscription, BATCH - 1, DRAIN_SECONDS)
-        for message in messages:
-            if _handled(group, deliver, message.data):
-                self._call(message.ack())
-            else:
-                self._call(message.nak(delay=self._ack_wait))
+        if messages:
+            again = _handle(group, deliver, messages, lambda message: message.data)
+            self._call(self._settle(messages, again))
+
+    async def _settle(self, messages: list[Msg], again: list[Msg]) -> None:
+        """Acknowledge the handled messages and ask for the others again later, concurrently."""
+        await asyncio.gather(
+            *(
+                message.nak(delay=self._ack_wait) if message in again else message.ack()
+                for message in messages
+            )
+        )
 
     def _fetch(
         self, subscription: JetStreamContext.PullSubscription, batch: int, timeout: float
@@ -328,13 +347,20 @@ class NatsJetStreamTransport(_ConsumerThreads):
                 raise
             await jetstream.update_stream(config)
 
-    async def _publish(self, event: Event) -> None:
+    async def _publish(self, events: Sequence[Event]) -> None:
+        """Publish the batch on the one connection, in order, and await the acknowledgements
+        together rather than one round trip per event."""
         jetstream = await self._jetstream()
         # The message id lets JetStream drop a copy resent by the outbox after a lost ack.
-        await jetstream.publish(
-            f"{self.subjects}.{event.name}",
-            event.to_json().encode(),
-            headers={"Nats-Msg-Id": event.id},
+        await asyncio.gather(
+            *(
+                jetstream.publish(
+                    f"{self.subjects}.{event.name}",
+                    event.to_json().encode(),
+                    headers={"Nats-Msg-Id": event.id},
+                )
+                for event in events
+            )
         )
 
     async def _ping(self) -> None:

@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -50,13 +50,17 @@ def publish(session: Session, name: str, payload: dict[str, Any]) -> None:
 
 
 Handler = Callable[[Event], None]
+BatchHandler = Callable[[Sequence[Event]], None]
+"""Handles a batch of events, in the order they were published; raises when it failed."""
+Deliver = Callable[[str, Sequence[Event]], None]
+"""How a transport hands a group's events to this process: ``EventBus.deliver``."""
 
 
 @dataclass(frozen=True)
 class Subscription:
     group: str
     pattern: str
-    handler: Handler
+    handler: BatchHandler
 
     def matches(self, name: str) -> bool:
         return fnmatch.fnmatchcase(name, self.pattern)
@@ -65,9 +69,10 @@ class Subscription:
 class Transport(Protocol):
     """Carries events between processes."""
 
-    def send(self, event: Event) -> None: ...
+    def send(self, events: Sequence[Event]) -> None:
+        """Append ``events`` to the log, in order."""
 
-    def start(self, groups: list[str], deliver: Callable[[str, Event], None]) -> None: ...
+    def start(self, groups: list[str], deliver: Deliver) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -75,7 +80,12 @@ class Transport(Protocol):
 
 
 class EventBus:
-    """Subscriptions of this process and the transport that feeds them."""
+    """Subscriptions of this process and the transport that feeds them.
+
+    Events travel in batches (all that the outbox relay or a consumer has at hand): a batch
+    subscriber gets the matching events of a batch in one call, so that it can do its work
+    once per batch (one transaction, one index commit) instead of once per event.
+    """
 
     def __init__(self, transport: Transport | None = None) -> None:
         self.transport = transport
@@ -83,23 +93,35 @@ class EventBus:
         self._lock = threading.Lock()
 
     def subscribe(self, pattern: str, handler: Handler, *, group: str) -> None:
+        """Call ``handler`` for each event whose name matches ``pattern``."""
+
+        def each(events: Sequence[Event]) -> None:
+            for event in events:
+                handler(event)
+
+        self.subscribe_batch(pattern, each, group=group)
+
+    def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str) -> None:
+        """Call ``handler`` once per batch with the events whose names match ``pattern``."""
         with self._lock:
             self.subscriptions.append(Subscription(group, pattern, handler))
 
-    def relay(self, entry: OutboxEntry) -> None:
-        """Outbox handler: send the committed event on (transport) or deliver it here."""
-        event = Event(entry.name, entry.payload, entry.key, entry.created_at.isoformat())
+    def relay(self, entries: Sequence[OutboxEntry]) -> None:
+        """Outbox handler: send the committed events on (transport) or deliver them here."""
+        events = [Event(e.name, e.payload, e.key, e.created_at.isoformat()) for e in entries]
         if self.transport is None:
             for group in self._groups():
-                self.deliver(group, event)
+                self.deliver(group, events)
         else:
-            self.transport.send(event)
+            self.transport.send(events)
 
-    def deliver(self, group: str, event: Event) -> None:
-        """Run the group's handlers that match the event; an error propagates for a retry."""
+    def deliver(self, group: str, events: Sequence[Event]) -> None:
+        """Run the group's handlers on the events they match; an error propagates for a retry."""
         for subscription in list(self.subscriptions):
-            if subscription.group == group and subscription.matches(event.name):
-                subscription.handler(event)
+            if subscription.group == group:
+                matching = [event for event in events if subscription.matches(event.name)]
+                if matching:
+                    subscription.handler(matching)
 
     def start(self) -> None:
         if self.transport is not None:

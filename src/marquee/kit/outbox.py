@@ -7,17 +7,19 @@ has been handed on, so a crash or restart loses nothing (delivery is at least on
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from marquee.kit.batch import handle_batch
 from marquee.kit.db import Base, Database, UTCDateTime, after_commit, utcnow
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,19 @@ def add_entry(session: Session, kind: str, name: str, key: str, payload: dict[st
         after_commit(session, signal.set)
 
 
-Handler = Callable[[OutboxEntry], None]
+Handler = Callable[[Sequence[OutboxEntry]], None]
+"""Hands on a batch of entries of one kind, in order; raises when any of them failed."""
+BATCH = 500
 
 
 class OutboxRelay:
-    """Hands committed entries to the handler of their kind (publish an event, send a job)."""
+    """Hands committed entries to the handler of their kind (publish events, send jobs).
+
+    Entries are claimed, handed on and marked delivered a batch at a time: three short
+    transactions per batch whatever its size, and the handlers run outside them. A batch whose
+    handler fails is handed on again one entry at a time (``kit.batch``), and each entry that
+    fails alone is retried with a backoff of its own.
+    """
 
     def __init__(
         self,
@@ -71,6 +81,7 @@ class OutboxRelay:
         self.claim = timedelta(seconds=claim_s)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self.signal = threading.Event()
+        self._claims = itertools.count()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         db.sessions.configure(info={OUTBOX_SIGNAL_KEY: self.signal})
@@ -95,58 +106,74 @@ class OutboxRelay:
             self.signal.wait(self.poll_interval_s)
             self.signal.clear()
 
-    def relay_once(self, batch: int = 100) -> int:
+    def relay_once(self, batch: int = BATCH) -> int:
         """Hand on up to ``batch`` pending entries; returns how many were handed on."""
-        delivered = 0
-        for entry_id in self._pending_ids(batch):
-            if self._claim(entry_id):
-                delivered += self._deliver(entry_id)
-        return delivered
+        entries = self._claim(batch)
+        failures: list[tuple[OutboxEntry, Exception]] = []
+        for kind, of_kind in itertools.groupby(entries, key=lambda entry: entry.kind):
+            failures += handle_batch(list(of_kind), self.handlers[kind], what=f"outbox {kind}")
+        failed = {entry.id for entry, _ in failures}
+        delivered = [entry.id for entry in entries if entry.id not in failed]
+        self._settle(delivered, failures)
+        return len(delivered)
 
-    def _pending_ids(self, batch: int) -> list[int]:
+    def _claim(self, batch: int) -> list[OutboxEntry]:
+        """Claim up to ``batch`` pending entries for this relay; they come back in id order."""
         now = utcnow()
-        with self.db.sessions() as session:
-            query = (
-                select(OutboxEntry.id)
-                .where(OutboxEntry.delivered_at.is_(None))
-                .where(or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now))
-                .order_by(OutboxEntry.id)
-                .limit(batch)
-            )
-            return list(session.scalars(query))
-
-    def _claim(self, entry_id: int) -> bool:
-        now = utcnow()
+        claim = f"{self.owner}:{next(self._claims)}"
+        claimable = (
+            OutboxEntry.kind.in_(list(self.handlers)),
+            OutboxEntry.delivered_at.is_(None),
+            or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+        )
         with self.db.transaction() as session:
-            result = session.execute(
+            ids = list(
+                session.scalars(
+                    select(OutboxEntry.id).where(*claimable).order_by(OutboxEntry.id).limit(batch)
+                )
+            )
+            if not ids:
+                return []
+            session.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.id == entry_id, OutboxEntry.delivered_at.is_(None))
-                .where(or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now))
-                .values(claimed_by=self.owner, claimed_until=now + self.claim)
+                .where(OutboxEntry.id.in_(ids), *claimable)
+                .values(claimed_by=claim, claimed_until=now + self.claim)
             )
-            return bool(getattr(result, "rowcount", 0) == 1)
+            query = select(OutboxEntry).where(OutboxEntry.id.in_(ids))
+            mine = query.where(OutboxEntry.claimed_by == claim).order_by(OutboxEntry.id)
+            return list(session.scalars(mine))
 
-    def _deliver(self, entry_id: int) -> int:
+    def _settle(self, delivered: list[int], failures: list[tuple[OutboxEntry, Exception]]) -> None:
+        if not delivered and not failures:
+            return
+        now = utcnow()
         with self.db.transaction() as session:
-            entry = session.get(OutboxEntry, entry_id)
-            if entry is None:
-                return 0
-            try:
-                self.handlers[entry.kind](entry)
-            except Exception as exc:
-                self._record_failure(entry, exc)
-                return 0
-            entry.delivered_at = utcnow()
-            entry.claimed_until = None
-            return 1
+            if delivered:
+                session.execute(
+                    update(OutboxEntry)
+                    .where(OutboxEntry.id.in_(delivered))
+                    .values(delivered_at=now, claimed_until=None)
+                )
+            for entry, exc in failures:
+                session.execute(
+                    update(OutboxEntry)
+                    .where(OutboxEntry.id == entry.id)
+                    .values(**_failure(entry, exc, now))
+                )
 
-    def _record_failure(self, entry: OutboxEntry, exc: Exception) -> None:
-        entry.attempts += 1
-        entry.last_error = f"{type(exc).__name__}: {exc}"
-        backoff = timedelta(seconds=min(2**entry.attempts, 300))
-        entry.claimed_until = utcnow() + backoff
-        if entry.attempts >= MAX_ATTEMPTS:
-            entry.delivered_at = utcnow()
-            log.error("outbox entry %s (%s) given up: %s", entry.id, entry.name, entry.last_error)
-        else:
-            log.warning("outbox entry %s (%s) failed: %s", entry.id, entry.name, entry.last_error)
+
+def _failure(entry: OutboxEntry, exc: Exception, now: datetime) -> dict[str, Any]:
+    """The columns of an entry whose hand-over failed: retried after a backoff, or given up."""
+    attempts = entry.attempts + 1
+    error = f"{type(exc).__name__}: {exc}"
+    given_up = attempts >= MAX_ATTEMPTS
+    if given_up:
+        log.error("outbox entry %s (%s) given up: %s", entry.id, entry.name, error)
+    else:
+        log.warning("outbox entry %s (%s) failed: %s", entry.id, entry.name, error)
+    return {
+        "attempts": attempts,
+        "last_error": error,
+        "claimed_until": now + timedelta(seconds=min(2**attempts, 300)),
+        "delivered_at": now if given_up else None,
+    }

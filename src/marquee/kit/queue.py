@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -322,9 +322,10 @@ class JobQueue:
         self.broker.enqueue(message)
         return str(message.message_id)
 
-    def relay(self, entry: OutboxEntry) -> None:
+    def relay(self, entries: Sequence[OutboxEntry]) -> None:
         """Outbox handler for ``job`` entries."""
-        self.send(entry.name, entry.key, **entry.payload)
+        for entry in entries:
+            self.send(entry.name, entry.key, **entry.payload)
 
     def start_workers(self, *, short_threads: int = 4, long_threads: int = 1) -> None:
         for queue, threads in (("short", short_threads), ("long", long_threads)):

@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import nats
 import pytest
@@ -36,9 +36,9 @@ class Received:
         self._failures_left = fail_first
         self._lock = threading.Lock()
 
-    def __call__(self, group: str, event: Event) -> None:
+    def __call__(self, group: str, events: Sequence[Event]) -> None:
         with self._lock:
-            self.calls.append((group, event.id))
+            self.calls += [(group, event.id) for event in events]
             if self._failures_left:
                 self._failures_left -= 1
                 raise RuntimeError("handler failed")
@@ -99,7 +99,7 @@ def test_an_event_reaches_each_group_once(make_transport: MakeTransport) -> None
     transport.start(["search", "history"], received)
     event = Event("catalog.title_published", {"title_id": 7})
 
-    transport.send(event)
+    transport.send([event])
 
     wait_until(lambda: len(received.counts()) == 2)
     time.sleep(REDELIVER_AFTER * 1.5)
@@ -113,8 +113,7 @@ def test_processes_of_a_group_share_its_events(make_transport: MakeTransport) ->
     second.start(["search"], received)
     events = [Event("catalog.title_published", {"n": n}) for n in range(30)]
 
-    for event in events:
-        first.send(event)
+    first.send(events)
 
     wait_until(lambda: len(received.counts()) == len(events))
     time.sleep(REDELIVER_AFTER * 1.5)
@@ -127,22 +126,45 @@ def test_a_failed_event_comes_again_then_is_acknowledged(make_transport: MakeTra
     transport.start(["search"], received)
     event = Event("catalog.title_published", {"title_id": 7})
 
-    transport.send(event)
+    transport.send([event])
 
     wait_until(lambda: received.counts()[("search", event.id)] == 2, timeout=REDELIVER_AFTER + 10)
     time.sleep(REDELIVER_AFTER * 2.5)
     assert received.counts() == {("search", event.id): 2}
 
 
+def test_one_failing_event_holds_back_no_other(make_transport: MakeTransport) -> None:
+    transport = make_transport()
+    events = [Event("catalog.title_published", {"n": n}) for n in range(20)]
+    poisoned = events[7].id
+    handled: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def deliver(group: str, batch: Sequence[Event]) -> None:
+        with lock:
+            if any(event.id == poisoned for event in batch):
+                handled[poisoned] += 1
+                raise RuntimeError("this event cannot be handled yet")
+            handled.update(event.id for event in batch)
+
+    transport.start(["search"], deliver)
+    transport.send(events)
+
+    wait_until(lambda: handled[poisoned] >= 3, timeout=REDELIVER_AFTER * 3 + 10)
+    with lock:
+        others = {event.id: handled[event.id] for event in events if event.id != poisoned}
+    assert set(others.values()) == {1}, "the others are acknowledged once and never come again"
+
+
 def test_a_new_group_gets_only_the_events_sent_after_it(make_transport: MakeTransport) -> None:
     transport = make_transport()
     before = Event("catalog.title_published", {"n": 1})
     after = Event("catalog.title_published", {"n": 2})
-    transport.send(before)
+    transport.send([before])
     received = Received()
 
     transport.start(["late"], received)
-    transport.send(after)
+    transport.send([after])
 
     wait_until(lambda: ("late", after.id) in received.counts())
     time.sleep(0.5)

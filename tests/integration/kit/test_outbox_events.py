@@ -94,6 +94,43 @@ def test_a_failing_subscriber_gets_the_event_again(db: Database) -> None:
     assert attempts[0].id == attempts[1].id
 
 
+def test_a_batch_subscriber_gets_a_relay_pass_in_one_call(db: Database) -> None:
+    name = f"test.batch_{uuid.uuid4().hex[:8]}"
+    calls: list[list[int]] = []
+    bus = EventBus()
+    bus.subscribe_batch(
+        name, lambda events: calls.append([e.payload["n"] for e in events]), group="t"
+    )
+    with db.transaction() as session:
+        for n in range(50):
+            publish(session, name, {"n": n})
+    _relay_all(OutboxRelay(db, {"event": bus.relay}))
+    assert calls == [list(range(50))]
+
+
+def test_a_failing_event_holds_back_no_other_in_its_batch(db: Database) -> None:
+    name = f"test.poison_{uuid.uuid4().hex[:8]}"
+    handled: list[int] = []
+
+    def handler(event: Event) -> None:
+        if event.payload["n"] == 3:
+            raise ValueError("cannot handle this one")
+        handled.append(event.payload["n"])
+
+    bus = EventBus()
+    bus.subscribe(name, handler, group="t")
+    relay = OutboxRelay(db, {"event": bus.relay}, claim_s=0)
+    with db.transaction() as session:
+        for n in range(6):
+            publish(session, name, {"n": n})
+    _relay_all(relay)
+    assert sorted(set(handled)) == [0, 1, 2, 4, 5]
+    handled.clear()
+    _force_retry_now(db)
+    _relay_all(relay)
+    assert handled == [], "only the failed event came again"
+
+
 def _force_retry_now(db: Database) -> None:
     from sqlalchemy import update
 
@@ -110,6 +147,6 @@ def test_patterns_and_groups_select_subscribers() -> None:
     seen: list[str] = []
     bus.subscribe("media.*", lambda e: seen.append(f"a:{e.name}"), group="a")
     bus.subscribe("media.asset_ready", lambda e: seen.append(f"b:{e.name}"), group="b")
-    bus.deliver("a", Event("media.asset_ready", {}))
-    bus.deliver("b", Event("catalog.title_published", {}))
+    bus.deliver("a", [Event("media.asset_ready", {})])
+    bus.deliver("b", [Event("catalog.title_published", {})])
     assert seen == ["a:media.asset_ready"]
