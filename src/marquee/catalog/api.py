@@ -12,10 +12,22 @@ from typing import Annotated
 from fastapi import File, Form, Query, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from marquee.catalog import assets, service, studio, tus
+from marquee.catalog import assets, service, tus
 from marquee.catalog import schemas as s
 from marquee.catalog.dependencies import Editor, SettingsDep, StorageDep, ViewerDep
 from marquee.catalog.errors import UploadTooLarge
+from marquee.catalog.studio import (
+    artwork,
+    episodes,
+    localizations,
+    people,
+    publishing,
+    ratings,
+    titles,
+    windows,
+)
+from marquee.catalog.studio.audit import audit_log
+from marquee.catalog.views import artwork_out, studio_view, window_out
 from marquee.identity.schemas import LanguageTag
 from marquee.kit.web import DbSession, api_router
 
@@ -78,67 +90,67 @@ def studio_titles(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> s.StudioTitlePage:
     size = settings.catalog_page_size
-    rows, total = studio.list_titles(session, status_, q, size, (page - 1) * size)
+    rows, total = titles.list_titles(session, status_, q, size, (page - 1) * size)
     items = assets.summaries(session, rows)
     return s.StudioTitlePage(items=items, page=page, page_size=size, total=total)
 
 
 @studio_router.post("/titles", status_code=CREATED)
 def create_title(data: s.TitleCreate, session: DbSession, editor: Editor) -> s.StudioTitle:
-    title = studio.create_title(session, editor, data)
-    return studio.studio_view(session, title.id)
+    title = titles.create_title(session, editor, data)
+    return studio_view(session, title.id)
 
 
 @studio_router.get("/titles/{title_id}")
 def studio_title(title_id: str, session: DbSession, _editor: Editor) -> s.StudioTitle:
-    return studio.studio_view(session, title_id)
+    return studio_view(session, title_id)
 
 
 @studio_router.patch("/titles/{title_id}")
 def update_title(
     title_id: str, data: s.TitleUpdate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    studio.update_title(session, editor, title_id, data)
-    return studio.studio_view(session, title_id)
+    titles.update_title(session, editor, title_id, data)
+    return studio_view(session, title_id)
 
 
 @studio_router.put("/titles/{title_id}/localizations/{language}")
 def set_localization(
     title_id: str, language: LanguageTag, text: s.LocalizedText, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    studio.set_localization(session, editor, title_id, language, text)
-    return studio.studio_view(session, title_id)
+    localizations.set_localization(session, editor, title_id, language, text)
+    return studio_view(session, title_id)
 
 
 @studio_router.delete("/titles/{title_id}/localizations/{language}", status_code=NO_CONTENT)
 def delete_localization(
     title_id: str, language: LanguageTag, session: DbSession, editor: Editor
 ) -> None:
-    studio.delete_localization(session, editor, title_id, language)
+    localizations.delete_localization(session, editor, title_id, language)
 
 
 @studio_router.post("/titles/{title_id}/publish")
 def publish(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
-    studio.publish_title(session, editor, title_id)
-    return studio.studio_view(session, title_id)
+    publishing.publish_title(session, editor, title_id)
+    return studio_view(session, title_id)
 
 
 @studio_router.post("/titles/{title_id}/unpublish")
 def unpublish(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
-    studio.unpublish_title(session, editor, title_id)
-    return studio.studio_view(session, title_id)
+    publishing.unpublish_title(session, editor, title_id)
+    return studio_view(session, title_id)
 
 
 @studio_router.post("/titles/{title_id}/retire")
 def retire(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
-    studio.retire_title(session, editor, title_id)
-    return studio.studio_view(session, title_id)
+    publishing.retire_title(session, editor, title_id)
+    return studio_view(session, title_id)
 
 
 @studio_router.get("/titles/{title_id}/audit")
 def audit(title_id: str, session: DbSession, _editor: Editor) -> list[s.AuditEntry]:
     """Who changed what and when, newest first."""
-    return studio.audit_log(session, title_id)
+    return audit_log(session, title_id)
 
 
 # --- studio: seasons and episodes ------------------------------------------------------------
@@ -148,32 +160,32 @@ def audit(title_id: str, session: DbSession, _editor: Editor) -> list[s.AuditEnt
 def add_season(
     title_id: str, data: s.SeasonCreate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    studio.add_season(session, editor, title_id, data)
-    return studio.studio_view(session, title_id)
+    episodes.add_season(session, editor, title_id, data)
+    return studio_view(session, title_id)
 
 
 @studio_router.patch("/seasons/{season_id}")
 def update_season(
     season_id: str, data: s.SeasonUpdate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    season = studio.update_season(session, editor, season_id, data)
-    return studio.studio_view(session, season.title_id)
+    season = episodes.update_season(session, editor, season_id, data)
+    return studio_view(session, season.title_id)
 
 
 @studio_router.post("/seasons/{season_id}/episodes", status_code=CREATED)
 def add_episode(
     season_id: str, data: s.EpisodeCreate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    episode = studio.add_episode(session, editor, season_id, data)
-    return studio.studio_view(session, episode.title_id)
+    episode = episodes.add_episode(session, editor, season_id, data)
+    return studio_view(session, episode.title_id)
 
 
 @studio_router.patch("/episodes/{episode_id}")
 def update_episode(
     episode_id: str, data: s.EpisodeUpdate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    episode = studio.update_episode(session, editor, episode_id, data)
-    return studio.studio_view(session, episode.title_id)
+    episode = episodes.update_episode(session, editor, episode_id, data)
+    return studio_view(session, episode.title_id)
 
 
 @studio_router.put("/titles/{title_id}/episodes/{episode_id}/localizations/{language}")
@@ -185,8 +197,8 @@ def set_episode_localization(
     session: DbSession,
     editor: Editor,
 ) -> s.StudioTitle:
-    studio.set_localization(session, editor, title_id, language, text, episode_id=episode_id)
-    return studio.studio_view(session, title_id)
+    localizations.set_localization(session, editor, title_id, language, text, episode_id=episode_id)
+    return studio_view(session, title_id)
 
 
 # --- studio: people, credits, ratings, windows, artwork --------------------------------------
@@ -196,19 +208,19 @@ def set_episode_localization(
 def find_people(
     session: DbSession, _editor: Editor, q: Annotated[str, Query(min_length=1, max_length=100)]
 ) -> list[s.Person]:
-    return [s.Person.model_validate(p) for p in studio.find_people(session, q)]
+    return [s.Person.model_validate(p) for p in people.find_people(session, q)]
 
 
 @studio_router.post("/people", status_code=CREATED)
 def create_person(data: s.PersonCreate, session: DbSession, editor: Editor) -> s.Person:
-    return s.Person.model_validate(studio.create_person(session, editor, data.name))
+    return s.Person.model_validate(people.create_person(session, editor, data.name))
 
 
 @studio_router.patch("/people/{person_id}")
 def rename_person(
     person_id: str, data: s.PersonCreate, session: DbSession, editor: Editor
 ) -> s.Person:
-    return s.Person.model_validate(studio.rename_person(session, editor, person_id, data.name))
+    return s.Person.model_validate(people.rename_person(session, editor, person_id, data.name))
 
 
 @studio_router.put("/titles/{title_id}/credits")
@@ -216,7 +228,7 @@ def set_credits(
     title_id: str, credits: list[s.CreditIn], session: DbSession, editor: Editor
 ) -> list[s.Credit]:
     """Replace the cast and crew, in billing order."""
-    return studio.set_credits(session, editor, title_id, credits)
+    return people.set_credits(session, editor, title_id, credits)
 
 
 @studio_router.put("/titles/{title_id}/ratings/{territory}")
@@ -229,31 +241,31 @@ def set_rating(
     settings: SettingsDep,
 ) -> s.Rating:
     """Rate the title in a territory (ISO code) or by default (``*``)."""
-    return studio.set_rating(session, settings, editor, title_id, territory, data)
+    return ratings.set_rating(session, settings, editor, title_id, territory, data)
 
 
 @studio_router.delete("/titles/{title_id}/ratings/{territory}", status_code=NO_CONTENT)
 def delete_rating(title_id: str, territory: str, session: DbSession, editor: Editor) -> None:
-    studio.delete_rating(session, editor, title_id, territory)
+    ratings.delete_rating(session, editor, title_id, territory)
 
 
 @studio_router.post("/titles/{title_id}/windows", status_code=CREATED)
 def add_window(
     title_id: str, data: s.WindowIn, session: DbSession, editor: Editor, settings: SettingsDep
 ) -> s.Window:
-    return studio.window_out(studio.add_window(session, settings, editor, title_id, data))
+    return window_out(windows.add_window(session, settings, editor, title_id, data))
 
 
 @studio_router.put("/windows/{window_id}")
 def replace_window(
     window_id: str, data: s.WindowIn, session: DbSession, editor: Editor, settings: SettingsDep
 ) -> s.Window:
-    return studio.window_out(studio.replace_window(session, settings, editor, window_id, data))
+    return window_out(windows.replace_window(session, settings, editor, window_id, data))
 
 
 @studio_router.delete("/windows/{window_id}", status_code=NO_CONTENT)
 def delete_window(window_id: str, session: DbSession, editor: Editor) -> None:
-    studio.delete_window(session, editor, window_id)
+    windows.delete_window(session, editor, window_id)
 
 
 @studio_router.get("/reports/expiring-windows")
@@ -261,7 +273,7 @@ def expiring_windows(
     session: DbSession, _editor: Editor, days: Annotated[int, Query(ge=1, le=3650)] = 30
 ) -> list[s.ExpiringWindow]:
     """Licence windows that end within ``days`` days, soonest first."""
-    return studio.expiring_windows(session, days)
+    return windows.expiring_windows(session, days)
 
 
 @studio_router.post("/titles/{title_id}/artwork", status_code=CREATED)
@@ -279,16 +291,16 @@ def add_artwork(
     data = file.file.read(settings.catalog_artwork_max_bytes + 1)
     if len(data) > settings.catalog_artwork_max_bytes:
         raise UploadTooLarge(f"Artwork is limited to {settings.catalog_artwork_max_bytes} bytes.")
-    tag = studio.artwork_language(language)
-    row = studio.add_artwork(session, storage, editor, title_id, kind, tag, data)
-    return service.artwork_out(row)
+    tag = artwork.artwork_language(language)
+    row = artwork.add_artwork(session, storage, editor, title_id, kind, tag, data)
+    return artwork_out(row)
 
 
 @studio_router.delete("/artwork/{artwork_id}", status_code=NO_CONTENT)
 def delete_artwork(
     artwork_id: str, session: DbSession, editor: Editor, storage: StorageDep
 ) -> None:
-    studio.delete_artwork(session, storage, editor, artwork_id)
+    artwork.delete_artwork(session, storage, editor, artwork_id)
 
 
 # --- studio: uploads and ingests -------------------------------------------------------------

@@ -36,7 +36,9 @@ from marquee.catalog.models import (
     Upload,
     UploadPart,
 )
-from marquee.catalog.studio import publish_worldwide, record, title_or_404, touched
+from marquee.catalog.repository import title_or_404
+from marquee.catalog.studio.audit import record, touched
+from marquee.catalog.studio.publishing import publish_worldwide
 from marquee.kit.db import new_id, utcnow
 from marquee.kit.errors import NotFound
 from marquee.kit.queue import enqueue

@@ -24,12 +24,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marquee.catalog import repository as repo
-from marquee.catalog import schemas, studio
+from marquee.catalog import schemas
 from marquee.catalog.errors import Invalid
 from marquee.catalog.models import Episode, Person, Rating, Season, Title, Window
 from marquee.catalog.ratings import UnknownRating, us_rating
-from marquee.catalog.service import credits_of
+from marquee.catalog.studio.episodes import add_episode, add_season, update_episode, update_season
+from marquee.catalog.studio.localizations import delete_localization, set_localization
+from marquee.catalog.studio.people import create_person, set_credits
+from marquee.catalog.studio.publishing import set_status
+from marquee.catalog.studio.ratings import delete_rating, rating_values, set_rating
+from marquee.catalog.studio.titles import create_title, update_title
+from marquee.catalog.studio.windows import add_window, delete_window
 from marquee.catalog.territories import country_code, expand
+from marquee.catalog.views import credits_of
 from marquee.kit.db import Database
 from marquee.settings import Settings
 
@@ -203,7 +210,7 @@ def check(record: schemas.TitleRecord, settings: Settings) -> None:
     """What the schema cannot see: ratings, regions, seasons; ValueError if anything is off."""
     for rating in record.ratings:
         try:
-            studio.rating_values(settings, rating.territory, rating)
+            rating_values(settings, rating.territory, rating)
         except Invalid as exc:
             raise ValueError(f"ratings: {exc.detail}") from None
     for window in record.windows:
@@ -241,14 +248,12 @@ class Importer:
         title = repo.title_by_key(self.session, record.external_key)
         created = title is None
         if title is None:
-            title = studio.create_title(
-                self.session, ACTOR, record, external_key=record.external_key
-            )
+            title = create_title(self.session, ACTOR, record, external_key=record.external_key)
         else:
             update = schemas.TitleUpdate.model_validate(
                 record.model_dump(include=set(schemas.TitleUpdate.model_fields))
             )
-            studio.update_title(self.session, ACTOR, title.id, update)
+            update_title(self.session, ACTOR, title.id, update)
             self._texts(title, record.localizations)
         self._credits(title, record.credits)
         self._ratings(title, record.ratings)
@@ -256,7 +261,7 @@ class Importer:
             self._windows(title, record.windows)
         self._seasons(title, record.seasons)
         if title.status != record.status:
-            studio.set_status(self.session, ACTOR, title.id, record.status)
+            set_status(self.session, ACTOR, title.id, record.status)
         return created
 
     def _texts(self, title: Title, texts: Mapping[str, schemas.LocalizedText]) -> None:
@@ -264,14 +269,14 @@ class Importer:
         for language, text in texts.items():
             found = current.get(language)
             if found is None or (found.title, found.synopsis) != (text.title, text.synopsis):
-                studio.set_localization(self.session, ACTOR, title.id, language, text)
+                set_localization(self.session, ACTOR, title.id, language, text)
         for language in set() if self.partial else set(current) - set(texts):
-            studio.delete_localization(self.session, ACTOR, title.id, language)
+            delete_localization(self.session, ACTOR, title.id, language)
 
     def _person(self, name: str) -> str:
         key = f"name:{name.casefold()}"
         if key not in self.people:
-            self.people[key] = studio.create_person(self.session, ACTOR, name, external_key=key).id
+            self.people[key] = create_person(self.session, ACTOR, name, external_key=key).id
         return self.people[key]
 
     def _credits(self, title: Title, credits: Iterable[schemas.CreditRecord]) -> None:
@@ -284,27 +289,27 @@ class Importer:
             for c in credits_of(self.session, title.id)
         ]
         if wanted != current:
-            studio.set_credits(self.session, ACTOR, title.id, wanted)
+            set_credits(self.session, ACTOR, title.id, wanted)
 
     def _ratings(self, title: Title, ratings: Iterable[schemas.RatingRecord]) -> None:
         current: dict[str, Rating] = {r.territory: r for r in repo.ratings(self.session, title.id)}
         wanted = {r.territory.upper(): r for r in ratings}
         for territory, rating in wanted.items():
-            _, system, value = studio.rating_values(self.settings, territory, rating)
+            _, system, value = rating_values(self.settings, territory, rating)
             row = current.get(territory)
             if row is None or (row.system, row.value) != (system, value):
-                studio.set_rating(self.session, self.settings, ACTOR, title.id, territory, rating)
+                set_rating(self.session, self.settings, ACTOR, title.id, territory, rating)
         for territory in set(current) - set(wanted):
-            studio.delete_rating(self.session, ACTOR, title.id, territory)
+            delete_rating(self.session, ACTOR, title.id, territory)
 
     def _windows(self, title: Title, windows: list[schemas.WindowIn]) -> None:
         current = repo.windows(self.session, title.id)
         if [_window_key(w) for w in current] == [_window_in_key(w) for w in windows]:
             return
         for window in current:
-            studio.delete_window(self.session, ACTOR, window.id)
+            delete_window(self.session, ACTOR, window.id)
         for data in windows:
-            studio.add_window(self.session, self.settings, ACTOR, title.id, data)
+            add_window(self.session, self.settings, ACTOR, title.id, data)
 
     def _seasons(self, title: Title, seasons: Iterable[schemas.SeasonRecord]) -> None:
         existing = {s.number: s for s in repo.seasons(self.session, title.id)}
@@ -312,10 +317,10 @@ class Importer:
             season = existing.get(data.number)
             if season is None:
                 create = schemas.SeasonCreate(number=data.number, synopsis=data.synopsis)
-                season = studio.add_season(self.session, ACTOR, title.id, create)
+                season = add_season(self.session, ACTOR, title.id, create)
             elif season.synopsis != data.synopsis:
                 update = schemas.SeasonUpdate(synopsis=data.synopsis)
-                studio.update_season(self.session, ACTOR, season.id, update)
+                update_season(self.session, ACTOR, season.id, update)
             self._episodes(title, season, data.episodes)
 
     def _episodes(
@@ -328,17 +333,17 @@ class Importer:
         for data in episodes:
             episode = existing.get(data.number)
             if episode is None:
-                studio.add_episode(self.session, ACTOR, season.id, data)
+                add_episode(self.session, ACTOR, season.id, data)
                 continue
             update = schemas.EpisodeUpdate.model_validate(
                 data.model_dump(include={"original_title", "synopsis", "runtime_s"})
             )
-            studio.update_episode(self.session, ACTOR, episode.id, update)
+            update_episode(self.session, ACTOR, episode.id, update)
             texts = repo.localizations(self.session, [episode.id]).get(episode.id, {})
             for language, text in data.localizations.items():
                 found = texts.get(language)
                 if found is None or (found.title, found.synopsis) != (text.title, text.synopsis):
-                    studio.set_localization(
+                    set_localization(
                         self.session, ACTOR, title.id, language, text, episode_id=episode.id
                     )
 

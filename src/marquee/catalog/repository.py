@@ -1,10 +1,11 @@
-"""The catalog's queries."""
+"""The catalog's queries, and the lookups by id that answer NotFound when nothing is found."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -26,8 +27,22 @@ from marquee.catalog.models import (
 )
 from marquee.catalog.ratings import DEFAULT_TERRITORY, MATURITY_LEVELS
 from marquee.catalog.territories import WORLDWIDE
+from marquee.kit.errors import NotFound
 
 UNRATED_RANK = len(MATURITY_LEVELS) - 1
+T = TypeVar("T")
+
+
+def row_or_404(session: Session, model: type[T], entity_id: str, what: str) -> T:
+    """The ``model`` row with that id; NotFound ("no <what> <id>") if there is none."""
+    found = session.get(model, entity_id)
+    if found is None:
+        raise NotFound(f"no {what} {entity_id}")
+    return found
+
+
+def title_or_404(session: Session, title_id: str) -> Title:
+    return row_or_404(session, Title, title_id, "title")
 
 
 def title_by_key(session: Session, external_key: str) -> Title | None:

@@ -27,15 +27,9 @@ from marquee.catalog.models import (
     Title,
     TitleGenre,
 )
-from marquee.catalog.models import Rating as RatingRow
-from marquee.catalog.ratings import MATURITY_LEVELS, rank
+from marquee.catalog.ratings import rank
 from marquee.catalog.schemas import (
-    Artwork as ArtworkOut,
-)
-from marquee.catalog.schemas import (
-    Credit,
     EpisodeView,
-    Rating,
     SeasonView,
     StudioTitle,
     TitlePage,
@@ -43,11 +37,11 @@ from marquee.catalog.schemas import (
     TitleView,
 )
 from marquee.catalog.territories import COUNTRY_NAMES
+from marquee.catalog.views import artwork_out, credits_of, rating_out, studio_view
 from marquee.identity.schemas import Maturity
 from marquee.kit.db import utcnow
 from marquee.kit.errors import NotFound
 
-ARTWORK_URL = "/api/v1/artwork/{id}"
 Texts = dict[str, tuple[str, str]]
 
 
@@ -205,8 +199,6 @@ def episode_order(session: Session, title_id: str) -> list[str]:
 def published_titles(session: Session, title_ids: Sequence[str] | None = None) -> list[StudioTitle]:
     """Published titles with every language, credit, rating and window: what a search index
     holds (all of them, or those of ``title_ids`` that are published)."""
-    from marquee.catalog.studio import studio_view  # studio builds on this module
-
     query = select(Title.id).where(Title.status == PUBLISHED).order_by(Title.id)
     if title_ids is not None:
         query = query.where(Title.id.in_(title_ids))
@@ -219,28 +211,6 @@ def artwork_object(session: Session, artwork_id: str) -> tuple[str, str]:
     if artwork is None:
         raise NotFound("There is no such image.")
     return artwork.object_key, artwork.content_type
-
-
-def credits_of(session: Session, title_id: str) -> list[Credit]:
-    return [
-        Credit(person_id=p.id, name=p.name, role=c.role, character=c.character)
-        for c, p in repo.credits(session, title_id)
-    ]
-
-
-def rating_out(row: RatingRow) -> Rating:
-    maturity = MATURITY_LEVELS[row.maturity_rank]
-    return Rating(territory=row.territory, system=row.system, value=row.value, maturity=maturity)
-
-
-def artwork_out(row: Artwork) -> ArtworkOut:
-    return ArtworkOut(
-        id=row.id,
-        kind=row.kind,
-        language=row.language,
-        url=ARTWORK_URL.format(id=row.id),
-        source=row.source,
-    )
 
 
 def localized(

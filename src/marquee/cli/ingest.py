@@ -12,7 +12,7 @@ from rich.progress import TaskID
 
 from marquee import migrate
 from marquee.catalog.schemas import TitleCreate
-from marquee.catalog.studio import create_title
+from marquee.catalog.studio.titles import create_title
 from marquee.cli.common import (
     console,
     platform_or_exit,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from marquee.catalog import importer, studio
+from marquee.catalog import importer
 from marquee.catalog.schemas import (
     CreditRecord,
     EpisodeCreate,
@@ -29,6 +29,9 @@ from marquee.catalog.schemas import (
     TitleRecord,
     WindowIn,
 )
+from marquee.catalog.studio.artwork import add_artwork
+from marquee.catalog.studio.titles import list_titles
+from marquee.catalog.views import studio_view
 from marquee.demo.catalog import TITLES, DemoTitle
 from marquee.demo.clips import ARTWORK, make_clip, make_still
 from marquee.identity import service as identity
@@ -189,7 +192,7 @@ def _title_ids(platform: Platform) -> dict[str, str]:
     found: dict[str, str] = {}
     with platform.db.sessions() as session:
         for demo in TITLES:
-            titles, _ = studio.list_titles(session, None, demo.title, 50, 0)
+            titles, _ = list_titles(session, None, demo.title, 50, 0)
             key = f"{KEY_PREFIX}{demo.slug}"
             found.update((demo.slug, t.id) for t in titles if t.external_key == key)
     return found
@@ -197,7 +200,7 @@ def _title_ids(platform: Platform) -> dict[str, str]:
 
 def _views(platform: Platform, titles: dict[str, str]) -> list[StudioTitle]:
     with platform.db.sessions() as session:
-        return [studio.studio_view(session, titles[demo.slug]) for demo in TITLES]
+        return [studio_view(session, titles[demo.slug]) for demo in TITLES]
 
 
 def _clips(views: list[StudioTitle]) -> list[_Clip]:
@@ -261,7 +264,7 @@ def _add_artwork(session: Session, platform: Platform, clip: _Clip, path: Path) 
             width=width,
             height=height,
         )
-        studio.add_artwork(session, platform.storage, ACTOR, clip.title_id, kind, "", image)
+        add_artwork(session, platform.storage, ACTOR, clip.title_id, kind, "", image)
 
 
 def _poll(platform: Platform, assets: dict[str, str], report: Progress) -> bool:

@@ -8,9 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from marquee.catalog import assets, service, studio
+from marquee.catalog import assets, service
 from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.schemas import RatingIn, TitleCreate, WindowIn
+from marquee.catalog.studio.publishing import publish_title, unpublish_title
+from marquee.catalog.studio.ratings import set_rating
+from marquee.catalog.studio.titles import create_title
+from marquee.catalog.studio.windows import add_window
 from marquee.identity.schemas import Maturity
 from marquee.runtime import Platform, build_platform
 from marquee.settings import Settings
@@ -36,12 +40,12 @@ def session(platform: Platform) -> Iterator[Session]:
 
 
 def _title(session: Session, platform: Platform, *territories: str) -> str:
-    title = studio.create_title(
+    title = create_title(
         session, "tester", TitleCreate(kind="movie", original_title="W", original_language="en")
     )
     window = WindowIn(territories=list(territories), starts_at=START, ends_at=END)
-    studio.add_window(session, platform.settings, "tester", title.id, window)
-    studio.publish_title(session, "tester", title.id)
+    add_window(session, platform.settings, "tester", title.id, window)
+    publish_title(session, "tester", title.id)
     return title.id
 
 
@@ -72,7 +76,7 @@ def test_world_covers_every_territory_and_a_second_window_extends_one(
 ) -> None:
     title_id = _title(session, platform, "WORLD")
     later = WindowIn(territories=["JP"], starts_at=END, ends_at=END + timedelta(days=30))
-    studio.add_window(session, platform.settings, "tester", title_id, later)
+    add_window(session, platform.settings, "tester", title_id, later)
     after = END + timedelta(days=1)
     assert service.is_available(session, title_id, "br", "adult", START)
     assert service.is_available(session, title_id, "JP", "adult", after)
@@ -84,21 +88,21 @@ def test_maturity_follows_the_territorys_own_rating_then_the_default_then_the_st
 ) -> None:
     title_id = _title(session, platform, "WORLD")
     settings = platform.settings
-    studio.set_rating(session, settings, "tester", title_id, "GB", RatingIn(value="15"))
-    studio.set_rating(session, settings, "tester", title_id, "US", RatingIn(value="R"))
+    set_rating(session, settings, "tester", title_id, "GB", RatingIn(value="15"))
+    set_rating(session, settings, "tester", title_id, "US", RatingIn(value="R"))
 
     def lowest(country: str) -> str:
         levels: tuple[Maturity, ...] = ("kids", "teen", "adult")
         return next(m for m in levels if service.is_available(session, title_id, country, m, START))
 
     assert (lowest("GB"), lowest("US"), lowest("FR")) == ("teen", "adult", "adult")
-    studio.set_rating(session, settings, "tester", title_id, "*", RatingIn(value="7+"))
+    set_rating(session, settings, "tester", title_id, "*", RatingIn(value="7+"))
     assert (lowest("GB"), lowest("US"), lowest("FR")) == ("teen", "adult", "kids")
 
 
 def test_unpublished_titles_are_never_available(session: Session, platform: Platform) -> None:
     title_id = _title(session, platform, "WORLD")
-    studio.unpublish_title(session, "tester", title_id)
+    unpublish_title(session, "tester", title_id)
     assert not service.is_available(session, title_id, "FR", "adult", START)
     assert title_id not in service.visible_title_ids(session, "FR", "adult", START)
 

@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from marquee.catalog import assets, studio
+from marquee.catalog import assets
 from marquee.catalog.schemas import EpisodeCreate, Kind, SeasonCreate, TitleCreate
+from marquee.catalog.studio.artwork import add_artwork
+from marquee.catalog.studio.audit import audit_log
+from marquee.catalog.studio.episodes import add_episode, add_season
+from marquee.catalog.studio.titles import create_title
+from marquee.catalog.views import studio_view
 from marquee.runtime import Platform
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -40,7 +45,7 @@ def _ready(title_id: str, **changes: Any) -> dict[str, Any]:
 
 def _title(session: Session, kind: Kind = "movie") -> str:
     data = TitleCreate(kind=kind, original_title="Pipeline", original_language="en")
-    return studio.create_title(session, "tester", data).id
+    return create_title(session, "tester", data).id
 
 
 def test_a_ready_asset_makes_the_movie_playable_with_its_languages_and_poster(
@@ -51,11 +56,11 @@ def test_a_ready_asset_makes_the_movie_playable_with_its_languages_and_poster(
     assets.attach_asset(session, payload)
     assets.attach_asset(session, payload)  # delivered twice: nothing more happens
 
-    view = studio.studio_view(session, title_id)
+    view = studio_view(session, title_id)
     assert (view.asset_id, view.runtime_s) == (payload["asset_id"], 5400)
     assert (view.audio_languages, view.subtitle_languages) == (["en", "fr"], ["de"])
     assert [(a.kind, a.source) for a in view.artwork] == [("poster", "media")]
-    actions = [e.action for e in studio.audit_log(session, title_id)]
+    actions = [e.action for e in audit_log(session, title_id)]
     assert actions.count("asset.attached") == 1
 
 
@@ -63,23 +68,23 @@ def test_an_uploaded_poster_is_kept_and_publishing_waits_for_the_request(
     session: Session, platform: Platform
 ) -> None:
     title_id = _title(session)
-    studio.add_artwork(session, platform.storage, "tester", title_id, "poster", "", PNG)
+    add_artwork(session, platform.storage, "tester", title_id, "poster", "", PNG)
     assets.attach_asset(session, _ready(title_id, publish_requested=True))
 
-    view = studio.studio_view(session, title_id)
+    view = studio_view(session, title_id)
     assert [a.source for a in view.artwork] == ["upload"]
     assert view.status == "published"
 
 
 def test_an_episode_gets_its_asset_and_the_series_its_languages(session: Session) -> None:
     title_id = _title(session, "series")
-    season = studio.add_season(session, "tester", title_id, SeasonCreate(number=1))
-    episode = studio.add_episode(
+    season = add_season(session, "tester", title_id, SeasonCreate(number=1))
+    episode = add_episode(
         session, "tester", season.id, EpisodeCreate(number=1, original_title="Pilot")
     )
     assets.attach_asset(session, _ready(title_id, episode_id=episode.id, subtitle_languages=[]))
 
-    view = studio.studio_view(session, title_id)
+    view = studio_view(session, title_id)
     assert view.asset_id is None
     assert view.seasons[0].episodes[0].asset_id is not None
     assert view.audio_languages == ["en", "fr"]
@@ -91,7 +96,7 @@ def test_a_failed_asset_is_noted_once_in_the_titles_audit_log(session: Session) 
     assets.asset_failed(session, failure)
     assets.asset_failed(session, failure)
 
-    entries = [e for e in studio.audit_log(session, title_id) if e.action == "asset.failed"]
+    entries = [e for e in audit_log(session, title_id) if e.action == "asset.failed"]
     assert [(e.actor_id, e.changes["step"], e.changes["reason"]) for e in entries] == [
         ("media", "qc", "silent")
     ]
@@ -112,7 +117,7 @@ def test_the_catalog_hears_media_asset_ready_through_the_event_bus(platform: Pla
     while platform.relay.relay_once():
         pass
     with platform.db.sessions() as session:
-        assert studio.studio_view(session, title_id).asset_id == payload["asset_id"]
+        assert studio_view(session, title_id).asset_id == payload["asset_id"]
 
 
 def test_publish_requested_opens_a_worldwide_window(session: Session) -> None:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from marquee import migrate
 from marquee.app import create_app
 from marquee.catalog import service as catalog
-from marquee.catalog import studio
+from marquee.catalog.views import studio_view
 from marquee.demo import ADMIN, VIEWER, DemoSeed, is_seeded, seed
 from marquee.demo.catalog import TITLES
 from marquee.media import service as media
@@ -96,7 +96,7 @@ def test_every_title_has_ready_encrypted_media_and_artwork(seeded: Seeded) -> No
             assets = media.assets_by_title(session, title_id)
             assert assets, title_id
             assert all(a.status == "ready" and not a.clear and a.key_ids for a in assets)
-            artwork = studio.studio_view(session, title_id).artwork
+            artwork = studio_view(session, title_id).artwork
             assert {a.kind for a in artwork if a.source == "upload"} == {"poster", "backdrop"}
 
 

@@ -1,0 +1,80 @@
+"""Artwork: posters, backdrops and logos uploaded per language, kept in the object store."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marquee.catalog.errors import Invalid
+from marquee.catalog.models import Artwork
+from marquee.catalog.repository import row_or_404, title_or_404
+from marquee.catalog.studio.audit import record, touched
+from marquee.identity.schemas import language_tag
+from marquee.kit.db import after_commit, new_id
+from marquee.kit.storage import ObjectStore
+
+IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+def image_type(data: bytes) -> str | None:
+    """The image's media type from its first bytes (PNG, JPEG, WebP), not from its name."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in IMAGE_TYPES.items() if data.startswith(magic)), None)
+
+
+def artwork_language(tag: str) -> str:
+    """ "" (neutral) or a well-formed BCP 47 tag; Invalid otherwise."""
+    if not tag:
+        return ""
+    try:
+        return language_tag(tag)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def add_artwork(
+    session: Session,
+    storage: ObjectStore,
+    actor: str,
+    title_id: str,
+    kind: str,
+    language: str,
+    data: bytes,
+) -> Artwork:
+    """Store an image as the title's ``kind`` for ``language`` ("" neutral), replacing any."""
+    title = title_or_404(session, title_id)
+    content_type = image_type(data)
+    if content_type is None:
+        raise Invalid("Artwork must be a PNG, JPEG or WebP image.")
+    row = session.scalar(
+        select(Artwork).where(
+            Artwork.title_id == title.id, Artwork.kind == kind, Artwork.language == language
+        )
+    )
+    if row is None:
+        row = Artwork(title_id=title.id, kind=kind, language=language)
+        session.add(row)
+    old_key = row.object_key if row.source == "upload" else None
+    row.object_key = f"artwork/{title.id}/{new_id()}.{EXTENSIONS[content_type]}"
+    row.content_type, row.source = content_type, "upload"
+    session.flush()
+    storage.put_bytes(row.object_key, data, content_type=content_type)
+    if old_key:
+        after_commit(session, lambda: storage.delete(old_key))
+    changes = {"kind": kind, "language": language, "bytes": len(data)}
+    record(session, actor, title.id, "artwork", row.id, "artwork.set", changes)
+    touched(session, title)
+    return row
+
+
+def delete_artwork(session: Session, storage: ObjectStore, actor: str, artwork_id: str) -> None:
+    row = row_or_404(session, Artwork, artwork_id, "artwork")
+    key, source = row.object_key, row.source
+    session.delete(row)
+    if source == "upload":
+        after_commit(session, lambda: storage.delete(key))
+    changes = {"kind": row.kind, "language": row.language}
+    record(session, actor, row.title_id, "artwork", row.id, "artwork.deleted", changes)
+    touched(session, title_or_404(session, row.title_id))
