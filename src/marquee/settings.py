@@ -182,6 +182,10 @@ class Settings(BaseSettings):
     #: How long browse rows and play counts (trending, top 10, popularity) stay cached.
     discovery_browse_ttl_s: float = Field(default=300, gt=0)
     discovery_stats_ttl_s: float = Field(default=60, gt=0)
+    #: New and edited titles reach cached browse rows within this many seconds (a title taken
+    #: off the catalog leaves them at once): a bulk import turns them stale once per window,
+    #: not once per batch of titles (discovery/freshness.py).
+    discovery_catalog_settle_s: float = Field(default=10, ge=0)
     discovery_row_size: int = Field(default=20, ge=1, le=100)
     #: Trending: plays of the last ``discovery_trending_days`` weigh half as much every
     #: ``discovery_trending_half_life_h`` hours. Top 10 counts plays of the same days.

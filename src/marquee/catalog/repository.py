@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from marquee.kit.errors import NotFound
 
 UNRATED_RANK = len(MATURITY_LEVELS) - 1
 T = TypeVar("T")
+R = TypeVar("R", bound="_OfTitle")
 
 
 def row_or_404(session: Session, model: type[T], entity_id: str, what: str) -> T:
@@ -62,33 +63,70 @@ def localizations(
 
 
 def seasons(session: Session, title_id: str) -> list[Season]:
-    query = select(Season).where(Season.title_id == title_id).order_by(Season.number)
-    return list(session.scalars(query))
+    return seasons_by_title(session, [title_id])[title_id]
+
+
+def seasons_by_title(session: Session, title_ids: Iterable[str]) -> dict[str, list[Season]]:
+    query = select(Season).where(Season.title_id.in_(list(title_ids))).order_by(Season.number)
+    return _by_title(session.scalars(query))
 
 
 def episodes(session: Session, title_id: str) -> list[Episode]:
-    query = select(Episode).where(Episode.title_id == title_id).order_by(Episode.number)
-    return list(session.scalars(query))
+    return episodes_by_title(session, [title_id])[title_id]
+
+
+def episodes_by_title(session: Session, title_ids: Iterable[str]) -> dict[str, list[Episode]]:
+    query = select(Episode).where(Episode.title_id.in_(list(title_ids))).order_by(Episode.number)
+    return _by_title(session.scalars(query))
 
 
 def credits(session: Session, title_id: str) -> list[tuple[Credit, Person]]:
+    return credits_by_title(session, [title_id])[title_id]
+
+
+def credits_by_title(
+    session: Session, title_ids: Iterable[str]
+) -> dict[str, list[tuple[Credit, Person]]]:
     query = (
         select(Credit, Person)
         .join(Person, Person.id == Credit.person_id)
-        .where(Credit.title_id == title_id)
+        .where(Credit.title_id.in_(list(title_ids)))
         .order_by(Credit.position)
     )
-    return [(credit, person) for credit, person in session.execute(query)]
+    found: dict[str, list[tuple[Credit, Person]]] = defaultdict(list)
+    for credit, person in session.execute(query):
+        found[credit.title_id].append((credit, person))
+    return found
 
 
 def ratings(session: Session, title_id: str) -> list[Rating]:
-    query = select(Rating).where(Rating.title_id == title_id).order_by(Rating.territory)
-    return list(session.scalars(query))
+    return ratings_by_title(session, [title_id])[title_id]
+
+
+def ratings_by_title(session: Session, title_ids: Iterable[str]) -> dict[str, list[Rating]]:
+    query = select(Rating).where(Rating.title_id.in_(list(title_ids))).order_by(Rating.territory)
+    return _by_title(session.scalars(query))
 
 
 def windows(session: Session, title_id: str) -> list[Window]:
-    query = select(Window).where(Window.title_id == title_id).order_by(Window.starts_at)
-    return list(session.scalars(query))
+    return windows_by_title(session, [title_id])[title_id]
+
+
+def windows_by_title(session: Session, title_ids: Iterable[str]) -> dict[str, list[Window]]:
+    query = select(Window).where(Window.title_id.in_(list(title_ids))).order_by(Window.starts_at)
+    return _by_title(session.scalars(query))
+
+
+class _OfTitle(Protocol):
+    title_id: Any
+
+
+def _by_title(rows: Iterable[R]) -> dict[str, list[R]]:
+    """Rows grouped by their title id, in query order (a title without rows: an empty list)."""
+    found: dict[str, list[R]] = defaultdict(list)
+    for row in rows:
+        found[row.title_id].append(row)
+    return found
 
 
 def artwork(session: Session, title_ids: Iterable[str]) -> list[Artwork]:

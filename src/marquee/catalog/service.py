@@ -37,12 +37,14 @@ from marquee.catalog.schemas import (
     TitleView,
 )
 from marquee.catalog.territories import COUNTRY_NAMES
-from marquee.catalog.views import artwork_out, credits_of, rating_out, studio_view
+from marquee.catalog.views import artwork_out, credits_of, rating_out, studio_views
 from marquee.identity.schemas import Maturity
 from marquee.kit.db import utcnow
 from marquee.kit.errors import NotFound
 
 Texts = dict[str, tuple[str, str]]
+#: Titles read together for a search index: one query per kind of row for each slice.
+VIEWS_AT_ONCE = 500
 
 
 def genre_slug(label: str) -> str:
@@ -202,7 +204,13 @@ def published_titles(session: Session, title_ids: Sequence[str] | None = None) -
     query = select(Title.id).where(Title.status == PUBLISHED).order_by(Title.id)
     if title_ids is not None:
         query = query.where(Title.id.in_(title_ids))
-    return [studio_view(session, title_id) for title_id in session.scalars(query)]
+    ids = list(session.scalars(query))
+    found: list[StudioTitle] = []
+    for start in range(0, len(ids), VIEWS_AT_ONCE):
+        chunk = ids[start : start + VIEWS_AT_ONCE]
+        titles = session.scalars(select(Title).where(Title.id.in_(chunk)).order_by(Title.id))
+        found += studio_views(session, list(titles))
+    return found
 
 
 def artwork_object(session: Session, artwork_id: str) -> tuple[str, str]:

@@ -5,14 +5,25 @@ title whole as the studio edits it (which is also what a search index holds).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from marquee.catalog import repository as repo
 from marquee.catalog import schemas
-from marquee.catalog.models import Artwork, Episode, Localization, Rating, Window
+from marquee.catalog.models import (
+    Artwork,
+    Credit,
+    Episode,
+    Localization,
+    Person,
+    Rating,
+    Season,
+    Title,
+    Window,
+)
 from marquee.catalog.ratings import MATURITY_LEVELS
 from marquee.catalog.repository import title_or_404
 
@@ -20,10 +31,13 @@ ARTWORK_URL = "/api/v1/artwork/{id}"
 
 
 def credits_of(session: Session, title_id: str) -> list[schemas.Credit]:
-    return [
-        schemas.Credit(person_id=p.id, name=p.name, role=c.role, character=c.character)
-        for c, p in repo.credits(session, title_id)
-    ]
+    return [credit_out(c, p) for c, p in repo.credits(session, title_id)]
+
+
+def credit_out(credit: Credit, person: Person) -> schemas.Credit:
+    return schemas.Credit(
+        person_id=person.id, name=person.name, role=credit.role, character=credit.character
+    )
 
 
 def rating_out(row: Rating) -> schemas.Rating:
@@ -57,48 +71,66 @@ def window_out(window: Window) -> schemas.Window:
 
 
 def studio_view(session: Session, title_id: str) -> schemas.StudioTitle:
-    title = title_or_404(session, title_id)
-    episodes = repo.episodes(session, title_id)
-    texts = repo.localizations(session, [title_id, *(e.id for e in episodes)])
-    return schemas.StudioTitle(
-        id=title.id,
-        kind=title.kind,
-        status=title.status,
-        external_key=title.external_key,
-        original_title=title.original_title,
-        original_language=title.original_language,
-        synopsis=title.synopsis,
-        release_year=title.release_year,
-        runtime_s=title.runtime_s,
-        genres=[g.label for g in title.genres],
-        tags=list(title.tags),
-        production_countries=list(title.production_countries),
-        localizations=_texts(texts.get(title_id, {})),
-        credits=credits_of(session, title_id),
-        ratings=[rating_out(r) for r in repo.ratings(session, title_id)],
-        windows=[window_out(w) for w in repo.windows(session, title_id)],
-        artwork=[artwork_out(a) for a in repo.artwork(session, [title_id])],
-        seasons=[
-            schemas.StudioSeason(
-                id=s.id,
-                number=s.number,
-                synopsis=s.synopsis,
-                episodes=[
-                    schemas.StudioEpisode.model_validate(
-                        {**_columns(e), "localizations": _texts(texts.get(e.id, {}))}
-                    )
-                    for e in episodes
-                    if e.season_id == s.id
-                ],
+    return studio_views(session, [title_or_404(session, title_id)])[0]
+
+
+def studio_views(session: Session, titles: Sequence[Title]) -> list[schemas.StudioTitle]:
+    """Titles whole, as the studio edits them: one query per kind of row, whatever the count."""
+    ids = [title.id for title in titles]
+    episodes = repo.episodes_by_title(session, ids)
+    texts = repo.localizations(session, [*ids, *(e.id for rows in episodes.values() for e in rows)])
+    credits = repo.credits_by_title(session, ids)
+    ratings = repo.ratings_by_title(session, ids)
+    windows = repo.windows_by_title(session, ids)
+    seasons = repo.seasons_by_title(session, ids)
+    artwork: dict[str, list[Artwork]] = defaultdict(list)
+    for image in repo.artwork(session, ids):
+        artwork[image.title_id].append(image)
+    return [
+        schemas.StudioTitle(
+            id=title.id,
+            kind=title.kind,
+            status=title.status,
+            external_key=title.external_key,
+            original_title=title.original_title,
+            original_language=title.original_language,
+            synopsis=title.synopsis,
+            release_year=title.release_year,
+            runtime_s=title.runtime_s,
+            genres=[g.label for g in title.genres],
+            tags=list(title.tags),
+            production_countries=list(title.production_countries),
+            localizations=_texts(texts.get(title.id, {})),
+            credits=[credit_out(c, p) for c, p in credits[title.id]],
+            ratings=[rating_out(r) for r in ratings[title.id]],
+            windows=[window_out(w) for w in windows[title.id]],
+            artwork=[artwork_out(a) for a in artwork[title.id]],
+            seasons=[_season(s, episodes[title.id], texts) for s in seasons[title.id]],
+            asset_id=title.asset_id,
+            audio_languages=list(title.audio_languages),
+            subtitle_languages=list(title.subtitle_languages),
+            created_at=title.created_at,
+            updated_at=title.updated_at,
+            published_at=title.published_at,
+        )
+        for title in titles
+    ]
+
+
+def _season(
+    season: Season, episodes: list[Episode], texts: Mapping[str, Mapping[str, Localization]]
+) -> schemas.StudioSeason:
+    return schemas.StudioSeason(
+        id=season.id,
+        number=season.number,
+        synopsis=season.synopsis,
+        episodes=[
+            schemas.StudioEpisode.model_validate(
+                {**_columns(e), "localizations": _texts(texts.get(e.id, {}))}
             )
-            for s in repo.seasons(session, title_id)
+            for e in episodes
+            if e.season_id == season.id
         ],
-        asset_id=title.asset_id,
-        audio_languages=list(title.audio_languages),
-        subtitle_languages=list(title.subtitle_languages),
-        created_at=title.created_at,
-        updated_at=title.updated_at,
-        published_at=title.published_at,
     )
 
 

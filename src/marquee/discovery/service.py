@@ -119,11 +119,13 @@ def suggest(
     )
 
 
-def title_changed(session: Session, settings: Settings, title_id: str) -> None:
-    """Bring the index up to date with one title (published: indexed; otherwise removed)."""
+def titles_changed(session: Session, settings: Settings, title_ids: Sequence[str]) -> None:
+    """Bring the index up to date with these titles (published: indexed; otherwise removed),
+    in one commit."""
     node = node_for(settings)
-    titles = catalog.published_titles(session, [title_id])
-    node.index.put(titles, removed=[] if titles else [title_id])
+    titles = catalog.published_titles(session, title_ids)
+    published = {title.id for title in titles}
+    node.index.put(titles, removed=[t for t in title_ids if t not in published])
     _catalog_changed(node)
 
 

@@ -10,12 +10,14 @@ in the shared database, by the ``discovery`` group.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED, TITLE_UPDATED
 from marquee.discovery import history, service
-from marquee.discovery.browse import GENERATION_KEY, history_key
-from marquee.kit.events import Event
+from marquee.discovery.browse import history_key
+from marquee.discovery.freshness import CatalogGeneration
+from marquee.kit.events import BatchHandler, Event
 
 if TYPE_CHECKING:
     from marquee.runtime import Platform
@@ -28,34 +30,40 @@ PROGRESS_EVENTS = ("playback.heartbeat", "playback.session_ended", "playback.his
 def subscribe(platform: Platform) -> None:
     bus = platform.events
     node_group = f"{GROUP}-index-{platform.settings.discovery_node or socket.gethostname()}"
-    for name in ("title_published", "title_updated", "title_unpublished"):
-        bus.subscribe(f"catalog.{name}", _catalog_handler(platform), group=node_group)
-    bus.subscribe("playback.session_started", _play_handler(platform), group=GROUP)
+    catalog_changes = (TITLE_PUBLISHED, TITLE_UPDATED, TITLE_UNPUBLISHED)
+    bus.subscribe_batch(catalog_changes, _catalog_handler(platform), group=node_group)
+    bus.subscribe_batch("playback.session_started", _play_handler(platform), group=GROUP)
     for name in PROGRESS_EVENTS:
         bus.subscribe(name, _progress_handler(platform), group=GROUP)
     bus.subscribe("identity.profile_deleted", _forget_handler(platform), group=GROUP)
 
 
-def _catalog_handler(platform: Platform) -> Callable[[Event], None]:
-    def handle(event: Event) -> None:
-        title_id = event.payload.get("title_id")
-        if not isinstance(title_id, str):
-            return
-        with platform.db.transaction() as session:
-            service.title_changed(session, platform.settings, title_id)
-        platform.cache.incr(GENERATION_KEY)
+def _catalog_handler(platform: Platform) -> BatchHandler:
+    """A batch of catalog changes: one read of the titles, one index commit."""
+    generation = CatalogGeneration(platform.cache, platform.settings.discovery_catalog_settle_s)
+
+    def handle(events: Sequence[Event]) -> None:
+        title_ids = list(dict.fromkeys(_strings(events, "title_id")))
+        if title_ids:
+            with platform.db.transaction() as session:
+                service.titles_changed(session, platform.settings, title_ids)
+            generation.changed(removal=any(e.name == TITLE_UNPUBLISHED for e in events))
 
     return handle
 
 
-def _play_handler(platform: Platform) -> Callable[[Event], None]:
-    def handle(event: Event) -> None:
+def _play_handler(platform: Platform) -> BatchHandler:
+    def handle(events: Sequence[Event]) -> None:
         with platform.db.transaction() as session:
-            profile_id = history.record_play(session, event.payload)
-        if profile_id is not None:
+            profile_ids = [history.record_play(session, event.payload) for event in events]
+        for profile_id in dict.fromkeys(p for p in profile_ids if p is not None):
             platform.cache.incr(history_key(profile_id))
 
     return handle
+
+
+def _strings(events: Sequence[Event], field: str) -> list[str]:
+    return [value for event in events if isinstance(value := event.payload.get(field), str)]
 
 
 def _progress_handler(platform: Platform) -> Callable[[Event], None]:

@@ -8,12 +8,11 @@ Handlers must be idempotent: delivery is at least once.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -59,11 +58,8 @@ Deliver = Callable[[str, Sequence[Event]], None]
 @dataclass(frozen=True)
 class Subscription:
     group: str
-    pattern: str
+    names: frozenset[str]
     handler: BatchHandler
-
-    def matches(self, name: str) -> bool:
-        return fnmatch.fnmatchcase(name, self.pattern)
 
 
 class Transport(Protocol):
@@ -92,19 +88,22 @@ class EventBus:
         self.subscriptions: list[Subscription] = []
         self._lock = threading.Lock()
 
-    def subscribe(self, pattern: str, handler: Handler, *, group: str) -> None:
-        """Call ``handler`` for each event whose name matches ``pattern``."""
+    def subscribe(self, names: str | Iterable[str], handler: Handler, *, group: str) -> None:
+        """Call ``handler`` for each event named ``names`` (one name or several)."""
 
         def each(events: Sequence[Event]) -> None:
             for event in events:
                 handler(event)
 
-        self.subscribe_batch(pattern, each, group=group)
+        self.subscribe_batch(names, each, group=group)
 
-    def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str) -> None:
-        """Call ``handler`` once per batch with the events whose names match ``pattern``."""
+    def subscribe_batch(
+        self, names: str | Iterable[str], handler: BatchHandler, *, group: str
+    ) -> None:
+        """Call ``handler`` once per batch with the batch's events named ``names``."""
+        wanted = frozenset([names] if isinstance(names, str) else names)
         with self._lock:
-            self.subscriptions.append(Subscription(group, pattern, handler))
+            self.subscriptions.append(Subscription(group, wanted, handler))
 
     def relay(self, entries: Sequence[OutboxEntry]) -> None:
         """Outbox handler: send the committed events on (transport) or deliver them here."""
@@ -119,7 +118,7 @@ class EventBus:
         """Run the group's handlers on the events they match; an error propagates for a retry."""
         for subscription in list(self.subscriptions):
             if subscription.group == group:
-                matching = [event for event in events if subscription.matches(event.name)]
+                matching = [event for event in events if event.name in subscription.names]
                 if matching:
                     subscription.handler(matching)
 

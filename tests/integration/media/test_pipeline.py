@@ -82,7 +82,9 @@ class Pipeline:
         self.platform = platform
         self.events: list[Event] = []
         self._lock = threading.Lock()
-        platform.events.subscribe("media.*", self._seen, group="test-media")
+        platform.events.subscribe(
+            ("media.asset_ready", "media.asset_failed"), self._seen, group="test-media"
+        )
 
     def _seen(self, event: Event) -> None:
         with self._lock:
@@ -272,7 +274,12 @@ def test_api_shows_the_asset(pipeline: Pipeline, ready: AssetOut) -> None:
         email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
         with pipeline.platform.db.transaction() as session:
             identity.register_account(
-                session, pipeline.platform.settings, email, PASSWORD, role=role, verified=True
+                session,
+                settings=pipeline.platform.settings,
+                email=email,
+                password=PASSWORD,
+                role=role,
+                verified=True,
             )
         login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
         return {"Authorization": f"Bearer {login.json()['access_token']}"}
