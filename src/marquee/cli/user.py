@@ -47,13 +47,20 @@ def _create(settings: Settings, email: str, password: str, role: Role, plan: str
     db = Database(settings.resolved_database_url)
     try:
         with db.transaction() as session:
-            if service.account_exists(session, email):
+            if service.account_exists(session, email=email):
                 raise Problem(f"an account with {email} already exists")
             account = service.register_account(
-                session, settings, email, password, role=role, verified=True
+                session,
+                settings=settings,
+                email=email,
+                password=password,
+                role=role,
+                verified=True,
             )
             if plan is not None:
-                service.set_subscription(session, settings, account.id, plan)
+                service.set_subscription(
+                    session, settings=settings, account_id=account.id, plan_id=plan
+                )
             return account.id
     finally:
         db.dispose()

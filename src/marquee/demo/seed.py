@@ -109,7 +109,7 @@ class _Clip:
 def is_seeded(platform: Platform) -> bool:
     """Has a seed finished on this platform (the demo admin account, made last, exists)?"""
     with platform.db.sessions() as session:
-        return identity.account_exists(session, ADMIN.email)
+        return identity.account_exists(session, email=ADMIN.email)
 
 
 def seed(
@@ -301,27 +301,34 @@ def _wait_until_playable(platform: Platform, titles: dict[str, str]) -> None:
 def _create_accounts(platform: Platform) -> None:
     ident = Identity.build(platform.settings, platform.cache)
     with platform.db.transaction() as session:
-        if not identity.account_exists(session, VIEWER.email):
+        if not identity.account_exists(session, email=VIEWER.email):
             _add_profiles(session, ident, _account(session, ident, VIEWER, "viewer", VIEWER_PLAN))
     with platform.db.transaction() as session:
-        if not identity.account_exists(session, ADMIN.email):
+        if not identity.account_exists(session, email=ADMIN.email):
             _account(session, ident, ADMIN, "admin", ADMIN_PLAN)
 
 
 def _account(session: Session, ident: Identity, who: Credentials, role: Role, plan: str) -> str:
     settings = ident.settings
     account = identity.register_account(
-        session, settings, who.email, who.password, role=role, verified=True
+        session,
+        settings=settings,
+        email=who.email,
+        password=who.password,
+        role=role,
+        verified=True,
     )
-    identity.set_subscription(session, settings, account.id, plan)
+    identity.set_subscription(session, settings=settings, account_id=account.id, plan_id=plan)
     return account.id
 
 
 def _add_profiles(session: Session, ident: Identity, account_id: str) -> None:
     (name, maturity), *others = PROFILES
-    first = identity.list_profiles(session, account_id)[0]
+    first = identity.list_profiles(session, account_id=account_id)[0]
     update = ProfileUpdate(name=name, maturity=maturity)
-    identity.update_profile(session, ident, account_id, first.id, update)
+    identity.update_profile(
+        session, ident=ident, account_id=account_id, profile_id=first.id, form=update
+    )
     for name, maturity in others:
         create = ProfileCreate(name=name, maturity=maturity)
-        identity.create_profile(session, ident, account_id, create)
+        identity.create_profile(session, ident=ident, account_id=account_id, form=create)

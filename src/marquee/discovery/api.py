@@ -57,7 +57,7 @@ def _build(platform: Platform) -> None:
 
 def _profile(me: CurrentAccount, db: DbSession, profile_id: str) -> Profile:
     """The caller's profile ``profile_id`` (404 ``not-found`` when it is another account's)."""
-    return identity.get_profile(db, me.account_id, profile_id)
+    return identity.get_profile(db, account_id=me.account_id, profile_id=profile_id)
 
 
 PlatformDep = Annotated[Platform, Depends(_platform)]
@@ -94,7 +94,9 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
     # this is the home screen's request, the busiest of all.
     platform: Platform = request.app.state.platform
     country = request_country(request)
-    profile = identity.recall_profile(platform.cache, me.account_id, profile_id)
+    profile = identity.recall_profile(
+        platform.cache, account_id=me.account_id, profile_id=profile_id
+    )
     if profile is not None:
         found = rows.cached(platform.cache, platform.settings, profile, country, [profile.language])
         if found is not None:
@@ -113,7 +115,9 @@ def _build_rows(
     country: str,
 ) -> bytes:
     """The rows built for the profile, read first unless already ``known``."""
-    profile = known or identity.load_profile(db, platform.cache, me.account_id, profile_id)
+    profile = known or identity.load_profile(
+        db, cache=platform.cache, account_id=me.account_id, profile_id=profile_id
+    )
     return rows.browse(db, platform.settings, platform.cache, profile, country, [profile.language])
 
 

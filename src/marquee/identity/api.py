@@ -57,12 +57,12 @@ def _clear_cookies(response: Response) -> None:
 @router.post("/auth/signup", status_code=status.HTTP_201_CREATED)
 def signup(
     form: schemas.Credentials,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
     client: ClientDep,
     response: Response,
 ) -> schemas.Tokens:
-    signed_in = service.signup(db, ident, form, client)
+    signed_in = service.signup(session, ident=ident, form=form, client=client)
     _set_cookies(response, ident.settings, signed_in)
     return signed_in.tokens
 
@@ -70,13 +70,13 @@ def signup(
 @router.post("/auth/login")
 def login(
     form: schemas.Credentials,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
     client: ClientDep,
     response: Response,
 ) -> schemas.Tokens | schemas.MfaChallenge:
     """Tokens and the session cookie, or an ``mfa_required`` step when two-step is on."""
-    outcome = service.login(db, ident, form, client)
+    outcome = service.login(session, ident=ident, form=form, client=client)
     if isinstance(outcome, schemas.MfaChallenge):
         return outcome
     _set_cookies(response, ident.settings, outcome)
@@ -86,161 +86,171 @@ def login(
 @router.post("/auth/login/mfa")
 def login_mfa(
     form: schemas.MfaLogin,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
     client: ClientDep,
     response: Response,
 ) -> schemas.Tokens:
-    signed_in = service.login_mfa(db, ident, form, client)
+    signed_in = service.login_mfa(session, ident=ident, form=form, client=client)
     _set_cookies(response, ident.settings, signed_in)
     return signed_in.tokens
 
 
 @router.post("/auth/refresh")
 def refresh(form: schemas.RefreshRequest, ident: IdentityDep) -> schemas.Tokens:
-    return service.refresh(ident, form.refresh_token)
+    return service.refresh(ident, refresh_token=form.refresh_token)
 
 
 @router.post("/auth/logout", status_code=NO_CONTENT)
 def logout(auth: AuthDep, ident: IdentityDep, response: Response) -> None:
-    service.logout(ident, auth.session)
+    service.logout(ident, record=auth.session)
     _clear_cookies(response)
 
 
 @router.post("/auth/verify-email", status_code=NO_CONTENT)
-def verify_email(form: schemas.TokenRequest, db: DbSession, ident: IdentityDep) -> None:
-    service.verify_email(db, ident, form.token)
+def verify_email(form: schemas.TokenRequest, session: DbSession, ident: IdentityDep) -> None:
+    service.verify_email(session, ident=ident, token=form.token)
 
 
 @router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
 def request_password_reset(
-    form: schemas.EmailRequest, db: DbSession, ident: IdentityDep, client: ClientDep
+    form: schemas.EmailRequest, session: DbSession, ident: IdentityDep, client: ClientDep
 ) -> None:
     """Always 202: whether the address has an account is not said."""
-    service.request_password_reset(db, ident, form.email, client)
+    service.request_password_reset(session, ident=ident, email=form.email, client=client)
 
 
 @router.post("/auth/password-reset/confirm", status_code=NO_CONTENT)
-def reset_password(form: schemas.PasswordReset, db: DbSession, ident: IdentityDep) -> None:
-    service.reset_password(db, ident, form.token, form.password)
+def reset_password(form: schemas.PasswordReset, session: DbSession, ident: IdentityDep) -> None:
+    service.reset_password(session, ident=ident, token=form.token, password=form.password)
 
 
 # --- account ---------------------------------------------------------------------------------
 
 
 @router.get("/account")
-def get_account(principal: CurrentAccount, db: DbSession) -> schemas.Account:
-    return service.get_account(db, principal.account_id)
+def get_account(principal: CurrentAccount, session: DbSession) -> schemas.Account:
+    return service.get_account(session, account_id=principal.account_id)
 
 
 @router.delete("/account", status_code=NO_CONTENT)
 def delete_account(
     form: schemas.PasswordConfirm,
     principal: CurrentAccount,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
     response: Response,
 ) -> None:
-    service.delete_account(db, ident, principal.account_id, form.password)
+    service.delete_account(
+        session, ident=ident, account_id=principal.account_id, password=form.password
+    )
     _clear_cookies(response)
 
 
 @router.get("/account/export")
 def export_account(
-    principal: CurrentAccount, db: DbSession, ident: IdentityDep
+    principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> schemas.AccountExport:
-    return service.export_account(db, ident, principal)
+    return service.export_account(session, ident=ident, principal=principal)
 
 
 @router.post("/account/email", status_code=status.HTTP_202_ACCEPTED)
 def change_email(
-    form: schemas.EmailChange, principal: CurrentAccount, db: DbSession, ident: IdentityDep
+    form: schemas.EmailChange, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> None:
     """Mails a link to the new address; the address changes when it is opened."""
-    service.change_email(db, ident, principal.account_id, form)
+    service.change_email(session, ident=ident, account_id=principal.account_id, form=form)
 
 
 @router.post("/account/email/verify", status_code=status.HTTP_202_ACCEPTED)
-def resend_verification(principal: CurrentAccount, db: DbSession, ident: IdentityDep) -> None:
-    service.resend_verification(db, ident, principal.account_id)
+def resend_verification(principal: CurrentAccount, session: DbSession, ident: IdentityDep) -> None:
+    service.resend_verification(session, ident=ident, account_id=principal.account_id)
 
 
 @router.post("/account/password", status_code=NO_CONTENT)
 def change_password(
-    form: schemas.PasswordChange, principal: CurrentAccount, db: DbSession, ident: IdentityDep
+    form: schemas.PasswordChange, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> None:
-    service.change_password(db, ident, principal, form)
+    service.change_password(session, ident=ident, principal=principal, form=form)
 
 
 @router.post("/account/mfa/totp")
-def start_totp(principal: CurrentAccount, db: DbSession, ident: IdentityDep) -> schemas.TotpSetup:
-    return service.start_totp(db, ident, principal.account_id)
+def start_totp(
+    principal: CurrentAccount, session: DbSession, ident: IdentityDep
+) -> schemas.TotpSetup:
+    return service.start_totp(session, ident=ident, account_id=principal.account_id)
 
 
 @router.post("/account/mfa/totp/confirm")
 def confirm_totp(
-    form: schemas.TotpConfirm, principal: CurrentAccount, db: DbSession, ident: IdentityDep
+    form: schemas.TotpConfirm, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> schemas.RecoveryCodes:
-    return service.confirm_totp(db, ident, principal.account_id, form.code)
+    return service.confirm_totp(
+        session, ident=ident, account_id=principal.account_id, code=form.code
+    )
 
 
 @router.delete("/account/mfa/totp", status_code=NO_CONTENT)
 def disable_totp(
-    form: schemas.PasswordConfirm, principal: CurrentAccount, db: DbSession, ident: IdentityDep
+    form: schemas.PasswordConfirm, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> None:
-    service.disable_totp(db, ident, principal.account_id, form.password)
+    service.disable_totp(
+        session, ident=ident, account_id=principal.account_id, password=form.password
+    )
 
 
 @router.get("/account/devices")
 def list_devices(principal: CurrentAccount, ident: IdentityDep) -> list[schemas.Device]:
-    return service.list_devices(ident, principal)
+    return service.list_devices(ident, principal=principal)
 
 
 @router.delete("/account/devices", status_code=NO_CONTENT)
 def sign_out_everywhere(principal: CurrentAccount, ident: IdentityDep, response: Response) -> None:
     """Signs out every device, this one included."""
-    service.sign_out_everywhere(ident, principal.account_id)
+    service.sign_out_everywhere(ident, account_id=principal.account_id)
     _clear_cookies(response)
 
 
 @router.delete("/account/devices/{device_id}", status_code=NO_CONTENT)
 def sign_out_device(device_id: str, principal: CurrentAccount, ident: IdentityDep) -> None:
-    service.sign_out_device(ident, principal.account_id, device_id)
+    service.sign_out_device(ident, account_id=principal.account_id, device_id=device_id)
 
 
 @router.put("/account/subscription")
 def set_subscription(
     form: schemas.SubscriptionChange,
     principal: CurrentAccount,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
 ) -> schemas.Subscription:
-    return service.set_subscription(db, ident.settings, principal.account_id, form.plan_id)
+    return service.set_subscription(
+        session, settings=ident.settings, account_id=principal.account_id, plan_id=form.plan_id
+    )
 
 
 @router.delete("/account/subscription")
-def cancel_subscription(principal: CurrentAccount, db: DbSession) -> schemas.Subscription:
-    return service.cancel_subscription(db, principal.account_id)
+def cancel_subscription(principal: CurrentAccount, session: DbSession) -> schemas.Subscription:
+    return service.cancel_subscription(session, account_id=principal.account_id)
 
 
 @router.get("/account/entitlement")
-def get_entitlement(principal: CurrentAccount, db: DbSession) -> schemas.Entitlement:
-    return service.entitlement(db, principal.account_id)
+def get_entitlement(principal: CurrentAccount, session: DbSession) -> schemas.Entitlement:
+    return service.entitlement(session, account_id=principal.account_id)
 
 
 # --- profiles --------------------------------------------------------------------------------
 
 
 @router.get("/profiles")
-def list_profiles(principal: CurrentAccount, db: DbSession) -> list[schemas.Profile]:
-    return service.list_profiles(db, principal.account_id)
+def list_profiles(principal: CurrentAccount, session: DbSession) -> list[schemas.Profile]:
+    return service.list_profiles(session, account_id=principal.account_id)
 
 
 @router.post("/profiles", status_code=status.HTTP_201_CREATED)
 def create_profile(
-    form: schemas.ProfileCreate, principal: CurrentAccount, db: DbSession, ident: IdentityDep
+    form: schemas.ProfileCreate, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> schemas.Profile:
-    return service.create_profile(db, ident, principal.account_id, form)
+    return service.create_profile(session, ident=ident, account_id=principal.account_id, form=form)
 
 
 @router.get("/profiles/current")
@@ -254,17 +264,21 @@ def update_profile(
     profile_id: str,
     form: schemas.ProfileUpdate,
     principal: CurrentAccount,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
 ) -> schemas.Profile:
-    return service.update_profile(db, ident, principal.account_id, profile_id, form)
+    return service.update_profile(
+        session, ident=ident, account_id=principal.account_id, profile_id=profile_id, form=form
+    )
 
 
 @router.delete("/profiles/{profile_id}", status_code=NO_CONTENT)
 def delete_profile(
-    profile_id: str, principal: CurrentAccount, db: DbSession, ident: IdentityDep
+    profile_id: str, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> None:
-    service.delete_profile(db, ident, principal.account_id, profile_id)
+    service.delete_profile(
+        session, ident=ident, account_id=principal.account_id, profile_id=profile_id
+    )
 
 
 @router.post("/profiles/{profile_id}/pin-check", status_code=NO_CONTENT)
@@ -272,10 +286,12 @@ def check_pin(
     profile_id: str,
     form: schemas.PinCheck,
     principal: CurrentAccount,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
 ) -> None:
-    service.check_pin(db, ident, principal.account_id, profile_id, form.pin)
+    service.check_pin(
+        session, ident=ident, account_id=principal.account_id, profile_id=profile_id, pin=form.pin
+    )
 
 
 @router.post("/profiles/{profile_id}/select")
@@ -283,19 +299,21 @@ def select_profile(
     profile_id: str,
     form: schemas.ProfileSelect,
     auth: AuthDep,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
 ) -> schemas.Profile:
     """Make this the device's current profile; a PIN-locked profile needs its PIN."""
-    return service.select_profile(db, ident, auth.session, profile_id, form.pin)
+    return service.select_profile(
+        session, ident=ident, record=auth.session, profile_id=profile_id, pin=form.pin
+    )
 
 
 # --- plans and administration ----------------------------------------------------------------
 
 
 @router.get("/plans")
-def list_plans(db: DbSession) -> list[schemas.Plan]:
-    return service.list_plans(db)
+def list_plans(session: DbSession) -> list[schemas.Plan]:
+    return service.list_plans(session)
 
 
 @router.put("/admin/accounts/{account_id}/subscription")
@@ -303,12 +321,20 @@ def admin_set_subscription(
     account_id: str,
     form: schemas.AdminSubscriptionChange,
     _admin: Admin,
-    db: DbSession,
+    session: DbSession,
     ident: IdentityDep,
 ) -> schemas.Subscription:
-    return service.set_subscription(db, ident.settings, account_id, form.plan_id, form.status)
+    return service.set_subscription(
+        session,
+        settings=ident.settings,
+        account_id=account_id,
+        plan_id=form.plan_id,
+        status=form.status,
+    )
 
 
 @router.put("/admin/accounts/{account_id}/role", status_code=NO_CONTENT)
-def admin_set_role(account_id: str, form: schemas.RoleChange, _admin: Admin, db: DbSession) -> None:
-    service.set_role(db, account_id, form.role)
+def admin_set_role(
+    account_id: str, form: schemas.RoleChange, _admin: Admin, session: DbSession
+) -> None:
+    service.set_role(session, account_id=account_id, role=form.role)

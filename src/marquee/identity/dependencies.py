@@ -88,9 +88,9 @@ SignedInDep = Annotated[SessionRecord, Depends(signed_in)]
 
 
 def authenticate(
-    request: Request, db: DbSession, ident: IdentityDep, record: SignedInDep
+    request: Request, session: DbSession, ident: IdentityDep, record: SignedInDep
 ) -> Authenticated:
-    account = db.get(Account, record.account_id)
+    account = session.get(Account, record.account_id)
     if account is None:
         ident.sessions.revoke_all(record.account_id)
         raise NotAuthenticated("This account no longer exists.")
@@ -158,11 +158,11 @@ CurrentCaller = Annotated[schemas.Caller, Depends(current_caller)]
 need to know whose request it is. A deleted account's sessions end with it."""
 
 
-def current_profile(principal: CurrentAccount, db: DbSession) -> schemas.Profile:
+def current_profile(principal: CurrentAccount, session: DbSession) -> schemas.Profile:
     """The profile chosen on this device ("who's watching"); 409 ``profile-not-selected``."""
     if principal.profile_id is None:
         raise ProfileNotSelected
-    row = repository.profile_of(db, principal.account_id, principal.profile_id)
+    row = repository.profile_of(session, principal.account_id, principal.profile_id)
     if row is None:
         raise ProfileNotSelected
     return views.profile(row)

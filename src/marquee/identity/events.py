@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-ACCOUNT_DELETED = "identity.account_deleted"
-"""``{"account_id": str}``: every domain deletes what it holds for the account."""
+from pydantic import BaseModel
 
-PROFILE_DELETED = "identity.profile_deleted"
-"""``{"account_id": str, "profile_id": str}``: history, lists and ratings of the profile go."""
+from marquee.kit.events import declare
+
+
+class AccountDeleted(BaseModel):
+    account_id: str
+
+
+class ProfileDeleted(BaseModel):
+    account_id: str
+    profile_id: str
+
+
+ACCOUNT_DELETED = declare("identity.account_deleted", AccountDeleted)
+"""Every domain deletes what it holds for the account."""
+
+PROFILE_DELETED = declare("identity.profile_deleted", ProfileDeleted)
+"""History, lists and ratings of the profile go."""

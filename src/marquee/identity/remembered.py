@@ -32,5 +32,5 @@ def remember(cache: Cache, account_id: str, profile: schemas.Profile) -> None:
     cache.set(_key(account_id, profile.id), profile.model_dump_json(), ttl_s=spread(PROFILE_TTL_S))
 
 
-def forget_after_commit(db: Session, cache: Cache, account_id: str, profile_id: str) -> None:
-    after_commit(db, lambda: cache.delete(_key(account_id, profile_id)))
+def forget_after_commit(session: Session, cache: Cache, account_id: str, profile_id: str) -> None:
+    after_commit(session, lambda: cache.delete(_key(account_id, profile_id)))

@@ -11,37 +11,37 @@ from sqlalchemy.orm import Session
 from marquee.identity.models import Account, EmailToken, Plan, Profile, Subscription
 
 
-def account_by_email(db: Session, email: str) -> Account | None:
-    return db.scalars(select(Account).where(Account.email == email)).one_or_none()
+def account_by_email(session: Session, email: str) -> Account | None:
+    return session.scalars(select(Account).where(Account.email == email)).one_or_none()
 
 
-def profiles_of(db: Session, account_id: str) -> Sequence[Profile]:
+def profiles_of(session: Session, account_id: str) -> Sequence[Profile]:
     query = select(Profile).where(Profile.account_id == account_id).order_by(Profile.created_at)
-    return db.scalars(query).all()
+    return session.scalars(query).all()
 
 
-def count_profiles(db: Session, account_id: str) -> int:
+def count_profiles(session: Session, account_id: str) -> int:
     query = select(func.count()).select_from(Profile).where(Profile.account_id == account_id)
-    return int(db.scalar(query) or 0)
+    return int(session.scalar(query) or 0)
 
 
-def profile_of(db: Session, account_id: str, profile_id: str) -> Profile | None:
-    profile = db.get(Profile, profile_id)
+def profile_of(session: Session, account_id: str, profile_id: str) -> Profile | None:
+    profile = session.get(Profile, profile_id)
     return profile if profile is not None and profile.account_id == account_id else None
 
 
-def plans(db: Session) -> Sequence[Plan]:
-    return db.scalars(select(Plan).order_by(Plan.rank)).all()
+def plans(session: Session) -> Sequence[Plan]:
+    return session.scalars(select(Plan).order_by(Plan.rank)).all()
 
 
-def subscription_of(db: Session, account_id: str) -> Subscription | None:
+def subscription_of(session: Session, account_id: str) -> Subscription | None:
     query = select(Subscription).where(Subscription.account_id == account_id)
-    return db.scalars(query).one_or_none()
+    return session.scalars(query).one_or_none()
 
 
-def use_email_token(db: Session, token_id: str, now: datetime) -> bool:
+def use_email_token(session: Session, token_id: str, now: datetime) -> bool:
     """Mark the token used; False when it already was (a concurrent use lost the race)."""
-    result = db.execute(
+    result = session.execute(
         update(EmailToken)
         .where(EmailToken.id == token_id, EmailToken.used_at.is_(None))
         .values(used_at=now)
@@ -49,9 +49,9 @@ def use_email_token(db: Session, token_id: str, now: datetime) -> bool:
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def retire_email_tokens(db: Session, account_id: str, purpose: str, now: datetime) -> None:
+def retire_email_tokens(session: Session, account_id: str, purpose: str, now: datetime) -> None:
     """Earlier unused tokens for the same purpose stop working when a new one is mailed."""
-    db.execute(
+    session.execute(
         update(EmailToken)
         .where(
             EmailToken.account_id == account_id,

@@ -105,13 +105,13 @@ def stop(
 @router.get("/profiles/{profile_id}/history")
 def history(profile_id: str, me: CurrentAccount, db: DbSession) -> list[HistoryEntry]:
     """What one of the caller's profiles watched, most recent first."""
-    identity.get_profile(db, me.account_id, profile_id)
+    identity.get_profile(db, account_id=me.account_id, profile_id=profile_id)
     return service.history(db, profile_id)
 
 
 @router.delete("/profiles/{profile_id}/history/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_from_history(profile_id: str, title_id: str, me: CurrentAccount, db: DbSession) -> None:
-    identity.get_profile(db, me.account_id, profile_id)
+    identity.get_profile(db, account_id=me.account_id, profile_id=profile_id)
     service.remove_from_history(db, profile_id, title_id)
 
 
@@ -120,7 +120,7 @@ def continue_watching(
     profile_id: str, me: CurrentAccount, db: DbSession, country: ClientCountry, request: Request
 ) -> list[ContinueItem]:
     """Titles to resume and next episodes, limited to what the profile may watch here now."""
-    profile = identity.get_profile(db, me.account_id, profile_id)
+    profile = identity.get_profile(db, account_id=me.account_id, profile_id=profile_id)
     limit = request.app.state.platform.settings.playback_continue_limit
     items = service.continue_watching(db, profile_id, limit)
     summaries: dict[str, TitleSummary] = {

@@ -86,8 +86,8 @@ def start_session(
     device: str,
 ) -> SessionStarted:
     """Check that the account may play the title here and now, then open a stream slot."""
-    profile = identity.get_profile(db, me.account_id, form.profile_id)
-    rights = identity.entitlement(db, me.account_id)
+    profile = identity.get_profile(db, account_id=me.account_id, profile_id=form.profile_id)
+    rights = identity.entitlement(db, account_id=me.account_id)
     if not rights.can_watch:
         raise SubscriptionRequired
     title_id, episode_id = _target(db, form, profile.id)
@@ -150,7 +150,14 @@ def _check_rights(
     if profile.has_pin and me.profile_id != profile.id:
         if pin is None:
             raise PinRequired
-        identity.verify_pin(db, settings, cache, me.account_id, profile.id, pin)
+        identity.verify_pin(
+            db,
+            settings=settings,
+            cache=cache,
+            account_id=me.account_id,
+            profile_id=profile.id,
+            pin=pin,
+        )
 
 
 def _claim_slot(

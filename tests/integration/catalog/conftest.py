@@ -80,7 +80,12 @@ class Callers:
         email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
         with self.platform.db.transaction() as session:
             identity.register_account(
-                session, self.settings, email, PASSWORD, role=role, verified=True
+                session,
+                settings=self.settings,
+                email=email,
+                password=PASSWORD,
+                role=role,
+                verified=True,
             )
         client = self.client(country)
         tokens = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})

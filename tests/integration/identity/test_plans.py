@@ -86,7 +86,14 @@ def make_admin(settings: Settings) -> str:
     email = new_email()
     db = Database(settings.resolved_database_url)
     with db.transaction() as session:
-        service.register_account(session, settings, email, PASSWORD, role="admin", verified=True)
+        service.register_account(
+            session,
+            settings=settings,
+            email=email,
+            password=PASSWORD,
+            role="admin",
+            verified=True,
+        )
     db.dispose()
     return email
 

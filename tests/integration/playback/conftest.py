@@ -87,17 +87,19 @@ class World:
         email = email or f"viewer-{uuid.uuid4().hex[:10]}@example.com"
         settings = self.platform.settings
         with self.platform.db.transaction() as session:
-            if not identity.account_exists(session, email):
+            if not identity.account_exists(session, email=email):
                 account = identity.register_account(
                     session,
-                    settings,
-                    email,
-                    PASSWORD,
+                    settings=settings,
+                    email=email,
+                    password=PASSWORD,
                     role=role,
                     verified=True,
                 )
                 if plan is not None:
-                    identity.set_subscription(session, settings, account.id, plan)
+                    identity.set_subscription(
+                        session, settings=settings, account_id=account.id, plan_id=plan
+                    )
         return self.sign_in(email, country)
 
     def sign_in(self, email: str, country: str = "US") -> Viewer:

@@ -1,0 +1,118 @@
+"""Accounts: creating one, reading it, changing its password, address and role, exporting and
+deleting it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from marquee.identity import repository, schemas, views
+from marquee.identity.context import Identity
+from marquee.identity.errors import WrongPassword
+from marquee.identity.events import ACCOUNT_DELETED, AccountDeleted
+from marquee.identity.models import Account, Profile
+from marquee.identity.passwords import Passwords, check_policy
+from marquee.identity.service import plans
+from marquee.identity.service.credentials import (
+    check_password,
+    normalize_email,
+    require_account,
+    revoke_after_commit,
+    set_password,
+)
+from marquee.identity.service.devices import list_devices
+from marquee.identity.service.mail_links import mail, mail_token
+from marquee.identity.service.profiles import list_profiles
+from marquee.kit.db import new_id, utcnow
+from marquee.kit.events import publish
+from marquee.settings import Settings
+
+
+def account_exists(session: Session, *, email: str) -> bool:
+    return repository.account_by_email(session, normalize_email(email)) is not None
+
+
+def register_account(
+    session: Session,
+    *,
+    settings: Settings,
+    email: str,
+    password: str,
+    role: schemas.Role = "viewer",
+    verified: bool = False,
+) -> Account:
+    """Create an account with its first profile; the caller checked that the email is free."""
+    email = normalize_email(email)
+    check_policy(password, email=email, min_length=settings.password_min_length)
+    account = Account(
+        id=new_id(),
+        email=email,
+        password_hash=Passwords(settings).hash(password),
+        role=role,
+        email_verified_at=utcnow() if verified else None,
+        recovery_codes=[],
+    )
+    session.add(account)
+    session.add(Profile(account_id=account.id, name=email.split("@", 1)[0][:50]))
+    session.flush()
+    return account
+
+
+def get_account(session: Session, *, account_id: str) -> schemas.Account:
+    sub = plans.current_subscription(session, account_id)
+    return views.account(require_account(session, account_id), sub)
+
+
+def change_password(
+    session: Session,
+    *,
+    ident: Identity,
+    principal: schemas.Principal,
+    form: schemas.PasswordChange,
+) -> None:
+    """New password; every other device is signed out, this one stays."""
+    account = require_account(session, principal.account_id)
+    check_password(ident, account, form.current_password, WrongPassword)
+    set_password(session, ident, account, form.new_password)
+    revoke_after_commit(session, ident, account.id, keep=principal.session_id)
+
+
+def change_email(
+    session: Session, *, ident: Identity, account_id: str, form: schemas.EmailChange
+) -> None:
+    """Mail a confirmation link to the new address; the change happens when it is opened."""
+    account = require_account(session, account_id)
+    check_password(ident, account, form.password, WrongPassword)
+    new_email = normalize_email(form.new_email)
+    if new_email == account.email:
+        return
+    if repository.account_by_email(session, new_email) is not None:
+        mail(session, "signup-existing", new_email)
+        return
+    mail_token(session, account, "email-change", new_email, ident.settings.verify_token_ttl_s)
+
+
+def delete_account(session: Session, *, ident: Identity, account_id: str, password: str) -> None:
+    """Delete the account and everything identity holds for it; other domains follow the
+    ``identity.account_deleted`` event."""
+    account = require_account(session, account_id)
+    check_password(ident, account, password, WrongPassword)
+    session.delete(account)
+    session.flush()
+    publish(session, ACCOUNT_DELETED, AccountDeleted(account_id=account_id))
+    revoke_after_commit(session, ident, account_id)
+
+
+def export_account(
+    session: Session, *, ident: Identity, principal: schemas.Principal
+) -> schemas.AccountExport:
+    return schemas.AccountExport(
+        exported_at=utcnow(),
+        account=get_account(session, account_id=principal.account_id),
+        profiles=list_profiles(session, account_id=principal.account_id),
+        devices=list_devices(ident, principal=principal),
+    )
+
+
+def set_role(session: Session, *, account_id: str, role: schemas.Role) -> None:
+    require_account(session, account_id).role = role
+    session.flush()

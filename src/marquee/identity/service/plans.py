@@ -1,0 +1,119 @@
+"""Plans, the account's subscription to one, and what it entitles the account to watch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from marquee.identity import repository, schemas, views
+from marquee.identity.errors import NoSubscription, PlanNotFound
+from marquee.identity.models import Plan, Subscription
+from marquee.identity.service.credentials import require_account
+from marquee.kit.db import utcnow
+from marquee.settings import Settings
+
+BILLING_PERIOD = timedelta(days=30)
+WATCHING_STATUSES = ("trialing", "active", "past_due", "canceled")
+
+
+def list_plans(session: Session) -> list[schemas.Plan]:
+    return [views.plan(row) for row in repository.plans(session)]
+
+
+def current_subscription(session: Session, account_id: str) -> Subscription | None:
+    """The account's subscription row, its status caught up with the calendar."""
+    sub = repository.subscription_of(session, account_id)
+    if sub is not None:
+        _current_status(sub)
+    return sub
+
+
+def set_subscription(
+    session: Session,
+    *,
+    settings: Settings,
+    account_id: str,
+    plan_id: str,
+    status: schemas.SubscriptionStatus | None = None,
+) -> schemas.Subscription:
+    """Put the account on ``plan_id``. Without payment providers the change takes effect at
+    once; ``status`` is for admins (a new subscription starts trialing or active)."""
+    require_account(session, account_id)
+    if session.get(Plan, plan_id) is None:
+        raise PlanNotFound(plan_id)
+    sub = repository.subscription_of(session, account_id) or _new_subscription(
+        session, settings, account_id
+    )
+    sub.plan_id = plan_id
+    if _current_status(sub) in ("canceled", "expired"):
+        _restart(sub)
+    if status is not None:
+        sub.status = status
+    session.flush()
+    return views.subscription(sub)
+
+
+def _new_subscription(session: Session, settings: Settings, account_id: str) -> Subscription:
+    now = utcnow()
+    trial_end = now + timedelta(days=settings.trial_days) if settings.trial_days else None
+    sub = Subscription(
+        account_id=account_id,
+        status="trialing" if trial_end else "active",
+        started_at=now,
+        trial_ends_at=trial_end,
+        current_period_end=trial_end or now + BILLING_PERIOD,
+    )
+    session.add(sub)
+    return sub
+
+
+def _restart(sub: Subscription) -> None:
+    now = utcnow()
+    sub.status, sub.started_at, sub.canceled_at = "active", now, None
+    sub.trial_ends_at, sub.current_period_end = None, now + BILLING_PERIOD
+
+
+def cancel_subscription(session: Session, *, account_id: str) -> schemas.Subscription:
+    """Cancel at the end of the paid period: watching goes on until then."""
+    sub = repository.subscription_of(session, account_id)
+    if sub is None:
+        raise NoSubscription
+    if sub.status != "expired":
+        sub.status, sub.canceled_at = "canceled", utcnow()
+    session.flush()
+    return views.subscription(sub)
+
+
+def _current_status(sub: Subscription) -> str:
+    """Canceled and trial periods end by the calendar: the row catches up when read."""
+    now = utcnow()
+    ended_cancel = sub.status == "canceled" and sub.current_period_end <= now
+    ended_trial = sub.status == "trialing" and (sub.trial_ends_at or now) <= now
+    if ended_cancel or ended_trial:
+        sub.status = "expired"
+    return sub.status
+
+
+def entitlement(session: Session, *, account_id: str) -> schemas.Entitlement:
+    """What the account may watch now: playback calls this before starting a stream."""
+    sub = repository.subscription_of(session, account_id)
+    plan = None if sub is None else session.get(Plan, sub.plan_id)
+    if sub is None or plan is None:
+        return schemas.Entitlement(
+            plan_id=None,
+            status=None,
+            max_streams=0,
+            max_height=0,
+            download_devices=0,
+            can_watch=False,
+        )
+    status = _current_status(sub)
+    return schemas.Entitlement(
+        plan_id=plan.id,
+        status=status,
+        max_streams=plan.max_streams,
+        max_height=plan.max_height,
+        download_devices=plan.download_devices,
+        can_watch=status in WATCHING_STATUSES,
+    )
