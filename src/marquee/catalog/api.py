@@ -51,9 +51,9 @@ def list_titles(
     """What the viewer may watch here and now, newest first; ``genre`` is a name or its slug."""
     return service.list_titles(
         session,
-        viewer.territory,
-        viewer.maturity,
-        viewer.languages,
+        territory=viewer.territory,
+        maturity=viewer.maturity,
+        languages=viewer.languages,
         genre=genre,
         page=page,
         page_size=settings.catalog_page_size,
@@ -63,13 +63,19 @@ def list_titles(
 @router.get("/titles/{title_id}")
 def get_title(title_id: str, session: DbSession, viewer: ViewerDep) -> s.TitleView:
     """One title with its seasons and episodes; 404 alike for unknown and not available."""
-    return service.get_title(session, title_id, viewer.territory, viewer.maturity, viewer.languages)
+    return service.get_title(
+        session,
+        title_id=title_id,
+        territory=viewer.territory,
+        maturity=viewer.maturity,
+        languages=viewer.languages,
+    )
 
 
 @router.get("/artwork/{artwork_id}", response_class=StreamingResponse)
 def get_artwork(artwork_id: str, session: DbSession, storage: StorageDep) -> StreamingResponse:
     """An image (public, cacheable: image tags send no credentials)."""
-    key, content_type = service.artwork_object(session, artwork_id)
+    key, content_type = service.artwork_object(session, artwork_id=artwork_id)
     return StreamingResponse(
         storage.get(key),
         media_type=content_type,
@@ -90,67 +96,71 @@ def studio_titles(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> s.StudioTitlePage:
     size = settings.catalog_page_size
-    rows, total = titles.list_titles(session, status_, q, size, (page - 1) * size)
-    items = assets.summaries(session, rows)
+    rows, total = titles.list_titles(
+        session, status=status_, search=q, limit=size, offset=(page - 1) * size
+    )
+    items = assets.summaries(session, titles=rows)
     return s.StudioTitlePage(items=items, page=page, page_size=size, total=total)
 
 
 @studio_router.post("/titles", status_code=CREATED)
 def create_title(data: s.TitleCreate, session: DbSession, editor: Editor) -> s.StudioTitle:
-    title = titles.create_title(session, editor, data)
-    return studio_view(session, title.id)
+    title = titles.create_title(session, actor=editor, data=data)
+    return studio_view(session, title_id=title.id)
 
 
 @studio_router.get("/titles/{title_id}")
 def studio_title(title_id: str, session: DbSession, _editor: Editor) -> s.StudioTitle:
-    return studio_view(session, title_id)
+    return studio_view(session, title_id=title_id)
 
 
 @studio_router.patch("/titles/{title_id}")
 def update_title(
     title_id: str, data: s.TitleUpdate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    titles.update_title(session, editor, title_id, data)
-    return studio_view(session, title_id)
+    titles.update_title(session, actor=editor, title_id=title_id, data=data)
+    return studio_view(session, title_id=title_id)
 
 
 @studio_router.put("/titles/{title_id}/localizations/{language}")
 def set_localization(
     title_id: str, language: LanguageTag, text: s.LocalizedText, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    localizations.set_localization(session, editor, title_id, language, text)
-    return studio_view(session, title_id)
+    localizations.set_localization(
+        session, actor=editor, title_id=title_id, language=language, text=text
+    )
+    return studio_view(session, title_id=title_id)
 
 
 @studio_router.delete("/titles/{title_id}/localizations/{language}", status_code=NO_CONTENT)
 def delete_localization(
     title_id: str, language: LanguageTag, session: DbSession, editor: Editor
 ) -> None:
-    localizations.delete_localization(session, editor, title_id, language)
+    localizations.delete_localization(session, actor=editor, title_id=title_id, language=language)
 
 
 @studio_router.post("/titles/{title_id}/publish")
 def publish(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
-    publishing.publish_title(session, editor, title_id)
-    return studio_view(session, title_id)
+    publishing.publish_title(session, actor=editor, title_id=title_id)
+    return studio_view(session, title_id=title_id)
 
 
 @studio_router.post("/titles/{title_id}/unpublish")
 def unpublish(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
-    publishing.unpublish_title(session, editor, title_id)
-    return studio_view(session, title_id)
+    publishing.unpublish_title(session, actor=editor, title_id=title_id)
+    return studio_view(session, title_id=title_id)
 
 
 @studio_router.post("/titles/{title_id}/retire")
 def retire(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
-    publishing.retire_title(session, editor, title_id)
-    return studio_view(session, title_id)
+    publishing.retire_title(session, actor=editor, title_id=title_id)
+    return studio_view(session, title_id=title_id)
 
 
 @studio_router.get("/titles/{title_id}/audit")
 def audit(title_id: str, session: DbSession, _editor: Editor) -> list[s.AuditEntry]:
     """Who changed what and when, newest first."""
-    return audit_log(session, title_id)
+    return audit_log(session, title_id=title_id)
 
 
 # --- studio: seasons and episodes ------------------------------------------------------------
@@ -160,32 +170,32 @@ def audit(title_id: str, session: DbSession, _editor: Editor) -> list[s.AuditEnt
 def add_season(
     title_id: str, data: s.SeasonCreate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    episodes.add_season(session, editor, title_id, data)
-    return studio_view(session, title_id)
+    episodes.add_season(session, actor=editor, title_id=title_id, data=data)
+    return studio_view(session, title_id=title_id)
 
 
 @studio_router.patch("/seasons/{season_id}")
 def update_season(
     season_id: str, data: s.SeasonUpdate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    season = episodes.update_season(session, editor, season_id, data)
-    return studio_view(session, season.title_id)
+    season = episodes.update_season(session, actor=editor, season_id=season_id, data=data)
+    return studio_view(session, title_id=season.title_id)
 
 
 @studio_router.post("/seasons/{season_id}/episodes", status_code=CREATED)
 def add_episode(
     season_id: str, data: s.EpisodeCreate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    episode = episodes.add_episode(session, editor, season_id, data)
-    return studio_view(session, episode.title_id)
+    episode = episodes.add_episode(session, actor=editor, season_id=season_id, data=data)
+    return studio_view(session, title_id=episode.title_id)
 
 
 @studio_router.patch("/episodes/{episode_id}")
 def update_episode(
     episode_id: str, data: s.EpisodeUpdate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
-    episode = episodes.update_episode(session, editor, episode_id, data)
-    return studio_view(session, episode.title_id)
+    episode = episodes.update_episode(session, actor=editor, episode_id=episode_id, data=data)
+    return studio_view(session, title_id=episode.title_id)
 
 
 @studio_router.put("/titles/{title_id}/episodes/{episode_id}/localizations/{language}")
@@ -197,8 +207,15 @@ def set_episode_localization(
     session: DbSession,
     editor: Editor,
 ) -> s.StudioTitle:
-    localizations.set_localization(session, editor, title_id, language, text, episode_id=episode_id)
-    return studio_view(session, title_id)
+    localizations.set_localization(
+        session,
+        actor=editor,
+        title_id=title_id,
+        language=language,
+        text=text,
+        episode_id=episode_id,
+    )
+    return studio_view(session, title_id=title_id)
 
 
 # --- studio: people, credits, ratings, windows, artwork --------------------------------------
@@ -208,19 +225,21 @@ def set_episode_localization(
 def find_people(
     session: DbSession, _editor: Editor, q: Annotated[str, Query(min_length=1, max_length=100)]
 ) -> list[s.Person]:
-    return [s.Person.model_validate(p) for p in people.find_people(session, q)]
+    return [s.Person.model_validate(p) for p in people.find_people(session, search=q)]
 
 
 @studio_router.post("/people", status_code=CREATED)
 def create_person(data: s.PersonCreate, session: DbSession, editor: Editor) -> s.Person:
-    return s.Person.model_validate(people.create_person(session, editor, data.name))
+    return s.Person.model_validate(people.create_person(session, actor=editor, name=data.name))
 
 
 @studio_router.patch("/people/{person_id}")
 def rename_person(
     person_id: str, data: s.PersonCreate, session: DbSession, editor: Editor
 ) -> s.Person:
-    return s.Person.model_validate(people.rename_person(session, editor, person_id, data.name))
+    return s.Person.model_validate(
+        people.rename_person(session, actor=editor, person_id=person_id, name=data.name)
+    )
 
 
 @studio_router.put("/titles/{title_id}/credits")
@@ -228,7 +247,7 @@ def set_credits(
     title_id: str, credits: list[s.CreditIn], session: DbSession, editor: Editor
 ) -> list[s.Credit]:
     """Replace the cast and crew, in billing order."""
-    return people.set_credits(session, editor, title_id, credits)
+    return people.set_credits(session, actor=editor, title_id=title_id, credits=credits)
 
 
 @studio_router.put("/titles/{title_id}/ratings/{territory}")
@@ -241,31 +260,39 @@ def set_rating(
     settings: SettingsDep,
 ) -> s.Rating:
     """Rate the title in a territory (ISO code) or by default (``*``)."""
-    return ratings.set_rating(session, settings, editor, title_id, territory, data)
+    return ratings.set_rating(
+        session, settings=settings, actor=editor, title_id=title_id, territory=territory, data=data
+    )
 
 
 @studio_router.delete("/titles/{title_id}/ratings/{territory}", status_code=NO_CONTENT)
 def delete_rating(title_id: str, territory: str, session: DbSession, editor: Editor) -> None:
-    ratings.delete_rating(session, editor, title_id, territory)
+    ratings.delete_rating(session, actor=editor, title_id=title_id, territory=territory)
 
 
 @studio_router.post("/titles/{title_id}/windows", status_code=CREATED)
 def add_window(
     title_id: str, data: s.WindowIn, session: DbSession, editor: Editor, settings: SettingsDep
 ) -> s.Window:
-    return window_out(windows.add_window(session, settings, editor, title_id, data))
+    return window_out(
+        windows.add_window(session, settings=settings, actor=editor, title_id=title_id, data=data)
+    )
 
 
 @studio_router.put("/windows/{window_id}")
 def replace_window(
     window_id: str, data: s.WindowIn, session: DbSession, editor: Editor, settings: SettingsDep
 ) -> s.Window:
-    return window_out(windows.replace_window(session, settings, editor, window_id, data))
+    return window_out(
+        windows.replace_window(
+            session, settings=settings, actor=editor, window_id=window_id, data=data
+        )
+    )
 
 
 @studio_router.delete("/windows/{window_id}", status_code=NO_CONTENT)
 def delete_window(window_id: str, session: DbSession, editor: Editor) -> None:
-    windows.delete_window(session, editor, window_id)
+    windows.delete_window(session, actor=editor, window_id=window_id)
 
 
 @studio_router.get("/reports/expiring-windows")
@@ -273,7 +300,7 @@ def expiring_windows(
     session: DbSession, _editor: Editor, days: Annotated[int, Query(ge=1, le=3650)] = 30
 ) -> list[s.ExpiringWindow]:
     """Licence windows that end within ``days`` days, soonest first."""
-    return windows.expiring_windows(session, days)
+    return windows.expiring_windows(session, days=days)
 
 
 @studio_router.post("/titles/{title_id}/artwork", status_code=CREATED)
@@ -292,7 +319,15 @@ def add_artwork(
     if len(data) > settings.catalog_artwork_max_bytes:
         raise UploadTooLarge(f"Artwork is limited to {settings.catalog_artwork_max_bytes} bytes.")
     tag = artwork.artwork_language(language)
-    row = artwork.add_artwork(session, storage, editor, title_id, kind, tag, data)
+    row = artwork.add_artwork(
+        session,
+        storage=storage,
+        actor=editor,
+        title_id=title_id,
+        kind=kind,
+        language=tag,
+        data=data,
+    )
     return artwork_out(row)
 
 
@@ -300,7 +335,7 @@ def add_artwork(
 def delete_artwork(
     artwork_id: str, session: DbSession, editor: Editor, storage: StorageDep
 ) -> None:
-    artwork.delete_artwork(session, storage, editor, artwork_id)
+    artwork.delete_artwork(session, storage=storage, actor=editor, artwork_id=artwork_id)
 
 
 # --- studio: uploads and ingests -------------------------------------------------------------
@@ -311,13 +346,13 @@ def start_ingest(
     title_id: str, data: s.IngestStart, session: DbSession, editor: Editor, storage: StorageDep
 ) -> s.Ingest:
     """Send a finished upload through the media pipeline for the title or an episode."""
-    return assets.start_ingest(session, storage, editor, title_id, data)
+    return assets.start_ingest(session, storage=storage, actor=editor, title_id=title_id, data=data)
 
 
 @studio_router.get("/titles/{title_id}/ingests")
 def list_ingests(title_id: str, session: DbSession, _editor: Editor) -> list[s.Ingest]:
     """The title's ingests with the pipeline's status of each (follow ``/media/assets/{id}``)."""
-    return assets.ingests(session, title_id)
+    return assets.ingests(session, title_id=title_id)
 
 
 @studio_router.post("/titles/{title_id}/ingests/{asset_id}/retry", status_code=CREATED)
@@ -325,7 +360,9 @@ def retry_ingest(
     title_id: str, asset_id: str, session: DbSession, editor: Editor, storage: StorageDep
 ) -> s.Ingest:
     """Send a failed ingest's upload through the pipeline again (once: a repeat answers it)."""
-    return assets.retry_ingest(session, storage, editor, title_id, asset_id)
+    return assets.retry_ingest(
+        session, storage=storage, actor=editor, title_id=title_id, asset_id=asset_id
+    )
 
 
 studio_router.include_router(tus.router)

@@ -44,6 +44,7 @@ from marquee.kit.errors import NotFound
 from marquee.kit.queue import enqueue
 from marquee.kit.storage import ObjectStore
 from marquee.media import service as media
+from marquee.media.events import AssetFailed, AssetReady
 
 log = logging.getLogger(__name__)
 ASSEMBLE_JOB = "catalog.assemble_upload"
@@ -55,7 +56,7 @@ POSTER_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"
 
 
 def create_upload(
-    session: Session, actor: str, length: int, metadata: dict[str, str], max_bytes: int
+    session: Session, *, actor: str, length: int, metadata: dict[str, str], max_bytes: int
 ) -> Upload:
     if length > max_bytes:
         raise UploadTooLarge(f"Uploads are limited to {max_bytes} bytes.")
@@ -71,7 +72,7 @@ def create_upload(
     return upload
 
 
-def get_upload(session: Session, upload_id: str, *, lock: bool = False) -> Upload:
+def get_upload(session: Session, *, upload_id: str, lock: bool = False) -> Upload:
     query = select(Upload).where(Upload.id == upload_id)
     upload = session.scalar(query.with_for_update() if lock else query)
     if upload is None:
@@ -80,10 +81,16 @@ def get_upload(session: Session, upload_id: str, *, lock: bool = False) -> Uploa
 
 
 def append(
-    session: Session, storage: ObjectStore, upload_id: str, offset: int, body: BinaryIO, size: int
+    session: Session,
+    *,
+    storage: ObjectStore,
+    upload_id: str,
+    offset: int,
+    body: BinaryIO,
+    size: int,
 ) -> Upload:
     """Add ``size`` bytes received at ``offset``; the offset is checked under a row lock."""
-    upload = get_upload(session, upload_id, lock=True)
+    upload = get_upload(session, upload_id=upload_id, lock=True)
     if offset != upload.offset:
         raise OffsetMismatch(f"The upload is at offset {upload.offset}, not {offset}.")
     if offset + size > upload.length:
@@ -100,9 +107,9 @@ def append(
     return upload
 
 
-def assemble(session: Session, storage: ObjectStore, upload_id: str) -> None:
+def assemble(session: Session, *, storage: ObjectStore, upload_id: str) -> None:
     """Join the parts into ``uploads/{id}/{filename}`` (idempotent), then drop the parts."""
-    upload = get_upload(session, upload_id)
+    upload = get_upload(session, upload_id=upload_id)
     if upload.object_key is not None or upload.offset < upload.length:
         return
     parts = list(
@@ -148,7 +155,7 @@ def _safe_name(name: str) -> str:
 
 
 def start_ingest(
-    session: Session, storage: ObjectStore, actor: str, title_id: str, data: schemas.IngestStart
+    session: Session, *, storage: ObjectStore, actor: str, title_id: str, data: schemas.IngestStart
 ) -> schemas.Ingest:
     """Start the media pipeline on a finished upload, for the title or one of its episodes."""
     title = title_or_404(session, title_id)
@@ -156,7 +163,7 @@ def start_ingest(
         episode = session.get(Episode, data.episode_id)
         if episode is None or episode.title_id != title.id:
             raise NotFound(f"no episode {data.episode_id} in title {title.id}")
-    upload = get_upload(session, data.upload_id)
+    upload = get_upload(session, upload_id=data.upload_id)
     if upload.object_key is None:
         raise UploadNotFinished("The upload is not complete yet.")
     asset = media.start_ingest(
@@ -179,11 +186,19 @@ def start_ingest(
     session.add(ingest)
     session.flush()
     changes = {"asset_id": asset.id, "upload_id": upload.id, "episode_id": data.episode_id}
-    record(session, actor, title.id, "title", title.id, "ingest.started", changes)
+    record(
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity="title",
+        entity_id=title.id,
+        action="ingest.started",
+        changes=changes,
+    )
     return _ingest_out(ingest, asset.status, asset.failed_step, asset.error)
 
 
-def ingests(session: Session, title_id: str) -> list[schemas.Ingest]:
+def ingests(session: Session, *, title_id: str) -> list[schemas.Ingest]:
     """The title's ingests, newest first, with the pipeline's status of each."""
     title_or_404(session, title_id)
     rows = session.scalars(
@@ -197,7 +212,7 @@ def ingests(session: Session, title_id: str) -> list[schemas.Ingest]:
 
 
 def retry_ingest(
-    session: Session, storage: ObjectStore, actor: str, title_id: str, asset_id: str
+    session: Session, *, storage: ObjectStore, actor: str, title_id: str, asset_id: str
 ) -> schemas.Ingest:
     """Run the pipeline again on a failed ingest's upload; a repeat answers the same retry."""
     failed = session.get(Ingest, asset_id)
@@ -220,10 +235,10 @@ def retry_ingest(
         clear=previous.clear,
         publish_when_ready=previous.publish_requested,
     )
-    return start_ingest(session, storage, actor, title_id, again)
+    return start_ingest(session, storage=storage, actor=actor, title_id=title_id, data=again)
 
 
-def summaries(session: Session, titles: list[Title]) -> list[schemas.StudioTitleSummary]:
+def summaries(session: Session, *, titles: list[Title]) -> list[schemas.StudioTitleSummary]:
     """Studio list rows: each title with its latest ingest's status and where it is licensed now."""
     ids = [t.id for t in titles]
     licensed = repo.countries_now(session, ids, utcnow())
@@ -266,56 +281,70 @@ def _ingest_out(
 # --- the pipeline's results (events from media) ----------------------------------------------
 
 
-def attach_asset(session: Session, payload: dict[str, Any]) -> None:
+def attach_asset(session: Session, ready: AssetReady) -> None:
     """``media.asset_ready``: make the asset the title's (or episode's) media; idempotent."""
-    title = session.get(Title, payload.get("title_id") or "")
+    title = session.get(Title, ready.title_id or "")
     if title is None:
         return
     target: Title | Episode = title
-    if payload.get("episode_id"):
-        episode = session.get(Episode, payload["episode_id"])
+    if ready.episode_id:
+        episode = session.get(Episode, ready.episode_id)
         if episode is None or episode.title_id != title.id:
-            log.warning("asset %s names an unknown episode", payload["asset_id"])
+            log.warning("asset %s names an unknown episode", ready.asset_id)
             return
         target = episode
-    if target.asset_id == payload["asset_id"]:
+    if target.asset_id == ready.asset_id:
         return
-    _take_media(target, payload)
+    _take_media(target, ready)
     if target is not title:
         title.audio_languages = _union(title.audio_languages, target.audio_languages)
         title.subtitle_languages = _union(title.subtitle_languages, target.subtitle_languages)
-    _take_poster(session, title, payload.get("poster_key"))
-    changes = {k: payload.get(k) for k in ("asset_id", "episode_id", "duration_s")}
-    record(session, MEDIA_ACTOR, title.id, "title", title.id, "asset.attached", changes)
-    if payload.get("publish_requested") and title.status == DRAFT:
-        publish_worldwide(session, MEDIA_ACTOR, title.id)
+    _take_poster(session, title, ready.poster_key)
+    changes = ready.model_dump(include={"asset_id", "episode_id", "duration_s"})
+    record(
+        session,
+        actor=MEDIA_ACTOR,
+        title_id=title.id,
+        entity="title",
+        entity_id=title.id,
+        action="asset.attached",
+        changes=changes,
+    )
+    if ready.publish_requested and title.status == DRAFT:
+        publish_worldwide(session, actor=MEDIA_ACTOR, title_id=title.id)
     else:
-        touched(session, title)
+        touched(session, title=title)
 
 
-def asset_failed(session: Session, payload: dict[str, Any]) -> None:
+def asset_failed(session: Session, failed: AssetFailed) -> None:
     """``media.asset_failed``: note in the title's audit log which step failed and why."""
-    title = session.get(Title, payload.get("title_id") or "")
+    title = session.get(Title, failed.title_id or "")
     if title is None:
         return
     seen = session.scalar(
         select(AuditEntry.id).where(
-            AuditEntry.entity_id == payload["asset_id"], AuditEntry.action == "asset.failed"
+            AuditEntry.entity_id == failed.asset_id, AuditEntry.action == "asset.failed"
         )
     )
     if seen is None:
-        changes = {k: payload.get(k) for k in ("episode_id", "step", "reason")}
+        changes = failed.model_dump(include={"episode_id", "step", "reason"})
         record(
-            session, MEDIA_ACTOR, title.id, "asset", payload["asset_id"], "asset.failed", changes
+            session,
+            actor=MEDIA_ACTOR,
+            title_id=title.id,
+            entity="asset",
+            entity_id=failed.asset_id,
+            action="asset.failed",
+            changes=changes,
         )
 
 
-def _take_media(target: Title | Episode, payload: dict[str, Any]) -> None:
-    target.asset_id = payload["asset_id"]
-    if payload.get("duration_s"):
-        target.runtime_s = round(payload["duration_s"])
-    target.audio_languages = list(payload.get("audio_languages") or [])
-    target.subtitle_languages = list(payload.get("subtitle_languages") or [])
+def _take_media(target: Title | Episode, ready: AssetReady) -> None:
+    target.asset_id = ready.asset_id
+    if ready.duration_s:
+        target.runtime_s = round(ready.duration_s)
+    target.audio_languages = list(ready.audio_languages)
+    target.subtitle_languages = list(ready.subtitle_languages)
 
 
 def _take_poster(session: Session, title: Title, key: str | None) -> None:

@@ -248,12 +248,14 @@ class Importer:
         title = repo.title_by_key(self.session, record.external_key)
         created = title is None
         if title is None:
-            title = create_title(self.session, ACTOR, record, external_key=record.external_key)
+            title = create_title(
+                self.session, actor=ACTOR, data=record, external_key=record.external_key
+            )
         else:
             update = schemas.TitleUpdate.model_validate(
                 record.model_dump(include=set(schemas.TitleUpdate.model_fields))
             )
-            update_title(self.session, ACTOR, title.id, update)
+            update_title(self.session, actor=ACTOR, title_id=title.id, data=update)
             self._texts(title, record.localizations)
         self._credits(title, record.credits)
         self._ratings(title, record.ratings)
@@ -261,7 +263,7 @@ class Importer:
             self._windows(title, record.windows)
         self._seasons(title, record.seasons)
         if title.status != record.status:
-            set_status(self.session, ACTOR, title.id, record.status)
+            set_status(self.session, actor=ACTOR, title_id=title.id, status=record.status)
         return created
 
     def _texts(self, title: Title, texts: Mapping[str, schemas.LocalizedText]) -> None:
@@ -269,14 +271,18 @@ class Importer:
         for language, text in texts.items():
             found = current.get(language)
             if found is None or (found.title, found.synopsis) != (text.title, text.synopsis):
-                set_localization(self.session, ACTOR, title.id, language, text)
+                set_localization(
+                    self.session, actor=ACTOR, title_id=title.id, language=language, text=text
+                )
         for language in set() if self.partial else set(current) - set(texts):
-            delete_localization(self.session, ACTOR, title.id, language)
+            delete_localization(self.session, actor=ACTOR, title_id=title.id, language=language)
 
     def _person(self, name: str) -> str:
         key = f"name:{name.casefold()}"
         if key not in self.people:
-            self.people[key] = create_person(self.session, ACTOR, name, external_key=key).id
+            self.people[key] = create_person(
+                self.session, actor=ACTOR, name=name, external_key=key
+            ).id
         return self.people[key]
 
     def _credits(self, title: Title, credits: Iterable[schemas.CreditRecord]) -> None:
@@ -286,10 +292,10 @@ class Importer:
         ]
         current = [
             schemas.CreditIn(person_id=c.person_id, role=c.role, character=c.character)
-            for c in credits_of(self.session, title.id)
+            for c in credits_of(self.session, title_id=title.id)
         ]
         if wanted != current:
-            set_credits(self.session, ACTOR, title.id, wanted)
+            set_credits(self.session, actor=ACTOR, title_id=title.id, credits=wanted)
 
     def _ratings(self, title: Title, ratings: Iterable[schemas.RatingRecord]) -> None:
         current: dict[str, Rating] = {r.territory: r for r in repo.ratings(self.session, title.id)}
@@ -298,18 +304,27 @@ class Importer:
             _, system, value = rating_values(self.settings, territory, rating)
             row = current.get(territory)
             if row is None or (row.system, row.value) != (system, value):
-                set_rating(self.session, self.settings, ACTOR, title.id, territory, rating)
+                set_rating(
+                    self.session,
+                    settings=self.settings,
+                    actor=ACTOR,
+                    title_id=title.id,
+                    territory=territory,
+                    data=rating,
+                )
         for territory in set(current) - set(wanted):
-            delete_rating(self.session, ACTOR, title.id, territory)
+            delete_rating(self.session, actor=ACTOR, title_id=title.id, territory=territory)
 
     def _windows(self, title: Title, windows: list[schemas.WindowIn]) -> None:
         current = repo.windows(self.session, title.id)
         if [_window_key(w) for w in current] == [_window_in_key(w) for w in windows]:
             return
         for window in current:
-            delete_window(self.session, ACTOR, window.id)
+            delete_window(self.session, actor=ACTOR, window_id=window.id)
         for data in windows:
-            add_window(self.session, self.settings, ACTOR, title.id, data)
+            add_window(
+                self.session, settings=self.settings, actor=ACTOR, title_id=title.id, data=data
+            )
 
     def _seasons(self, title: Title, seasons: Iterable[schemas.SeasonRecord]) -> None:
         existing = {s.number: s for s in repo.seasons(self.session, title.id)}
@@ -317,10 +332,10 @@ class Importer:
             season = existing.get(data.number)
             if season is None:
                 create = schemas.SeasonCreate(number=data.number, synopsis=data.synopsis)
-                season = add_season(self.session, ACTOR, title.id, create)
+                season = add_season(self.session, actor=ACTOR, title_id=title.id, data=create)
             elif season.synopsis != data.synopsis:
                 update = schemas.SeasonUpdate(synopsis=data.synopsis)
-                update_season(self.session, ACTOR, season.id, update)
+                update_season(self.session, actor=ACTOR, season_id=season.id, data=update)
             self._episodes(title, season, data.episodes)
 
     def _episodes(
@@ -333,18 +348,23 @@ class Importer:
         for data in episodes:
             episode = existing.get(data.number)
             if episode is None:
-                add_episode(self.session, ACTOR, season.id, data)
+                add_episode(self.session, actor=ACTOR, season_id=season.id, data=data)
                 continue
             update = schemas.EpisodeUpdate.model_validate(
                 data.model_dump(include={"original_title", "synopsis", "runtime_s"})
             )
-            update_episode(self.session, ACTOR, episode.id, update)
+            update_episode(self.session, actor=ACTOR, episode_id=episode.id, data=update)
             texts = repo.localizations(self.session, [episode.id]).get(episode.id, {})
             for language, text in data.localizations.items():
                 found = texts.get(language)
                 if found is None or (found.title, found.synopsis) != (text.title, text.synopsis):
                     set_localization(
-                        self.session, ACTOR, title.id, language, text, episode_id=episode.id
+                        self.session,
+                        actor=ACTOR,
+                        title_id=title.id,
+                        language=language,
+                        text=text,
+                        episode_id=episode.id,
                     )
 
 

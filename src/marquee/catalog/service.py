@@ -58,7 +58,12 @@ def country_name(code: str) -> str:
 
 
 def is_available(
-    session: Session, title_id: str, territory: str, maturity: Maturity, at: datetime | None = None
+    session: Session,
+    *,
+    title_id: str,
+    territory: str,
+    maturity: Maturity,
+    at: datetime | None = None,
 ) -> bool:
     """May a profile of ``maturity`` in ``territory`` see and play the title at ``at`` (now)?"""
     conditions = repo.visible(territory.upper(), rank(maturity), at or utcnow())
@@ -67,6 +72,7 @@ def is_available(
 
 def visible_title_ids(
     session: Session,
+    *,
     territory: str,
     maturity: Maturity,
     at: datetime | None = None,
@@ -76,7 +82,7 @@ def visible_title_ids(
     return repo.visible_ids(session, conditions)[0]
 
 
-def genre_title_ids(session: Session, genre: str) -> list[str]:
+def genre_title_ids(session: Session, *, genre: str) -> list[str]:
     """Every published title of ``genre`` (label or slug), newest published first, whoever may
     see it: for callers that already hold :func:`visible_title_ids` and keep the intersection."""
     query = (
@@ -90,10 +96,10 @@ def genre_title_ids(session: Session, genre: str) -> list[str]:
 
 def list_titles(
     session: Session,
+    *,
     territory: str,
     maturity: Maturity,
     languages: Sequence[str],
-    *,
     genre: str | None = None,
     page: int = 1,
     page_size: int = 40,
@@ -114,6 +120,7 @@ def list_titles(
 
 def title_summaries(
     session: Session,
+    *,
     title_ids: Sequence[str],
     territory: str,
     maturity: Maturity,
@@ -129,6 +136,7 @@ def title_summaries(
 
 def get_title(
     session: Session,
+    *,
     title_id: str,
     territory: str,
     maturity: Maturity,
@@ -136,7 +144,7 @@ def get_title(
     at: datetime | None = None,
 ) -> TitleView:
     """The title localized for the viewer, with seasons and episodes; TitleNotFound otherwise."""
-    if not is_available(session, title_id, territory, maturity, at):
+    if not is_available(session, title_id=title_id, territory=territory, maturity=maturity, at=at):
         raise TitleNotFound
     title = session.get_one(Title, title_id)
     summary = _summaries(session, [title_id], territory.upper(), languages)[0]
@@ -149,7 +157,7 @@ def get_title(
         runtime_s=title.runtime_s,
         tags=list(title.tags),
         production_countries=list(title.production_countries),
-        credits=credits_of(session, title_id),
+        credits=credits_of(session, title_id=title_id),
         artwork=[artwork_out(a) for a in images],
         audio_languages=list(title.audio_languages),
         subtitle_languages=list(title.subtitle_languages),
@@ -160,16 +168,16 @@ def get_title(
 
 def playable_asset(
     session: Session,
+    *,
     title_id: str,
     territory: str,
     maturity: Maturity,
-    *,
     episode_id: str | None = None,
     at: datetime | None = None,
 ) -> str:
     """The media asset to play for the title (or one of its episodes); TitleNotFound if the
     viewer may not play it or nothing is attached yet."""
-    if not is_available(session, title_id, territory, maturity, at):
+    if not is_available(session, title_id=title_id, territory=territory, maturity=maturity, at=at):
         raise TitleNotFound
     if episode_id is None:
         asset_id = session.get_one(Title, title_id).asset_id
@@ -181,13 +189,13 @@ def playable_asset(
     return asset_id
 
 
-def episode_title(session: Session, episode_id: str) -> str | None:
+def episode_title(session: Session, *, episode_id: str) -> str | None:
     """The series an episode belongs to (its title id); None for an unknown episode."""
     episode = session.get(Episode, episode_id)
     return episode.title_id if episode else None
 
 
-def episode_order(session: Session, title_id: str) -> list[str]:
+def episode_order(session: Session, *, title_id: str) -> list[str]:
     """A series' episode ids in viewing order (season by season); empty for a movie."""
     query = (
         select(Episode.id)
@@ -198,7 +206,9 @@ def episode_order(session: Session, title_id: str) -> list[str]:
     return list(session.scalars(query))
 
 
-def published_titles(session: Session, title_ids: Sequence[str] | None = None) -> list[StudioTitle]:
+def published_titles(
+    session: Session, *, title_ids: Sequence[str] | None = None
+) -> list[StudioTitle]:
     """Published titles with every language, credit, rating and window: what a search index
     holds (all of them, or those of ``title_ids`` that are published)."""
     query = select(Title.id).where(Title.status == PUBLISHED).order_by(Title.id)
@@ -209,11 +219,11 @@ def published_titles(session: Session, title_ids: Sequence[str] | None = None) -
     for start in range(0, len(ids), VIEWS_AT_ONCE):
         chunk = ids[start : start + VIEWS_AT_ONCE]
         titles = session.scalars(select(Title).where(Title.id.in_(chunk)).order_by(Title.id))
-        found += studio_views(session, list(titles))
+        found += studio_views(session, titles=list(titles))
     return found
 
 
-def artwork_object(session: Session, artwork_id: str) -> tuple[str, str]:
+def artwork_object(session: Session, *, artwork_id: str) -> tuple[str, str]:
     """Object-store key and media type of an image; NotFound if there is none."""
     artwork = session.get(Artwork, artwork_id)
     if artwork is None:
@@ -222,7 +232,7 @@ def artwork_object(session: Session, artwork_id: str) -> tuple[str, str]:
 
 
 def localized(
-    original: tuple[str, str, str], found: dict[str, Localization], languages: Sequence[str]
+    original: tuple[str, str, str], *, found: dict[str, Localization], languages: Sequence[str]
 ) -> tuple[str, str, str]:
     """``(title, synopsis, language)`` for the viewer; ``original`` is (title, synopsis, tag)."""
     title, synopsis, tag = original
@@ -261,8 +271,8 @@ def _summaries(
         title = titles[title_id]
         name, synopsis, language = localized(
             (title.original_title, title.synopsis, title.original_language),
-            texts.get(title_id, {}),
-            languages,
+            found=texts.get(title_id, {}),
+            languages=languages,
         )
         own = [a for a in artwork if a.title_id == title_id]
         poster = next(
@@ -313,7 +323,7 @@ def _episode_view(
     languages: Sequence[str],
 ) -> EpisodeView:
     original = (episode.original_title, episode.synopsis, original_language)
-    name, synopsis, language = localized(original, found, languages)
+    name, synopsis, language = localized(original, found=found, languages=languages)
     return EpisodeView(
         id=episode.id,
         number=episode.number,

@@ -13,4 +13,4 @@ ASSEMBLE_TIME_LIMIT_S = 3 * 3600
 def assemble_upload(ctx: JobContext, upload_id: str) -> None:
     """Join a finished upload's parts into one source object (idempotent)."""
     with ctx.db.transaction() as session:
-        assets.assemble(session, ctx.services.storage, upload_id)
+        assets.assemble(session, storage=ctx.services.storage, upload_id=upload_id)

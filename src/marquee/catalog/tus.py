@@ -87,7 +87,11 @@ def create(
     if length is None:
         raise Problem("Upload-Length is required (deferred lengths are not supported).")
     upload = assets.create_upload(
-        session, editor, length, parse_metadata(metadata), settings.catalog_upload_max_bytes
+        session,
+        actor=editor,
+        length=length,
+        metadata=parse_metadata(metadata),
+        max_bytes=settings.catalog_upload_max_bytes,
     )
     location = f"{request.url.path.rstrip('/')}/{upload.id}"
     return Response(status_code=status.HTTP_201_CREATED, headers=_headers(Location=location))
@@ -98,7 +102,7 @@ def offset(
     upload_id: str, session: DbSession, _editor: Editor, version: TusVersion = None
 ) -> Response:
     _check_version(version)
-    upload = assets.get_upload(session, upload_id)
+    upload = assets.get_upload(session, upload_id=upload_id)
     headers = _headers(
         **{
             "Upload-Offset": str(upload.offset),
@@ -136,11 +140,11 @@ async def append(
         upload = await run_in_threadpool(
             assets.append,
             session,
-            storage,
-            upload_id,
-            upload_offset,
-            cast(BinaryIO, body),
-            size,
+            storage=storage,
+            upload_id=upload_id,
+            offset=upload_offset,
+            body=cast(BinaryIO, body),
+            size=size,
         )
     return Response(
         status_code=status.HTTP_204_NO_CONTENT,

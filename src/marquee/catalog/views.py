@@ -30,7 +30,7 @@ from marquee.catalog.repository import title_or_404
 ARTWORK_URL = "/api/v1/artwork/{id}"
 
 
-def credits_of(session: Session, title_id: str) -> list[schemas.Credit]:
+def credits_of(session: Session, *, title_id: str) -> list[schemas.Credit]:
     return [credit_out(c, p) for c, p in repo.credits(session, title_id)]
 
 
@@ -70,11 +70,11 @@ def window_out(window: Window) -> schemas.Window:
     )
 
 
-def studio_view(session: Session, title_id: str) -> schemas.StudioTitle:
-    return studio_views(session, [title_or_404(session, title_id)])[0]
+def studio_view(session: Session, *, title_id: str) -> schemas.StudioTitle:
+    return studio_views(session, titles=[title_or_404(session, title_id)])[0]
 
 
-def studio_views(session: Session, titles: Sequence[Title]) -> list[schemas.StudioTitle]:
+def studio_views(session: Session, *, titles: Sequence[Title]) -> list[schemas.StudioTitle]:
     """Titles whole, as the studio edits them: one query per kind of row, whatever the count."""
     ids = [title.id for title in titles]
     episodes = repo.episodes_by_title(session, ids)

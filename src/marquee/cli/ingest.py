@@ -109,7 +109,7 @@ def ingest(
         with platform.db.transaction() as session:
             if title is not None:
                 draft = TitleCreate(kind="movie", original_title=title, original_language="en")
-                title_id = create_title(session, INGEST_ACTOR, draft).id
+                title_id = create_title(session, actor=INGEST_ACTOR, data=draft).id
             service.start_ingest(
                 session,
                 storage,

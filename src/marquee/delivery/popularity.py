@@ -42,47 +42,53 @@ def region_territories(country_regions: dict[str, list[str]], region: str) -> li
 
 
 def popular_titles(
-    db: Session, territories: list[str | None], now: datetime, lookback: timedelta, limit: int
+    session: Session, territories: list[str | None], now: datetime, lookback: timedelta, limit: int
 ) -> list[str]:
     """Titles by plays in ``territories`` (step decay: the last half and last quarter of the
     look-back count again), most first."""
     scores: Counter[str] = Counter()
     for territory in territories:
         for window in (lookback, lookback / 2, lookback / 4):
-            for title_id, plays in playback.recent_plays(db, now - window, territory):
+            for title_id, plays in playback.recent_plays(session, now - window, territory):
                 scores[title_id] += plays
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [title_id for title_id, _ in ranked[:limit]]
 
 
 def new_releases(
-    db: Session, territories: list[str | None], now: datetime, newer_than: timedelta, limit: int
+    session: Session,
+    territories: list[str | None],
+    now: datetime,
+    newer_than: timedelta,
+    limit: int,
 ) -> list[str]:
     """The newest titles playable in ``territories`` published since ``now - newer_than``."""
     newest: list[str] = []
     for territory in territories:
-        for title_id in catalog.visible_title_ids(db, territory or WORLDWIDE, "adult", now)[:limit]:
+        for title_id in catalog.visible_title_ids(
+            session, territory=territory or WORLDWIDE, maturity="adult", at=now
+        )[:limit]:
             if title_id not in newest:
                 newest.append(title_id)
-    published = {t.id: t.published_at for t in catalog.published_titles(db, newest)}
+    published = {t.id: t.published_at for t in catalog.published_titles(session, title_ids=newest)}
     since = now - newer_than
     fresh = [t for t in newest if (at := published.get(t)) is not None and _utc(at) >= since]
     return fresh[:limit]
 
 
 def title_asset(
-    db: Session, title_id: str, territories: list[str | None], now: datetime
+    session: Session, title_id: str, territories: list[str | None], now: datetime
 ) -> str | None:
     """The asset a viewer starts the title with (a series: its first episode), if playable in
     one of ``territories``."""
-    episodes = catalog.episode_order(db, title_id)
+    episodes = catalog.episode_order(session, title_id=title_id)
     for territory in territories:
         try:
             return catalog.playable_asset(
-                db,
-                title_id,
-                territory or WORLDWIDE,
-                "adult",
+                session,
+                title_id=title_id,
+                territory=territory or WORLDWIDE,
+                maturity="adult",
                 episode_id=episodes[0] if episodes else None,
                 at=now,
             )
@@ -91,20 +97,20 @@ def title_asset(
     return None
 
 
-def choose_assets(db: Session, settings: Settings, region: str, now: datetime) -> list[str]:
+def choose_assets(session: Session, settings: Settings, region: str, now: datetime) -> list[str]:
     """Assets to warm in ``region``, in push order: popular titles, then new releases."""
     territories = region_territories(settings.delivery_country_regions, region)
     lookback = timedelta(hours=settings.delivery_warm_lookback_h)
-    titles = popular_titles(db, territories, now, lookback, settings.delivery_warm_titles)
+    titles = popular_titles(session, territories, now, lookback, settings.delivery_warm_titles)
     newer_than = timedelta(days=settings.delivery_warm_new_days)
     for title_id in new_releases(
-        db, territories, now, newer_than, settings.delivery_warm_new_releases
+        session, territories, now, newer_than, settings.delivery_warm_new_releases
     ):
         if title_id not in titles:
             titles.append(title_id)
     assets: list[str] = []
     for title_id in titles:
-        asset_id = title_asset(db, title_id, territories, now)
+        asset_id = title_asset(session, title_id, territories, now)
         if asset_id is not None and asset_id not in assets:
             assets.append(asset_id)
     return assets

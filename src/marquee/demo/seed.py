@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from marquee.billing import service as billing
 from marquee.catalog import importer
 from marquee.catalog.schemas import (
     CreditRecord,
@@ -192,7 +193,7 @@ def _title_ids(platform: Platform) -> dict[str, str]:
     found: dict[str, str] = {}
     with platform.db.sessions() as session:
         for demo in TITLES:
-            titles, _ = list_titles(session, None, demo.title, 50, 0)
+            titles, _ = list_titles(session, status=None, search=demo.title, limit=50, offset=0)
             key = f"{KEY_PREFIX}{demo.slug}"
             found.update((demo.slug, t.id) for t in titles if t.external_key == key)
     return found
@@ -200,7 +201,7 @@ def _title_ids(platform: Platform) -> dict[str, str]:
 
 def _views(platform: Platform, titles: dict[str, str]) -> list[StudioTitle]:
     with platform.db.sessions() as session:
-        return [studio_view(session, titles[demo.slug]) for demo in TITLES]
+        return [studio_view(session, title_id=titles[demo.slug]) for demo in TITLES]
 
 
 def _clips(views: list[StudioTitle]) -> list[_Clip]:
@@ -264,7 +265,15 @@ def _add_artwork(session: Session, platform: Platform, clip: _Clip, path: Path) 
             width=width,
             height=height,
         )
-        add_artwork(session, platform.storage, ACTOR, clip.title_id, kind, "", image)
+        add_artwork(
+            session,
+            storage=platform.storage,
+            actor=ACTOR,
+            title_id=clip.title_id,
+            kind=kind,
+            language="",
+            data=image,
+        )
 
 
 def _poll(platform: Platform, assets: dict[str, str], report: Progress) -> bool:
@@ -318,7 +327,7 @@ def _account(session: Session, ident: Identity, who: Credentials, role: Role, pl
         role=role,
         verified=True,
     )
-    identity.set_subscription(session, settings=settings, account_id=account.id, plan_id=plan)
+    billing.set_subscription(session, settings=settings, account_id=account.id, plan_id=plan)
     return account.id
 
 

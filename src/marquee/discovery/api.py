@@ -55,9 +55,9 @@ def _build(platform: Platform) -> None:
     log.info("search index built: %d titles", count)
 
 
-def _profile(me: CurrentAccount, db: DbSession, profile_id: str) -> Profile:
+def _profile(me: CurrentAccount, session: DbSession, profile_id: str) -> Profile:
     """The caller's profile ``profile_id`` (404 ``not-found`` when it is another account's)."""
-    return identity.get_profile(db, account_id=me.account_id, profile_id=profile_id)
+    return identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
 
 
 PlatformDep = Annotated[Platform, Depends(_platform)]
@@ -68,22 +68,28 @@ ProfileDep = Annotated[Profile, Depends(_profile)]
 def search(
     q: SearchText,
     profile: ProfileDep,
-    db: DbSession,
+    session: DbSession,
     country: ClientCountry,
     platform: PlatformDep,
     page: Annotated[int, Query(ge=1, le=100)] = 1,
 ) -> SearchPage:
     """Titles matching the words (typos and other languages' stems allowed), best first."""
     languages = [profile.language]
-    return service.search(db, platform.settings, q, country, profile.maturity, languages, page)
+    return service.search(session, platform.settings, q, country, profile.maturity, languages, page)
 
 
 @router.get("/search/suggest")
 def suggest(
-    q: SearchText, profile: ProfileDep, db: DbSession, country: ClientCountry, platform: PlatformDep
+    q: SearchText,
+    profile: ProfileDep,
+    session: DbSession,
+    country: ClientCountry,
+    platform: PlatformDep,
 ) -> Suggestions:
     """As-you-type: the last word may be unfinished."""
-    return service.suggest(db, platform.settings, q, country, profile.maturity, [profile.language])
+    return service.suggest(
+        session, platform.settings, q, country, profile.maturity, [profile.language]
+    )
 
 
 @router.get("/browse", response_model=Browse)
@@ -101,13 +107,15 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
         found = rows.cached(platform.cache, platform.settings, profile, country, [profile.language])
         if found is not None:
             return _json(found)
-    db = await request_session(request)
-    built = await run_in_threadpool(_build_rows, db, platform, me, profile_id, profile, country)
+    session = await request_session(request)
+    built = await run_in_threadpool(
+        _build_rows, session, platform, me, profile_id, profile, country
+    )
     return _json(built)
 
 
 def _build_rows(
-    db: Session,
+    session: Session,
     platform: Platform,
     me: Caller,
     profile_id: str,
@@ -116,9 +124,11 @@ def _build_rows(
 ) -> bytes:
     """The rows built for the profile, read first unless already ``known``."""
     profile = known or identity.load_profile(
-        db, cache=platform.cache, account_id=me.account_id, profile_id=profile_id
+        session, cache=platform.cache, account_id=me.account_id, profile_id=profile_id
     )
-    return rows.browse(db, platform.settings, platform.cache, profile, country, [profile.language])
+    return rows.browse(
+        session, platform.settings, platform.cache, profile, country, [profile.language]
+    )
 
 
 def _json(body: bytes) -> Response:

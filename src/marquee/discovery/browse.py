@@ -227,5 +227,9 @@ def _rows_out(context: Context, rows: list[Row]) -> list[BrowseRow]:
 
 def _summaries(context: Context, ids: Sequence[str]) -> list[TitleSummary]:
     return catalog.title_summaries(
-        context.session, ids, context.territory, context.profile.maturity, context.languages
+        context.session,
+        title_ids=ids,
+        territory=context.territory,
+        maturity=context.profile.maturity,
+        languages=context.languages,
     )

@@ -41,7 +41,7 @@ def _visible(
     node: Node, session: Session, territory: str, maturity: Maturity
 ) -> tuple[list[str], frozenset[str]]:
     def load() -> tuple[list[str], frozenset[str]]:
-        ids = catalog.visible_title_ids(session, territory, maturity)
+        ids = catalog.visible_title_ids(session, territory=territory, maturity=maturity)
         return ids, frozenset(ids)
 
     return node.visible.get((territory.upper(), maturity), load)
@@ -51,7 +51,7 @@ def genre_titles(node: Node, session: Session, genre: str) -> list[str]:
     """Published titles of ``genre``, newest first, visible or not: a genre row keeps those in
     :func:`visible`, a set lookup, rather than asking the catalog for visibility per genre."""
     slug = catalog.genre_slug(genre)
-    return node.genres.get(slug, lambda: catalog.genre_title_ids(session, slug))
+    return node.genres.get(slug, lambda: catalog.genre_title_ids(session, genre=slug))
 
 
 def popularity(node: Node, session: Session) -> dict[str, int]:
@@ -94,7 +94,9 @@ def search(
     ids = ranked_ids(node, session, text, territory, maturity, languages)
     size = settings.discovery_page_size
     shown = ids[(page - 1) * size : page * size]
-    items = catalog.title_summaries(session, shown, territory, maturity, languages)
+    items = catalog.title_summaries(
+        session, title_ids=shown, territory=territory, maturity=maturity, languages=languages
+    )
     return SearchPage(items=items, page=page, page_size=size, total=len(ids))
 
 
@@ -109,7 +111,11 @@ def suggest(
     node = node_for(settings)
     ids = ranked_ids(node, session, text, territory, maturity, languages, prefix=True)
     found = catalog.title_summaries(
-        session, ids[: settings.discovery_suggest_limit], territory, maturity, languages
+        session,
+        title_ids=ids[: settings.discovery_suggest_limit],
+        territory=territory,
+        maturity=maturity,
+        languages=languages,
     )
     return Suggestions(
         items=[
@@ -123,7 +129,7 @@ def titles_changed(session: Session, settings: Settings, title_ids: Sequence[str
     """Bring the index up to date with these titles (published: indexed; otherwise removed),
     in one commit."""
     node = node_for(settings)
-    titles = catalog.published_titles(session, title_ids)
+    titles = catalog.published_titles(session, title_ids=title_ids)
     published = {title.id for title in titles}
     node.index.put(titles, removed=[t for t in title_ids if t not in published])
     _catalog_changed(node)

@@ -30,24 +30,28 @@ MEDIA_TYPES = {"mpd": "application/dash+xml", "m3u8": "application/vnd.apple.mpe
 
 @router.post("/playback/sessions", status_code=status.HTTP_201_CREATED)
 def start_session(
-    form: SessionStart, me: CurrentAccount, db: DbSession, country: ClientCountry, request: Request
+    form: SessionStart,
+    me: CurrentAccount,
+    session: DbSession,
+    country: ClientCountry,
+    request: Request,
 ) -> SessionStarted:
     """Start playing a title or an episode for one of the caller's profiles."""
     platform = request.app.state.platform
     device = identity.device_name(request.headers.get("user-agent", ""))
     return service.start_session(
-        db, platform.settings, platform.cache, me, form, country=country, device=device
+        session, platform.settings, platform.cache, me, form, country=country, device=device
     )
 
 
 @router.get("/playback/sessions/{session_id}/{token}/{name}", include_in_schema=False)
 def session_manifest(
-    session_id: SessionId, token: str, name: ManifestName, db: DbSession, request: Request
+    session_id: SessionId, token: str, name: ManifestName, session: DbSession, request: Request
 ) -> Response:
     """The session's manifests; the URL itself is the credential (players send none)."""
     platform = request.app.state.platform
     text = service.session_manifest(
-        db, platform.settings, platform.storage, session_id, token, name
+        session, platform.settings, platform.storage, session_id, token, name
     )
     media_type = MEDIA_TYPES[name.rsplit(".", 1)[1]]
     return Response(text, media_type=media_type, headers={"Cache-Control": "private, no-store"})
@@ -72,13 +76,13 @@ LICENSE_REQUEST = {
 def license(
     session_id: SessionId,
     me: CurrentAccount,
-    db: DbSession,
+    session: DbSession,
     request: Request,
     body: Annotated[bytes, Depends(raw_body)],
 ) -> Response:
     """W3C ClearKey licence: ``{"kids": [...], "type": "temporary"}`` → a JSON Web Key set."""
     platform = request.app.state.platform
-    answer = service.issue_license(db, platform.settings, platform.cache, me, session_id, body)
+    answer = service.issue_license(session, platform.settings, platform.cache, me, session_id, body)
     return Response(
         answer.body, media_type=answer.media_type, headers={"Cache-Control": "no-store"}
     )
@@ -86,47 +90,57 @@ def license(
 
 @router.post("/playback/sessions/{session_id}/heartbeat", status_code=status.HTTP_204_NO_CONTENT)
 def heartbeat(
-    session_id: SessionId, beat: Heartbeat, me: CurrentAccount, db: DbSession, request: Request
+    session_id: SessionId, beat: Heartbeat, me: CurrentAccount, session: DbSession, request: Request
 ) -> None:
-    service.heartbeat(db, request.app.state.platform.settings, me, session_id, beat)
+    service.heartbeat(session, request.app.state.platform.settings, me, session_id, beat)
 
 
 @router.post("/playback/sessions/{session_id}/stop", status_code=status.HTTP_204_NO_CONTENT)
 def stop(
     session_id: SessionId,
     me: CurrentAccount,
-    db: DbSession,
+    session: DbSession,
     request: Request,
     form: Stop | None = None,
 ) -> None:
-    service.stop(db, request.app.state.platform.settings, me, session_id, form or Stop())
+    service.stop(session, request.app.state.platform.settings, me, session_id, form or Stop())
 
 
 @router.get("/profiles/{profile_id}/history")
-def history(profile_id: str, me: CurrentAccount, db: DbSession) -> list[HistoryEntry]:
+def history(profile_id: str, me: CurrentAccount, session: DbSession) -> list[HistoryEntry]:
     """What one of the caller's profiles watched, most recent first."""
-    identity.get_profile(db, account_id=me.account_id, profile_id=profile_id)
-    return service.history(db, profile_id)
+    identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
+    return service.history(session, profile_id)
 
 
 @router.delete("/profiles/{profile_id}/history/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_from_history(profile_id: str, title_id: str, me: CurrentAccount, db: DbSession) -> None:
-    identity.get_profile(db, account_id=me.account_id, profile_id=profile_id)
-    service.remove_from_history(db, profile_id, title_id)
+def remove_from_history(
+    profile_id: str, title_id: str, me: CurrentAccount, session: DbSession
+) -> None:
+    identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
+    service.remove_from_history(session, profile_id, title_id)
 
 
 @router.get("/profiles/{profile_id}/continue-watching")
 def continue_watching(
-    profile_id: str, me: CurrentAccount, db: DbSession, country: ClientCountry, request: Request
+    profile_id: str,
+    me: CurrentAccount,
+    session: DbSession,
+    country: ClientCountry,
+    request: Request,
 ) -> list[ContinueItem]:
     """Titles to resume and next episodes, limited to what the profile may watch here now."""
-    profile = identity.get_profile(db, account_id=me.account_id, profile_id=profile_id)
+    profile = identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
     limit = request.app.state.platform.settings.playback_continue_limit
-    items = service.continue_watching(db, profile_id, limit)
+    items = service.continue_watching(session, profile_id, limit)
     summaries: dict[str, TitleSummary] = {
         s.id: s
         for s in catalog.title_summaries(
-            db, [i.title_id for i in items], country, profile.maturity, [profile.language]
+            session,
+            title_ids=[i.title_id for i in items],
+            territory=country,
+            maturity=profile.maturity,
+            languages=[profile.language],
         )
     }
     return [

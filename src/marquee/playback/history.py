@@ -10,18 +10,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from marquee.catalog import service as catalog
+from marquee.identity.events import AccountDeleted, ProfileDeleted
 from marquee.kit.events import publish
 from marquee.playback import repository
+from marquee.playback.events import HISTORY_REMOVED, HistoryRemoved
 from marquee.playback.models import PlaybackSession, ViewingPosition
 from marquee.playback.schemas import ContinueItem, HistoryEntry
 from marquee.settings import Settings
 
 HISTORY_LIMIT = 500
-HISTORY_REMOVED = "playback.history_removed"
 
 
 def record_position(
-    db: Session,
+    session: Session,
     settings: Settings,
     row: PlaybackSession,
     position_s: float,
@@ -30,7 +31,7 @@ def record_position(
     finished: bool,
 ) -> None:
     """Move the profile's latest position; watched from ``playback_watched_fraction`` on."""
-    found = repository.position(db, row.profile_id, row.title_id, row.episode_id)
+    found = repository.position(session, row.profile_id, row.title_id, row.episode_id)
     if found is None:
         found = ViewingPosition(
             profile_id=row.profile_id,
@@ -39,26 +40,26 @@ def record_position(
             account_id=row.account_id,
             watched=False,
         )
-        db.add(found)
+        session.add(found)
     found.position_s, found.duration_s, found.updated_at = position_s, row.duration_s, now
     threshold = settings.playback_watched_fraction * row.duration_s
     found.watched = found.watched or finished or (row.duration_s > 0 and position_s >= threshold)
-    db.flush()
+    session.flush()
 
 
-def resume_position(db: Session, profile_id: str, title_id: str, episode_id: str) -> float:
+def resume_position(session: Session, profile_id: str, title_id: str, episode_id: str) -> float:
     """Where to start: the last position, or the beginning once watched."""
-    found = repository.position(db, profile_id, title_id, episode_id)
+    found = repository.position(session, profile_id, title_id, episode_id)
     return 0.0 if found is None or found.watched else found.position_s
 
 
-def series_episode(db: Session, profile_id: str, title_id: str) -> str:
+def series_episode(session: Session, profile_id: str, title_id: str) -> str:
     """The episode "play" on a series means: the one in progress, else the one after the
     last watched, else the first; "" for a movie."""
-    order = catalog.episode_order(db, title_id)
+    order = catalog.episode_order(session, title_id=title_id)
     if not order:
         return ""
-    latest = repository.positions(db, profile_id, title_id=title_id, limit=1)
+    latest = repository.positions(session, profile_id, title_id=title_id, limit=1)
     if not latest or latest[0].episode_id not in order:
         return order[0]
     if not latest[0].watched:
@@ -71,7 +72,7 @@ def _after(order: list[str], episode_id: str) -> str | None:
     return order[index + 1] if index + 1 < len(order) else None
 
 
-def history(db: Session, profile_id: str) -> list[HistoryEntry]:
+def history(session: Session, profile_id: str) -> list[HistoryEntry]:
     """What the profile watched, most recent first (one entry per title or episode)."""
     return [
         HistoryEntry(
@@ -82,29 +83,29 @@ def history(db: Session, profile_id: str) -> list[HistoryEntry]:
             watched=p.watched,
             updated_at=p.updated_at,
         )
-        for p in repository.positions(db, profile_id, limit=HISTORY_LIMIT)
+        for p in repository.positions(session, profile_id, limit=HISTORY_LIMIT)
     ]
 
 
-def history_title_ids(db: Session, profile_id: str) -> list[str]:
+def history_title_ids(session: Session, profile_id: str) -> list[str]:
     """Titles the profile has played, most recent first (for discovery)."""
     seen: dict[str, None] = {}
-    for p in repository.positions(db, profile_id, limit=HISTORY_LIMIT):
+    for p in repository.positions(session, profile_id, limit=HISTORY_LIMIT):
         seen.setdefault(p.title_id)
     return list(seen)
 
 
-def continue_watching(db: Session, profile_id: str, limit: int = 20) -> list[ContinueItem]:
+def continue_watching(session: Session, profile_id: str, limit: int = 20) -> list[ContinueItem]:
     """One row per title, most recent first: resume a title in progress, or the next episode
     of a series whose last episode was watched. Finished movies and series are left out."""
     latest: dict[str, ViewingPosition] = {}
-    for p in repository.positions(db, profile_id, limit=HISTORY_LIMIT):
+    for p in repository.positions(session, profile_id, limit=HISTORY_LIMIT):
         latest.setdefault(p.title_id, p)
-    items = [item for p in latest.values() if (item := _continue_item(db, p)) is not None]
+    items = [item for p in latest.values() if (item := _continue_item(session, p)) is not None]
     return items[:limit]
 
 
-def _continue_item(db: Session, p: ViewingPosition) -> ContinueItem | None:
+def _continue_item(session: Session, p: ViewingPosition) -> ContinueItem | None:
     common: dict[str, Any] = {"title_id": p.title_id, "updated_at": p.updated_at}
     if not p.watched:
         if p.position_s <= 0:
@@ -118,7 +119,7 @@ def _continue_item(db: Session, p: ViewingPosition) -> ContinueItem | None:
         )
     if not p.episode_id:
         return None
-    following = _after(catalog.episode_order(db, p.title_id), p.episode_id)
+    following = _after(catalog.episode_order(session, title_id=p.title_id), p.episode_id)
     if following is None:
         return None
     return ContinueItem(
@@ -126,28 +127,28 @@ def _continue_item(db: Session, p: ViewingPosition) -> ContinueItem | None:
     )
 
 
-def remove_from_history(db: Session, profile_id: str, title_id: str) -> None:
+def remove_from_history(session: Session, profile_id: str, title_id: str) -> None:
     """Forget a title (every episode of a series) for the profile: log and positions."""
-    repository.delete_history(db, profile_id=profile_id, title_id=title_id)
-    publish(db, HISTORY_REMOVED, {"profile_id": profile_id, "title_id": title_id})
+    repository.delete_history(session, profile_id=profile_id, title_id=title_id)
+    publish(session, HISTORY_REMOVED, HistoryRemoved(profile_id=profile_id, title_id=title_id))
 
 
 def recent_plays(
-    db: Session, since: datetime, territory: str | None = None
+    session: Session, since: datetime, territory: str | None = None
 ) -> list[tuple[str, int]]:
     """Plays started per title since ``since`` (in ``territory`` when given), most first."""
-    return list(repository.play_counts(db, since, territory))
+    return list(repository.play_counts(session, since, territory))
 
 
-def erase_profile(db: Session, payload: dict[str, Any]) -> None:
+def erase_profile(session: Session, deleted: ProfileDeleted) -> None:
     """``identity.profile_deleted``: the profile's history and sessions go (idempotent)."""
-    repository.delete_history(db, profile_id=payload["profile_id"])
+    repository.delete_history(session, profile_id=deleted.profile_id)
     repository.delete_sessions(
-        db, account_id=payload["account_id"], profile_id=payload["profile_id"]
+        session, account_id=deleted.account_id, profile_id=deleted.profile_id
     )
 
 
-def erase_account(db: Session, payload: dict[str, Any]) -> None:
+def erase_account(session: Session, deleted: AccountDeleted) -> None:
     """``identity.account_deleted``: every profile's history and every session go."""
-    repository.delete_history(db, account_id=payload["account_id"])
-    repository.delete_sessions(db, account_id=payload["account_id"])
+    repository.delete_history(session, account_id=deleted.account_id)
+    repository.delete_sessions(session, account_id=deleted.account_id)

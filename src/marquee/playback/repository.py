@@ -11,33 +11,33 @@ from sqlalchemy.orm import Session
 from marquee.playback.models import PlaybackSession, ViewingPosition, WatchEvent
 
 
-def open_sessions(db: Session, account_id: str) -> list[PlaybackSession]:
+def open_sessions(session: Session, account_id: str) -> list[PlaybackSession]:
     """Locking read: it sees rows committed since this transaction's snapshot (MariaDB's
     repeatable read would otherwise hide a stream another device just started)."""
     query = select(PlaybackSession).where(
         PlaybackSession.account_id == account_id, PlaybackSession.ended_at.is_(None)
     )
-    return list(db.scalars(query.order_by(PlaybackSession.started_at).with_for_update()))
+    return list(session.scalars(query.order_by(PlaybackSession.started_at).with_for_update()))
 
 
 def position(
-    db: Session, profile_id: str, title_id: str, episode_id: str
+    session: Session, profile_id: str, title_id: str, episode_id: str
 ) -> ViewingPosition | None:
-    return db.get(ViewingPosition, (profile_id, title_id, episode_id))
+    return session.get(ViewingPosition, (profile_id, title_id, episode_id))
 
 
 def positions(
-    db: Session, profile_id: str, *, title_id: str | None = None, limit: int | None = None
+    session: Session, profile_id: str, *, title_id: str | None = None, limit: int | None = None
 ) -> list[ViewingPosition]:
     query = select(ViewingPosition).where(ViewingPosition.profile_id == profile_id)
     if title_id is not None:
         query = query.where(ViewingPosition.title_id == title_id)
     query = query.order_by(ViewingPosition.updated_at.desc()).limit(limit)
-    return list(db.scalars(query))
+    return list(session.scalars(query))
 
 
 def delete_history(
-    db: Session,
+    session: Session,
     *,
     profile_id: str | None = None,
     account_id: str | None = None,
@@ -52,17 +52,19 @@ def delete_history(
             conditions.append(table.account_id == account_id)
         if title_id is not None:
             conditions.append(table.title_id == title_id)
-        db.execute(delete(table).where(*conditions))
+        session.execute(delete(table).where(*conditions))
 
 
-def delete_sessions(db: Session, *, account_id: str, profile_id: str | None = None) -> None:
+def delete_sessions(session: Session, *, account_id: str, profile_id: str | None = None) -> None:
     conditions = [PlaybackSession.account_id == account_id]
     if profile_id is not None:
         conditions.append(PlaybackSession.profile_id == profile_id)
-    db.execute(delete(PlaybackSession).where(*conditions))
+    session.execute(delete(PlaybackSession).where(*conditions))
 
 
-def play_counts(db: Session, since: datetime, territory: str | None) -> Sequence[tuple[str, int]]:
+def play_counts(
+    session: Session, since: datetime, territory: str | None
+) -> Sequence[tuple[str, int]]:
     plays = func.count(WatchEvent.id)
     query = select(WatchEvent.title_id, plays).where(
         WatchEvent.kind == "start", WatchEvent.at >= since
@@ -70,4 +72,4 @@ def play_counts(db: Session, since: datetime, territory: str | None) -> Sequence
     if territory is not None:
         query = query.where(WatchEvent.country == territory.upper())
     query = query.group_by(WatchEvent.title_id).order_by(plays.desc(), WatchEvent.title_id)
-    return [(title_id, count) for title_id, count in db.execute(query)]
+    return [(title_id, count) for title_id, count in session.execute(query)]

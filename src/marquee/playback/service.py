@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from marquee.billing import service as billing
 from marquee.catalog import service as catalog
 from marquee.delivery import service as delivery
 from marquee.identity import service as identity
@@ -38,6 +39,14 @@ from marquee.playback.errors import (
     SessionNotFound,
     SubscriptionRequired,
     TooManyStreams,
+)
+from marquee.playback.events import (
+    HEARTBEAT,
+    SESSION_ENDED,
+    SESSION_STARTED,
+    PlaybackEnded,
+    PlaybackHeartbeat,
+    PlaybackStarted,
 )
 from marquee.playback.history import (
     continue_watching,
@@ -67,16 +76,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 API_PATH = "/api/v1/playback/sessions"
-SESSION_STARTED = "playback.session_started"
-SESSION_ENDED = "playback.session_ended"
-HEARTBEAT = "playback.heartbeat"
 LICENSE_WINDOW_S = 60
 START_LOCK_S = 5.0
 license_service: LicenseService = ClearKeyLicenseService()
 
 
 def start_session(
-    db: Session,
+    session: Session,
     settings: Settings,
     cache: Cache,
     me: Principal,
@@ -86,18 +92,22 @@ def start_session(
     device: str,
 ) -> SessionStarted:
     """Check that the account may play the title here and now, then open a stream slot."""
-    profile = identity.get_profile(db, account_id=me.account_id, profile_id=form.profile_id)
-    rights = identity.entitlement(db, account_id=me.account_id)
+    profile = identity.get_profile(session, account_id=me.account_id, profile_id=form.profile_id)
+    rights = billing.entitlement(session, account_id=me.account_id)
     if not rights.can_watch:
         raise SubscriptionRequired
-    title_id, episode_id = _target(db, form, profile.id)
-    _check_rights(db, settings, cache, me, profile, form.pin, title_id, country)
+    title_id, episode_id = _target(session, form, profile.id)
+    _check_rights(session, settings, cache, me, profile, form.pin, title_id, country)
     asset_id = catalog.playable_asset(
-        db, title_id, country, profile.maturity, episode_id=episode_id or None
+        session,
+        title_id=title_id,
+        territory=country,
+        maturity=profile.maturity,
+        episode_id=episode_id or None,
     )
-    assets = media.asset_manifests(db, asset_id)
+    assets = media.asset_manifests(session, asset_id)
     now = utcnow()
-    _claim_slot(db, settings, cache, me, rights.max_streams, now)
+    _claim_slot(session, settings, cache, me, rights.max_streams, now)
     row = PlaybackSession(
         account_id=me.account_id,
         profile_id=profile.id,
@@ -113,27 +123,29 @@ def start_session(
         last_seen_at=now,
         expires_at=now + timedelta(seconds=settings.playback_session_ttl_s),
     )
-    db.add(row)
-    db.flush()
-    resume = resume_position(db, profile.id, title_id, episode_id)
-    _log_event(db, row, "start", resume)
-    publish(db, SESSION_STARTED, {**_describe(row), "asset_id": asset_id, "device": device})
+    session.add(row)
+    session.flush()
+    resume = resume_position(session, profile.id, title_id, episode_id)
+    _log_event(session, row, "start", resume)
+    publish(
+        session, SESSION_STARTED, PlaybackStarted(**_facts(row), asset_id=asset_id, device=device)
+    )
     return _started(settings, row, resume, assets.trickplay)
 
 
-def _target(db: Session, form: SessionStart, profile_id: str) -> tuple[str, str]:
+def _target(session: Session, form: SessionStart, profile_id: str) -> tuple[str, str]:
     """(title id, episode id or "") to play: a series' title id plays where the profile is."""
     if form.episode_id is not None:
-        title_id = catalog.episode_title(db, form.episode_id)
+        title_id = catalog.episode_title(session, episode_id=form.episode_id)
         if title_id is None:
             raise NotAvailableInTerritory
         return title_id, form.episode_id
     title_id = str(form.title_id)
-    return title_id, series_episode(db, profile_id, title_id)
+    return title_id, series_episode(session, profile_id, title_id)
 
 
 def _check_rights(
-    db: Session,
+    session: Session,
     settings: Settings,
     cache: Cache,
     me: Principal,
@@ -142,16 +154,18 @@ def _check_rights(
     title_id: str,
     country: str,
 ) -> None:
-    if not catalog.is_available(db, title_id, country, "adult"):
+    if not catalog.is_available(session, title_id=title_id, territory=country, maturity="adult"):
         raise NotAvailableInTerritory
-    if not catalog.is_available(db, title_id, country, profile.maturity):
+    if not catalog.is_available(
+        session, title_id=title_id, territory=country, maturity=profile.maturity
+    ):
         raise MaturityRestricted
     # A device that selected the profile has given its PIN already.
     if profile.has_pin and me.profile_id != profile.id:
         if pin is None:
             raise PinRequired
         identity.verify_pin(
-            db,
+            session,
             settings=settings,
             cache=cache,
             account_id=me.account_id,
@@ -161,7 +175,12 @@ def _check_rights(
 
 
 def _claim_slot(
-    db: Session, settings: Settings, cache: Cache, me: Principal, max_streams: int, now: datetime
+    session: Session,
+    settings: Settings,
+    cache: Cache,
+    me: Principal,
+    max_streams: int,
+    now: datetime,
 ) -> None:
     """Serialise the account's starts until this transaction commits, so that two devices
     starting at once cannot both take the last stream slot (released after commit or on
@@ -170,25 +189,25 @@ def _claim_slot(
     deadline = time.monotonic() + START_LOCK_S
     while not cache.add(key, "1", ttl_s=START_LOCK_S) and time.monotonic() < deadline:
         time.sleep(0.02)
-    after_commit(db, lambda: cache.delete(key))
+    after_commit(session, lambda: cache.delete(key))
     try:
-        _free_slot(db, settings, me, max_streams, now)
+        _free_slot(session, settings, me, max_streams, now)
     except TooManyStreams:
         cache.delete(key)
         raise
 
 
 def _free_slot(
-    db: Session, settings: Settings, me: Principal, max_streams: int, now: datetime
+    session: Session, settings: Settings, me: Principal, max_streams: int, now: datetime
 ) -> None:
     """End sessions that timed out and this device's own (it starts another title); refuse
     when the plan's streams are all in use elsewhere."""
     playing = []
-    for row in repository.open_sessions(db, me.account_id):
+    for row in repository.open_sessions(session, me.account_id):
         if not is_live(settings, row, now):
-            _end(db, row, "timed_out", now)
+            _end(session, row, "timed_out", now)
         elif row.device_id == me.session_id:
-            _end(db, row, "replaced", now)
+            _end(session, row, "replaced", now)
         else:
             playing.append(row)
     if len(playing) >= max_streams:
@@ -247,13 +266,18 @@ def manifest_token(settings: Settings, session_id: str) -> str:
 
 
 def session_manifest(
-    db: Session, settings: Settings, storage: ObjectStore, session_id: str, token: str, name: str
+    session: Session,
+    settings: Settings,
+    storage: ObjectStore,
+    session_id: str,
+    token: str,
+    name: str,
 ) -> str:
     """The session's copy of ``manifest.mpd``, ``master.m3u8`` or one of its media playlists."""
     if not hmac.compare_digest(token, manifest_token(settings, session_id)):
         raise SessionNotFound
-    row = _live_session(db, settings, session_id)
-    assets = media.asset_manifests(db, row.asset_id)
+    row = _live_session(session, settings, session_id)
+    assets = media.asset_manifests(session, row.asset_id)
     license_url = f"{settings.public_url.rstrip('/')}{API_PATH}/{row.id}/license"
     if name == "manifest.mpd":
         return manifest.session_mpd(
@@ -295,19 +319,19 @@ def _labelled_edges(settings: Settings, row: PlaybackSession) -> dict[str, str]:
 
 
 def issue_license(
-    db: Session, settings: Settings, cache: Cache, me: Principal, session_id: str, body: bytes
+    session: Session, settings: Settings, cache: Cache, me: Principal, session_id: str, body: bytes
 ) -> License:
     """Keys for the session's asset, to the session's account, while the session is live."""
-    row = _own_session(db, me, session_id)
+    row = _own_session(session, me, session_id)
     if not is_live(settings, row):
         raise SessionEnded
     window = int(time.time() // LICENSE_WINDOW_S)
     count = cache.incr(f"playback:license:{row.id}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
     if count > settings.playback_license_limit:
         raise LicenseRateLimited(LICENSE_WINDOW_S - int(time.time()) % LICENSE_WINDOW_S)
-    allowed = media.asset_key_ids(db, row.asset_id)
+    allowed = media.asset_key_ids(session, row.asset_id)
     try:
-        answer = license_service.issue(db, settings, body, allowed)
+        answer = license_service.issue(session, settings, body, allowed)
     except Exception as exc:
         log.warning("licence refused: session %s account %s: %s", row.id, me.account_id, exc)
         raise
@@ -319,50 +343,51 @@ def issue_license(
 
 
 def heartbeat(
-    db: Session, settings: Settings, me: Principal, session_id: str, beat: Heartbeat
+    session: Session, settings: Settings, me: Principal, session_id: str, beat: Heartbeat
 ) -> None:
     """Keep the slot, move the profile's position on and report QoE to analytics."""
-    row = _own_session(db, me, session_id)
+    row = _own_session(session, me, session_id)
     now = utcnow()
     if not is_live(settings, row, now):
         if row.ended_at is None:
-            _end(db, row, "timed_out", now)
+            _end(session, row, "timed_out", now)
         raise SessionEnded
     row.last_seen_at, row.position_s = now, _clamp(beat.position_s, row.duration_s)
     ended = beat.state == "ended"
-    record_position(db, settings, row, row.position_s, now, finished=ended)
-    _log_event(db, row, "heartbeat", row.position_s)
-    publish(db, HEARTBEAT, {**_describe(row), **beat.model_dump()})
+    record_position(session, settings, row, row.position_s, now, finished=ended)
+    _log_event(session, row, "heartbeat", row.position_s)
+    publish(session, HEARTBEAT, PlaybackHeartbeat(**_facts(row), **beat.model_dump()))
 
 
-def stop(db: Session, settings: Settings, me: Principal, session_id: str, form: Stop) -> None:
+def stop(session: Session, settings: Settings, me: Principal, session_id: str, form: Stop) -> None:
     """End the stream (idempotent): its slot is free at once."""
-    row = _own_session(db, me, session_id)
+    row = _own_session(session, me, session_id)
     if row.ended_at is not None:
         return
     now = utcnow()
     if form.position_s is not None:
         row.position_s = _clamp(form.position_s, row.duration_s)
-        record_position(db, settings, row, row.position_s, now, finished=False)
-    _log_event(db, row, "stop", row.position_s)
-    _end(db, row, "stopped", now)
+        record_position(session, settings, row, row.position_s, now, finished=False)
+    _log_event(session, row, "stop", row.position_s)
+    _end(session, row, "stopped", now)
 
 
-def _end(db: Session, row: PlaybackSession, reason: str, now: datetime) -> None:
+def _end(session: Session, row: PlaybackSession, reason: str, now: datetime) -> None:
     row.ended_at = now
-    db.flush()
-    publish(db, SESSION_ENDED, {**_describe(row), "position_s": row.position_s, "reason": reason})
+    session.flush()
+    ended = PlaybackEnded(**_facts(row), position_s=row.position_s, reason=reason)
+    publish(session, SESSION_ENDED, ended)
 
 
-def _own_session(db: Session, me: Principal, session_id: str) -> PlaybackSession:
-    row = db.get(PlaybackSession, session_id)
+def _own_session(session: Session, me: Principal, session_id: str) -> PlaybackSession:
+    row = session.get(PlaybackSession, session_id)
     if row is None or row.account_id != me.account_id:
         raise SessionNotFound
     return row
 
 
-def _live_session(db: Session, settings: Settings, session_id: str) -> PlaybackSession:
-    row = db.get(PlaybackSession, session_id)
+def _live_session(session: Session, settings: Settings, session_id: str) -> PlaybackSession:
+    row = session.get(PlaybackSession, session_id)
     if row is None:
         raise SessionNotFound
     if not is_live(settings, row):
@@ -374,8 +399,8 @@ def _clamp(position_s: float, duration_s: float) -> float:
     return min(position_s, duration_s) if duration_s > 0 else position_s
 
 
-def _log_event(db: Session, row: PlaybackSession, kind: str, position_s: float) -> None:
-    db.add(
+def _log_event(session: Session, row: PlaybackSession, kind: str, position_s: float) -> None:
+    session.add(
         WatchEvent(
             account_id=row.account_id,
             profile_id=row.profile_id,
@@ -389,7 +414,8 @@ def _log_event(db: Session, row: PlaybackSession, kind: str, position_s: float) 
     )
 
 
-def _describe(row: PlaybackSession) -> dict[str, Any]:
+def _facts(row: PlaybackSession) -> dict[str, Any]:
+    """The ``SessionFacts`` of a session's events."""
     return {
         "session_id": row.id,
         "account_id": row.account_id,
@@ -397,5 +423,5 @@ def _describe(row: PlaybackSession) -> dict[str, Any]:
         "title_id": row.title_id,
         "episode_id": row.episode_id or None,
         "territory": row.country,
-        "at": utcnow().isoformat(),
+        "at": utcnow(),
     }

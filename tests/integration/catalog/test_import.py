@@ -79,9 +79,11 @@ def test_a_csv_feed_imports_good_rows_reports_bad_ones_and_reimports_without_dup
     assert _audit_count(platform) == audit_after_first  # nothing changed, nothing recorded
     with platform.db.sessions() as session:
         harbor = titles[f"Harbor {tag}"].id
-        assert service.is_available(session, harbor, "FR", "kids")
-        assert not service.is_available(session, harbor, "US", "adult")
-        view = service.get_title(session, harbor, "DE", "kids", ["en"])
+        assert service.is_available(session, title_id=harbor, territory="FR", maturity="kids")
+        assert not service.is_available(session, title_id=harbor, territory="US", maturity="adult")
+        view = service.get_title(
+            session, title_id=harbor, territory="DE", maturity="kids", languages=["en"]
+        )
     assert [c.name for c in view.credits] == ["Ana Ruiz", "Lee Min", "Jo Park"]
     assert (view.runtime_s, view.rating and view.rating.value) == (95 * 60, "PG")
 
@@ -119,6 +121,8 @@ def test_json_lines_follow_marquees_schema_and_a_reimport_applies_changes(
     with platform.db.sessions() as session:
         title_id = session.scalar(select(Title.id).where(Title.external_key == key))
         assert title_id is not None
-        view = service.get_title(session, title_id, "FR", "teen", ["en", "de"])
+        view = service.get_title(
+            session, title_id=title_id, territory="FR", maturity="teen", languages=["en", "de"]
+        )
     assert view.title == "Die Flüsse"
     assert view.seasons[0].episodes[0].title == "La Source"

@@ -64,9 +64,11 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
 def test_the_catalog_lists_every_title_licensed_where_the_viewer_is(seeded: Seeded) -> None:
     ids = seeded.result.titles
     with seeded.platform.db.sessions() as session:
-        us = set(catalog.visible_title_ids(session, "US", "adult"))
-        france = set(catalog.visible_title_ids(session, "FR", "adult"))
-        page = catalog.list_titles(session, "FR", "adult", ["fr", "en"], page_size=50)
+        us = set(catalog.visible_title_ids(session, territory="US", maturity="adult"))
+        france = set(catalog.visible_title_ids(session, territory="FR", maturity="adult"))
+        page = catalog.list_titles(
+            session, territory="FR", maturity="adult", languages=["fr", "en"], page_size=50
+        )
     assert us == {ids[t.slug] for t in TITLES} - {ids[FRANCE_ONLY]}
     assert france == set(ids.values())
     localized = {item.id: item.title for item in page.items}
@@ -76,7 +78,9 @@ def test_the_catalog_lists_every_title_licensed_where_the_viewer_is(seeded: Seed
 def test_the_series_has_two_seasons_of_playable_episodes(seeded: Seeded) -> None:
     series = seeded.result.titles["harbour-lights"]
     with seeded.platform.db.sessions() as session:
-        view = catalog.get_title(session, series, "GB", "kids", ["en"])
+        view = catalog.get_title(
+            session, title_id=series, territory="GB", maturity="kids", languages=["en"]
+        )
     assert view.kind == "series"
     assert [len(season.episodes) for season in view.seasons] == [2, 2]
     assert all(episode.playable for season in view.seasons for episode in season.episodes)
@@ -85,7 +89,7 @@ def test_the_series_has_two_seasons_of_playable_episodes(seeded: Seeded) -> None
 def test_a_kids_profile_sees_the_kids_titles_only(seeded: Seeded) -> None:
     ids = seeded.result.titles
     with seeded.platform.db.sessions() as session:
-        kids = set(catalog.visible_title_ids(session, "US", "kids"))
+        kids = set(catalog.visible_title_ids(session, territory="US", maturity="kids"))
     assert kids == {ids[slug] for slug in KIDS}
     assert not kids & {ids[slug] for slug in ADULT}
 
@@ -96,7 +100,7 @@ def test_every_title_has_ready_encrypted_media_and_artwork(seeded: Seeded) -> No
             assets = media.assets_by_title(session, title_id)
             assert assets, title_id
             assert all(a.status == "ready" and not a.clear and a.key_ids for a in assets)
-            artwork = studio_view(session, title_id).artwork
+            artwork = studio_view(session, title_id=title_id).artwork
             assert {a.kind for a in artwork if a.source == "upload"} == {"poster", "backdrop"}
 
 

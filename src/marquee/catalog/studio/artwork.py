@@ -36,6 +36,7 @@ def artwork_language(tag: str) -> str:
 
 def add_artwork(
     session: Session,
+    *,
     storage: ObjectStore,
     actor: str,
     title_id: str,
@@ -64,17 +65,33 @@ def add_artwork(
     if old_key:
         after_commit(session, lambda: storage.delete(old_key))
     changes = {"kind": kind, "language": language, "bytes": len(data)}
-    record(session, actor, title.id, "artwork", row.id, "artwork.set", changes)
-    touched(session, title)
+    record(
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity="artwork",
+        entity_id=row.id,
+        action="artwork.set",
+        changes=changes,
+    )
+    touched(session, title=title)
     return row
 
 
-def delete_artwork(session: Session, storage: ObjectStore, actor: str, artwork_id: str) -> None:
+def delete_artwork(session: Session, *, storage: ObjectStore, actor: str, artwork_id: str) -> None:
     row = row_or_404(session, Artwork, artwork_id, "artwork")
     key, source = row.object_key, row.source
     session.delete(row)
     if source == "upload":
         after_commit(session, lambda: storage.delete(key))
     changes = {"kind": row.kind, "language": row.language}
-    record(session, actor, row.title_id, "artwork", row.id, "artwork.deleted", changes)
-    touched(session, title_or_404(session, row.title_id))
+    record(
+        session,
+        actor=actor,
+        title_id=row.title_id,
+        entity="artwork",
+        entity_id=row.id,
+        action="artwork.deleted",
+        changes=changes,
+    )
+    touched(session, title=title_or_404(session, row.title_id))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from marquee.catalog import repository as repo
 from marquee.catalog import schemas
-from marquee.catalog.events import TITLE_UPDATED
+from marquee.catalog.events import TITLE_UPDATED, TitleChanged
 from marquee.catalog.models import PUBLISHED, AuditEntry, Title
 from marquee.catalog.repository import title_or_404
 from marquee.kit.db import utcnow
@@ -19,6 +19,7 @@ from marquee.kit.events import publish
 
 def record(
     session: Session,
+    *,
     actor: str,
     title_id: str | None,
     entity: str,
@@ -38,11 +39,11 @@ def record(
     session.add(entry)
 
 
-def touched(session: Session, title: Title) -> None:
+def touched(session: Session, *, title: Title) -> None:
     """The title changed: bump ``updated_at``, and tell other domains if viewers can see it."""
     title.updated_at = utcnow()
     if title.status == PUBLISHED:
-        publish(session, TITLE_UPDATED, {"title_id": title.id})
+        publish(session, TITLE_UPDATED, TitleChanged(title_id=title.id))
 
 
 def diff(target: object, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,6 +57,6 @@ def diff(target: object, values: Mapping[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def audit_log(session: Session, title_id: str) -> list[schemas.AuditEntry]:
+def audit_log(session: Session, *, title_id: str) -> list[schemas.AuditEntry]:
     title_or_404(session, title_id)
     return [schemas.AuditEntry.model_validate(e) for e in repo.audit(session, title_id)]

@@ -16,7 +16,9 @@ from marquee.catalog.studio.localizations import put_text
 from marquee.kit.errors import Conflict
 
 
-def add_season(session: Session, actor: str, title_id: str, data: schemas.SeasonCreate) -> Season:
+def add_season(
+    session: Session, *, actor: str, title_id: str, data: schemas.SeasonCreate
+) -> Season:
     title = title_or_404(session, title_id)
     if title.kind != SERIES:
         raise Invalid("Only a series has seasons.")
@@ -25,24 +27,40 @@ def add_season(session: Session, actor: str, title_id: str, data: schemas.Season
     season = Season(title_id=title.id, number=data.number, synopsis=data.synopsis)
     session.add(season)
     session.flush()
-    record(session, actor, title.id, "season", season.id, "season.created", data.model_dump())
-    touched(session, title)
+    record(
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity="season",
+        entity_id=season.id,
+        action="season.created",
+        changes=data.model_dump(),
+    )
+    touched(session, title=title)
     return season
 
 
 def update_season(
-    session: Session, actor: str, season_id: str, data: schemas.SeasonUpdate
+    session: Session, *, actor: str, season_id: str, data: schemas.SeasonUpdate
 ) -> Season:
     season = row_or_404(session, Season, season_id, "season")
     changes = diff(season, data.model_dump())
     if changes:
-        record(session, actor, season.title_id, "season", season.id, "season.updated", changes)
-        touched(session, title_or_404(session, season.title_id))
+        record(
+            session,
+            actor=actor,
+            title_id=season.title_id,
+            entity="season",
+            entity_id=season.id,
+            action="season.updated",
+            changes=changes,
+        )
+        touched(session, title=title_or_404(session, season.title_id))
     return season
 
 
 def add_episode(
-    session: Session, actor: str, season_id: str, data: schemas.EpisodeCreate
+    session: Session, *, actor: str, season_id: str, data: schemas.EpisodeCreate
 ) -> Episode:
     season = row_or_404(session, Season, season_id, "season")
     taken = session.scalar(
@@ -63,19 +81,35 @@ def add_episode(
     session.add(episode)
     session.flush()
     for language, text in data.localizations.items():
-        put_text(session, episode.id, language, text)
+        put_text(session, entity_id=episode.id, language=language, text=text)
     changes = data.model_dump(mode="json")
-    record(session, actor, season.title_id, "episode", episode.id, "episode.created", changes)
-    touched(session, title_or_404(session, season.title_id))
+    record(
+        session,
+        actor=actor,
+        title_id=season.title_id,
+        entity="episode",
+        entity_id=episode.id,
+        action="episode.created",
+        changes=changes,
+    )
+    touched(session, title=title_or_404(session, season.title_id))
     return episode
 
 
 def update_episode(
-    session: Session, actor: str, episode_id: str, data: schemas.EpisodeUpdate
+    session: Session, *, actor: str, episode_id: str, data: schemas.EpisodeUpdate
 ) -> Episode:
     episode = row_or_404(session, Episode, episode_id, "episode")
     changes = diff(episode, data.model_dump(exclude_unset=True))
     if changes:
-        record(session, actor, episode.title_id, "episode", episode.id, "episode.updated", changes)
-        touched(session, title_or_404(session, episode.title_id))
+        record(
+            session,
+            actor=actor,
+            title_id=episode.title_id,
+            entity="episode",
+            entity_id=episode.id,
+            action="episode.updated",
+            changes=changes,
+        )
+        touched(session, title=title_or_404(session, episode.title_id))
     return episode

@@ -12,7 +12,9 @@ from marquee.catalog.studio.audit import record, touched
 from marquee.kit.errors import NotFound
 
 
-def put_text(session: Session, entity_id: str, language: str, text: schemas.LocalizedText) -> None:
+def put_text(
+    session: Session, *, entity_id: str, language: str, text: schemas.LocalizedText
+) -> None:
     """Add or replace the entity's text in ``language`` (no audit: callers record it)."""
     found = session.scalar(
         select(Localization).where(
@@ -31,25 +33,33 @@ def put_text(session: Session, entity_id: str, language: str, text: schemas.Loca
 
 def set_localization(
     session: Session,
+    *,
     actor: str,
     title_id: str,
     language: str,
     text: schemas.LocalizedText,
-    *,
     episode_id: str | None = None,
 ) -> None:
     """Set the title's (or one episode's) title and synopsis in ``language``."""
     title = title_or_404(session, title_id)
     entity_id = _episode_of(session, title, episode_id).id if episode_id else title.id
-    put_text(session, entity_id, language, text)
+    put_text(session, entity_id=entity_id, language=language, text=text)
     changes = {"language": language, **text.model_dump()}
     entity = "episode" if episode_id else "title"
-    record(session, actor, title.id, entity, entity_id, "localization.set", changes)
-    touched(session, title)
+    record(
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity=entity,
+        entity_id=entity_id,
+        action="localization.set",
+        changes=changes,
+    )
+    touched(session, title=title)
 
 
 def delete_localization(
-    session: Session, actor: str, title_id: str, language: str, *, episode_id: str | None = None
+    session: Session, *, actor: str, title_id: str, language: str, episode_id: str | None = None
 ) -> None:
     title = title_or_404(session, title_id)
     entity_id = _episode_of(session, title, episode_id).id if episode_id else title.id
@@ -62,9 +72,15 @@ def delete_localization(
         raise NotFound(f"no {language} text")
     entity = "episode" if episode_id else "title"
     record(
-        session, actor, title.id, entity, entity_id, "localization.deleted", {"language": language}
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity=entity,
+        entity_id=entity_id,
+        action="localization.deleted",
+        changes={"language": language},
     )
-    touched(session, title)
+    touched(session, title=title)
 
 
 def _episode_of(session: Session, title: Title, episode_id: str) -> Episode:

@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 
 from marquee.catalog import schemas
 from marquee.catalog.errors import StatusConflict
-from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED
+from marquee.catalog.events import (
+    TITLE_PUBLISHED,
+    TITLE_UNPUBLISHED,
+    TitleChanged,
+    TitleUnpublished,
+)
 from marquee.catalog.models import DRAFT, PUBLISHED, RETIRED, Title, Window
 from marquee.catalog.repository import title_or_404
 from marquee.catalog.studio.audit import record
@@ -18,12 +23,12 @@ from marquee.kit.db import utcnow
 from marquee.kit.events import publish
 
 
-def publish_title(session: Session, actor: str, title_id: str) -> Title:
+def publish_title(session: Session, *, actor: str, title_id: str) -> Title:
     """draft or retired → published (visible where and while a window allows)."""
     return _move(session, actor, title_id, PUBLISHED, allowed_from=(DRAFT, RETIRED))
 
 
-def publish_worldwide(session: Session, actor: str, title_id: str) -> Title:
+def publish_worldwide(session: Session, *, actor: str, title_id: str) -> Title:
     """Publish with an open worldwide window unless windows exist: the single-site quick start
     (``marquee ingest --publish``)."""
     title = title_or_404(session, title_id)
@@ -34,21 +39,29 @@ def publish_worldwide(session: Session, actor: str, title_id: str) -> Title:
         fill_window({}, window, data)
         session.add(window)
         session.flush()
-        record(session, actor, title.id, "window", window.id, "window.created", {"WORLD": True})
-    return publish_title(session, actor, title.id)
+        record(
+            session,
+            actor=actor,
+            title_id=title.id,
+            entity="window",
+            entity_id=window.id,
+            action="window.created",
+            changes={"WORLD": True},
+        )
+    return publish_title(session, actor=actor, title_id=title.id)
 
 
-def unpublish_title(session: Session, actor: str, title_id: str) -> Title:
+def unpublish_title(session: Session, *, actor: str, title_id: str) -> Title:
     """published → draft: taken off the service for now (a takedown, a fix)."""
     return _move(session, actor, title_id, DRAFT, allowed_from=(PUBLISHED,))
 
 
-def retire_title(session: Session, actor: str, title_id: str) -> Title:
+def retire_title(session: Session, *, actor: str, title_id: str) -> Title:
     """draft or published → retired: off the service for good, kept for the record."""
     return _move(session, actor, title_id, RETIRED, allowed_from=(DRAFT, PUBLISHED))
 
 
-def set_status(session: Session, actor: str, title_id: str, status: str) -> Title:
+def set_status(session: Session, *, actor: str, title_id: str, status: str) -> Title:
     """Any change of status, for imports (whose file says what the status is)."""
     return _move(session, actor, title_id, status, allowed_from=(DRAFT, PUBLISHED, RETIRED))
 
@@ -64,9 +77,17 @@ def _move(
     title.updated_at = utcnow()
     if status == PUBLISHED:
         title.published_at = title.updated_at
-        publish(session, TITLE_PUBLISHED, {"title_id": title.id})
+        publish(session, TITLE_PUBLISHED, TitleChanged(title_id=title.id))
     elif was == PUBLISHED:
-        publish(session, TITLE_UNPUBLISHED, {"title_id": title.id, "status": status})
+        publish(session, TITLE_UNPUBLISHED, TitleUnpublished(title_id=title.id, status=status))
     changes = {"status": {"from": was, "to": status}}
-    record(session, actor, title.id, "title", title.id, f"title.{status}", changes)
+    record(
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity="title",
+        entity_id=title.id,
+        action=f"title.{status}",
+        changes=changes,
+    )
     return title

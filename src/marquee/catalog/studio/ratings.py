@@ -27,6 +27,7 @@ from marquee.settings import Settings
 
 def set_rating(
     session: Session,
+    *,
     settings: Settings,
     actor: str,
     title_id: str,
@@ -46,12 +47,20 @@ def set_rating(
     row.maturity_rank = rank(maturity_of(system, value))
     session.flush()
     out = rating_out(row)
-    record(session, actor, title.id, "rating", row.id, "rating.set", out.model_dump())
-    touched(session, title)
+    record(
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity="rating",
+        entity_id=row.id,
+        action="rating.set",
+        changes=out.model_dump(),
+    )
+    touched(session, title=title)
     return out
 
 
-def delete_rating(session: Session, actor: str, title_id: str, territory: str) -> None:
+def delete_rating(session: Session, *, actor: str, title_id: str, territory: str) -> None:
     title = title_or_404(session, title_id)
     territory = _rating_territory(territory)
     row = session.scalar(
@@ -60,8 +69,16 @@ def delete_rating(session: Session, actor: str, title_id: str, territory: str) -
     if row is None:
         raise NotFound(f"no rating for {territory}")
     session.delete(row)
-    record(session, actor, title.id, "rating", row.id, "rating.deleted", {"territory": territory})
-    touched(session, title)
+    record(
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity="rating",
+        entity_id=row.id,
+        action="rating.deleted",
+        changes={"territory": territory},
+    )
+    touched(session, title=title)
 
 
 def rating_values(

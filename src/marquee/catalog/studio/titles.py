@@ -17,7 +17,7 @@ from marquee.catalog.studio.localizations import put_text
 
 
 def create_title(
-    session: Session, actor: str, data: schemas.TitleCreate, *, external_key: str | None = None
+    session: Session, *, actor: str, data: schemas.TitleCreate, external_key: str | None = None
 ) -> Title:
     title = Title(
         kind=data.kind,
@@ -37,14 +37,22 @@ def create_title(
     _set_genres(title, data.genres)
     session.flush()
     for language, text in data.localizations.items():
-        put_text(session, title.id, language, text)
+        put_text(session, entity_id=title.id, language=language, text=text)
     record(
-        session, actor, title.id, "title", title.id, "title.created", data.model_dump(mode="json")
+        session,
+        actor=actor,
+        title_id=title.id,
+        entity="title",
+        entity_id=title.id,
+        action="title.created",
+        changes=data.model_dump(mode="json"),
     )
     return title
 
 
-def update_title(session: Session, actor: str, title_id: str, data: schemas.TitleUpdate) -> Title:
+def update_title(
+    session: Session, *, actor: str, title_id: str, data: schemas.TitleUpdate
+) -> Title:
     title = title_or_404(session, title_id)
     values = data.model_dump(exclude_unset=True, exclude={"genres"})
     changes = diff(title, values)
@@ -52,8 +60,16 @@ def update_title(session: Session, actor: str, title_id: str, data: schemas.Titl
         changes["genres"] = {"from": [g.label for g in title.genres], "to": data.genres}
         _set_genres(title, data.genres)
     if changes:
-        record(session, actor, title.id, "title", title.id, "title.updated", changes)
-        touched(session, title)
+        record(
+            session,
+            actor=actor,
+            title_id=title.id,
+            entity="title",
+            entity_id=title.id,
+            action="title.updated",
+            changes=changes,
+        )
+        touched(session, title=title)
     return title
 
 
@@ -70,7 +86,7 @@ def _set_genres(title: Title, labels: Sequence[str]) -> None:
 
 
 def list_titles(
-    session: Session, status: str | None, search: str | None, limit: int, offset: int
+    session: Session, *, status: str | None, search: str | None, limit: int, offset: int
 ) -> tuple[list[Title], int]:
     """Titles of any status for the studio, most recently changed first."""
     return repo.studio_titles(session, status, search, limit, offset)

@@ -20,7 +20,7 @@ from marquee.settings import Settings
 
 
 def add_window(
-    session: Session, settings: Settings, actor: str, title_id: str, data: schemas.WindowIn
+    session: Session, *, settings: Settings, actor: str, title_id: str, data: schemas.WindowIn
 ) -> Window:
     title = title_or_404(session, title_id)
     window = Window(title_id=title.id)
@@ -29,36 +29,52 @@ def add_window(
     session.flush()
     record(
         session,
-        actor,
-        title.id,
-        "window",
-        window.id,
-        "window.created",
-        data.model_dump(mode="json"),
+        actor=actor,
+        title_id=title.id,
+        entity="window",
+        entity_id=window.id,
+        action="window.created",
+        changes=data.model_dump(mode="json"),
     )
-    touched(session, title)
+    touched(session, title=title)
     return window
 
 
 def replace_window(
-    session: Session, settings: Settings, actor: str, window_id: str, data: schemas.WindowIn
+    session: Session, *, settings: Settings, actor: str, window_id: str, data: schemas.WindowIn
 ) -> Window:
     window = row_or_404(session, Window, window_id, "window")
     before = window_out(window).model_dump(mode="json", exclude={"id", "title_id", "countries"})
     fill_window(settings.catalog_regions, window, data)
     session.flush()
     changes = {"from": before, "to": data.model_dump(mode="json")}
-    record(session, actor, window.title_id, "window", window.id, "window.updated", changes)
-    touched(session, title_or_404(session, window.title_id))
+    record(
+        session,
+        actor=actor,
+        title_id=window.title_id,
+        entity="window",
+        entity_id=window.id,
+        action="window.updated",
+        changes=changes,
+    )
+    touched(session, title=title_or_404(session, window.title_id))
     return window
 
 
-def delete_window(session: Session, actor: str, window_id: str) -> None:
+def delete_window(session: Session, *, actor: str, window_id: str) -> None:
     window = row_or_404(session, Window, window_id, "window")
     before = window_out(window).model_dump(mode="json")
     session.delete(window)
-    record(session, actor, window.title_id, "window", window.id, "window.deleted", before)
-    touched(session, title_or_404(session, window.title_id))
+    record(
+        session,
+        actor=actor,
+        title_id=window.title_id,
+        entity="window",
+        entity_id=window.id,
+        action="window.deleted",
+        changes=before,
+    )
+    touched(session, title=title_or_404(session, window.title_id))
 
 
 def fill_window(regions: dict[str, str], window: Window, data: schemas.WindowIn) -> None:
@@ -76,7 +92,7 @@ def fill_window(regions: dict[str, str], window: Window, data: schemas.WindowIn)
 
 
 def expiring_windows(
-    session: Session, days: int, at: datetime | None = None
+    session: Session, *, days: int, at: datetime | None = None
 ) -> list[schemas.ExpiringWindow]:
     """Windows ending within ``days`` days from ``at`` (now), soonest first."""
     start = at or utcnow()

@@ -31,7 +31,7 @@ class LicenseService(Protocol):
     key_system: str
 
     def issue(
-        self, db: Session, settings: Settings, request: bytes, allowed_kids: Collection[str]
+        self, session: Session, settings: Settings, request: bytes, allowed_kids: Collection[str]
     ) -> License:
         """Answer a player's licence request for keys among ``allowed_kids`` (32 hex digits);
         raise a Problem for a request it cannot or may not answer."""
@@ -68,14 +68,14 @@ class ClearKeyLicenseService:
     key_system = "org.w3.clearkey"
 
     def issue(
-        self, db: Session, settings: Settings, request: bytes, allowed_kids: Collection[str]
+        self, session: Session, settings: Settings, request: bytes, allowed_kids: Collection[str]
     ) -> License:
         wanted = self._kids(request)
         if not wanted or any(kid not in allowed_kids for kid in wanted):
             raise KeyNotAllowed
         keys = []
         for kid in wanted:
-            found = media.content_key(db, settings, kid)
+            found = media.content_key(session, settings, kid)
             if found is None:
                 raise KeyNotAllowed
             keys.append(
