@@ -114,11 +114,15 @@ def run_pipeline(
         platform.storage.upload_from(str(source), key)
         with platform.db.transaction() as session:
             service.start_ingest(
-                session, platform.storage, key, title_hint=source.stem, asset_id=asset_id
+                session,
+                storage=platform.storage,
+                source_key=key,
+                title_hint=source.stem,
+                asset_id=asset_id,
             )
         while True:
             with platform.db.sessions() as session:
-                asset = service.get_asset(session, asset_id)
+                asset = service.get_asset(session, asset_id=asset_id)
             if asset.status in ("ready", "failed"):
                 break
             time.sleep(0.1)

@@ -168,8 +168,8 @@ def start_ingest(
         raise UploadNotFinished("The upload is not complete yet.")
     asset = media.start_ingest(
         session,
-        storage,
-        upload.object_key,
+        storage=storage,
+        source_key=upload.object_key,
         title_hint=title.original_title,
         title_id=title.id,
         episode_id=data.episode_id,
@@ -206,7 +206,7 @@ def ingests(session: Session, *, title_id: str) -> list[schemas.Ingest]:
     )
     out = []
     for row in rows:
-        asset = media.get_asset(session, row.asset_id)
+        asset = media.get_asset(session, asset_id=row.asset_id)
         out.append(_ingest_out(row, asset.status, asset.failed_step, asset.error))
     return out
 
@@ -224,9 +224,9 @@ def retry_ingest(
         .order_by(Ingest.created_at.desc())
     )
     if later is not None:
-        asset = media.get_asset(session, later.asset_id)
+        asset = media.get_asset(session, asset_id=later.asset_id)
         return _ingest_out(later, asset.status, asset.failed_step, asset.error)
-    previous = media.get_asset(session, asset_id)
+    previous = media.get_asset(session, asset_id=asset_id)
     if previous.status != "failed":
         raise IngestNotFailed(f"The ingest is {previous.status}; only a failed one is retried.")
     again = schemas.IngestStart(
@@ -255,7 +255,9 @@ def summaries(session: Session, *, titles: list[Title]) -> list[schemas.StudioTi
             original_title=t.original_title,
             release_year=t.release_year,
             updated_at=t.updated_at,
-            media_status=media.asset_status(session, latest[t.id]) if t.id in latest else None,
+            media_status=media.asset_status(session, asset_id=latest[t.id])
+            if t.id in latest
+            else None,
             licensed_now=licensed.get(t.id, []),
         )
         for t in titles

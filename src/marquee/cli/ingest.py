@@ -112,8 +112,8 @@ def ingest(
                 title_id = create_title(session, actor=INGEST_ACTOR, data=draft).id
             service.start_ingest(
                 session,
-                storage,
-                source_key,
+                storage=storage,
+                source_key=source_key,
                 title_hint=title or path.stem,
                 title_id=title_id,
                 audio=audio_inputs,
@@ -154,7 +154,7 @@ def _follow(db: Database, asset_id: str) -> AssetOut:
     with progress_bars() as bars:
         while True:
             with db.sessions() as session:
-                asset = service.get_asset(session, asset_id)
+                asset = service.get_asset(session, asset_id=asset_id)
             if [s.name for s in asset.steps] != list(tasks):
                 # New steps (the encodes, once planned): show them all in pipeline order.
                 for task in tasks.values():

@@ -242,8 +242,8 @@ def _ingest(platform: Platform, clip: _Clip, work: Path, seconds: float, height:
     with platform.db.transaction() as session:
         media.start_ingest(
             session,
-            platform.storage,
-            key,
+            storage=platform.storage,
+            source_key=key,
             title_hint=clip.label,
             title_id=clip.title_id,
             episode_id=clip.episode_id,
@@ -281,7 +281,7 @@ def _poll(platform: Platform, assets: dict[str, str], report: Progress) -> bool:
     pending = False
     with platform.db.sessions() as session:
         for label, asset_id in assets.items():
-            asset = media.get_asset(session, asset_id)
+            asset = media.get_asset(session, asset_id=asset_id)
             report(label, asset)
             if asset.status == "failed":
                 raise DemoError(

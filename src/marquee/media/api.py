@@ -22,4 +22,4 @@ def get_asset(
     _: Annotated[Principal, Depends(require_role("editor"))],
 ) -> AssetOut:
     """An asset: status, each pipeline step (progress, log, timing), QC and renditions (studio)."""
-    return service.get_asset(session, asset_id)
+    return service.get_asset(session, asset_id=asset_id)

@@ -7,7 +7,6 @@ Other domains call these functions (never the models or the repository). Playbac
 from __future__ import annotations
 
 import posixpath
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from marquee.kit.queue import enqueue
 from marquee.kit.storage import ObjectStore
 from marquee.media import repository as repo
 from marquee.media.encrypt import ContentKey
+from marquee.media.events import AssetReady, RenditionSummary
 from marquee.media.keystore import key_store
 from marquee.media.ladder import LadderSpec, Rung
 from marquee.media.models import READY, Asset
@@ -86,9 +86,9 @@ def _check_language(language: str) -> str:
 
 def start_ingest(
     session: Session,
+    *,
     storage: ObjectStore,
     source_key: str,
-    *,
     title_hint: str | None = None,
     title_id: str | None = None,
     episode_id: str | None = None,
@@ -134,7 +134,7 @@ def start_ingest(
     return _asset_out(session, asset)
 
 
-def get_asset(session: Session, asset_id: str) -> AssetOut:
+def get_asset(session: Session, *, asset_id: str) -> AssetOut:
     """The asset with its steps, QC report and renditions; NotFound if there is none."""
     asset = repo.get_asset(session, asset_id)
     if asset is None:
@@ -142,7 +142,7 @@ def get_asset(session: Session, asset_id: str) -> AssetOut:
     return _asset_out(session, asset)
 
 
-def asset_status(session: Session, asset_id: str) -> str:
+def asset_status(session: Session, *, asset_id: str) -> str:
     """``pending``, ``processing``, ``ready`` or ``failed``."""
     asset = repo.get_asset(session, asset_id)
     if asset is None:
@@ -150,7 +150,7 @@ def asset_status(session: Session, asset_id: str) -> str:
     return asset.status
 
 
-def asset_manifests(session: Session, asset_id: str) -> AssetManifests:
+def asset_manifests(session: Session, *, asset_id: str) -> AssetManifests:
     """What a player needs for a ready asset; NotFound unless it is ready."""
     asset = repo.get_asset(session, asset_id)
     if asset is None or asset.status != READY or not asset.dash_key or not asset.hls_key:
@@ -170,7 +170,7 @@ def asset_manifests(session: Session, asset_id: str) -> AssetManifests:
     )
 
 
-def asset_key_ids(session: Session, asset_id: str) -> list[str]:
+def asset_key_ids(session: Session, *, asset_id: str) -> list[str]:
     """Key ids (32 hex digits) the asset's package is encrypted with; empty when clear."""
     asset = repo.get_asset(session, asset_id)
     if asset is None:
@@ -178,7 +178,7 @@ def asset_key_ids(session: Session, asset_id: str) -> list[str]:
     return [asset.key_id] if asset.key_id else []
 
 
-def content_key(session: Session, settings: Settings, kid: str) -> ContentKey | None:
+def content_key(session: Session, *, settings: Settings, kid: str) -> ContentKey | None:
     """The content key for a key id (hex, dashes allowed), unwrapped; None if unknown.
 
     For the licence service only: the result must never be logged or stored.
@@ -202,27 +202,27 @@ def ingest_result(asset: AssetOut) -> IngestResult:
     )
 
 
-def ready_payload(asset: Asset) -> dict[str, Any]:
+def ready_payload(asset: Asset) -> AssetReady:
     """The payload of ``media.asset_ready``."""
-    return {
-        "asset_id": asset.id,
-        "title_id": asset.title_id,
-        "episode_id": asset.episode_id,
-        "title_hint": asset.title_hint,
-        "publish_requested": asset.publish_requested,
-        "duration_s": asset.duration_s,
-        "renditions": [
-            {k: r.get(k) for k in ("name", "height", "width", "bitrate_kbps", "vmaf")}
+    return AssetReady(
+        asset_id=asset.id,
+        title_id=asset.title_id,
+        episode_id=asset.episode_id,
+        title_hint=asset.title_hint,
+        publish_requested=asset.publish_requested,
+        duration_s=asset.duration_s,
+        renditions=[
+            RenditionSummary.model_validate({k: r.get(k) for k in RenditionSummary.model_fields})
             for r in asset.renditions
         ],
-        "audio_languages": list(asset.audio_languages),
-        "subtitle_languages": list(asset.subtitle_languages),
-        "dash": asset.dash_key,
-        "hls": asset.hls_key,
-        "poster_key": asset.poster_key,
-        "trickplay_key": asset.trickplay_key,
-        "key_ids": [asset.key_id] if asset.key_id else [],
-    }
+        audio_languages=list(asset.audio_languages),
+        subtitle_languages=list(asset.subtitle_languages),
+        dash=asset.dash_key,
+        hls=asset.hls_key,
+        poster_key=asset.poster_key,
+        trickplay_key=asset.trickplay_key,
+        key_ids=[asset.key_id] if asset.key_id else [],
+    )
 
 
 def _asset_out(session: Session, asset: Asset) -> AssetOut:
@@ -253,7 +253,7 @@ def _asset_out(session: Session, asset: Asset) -> AssetOut:
     )
 
 
-def assets_by_title(session: Session, title_id: str) -> list[AssetOut]:
+def assets_by_title(session: Session, *, title_id: str) -> list[AssetOut]:
     """Every asset ingested for a catalog title, newest first."""
     found = session.scalars(
         select(Asset).where(Asset.title_id == title_id).order_by(Asset.created_at.desc())

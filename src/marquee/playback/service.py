@@ -105,7 +105,7 @@ def start_session(
         maturity=profile.maturity,
         episode_id=episode_id or None,
     )
-    assets = media.asset_manifests(session, asset_id)
+    assets = media.asset_manifests(session, asset_id=asset_id)
     now = utcnow()
     _claim_slot(session, settings, cache, me, rights.max_streams, now)
     row = PlaybackSession(
@@ -277,7 +277,7 @@ def session_manifest(
     if not hmac.compare_digest(token, manifest_token(settings, session_id)):
         raise SessionNotFound
     row = _live_session(session, settings, session_id)
-    assets = media.asset_manifests(session, row.asset_id)
+    assets = media.asset_manifests(session, asset_id=row.asset_id)
     license_url = f"{settings.public_url.rstrip('/')}{API_PATH}/{row.id}/license"
     if name == "manifest.mpd":
         return manifest.session_mpd(
@@ -329,7 +329,7 @@ def issue_license(
     count = cache.incr(f"playback:license:{row.id}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
     if count > settings.playback_license_limit:
         raise LicenseRateLimited(LICENSE_WINDOW_S - int(time.time()) % LICENSE_WINDOW_S)
-    allowed = media.asset_key_ids(session, row.asset_id)
+    allowed = media.asset_key_ids(session, asset_id=row.asset_id)
     try:
         answer = license_service.issue(session, settings, body, allowed)
     except Exception as exc:

@@ -97,7 +97,7 @@ def test_a_kids_profile_sees_the_kids_titles_only(seeded: Seeded) -> None:
 def test_every_title_has_ready_encrypted_media_and_artwork(seeded: Seeded) -> None:
     with seeded.platform.db.sessions() as session:
         for title_id in seeded.result.titles.values():
-            assets = media.assets_by_title(session, title_id)
+            assets = media.assets_by_title(session, title_id=title_id)
             assert assets, title_id
             assert all(a.status == "ready" and not a.clear and a.key_ids for a in assets)
             artwork = studio_view(session, title_id=title_id).artwork
@@ -129,7 +129,7 @@ def test_a_seeded_platform_is_not_seeded_again(seeded: Seeded) -> None:
     again = seed(platform, **QUICK)
     assert again.titles == seeded.result.titles
     with platform.db.sessions() as session:
-        counts = [len(media.assets_by_title(session, t)) for t in again.titles.values()]
+        counts = [len(media.assets_by_title(session, title_id=t)) for t in again.titles.values()]
     assert counts == [4 if t.seasons else 1 for t in TITLES]
 
 

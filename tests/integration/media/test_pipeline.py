@@ -26,6 +26,7 @@ from marquee.kit.queue import JobContext, JobRun
 from marquee.kit.storage import ObjectStore
 from marquee.media import service
 from marquee.media.encrypt import new_content_key
+from marquee.media.events import ASSET_FAILED, ASSET_READY
 from marquee.media.ffmpeg import MediaError, run_ffmpeg
 from marquee.media.models import AssetStep
 from marquee.media.pipeline.analyse import analyse
@@ -82,9 +83,7 @@ class Pipeline:
         self.platform = platform
         self.events: list[Event] = []
         self._lock = threading.Lock()
-        platform.events.subscribe(
-            ("media.asset_ready", "media.asset_failed"), self._seen, group="test-media"
-        )
+        platform.events.subscribe((ASSET_READY, ASSET_FAILED), self._seen, group="test-media")
 
     def _seen(self, event: Event) -> None:
         with self._lock:
@@ -120,8 +119,8 @@ class Pipeline:
         with self.platform.db.transaction() as session:
             service.start_ingest(
                 session,
-                self.storage,
-                source_key,
+                storage=self.storage,
+                source_key=source_key,
                 title_hint="Test",
                 title_id="title-1",
                 clear=clear,
@@ -138,7 +137,7 @@ def wait_for_asset(platform: Platform, asset_id: str, timeout_s: float = 180) ->
     deadline = time.monotonic() + timeout_s
     while True:
         with platform.db.sessions() as session:
-            asset = service.get_asset(session, asset_id)
+            asset = service.get_asset(session, asset_id=asset_id)
         if asset.status in ("ready", "failed"):
             return asset
         if time.monotonic() > deadline:
@@ -305,8 +304,10 @@ def test_package_decodes_with_the_content_key_from_the_key_store(
 ) -> None:
     local = download(pipeline.storage, service.asset_prefix(ready.id), tmp_path / "pkg")
     with pipeline.platform.db.sessions() as session:
-        key = service.content_key(session, pipeline.platform.settings, ready.key_ids[0])
-        manifests = service.asset_manifests(session, ready.id)
+        key = service.content_key(
+            session, settings=pipeline.platform.settings, kid=ready.key_ids[0]
+        )
+        manifests = service.asset_manifests(session, asset_id=ready.id)
     assert key is not None
     assert manifests.encrypted
     source = probe(sources.path("h264_aac.mp4"))
@@ -335,9 +336,13 @@ def test_content_keys_are_stored_wrapped(pipeline: Pipeline, ready: AssetOut) ->
 
     with pipeline.platform.db.sessions() as session:
         row = session.get(ContentKeyRow, ready.key_ids[0])
-        key = service.content_key(session, pipeline.platform.settings, ready.key_ids[0])
-        assert service.asset_key_ids(session, ready.id) == ready.key_ids
-        assert service.content_key(session, pipeline.platform.settings, "0" * 32) is None
+        key = service.content_key(
+            session, settings=pipeline.platform.settings, kid=ready.key_ids[0]
+        )
+        assert service.asset_key_ids(session, asset_id=ready.id) == ready.key_ids
+        assert (
+            service.content_key(session, settings=pipeline.platform.settings, kid="0" * 32) is None
+        )
     assert row is not None
     assert key is not None
     assert len(row.wrapped_key) == 24
@@ -381,7 +386,7 @@ def test_a_redelivered_job_changes_nothing(pipeline: Pipeline, ready: AssetOut) 
     )
     package_job(_context(platform, "media.package"), asset_id=ready.id)
     with platform.db.sessions() as session:
-        again = service.get_asset(session, ready.id)
+        again = service.get_asset(session, asset_id=ready.id)
     assert again.model_dump() == ready.model_dump()
     assert sorted((i.key, i.etag) for i in platform.storage.list(f"assets/{ready.id}/")) == before
     time.sleep(0.5)
@@ -409,7 +414,7 @@ def test_a_step_run_twice_before_it_is_recorded_is_idempotent(
             _context(platform, "media.encode_rendition"), asset_id=ready.id, rendition="144p"
         )
         with platform.db.sessions() as session:
-            again = service.get_asset(session, ready.id)
+            again = service.get_asset(session, asset_id=ready.id)
             packages = [
                 r
                 for r in session.scalars(select(JobRun).where(JobRun.name == "media.package"))
@@ -557,7 +562,7 @@ def test_ladder_mode_package_decodes_with_normalised_audio(
     )
     with ladder_pipeline.platform.db.sessions() as session:
         key = service.content_key(
-            session, ladder_pipeline.platform.settings, ladder_ready.key_ids[0]
+            session, settings=ladder_pipeline.platform.settings, kid=ladder_ready.key_ids[0]
         )
     assert key is not None
     mpd = str(local / "manifest.mpd")

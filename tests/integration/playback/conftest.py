@@ -20,11 +20,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from marquee.app import create_app
+from marquee.billing import service as billing
 from marquee.identity import service as identity
 from marquee.identity.schemas import Role
 from marquee.kit.events import Event
 from marquee.media import service as media
 from marquee.playback import service as playback
+from marquee.playback.events import HEARTBEAT, HISTORY_REMOVED, SESSION_ENDED, SESSION_STARTED
 from marquee.playback.models import PlaybackSession
 from marquee.runtime import Platform, build_platform
 from tests.conftest import empty_database
@@ -97,7 +99,7 @@ class World:
                     verified=True,
                 )
                 if plan is not None:
-                    identity.set_subscription(
+                    billing.set_subscription(
                         session, settings=settings, account_id=account.id, plan_id=plan
                     )
         return self.sign_in(email, country)
@@ -127,7 +129,7 @@ class World:
 
     def key_ids(self, asset_id: str) -> list[str]:
         with self.platform.db.sessions() as session:
-            return media.asset_key_ids(session, asset_id)
+            return media.asset_key_ids(session, asset_id=asset_id)
 
     def silence(self, session_id: str) -> None:
         """Make a session's last heartbeat older than the timeout (as if time passed)."""
@@ -168,8 +170,8 @@ def _ingest(platform: Platform, source: Path, title_id: str, episode_id: str | N
     with platform.db.transaction() as session:
         media.start_ingest(
             session,
-            platform.storage,
-            key,
+            storage=platform.storage,
+            source_key=key,
             title_id=title_id,
             episode_id=episode_id,
             asset_id=asset_id,
@@ -252,8 +254,12 @@ def _world(
         time.sleep(0.02)
     sources = Sources(tmp_path_factory.mktemp("sources"))
     world = World(platform, app, "", "", "", "")
-    platform.events.subscribe("playback.*", world.events.append, group="test-playback")
-    world.sql("UPDATE identity_plans SET max_height = :h WHERE id = 'basic'", h=BASIC_HEIGHT)
+    platform.events.subscribe(
+        (SESSION_STARTED, HEARTBEAT, SESSION_ENDED, HISTORY_REMOVED),
+        world.events.append,
+        group="test-playback",
+    )
+    world.sql("UPDATE billing_plans SET max_height = :h WHERE id = 'basic'", h=BASIC_HEIGHT)
     editor = world.viewer(None, role="editor")
     world.title_id, world.other_title_id = _title(editor), _title(editor)
     clip = sources.path("h264_aac.mp4")

@@ -75,7 +75,7 @@ class ClearKeyLicenseService:
             raise KeyNotAllowed
         keys = []
         for kid in wanted:
-            found = media.content_key(session, settings, kid)
+            found = media.content_key(session, settings=settings, kid=kid)
             if found is None:
                 raise KeyNotAllowed
             keys.append(
