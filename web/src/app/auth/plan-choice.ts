@@ -1,11 +1,11 @@
 import { ChangeDetectionStrategy, Component, input, model } from '@angular/core';
-import { type Plan, planDownloads, planPrice, planQuality, planStreams } from './plans';
+import { type Plan, planPrice, planQuality, planStreams } from './plans';
 
 let nextGroup = 0;
 
 /**
  * Plans as radio cards. Each radio's accessible name is the plan's name alone; what the plan
- * gives (price, screens, quality, downloads) is its description.
+ * gives (price, screens, picture quality) is its description.
  */
 @Component({
   selector: 'app-plan-choice',
@@ -29,7 +29,6 @@ let nextGroup = 0;
             <li class="price">{{ price(plan) }}</li>
             <li>{{ streams(plan) }}</li>
             <li>{{ quality(plan) }}</li>
-            <li>{{ downloads(plan) }}</li>
           </ul>
         </div>
       }
@@ -110,5 +109,4 @@ export class PlanChoice {
   protected readonly price = planPrice;
   protected readonly quality = planQuality;
   protected readonly streams = planStreams;
-  protected readonly downloads = planDownloads;
 }

@@ -17,28 +17,23 @@ export function planPrice(plan: Plan): string {
   return `${amount} a month`;
 }
 
-/** The best picture the plan streams, in the words viewers know. */
+/**
+ * The best picture the plan streams, in the words viewers know. The plan's height is a cap:
+ * a title plays in its best rendition at or below it, and the default encoding ladder stops
+ * at 1080p, so a higher cap promises no particular format.
+ */
 export function planQuality(plan: Plan): string {
-  if (plan.max_height >= 2160) {
-    return '4K Ultra HD';
+  if (plan.max_height > 1080) {
+    return `Best picture a title has, up to ${plan.max_height}p`;
   }
-  if (plan.max_height >= 1080) {
-    return 'Full HD (1080p)';
+  if (plan.max_height === 1080) {
+    return 'Up to Full HD (1080p)';
   }
-  return plan.max_height >= 720 ? 'HD (720p)' : `${plan.max_height}p`;
+  return plan.max_height >= 720 ? 'Up to HD (720p)' : `Up to ${plan.max_height}p`;
 }
 
 export function planStreams(plan: Plan): string {
   return plan.max_streams === 1
     ? 'Watch on 1 screen at a time'
     : `Watch on ${plan.max_streams} screens at a time`;
-}
-
-export function planDownloads(plan: Plan): string {
-  if (plan.download_devices === 0) {
-    return 'No downloads';
-  }
-  return plan.download_devices === 1
-    ? 'Downloads on 1 device'
-    : `Downloads on ${plan.download_devices} devices`;
 }

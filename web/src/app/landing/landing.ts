@@ -11,8 +11,8 @@ import { RouterLink } from '@angular/router';
       <section class="hero" aria-labelledby="landing-title">
         <h1 id="landing-title">Films and series, streamed.</h1>
         <p class="pitch">
-          Watch anywhere, on your phone, laptop or TV. Up to five profiles per account, kids
-          profiles included. Change plans or cancel at any time.
+          Watch in your web browser, on a laptop, tablet or phone. Up to five profiles per account,
+          kids profiles included. Change plans or cancel at any time.
         </p>
         <div class="actions">
           <a class="button primary" routerLink="/signup">Sign up</a>
@@ -20,13 +20,16 @@ import { RouterLink } from '@angular/router';
         </div>
       </section>
       <ul class="perks" aria-label="Why Marquee">
-        <li><strong>Every screen</strong><span>Phones, tablets, laptops and TVs.</span></li>
+        <li>
+          <strong>In your browser</strong
+          ><span>Laptops, tablets and phones; nothing to install.</span>
+        </li>
         <li>
           <strong>For the whole family</strong><span>Kids profiles and PIN-locked profiles.</span>
         </li>
         <li>
-          <strong>Take it with you</strong
-          ><span>Download films and episodes to watch offline.</span>
+          <strong>Pick up where you left off</strong
+          ><span>Continue watching on any of your screens.</span>
         </li>
       </ul>
     </main>
