@@ -21,7 +21,7 @@ router = APIRouter(prefix="/delivery", tags=["delivery"])
 def origin_object(token_path: str, request: Request) -> Response:
     """An object under the token's prefix (ranges supported from a local store)."""
     platform = request.app.state.platform
-    key = service.verify(platform.settings, f"/t/{token_path}").object_key
+    key = service.verify(platform.settings, path=f"/t/{token_path}").object_key
     headers = {"Cache-Control": cache_control(key), **dict(CORS_HEADERS)}
     try:
         return _object_response(platform.storage, key, headers)

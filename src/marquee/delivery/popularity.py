@@ -42,7 +42,12 @@ def region_territories(country_regions: dict[str, list[str]], region: str) -> li
 
 
 def popular_titles(
-    session: Session, territories: list[str | None], now: datetime, lookback: timedelta, limit: int
+    session: Session,
+    *,
+    territories: list[str | None],
+    now: datetime,
+    lookback: timedelta,
+    limit: int,
 ) -> list[str]:
     """Titles by plays in ``territories`` (step decay: the last half and last quarter of the
     look-back count again), most first."""
@@ -57,6 +62,7 @@ def popular_titles(
 
 def new_releases(
     session: Session,
+    *,
     territories: list[str | None],
     now: datetime,
     newer_than: timedelta,
@@ -77,7 +83,7 @@ def new_releases(
 
 
 def title_asset(
-    session: Session, title_id: str, territories: list[str | None], now: datetime
+    session: Session, *, title_id: str, territories: list[str | None], now: datetime
 ) -> str | None:
     """The asset a viewer starts the title with (a series: its first episode), if playable in
     one of ``territories``."""
@@ -97,20 +103,30 @@ def title_asset(
     return None
 
 
-def choose_assets(session: Session, settings: Settings, region: str, now: datetime) -> list[str]:
+def choose_assets(session: Session, *, settings: Settings, region: str, now: datetime) -> list[str]:
     """Assets to warm in ``region``, in push order: popular titles, then new releases."""
     territories = region_territories(settings.delivery_country_regions, region)
     lookback = timedelta(hours=settings.delivery_warm_lookback_h)
-    titles = popular_titles(session, territories, now, lookback, settings.delivery_warm_titles)
+    titles = popular_titles(
+        session,
+        territories=territories,
+        now=now,
+        lookback=lookback,
+        limit=settings.delivery_warm_titles,
+    )
     newer_than = timedelta(days=settings.delivery_warm_new_days)
     for title_id in new_releases(
-        session, territories, now, newer_than, settings.delivery_warm_new_releases
+        session,
+        territories=territories,
+        now=now,
+        newer_than=newer_than,
+        limit=settings.delivery_warm_new_releases,
     ):
         if title_id not in titles:
             titles.append(title_id)
     assets: list[str] = []
     for title_id in titles:
-        asset_id = title_asset(session, title_id, territories, now)
+        asset_id = title_asset(session, title_id=title_id, territories=territories, now=now)
         if asset_id is not None and asset_id not in assets:
             assets.append(asset_id)
     return assets
@@ -135,14 +151,14 @@ def warm_popular(
         log.info("cache warming of %s skipped: %s is outside %s UTC", region, started, window)
         return []
     with db.sessions() as session:
-        assets = choose_assets(session, settings, region, started)
+        assets = choose_assets(session, settings=settings, region=region, now=started)
     log.info("cache warming of %s: %d assets", region, len(assets))
     return service.warm_region(
         settings,
-        storage,
-        region,
-        assets,
-        budget_bytes or settings.delivery_warm_budget_bytes,
+        storage=storage,
+        region=region,
+        asset_ids=assets,
+        budget_bytes=budget_bytes or settings.delivery_warm_budget_bytes,
         rate_bytes_s=settings.delivery_warm_rate_bytes_s,
         allowed=lambda: in_window(window, clock()),
         progress=progress,

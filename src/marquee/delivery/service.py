@@ -1,7 +1,7 @@
 """Delivery's public face: signed delivery paths, edge steering and cache warming.
 
 Playback builds a player's URLs as ``edge.url + sign_path(...) + "manifest.mpd"`` for each
-``edge`` of ``edges_for(settings, country)``.
+``edge`` of ``edges_for(settings, country=country)``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def asset_prefix(asset_id: str) -> str:
     return f"/assets/{asset_id}/"
 
 
-def sign_path(settings: Settings, prefix: str, session_id: str, ttl_s: float | None = None) -> str:
+def sign_path(
+    settings: Settings, *, prefix: str, session_id: str, ttl_s: float | None = None
+) -> str:
     """A token path granting every object under ``prefix`` (``asset_prefix(id)``) for ``ttl_s``
     seconds (default ``delivery_token_ttl_s``), e.g. ``/t/k1/1767225600/{session}/{sig}/assets/
     {id}/``; append an object's name relative to the asset (``manifest.mpd``)."""
@@ -47,7 +49,7 @@ def sign_path(settings: Settings, prefix: str, session_id: str, ttl_s: float | N
     return tokens.sign(tokens.KeyRing.from_settings(settings), prefix, session_id, expires)
 
 
-def verify(settings: Settings, path: str) -> TokenClaims:
+def verify(settings: Settings, *, path: str) -> TokenClaims:
     """The claims of a token path; raises ``errors.InvalidToken`` (a 403 problem)."""
     return tokens.verify(tokens.KeyRing.from_settings(settings), path)
 
@@ -56,7 +58,7 @@ def origin_url(settings: Settings) -> str:
     return f"{settings.public_url.rstrip('/')}{ORIGIN_PATH}"
 
 
-def edges_for(settings: Settings, country: str) -> list[EdgeURL]:
+def edges_for(settings: Settings, *, country: str) -> list[EdgeURL]:
     """Edges for a viewer in ``country``: nearest healthy first, then fallbacks by region.
 
     With no edge registered, or none healthy, the origin itself (``marquee serve``).
@@ -95,11 +97,11 @@ def steering(settings: Settings) -> Steering:
 
 def warm_region(
     settings: Settings,
+    *,
     storage: ObjectStore,
     region: str,
     asset_ids: list[str],
     budget_bytes: int,
-    *,
     rate_bytes_s: float | None = None,
     allowed: Callable[[], bool] = lambda: True,
     progress: WarmProgress = lambda fraction, reports: None,
@@ -116,7 +118,9 @@ def warm_region(
         asset_id, _, rest = key.removeprefix("assets/").partition("/")
         if asset_id not in signed_prefixes:
             prefix = asset_prefix(asset_id)
-            signed_prefixes[asset_id] = sign_path(settings, prefix, WARM_SESSION, WARM_TTL_S)
+            signed_prefixes[asset_id] = sign_path(
+                settings, prefix=prefix, session_id=WARM_SESSION, ttl_s=WARM_TTL_S
+            )
         return signed_prefixes[asset_id] + rest
 
     reports = []

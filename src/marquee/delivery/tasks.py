@@ -46,10 +46,10 @@ def warm_edges(
     else:
         reports = service.warm_region(
             settings,
-            platform.storage,
-            region,
-            asset_ids,
-            budget_bytes or settings.delivery_warm_budget_bytes,
+            storage=platform.storage,
+            region=region,
+            asset_ids=asset_ids,
+            budget_bytes=budget_bytes or settings.delivery_warm_budget_bytes,
             rate_bytes_s=settings.delivery_warm_rate_bytes_s,
             progress=progress,
         )

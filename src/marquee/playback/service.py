@@ -308,10 +308,12 @@ def _edge_prefixes(settings: Settings, row: PlaybackSession) -> list[str]:
 def _labelled_edges(settings: Settings, row: PlaybackSession) -> dict[str, str]:
     """:func:`_edge_prefixes` by the edges' labels in HLS playlist names."""
     ttl_s = max(1.0, (row.expires_at - utcnow()).total_seconds())
-    signed = delivery.sign_path(settings, delivery.asset_prefix(row.asset_id), row.id, ttl_s)
+    signed = delivery.sign_path(
+        settings, prefix=delivery.asset_prefix(row.asset_id), session_id=row.id, ttl_s=ttl_s
+    )
     return {
         manifest.edge_label(edge.name): f"{edge.url.rstrip('/')}{signed}"
-        for edge in delivery.edges_for(settings, row.country)
+        for edge in delivery.edges_for(settings, country=row.country)
     }
 
 

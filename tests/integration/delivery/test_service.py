@@ -55,14 +55,14 @@ def test_edges_for_drops_a_dead_edge_within_seconds(
     ]
     configured = delivery_settings(settings, edges)
     started = time.monotonic()
-    while len(service.edges_for(configured, "FR")) > 1 and time.monotonic() - started < 5:
+    while len(service.edges_for(configured, country="FR")) > 1 and time.monotonic() - started < 5:
         time.sleep(0.05)
-    assert [e.name for e in service.edges_for(configured, "FR")] == ["us-1"]
+    assert [e.name for e in service.edges_for(configured, country="FR")] == ["us-1"]
     assert time.monotonic() - started < 2
 
 
 def test_without_edges_players_are_sent_to_the_origin(settings: Settings) -> None:
-    only = service.edges_for(settings, "FR")
+    only = service.edges_for(settings, country="FR")
     assert [e.url for e in only] == [f"{settings.public_url}/api/v1/delivery"]
 
 
@@ -87,9 +87,9 @@ def test_warming_fills_a_regions_edges_within_the_budget(
     steps: list[tuple[float, list[WarmReport]]] = []
     [report] = service.warm_region(
         configured,
-        storage,
-        "eu",
-        ["pop"],
+        storage=storage,
+        region="eu",
+        asset_ids=["pop"],
         budget_bytes=450_000,
         progress=lambda fraction, reports: steps.append((fraction, list(reports))),
     )
@@ -127,7 +127,9 @@ def test_the_warming_jobs_run_holds_its_report(
 def test_the_origin_serves_assets_behind_the_token(settings: Settings) -> None:
     with TestClient(create_app(settings)) as client:
         client.app.state.platform.storage.put_bytes("assets/o1/manifest.mpd", b"<MPD/>" * 100)
-        base = "/api/v1/delivery" + service.sign_path(settings, "/assets/o1/", "sess")
+        base = "/api/v1/delivery" + service.sign_path(
+            settings, prefix="/assets/o1/", session_id="sess"
+        )
         full = client.get(base + "manifest.mpd")
         part = client.get(base + "manifest.mpd", headers={"Range": "bytes=0-5"})
         altered = client.get(base.replace("/o1/", "/o2/") + "manifest.mpd")

@@ -41,7 +41,7 @@ def test_the_regions_most_played_title_is_pushed_first_within_budget_and_window(
         assert world.viewer("standard", country="JP").play(title_id).status_code == 201
     now = datetime.now(UTC)
     with db.sessions() as session:
-        chosen = popularity.choose_assets(session, settings, "eu", now)
+        chosen = popularity.choose_assets(session, settings=settings, region="eu", now=now)
     # two played titles by plays, then the series (a new release nobody played): episode 1
     assert chosen[:2] == [world.asset_id, world.other_asset_id]
     assert len(chosen) == 3

@@ -89,7 +89,10 @@ def test_segments_come_from_the_delivery_origin_behind_the_token(world: World) -
     assert altered != base
     assert httpx.get(f"{altered}init-0.m4s").status_code == 403
     expired = delivery.sign_path(
-        world.platform.settings, delivery.asset_prefix(world.asset_id), session["session_id"], -5
+        world.platform.settings,
+        prefix=delivery.asset_prefix(world.asset_id),
+        session_id=session["session_id"],
+        ttl_s=-5,
     )
     origin = f"{world.platform.settings.public_url}/api/v1/delivery"
     assert httpx.get(f"{origin}{expired}init-0.m4s").status_code == 403

@@ -71,8 +71,12 @@ def test_configured_keys_are_validated() -> None:
 
 
 def test_service_signs_with_the_derived_key_and_verifies(settings: Settings) -> None:
-    path = service.sign_path(settings, service.asset_prefix("a1"), "sess", ttl_s=30)
-    assert service.verify(settings, path + "manifest.mpd").object_key == "assets/a1/manifest.mpd"
+    path = service.sign_path(
+        settings, prefix=service.asset_prefix("a1"), session_id="sess", ttl_s=30
+    )
+    assert (
+        service.verify(settings, path=path + "manifest.mpd").object_key == "assets/a1/manifest.mpd"
+    )
     other = load_settings(data_dir=settings.data_dir, secret_key="z" * 40)
     with pytest.raises(InvalidToken):
-        service.verify(other, path + "manifest.mpd")
+        service.verify(other, path=path + "manifest.mpd")
