@@ -54,7 +54,9 @@ def popular_titles(
     scores: Counter[str] = Counter()
     for territory in territories:
         for window in (lookback, lookback / 2, lookback / 4):
-            for title_id, plays in playback.recent_plays(session, now - window, territory):
+            for title_id, plays in playback.recent_plays(
+                session, since=now - window, territory=territory
+            ):
                 scores[title_id] += plays
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [title_id for title_id, _ in ranked[:limit]]

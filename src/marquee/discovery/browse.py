@@ -111,7 +111,7 @@ def _cache_key(cache: Cache, profile: Profile, territory: str, languages: Sequen
 
 
 def build_rows(context: Context) -> list[BrowseRow]:
-    watched = playback.history_title_ids(context.session, context.profile.id)
+    watched = playback.history_title_ids(context.session, profile_id=context.profile.id)
     rows = [
         _continue_watching(context),
         _top10(context),
@@ -127,7 +127,7 @@ def build_rows(context: Context) -> list[BrowseRow]:
 def _continue_watching(context: Context) -> Row:
     """Titles in progress and series with a next episode, most recently played first."""
     limit = context.settings.discovery_row_size
-    items = playback.continue_watching(context.session, context.profile.id, limit)
+    items = playback.continue_watching(context.session, profile_id=context.profile.id, limit=limit)
     ids = [item.title_id for item in items]
     return Row("continue-watching", "Continue Watching", "You started watching these", ids)
 

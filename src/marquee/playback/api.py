@@ -40,7 +40,13 @@ def start_session(
     platform = request.app.state.platform
     device = identity.device_name(request.headers.get("user-agent", ""))
     return service.start_session(
-        session, platform.settings, platform.cache, me, form, country=country, device=device
+        session,
+        settings=platform.settings,
+        cache=platform.cache,
+        me=me,
+        form=form,
+        country=country,
+        device=device,
     )
 
 
@@ -51,7 +57,12 @@ def session_manifest(
     """The session's manifests; the URL itself is the credential (players send none)."""
     platform = request.app.state.platform
     text = service.session_manifest(
-        session, platform.settings, platform.storage, session_id, token, name
+        session,
+        settings=platform.settings,
+        storage=platform.storage,
+        session_id=session_id,
+        token=token,
+        name=name,
     )
     media_type = MEDIA_TYPES[name.rsplit(".", 1)[1]]
     return Response(text, media_type=media_type, headers={"Cache-Control": "private, no-store"})
@@ -82,7 +93,14 @@ def license(
 ) -> Response:
     """W3C ClearKey licence: ``{"kids": [...], "type": "temporary"}`` → a JSON Web Key set."""
     platform = request.app.state.platform
-    answer = service.issue_license(session, platform.settings, platform.cache, me, session_id, body)
+    answer = service.issue_license(
+        session,
+        settings=platform.settings,
+        cache=platform.cache,
+        me=me,
+        session_id=session_id,
+        body=body,
+    )
     return Response(
         answer.body, media_type=answer.media_type, headers={"Cache-Control": "no-store"}
     )
@@ -92,7 +110,13 @@ def license(
 def heartbeat(
     session_id: SessionId, beat: Heartbeat, me: CurrentAccount, session: DbSession, request: Request
 ) -> None:
-    service.heartbeat(session, request.app.state.platform.settings, me, session_id, beat)
+    service.heartbeat(
+        session,
+        settings=request.app.state.platform.settings,
+        me=me,
+        session_id=session_id,
+        beat=beat,
+    )
 
 
 @router.post("/playback/sessions/{session_id}/stop", status_code=status.HTTP_204_NO_CONTENT)
@@ -103,14 +127,20 @@ def stop(
     request: Request,
     form: Stop | None = None,
 ) -> None:
-    service.stop(session, request.app.state.platform.settings, me, session_id, form or Stop())
+    service.stop(
+        session,
+        settings=request.app.state.platform.settings,
+        me=me,
+        session_id=session_id,
+        form=form or Stop(),
+    )
 
 
 @router.get("/profiles/{profile_id}/history")
 def history(profile_id: str, me: CurrentAccount, session: DbSession) -> list[HistoryEntry]:
     """What one of the caller's profiles watched, most recent first."""
     identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
-    return service.history(session, profile_id)
+    return service.history(session, profile_id=profile_id)
 
 
 @router.delete("/profiles/{profile_id}/history/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -118,7 +148,7 @@ def remove_from_history(
     profile_id: str, title_id: str, me: CurrentAccount, session: DbSession
 ) -> None:
     identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
-    service.remove_from_history(session, profile_id, title_id)
+    service.remove_from_history(session, profile_id=profile_id, title_id=title_id)
 
 
 @router.get("/profiles/{profile_id}/continue-watching")
@@ -132,7 +162,7 @@ def continue_watching(
     """Titles to resume and next episodes, limited to what the profile may watch here now."""
     profile = identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
     limit = request.app.state.platform.settings.playback_continue_limit
-    items = service.continue_watching(session, profile_id, limit)
+    items = service.continue_watching(session, profile_id=profile_id, limit=limit)
     summaries: dict[str, TitleSummary] = {
         s.id: s
         for s in catalog.title_summaries(

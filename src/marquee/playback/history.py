@@ -23,11 +23,11 @@ HISTORY_LIMIT = 500
 
 def record_position(
     session: Session,
+    *,
     settings: Settings,
     row: PlaybackSession,
     position_s: float,
     now: datetime,
-    *,
     finished: bool,
 ) -> None:
     """Move the profile's latest position; watched from ``playback_watched_fraction`` on."""
@@ -47,13 +47,13 @@ def record_position(
     session.flush()
 
 
-def resume_position(session: Session, profile_id: str, title_id: str, episode_id: str) -> float:
+def resume_position(session: Session, *, profile_id: str, title_id: str, episode_id: str) -> float:
     """Where to start: the last position, or the beginning once watched."""
     found = repository.position(session, profile_id, title_id, episode_id)
     return 0.0 if found is None or found.watched else found.position_s
 
 
-def series_episode(session: Session, profile_id: str, title_id: str) -> str:
+def series_episode(session: Session, *, profile_id: str, title_id: str) -> str:
     """The episode "play" on a series means: the one in progress, else the one after the
     last watched, else the first; "" for a movie."""
     order = catalog.episode_order(session, title_id=title_id)
@@ -72,7 +72,7 @@ def _after(order: list[str], episode_id: str) -> str | None:
     return order[index + 1] if index + 1 < len(order) else None
 
 
-def history(session: Session, profile_id: str) -> list[HistoryEntry]:
+def history(session: Session, *, profile_id: str) -> list[HistoryEntry]:
     """What the profile watched, most recent first (one entry per title or episode)."""
     return [
         HistoryEntry(
@@ -87,7 +87,7 @@ def history(session: Session, profile_id: str) -> list[HistoryEntry]:
     ]
 
 
-def history_title_ids(session: Session, profile_id: str) -> list[str]:
+def history_title_ids(session: Session, *, profile_id: str) -> list[str]:
     """Titles the profile has played, most recent first (for discovery)."""
     seen: dict[str, None] = {}
     for p in repository.positions(session, profile_id, limit=HISTORY_LIMIT):
@@ -95,7 +95,7 @@ def history_title_ids(session: Session, profile_id: str) -> list[str]:
     return list(seen)
 
 
-def continue_watching(session: Session, profile_id: str, limit: int = 20) -> list[ContinueItem]:
+def continue_watching(session: Session, *, profile_id: str, limit: int = 20) -> list[ContinueItem]:
     """One row per title, most recent first: resume a title in progress, or the next episode
     of a series whose last episode was watched. Finished movies and series are left out."""
     latest: dict[str, ViewingPosition] = {}
@@ -127,14 +127,14 @@ def _continue_item(session: Session, p: ViewingPosition) -> ContinueItem | None:
     )
 
 
-def remove_from_history(session: Session, profile_id: str, title_id: str) -> None:
+def remove_from_history(session: Session, *, profile_id: str, title_id: str) -> None:
     """Forget a title (every episode of a series) for the profile: log and positions."""
     repository.delete_history(session, profile_id=profile_id, title_id=title_id)
     publish(session, HISTORY_REMOVED, HistoryRemoved(profile_id=profile_id, title_id=title_id))
 
 
 def recent_plays(
-    session: Session, since: datetime, territory: str | None = None
+    session: Session, *, since: datetime, territory: str | None = None
 ) -> list[tuple[str, int]]:
     """Plays started per title since ``since`` (in ``territory`` when given), most first."""
     return list(repository.play_counts(session, since, territory))

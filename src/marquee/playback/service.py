@@ -83,11 +83,11 @@ license_service: LicenseService = ClearKeyLicenseService()
 
 def start_session(
     session: Session,
+    *,
     settings: Settings,
     cache: Cache,
     me: Principal,
     form: SessionStart,
-    *,
     country: str,
     device: str,
 ) -> SessionStarted:
@@ -125,7 +125,9 @@ def start_session(
     )
     session.add(row)
     session.flush()
-    resume = resume_position(session, profile.id, title_id, episode_id)
+    resume = resume_position(
+        session, profile_id=profile.id, title_id=title_id, episode_id=episode_id
+    )
     _log_event(session, row, "start", resume)
     publish(
         session, SESSION_STARTED, PlaybackStarted(**_facts(row), asset_id=asset_id, device=device)
@@ -141,7 +143,7 @@ def _target(session: Session, form: SessionStart, profile_id: str) -> tuple[str,
             raise NotAvailableInTerritory
         return title_id, form.episode_id
     title_id = str(form.title_id)
-    return title_id, series_episode(session, profile_id, title_id)
+    return title_id, series_episode(session, profile_id=profile_id, title_id=title_id)
 
 
 def _check_rights(
@@ -204,7 +206,7 @@ def _free_slot(
     when the plan's streams are all in use elsewhere."""
     playing = []
     for row in repository.open_sessions(session, me.account_id):
-        if not is_live(settings, row, now):
+        if not is_live(settings, row=row, now=now):
             _end(session, row, "timed_out", now)
         elif row.device_id == me.session_id:
             _end(session, row, "replaced", now)
@@ -222,7 +224,7 @@ def _free_slot(
         raise TooManyStreams(max_streams, devices)
 
 
-def is_live(settings: Settings, row: PlaybackSession, now: datetime | None = None) -> bool:
+def is_live(settings: Settings, *, row: PlaybackSession, now: datetime | None = None) -> bool:
     now = now or utcnow()
     silence = timedelta(seconds=settings.playback_heartbeat_timeout_s)
     return row.ended_at is None and now < row.expires_at and now - row.last_seen_at < silence
@@ -232,7 +234,7 @@ def _started(
     settings: Settings, row: PlaybackSession, resume: float, trickplay: str | None
 ) -> SessionStarted:
     base = f"{settings.public_url.rstrip('/')}{API_PATH}/{row.id}"
-    files = f"{base}/{manifest_token(settings, row.id)}"
+    files = f"{base}/{manifest_token(settings, session_id=row.id)}"
     return SessionStarted(
         session_id=row.id,
         title_id=row.title_id,
@@ -255,7 +257,7 @@ def _thumbnails_url(settings: Settings, row: PlaybackSession, trickplay: str | N
     return _edge_prefixes(settings, row)[0] + trickplay.removeprefix(stored_under)
 
 
-def manifest_token(settings: Settings, session_id: str) -> str:
+def manifest_token(settings: Settings, *, session_id: str) -> str:
     """Grants a session's manifests to whoever holds its URLs (players fetch them without
     credentials, like the segments)."""
     mac = hmac.new(settings.secret(), f"playback-manifest {session_id}".encode(), hashlib.sha256)
@@ -267,6 +269,7 @@ def manifest_token(settings: Settings, session_id: str) -> str:
 
 def session_manifest(
     session: Session,
+    *,
     settings: Settings,
     storage: ObjectStore,
     session_id: str,
@@ -274,7 +277,7 @@ def session_manifest(
     name: str,
 ) -> str:
     """The session's copy of ``manifest.mpd``, ``master.m3u8`` or one of its media playlists."""
-    if not hmac.compare_digest(token, manifest_token(settings, session_id)):
+    if not hmac.compare_digest(token, manifest_token(settings, session_id=session_id)):
         raise SessionNotFound
     row = _live_session(session, settings, session_id)
     assets = media.asset_manifests(session, asset_id=row.asset_id)
@@ -321,11 +324,17 @@ def _labelled_edges(settings: Settings, row: PlaybackSession) -> dict[str, str]:
 
 
 def issue_license(
-    session: Session, settings: Settings, cache: Cache, me: Principal, session_id: str, body: bytes
+    session: Session,
+    *,
+    settings: Settings,
+    cache: Cache,
+    me: Principal,
+    session_id: str,
+    body: bytes,
 ) -> License:
     """Keys for the session's asset, to the session's account, while the session is live."""
     row = _own_session(session, me, session_id)
-    if not is_live(settings, row):
+    if not is_live(settings, row=row):
         raise SessionEnded
     window = int(time.time() // LICENSE_WINDOW_S)
     count = cache.incr(f"playback:license:{row.id}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
@@ -345,23 +354,27 @@ def issue_license(
 
 
 def heartbeat(
-    session: Session, settings: Settings, me: Principal, session_id: str, beat: Heartbeat
+    session: Session, *, settings: Settings, me: Principal, session_id: str, beat: Heartbeat
 ) -> None:
     """Keep the slot, move the profile's position on and report QoE to analytics."""
     row = _own_session(session, me, session_id)
     now = utcnow()
-    if not is_live(settings, row, now):
+    if not is_live(settings, row=row, now=now):
         if row.ended_at is None:
             _end(session, row, "timed_out", now)
         raise SessionEnded
     row.last_seen_at, row.position_s = now, _clamp(beat.position_s, row.duration_s)
     ended = beat.state == "ended"
-    record_position(session, settings, row, row.position_s, now, finished=ended)
+    record_position(
+        session, settings=settings, row=row, position_s=row.position_s, now=now, finished=ended
+    )
     _log_event(session, row, "heartbeat", row.position_s)
     publish(session, HEARTBEAT, PlaybackHeartbeat(**_facts(row), **beat.model_dump()))
 
 
-def stop(session: Session, settings: Settings, me: Principal, session_id: str, form: Stop) -> None:
+def stop(
+    session: Session, *, settings: Settings, me: Principal, session_id: str, form: Stop
+) -> None:
     """End the stream (idempotent): its slot is free at once."""
     row = _own_session(session, me, session_id)
     if row.ended_at is not None:
@@ -369,7 +382,9 @@ def stop(session: Session, settings: Settings, me: Principal, session_id: str, f
     now = utcnow()
     if form.position_s is not None:
         row.position_s = _clamp(form.position_s, row.duration_s)
-        record_position(session, settings, row, row.position_s, now, finished=False)
+        record_position(
+            session, settings=settings, row=row, position_s=row.position_s, now=now, finished=False
+        )
     _log_event(session, row, "stop", row.position_s)
     _end(session, row, "stopped", now)
 
@@ -392,7 +407,7 @@ def _live_session(session: Session, settings: Settings, session_id: str) -> Play
     row = session.get(PlaybackSession, session_id)
     if row is None:
         raise SessionNotFound
-    if not is_live(settings, row):
+    if not is_live(settings, row=row):
         raise SessionEnded
     return row
 

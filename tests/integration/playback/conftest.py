@@ -125,7 +125,7 @@ class World:
     def history_of(self, profile_id: str) -> list[str]:
         """What discovery sees of a profile's history."""
         with self.platform.db.sessions() as session:
-            return playback.history_title_ids(session, profile_id)
+            return playback.history_title_ids(session, profile_id=profile_id)
 
     def key_ids(self, asset_id: str) -> list[str]:
         with self.platform.db.sessions() as session:

@@ -354,8 +354,16 @@ def test_sessions_and_heartbeats_are_published_for_analytics(world: World) -> No
     [ended] = world.events_for(session["session_id"], "ended")
     assert (ended.payload["reason"], ended.payload["position_s"]) == ("stopped", 1.5)
     with world.platform.db.sessions() as db:
-        plays = dict(playback.recent_plays(db, datetime.now(UTC) - timedelta(minutes=5), "US"))
-        elsewhere = dict(playback.recent_plays(db, datetime.now(UTC) - timedelta(minutes=5), "JP"))
+        plays = dict(
+            playback.recent_plays(
+                db, since=datetime.now(UTC) - timedelta(minutes=5), territory="US"
+            )
+        )
+        elsewhere = dict(
+            playback.recent_plays(
+                db, since=datetime.now(UTC) - timedelta(minutes=5), territory="JP"
+            )
+        )
     assert plays[world.title_id] >= 1
     assert world.title_id not in elsewhere
 
