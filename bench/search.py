@@ -158,7 +158,15 @@ def in_process(work: Path, titles: list[StudioTitle], texts: dict[str, list[str]
     session = cast(Session, None)  # the memos are warm: no query reaches the database
 
     def run(text: str, prefix: bool) -> object:
-        return service.ranked_ids(node, session, text, "US", "adult", ["en"], prefix=prefix)
+        return service.ranked_ids(
+            node,
+            session,
+            text=text,
+            territory="US",
+            maturity="adult",
+            languages=["en"],
+            prefix=prefix,
+        )
 
     print("in-process (query, search, visibility filter, popularity):")
     for kind, found in texts.items():

@@ -16,7 +16,7 @@ def reindex() -> None:
     platform = platform_or_exit(settings_or_exit())
     try:
         with platform.db.transaction() as session:
-            count = service.reindex(session, platform.settings)
+            count = service.reindex(session, settings=platform.settings)
     finally:
         platform.stop()
     console.print(f"Indexed {count} titles.")

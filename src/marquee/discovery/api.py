@@ -51,7 +51,7 @@ def _build_if_empty(platform: Platform) -> None:
 
 def _build(platform: Platform) -> None:
     with platform.db.transaction() as session:
-        count = service.reindex(session, platform.settings)
+        count = service.reindex(session, settings=platform.settings)
     log.info("search index built: %d titles", count)
 
 
@@ -75,7 +75,15 @@ def search(
 ) -> SearchPage:
     """Titles matching the words (typos and other languages' stems allowed), best first."""
     languages = [profile.language]
-    return service.search(session, platform.settings, q, country, profile.maturity, languages, page)
+    return service.search(
+        session,
+        settings=platform.settings,
+        text=q,
+        territory=country,
+        maturity=profile.maturity,
+        languages=languages,
+        page=page,
+    )
 
 
 @router.get("/search/suggest")
@@ -88,7 +96,12 @@ def suggest(
 ) -> Suggestions:
     """As-you-type: the last word may be unfinished."""
     return service.suggest(
-        session, platform.settings, q, country, profile.maturity, [profile.language]
+        session,
+        settings=platform.settings,
+        text=q,
+        territory=country,
+        maturity=profile.maturity,
+        languages=[profile.language],
     )
 
 
@@ -127,7 +140,12 @@ def _build_rows(
         session, cache=platform.cache, account_id=me.account_id, profile_id=profile_id
     )
     return rows.browse(
-        session, platform.settings, platform.cache, profile, country, [profile.language]
+        session,
+        settings=platform.settings,
+        cache=platform.cache,
+        profile=profile,
+        territory=country,
+        languages=[profile.language],
     )
 
 

@@ -61,11 +61,14 @@ class Context:
 
     @property
     def allowed(self) -> frozenset[str]:
-        return visible(self.node, self.session, self.territory, self.profile.maturity)
+        return visible(
+            self.node, self.session, territory=self.territory, maturity=self.profile.maturity
+        )
 
 
 def browse(
     session: Session,
+    *,
     settings: Settings,
     cache: Cache,
     profile: Profile,
@@ -137,7 +140,8 @@ def _top10(context: Context) -> Row:
     days = context.settings.discovery_trending_days
     since = utcnow() - timedelta(days=days)
     ids = context.node.ranked.get(
-        ("top", territory), lambda: history.most_played(context.session, territory, since)
+        ("top", territory),
+        lambda: history.most_played(context.session, territory=territory, since=since),
     )
     country = catalog.country_name(territory)
     reason = f"Most watched in {country} over the last {days} days"
@@ -150,9 +154,9 @@ def _trending(context: Context) -> Row:
         "trending",
         lambda: history.trending(
             context.session,
-            utcnow(),
-            settings.discovery_trending_days,
-            settings.discovery_trending_half_life_h,
+            now=utcnow(),
+            days=settings.discovery_trending_days,
+            half_life_h=settings.discovery_trending_half_life_h,
         ),
     )
     return Row("trending", "Trending Now", "Popular on Marquee right now", ids)
@@ -166,7 +170,7 @@ def _because_you_watched(context: Context, watched: list[str]) -> list[Row]:
             f"because-{t.id}",
             f"Because You Watched {t.title}",
             f"Viewers who watched {t.title} also watched these",
-            history.co_watched(context.session, t.id, context.profile.id),
+            history.co_watched(context.session, title_id=t.id, profile_id=context.profile.id),
         )
         for t in summaries
     ]
@@ -180,7 +184,7 @@ def _genre_rows(context: Context, watched: list[str]) -> list[Row]:
     rows = []
     for genre, _ in counts.most_common(GENRE_ROWS):
         ids = sorted(
-            genre_titles(context.node, context.session, genre), key=lambda t: -plays.get(t, 0)
+            genre_titles(context.node, context.session, genre=genre), key=lambda t: -plays.get(t, 0)
         )
         slug = catalog.genre_slug(genre)
         rows.append(Row(f"genre-{slug}", genre, f"Because you watch {genre}", ids))
@@ -188,7 +192,12 @@ def _genre_rows(context: Context, watched: list[str]) -> list[Row]:
 
 
 def _new_releases(context: Context) -> Row:
-    ids = newest_visible(context.node, context.session, context.territory, context.profile.maturity)
+    ids = newest_visible(
+        context.node,
+        context.session,
+        territory=context.territory,
+        maturity=context.profile.maturity,
+    )
     return Row("new-releases", "New Releases", "Newly added to Marquee", ids)
 
 

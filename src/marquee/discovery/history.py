@@ -4,46 +4,37 @@ it ranks: Trending, Top 10, co-watching and search popularity. A profile's own h
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from marquee.discovery.models import DiscoveryPlay
-from marquee.kit.db import utcnow
+from marquee.playback.events import PlaybackStarted
 
 CO_WATCH_LIMIT = 60
 RANKED_LIMIT = 200
 DECAY_STEP_H = 6
 
 
-def record_play(session: Session, payload: dict[str, Any]) -> str | None:
-    """Store a ``playback.session_started`` event; the profile id, None if it lacks fields."""
-    profile_id, title_id = payload.get("profile_id"), payload.get("title_id")
-    if not isinstance(profile_id, str) or not isinstance(title_id, str):
-        return None
-    territory = str(payload.get("territory") or "").upper()[:2]
-    at = _when(payload.get("at"))
-    session.add(DiscoveryPlay(profile_id=profile_id, title_id=title_id, territory=territory, at=at))
-    return profile_id
+def record_play(session: Session, play: PlaybackStarted) -> None:
+    """Store a ``playback.session_started`` event."""
+    session.add(
+        DiscoveryPlay(
+            profile_id=play.profile_id,
+            title_id=play.title_id,
+            territory=play.territory.upper()[:2],
+            at=play.at if play.at.tzinfo else play.at.replace(tzinfo=UTC),
+        )
+    )
 
 
-def _when(value: object) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return utcnow()
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=utcnow().tzinfo)
-    return utcnow()
-
-
-def forget_profile(session: Session, profile_id: str) -> None:
+def forget_profile(session: Session, *, profile_id: str) -> None:
     session.execute(delete(DiscoveryPlay).where(DiscoveryPlay.profile_id == profile_id))
 
 
-def trending(session: Session, now: datetime, days: int, half_life_h: float) -> list[str]:
+def trending(session: Session, *, now: datetime, days: int, half_life_h: float) -> list[str]:
     """Titles by plays of the last ``days``, each weighing half as much every ``half_life_h``
     hours (in steps of ``DECAY_STEP_H``, so the database computes the decay on any backend)."""
     steps = range(0, days * 24, DECAY_STEP_H)
@@ -57,7 +48,7 @@ def trending(session: Session, now: datetime, days: int, half_life_h: float) -> 
     return _ranked(session, func.sum(weight), DiscoveryPlay.at >= now - timedelta(days=days))
 
 
-def most_played(session: Session, territory: str, since: datetime) -> list[str]:
+def most_played(session: Session, *, territory: str, since: datetime) -> list[str]:
     """Titles by plays in ``territory`` since then, most first (Top 10, popularity)."""
     return _ranked(
         session,
@@ -67,7 +58,7 @@ def most_played(session: Session, territory: str, since: datetime) -> list[str]:
     )
 
 
-def play_counts(session: Session, since: datetime) -> dict[str, int]:
+def play_counts(session: Session, *, since: datetime) -> dict[str, int]:
     query = (
         select(DiscoveryPlay.title_id, func.count())
         .where(DiscoveryPlay.at >= since)
@@ -76,7 +67,7 @@ def play_counts(session: Session, since: datetime) -> dict[str, int]:
     return {title_id: int(count) for title_id, count in session.execute(query)}
 
 
-def co_watched(session: Session, title_id: str, profile_id: str) -> list[str]:
+def co_watched(session: Session, *, title_id: str, profile_id: str) -> list[str]:
     """Titles most often played by the other profiles that played ``title_id``."""
     mine, theirs = aliased(DiscoveryPlay), aliased(DiscoveryPlay)
     viewers = (

@@ -28,11 +28,13 @@ CANDIDATES = 300
 POPULARITY_DAYS = 30
 
 
-def visible(node: Node, session: Session, territory: str, maturity: Maturity) -> frozenset[str]:
+def visible(node: Node, session: Session, *, territory: str, maturity: Maturity) -> frozenset[str]:
     return _visible(node, session, territory, maturity)[1]
 
 
-def newest_visible(node: Node, session: Session, territory: str, maturity: Maturity) -> list[str]:
+def newest_visible(
+    node: Node, session: Session, *, territory: str, maturity: Maturity
+) -> list[str]:
     """Visible titles, newest published first."""
     return _visible(node, session, territory, maturity)[0]
 
@@ -47,7 +49,7 @@ def _visible(
     return node.visible.get((territory.upper(), maturity), load)
 
 
-def genre_titles(node: Node, session: Session, genre: str) -> list[str]:
+def genre_titles(node: Node, session: Session, *, genre: str) -> list[str]:
     """Published titles of ``genre``, newest first, visible or not: a genre row keeps those in
     :func:`visible`, a set lookup, rather than asking the catalog for visibility per genre."""
     slug = catalog.genre_slug(genre)
@@ -57,24 +59,24 @@ def genre_titles(node: Node, session: Session, genre: str) -> list[str]:
 def popularity(node: Node, session: Session) -> dict[str, int]:
     """Plays per title over the last 30 days (blended into search relevance)."""
     since = utcnow() - timedelta(days=POPULARITY_DAYS)
-    return node.popular.get("plays", lambda: history.play_counts(session, since))
+    return node.popular.get("plays", lambda: history.play_counts(session, since=since))
 
 
 def ranked_ids(
     node: Node,
     session: Session,
+    *,
     text: str,
     territory: str,
     maturity: Maturity,
     languages: Sequence[str],
-    *,
     prefix: bool = False,
 ) -> list[str]:
     """Visible titles matching ``text``, best first: relevance × log2(2 + plays)."""
     built = query.build(text, languages, prefix=prefix)
     if built is None:
         return []
-    allowed = visible(node, session, territory, maturity)
+    allowed = visible(node, session, territory=territory, maturity=maturity)
     plays = popularity(node, session)
     hits = [h for h in node.index.search(built, CANDIDATES) if h.title_id in allowed]
     hits.sort(key=lambda h: -h.score * math.log2(2 + plays.get(h.title_id, 0)))
@@ -83,6 +85,7 @@ def ranked_ids(
 
 def search(
     session: Session,
+    *,
     settings: Settings,
     text: str,
     territory: str,
@@ -91,7 +94,9 @@ def search(
     page: int = 1,
 ) -> SearchPage:
     node = node_for(settings)
-    ids = ranked_ids(node, session, text, territory, maturity, languages)
+    ids = ranked_ids(
+        node, session, text=text, territory=territory, maturity=maturity, languages=languages
+    )
     size = settings.discovery_page_size
     shown = ids[(page - 1) * size : page * size]
     items = catalog.title_summaries(
@@ -102,6 +107,7 @@ def search(
 
 def suggest(
     session: Session,
+    *,
     settings: Settings,
     text: str,
     territory: str,
@@ -109,7 +115,15 @@ def suggest(
     languages: Sequence[str],
 ) -> Suggestions:
     node = node_for(settings)
-    ids = ranked_ids(node, session, text, territory, maturity, languages, prefix=True)
+    ids = ranked_ids(
+        node,
+        session,
+        text=text,
+        territory=territory,
+        maturity=maturity,
+        languages=languages,
+        prefix=True,
+    )
     found = catalog.title_summaries(
         session,
         title_ids=ids[: settings.discovery_suggest_limit],
@@ -125,7 +139,7 @@ def suggest(
     )
 
 
-def titles_changed(session: Session, settings: Settings, title_ids: Sequence[str]) -> None:
+def titles_changed(session: Session, *, settings: Settings, title_ids: Sequence[str]) -> None:
     """Bring the index up to date with these titles (published: indexed; otherwise removed),
     in one commit."""
     node = node_for(settings)
@@ -135,7 +149,7 @@ def titles_changed(session: Session, settings: Settings, title_ids: Sequence[str
     _catalog_changed(node)
 
 
-def reindex(session: Session, settings: Settings) -> int:
+def reindex(session: Session, *, settings: Settings) -> int:
     """Rebuild this node's index from the catalog; the number of titles indexed."""
     node = node_for(settings)
     count = node.index.replace_all(catalog.published_titles(session))

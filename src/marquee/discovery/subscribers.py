@@ -17,69 +17,69 @@ from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED, TITLE_UPD
 from marquee.discovery import history, service
 from marquee.discovery.browse import history_key
 from marquee.discovery.freshness import CatalogGeneration
+from marquee.identity.events import PROFILE_DELETED
 from marquee.kit.events import BatchHandler, Event
+from marquee.playback.events import HEARTBEAT, HISTORY_REMOVED, SESSION_ENDED, SESSION_STARTED
 
 if TYPE_CHECKING:
     from marquee.runtime import Platform
 
 GROUP = "discovery"
+CATALOG_CHANGES = (TITLE_PUBLISHED, TITLE_UPDATED, TITLE_UNPUBLISHED)
 #: Playback events after which a profile's Continue Watching may read differently.
-PROGRESS_EVENTS = ("playback.heartbeat", "playback.session_ended", "playback.history_removed")
+PROGRESS_EVENTS = (HEARTBEAT, SESSION_ENDED, HISTORY_REMOVED)
 
 
 def subscribe(platform: Platform) -> None:
     bus = platform.events
     node_group = f"{GROUP}-index-{platform.settings.discovery_node or socket.gethostname()}"
-    catalog_changes = (TITLE_PUBLISHED, TITLE_UPDATED, TITLE_UNPUBLISHED)
-    bus.subscribe_batch(catalog_changes, _catalog_handler(platform), group=node_group)
-    bus.subscribe_batch("playback.session_started", _play_handler(platform), group=GROUP)
-    for name in PROGRESS_EVENTS:
-        bus.subscribe(name, _progress_handler(platform), group=GROUP)
-    bus.subscribe("identity.profile_deleted", _forget_handler(platform), group=GROUP)
+    bus.subscribe_batch(CATALOG_CHANGES, _catalog_handler(platform), group=node_group)
+    bus.subscribe_batch(SESSION_STARTED, _play_handler(platform), group=GROUP)
+    bus.subscribe(PROGRESS_EVENTS, _progress_handler(platform), group=GROUP)
+    bus.subscribe(PROFILE_DELETED, _forget_handler(platform), group=GROUP)
 
 
 def _catalog_handler(platform: Platform) -> BatchHandler:
     """A batch of catalog changes: one read of the titles, one index commit."""
     generation = CatalogGeneration(platform.cache, platform.settings.discovery_catalog_settle_s)
+    declared = {event.name: event for event in CATALOG_CHANGES}
 
     def handle(events: Sequence[Event]) -> None:
-        title_ids = list(dict.fromkeys(_strings(events, "title_id")))
-        if title_ids:
-            with platform.db.transaction() as session:
-                service.titles_changed(session, platform.settings, title_ids)
-            generation.changed(removal=any(e.name == TITLE_UNPUBLISHED for e in events))
+        changed = [declared[event.name].parse(event).title_id for event in events]
+        with platform.db.transaction() as session:
+            service.titles_changed(
+                session, settings=platform.settings, title_ids=list(dict.fromkeys(changed))
+            )
+        generation.changed(removal=any(e.name == TITLE_UNPUBLISHED.name for e in events))
 
     return handle
 
 
 def _play_handler(platform: Platform) -> BatchHandler:
     def handle(events: Sequence[Event]) -> None:
+        plays = [SESSION_STARTED.parse(event) for event in events]
         with platform.db.transaction() as session:
-            profile_ids = [history.record_play(session, event.payload) for event in events]
-        for profile_id in dict.fromkeys(p for p in profile_ids if p is not None):
+            for play in plays:
+                history.record_play(session, play)
+        for profile_id in dict.fromkeys(play.profile_id for play in plays):
             platform.cache.incr(history_key(profile_id))
 
     return handle
 
 
-def _strings(events: Sequence[Event], field: str) -> list[str]:
-    return [value for event in events if isinstance(value := event.payload.get(field), str)]
-
-
 def _progress_handler(platform: Platform) -> Callable[[Event], None]:
+    declared = {event.name: event for event in PROGRESS_EVENTS}
+
     def handle(event: Event) -> None:
-        profile_id = event.payload.get("profile_id")
-        if isinstance(profile_id, str):
-            platform.cache.incr(history_key(profile_id))
+        profile_id = declared[event.name].parse(event).profile_id
+        platform.cache.incr(history_key(profile_id))
 
     return handle
 
 
 def _forget_handler(platform: Platform) -> Callable[[Event], None]:
     def handle(event: Event) -> None:
-        profile_id = event.payload.get("profile_id")
-        if isinstance(profile_id, str):
-            with platform.db.transaction() as session:
-                history.forget_profile(session, profile_id)
+        with platform.db.transaction() as session:
+            history.forget_profile(session, profile_id=PROFILE_DELETED.parse(event).profile_id)
 
     return handle
