@@ -1,6 +1,7 @@
 """The business domains, in dependency order, and the hooks each one offers to the platform.
 
-A domain package may have ``models`` (tables), ``tasks`` (jobs), ``api`` (a ``router``) and
+A domain package may have ``models`` (tables), ``events`` (the events it publishes, declared
+with ``kit.events.declare``), ``tasks`` (jobs), ``api`` (a ``router``) and
 ``subscribers`` (a ``subscribe(platform)`` function that registers event handlers on
 ``platform.events``; handlers open their own transaction with ``platform.db``). This list is the
 one place that names the domains.
@@ -11,14 +12,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
-if TYPE_CHECKING:
-    from marquee.runtime import Platform
+from marquee.kit.plumbing import Plumbing
 
-DOMAINS: tuple[str, ...] = ("identity", "media", "catalog", "delivery", "playback", "discovery")
+DOMAINS: tuple[str, ...] = (
+    "identity",
+    "billing",
+    "media",
+    "catalog",
+    "delivery",
+    "playback",
+    "discovery",
+)
 
 
 def _modules(kind: str) -> Iterator[ModuleType]:
@@ -36,6 +43,12 @@ def load_models() -> None:
         pass
 
 
+def load_events() -> None:
+    """Import every domain's ``events`` module, so that every event it publishes is declared."""
+    for _ in _modules("events"):
+        pass
+
+
 def load_jobs() -> None:
     for _ in _modules("tasks"):
         pass
@@ -45,6 +58,6 @@ def routers() -> list[APIRouter]:
     return [module.router for module in _modules("api")]
 
 
-def subscribe_all(platform: Platform) -> None:
+def subscribe_all(platform: Plumbing) -> None:
     for module in _modules("subscribers"):
         module.subscribe(platform)

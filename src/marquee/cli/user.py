@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from marquee.billing import service as billing
 from marquee.cli.common import console, settings_or_exit
 from marquee.identity import service
 from marquee.identity.schemas import Role
@@ -58,7 +59,7 @@ def _create(settings: Settings, email: str, password: str, role: Role, plan: str
                 verified=True,
             )
             if plan is not None:
-                service.set_subscription(
+                billing.set_subscription(
                     session, settings=settings, account_id=account.id, plan_id=plan
                 )
             return account.id

@@ -1,4 +1,7 @@
-"""Identity's HTTP API: sign-in, account, devices, profiles, plans and subscription."""
+"""Identity's HTTP API: sign-in, account, devices, profiles, roles.
+
+The account as shown with its subscription (``GET /account``, ``GET /account/export``), plans and
+subscriptions are billing's routes (:mod:`marquee.billing.api`), under the same tag."""
 
 from __future__ import annotations
 
@@ -128,11 +131,6 @@ def reset_password(form: schemas.PasswordReset, session: DbSession, ident: Ident
 # --- account ---------------------------------------------------------------------------------
 
 
-@router.get("/account")
-def get_account(principal: CurrentAccount, session: DbSession) -> schemas.Account:
-    return service.get_account(session, account_id=principal.account_id)
-
-
 @router.delete("/account", status_code=NO_CONTENT)
 def delete_account(
     form: schemas.PasswordConfirm,
@@ -145,13 +143,6 @@ def delete_account(
         session, ident=ident, account_id=principal.account_id, password=form.password
     )
     _clear_cookies(response)
-
-
-@router.get("/account/export")
-def export_account(
-    principal: CurrentAccount, session: DbSession, ident: IdentityDep
-) -> schemas.AccountExport:
-    return service.export_account(session, ident=ident, principal=principal)
 
 
 @router.post("/account/email", status_code=status.HTTP_202_ACCEPTED)
@@ -214,28 +205,6 @@ def sign_out_everywhere(principal: CurrentAccount, ident: IdentityDep, response:
 @router.delete("/account/devices/{device_id}", status_code=NO_CONTENT)
 def sign_out_device(device_id: str, principal: CurrentAccount, ident: IdentityDep) -> None:
     service.sign_out_device(ident, account_id=principal.account_id, device_id=device_id)
-
-
-@router.put("/account/subscription")
-def set_subscription(
-    form: schemas.SubscriptionChange,
-    principal: CurrentAccount,
-    session: DbSession,
-    ident: IdentityDep,
-) -> schemas.Subscription:
-    return service.set_subscription(
-        session, settings=ident.settings, account_id=principal.account_id, plan_id=form.plan_id
-    )
-
-
-@router.delete("/account/subscription")
-def cancel_subscription(principal: CurrentAccount, session: DbSession) -> schemas.Subscription:
-    return service.cancel_subscription(session, account_id=principal.account_id)
-
-
-@router.get("/account/entitlement")
-def get_entitlement(principal: CurrentAccount, session: DbSession) -> schemas.Entitlement:
-    return service.entitlement(session, account_id=principal.account_id)
 
 
 # --- profiles --------------------------------------------------------------------------------
@@ -308,29 +277,7 @@ def select_profile(
     )
 
 
-# --- plans and administration ----------------------------------------------------------------
-
-
-@router.get("/plans")
-def list_plans(session: DbSession) -> list[schemas.Plan]:
-    return service.list_plans(session)
-
-
-@router.put("/admin/accounts/{account_id}/subscription")
-def admin_set_subscription(
-    account_id: str,
-    form: schemas.AdminSubscriptionChange,
-    _admin: Admin,
-    session: DbSession,
-    ident: IdentityDep,
-) -> schemas.Subscription:
-    return service.set_subscription(
-        session,
-        settings=ident.settings,
-        account_id=account_id,
-        plan_id=form.plan_id,
-        status=form.status,
-    )
+# --- administration --------------------------------------------------------------------------
 
 
 @router.put("/admin/accounts/{account_id}/role", status_code=NO_CONTENT)

@@ -98,11 +98,6 @@ class ProfileNotFound(NotFound):
         super().__init__("No such profile on this account.")
 
 
-class PlanNotFound(NotFound):
-    def __init__(self, plan_id: str) -> None:
-        super().__init__(f"No plan {plan_id!r}.")
-
-
 class AccountNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("No such account.")
@@ -128,10 +123,3 @@ class WrongPassword(Forbidden):
 class DeviceNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("No such device is signed in.")
-
-
-class NoSubscription(NotFound):
-    slug = "no-subscription"
-
-    def __init__(self) -> None:
-        super().__init__("This account has no subscription.")

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from marquee.identity.models import Account, EmailToken, Plan, Profile, Subscription
+from marquee.identity.models import Account, EmailToken, Profile
 
 
 def account_by_email(session: Session, email: str) -> Account | None:
@@ -28,15 +28,6 @@ def count_profiles(session: Session, account_id: str) -> int:
 def profile_of(session: Session, account_id: str, profile_id: str) -> Profile | None:
     profile = session.get(Profile, profile_id)
     return profile if profile is not None and profile.account_id == account_id else None
-
-
-def plans(session: Session) -> Sequence[Plan]:
-    return session.scalars(select(Plan).order_by(Plan.rank)).all()
-
-
-def subscription_of(session: Session, account_id: str) -> Subscription | None:
-    query = select(Subscription).where(Subscription.account_id == account_id)
-    return session.scalars(query).one_or_none()
 
 
 def use_email_token(session: Session, token_id: str, now: datetime) -> bool:

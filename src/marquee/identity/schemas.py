@@ -10,7 +10,6 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field
 
 Role = Literal["viewer", "editor", "admin"]
 Maturity = Literal["kids", "teen", "adult"]
-SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled", "expired"]
 
 _BCP47 = re.compile(
     r"^(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"  # language (and extended language)
@@ -103,56 +102,20 @@ class Principal(Caller):
     email_verified: bool
 
 
-class Subscription(BaseModel):
-    plan_id: str
-    status: SubscriptionStatus
-    started_at: datetime
-    trial_ends_at: datetime | None
-    current_period_end: datetime
-    canceled_at: datetime | None
+class AccountDetails(BaseModel):
+    """What identity holds of an account. The API's ``Account`` (:mod:`marquee.billing.schemas`)
+    is this and the account's subscription."""
 
-
-class Account(BaseModel):
     id: str
     email: str
     email_verified: bool
     role: Role
     mfa_enabled: bool
     created_at: datetime
-    subscription: Subscription | None
-
-
-class Plan(BaseModel):
-    id: str
-    name: str
-    max_streams: int
-    max_height: int
-    download_devices: int
-    prices: dict[str, int] = Field(description="Price per month in minor units, by ISO 4217 code")
-
-
-class SubscriptionChange(BaseModel):
-    plan_id: str
-
-
-class AdminSubscriptionChange(BaseModel):
-    plan_id: str
-    status: SubscriptionStatus = "active"
 
 
 class RoleChange(BaseModel):
     role: Role
-
-
-class Entitlement(BaseModel):
-    """What the account may watch now; playback asks for this before every session."""
-
-    plan_id: str | None
-    status: SubscriptionStatus | None
-    max_streams: int
-    max_height: int
-    download_devices: int
-    can_watch: bool
 
 
 class Profile(BaseModel):
@@ -227,10 +190,3 @@ class TotpConfirm(BaseModel):
 
 class RecoveryCodes(BaseModel):
     recovery_codes: list[str]
-
-
-class AccountExport(BaseModel):
-    exported_at: datetime
-    account: Account
-    profiles: list[Profile]
-    devices: list[Device]

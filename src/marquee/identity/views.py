@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marquee.identity import schemas
-from marquee.identity.models import Account, Plan, Profile, Subscription
+from marquee.identity.models import Account, Profile
 
 
 def profile(row: Profile) -> schemas.Profile:
@@ -18,21 +18,12 @@ def profile(row: Profile) -> schemas.Profile:
     )
 
 
-def subscription(row: Subscription) -> schemas.Subscription:
-    return schemas.Subscription.model_validate(row, from_attributes=True)
-
-
-def plan(row: Plan) -> schemas.Plan:
-    return schemas.Plan.model_validate(row, from_attributes=True)
-
-
-def account(row: Account, sub: Subscription | None) -> schemas.Account:
-    return schemas.Account(
+def account(row: Account) -> schemas.AccountDetails:
+    return schemas.AccountDetails(
         id=row.id,
         email=row.email,
         email_verified=row.email_verified_at is not None,
         role=row.role,
         mfa_enabled=row.totp_secret is not None,
         created_at=row.created_at,
-        subscription=None if sub is None else subscription(sub),
     )

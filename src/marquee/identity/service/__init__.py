@@ -1,16 +1,16 @@
 """Identity's rules: the domain's public face.
 
 Other domains import this package, never its modules: the FastAPI dependencies re-exported
-here (``CurrentAccount``, ``CurrentCaller``, ``CurrentProfile``, ``require_role``), the
-functions below and :func:`entitlement`. Each concern has a module of its own:
+here (``CurrentAccount``, ``CurrentCaller``, ``CurrentProfile``, ``require_role``, and
+``IdentityDep`` with the :class:`Identity` it gives) and the functions below. Each concern has
+a module of its own:
 
 - :mod:`.signin`: sign-up, sign-in (with its second step), refresh and sign-out;
 - :mod:`.second_factor`: turning TOTP on and off, the step between password and session;
 - :mod:`.mail_links`: verification, change-of-address and password-reset links;
-- :mod:`.accounts`: creating, reading, changing, exporting and deleting an account;
+- :mod:`.accounts`: creating, reading, changing and deleting an account;
 - :mod:`.devices`: the account's signed-in devices;
 - :mod:`.profiles`: profiles, their PINs and the profile a device has chosen;
-- :mod:`.plans`: plans, subscriptions and entitlement;
 - :mod:`.credentials`: what they share (password check under the lock-out, and so on).
 
 Public functions take the database session first, as ``session``, and everything else by
@@ -19,10 +19,12 @@ keyword.
 
 from __future__ import annotations
 
+from marquee.identity.context import Identity
 from marquee.identity.dependencies import (
     CurrentAccount,
     CurrentCaller,
     CurrentProfile,
+    IdentityDep,
     current_account,
     current_profile,
     require_role,
@@ -32,7 +34,6 @@ from marquee.identity.service.accounts import (
     change_email,
     change_password,
     delete_account,
-    export_account,
     get_account,
     register_account,
     set_role,
@@ -43,12 +44,6 @@ from marquee.identity.service.mail_links import (
     resend_verification,
     reset_password,
     verify_email,
-)
-from marquee.identity.service.plans import (
-    cancel_subscription,
-    entitlement,
-    list_plans,
-    set_subscription,
 )
 from marquee.identity.service.profiles import (
     check_pin,
@@ -78,9 +73,10 @@ __all__ = [
     "CurrentAccount",
     "CurrentCaller",
     "CurrentProfile",
+    "Identity",
+    "IdentityDep",
     "SignedIn",
     "account_exists",
-    "cancel_subscription",
     "change_email",
     "change_password",
     "check_pin",
@@ -93,12 +89,9 @@ __all__ = [
     "delete_profile",
     "device_name",
     "disable_totp",
-    "entitlement",
-    "export_account",
     "get_account",
     "get_profile",
     "list_devices",
-    "list_plans",
     "list_profiles",
     "load_profile",
     "login",
@@ -113,7 +106,6 @@ __all__ = [
     "reset_password",
     "select_profile",
     "set_role",
-    "set_subscription",
     "sign_out_device",
     "sign_out_everywhere",
     "signup",

@@ -1,5 +1,6 @@
-"""Accounts: creating one, reading it, changing its password, address and role, exporting and
-deleting it."""
+"""Accounts: creating one, reading it, changing its password, address and role, and deleting
+it. (The account as the API shows it, with its subscription, and its export are composed by
+billing, the first domain above identity.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from marquee.identity.errors import WrongPassword
 from marquee.identity.events import ACCOUNT_DELETED, AccountDeleted
 from marquee.identity.models import Account, Profile
 from marquee.identity.passwords import Passwords, check_policy
-from marquee.identity.service import plans
 from marquee.identity.service.credentials import (
     check_password,
     normalize_email,
@@ -19,9 +19,7 @@ from marquee.identity.service.credentials import (
     revoke_after_commit,
     set_password,
 )
-from marquee.identity.service.devices import list_devices
 from marquee.identity.service.mail_links import mail, mail_token
-from marquee.identity.service.profiles import list_profiles
 from marquee.kit.db import new_id, utcnow
 from marquee.kit.events import publish
 from marquee.settings import Settings
@@ -57,9 +55,9 @@ def register_account(
     return account
 
 
-def get_account(session: Session, *, account_id: str) -> schemas.Account:
-    sub = plans.current_subscription(session, account_id)
-    return views.account(require_account(session, account_id), sub)
+def get_account(session: Session, *, account_id: str) -> schemas.AccountDetails:
+    """What identity holds of the account; AccountNotFound (404) when there is none."""
+    return views.account(require_account(session, account_id))
 
 
 def change_password(
@@ -100,17 +98,6 @@ def delete_account(session: Session, *, ident: Identity, account_id: str, passwo
     session.flush()
     publish(session, ACCOUNT_DELETED, AccountDeleted(account_id=account_id))
     revoke_after_commit(session, ident, account_id)
-
-
-def export_account(
-    session: Session, *, ident: Identity, principal: schemas.Principal
-) -> schemas.AccountExport:
-    return schemas.AccountExport(
-        exported_at=utcnow(),
-        account=get_account(session, account_id=principal.account_id),
-        profiles=list_profiles(session, account_id=principal.account_id),
-        devices=list_devices(ident, principal=principal),
-    )
 
 
 def set_role(session: Session, *, account_id: str, role: schemas.Role) -> None:

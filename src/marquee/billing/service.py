@@ -1,4 +1,11 @@
-"""Plans, the account's subscription to one, and what it entitles the account to watch."""
+"""Billing's rules: the domain's public face.
+
+Plans are rows (seeded by a migration). Without payment providers a change of plan takes
+effect at once; periods are :data:`BILLING_PERIOD` long, and canceled and trial periods end by
+the calendar (the row catches up when read). Other domains ask :func:`entitlement` what an
+account may watch. The account as the API shows it (identity's account and its subscription)
+and its export are put together here.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from marquee.identity import repository, schemas, views
-from marquee.identity.errors import NoSubscription, PlanNotFound
-from marquee.identity.models import Plan, Subscription
-from marquee.identity.service.credentials import require_account
+from marquee.billing import repository, schemas, views
+from marquee.billing.errors import NoSubscription, PlanNotFound
+from marquee.billing.models import Plan, Subscription
+from marquee.identity import service as identity
+from marquee.identity.schemas import Principal
 from marquee.kit.db import utcnow
 from marquee.settings import Settings
 
@@ -19,14 +27,6 @@ WATCHING_STATUSES = ("trialing", "active", "past_due", "canceled")
 
 def list_plans(session: Session) -> list[schemas.Plan]:
     return [views.plan(row) for row in repository.plans(session)]
-
-
-def current_subscription(session: Session, account_id: str) -> Subscription | None:
-    """The account's subscription row, its status caught up with the calendar."""
-    sub = repository.subscription_of(session, account_id)
-    if sub is not None:
-        _current_status(sub)
-    return sub
 
 
 def set_subscription(
@@ -39,7 +39,7 @@ def set_subscription(
 ) -> schemas.Subscription:
     """Put the account on ``plan_id``. Without payment providers the change takes effect at
     once; ``status`` is for admins (a new subscription starts trialing or active)."""
-    require_account(session, account_id)
+    identity.get_account(session, account_id=account_id)  # 404 when there is no such account
     if session.get(Plan, plan_id) is None:
         raise PlanNotFound(plan_id)
     sub = repository.subscription_of(session, account_id) or _new_subscription(
@@ -116,4 +116,30 @@ def entitlement(session: Session, *, account_id: str) -> schemas.Entitlement:
         max_height=plan.max_height,
         download_devices=plan.download_devices,
         can_watch=status in WATCHING_STATUSES,
+    )
+
+
+# --- the account as the API shows it ---------------------------------------------------------
+
+
+def get_account(session: Session, *, account_id: str) -> schemas.Account:
+    """Identity's account with its subscription (its status caught up with the calendar)."""
+    details = identity.get_account(session, account_id=account_id)
+    sub = repository.subscription_of(session, account_id)
+    if sub is not None:
+        _current_status(sub)
+    subscription = None if sub is None else views.subscription(sub)
+    return schemas.Account(**dict(details), subscription=subscription)
+
+
+def export_account(
+    session: Session, *, ident: identity.Identity, principal: Principal
+) -> schemas.AccountExport:
+    """Everything held for the account: identity's account, profiles and devices, and the
+    subscription."""
+    return schemas.AccountExport(
+        exported_at=utcnow(),
+        account=get_account(session, account_id=principal.account_id),
+        profiles=identity.list_profiles(session, account_id=principal.account_id),
+        devices=identity.list_devices(ident, principal=principal),
     )

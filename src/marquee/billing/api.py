@@ -1,0 +1,85 @@
+"""Billing's HTTP API: plans, the account's subscription and entitlement, and the account as
+shown with its subscription (``GET /account``, ``GET /account/export``).
+
+These routes were identity's before billing became a domain; they keep identity's tag so that
+the OpenAPI document (operation ids, tags, schemas) stays what clients were generated from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from marquee.billing import schemas, service
+from marquee.identity.schemas import Principal
+from marquee.identity.service import CurrentAccount, IdentityDep, require_role
+from marquee.kit.web import DbSession, api_router
+from marquee.settings import Settings
+
+router = api_router(tags=["identity"])
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.platform.settings
+    return settings
+
+
+@router.get("/account")
+def get_account(principal: CurrentAccount, session: DbSession) -> schemas.Account:
+    return service.get_account(session, account_id=principal.account_id)
+
+
+@router.get("/account/export")
+def export_account(
+    principal: CurrentAccount, session: DbSession, ident: IdentityDep
+) -> schemas.AccountExport:
+    return service.export_account(session, ident=ident, principal=principal)
+
+
+@router.put("/account/subscription")
+def set_subscription(
+    form: schemas.SubscriptionChange,
+    principal: CurrentAccount,
+    session: DbSession,
+    request: Request,
+) -> schemas.Subscription:
+    return service.set_subscription(
+        session,
+        settings=_settings(request),
+        account_id=principal.account_id,
+        plan_id=form.plan_id,
+    )
+
+
+@router.delete("/account/subscription")
+def cancel_subscription(principal: CurrentAccount, session: DbSession) -> schemas.Subscription:
+    return service.cancel_subscription(session, account_id=principal.account_id)
+
+
+@router.get("/account/entitlement")
+def get_entitlement(principal: CurrentAccount, session: DbSession) -> schemas.Entitlement:
+    return service.entitlement(session, account_id=principal.account_id)
+
+
+@router.get("/plans")
+def list_plans(session: DbSession) -> list[schemas.Plan]:
+    return service.list_plans(session)
+
+
+@router.put("/admin/accounts/{account_id}/subscription")
+def admin_set_subscription(
+    account_id: str,
+    form: schemas.AdminSubscriptionChange,
+    _admin: Admin,
+    session: DbSession,
+    request: Request,
+) -> schemas.Subscription:
+    return service.set_subscription(
+        session,
+        settings=_settings(request),
+        account_id=account_id,
+        plan_id=form.plan_id,
+        status=form.status,
+    )

@@ -1,0 +1,66 @@
+"""Billing's API types. Other domains may import these (and :mod:`.service`).
+
+``Account`` and ``AccountExport`` are identity's account with billing's subscription added:
+the API shows them together, and only billing (above identity) may know both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from marquee.identity.schemas import AccountDetails, Device, Profile
+
+SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled", "expired"]
+
+
+class Subscription(BaseModel):
+    plan_id: str
+    status: SubscriptionStatus
+    started_at: datetime
+    trial_ends_at: datetime | None
+    current_period_end: datetime
+    canceled_at: datetime | None
+
+
+class Account(AccountDetails):
+    # No docstring: the class's docstring would become the OpenAPI schema's description.
+    subscription: Subscription | None
+
+
+class Plan(BaseModel):
+    id: str
+    name: str
+    max_streams: int
+    max_height: int
+    download_devices: int
+    prices: dict[str, int] = Field(description="Price per month in minor units, by ISO 4217 code")
+
+
+class SubscriptionChange(BaseModel):
+    plan_id: str
+
+
+class AdminSubscriptionChange(BaseModel):
+    plan_id: str
+    status: SubscriptionStatus = "active"
+
+
+class Entitlement(BaseModel):
+    """What the account may watch now; playback asks for this before every session."""
+
+    plan_id: str | None
+    status: SubscriptionStatus | None
+    max_streams: int
+    max_height: int
+    download_devices: int
+    can_watch: bool
+
+
+class AccountExport(BaseModel):
+    exported_at: datetime
+    account: Account
+    profiles: list[Profile]
+    devices: list[Device]
