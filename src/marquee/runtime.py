@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from marquee import domains, migrate
+from marquee.delivery.popularity import PlayCounts
 from marquee.kit.cache import Cache, open_cache
 from marquee.kit.db import Database
 from marquee.kit.events import EventBus, open_transport
@@ -13,6 +14,7 @@ from marquee.kit.geo import GeoLocator
 from marquee.kit.outbox import OutboxRelay
 from marquee.kit.queue import JobQueue
 from marquee.kit.storage import ObjectStore, open_object_store
+from marquee.playback import service as playback
 from marquee.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ class Platform:
     events: EventBus
     relay: OutboxRelay
     geo: GeoLocator
+    #: Plays per title (playback's), handed to delivery's cache warming, a domain below it.
+    play_counts: PlayCounts
     roles: set[str] = field(default_factory=set)
 
     def start(self, *, worker: bool, short_threads: int = 4, long_threads: int = 1) -> None:
@@ -54,6 +58,7 @@ def build_platform(settings: Settings) -> Platform:
     migrate.ensure_current(settings.resolved_database_url)
     settings.secret()
     domains.load_models()
+    domains.load_events()
     domains.load_jobs()
     db = Database(settings.resolved_database_url)
     events = EventBus(open_transport(settings.events_url))
@@ -66,6 +71,7 @@ def build_platform(settings: Settings) -> Platform:
         events=events,
         relay=OutboxRelay(db, {}),
         geo=GeoLocator(settings.geo_networks, settings.geoip_db),
+        play_counts=playback.recent_plays,
     )
     platform.queue.services = platform
     domains.subscribe_all(platform)

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-TITLE_PUBLISHED = "catalog.title_published"
-"""``{"title_id": str}``: viewers may now see the title (where and while a window allows)."""
+from pydantic import BaseModel
 
-TITLE_UPDATED = "catalog.title_updated"
-"""``{"title_id": str}``: something viewers can see of a published title changed."""
+from marquee.kit.events import declare
 
-TITLE_UNPUBLISHED = "catalog.title_unpublished"
-"""``{"title_id": str, "status": str}``: the title left the service (now draft or retired)."""
+
+class TitleChanged(BaseModel):
+    title_id: str
+
+
+class TitleUnpublished(BaseModel):
+    title_id: str
+    #: What the title is now: ``draft`` or ``retired``.
+    status: str
+
+
+TITLE_PUBLISHED = declare("catalog.title_published", TitleChanged)
+"""Viewers may now see the title (where and while a window allows)."""
+
+TITLE_UPDATED = declare("catalog.title_updated", TitleChanged)
+"""Something viewers can see of a published title changed."""
+
+TITLE_UNPUBLISHED = declare("catalog.title_unpublished", TitleUnpublished)
+"""The title left the service (it is a draft again, or retired)."""

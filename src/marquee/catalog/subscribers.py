@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from marquee.catalog.assets import asset_failed, attach_asset
 from marquee.kit.events import in_transaction
-
-if TYPE_CHECKING:
-    from marquee.runtime import Platform
+from marquee.kit.plumbing import Plumbing
+from marquee.media.events import ASSET_FAILED, ASSET_READY
 
 GROUP = "catalog"
 
 
-def subscribe(platform: Platform) -> None:
+def subscribe(platform: Plumbing) -> None:
     bus = platform.events
-    bus.subscribe("media.asset_ready", in_transaction(platform.db, attach_asset), group=GROUP)
-    bus.subscribe("media.asset_failed", in_transaction(platform.db, asset_failed), group=GROUP)
+    bus.subscribe(ASSET_READY, in_transaction(platform.db, ASSET_READY, attach_asset), group=GROUP)
+    bus.subscribe(
+        ASSET_FAILED, in_transaction(platform.db, ASSET_FAILED, asset_failed), group=GROUP
+    )

@@ -1,15 +1,18 @@
 """Which titles to warm: what a region's territories played lately, then new releases.
 
-This is the one delivery module that reads other domains (catalog and playback, through their
-services); edges and steering never import it, so ``marquee edge`` still runs without them.
+This is the one delivery module that reads another domain (the catalog, through its service);
+edges and steering never import it, so ``marquee edge`` still runs without it. Plays are
+playback's, a domain above delivery: the platform hands them in as :class:`PlayCounts`
+(``Platform.play_counts``), so delivery never imports playback.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -20,12 +23,19 @@ from marquee.delivery.warming import in_window
 from marquee.kit.db import Database
 from marquee.kit.errors import NotFound
 from marquee.kit.storage import ObjectStore
-from marquee.playback import service as playback
 from marquee.settings import Settings
 
 log = logging.getLogger(__name__)
 #: The catalog's territory of worldwide windows: what "every other country" may play.
 WORLDWIDE = "WORLD"
+
+
+class PlayCounts(Protocol):
+    """Plays started per title since ``since`` (in ``territory`` when given), most first."""
+
+    def __call__(
+        self, session: Session, *, since: datetime, territory: str | None
+    ) -> Sequence[tuple[str, int]]: ...
 
 
 def region_territories(country_regions: dict[str, list[str]], region: str) -> list[str | None]:
@@ -44,6 +54,7 @@ def region_territories(country_regions: dict[str, list[str]], region: str) -> li
 def popular_titles(
     session: Session,
     *,
+    plays: PlayCounts,
     territories: list[str | None],
     now: datetime,
     lookback: timedelta,
@@ -54,10 +65,8 @@ def popular_titles(
     scores: Counter[str] = Counter()
     for territory in territories:
         for window in (lookback, lookback / 2, lookback / 4):
-            for title_id, plays in playback.recent_plays(
-                session, since=now - window, territory=territory
-            ):
-                scores[title_id] += plays
+            for title_id, count in plays(session, since=now - window, territory=territory):
+                scores[title_id] += count
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [title_id for title_id, _ in ranked[:limit]]
 
@@ -105,12 +114,15 @@ def title_asset(
     return None
 
 
-def choose_assets(session: Session, *, settings: Settings, region: str, now: datetime) -> list[str]:
+def choose_assets(
+    session: Session, *, settings: Settings, plays: PlayCounts, region: str, now: datetime
+) -> list[str]:
     """Assets to warm in ``region``, in push order: popular titles, then new releases."""
     territories = region_territories(settings.delivery_country_regions, region)
     lookback = timedelta(hours=settings.delivery_warm_lookback_h)
     titles = popular_titles(
         session,
+        plays=plays,
         territories=territories,
         now=now,
         lookback=lookback,
@@ -140,6 +152,7 @@ def warm_popular(
     db: Database,
     region: str,
     *,
+    plays: PlayCounts,
     budget_bytes: int | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     progress: service.WarmProgress = lambda fraction, reports: None,
@@ -153,7 +166,7 @@ def warm_popular(
         log.info("cache warming of %s skipped: %s is outside %s UTC", region, started, window)
         return []
     with db.sessions() as session:
-        assets = choose_assets(session, settings=settings, region=region, now=started)
+        assets = choose_assets(session, settings=settings, plays=plays, region=region, now=started)
     log.info("cache warming of %s: %d assets", region, len(assets))
     return service.warm_region(
         settings,

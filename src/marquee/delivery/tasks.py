@@ -40,6 +40,7 @@ def warm_edges(
             platform.storage,
             ctx.db,
             region,
+            plays=platform.play_counts,
             budget_bytes=budget_bytes,
             progress=progress,
         )

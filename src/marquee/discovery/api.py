@@ -17,6 +17,7 @@ from marquee.discovery.schemas import Browse, SearchPage, Suggestions
 from marquee.identity import service as identity
 from marquee.identity.schemas import Caller, Profile
 from marquee.identity.service import CurrentAccount, CurrentCaller
+from marquee.kit.plumbing import Plumbing
 from marquee.kit.web import (
     ClientCountry,
     DbSession,
@@ -24,7 +25,6 @@ from marquee.kit.web import (
     request_country,
     request_session,
 )
-from marquee.runtime import Platform
 
 router = api_router(tags=["discovery"])
 log = logging.getLogger(__name__)
@@ -32,13 +32,13 @@ log = logging.getLogger(__name__)
 SearchText = Annotated[str, Query(min_length=1, max_length=200)]
 
 
-def _platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
+def _platform(request: Request) -> Plumbing:
+    platform: Plumbing = request.app.state.platform
     _build_if_empty(platform)
     return platform
 
 
-def _build_if_empty(platform: Platform) -> None:
+def _build_if_empty(platform: Plumbing) -> None:
     """A node whose index is empty (a new API node) builds it in the background at its first
     discovery request, once; until then searches find nothing."""
     node = node_for(platform.settings)
@@ -49,7 +49,7 @@ def _build_if_empty(platform: Platform) -> None:
         threading.Thread(target=_build, args=(platform,), daemon=True, name="reindex").start()
 
 
-def _build(platform: Platform) -> None:
+def _build(platform: Plumbing) -> None:
     with platform.db.transaction() as session:
         count = service.reindex(session, settings=platform.settings)
     log.info("search index built: %d titles", count)
@@ -60,7 +60,7 @@ def _profile(me: CurrentAccount, session: DbSession, profile_id: str) -> Profile
     return identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
 
 
-PlatformDep = Annotated[Platform, Depends(_platform)]
+PlatformDep = Annotated[Plumbing, Depends(_platform)]
 ProfileDep = Annotated[Profile, Depends(_profile)]
 
 
@@ -111,7 +111,7 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
     New Releases."""
     # Cached rows go out from the event loop with no database read and no thread-pool hop:
     # this is the home screen's request, the busiest of all.
-    platform: Platform = request.app.state.platform
+    platform: Plumbing = request.app.state.platform
     country = request_country(request)
     profile = identity.recall_profile(
         platform.cache, account_id=me.account_id, profile_id=profile_id
@@ -129,7 +129,7 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
 
 def _build_rows(
     session: Session,
-    platform: Platform,
+    platform: Plumbing,
     me: Caller,
     profile_id: str,
     known: Profile | None,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED, TITLE_UPDATED
 from marquee.discovery import history, service
@@ -19,10 +18,8 @@ from marquee.discovery.browse import history_key
 from marquee.discovery.freshness import CatalogGeneration
 from marquee.identity.events import PROFILE_DELETED
 from marquee.kit.events import BatchHandler, Event
+from marquee.kit.plumbing import Plumbing
 from marquee.playback.events import HEARTBEAT, HISTORY_REMOVED, SESSION_ENDED, SESSION_STARTED
-
-if TYPE_CHECKING:
-    from marquee.runtime import Platform
 
 GROUP = "discovery"
 CATALOG_CHANGES = (TITLE_PUBLISHED, TITLE_UPDATED, TITLE_UNPUBLISHED)
@@ -30,7 +27,7 @@ CATALOG_CHANGES = (TITLE_PUBLISHED, TITLE_UPDATED, TITLE_UNPUBLISHED)
 PROGRESS_EVENTS = (HEARTBEAT, SESSION_ENDED, HISTORY_REMOVED)
 
 
-def subscribe(platform: Platform) -> None:
+def subscribe(platform: Plumbing) -> None:
     bus = platform.events
     node_group = f"{GROUP}-index-{platform.settings.discovery_node or socket.gethostname()}"
     bus.subscribe_batch(CATALOG_CHANGES, _catalog_handler(platform), group=node_group)
@@ -39,7 +36,7 @@ def subscribe(platform: Platform) -> None:
     bus.subscribe(PROFILE_DELETED, _forget_handler(platform), group=GROUP)
 
 
-def _catalog_handler(platform: Platform) -> BatchHandler:
+def _catalog_handler(platform: Plumbing) -> BatchHandler:
     """A batch of catalog changes: one read of the titles, one index commit."""
     generation = CatalogGeneration(platform.cache, platform.settings.discovery_catalog_settle_s)
     declared = {event.name: event for event in CATALOG_CHANGES}
@@ -55,7 +52,7 @@ def _catalog_handler(platform: Platform) -> BatchHandler:
     return handle
 
 
-def _play_handler(platform: Platform) -> BatchHandler:
+def _play_handler(platform: Plumbing) -> BatchHandler:
     def handle(events: Sequence[Event]) -> None:
         plays = [SESSION_STARTED.parse(event) for event in events]
         with platform.db.transaction() as session:
@@ -67,7 +64,7 @@ def _play_handler(platform: Platform) -> BatchHandler:
     return handle
 
 
-def _progress_handler(platform: Platform) -> Callable[[Event], None]:
+def _progress_handler(platform: Plumbing) -> Callable[[Event], None]:
     declared = {event.name: event for event in PROGRESS_EVENTS}
 
     def handle(event: Event) -> None:
@@ -77,7 +74,7 @@ def _progress_handler(platform: Platform) -> Callable[[Event], None]:
     return handle
 
 
-def _forget_handler(platform: Platform) -> Callable[[Event], None]:
+def _forget_handler(platform: Plumbing) -> Callable[[Event], None]:
     def handle(event: Event) -> None:
         with platform.db.transaction() as session:
             history.forget_profile(session, profile_id=PROFILE_DELETED.parse(event).profile_id)

@@ -4,18 +4,25 @@ NATS JetStream (``MARQUEE_EVENTS_URL``) in every process that subscribes.
 
 Each subscription has a ``group``: across all processes an event is handled once per group.
 Handlers must be idempotent: delivery is at least once.
+
+Every event is declared once, by the domain that publishes it, in that domain's ``events``
+module: ``declare("catalog.title_published", TitlePublished)`` gives its name and the Pydantic
+model of its payload. Publishers hand ``publish`` that declaration and a payload of that model;
+subscribers name declarations, never strings, and read payloads with ``EventType.parse``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from marquee.kit.db import Database, utcnow
@@ -42,10 +49,48 @@ class Event:
         return cls(name=raw["name"], payload=raw["payload"], id=raw["id"], occurred_at=raw["at"])
 
 
-def publish(session: Session, name: str, payload: dict[str, Any]) -> None:
-    """Record event ``name`` (``domain.verb_past``) to be delivered once the session commits."""
-    json.dumps(payload)
-    add_entry(session, "event", name, uuid.uuid4().hex, payload)
+P = TypeVar("P", bound=BaseModel)
+EVENT_NAME = re.compile(r"[a-z][a-z0-9]*\.[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class EventType(Generic[P]):
+    """An event a domain publishes: its name (``domain.verb_past``) and its payload's model."""
+
+    name: str
+    payload: type[P]
+
+    def parse(self, event: Event) -> P:
+        """The payload of ``event`` (an event of this type) as its model."""
+        return self.payload.model_validate(event.payload)
+
+
+_DECLARED: dict[str, EventType[Any]] = {}
+Subscribed: TypeAlias = EventType[Any] | Sequence[EventType[Any]]
+"""What a subscription names: one declared event or several."""
+
+
+def declare(name: str, payload: type[P]) -> EventType[P]:
+    """Declare an event; each name once, in the publishing domain's ``events`` module."""
+    if not EVENT_NAME.fullmatch(name):
+        raise ValueError(f"event name {name!r} is not domain.verb_past")
+    known = _DECLARED.get(name)
+    if known is not None and known.payload.__qualname__ != payload.__qualname__:
+        raise ValueError(f"event {name!r} is declared twice")
+    _DECLARED[name] = EventType(name, payload)
+    return _DECLARED[name]
+
+
+def declared() -> dict[str, EventType[Any]]:
+    """Every event declared so far, by name (``domains.load_events`` declares them all)."""
+    return dict(_DECLARED)
+
+
+def publish(session: Session, event: EventType[P], payload: P) -> None:
+    """Record ``event`` to be delivered once the session commits."""
+    if not isinstance(payload, event.payload):
+        raise TypeError(f"{event.name} carries a {event.payload.__name__}, not {payload!r}")
+    add_entry(session, "event", event.name, uuid.uuid4().hex, payload.model_dump(mode="json"))
 
 
 Handler = Callable[[Event], None]
@@ -88,22 +133,28 @@ class EventBus:
         self.subscriptions: list[Subscription] = []
         self._lock = threading.Lock()
 
-    def subscribe(self, names: str | Iterable[str], handler: Handler, *, group: str) -> None:
-        """Call ``handler`` for each event named ``names`` (one name or several)."""
+    def subscribe(self, events: Subscribed, handler: Handler, *, group: str) -> None:
+        """Call ``handler`` for each event of ``events`` (one declared event or several)."""
 
-        def each(events: Sequence[Event]) -> None:
-            for event in events:
+        def each(batch: Sequence[Event]) -> None:
+            for event in batch:
                 handler(event)
 
-        self.subscribe_batch(names, each, group=group)
+        self.subscribe_batch(events, each, group=group)
 
-    def subscribe_batch(
-        self, names: str | Iterable[str], handler: BatchHandler, *, group: str
-    ) -> None:
-        """Call ``handler`` once per batch with the batch's events named ``names``."""
-        wanted = frozenset([names] if isinstance(names, str) else names)
+    def subscribe_batch(self, events: Subscribed, handler: BatchHandler, *, group: str) -> None:
+        """Call ``handler`` once per batch with the batch's events of ``events``.
+
+        ValueError when one of ``events`` is not the declaration of an event some domain
+        publishes: a subscriber never waits for an event that nobody sends.
+        """
+        wanted = [events] if isinstance(events, EventType) else list(events)
+        for event in wanted:
+            if _DECLARED.get(event.name) != event:
+                raise ValueError(f"no domain declares the event {event.name!r}")
         with self._lock:
-            self.subscriptions.append(Subscription(group, wanted, handler))
+            names = frozenset(event.name for event in wanted)
+            self.subscriptions.append(Subscription(group, names, handler))
 
     def relay(self, entries: Sequence[OutboxEntry]) -> None:
         """Outbox handler: send the committed events on (transport) or deliver them here."""
@@ -134,12 +185,16 @@ class EventBus:
         return sorted({s.group for s in self.subscriptions})
 
 
-def in_transaction(db: Database, handle: Callable[[Session, dict[str, Any]], None]) -> Handler:
-    """A handler running ``handle(session, payload)`` in a transaction of its own."""
+def in_transaction(
+    db: Database, event_type: EventType[P], handle: Callable[[Session, P], None]
+) -> Handler:
+    """A handler of ``event_type`` running ``handle(session, payload)`` in a transaction of its
+    own."""
 
     def handler(event: Event) -> None:
+        payload = event_type.parse(event)
         with db.transaction() as session:
-            handle(session, event.payload)
+            handle(session, payload)
 
     return handler
 

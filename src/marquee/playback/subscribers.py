@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from marquee.identity.events import ACCOUNT_DELETED, PROFILE_DELETED
 from marquee.kit.events import in_transaction
+from marquee.kit.plumbing import Plumbing
 from marquee.playback.history import erase_account, erase_profile
-
-if TYPE_CHECKING:
-    from marquee.runtime import Platform
 
 GROUP = "playback"
 
 
-def subscribe(platform: Platform) -> None:
+def subscribe(platform: Plumbing) -> None:
     bus = platform.events
     bus.subscribe(
-        "identity.profile_deleted", in_transaction(platform.db, erase_profile), group=GROUP
+        PROFILE_DELETED, in_transaction(platform.db, PROFILE_DELETED, erase_profile), group=GROUP
     )
     bus.subscribe(
-        "identity.account_deleted", in_transaction(platform.db, erase_account), group=GROUP
+        ACCOUNT_DELETED, in_transaction(platform.db, ACCOUNT_DELETED, erase_account), group=GROUP
     )

@@ -131,3 +131,24 @@ def available(editor: Caller, title_id: str, *, territories: list[str] | None = 
     assert response.status_code == 201, response.text
     response = editor.request("POST", f"/api/v1/studio/titles/{title_id}/publish")
     assert response.status_code == 200, response.text
+
+
+def ready_asset(title_id: str, **changes: Any) -> dict[str, Any]:
+    """A ``media.asset_ready`` payload for ``title_id`` (a 90-minute film), with ``changes``."""
+    return {
+        "asset_id": uuid.uuid4().hex,
+        "title_id": title_id,
+        "episode_id": None,
+        "publish_requested": False,
+        "duration_s": 5399.6,
+        "audio_languages": ["en", "fr"],
+        "subtitle_languages": ["de"],
+        "poster_key": "assets/a/poster.jpg",
+        "key_ids": [],
+        "title_hint": None,
+        "renditions": [],
+        "dash": None,
+        "hls": None,
+        "trickplay_key": None,
+        **changes,
+    }

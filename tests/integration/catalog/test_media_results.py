@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from marquee.catalog import assets
 from marquee.catalog.schemas import EpisodeCreate, Kind, SeasonCreate, TitleCreate
 from marquee.catalog.studio.artwork import add_artwork
 from marquee.catalog.studio.audit import audit_log
@@ -30,12 +31,12 @@ def session(platform: Platform) -> Iterator[Session]:
 
 
 def _attach(session: Session, payload: dict[str, Any]) -> None:
-    _attach(session, AssetReady.model_validate(payload))
+    assets.attach_asset(session, AssetReady.model_validate(payload))
 
 
 def _fail(session: Session, failure: dict[str, Any]) -> None:
     failed = AssetFailed.model_validate({"episode_id": None, "step": "", "reason": "", **failure})
-    _fail(session, failed)
+    assets.asset_failed(session, failed)
 
 
 def _title(session: Session, kind: Kind = "movie") -> str:

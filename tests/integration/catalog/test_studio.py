@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED, TITLE_UPDATED
 from marquee.kit.events import Event
 from marquee.runtime import Platform
 from tests.integration.catalog.conftest import Caller, Callers, available, new_title
@@ -62,7 +63,7 @@ def test_the_audit_log_says_who_changed_what_and_when(editor: Caller, callers: C
 def test_status_moves_and_the_events_other_domains_get(editor: Caller, platform: Platform) -> None:
     seen: list[Event] = []
     platform.events.subscribe(
-        ("catalog.title_published", "catalog.title_updated", "catalog.title_unpublished"),
+        (TITLE_PUBLISHED, TITLE_UPDATED, TITLE_UNPUBLISHED),
         seen.append,
         group=f"test-{uuid.uuid4().hex}",
     )

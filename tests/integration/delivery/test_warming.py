@@ -41,20 +41,25 @@ def test_the_regions_most_played_title_is_pushed_first_within_budget_and_window(
         assert world.viewer("standard", country="JP").play(title_id).status_code == 201
     now = datetime.now(UTC)
     with db.sessions() as session:
-        chosen = popularity.choose_assets(session, settings=settings, region="eu", now=now)
+        chosen = popularity.choose_assets(
+            session, settings=settings, plays=world.platform.play_counts, region="eu", now=now
+        )
     # two played titles by plays, then the series (a new release nobody played): episode 1
     assert chosen[:2] == [world.asset_id, world.other_asset_id]
     assert len(chosen) == 3
 
     settings.delivery_warm_window = window_around(now, inside=False)
-    assert popularity.warm_popular(settings, storage, db, "eu") == []
+    plays = world.platform.play_counts
+    assert popularity.warm_popular(settings, storage, db, "eu", plays=plays) == []
     assert httpx.get(f"{edges.urls['a']}/healthz").json()["cache_bytes"] == 0
 
     popular = sum(info.size for info in storage.list(f"assets/{world.asset_id}/"))
     settings.delivery_warm_window = window_around(now, inside=True)
     settings.delivery_warm_rate_bytes_s = popular * 2  # half a second's push at least
     started = time.monotonic()
-    [report] = popularity.warm_popular(settings, storage, db, "eu", budget_bytes=popular)
+    [report] = popularity.warm_popular(
+        settings, storage, db, "eu", plays=plays, budget_bytes=popular
+    )
     elapsed = time.monotonic() - started
     assert report.edge == "edge-a"
     assert report.assets == [world.asset_id]

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from marquee.kit.events import publish
+from marquee.media.events import ASSET_READY
 from marquee.media.models import READY, Asset
+from marquee.media.service import ready_payload
 from marquee.runtime import Platform
 from marquee.settings import Settings
 from tests.integration.catalog import conftest as catalog
@@ -128,8 +130,7 @@ class Studio:
         with self.platform.db.transaction() as session:
             session.add(asset)
             session.flush()
-            payload = {"asset_id": asset.id, "title_id": title_id, "duration_s": DURATION_S}
-            publish(session, "media.asset_ready", payload)
+            publish(session, ASSET_READY, ready_payload(asset))
         relay(self.platform)
         self.playable.add(title_id)
 

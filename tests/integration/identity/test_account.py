@@ -6,6 +6,7 @@ import threading
 
 from fastapi.testclient import TestClient
 
+from marquee.identity.events import ACCOUNT_DELETED
 from marquee.kit.events import Event
 from marquee.settings import Settings
 from tests.integration.identity.conftest import (
@@ -81,7 +82,7 @@ def test_deleting_the_account_ends_it_and_tells_every_domain(client: TestClient)
         delivered.set()
 
     client.app.state.platform.events.subscribe(  # type: ignore[attr-defined]
-        "identity.account_deleted", on_deleted, group="test"
+        ACCOUNT_DELETED, on_deleted, group="test"
     )
     url = "/api/v1/account"
     wrong = client.request("DELETE", url, json={"password": "nope nope"}, headers=bearer(tokens))

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from marquee.identity.events import PROFILE_DELETED
 from marquee.kit.events import Event
 from marquee.settings import Settings
 from tests.integration.identity.conftest import PASSWORD, bearer, new_email, signup
@@ -118,7 +119,7 @@ def test_deleting_a_profile_publishes_an_event_and_the_last_one_stays(
         delivered.set()
 
     client.app.state.platform.events.subscribe(  # type: ignore[attr-defined]
-        "identity.profile_deleted", on_deleted, group="test"
+        PROFILE_DELETED, on_deleted, group="test"
     )
     extra = create(client, tokens, name="Guest").json()
     assert (

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from pydantic import BaseModel, ConfigDict
 
+from marquee.catalog.events import TitleChanged
 from marquee.kit.db import Database
-from marquee.kit.events import Event, EventBus, publish
+from marquee.kit.events import Event, EventBus, EventType, declare, publish
 from marquee.kit.outbox import OutboxRelay
+from marquee.media.events import ASSET_FAILED, ASSET_READY
 
 
 @pytest.fixture
@@ -18,10 +21,21 @@ def db(database_url: str) -> Database:
     database.dispose()
 
 
-def _bus_recording(name: str) -> tuple[EventBus, list[Event]]:
+class Note(BaseModel):
+    """A test event's payload: whatever the test puts in it."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def new_event(kind: str) -> EventType[Note]:
+    """An event of this test's own, so that no other test's entries reach its subscribers."""
+    return declare(f"test.{kind}_{uuid.uuid4().hex[:8]}", Note)
+
+
+def _bus_recording(happened: EventType[Note]) -> tuple[EventBus, list[Event]]:
     received: list[Event] = []
     bus = EventBus()
-    bus.subscribe(name, received.append, group="test")
+    bus.subscribe(happened, received.append, group="test")
     return bus, received
 
 
@@ -31,41 +45,41 @@ def _relay_all(relay: OutboxRelay) -> None:
 
 
 def test_an_event_recorded_in_a_rolled_back_transaction_is_never_delivered(db: Database) -> None:
-    name = f"test.rolled_back_{uuid.uuid4().hex[:8]}"
-    bus, received = _bus_recording(name)
+    happened = new_event("rolled_back")
+    bus, received = _bus_recording(happened)
     relay = OutboxRelay(db, {"event": bus.relay})
     with pytest.raises(RuntimeError), db.transaction() as session:
-        publish(session, name, {"n": 1})
+        publish(session, happened, Note(n=1))
         raise RuntimeError("request failed")
     _relay_all(relay)
     assert received == []
 
 
 def test_a_committed_event_is_delivered_after_the_relay_restarts(db: Database) -> None:
-    name = f"test.committed_{uuid.uuid4().hex[:8]}"
-    first_bus, first_received = _bus_recording(name)
+    happened = new_event("committed")
+    first_bus, first_received = _bus_recording(happened)
     first = OutboxRelay(db, {"event": first_bus.relay})
     first.start()
     first.stop()
     with db.transaction() as session:
-        publish(session, name, {"title_id": "t1"})
+        publish(session, happened, Note(title_id="t1"))
     assert first_received == []
 
-    bus, received = _bus_recording(name)
+    bus, received = _bus_recording(happened)
     _relay_all(OutboxRelay(db, {"event": bus.relay}))
-    assert [(e.name, e.payload) for e in received] == [(name, {"title_id": "t1"})]
+    assert [(e.name, e.payload) for e in received] == [(happened.name, {"title_id": "t1"})]
 
 
 def test_a_running_relay_delivers_soon_after_commit(db: Database) -> None:
-    name = f"test.prompt_{uuid.uuid4().hex[:8]}"
-    bus, received = _bus_recording(name)
+    happened = new_event("prompt")
+    bus, received = _bus_recording(happened)
     delivered = __import__("threading").Event()
-    bus.subscribe(name, lambda _event: delivered.set(), group="waiter")
+    bus.subscribe(happened, lambda _event: delivered.set(), group="waiter")
     relay = OutboxRelay(db, {"event": bus.relay}, poll_interval_s=30)
     relay.start()
     try:
         with db.transaction() as session:
-            publish(session, name, {})
+            publish(session, happened, Note())
         assert delivered.wait(5), "the commit should wake the relay, not the 30 s poll"
     finally:
         relay.stop()
@@ -73,7 +87,7 @@ def test_a_running_relay_delivers_soon_after_commit(db: Database) -> None:
 
 
 def test_a_failing_subscriber_gets_the_event_again(db: Database) -> None:
-    name = f"test.retry_{uuid.uuid4().hex[:8]}"
+    happened = new_event("retry")
     attempts: list[Event] = []
 
     def flaky(event: Event) -> None:
@@ -82,10 +96,10 @@ def test_a_failing_subscriber_gets_the_event_again(db: Database) -> None:
             raise ConnectionError("search index busy")
 
     bus = EventBus()
-    bus.subscribe(name, flaky, group="test")
+    bus.subscribe(happened, flaky, group="test")
     relay = OutboxRelay(db, {"event": bus.relay}, claim_s=0)
     with db.transaction() as session:
-        publish(session, name, {})
+        publish(session, happened, Note())
     _relay_all(relay)
     assert len(attempts) == 1
     _force_retry_now(db)
@@ -95,21 +109,21 @@ def test_a_failing_subscriber_gets_the_event_again(db: Database) -> None:
 
 
 def test_a_batch_subscriber_gets_a_relay_pass_in_one_call(db: Database) -> None:
-    name = f"test.batch_{uuid.uuid4().hex[:8]}"
+    happened = new_event("batch")
     calls: list[list[int]] = []
     bus = EventBus()
     bus.subscribe_batch(
-        name, lambda events: calls.append([e.payload["n"] for e in events]), group="t"
+        happened, lambda events: calls.append([e.payload["n"] for e in events]), group="t"
     )
     with db.transaction() as session:
         for n in range(50):
-            publish(session, name, {"n": n})
+            publish(session, happened, Note(n=n))
     _relay_all(OutboxRelay(db, {"event": bus.relay}))
     assert calls == [list(range(50))]
 
 
 def test_a_failing_event_holds_back_no_other_in_its_batch(db: Database) -> None:
-    name = f"test.poison_{uuid.uuid4().hex[:8]}"
+    happened = new_event("poison")
     handled: list[int] = []
 
     def handler(event: Event) -> None:
@@ -118,11 +132,11 @@ def test_a_failing_event_holds_back_no_other_in_its_batch(db: Database) -> None:
         handled.append(event.payload["n"])
 
     bus = EventBus()
-    bus.subscribe(name, handler, group="t")
+    bus.subscribe(happened, handler, group="t")
     relay = OutboxRelay(db, {"event": bus.relay}, claim_s=0)
     with db.transaction() as session:
         for n in range(6):
-            publish(session, name, {"n": n})
+            publish(session, happened, Note(n=n))
     _relay_all(relay)
     assert sorted(set(handled)) == [0, 1, 2, 4, 5]
     handled.clear()
@@ -145,10 +159,20 @@ def _force_retry_now(db: Database) -> None:
 def test_names_and_groups_select_subscribers() -> None:
     bus = EventBus()
     seen: list[str] = []
-    bus.subscribe(
-        ("media.asset_ready", "media.asset_failed"), lambda e: seen.append(f"a:{e.name}"), group="a"
-    )
-    bus.subscribe("media.asset_ready", lambda e: seen.append(f"b:{e.name}"), group="b")
+    bus.subscribe((ASSET_READY, ASSET_FAILED), lambda e: seen.append(f"a:{e.name}"), group="a")
+    bus.subscribe(ASSET_READY, lambda e: seen.append(f"b:{e.name}"), group="b")
     bus.deliver("a", [Event("media.asset_ready", {})])
     bus.deliver("b", [Event("catalog.title_published", {})])
     assert seen == ["a:media.asset_ready"]
+
+
+def test_a_subscriber_cannot_wait_for_an_event_nobody_declares() -> None:
+    undeclared = EventType("catalog.title_dubbed", Note)
+    with pytest.raises(ValueError, match="no domain declares"):
+        EventBus().subscribe(undeclared, lambda _event: None, group="t")
+
+
+def test_an_event_carries_only_the_payload_it_declares(db: Database) -> None:
+    happened = new_event("typed")
+    with pytest.raises(TypeError), db.transaction() as session:
+        publish(session, happened, TitleChanged(title_id="t1"))  # type: ignore[misc]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from marquee.kit.events import publish
 from marquee.kit.queue import JobContext, job
 from marquee.media import repository as repo
+from marquee.media.events import ASSET_READY
 from marquee.media.keystore import key_store
 from marquee.media.models import READY, STEP_SUCCEEDED, Asset
 from marquee.media.package import HLS_MASTER_NAME, MPD_NAME, AudioInput, SubtitleInput, package
@@ -49,7 +50,7 @@ def package_job(ctx: JobContext, asset_id: str) -> None:
         if repo.mark_ready(session, asset_id, results):
             asset = session.get(Asset, asset_id)
             assert asset is not None
-            publish(session, "media.asset_ready", ready_payload(asset))
+            publish(session, ASSET_READY, ready_payload(asset))
 
     run_step(ctx, asset_id, "package", body, max_retries=PACKAGE_RETRIES, after=ready)
     with ctx.services.db.sessions() as session:

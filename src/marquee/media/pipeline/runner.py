@@ -27,6 +27,7 @@ from marquee.kit.events import publish
 from marquee.kit.queue import JobContext, PermanentJobError
 from marquee.kit.storage import ObjectNotFound, ObjectStore
 from marquee.media import repository as repo
+from marquee.media.events import ASSET_FAILED, AssetFailed
 from marquee.media.ffmpeg import MediaError
 from marquee.media.models import STEP_FAILED, STEP_RETRYING, Asset
 from marquee.media.service import asset_prefix, work_prefix
@@ -131,17 +132,14 @@ def _fail(ctx: JobContext, run: StepRun, reason: str) -> None:
         if repo.fail_asset(session, run.asset_id, run.name, reason):
             asset = session.get(Asset, run.asset_id)
             assert asset is not None
-            publish(
-                session,
-                "media.asset_failed",
-                {
-                    "asset_id": asset.id,
-                    "title_id": asset.title_id,
-                    "episode_id": asset.episode_id,
-                    "step": run.name,
-                    "reason": reason,
-                },
+            failed = AssetFailed(
+                asset_id=asset.id,
+                title_id=asset.title_id,
+                episode_id=asset.episode_id,
+                step=run.name,
+                reason=reason,
             )
+            publish(session, ASSET_FAILED, failed)
     _discard_outputs(job_storage(ctx), run.asset_id)
 
 
