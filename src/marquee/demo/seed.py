@@ -19,7 +19,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from marquee.billing import service as billing
-from marquee.billing import service as billing
 from marquee.catalog import importer
 from marquee.catalog.schemas import (
     CreditRecord,

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from marquee.billing import service as billing
-from marquee.billing import service as billing
 from marquee.catalog import service as catalog
 from marquee.delivery import service as delivery
 from marquee.identity import service as identity

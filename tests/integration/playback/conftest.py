@@ -21,7 +21,6 @@ from sqlalchemy import text
 
 from marquee.app import create_app
 from marquee.billing import service as billing
-from marquee.billing import service as billing
 from marquee.identity import service as identity
 from marquee.identity.schemas import Role
 from marquee.kit.events import Event
