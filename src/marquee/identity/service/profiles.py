@@ -84,9 +84,7 @@ def delete_profile(session: Session, *, ident: Identity, account_id: str, profil
     session.delete(profile)
     session.flush()
     remembered.forget_after_commit(session, ident.cache, account_id, profile_id)
-    publish(
-        session, PROFILE_DELETED, ProfileDeleted(account_id=account_id, profile_id=profile_id)
-    )
+    publish(session, PROFILE_DELETED, ProfileDeleted(account_id=account_id, profile_id=profile_id))
 
 
 def check_pin(
