@@ -11,7 +11,7 @@ from marquee.catalog.schemas import TitleSummary
 from marquee.identity import service as identity
 from marquee.identity.service import CurrentAccount
 from marquee.kit.web import ClientCountry, DbSession, api_router
-from marquee.playback import service
+from marquee.playback import licenses, service, session_manifests, sessions
 from marquee.playback.drm.clearkey import ClearKeyLicense, ClearKeyRequest
 from marquee.playback.schemas import (
     ContinueItem,
@@ -39,7 +39,7 @@ def start_session(
     """Start playing a title or an episode for one of the caller's profiles."""
     platform = request.app.state.platform
     device = identity.device_name(request.headers.get("user-agent", ""))
-    return service.start_session(
+    return sessions.start_session(
         session,
         settings=platform.settings,
         cache=platform.cache,
@@ -56,7 +56,7 @@ def session_manifest(
 ) -> Response:
     """The session's manifests; the URL itself is the credential (players send none)."""
     platform = request.app.state.platform
-    text = service.session_manifest(
+    text = session_manifests.session_manifest(
         session,
         settings=platform.settings,
         storage=platform.storage,
@@ -93,7 +93,7 @@ def license(
 ) -> Response:
     """W3C ClearKey licence: ``{"kids": [...], "type": "temporary"}`` → a JSON Web Key set."""
     platform = request.app.state.platform
-    answer = service.issue_license(
+    answer = licenses.issue_license(
         session,
         settings=platform.settings,
         cache=platform.cache,
@@ -110,7 +110,7 @@ def license(
 def heartbeat(
     session_id: SessionId, beat: Heartbeat, me: CurrentAccount, session: DbSession, request: Request
 ) -> None:
-    service.heartbeat(
+    sessions.heartbeat(
         session,
         settings=request.app.state.platform.settings,
         me=me,
@@ -127,7 +127,7 @@ def stop(
     request: Request,
     form: Stop | None = None,
 ) -> None:
-    service.stop(
+    sessions.stop(
         session,
         settings=request.app.state.platform.settings,
         me=me,

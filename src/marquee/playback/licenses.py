@@ -1,0 +1,48 @@
+"""Licences: keys for a live session's asset, to the session's account, rate-limited per
+session; ``license_service`` is the one switch point for the DRM protocol."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from sqlalchemy.orm import Session
+
+from marquee.identity.schemas import Principal
+from marquee.kit.cache import Cache
+from marquee.media import service as media
+from marquee.playback.drm.clearkey import ClearKeyLicenseService, License, LicenseService
+from marquee.playback.errors import LicenseRateLimited, SessionEnded
+from marquee.playback.liveness import is_live, own_session
+from marquee.settings import Settings
+
+log = logging.getLogger(__name__)
+LICENSE_WINDOW_S = 60
+license_service: LicenseService = ClearKeyLicenseService()
+
+
+def issue_license(
+    session: Session,
+    *,
+    settings: Settings,
+    cache: Cache,
+    me: Principal,
+    session_id: str,
+    body: bytes,
+) -> License:
+    """Keys for the session's asset, to the session's account, while the session is live."""
+    row = own_session(session, me, session_id)
+    if not is_live(settings, row=row):
+        raise SessionEnded
+    window = int(time.time() // LICENSE_WINDOW_S)
+    count = cache.incr(f"playback:license:{row.id}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
+    if count > settings.playback_license_limit:
+        raise LicenseRateLimited(LICENSE_WINDOW_S - int(time.time()) % LICENSE_WINDOW_S)
+    allowed = media.asset_key_ids(session, asset_id=row.asset_id)
+    try:
+        answer = license_service.issue(session, settings, body, allowed)
+    except Exception as exc:
+        log.warning("licence refused: session %s account %s: %s", row.id, me.account_id, exc)
+        raise
+    log.info("licence issued: session %s account %s asset %s", row.id, me.account_id, row.asset_id)
+    return answer
