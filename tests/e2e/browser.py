@@ -62,6 +62,7 @@ CLIP_HEIGHT = 240
 PASSWORD = "correct horse battery staple"
 START_TIMEOUT_S = 60.0
 SEED_TIMEOUT_S = 900.0
+CLI_TIMEOUT_S = 300.0
 SEED_CACHE = "E2E_SEED_CACHE"
 CSRF_COOKIE = "marquee_csrf"
 ALL_ROLES = "api,worker,edge"
@@ -164,6 +165,23 @@ def seed_or_copy(data_dir: Path) -> Catalog:
         answer.write_text(json.dumps(asdict(seed(seeded))))
     shutil.copytree(seeded, data_dir)
     return _catalog(answer.read_text())
+
+
+def run_marquee(env: Mapping[str, str], *args: str, timeout: float = CLI_TIMEOUT_S) -> str:
+    """``marquee ARGS`` with ``env`` (see :func:`environment`); its standard output, or
+    :class:`PlatformError` with the end of its error output when it fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", "marquee.cli", *args],
+        env=dict(env),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise PlatformError(f"marquee {' '.join(args)} → {done.returncode}\n{done.stderr[-4000:]}")
+    return done.stdout
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
@@ -31,13 +32,17 @@ Screenshot = Callable[[Page, str], Path]
 SignedIn = Callable[[e2e.Viewer], None]
 
 
-def _need_browser() -> None:
-    reason = e2e.missing_requirement()
-    if reason is None:
-        return
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test saying ``reason``; with ``MARQUEE_TEST_SERVICES=required``, fail it."""
     if services_required():
         pytest.fail(f"{reason} (MARQUEE_TEST_SERVICES=required)", pytrace=False)
     pytest.skip(reason)
+
+
+def _need_browser() -> None:
+    reason = e2e.missing_requirement()
+    if reason is not None:
+        unavailable(reason)
 
 
 @pytest.fixture(scope="package")

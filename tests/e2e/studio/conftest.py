@@ -15,8 +15,6 @@ demo titles are needed: the editor makes the title).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,17 +52,7 @@ def _environment(data_dir: Path) -> dict[str, str]:
 
 
 def _cli(data_dir: Path, *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "marquee.cli", *args],
-        env=_environment(data_dir),
-        cwd=e2e.REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise e2e.PlatformError(f"marquee {' '.join(args)} → {done.returncode}\n{done.stderr}")
+    e2e.run_marquee(_environment(data_dir), *args)
 
 
 @pytest.fixture(scope="package")
