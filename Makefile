@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help venv web demo serve test test-all lint format bench db-upgrade clean
+.PHONY: help venv web players demo serve test test-all lint format bench db-upgrade clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,10 +41,21 @@ $(WEB_BUILT): $(WEB_MODULES) web/src/app/api/schema.d.ts $(WEB_SOURCES)
 
 web: $(WEB_BUILT) ## Build the web app (npm packages, TypeScript client from the OpenAPI document, production build into src/marquee/web)
 
+PLAYERS_DIR := tests/e2e/players
+PLAYERS_MODULES := $(PLAYERS_DIR)/node_modules/.package-lock.json
+
+# Installed as the web app's packages are: `npm install` with the committed lock, not `npm ci`
+# (registry mirrors that carry only this platform's optional packages make `npm ci` refuse a lock).
+$(PLAYERS_MODULES): $(PLAYERS_DIR)/package.json $(PLAYERS_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ and npm are needed for the player tests"; exit 1; }
+	cd $(PLAYERS_DIR) && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json
+
+players: $(PLAYERS_MODULES) ## Install the players the interoperability tests drive (dash.js, hls.js, Shaka, Video.js: docs/players.md)
+
 demo: venv web ## Set up and run the platform on the embedded defaults (http://127.0.0.1:8000)
 	$(BIN)/marquee demo
 
-test: venv web ## Set up and run the tests (integration tests skip, saying why, when a service is missing)
+test: venv web players ## Set up and run the tests (integration tests skip, saying why, when a service is missing)
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 lint: venv ## ruff, mypy, import contracts and `alembic check`
