@@ -6,15 +6,22 @@ when no edge is registered. It checks the same delivery token as the edges.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from marquee.delivery import service
-from marquee.delivery.headers import CORS_HEADERS, cache_control, content_type
+from marquee.delivery.headers import (
+    CORS_HEADERS,
+    PREFLIGHT_HEADERS,
+    cache_control,
+    content_type,
+)
 from marquee.kit.errors import NotFound
 from marquee.kit.storage import LocalObjectStore, ObjectNotFound, ObjectStore
+from marquee.kit.web import cross_origin_router, preflight
 
-router = APIRouter(prefix="/delivery", tags=["delivery"])
+#: Players on any origin read from here as from an edge, refusals included (kit.cors).
+router = cross_origin_router(CORS_HEADERS, prefix="/delivery", tags=["delivery"])
 
 
 @router.api_route("/t/{token_path:path}", methods=["GET", "HEAD"], include_in_schema=False)
@@ -22,11 +29,17 @@ def origin_object(token_path: str, request: Request) -> Response:
     """An object under the token's prefix (ranges supported from a local store)."""
     platform = request.app.state.platform
     key = service.verify(platform.settings, path=f"/t/{token_path}").object_key
-    headers = {"Cache-Control": cache_control(key), **dict(CORS_HEADERS)}
+    headers = {"Cache-Control": cache_control(key)}
     try:
         return _object_response(platform.storage, key, headers)
     except ObjectNotFound:
         raise NotFound("No such object.") from None
+
+
+@router.options("/t/{token_path:path}", include_in_schema=False)
+def origin_preflight(token_path: str) -> Response:
+    """The edges' answer to a preflight (a ``Range`` request from another origin)."""
+    return preflight(PREFLIGHT_HEADERS)
 
 
 def _object_response(storage: ObjectStore, key: str, headers: dict[str, str]) -> Response:

@@ -11,6 +11,8 @@ import mimetypes
 import re
 from email.utils import formatdate
 
+from marquee.kit.cors import cors_headers, preflight_headers
+
 MANIFEST_SUFFIXES = (".mpd", ".m3u8")
 SEGMENT_CACHE_CONTROL = "public, max-age=31536000, immutable"
 MANIFEST_CACHE_CONTROL = "public, max-age=10"
@@ -25,15 +27,12 @@ _TYPES = {
     ".vtt": "text/vtt",
 }
 #: Players read delivery objects across origins (the web app comes from the API's host, segments
-#: from an edge's). The token in the path is the grant, so any origin may read, without cookies.
-CORS_HEADERS = (
-    ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag, X-Cache"),
-)
-PREFLIGHT_HEADERS = (
-    ("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"),
-    ("Access-Control-Allow-Headers", "Range, If-Range, If-None-Match, If-Modified-Since"),
-    ("Access-Control-Max-Age", "86400"),
+#: from an edge's). The token in the path is the grant, so any origin may read, without cookies
+#: (the platform's one cross-origin policy, :mod:`marquee.kit.cors`).
+CORS_HEADERS = cors_headers(expose=("Content-Length", "Content-Range", "ETag", "X-Cache"))
+PREFLIGHT_HEADERS = preflight_headers(
+    methods=("GET", "HEAD", "OPTIONS"),
+    headers=("Range", "If-Range", "If-None-Match", "If-Modified-Since"),
 )
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 

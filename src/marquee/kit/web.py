@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from marquee.kit.cors import Headers, cors_headers
 from marquee.kit.db import Database
 from marquee.kit.geo import Network, client_address, parse_proxies
 
@@ -108,3 +111,50 @@ def _end(session: Session, commit: bool) -> None:
 def api_router(**kwargs: Any) -> APIRouter:
     """An APIRouter whose routes run inside the request's transaction."""
     return APIRouter(route_class=TransactionalRoute, **kwargs)
+
+
+class CrossOriginRoute(TransactionalRoute):
+    """A route in the request's transaction that any origin may call (:mod:`marquee.kit.cors`):
+    every answer carries :attr:`cors`, refusals included (a refusal that a page may not read
+    looks to a player like a network failure)."""
+
+    cors: Headers = cors_headers()
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        cors = dict(self.cors)
+
+        async def handle(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Exception as exc:
+                response = await _error_response(request, exc)
+            response.headers.update(cors)
+            return response
+
+        return handle
+
+
+def cross_origin_router(cors: Headers, **kwargs: Any) -> APIRouter:
+    """Like :func:`api_router`, for routes whose answers all carry ``cors``; a preflight is
+    answered by an ``OPTIONS`` route returning :func:`preflight`."""
+    route_class = type("CrossOriginRoute", (CrossOriginRoute,), {"cors": cors})
+    return APIRouter(route_class=route_class, **kwargs)
+
+
+def preflight(allowed: Headers) -> Response:
+    """204 to an ``OPTIONS`` preflight, with the methods and headers ``allowed``."""
+    return Response(status_code=204, headers=dict(allowed))
+
+
+async def _error_response(request: Request, exc: Exception) -> Response:
+    """What the app's exception handlers (kit.errors) answer to ``exc``."""
+    handlers = request.app.exception_handlers
+    found = handlers.get(exc.status_code) if isinstance(exc, StarletteHTTPException) else None
+    for kind in type(exc).__mro__:
+        found = found or handlers.get(kind)
+    if found is None:
+        raise exc
+    answer = found(request, exc)
+    response: Response = await answer if inspect.isawaitable(answer) else answer
+    return response
