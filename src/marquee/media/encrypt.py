@@ -1,13 +1,32 @@
-"""Common Encryption (CENC, ``cenc-aes-ctr``) with one content key per title.
+"""Common Encryption (CENC, ``cenc-aes-ctr``) with one content key per title, and the one
+place where its ClearKey signalling is written.
 
 ffmpeg encrypts the samples during packaging (``-format_options``) and writes ``tenc`` with
-the key id, but no ``ContentProtection``, no ``pssh`` and no ``EXT-X-KEY``: those are added
-here after the run.
+the key id, but no ``ContentProtection``, no ``pssh`` and no ``EXT-X-KEY``; and it encrypts
+every NAL unit after its header byte, SEI and parameter sets included. :func:`protect_package`
+fixes both after the run: it re-encrypts the video samples with a layout that leaves NAL
+headers and non-VCL NAL units clear (:mod:`marquee.media.cenc`), puts a common-system ``pssh``
+(key ids for any CENC key system) in every init segment and signals ClearKey as each player
+needs it (docs/media.md, *What each player needs*):
+
+- DASH, per audio/video adaptation set: ``mp4protection`` with ``cenc:default_KID``, and the
+  ClearKey system (``e2719d58…``) with its ``dashif:Laurl`` and no ``pssh``. dash.js hands
+  whatever ``pssh`` it finds for ClearKey to a ``keyids`` request, which the CDM refuses;
+  without one it builds the key ids from ``cenc:default_KID``. No element for the W3C common
+  system (``1077efec…``) either, with or without its ``pssh``: dash.js 5 then picks that
+  system whenever the application gives ClearKey protection data (its licence headers: any
+  authenticated player does) and fails the same way (measured in Chromium). The common
+  ``pssh`` is in every init segment, where CENC puts it and players find it.
+- HLS, before ``#EXT-X-MAP`` of every media playlist, two keys for the same segments (RFC 8216
+  lets tags of different ``KEYFORMAT`` apply together; players use the one they know):
+  ``KEYFORMAT="org.w3.clearkey"`` (hls.js: an EME ClearKey licence request) and
+  ``KEYFORMAT="identity"`` (Shaka: ``GET`` of the URI answers the raw 16-byte key). Both name
+  the session's licence URL, which answers ``POST`` with a ClearKey licence and ``GET`` with
+  the raw key.
 """
 
 from __future__ import annotations
 
-import base64
 import secrets
 import struct
 import uuid
@@ -17,6 +36,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from marquee.kit.mpd import parse_mpd, tag, write_mpd
+from marquee.media import cenc
 from marquee.media.ffmpeg import MediaError
 from marquee.media.manifest import (
     adaptation_sets,
@@ -28,6 +48,9 @@ from marquee.media.manifest import (
 COMMON_SYSTEM_ID = uuid.UUID("1077efec-c0b2-4d02-ace3-3c1e52e2fb4b")
 CLEARKEY_SYSTEM_ID = uuid.UUID("e2719d58-a985-b3c9-781a-b030af78d30e")
 MP4PROTECTION_SCHEME = "urn:mpeg:dash:mp4protection:2011"
+#: HLS key formats: the W3C ClearKey CDM (hls.js), and the raw key at the URI (Shaka).
+CLEARKEY_KEY_FORMAT = "org.w3.clearkey"
+IDENTITY_KEY_FORMAT = "identity"
 #: Replaced by the playback service with the session's licence / key URL. The ``.invalid``
 #: top-level domain never resolves, so an unfilled manifest fails fast.
 LICENSE_URL_PLACEHOLDER = "https://license.invalid/clearkey"
@@ -45,6 +68,10 @@ class ContentKey(BaseModel):
     @property
     def kid(self) -> bytes:
         return bytes.fromhex(self.kid_hex)
+
+    @property
+    def key(self) -> bytes:
+        return bytes.fromhex(self.key_hex)
 
     @property
     def kid_uuid(self) -> str:
@@ -70,50 +97,31 @@ def pssh_box(kids: list[bytes], system_id: uuid.UUID = COMMON_SYSTEM_ID) -> byte
     return struct.pack(">I4s", 8 + len(body), b"pssh") + body
 
 
-def _boxes(data: bytes) -> list[tuple[bytes, int, int, int]]:
-    """Top-level boxes as (type, start, header size, total size)."""
-    boxes, offset = [], 0
-    while offset + 8 <= len(data):
-        size, kind = struct.unpack_from(">I4s", data, offset)
-        header = 8
-        if size == 1:
-            (size,) = struct.unpack_from(">Q", data, offset + 8)
-            header = 16
-        elif size == 0:
-            size = len(data) - offset
-        if size < header:
-            raise MediaError("encrypt", f"corrupt box {kind!r} at byte {offset}")
-        boxes.append((kind, offset, header, size))
-        offset += size
-    return boxes
-
-
 def insert_pssh(init_segment: bytes, pssh: bytes) -> bytes:
     """Append ``pssh`` as the last child of ``moov`` and grow moov's size field."""
-    for kind, start, header, size in _boxes(init_segment):
-        if kind != b"moov":
+    for box in cenc.boxes(init_segment):
+        if box.kind != b"moov":
             continue
-        if header == 16:
-            new_header = struct.pack(">I4sQ", 1, b"moov", size + len(pssh))
+        if box.header == 16:
+            new_header = struct.pack(">I4sQ", 1, b"moov", box.size + len(pssh))
         else:
-            new_header = struct.pack(">I4s", size + len(pssh), b"moov")
-        end = start + size
-        body = init_segment[start + header : end]
-        return init_segment[:start] + new_header + body + pssh + init_segment[end:]
+            new_header = struct.pack(">I4s", box.size + len(pssh), b"moov")
+        body = init_segment[box.body : box.end]
+        return init_segment[: box.start] + new_header + body + pssh + init_segment[box.end :]
     raise MediaError("encrypt", "init segment has no moov box")
 
 
 def protect_mpd(mpd: str, key: ContentKey, license_url: str = LICENSE_URL_PLACEHOLDER) -> str:
-    """Add CENC and ClearKey ``ContentProtection`` to every audio/video AdaptationSet."""
+    """Add the CENC and ClearKey ``ContentProtection`` elements (see the module) to every
+    audio and video AdaptationSet."""
     root = parse_mpd(mpd)
-    pssh = base64.b64encode(pssh_box([key.kid])).decode()
     for aset in adaptation_sets(root):
         if aset.get("contentType") in ("video", "audio"):
-            _add_content_protection(aset, key, license_url, pssh)
+            _add_content_protection(aset, key, license_url)
     return write_mpd(root)
 
 
-def _add_content_protection(aset: ET.Element, key: ContentKey, license_url: str, pssh: str) -> None:
+def _add_content_protection(aset: ET.Element, key: ContentKey, license_url: str) -> None:
     """ContentProtection comes first among an AdaptationSet's children (DASH schema order)."""
     cenc = ET.Element(
         tag("ContentProtection"),
@@ -128,21 +136,27 @@ def _add_content_protection(aset: ET.Element, key: ContentKey, license_url: str,
         {"schemeIdUri": f"urn:uuid:{CLEARKEY_SYSTEM_ID}", "value": "ClearKey1.0"},
     )
     ET.SubElement(clearkey, tag("Laurl", "dashif"), {"licenseType": "EME-1.0"}).text = license_url
-    ET.SubElement(clearkey, tag("pssh", "cenc")).text = pssh
     aset.insert(0, clearkey)
     aset.insert(0, cenc)
 
 
+def hls_key_lines(key_uri: str) -> list[str]:
+    """The ``#EXT-X-KEY`` tags of an encrypted media playlist (see the module)."""
+    return [
+        hls_line(
+            "EXT-X-KEY",
+            {"METHOD": "SAMPLE-AES-CTR", "KEYFORMAT": quoted(key_format), "URI": quoted(key_uri)},
+        )
+        for key_format in (CLEARKEY_KEY_FORMAT, IDENTITY_KEY_FORMAT)
+    ]
+
+
 def protect_hls_playlist(playlist: str, key_uri: str = KEY_URI_PLACEHOLDER) -> str:
-    """Put ``#EXT-X-KEY`` (SAMPLE-AES-CTR, identity key format) before ``#EXT-X-MAP``."""
-    key_line = hls_line(
-        "EXT-X-KEY",
-        {"METHOD": "SAMPLE-AES-CTR", "KEYFORMAT": quoted("identity"), "URI": quoted(key_uri)},
-    )
+    """Put the ``#EXT-X-KEY`` tags before ``#EXT-X-MAP``."""
     lines = []
     for line in playlist.splitlines():
         if line.startswith("#EXT-X-MAP"):
-            lines.append(key_line)
+            lines += hls_key_lines(key_uri)
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -154,16 +168,24 @@ def protect_package(
     mpd_name: str,
     media_playlists: list[str],
     init_segments: list[str],
+    media_segments: dict[str, list[str]],
     license_url: str = LICENSE_URL_PLACEHOLDER,
     key_uri: str = KEY_URI_PLACEHOLDER,
 ) -> None:
-    """Post-process an encrypted packaging run in place (MPD, init segments, playlists)."""
+    """Post-process an encrypted packaging run in place: the video samples' layout (each
+    init segment's ``media_segments``), the MPD, init segments and playlists."""
     mpd = directory / mpd_name
     mpd.write_text(protect_mpd(mpd.read_text(), key, license_url))
     pssh = pssh_box([key.kid])
     for name in init_segments:
         init = directory / name
-        init.write_bytes(insert_pssh(init.read_bytes(), pssh))
+        data = init.read_bytes()
+        track = cenc.video_track(data)
+        if track is not None:
+            for segment in media_segments.get(name, []):
+                path = directory / segment
+                path.write_bytes(cenc.relayer_segment(path.read_bytes(), track, key.key))
+        init.write_bytes(insert_pssh(data, pssh))
     for name in media_playlists:
         playlist = directory / name
         playlist.write_text(protect_hls_playlist(playlist.read_text(), key_uri))

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from marquee.kit.mpd import parse_mpd, tag, write_mpd
+from marquee.media import hls
 from marquee.media.encrypt import (
     KEY_URI_PLACEHOLDER,
     LICENSE_URL_PLACEHOLDER,
@@ -21,6 +22,7 @@ from marquee.media.encrypt import (
 from marquee.media.ffmpeg import MediaError, ProgressCallback, run_ffmpeg
 from marquee.media.manifest import (
     adaptation_sets,
+    exact_mpd,
     hls_attributes,
     hls_line,
     quoted,
@@ -105,8 +107,9 @@ def package(
     args += _dash_options(segment_s, out_dir / MPD_NAME)
     run_ffmpeg(args, step="package", duration_s=first.duration_s, on_progress=on_progress)
     vtts = [_webvtt(sub, out_dir, n) for n, sub in enumerate(subtitles)]
-    _finish_manifests(out_dir, tracks, subtitles, vtts, first.duration_s)
     playlists = sorted(p.name for p in out_dir.glob("media_*.m3u8"))
+    frame_rate = first.video.fps if first.video else None
+    _finish_manifests(out_dir, tracks, subtitles, vtts, first.duration_s, playlists, frame_rate)
     inits = sorted(p.name for p in out_dir.glob("init-*.m4s"))
     if key is not None:
         protect_package(
@@ -115,6 +118,7 @@ def package(
             mpd_name=MPD_NAME,
             media_playlists=playlists,
             init_segments=inits,
+            media_segments={init: _media_segments(out_dir, init) for init in inits},
             license_url=license_url,
             key_uri=key_uri,
         )
@@ -179,20 +183,33 @@ def _webvtt(subtitle: SubtitleInput, out_dir: Path, n: int) -> str:
     return name
 
 
+def _media_segments(out_dir: Path, init: str) -> list[str]:
+    """The media segments of the representation whose init segment is ``init``."""
+    representation = init.removeprefix("init-").removesuffix(".m4s")
+    return sorted(p.name for p in out_dir.glob(f"seg-{representation}-*.m4s"))
+
+
 def _finish_manifests(
     out_dir: Path,
     tracks: list[_Track],
     subtitles: list[SubtitleInput],
     vtts: list[str],
     duration_s: float,
+    playlists: list[str],
+    frame_rate: float | None,
 ) -> None:
-    """Name audio renditions in the HLS master and reference the subtitles from both."""
-    master = out_dir / HLS_MASTER_NAME
-    master.write_text(_hls_master(master.read_text(), tracks, subtitles))
+    """Name audio renditions in the HLS master and reference the subtitles from both; then
+    the measured HLS attributes (:mod:`marquee.media.hls`) and an exact MPD."""
     for n, vtt in enumerate(vtts):
         (out_dir / _subtitle_playlist(n)).write_text(subtitle_playlist(vtt, duration_s))
+    for name in playlists:
+        playlist = out_dir / name
+        playlist.write_text(hls.vod_media_playlist(playlist.read_text()))
+    master = out_dir / HLS_MASTER_NAME
+    text = _hls_master(master.read_text(), tracks, subtitles)
+    master.write_text(hls.measured_master(text, out_dir, frame_rate))
     mpd = out_dir / MPD_NAME
-    mpd.write_text(add_text_sets(mpd.read_text(), subtitles, vtts))
+    mpd.write_text(exact_mpd(add_text_sets(mpd.read_text(), subtitles, vtts)))
 
 
 def _subtitle_playlist(n: int) -> str:

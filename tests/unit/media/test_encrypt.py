@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import struct
+import xml.etree.ElementTree as ET
 
 import pytest
 
+from marquee.kit.mpd import parse_mpd, tag
 from marquee.media.encrypt import (
+    CLEARKEY_SYSTEM_ID,
     COMMON_SYSTEM_ID,
     ContentKey,
     ffmpeg_encryption_options,
@@ -83,16 +86,44 @@ def test_mpd_gets_content_protection_on_audio_and_video_only() -> None:
     assert "ContentProtection" not in text.split("</AdaptationSet>")[0]
 
 
-def test_hls_key_goes_before_the_map() -> None:
+def content_protection(mpd: str) -> dict[str, ET.Element]:
+    """The video adaptation set's ContentProtection elements by scheme."""
+    root = parse_mpd(mpd)
+    video = next(a for a in root.iter(tag("AdaptationSet")) if a.get("contentType") == "video")
+    return {cp.get("schemeIdUri", ""): cp for cp in video.findall(tag("ContentProtection"))}
+
+
+def test_clearkey_carries_its_licence_url_and_no_pssh() -> None:
+    """dash.js hands a pssh found for ClearKey to a ``keyids`` request, which the CDM refuses,
+    and picks a common-system (1077efec) element over the ClearKey one when the application
+    gives protection data; so the MPD has neither, and the common pssh is in the init
+    segments only."""
+    found = content_protection(protect_mpd(SAMPLE_MPD, KEY, "https://licence.example/ck"))
+    assert list(found) == ["urn:mpeg:dash:mp4protection:2011", f"urn:uuid:{CLEARKEY_SYSTEM_ID}"]
+    clearkey = found[f"urn:uuid:{CLEARKEY_SYSTEM_ID}"]
+    assert clearkey.get("value") == "ClearKey1.0"
+    assert clearkey.find(tag("pssh", "cenc")) is None
+    laurl = clearkey.find(tag("Laurl", "dashif"))
+    assert laurl is not None
+    assert laurl.text == "https://licence.example/ck"
+    cenc = found["urn:mpeg:dash:mp4protection:2011"]
+    assert cenc.get(tag("default_KID", "cenc")) == KEY.kid_uuid
+    assert str(COMMON_SYSTEM_ID) not in protect_mpd(SAMPLE_MPD, KEY)
+
+
+def test_hls_keys_go_before_the_map() -> None:
+    """org.w3.clearkey for hls.js (EME licence request), identity for Shaka (GET of the URI
+    answers the raw key); players ignore the key format they do not know."""
     playlist = (
         "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:4\n"
         '#EXT-X-MAP:URI="init-0.m4s"\n#EXTINF:4.0,\nseg-0-00001.m4s\n#EXT-X-ENDLIST\n'
     )
     lines = protect_hls_playlist(playlist, "https://keys.example/k").splitlines()
-    assert lines[3] == (
-        '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="identity",URI="https://keys.example/k"'
-    )
-    assert lines[4].startswith("#EXT-X-MAP")
+    assert lines[3:5] == [
+        '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="org.w3.clearkey",URI="https://keys.example/k"',
+        '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="identity",URI="https://keys.example/k"',
+    ]
+    assert lines[5].startswith("#EXT-X-MAP")
 
 
 def test_ffmpeg_options_and_fresh_keys() -> None:

@@ -1,8 +1,11 @@
-"""Subtitle references, HLS attribute handling and trick-play WebVTT cues."""
+"""Subtitle references, HLS attribute handling, the exact MPD and trick-play WebVTT cues."""
 
 from __future__ import annotations
 
-from marquee.media.manifest import hls_attributes, hls_line
+import pytest
+
+from marquee.kit.mpd import parse_mpd, tag
+from marquee.media.manifest import exact_mpd, hls_attributes, hls_line, timeline_end_s
 from marquee.media.package import SubtitleInput, add_text_sets, subtitle_playlist
 from marquee.media.thumbnails import TrickPlay, frame_score, thumbnails_vtt, vtt_timestamp
 
@@ -67,3 +70,40 @@ def test_frame_score_prefers_detail_and_rejects_black() -> None:
     assert frame_score(black, 16, 16) == 0
     assert frame_score(flat, 16, 16) == 0
     assert frame_score(checker, 16, 16) > 1000
+
+
+FFMPEG_MPD = """<?xml version="1.0" encoding="utf-8"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT30.1S">
+  <Period id="0" start="PT0.0S">
+    <AdaptationSet id="0" contentType="video" bitstreamSwitching="true">
+      <Representation id="0" bandwidth="1000">
+        <SegmentTemplate timescale="12800" initialization="init-$RepresentationID$.m4s"
+                         media="seg-$RepresentationID$-$Number%05d$.m4s" startNumber="1">
+          <SegmentTimeline><S t="0" d="51200" r="6" /><S d="27648" /></SegmentTimeline>
+        </SegmentTemplate>
+      </Representation>
+    </AdaptationSet>
+    <AdaptationSet id="1" contentType="audio" bitstreamSwitching="true">
+      <Representation id="1" bandwidth="128000">
+        <SegmentTemplate timescale="48000" initialization="init-$RepresentationID$.m4s"
+                         media="seg-$RepresentationID$-$Number%05d$.m4s" startNumber="1">
+          <SegmentTimeline><S t="0" d="192512" r="6" /><S d="100096" /></SegmentTimeline>
+        </SegmentTemplate>
+      </Representation>
+    </AdaptationSet>
+  </Period>
+</MPD>
+"""
+
+
+def test_mpd_duration_is_exact_and_bitstream_switching_is_not_claimed() -> None:
+    out = exact_mpd(FFMPEG_MPD)
+    # video: (7 * 51200 + 27648) / 12800 = 30.16 s; audio: 1447680 / 48000 = 30.16 s
+    assert 'mediaPresentationDuration="PT30.16S"' in out
+    assert "bitstreamSwitching" not in out
+    root = parse_mpd(out)
+    video = root.find(f"{tag('Period')}/{tag('AdaptationSet')}")
+    assert video is not None
+    rep = video.find(tag("Representation"))
+    assert rep is not None
+    assert timeline_end_s(rep, video) == pytest.approx(30.16)
