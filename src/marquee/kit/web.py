@@ -2,7 +2,10 @@
 
 Routers built with :func:`api_router` commit the request's database session after the handler
 has returned and before the response is sent, and roll it back if the handler raises, so a
-client never sees success for work that was not saved.
+client never sees success for work that was not saved. Routers built with
+:func:`cross_origin_router` do the same for routes that pages on any origin call (players:
+manifests, licences, segments), with the CORS headers of :mod:`marquee.kit.cors` on every
+answer.
 """
 
 from __future__ import annotations

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response, status
+from sqlalchemy.orm import Session
 
 from marquee.catalog import service as catalog
 from marquee.catalog.schemas import TitleSummary
 from marquee.identity import service as identity
+from marquee.identity.schemas import Principal
 from marquee.identity.service import CurrentAccount
-from marquee.kit.web import ClientCountry, DbSession, api_router
+from marquee.kit.cors import cors_headers, preflight_headers
+from marquee.kit.web import ClientCountry, DbSession, api_router, cross_origin_router, preflight
 from marquee.playback import licenses, service, session_manifests, sessions
 from marquee.playback.drm.clearkey import ClearKeyLicense, ClearKeyRequest
 from marquee.playback.schemas import (
@@ -47,62 +50,6 @@ def start_session(
         form=form,
         country=country,
         device=device,
-    )
-
-
-@router.get("/playback/sessions/{session_id}/{token}/{name}", include_in_schema=False)
-def session_manifest(
-    session_id: SessionId, token: str, name: ManifestName, session: DbSession, request: Request
-) -> Response:
-    """The session's manifests; the URL itself is the credential (players send none)."""
-    platform = request.app.state.platform
-    text = session_manifests.session_manifest(
-        session,
-        settings=platform.settings,
-        storage=platform.storage,
-        session_id=session_id,
-        token=token,
-        name=name,
-    )
-    media_type = MEDIA_TYPES[name.rsplit(".", 1)[1]]
-    return Response(text, media_type=media_type, headers={"Cache-Control": "private, no-store"})
-
-
-async def raw_body(request: Request) -> bytes:
-    """The request body as sent: its format belongs to the licence service."""
-    return await request.body()
-
-
-LICENSE_REQUEST = {
-    "required": True,
-    "content": {"application/json": {"schema": ClearKeyRequest.model_json_schema()}},
-}
-
-
-@router.post(
-    "/playback/sessions/{session_id}/license",
-    openapi_extra={"requestBody": LICENSE_REQUEST},
-    response_model=ClearKeyLicense,
-)
-def license(
-    session_id: SessionId,
-    me: CurrentAccount,
-    session: DbSession,
-    request: Request,
-    body: Annotated[bytes, Depends(raw_body)],
-) -> Response:
-    """W3C ClearKey licence: ``{"kids": [...], "type": "temporary"}`` → a JSON Web Key set."""
-    platform = request.app.state.platform
-    answer = licenses.issue_license(
-        session,
-        settings=platform.settings,
-        cache=platform.cache,
-        me=me,
-        session_id=session_id,
-        body=body,
-    )
-    return Response(
-        answer.body, media_type=answer.media_type, headers={"Cache-Control": "no-store"}
     )
 
 
@@ -178,3 +125,96 @@ def continue_watching(
         for item in items
         if item.title_id in summaries
     ]
+
+
+# --- what players fetch, from any origin (kit.cors: the URL or the bearer token is the grant) ---
+
+MANIFEST_PATH = "/playback/sessions/{session_id}/{token}/{name}"
+LICENSE_PATH = "/playback/sessions/{session_id}/license"
+#: Licences: a ``Retry-After`` a player may read; preflights for the bearer token and JSON.
+players = cross_origin_router(cors_headers(expose=("Retry-After",)))  # tagged by `router`
+MANIFEST_PREFLIGHT = preflight_headers(methods=("GET", "OPTIONS"), headers=())
+LICENSE_PREFLIGHT = preflight_headers(
+    methods=("GET", "POST", "OPTIONS"), headers=("Authorization", "Content-Type")
+)
+
+
+@players.get(MANIFEST_PATH, include_in_schema=False)
+def session_manifest(
+    session_id: SessionId, token: str, name: ManifestName, session: DbSession, request: Request
+) -> Response:
+    """The session's manifests; the URL itself is the credential (players send none)."""
+    platform = request.app.state.platform
+    text = session_manifests.session_manifest(
+        session,
+        settings=platform.settings,
+        storage=platform.storage,
+        session_id=session_id,
+        token=token,
+        name=name,
+    )
+    media_type = MEDIA_TYPES[name.rsplit(".", 1)[1]]
+    return Response(text, media_type=media_type, headers={"Cache-Control": "private, no-store"})
+
+
+@players.options(MANIFEST_PATH, include_in_schema=False)
+def session_manifest_preflight() -> Response:
+    return preflight(MANIFEST_PREFLIGHT)
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body as sent: its format belongs to the licence service."""
+    return await request.body()
+
+
+LICENSE_REQUEST = {
+    "required": True,
+    "content": {"application/json": {"schema": ClearKeyRequest.model_json_schema()}},
+}
+
+
+@players.post(
+    LICENSE_PATH, openapi_extra={"requestBody": LICENSE_REQUEST}, response_model=ClearKeyLicense
+)
+def license(
+    session_id: SessionId,
+    me: CurrentAccount,
+    session: DbSession,
+    request: Request,
+    body: Annotated[bytes, Depends(raw_body)],
+) -> Response:
+    """W3C ClearKey licence: ``{"kids": [...], "type": "temporary"}`` → a JSON Web Key set."""
+    return _license(session, request, me, session_id, body)
+
+
+@players.get(LICENSE_PATH, include_in_schema=False)
+def raw_key(
+    session_id: SessionId, me: CurrentAccount, session: DbSession, request: Request
+) -> Response:
+    """The raw 16-byte key: an HLS ``KEYFORMAT="identity"`` key URI (Shaka fetches it)."""
+    return _license(session, request, me, session_id, None)
+
+
+@players.options(LICENSE_PATH, include_in_schema=False)
+def license_preflight() -> Response:
+    return preflight(LICENSE_PREFLIGHT)
+
+
+def _license(
+    session: Session, request: Request, me: Principal, session_id: str, body: bytes | None
+) -> Response:
+    platform = request.app.state.platform
+    answer = licenses.issue_license(
+        session,
+        settings=platform.settings,
+        cache=platform.cache,
+        me=me,
+        session_id=session_id,
+        body=body,
+    )
+    return Response(
+        answer.body, media_type=answer.media_type, headers={"Cache-Control": "no-store"}
+    )
+
+
+router.include_router(players)

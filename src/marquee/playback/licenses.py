@@ -28,9 +28,10 @@ def issue_license(
     cache: Cache,
     me: Principal,
     session_id: str,
-    body: bytes,
+    body: bytes | None,
 ) -> License:
-    """Keys for the session's asset, to the session's account, while the session is live."""
+    """Keys for the session's asset, to the session's account, while the session is live;
+    ``body`` None: the raw key (the ``GET`` of an HLS identity key URI)."""
     row = own_session(session, me, session_id)
     if not is_live(settings, row=row):
         raise SessionEnded

@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from marquee.delivery import service as delivery
-from marquee.media.ffmpeg import MediaError, run_ffmpeg
+from marquee.media.ffmpeg import run_ffmpeg
 from marquee.playback import service as playback
+from tests.integration.media.test_package import pictures_with_a_wrong_key
 from tests.integration.playback.conftest import BASIC_HEIGHT, PASSWORD, Viewer, World
 
 pytestmark = pytest.mark.slow
@@ -35,9 +36,9 @@ def key_ids(mpd: str) -> list[str]:
     return sorted({kid.replace("-", "") for kid in re.findall(r'default_KID="([^"]+)"', mpd)})
 
 
-def licence(viewer: Viewer, session: dict[str, Any], kids_hex: list[str]) -> Any:
+def licence(viewer: Viewer, session: dict[str, Any], kids_hex: list[str], **kwargs: Any) -> Any:
     body = {"kids": [b64url(bytes.fromhex(k)) for k in kids_hex], "type": "temporary"}
-    return viewer.call("POST", session["license_url"], json=body)
+    return viewer.call("POST", session["license_url"], json=body, **kwargs)
 
 
 def frames(tmp_path: Path, url: str, *options: str) -> list[str]:
@@ -72,8 +73,8 @@ def test_a_session_plays_through_signed_urls_and_its_licence(world: World, tmp_p
 
     decoded = frames(tmp_path, session["manifests"]["dash"], "-cenc_decryption_key", key)
     assert len(decoded) == 100  # 4 s at 25 frames/s, every one decoded
-    with pytest.raises(MediaError):
-        frames(tmp_path, session["manifests"]["dash"], "-cenc_decryption_key", "00" * 16)
+    wrong = pictures_with_a_wrong_key(tmp_path, session["manifests"]["dash"])
+    assert not wrong & {line.rsplit(",", 1)[1].strip() for line in decoded}
 
 
 def test_segments_come_from_the_delivery_origin_behind_the_token(world: World) -> None:
@@ -112,6 +113,93 @@ def test_hls_playlists_carry_the_session_licence_and_signed_segments(world: Worl
     assert all("/api/v1/delivery/t/" in s for s in segments)
     assert httpx.get(segments[0]).status_code == 200
     assert httpx.get(f"{base}/other.m3u8").status_code == 404
+
+
+OTHER_ORIGIN = "https://player.example"
+
+
+def test_players_on_other_origins_may_fetch_manifests_and_licences(world: World) -> None:
+    """The URL or the bearer token is the grant: any origin may read, and no cookie crosses
+    origins (no Access-Control-Allow-Credentials); preflights answer 204, not 405."""
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    origin = {"Origin": OTHER_ORIGIN}
+    for url in (session["manifests"]["dash"], session["manifests"]["hls"]):
+        answer = httpx.get(url, headers=origin)
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in answer.headers
+        preflight = httpx.options(url, headers={**origin, "Access-Control-Request-Method": "GET"})
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == "*"
+        assert "GET" in preflight.headers["access-control-allow-methods"]
+
+    asked = {"Access-Control-Request-Method": "POST",
+             "Access-Control-Request-Headers": "authorization,content-type"}  # fmt: skip
+    preflight = httpx.options(session["license_url"], headers={**origin, **asked})
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert {"GET", "POST"} <= set(preflight.headers["access-control-allow-methods"].split(", "))
+    allowed = preflight.headers["access-control-allow-headers"].lower().split(", ")
+    assert {"authorization", "content-type"} <= set(allowed)
+    assert "access-control-allow-credentials" not in preflight.headers
+
+    answer = licence(viewer, session, world.key_ids(world.asset_id), headers=origin)
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in answer.headers
+    refused = httpx.post(session["license_url"], headers=origin, json={"kids": []})
+    assert refused.status_code == 401  # no bearer token, and cookies do not cross origins
+    assert refused.headers["access-control-allow-origin"] == "*"
+    missing = httpx.get(f"{session['manifests']['hls'].rsplit('/', 1)[0]}/x.m3u8", headers=origin)
+    assert missing.status_code == 404
+    assert missing.headers["access-control-allow-origin"] == "*"
+
+
+def test_the_delivery_origin_answers_other_origins_as_the_edges_do(world: World) -> None:
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    [base] = re.findall(r"<BaseURL>([^<]+)</BaseURL>", httpx.get(session["manifests"]["dash"]).text)
+    asked = {"Origin": OTHER_ORIGIN, "Access-Control-Request-Method": "GET",
+             "Access-Control-Request-Headers": "range"}  # fmt: skip
+    preflight = httpx.options(f"{base}init-0.m4s", headers=asked)
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "Range" in preflight.headers["access-control-allow-headers"]
+    segment = httpx.get(f"{base}init-0.m4s", headers={"Origin": OTHER_ORIGIN})
+    assert segment.status_code == 200
+    assert segment.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in segment.headers
+    forged = re.sub(r"/([A-Za-z0-9_-]{22})/assets/", "/AAAAAAAAAAAAAAAAAAAAAA/assets/", base)
+    refused = httpx.get(f"{forged}init-0.m4s", headers={"Origin": OTHER_ORIGIN})
+    assert refused.status_code == 403
+    assert refused.headers["access-control-allow-origin"] == "*"
+
+
+def test_the_hls_identity_key_uri_answers_the_raw_key(world: World) -> None:
+    """Shaka plays ClearKey HLS through KEYFORMAT="identity": it GETs the key URI (the
+    licence URL) for the raw 16-byte key; hls.js uses the org.w3.clearkey tag."""
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    base = session["manifests"]["hls"].rsplit("/", 1)[0]
+    master = httpx.get(session["manifests"]["hls"]).text
+    variant = next(line for line in master.splitlines() if line.endswith(".m3u8"))
+    keys = [
+        line for line in httpx.get(f"{base}/{variant}").text.splitlines() if "EXT-X-KEY" in line
+    ]
+    assert keys == [
+        f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="{key_format}",URI="{session["license_url"]}"'
+        for key_format in ("org.w3.clearkey", "identity")
+    ]
+    raw = viewer.call("GET", session["license_url"], headers={"Origin": OTHER_ORIGIN})
+    assert raw.status_code == 200
+    assert raw.headers["content-type"] == "application/octet-stream"
+    assert raw.headers["access-control-allow-origin"] == "*"
+    [jwk] = licence(viewer, session, world.key_ids(world.asset_id)).json()["keys"]
+    assert raw.content == base64.urlsafe_b64decode(jwk["k"] + "==")
+    assert httpx.get(session["license_url"]).status_code == 401
+    stranger = world.viewer("standard")
+    assert stranger.call("GET", session["license_url"]).status_code == 404
 
 
 def test_hls_decodes_with_the_key_from_the_licence(world: World, tmp_path: Path) -> None:

@@ -31,10 +31,15 @@ class LicenseService(Protocol):
     key_system: str
 
     def issue(
-        self, session: Session, settings: Settings, request: bytes, allowed_kids: Collection[str]
+        self,
+        session: Session,
+        settings: Settings,
+        request: bytes | None,
+        allowed_kids: Collection[str],
     ) -> License:
         """Answer a player's licence request for keys among ``allowed_kids`` (32 hex digits);
-        raise a Problem for a request it cannot or may not answer."""
+        ``None``: the ``GET`` of an HLS key URI. Raise a Problem for a request it cannot or
+        may not answer."""
         ...
 
 
@@ -63,28 +68,47 @@ def b64url(data: bytes) -> str:
 
 
 class ClearKeyLicenseService:
-    """W3C Encrypted Media Extensions ClearKey: ``{"kids": [...]}`` → JSON Web Key set."""
+    """W3C Encrypted Media Extensions ClearKey: ``{"kids": [...]}`` → JSON Web Key set; and,
+    for the ``GET`` of an HLS ``KEYFORMAT="identity"`` key URI (how Shaka plays ClearKey
+    HLS), the raw 16-byte key (RFC 8216, 5.2) of the session's asset."""
 
     key_system = "org.w3.clearkey"
 
     def issue(
-        self, session: Session, settings: Settings, request: bytes, allowed_kids: Collection[str]
+        self,
+        session: Session,
+        settings: Settings,
+        request: bytes | None,
+        allowed_kids: Collection[str],
     ) -> License:
+        if request is None:
+            return self._raw_key(session, settings, allowed_kids)
         wanted = self._kids(request)
         if not wanted or any(kid not in allowed_kids for kid in wanted):
             raise KeyNotAllowed
         keys = []
         for kid in wanted:
-            found = media.content_key(session, settings=settings, kid=kid)
-            if found is None:
-                raise KeyNotAllowed
-            keys.append(
-                JsonWebKey(
-                    kid=b64url(bytes.fromhex(found.kid_hex)), k=b64url(bytes.fromhex(found.key_hex))
-                )
-            )
+            key_id, key = self._key(session, settings, kid)
+            keys.append(JsonWebKey(kid=b64url(key_id), k=b64url(key)))
         body = ClearKeyLicense(keys=keys).model_dump_json().encode()
         return License(body=body, media_type="application/json")
+
+    def _raw_key(
+        self, session: Session, settings: Settings, allowed_kids: Collection[str]
+    ) -> License:
+        """An identity key URI names no key id: it is the asset's one key."""
+        if len(allowed_kids) != 1:
+            raise KeyNotAllowed
+        _, key = self._key(session, settings, next(iter(allowed_kids)))
+        return License(body=key, media_type="application/octet-stream")
+
+    @staticmethod
+    def _key(session: Session, settings: Settings, kid: str) -> tuple[bytes, bytes]:
+        """``(key id, key)``."""
+        found = media.content_key(session, settings=settings, kid=kid)
+        if found is None:
+            raise KeyNotAllowed
+        return bytes.fromhex(found.kid_hex), bytes.fromhex(found.key_hex)
 
     @staticmethod
     def _kids(request: bytes) -> list[str]:
