@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict
@@ -10,6 +11,13 @@ from marquee.media.ffmpeg import MediaError
 from marquee.media.probe import SourceInfo, VideoInfo
 from marquee.settings import default_ladder
 
+#: Bits a rendition needs grow slower than its pixel rate (bigger pictures code more cheaply
+#: per pixel): a rung's cap is the source's rate times (pixel rate ratio) ** this.
+PIXEL_RATE_EXPONENT = 0.75
+#: Bits of the source codec worth this many H.264 bits at equal quality (others: 1).
+CODEC_EFFICIENCY = {"hevc": 1.4, "vp9": 1.4, "av1": 1.6}
+#: A rung is kept only if it spends this many times the bits of the next lower rung kept.
+MIN_STEP = 1.2
 #: Frame rates a variable-frame-rate source is snapped to (its average picks the nearest).
 STANDARD_RATES = tuple(
     Fraction(r) for r in ("15", "24000/1001", "24", "25", "30000/1001", "30", "50", "60")
@@ -102,21 +110,66 @@ def output_rate(video: VideoInfo, max_fps: float) -> Fraction:
 
 
 def plan_ladder(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> LadderPlan:
-    """Renditions for ``info``: never upscaled, one display aspect ratio, a shared GOP."""
+    """Renditions for ``info``: never upscaled, one display aspect ratio, a shared GOP, no
+    rung spending more bits than the source carries (:func:`source_cap_kbps`)."""
     if info.video is None:
         raise MediaError("ladder", "the source has no video stream")
     rate = output_rate(info.video, spec.max_fps)
     aspect = info.video.upright_aspect_ratio
+    sizes = _sizes(display_size(info.video), aspect, spec)
+    capped = [
+        (rung, w, h, min(rung.video_bitrate_kbps, source_cap_kbps(info, w, h, float(rate))))
+        for rung, w, h in sizes
+    ]
     return LadderPlan(
         frame_rate=f"{rate.numerator}/{rate.denominator}",
         fps=float(rate),
         gop_frames=max(1, round(spec.gop_s * rate)),
         display_aspect_ratio=aspect,
-        renditions=_renditions(display_size(info.video), aspect, spec),
+        renditions=[_rendition(rung, w, h, kbps, spec) for rung, w, h, kbps in _distinct(capped)],
     )
 
 
-def _renditions(source: tuple[int, int], aspect: float, spec: LadderSpec) -> list[Rendition]:
+def source_video_kbps(info: SourceInfo) -> float | None:
+    """The source's video bit rate: the stream's, else the container's less its audio."""
+    if info.video is None:
+        return None
+    if info.video.bit_rate:
+        return info.video.bit_rate / 1000
+    if info.bit_rate:
+        audio = sum(track.bit_rate or 0 for track in info.audio)
+        return max(info.bit_rate - audio, 0) / 1000 or None
+    return None
+
+
+def source_cap_kbps(info: SourceInfo, width: int, height: int, fps: float) -> float:
+    """The most bits a rendition of ``width``×``height`` at ``fps`` may spend: what the source
+    carries (its video bit rate, times :data:`CODEC_EFFICIENCY` for codecs that carry more
+    picture per bit than H.264), scaled by the ratio of pixel rates (pixels × frames a second)
+    to the power :data:`PIXEL_RATE_EXPONENT`. Unbounded when the source's rate is unknown."""
+    kbps = source_video_kbps(info)
+    if kbps is None or info.video is None:
+        return math.inf
+    source_rate = info.video.width * info.video.height * (info.video.fps or fps)
+    ratio = min(1.0, width * height * fps / source_rate)
+    return float(kbps * CODEC_EFFICIENCY.get(info.video.codec, 1.0) * ratio**PIXEL_RATE_EXPONENT)
+
+
+def _distinct(
+    capped: list[tuple[Rung, int, int, float]],
+) -> list[tuple[Rung, int, int, int]]:
+    """Rungs (highest first) that spend at least :data:`MIN_STEP` times the bits of the next
+    lower one kept: a rung capped down to about its lower neighbour's rate adds storage and a
+    switch without a step in quality. The lowest rung is always kept."""
+    kept: list[tuple[Rung, int, int, int]] = []
+    for rung, width, height, kbps in reversed(capped):
+        rounded = max(1, round(kbps))
+        if not kept or rounded >= MIN_STEP * kept[-1][3]:
+            kept.append((rung, width, height, rounded))
+    return kept[::-1]
+
+
+def _sizes(source: tuple[int, int], aspect: float, spec: LadderSpec) -> list[tuple[Rung, int, int]]:
     portrait = aspect < 1
     sizes = []
     for rung in spec.rungs:
@@ -127,11 +180,10 @@ def _renditions(source: tuple[int, int], aspect: float, spec: LadderSpec) -> lis
     if not sizes:
         smallest = spec.rungs[-1]
         sizes = [(smallest.model_copy(update={"name": f"{min(source)}p"}), *source)]
-    return [_rendition(rung, w, h, spec) for rung, w, h in sizes]
+    return sizes
 
 
-def _rendition(rung: Rung, width: int, height: int, spec: LadderSpec) -> Rendition:
-    kbps = rung.video_bitrate_kbps
+def _rendition(rung: Rung, width: int, height: int, kbps: int, spec: LadderSpec) -> Rendition:
     return Rendition(
         name=rung.name,
         width=width,

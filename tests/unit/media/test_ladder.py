@@ -1,4 +1,5 @@
-"""Ladder planning: aspect ratios, never upscaling, GOP and frame rate."""
+"""Ladder planning: aspect ratios, never upscaling, GOP and frame rate, rates capped by the
+source."""
 
 from __future__ import annotations
 
@@ -6,8 +7,18 @@ import pytest
 
 from marquee.media.encode import plan_chunks
 from marquee.media.ffmpeg import MediaError
-from marquee.media.ladder import DEFAULT_LADDER, plan_ladder
-from marquee.media.probe import SourceInfo, VideoInfo
+from marquee.media.ladder import (
+    CODEC_EFFICIENCY,
+    DEFAULT_LADDER,
+    MIN_STEP,
+    PIXEL_RATE_EXPONENT,
+    LadderSpec,
+    Rung,
+    plan_ladder,
+    source_cap_kbps,
+    source_video_kbps,
+)
+from marquee.media.probe import AudioTrack, SourceInfo, VideoInfo
 
 
 def source(
@@ -136,3 +147,77 @@ def test_chunks_are_whole_gops() -> None:
         (100, 100, 4.0),
         (200, 75, 8.0),
     ]
+
+
+def with_rates(info: SourceInfo, *, video_bps: int | None, container_bps: int | None = None,
+               audio_bps: int | None = None, codec: str = "h264") -> SourceInfo:  # fmt: skip
+    assert info.video is not None
+    video = info.video.model_copy(update={"bit_rate": video_bps, "codec": codec})
+    audio = [
+        AudioTrack(index=1, codec="aac", channels=2, sample_rate=48000, language=None,
+                   bit_rate=audio_bps)
+    ]  # fmt: skip
+    return info.model_copy(update={"video": video, "bit_rate": container_bps, "audio": audio})
+
+
+def rates(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> list[tuple[str, int]]:
+    return [(r.name, r.video_bitrate_kbps) for r in plan_ladder(info, spec).renditions]
+
+
+def test_no_rung_spends_more_than_a_low_rate_source_carries() -> None:
+    """The issue's source: 615 kbit/s at 12.5 fps got 1,100 and 730 kbit/s rungs."""
+    info = with_rates(source(768, 432, frame_rate="25/2", fps=12.5), video_bps=615_000)
+    plan = plan_ladder(info)
+    assert rates(info) == [("432p", 615), ("360p", 468), ("270p", 304), ("234p", 145)]
+    for rendition in plan.renditions:
+        pixels = rendition.width * rendition.height / (768 * 432)
+        assert rendition.video_bitrate_kbps <= 615 * pixels**PIXEL_RATE_EXPONENT + 0.5
+        assert rendition.maxrate_kbps == round(rendition.video_bitrate_kbps * 1.5)
+        assert rendition.bufsize_kbits == round(rendition.video_bitrate_kbps * 3)
+
+
+def test_a_rich_source_keeps_the_ladder_rates() -> None:
+    info = with_rates(source(), video_bps=20_000_000)
+    assert rates(info) == [(r.name, r.video_bitrate_kbps) for r in DEFAULT_LADDER.rungs]
+
+
+def test_the_cap_scales_with_pixels_and_frames_per_second() -> None:
+    info = with_rates(source(fps=50.0, frame_rate="50/1"), video_bps=4_000_000)
+    cap = source_cap_kbps(info, 1280, 720, 25.0)
+    assert cap == pytest.approx(4000 * ((1280 * 720 * 25) / (1920 * 1080 * 50)) ** 0.75)
+    assert source_cap_kbps(info, 1920, 1080, 50.0) == pytest.approx(4000)
+
+
+def test_unknown_rates_leave_the_ladder_alone() -> None:
+    info = with_rates(source(768, 432), video_bps=None)
+    assert rates(info) == [("432p", 1100), ("360p", 730), ("270p", 365), ("234p", 145)]
+
+
+def test_the_container_rate_less_audio_stands_in_for_the_stream_rate() -> None:
+    info = with_rates(source(768, 432), video_bps=None, container_bps=728_000, audio_bps=128_000)
+    assert source_video_kbps(info) == 600
+    assert rates(info)[0] == ("432p", 600)
+
+
+def test_codecs_that_carry_more_per_bit_allow_more_h264_bits() -> None:
+    hevc = with_rates(source(768, 432), video_bps=600_000, codec="hevc")
+    assert rates(hevc)[0] == ("432p", round(600 * CODEC_EFFICIENCY["hevc"]))
+
+
+def test_a_rung_capped_to_about_its_lower_neighbour_is_dropped() -> None:
+    spec = LadderSpec(
+        rungs=(
+            Rung(name="360p", width=640, height=360, video_bitrate_kbps=1000),
+            Rung(name="342p", width=608, height=342, video_bitrate_kbps=400),
+            Rung(name="180p", width=320, height=180, video_bitrate_kbps=100),
+        )
+    )
+    info = with_rates(source(640, 360), video_bps=420_000)
+    # 360p would be capped to 420 kbit/s, 342p to min(400, 389): under 1.2 times apart.
+    assert rates(info, spec) == [("342p", 389), ("180p", 100)]
+    assert MIN_STEP == 1.2
+
+
+def test_a_tiny_source_is_capped_too() -> None:
+    info = with_rates(source(320, 180), video_bps=90_000)
+    assert rates(info) == [("180p", 90)]
