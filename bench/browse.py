@@ -162,6 +162,11 @@ def wrk(
     lua = ", ".join(f'{{"{a}", "{p}"}}' for a, p in pairs)
     script = work / "browse.lua"
     script.write_text(WRK_SCRIPT.format(pairs="{" + lua + "}"))
+    return run_wrk(base, script, seconds, connections, threads)
+
+
+def run_wrk(base: str, script: Path, seconds: int, connections: int, threads: int) -> str:
+    """wrk's output for a run of the Lua ``script`` against ``base`` (on the last CPU)."""
     command = [
         *WRK_ON_LAST_CPU,
         "wrk",
@@ -226,7 +231,7 @@ def run(work: Path, plays: int, seconds: int, connections: list[int], threads: i
         server.wait(10)
 
 
-def report(connections: int, out: str, cpu_s: float) -> None:
+def report(connections: int, out: str, cpu_s: float, what: str = "warm, ") -> None:
     lines = {line.split()[0]: line.split()[1] for line in out.splitlines() if "%" in line}
     rps = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
     served = next(int(line.split()[0]) for line in out.splitlines() if "requests in" in line)
@@ -234,7 +239,7 @@ def report(connections: int, out: str, cpu_s: float) -> None:
     latency = ", ".join(f"{p} {lines.get(p[1:] + '%')}" for p in ("p50", "p90", "p99"))
     per_request = cpu_s / max(served, 1) * 1000
     print(
-        f"warm, {connections} connections (wrk): {float(rps):,.0f} req/s; {latency}; "
+        f"{what}{connections} connections (wrk): {float(rps):,.0f} req/s; {latency}; "
         f"server CPU {per_request:.2f} ms per request"
     )
     for line in errors:

@@ -6,9 +6,11 @@ vocabulary when the file is absent). In-process: the index is built directly and
 runs as a request does (query built, index searched, hits filtered by the visible set,
 popularity blended). Over HTTP: the same titles are bulk-inserted into a fresh SQLite
 catalog, ``marquee serve`` runs on 127.0.0.1, and ``/api/v1/search`` and
-``/api/v1/search/suggest`` are asked one request at a time.
+``/api/v1/search/suggest`` are asked one request at a time (p50/p99), then by wrk with
+``--connections`` (32) for ``--seconds`` each (req/s, p50/p90/p99, server CPU per request;
+wrk on the last CPU, as bench/browse.py runs it).
 
-    .venv/bin/python bench/search.py [--titles 100000] [--queries 2000]
+    .venv/bin/python bench/search.py [--titles 100000] [--queries 2000] [--connections 32]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import csv
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -28,6 +31,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import insert
@@ -38,7 +42,7 @@ from marquee.catalog.models import Title, TitleGenre, Window, WindowTerritory
 from marquee.catalog.schemas import Credit, StudioTitle
 from marquee.catalog.service import genre_slug
 from marquee.discovery import service
-from marquee.discovery.index import SearchIndex, document
+from marquee.discovery.index import DIRECTORY, SearchIndex, document
 from marquee.discovery.memo import Memo
 from marquee.discovery.node import Node
 from marquee.kit.cache import MemoryCache
@@ -54,6 +58,16 @@ FAST_ACCOUNTS = {
     "MARQUEE_LOGIN_IP_LIMIT": "100000",
     "MARQUEE_DISCOVERY_REINDEX_ON_START": "false",
 }
+PATHS = {"exact": "/api/v1/search", "typo": "/api/v1/search", "prefix": "/api/v1/search/suggest"}
+WRK_SCRIPT = """
+local paths = {{ {paths} }}
+local i = 0
+wrk.headers["Authorization"] = "{auth}"
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -139,7 +153,7 @@ def timed(run: Callable[[str], object], texts: list[str]) -> tuple[float, float]
 
 
 def in_process(work: Path, titles: list[StudioTitle], texts: dict[str, list[str]]) -> None:
-    index = SearchIndex(work / "var" / "search")
+    index = SearchIndex(work / "var" / DIRECTORY)  # where the server's node finds it
     started = time.perf_counter()
     index.add_documents(document(t) for t in titles)
     print(f"index: {len(titles):,} titles in {time.perf_counter() - started:.1f} s")
@@ -276,7 +290,13 @@ def sign_up(client: httpx.Client, email: str) -> tuple[dict[str, str], str]:
     return headers, profile
 
 
-def over_http(work: Path, titles: list[StudioTitle], texts: dict[str, list[str]]) -> None:
+def over_http(
+    work: Path,
+    titles: list[StudioTitle],
+    texts: dict[str, list[str]],
+    seconds: int,
+    connections: int,
+) -> None:
     env = environment(work)
     migrate.upgrade(f"sqlite:///{work / 'var' / 'marquee.db'}")
     started = time.perf_counter()
@@ -294,12 +314,43 @@ def over_http(work: Path, titles: list[StudioTitle], texts: dict[str, list[str]]
             ask("/api/v1/search", "warm")  # loads the visible set and popularity once
             print("over HTTP (one client, loopback; includes sign-in check and summaries):")
             for kind, found in texts.items():
-                path = "/api/v1/search/suggest" if kind == "prefix" else "/api/v1/search"
-                p50, p99 = timed(lambda t, p=path: ask(p, t), found[:500])
-                print(f"  {kind:<7} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   ({path})")
+                p50, p99 = timed(lambda t, p=PATHS[kind]: ask(p, t), found[:500])
+                print(f"  {kind:<7} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   ({PATHS[kind]})")
+        if shutil.which("wrk") and seconds > 0:
+            loaded(base, work, server.pid, headers, profile, texts, seconds, connections)
+        else:
+            print("(no wrk on PATH: apt-get install wrk for the figures under load)")
     finally:
         server.terminate()
         server.wait(10)
+
+
+def loaded(
+    base: str,
+    work: Path,
+    pid: int,
+    headers: dict[str, str],
+    profile: str,
+    texts: dict[str, list[str]],
+    seconds: int,
+    connections: int,
+) -> None:
+    """req/s and latency at ``connections`` (wrk, one thread, on the last CPU as in
+    bench/browse.py): searches (the exact and typo queries), then suggestions (the prefixes)."""
+    from browse import report, run_wrk, server_cpu_s  # bench/browse.py imports this module
+
+    runs = {
+        "/api/v1/search": texts["exact"] + texts["typo"],
+        "/api/v1/search/suggest": texts["prefix"],
+    }
+    print(f"over HTTP under load ({seconds} s per run, queries taken in turn):")
+    for path, found in runs.items():
+        script = work / "search.lua"
+        paths = ", ".join(f'"{path}?profile_id={profile}&q={quote(t)}"' for t in found)
+        script.write_text(WRK_SCRIPT.format(auth=headers["Authorization"], paths=paths))
+        cpu = server_cpu_s(pid)
+        out = run_wrk(base, script, seconds, connections, 1)
+        report(connections, out, server_cpu_s(pid) - cpu, what=f"  {path}, ")
 
 
 def main() -> None:
@@ -308,6 +359,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--csv", type=Path, default=CSV)
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
+    parser.add_argument("--connections", type=int, default=32, help="under load (wrk)")
+    parser.add_argument("--seconds", type=int, default=15, help="per run under load; 0: none")
     args = parser.parse_args()
     titles = catalog(rows(args.csv), args.titles)
     texts = queries(titles, args.queries)
@@ -315,7 +368,7 @@ def main() -> None:
         work = Path(tmp)
         in_process(work, titles, texts)
         if not args.no_http:
-            over_http(work, titles, texts)
+            over_http(work, titles, texts, args.seconds, args.connections)
 
 
 if __name__ == "__main__":

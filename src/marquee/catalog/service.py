@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marquee.catalog import repository as repo
+from marquee.catalog import summaries
 from marquee.catalog.errors import TitleNotFound
-from marquee.catalog.localize import pick
 from marquee.catalog.models import (
     PUBLISHED,
     Artwork,
@@ -37,12 +37,11 @@ from marquee.catalog.schemas import (
     TitleView,
 )
 from marquee.catalog.territories import COUNTRY_NAMES
-from marquee.catalog.views import artwork_out, credits_of, rating_out, studio_views
+from marquee.catalog.views import artwork_out, credits_of, studio_views
 from marquee.identity.schemas import Maturity
 from marquee.kit.db import utcnow
 from marquee.kit.errors import NotFound
 
-Texts = dict[str, tuple[str, str]]
 #: Titles read together for a search index: one query per kind of row for each slice.
 VIEWS_AT_ONCE = 500
 
@@ -114,7 +113,7 @@ def list_titles(
         limit=page_size,
         offset=(page - 1) * page_size,
     )
-    items = _summaries(session, ids, territory.upper(), languages)
+    items = summaries.of_ids(session, ids, territory.upper(), languages)
     return TitlePage(items=items, page=page, page_size=page_size, total=total)
 
 
@@ -127,11 +126,38 @@ def title_summaries(
     languages: Sequence[str],
     at: datetime | None = None,
 ) -> list[TitleSummary]:
-    """Summaries of those of ``title_ids`` the viewer may see, in the order given."""
-    conditions = repo.visible(territory.upper(), rank(maturity), at or utcnow())
-    allowed = set(session.scalars(select(Title.id).where(Title.id.in_(title_ids), *conditions)))
+    """Summaries of those of ``title_ids`` the viewer may see, in the order given.
+
+    A few queries by id, whatever the size of the catalog: the rule of :func:`is_available`
+    is applied to the rows a summary reads anyway (status, the rating shown in the territory)
+    and to the titles with a window open there (one query by id), not by a visibility query
+    that the database may answer by scanning every published title."""
+    territory = territory.upper()
+    titles = summaries.titles(session, title_ids)
+    ratings = repo.ratings_for(session, titles, territory)
+    max_rank = rank(maturity)
+    rated = [
+        title_id
+        for title_id, title in titles.items()
+        if title.status == PUBLISHED and summaries.shown_rank(ratings.get(title_id)) <= max_rank
+    ]
+    in_window = repo.in_window(territory, at or utcnow())
+    windowed = select(Title.id).where(Title.id.in_(rated), in_window)
+    allowed = set(session.scalars(windowed)) if rated else set()
     kept = [title_id for title_id in title_ids if title_id in allowed]
-    return _summaries(session, kept, territory.upper(), languages)
+    return summaries.build(session, kept, titles, ratings, languages)
+
+
+def summaries_of_visible(
+    session: Session, *, title_ids: Sequence[str], territory: str, languages: Sequence[str]
+) -> list[TitleSummary]:
+    """Summaries of ``title_ids``, in the order given, for callers that have kept only titles
+    of :func:`visible_title_ids` (discovery holds that set per territory and maturity): no
+    visibility check but the status, so titles unpublished or deleted since are left out."""
+    titles = summaries.titles(session, title_ids)
+    kept = [t for t in title_ids if t in titles and titles[t].status == PUBLISHED]
+    ratings = repo.ratings_for(session, kept, territory.upper())
+    return summaries.build(session, kept, titles, ratings, languages)
 
 
 def get_title(
@@ -147,9 +173,11 @@ def get_title(
     if not is_available(session, title_id=title_id, territory=territory, maturity=maturity, at=at):
         raise TitleNotFound
     title = session.get_one(Title, title_id)
-    summary = _summaries(session, [title_id], territory.upper(), languages)[0]
+    summary = summaries.of_ids(session, [title_id], territory.upper(), languages)[0]
     episodes = repo.episodes(session, title_id)
-    images = _chosen_artwork(title, languages, repo.artwork(session, [title_id]))
+    images = summaries.chosen_artwork(
+        title.original_language, languages, repo.artwork(session, [title_id])
+    )
     return TitleView(
         **summary.model_dump(),
         original_title=title.original_title,
@@ -231,70 +259,6 @@ def artwork_object(session: Session, *, artwork_id: str) -> tuple[str, str]:
     return artwork.object_key, artwork.content_type
 
 
-def localized(
-    original: tuple[str, str, str], *, found: dict[str, Localization], languages: Sequence[str]
-) -> tuple[str, str, str]:
-    """``(title, synopsis, language)`` for the viewer; ``original`` is (title, synopsis, tag)."""
-    title, synopsis, tag = original
-    texts: Texts = {tag: (title, synopsis)}
-    texts.update({lang: (loc.title, loc.synopsis) for lang, loc in found.items()})
-    chosen = pick(languages, texts)
-    if chosen is None:
-        return original
-    lang, (title, synopsis) = chosen
-    return title, synopsis, lang
-
-
-def _chosen_artwork(title: Title, languages: Sequence[str], found: list[Artwork]) -> list[Artwork]:
-    """One image per kind: the viewer's language, else the neutral one, else the original's."""
-    chosen: list[Artwork] = []
-    for kind in ("poster", "backdrop", "logo"):
-        variants = {a.language: a for a in found if a.kind == kind}
-        if not variants:
-            continue
-        best = pick([*languages], {k: v for k, v in variants.items() if k})
-        neutral = variants.get("")
-        fallback = pick([title.original_language], variants) or next(iter(variants.items()))
-        chosen.append(best[1] if best else neutral or fallback[1])
-    return chosen
-
-
-def _summaries(
-    session: Session, ids: Sequence[str], territory: str, languages: Sequence[str]
-) -> list[TitleSummary]:
-    titles = {t.id: t for t in session.scalars(select(Title).where(Title.id.in_(ids)))}
-    texts = repo.localizations(session, ids)
-    artwork = repo.artwork(session, ids)
-    ratings = repo.ratings_for(session, ids, territory)
-    summaries = []
-    for title_id in ids:
-        title = titles[title_id]
-        name, synopsis, language = localized(
-            (title.original_title, title.synopsis, title.original_language),
-            found=texts.get(title_id, {}),
-            languages=languages,
-        )
-        own = [a for a in artwork if a.title_id == title_id]
-        poster = next(
-            (a for a in _chosen_artwork(title, languages, own) if a.kind == "poster"), None
-        )
-        rating = ratings.get(title_id)
-        summaries.append(
-            TitleSummary(
-                id=title.id,
-                kind=title.kind,
-                title=name,
-                synopsis=synopsis,
-                language=language,
-                release_year=title.release_year,
-                genres=[g.label for g in title.genres],
-                rating=rating_out(rating) if rating else None,
-                poster=artwork_out(poster) if poster else None,
-            )
-        )
-    return summaries
-
-
 def _season_views(
     session: Session, title: Title, episodes: list[Episode], languages: Sequence[str]
 ) -> list[SeasonView]:
@@ -323,7 +287,8 @@ def _episode_view(
     languages: Sequence[str],
 ) -> EpisodeView:
     original = (episode.original_title, episode.synopsis, original_language)
-    name, synopsis, language = localized(original, found=found, languages=languages)
+    texts = {lang: (loc.title, loc.synopsis) for lang, loc in found.items()}
+    name, synopsis, language = summaries.localized(original, found=texts, languages=languages)
     return EpisodeView(
         id=episode.id,
         number=episode.number,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -16,15 +18,9 @@ from marquee.discovery.node import node_for
 from marquee.discovery.schemas import Browse, SearchPage, Suggestions
 from marquee.identity import service as identity
 from marquee.identity.schemas import Caller, Profile
-from marquee.identity.service import CurrentAccount, CurrentCaller
+from marquee.identity.service import CurrentCaller
 from marquee.kit.plumbing import Plumbing
-from marquee.kit.web import (
-    ClientCountry,
-    DbSession,
-    api_router,
-    request_country,
-    request_session,
-)
+from marquee.kit.web import api_router, request_country, request_session
 
 router = api_router(tags=["discovery"])
 log = logging.getLogger(__name__)
@@ -55,53 +51,80 @@ def _build(platform: Plumbing) -> None:
     log.info("search index built: %d titles", count)
 
 
-def _profile(me: CurrentAccount, session: DbSession, profile_id: str) -> Profile:
-    """The caller's profile ``profile_id`` (404 ``not-found`` when it is another account's)."""
-    return identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
-
-
-PlatformDep = Annotated[Plumbing, Depends(_platform)]
-ProfileDep = Annotated[Profile, Depends(_profile)]
-
-
-@router.get("/search")
-def search(
+@router.get("/search", response_model=SearchPage)
+async def search(
+    *,
     q: SearchText,
-    profile: ProfileDep,
-    session: DbSession,
-    country: ClientCountry,
-    platform: PlatformDep,
     page: Annotated[int, Query(ge=1, le=100)] = 1,
-) -> SearchPage:
+    profile_id: str,
+    me: CurrentCaller,
+    request: Request,
+) -> Response:
     """Titles matching the words (typos and other languages' stems allowed), best first."""
-    languages = [profile.language]
-    return service.search(
-        session,
-        settings=platform.settings,
-        text=q,
-        territory=country,
-        maturity=profile.maturity,
-        languages=languages,
-        page=page,
-    )
+    return await _answer(request, me, profile_id, q, page)
 
 
-@router.get("/search/suggest")
-def suggest(
-    q: SearchText,
-    profile: ProfileDep,
-    session: DbSession,
-    country: ClientCountry,
-    platform: PlatformDep,
-) -> Suggestions:
+@router.get("/search/suggest", response_model=Suggestions)
+async def suggest(
+    *, q: SearchText, profile_id: str, me: CurrentCaller, request: Request
+) -> Response:
     """As-you-type: the last word may be unfinished."""
-    return service.suggest(
+    return await _answer(request, me, profile_id, q, None)
+
+
+async def _answer(
+    request: Request, me: Caller, profile_id: str, text: str, page: int | None
+) -> Response:
+    """A page of results (suggestions when ``page`` is None) with one thread-pool hop, as
+    browse's misses take: the caller is checked and the profile recalled from the cache on the
+    event loop (see :func:`browse`), and the answer is serialized once, by its model."""
+    platform = _platform(request)
+    country = request_country(request)
+    known = _recall(platform, me, profile_id)
+    session = await request_session(request)
+    found = await run_in_threadpool(
+        _results, session, platform, me, profile_id, known, country, text, page
+    )
+    return _json(found)
+
+
+def _results(
+    session: Session,
+    platform: Plumbing,
+    me: Caller,
+    profile_id: str,
+    known: Profile | None,
+    country: str,
+    text: str,
+    page: int | None,
+) -> bytes:
+    """:func:`_answer`'s work: the profile (read unless ``known``; 404 when it is another
+    account's), then the results as JSON."""
+    profile = _profile(session, platform, me, profile_id, known)
+    results = service.suggest if page is None else partial(service.search, page=page)
+    found: BaseModel = results(
         session,
         settings=platform.settings,
-        text=q,
+        text=text,
         territory=country,
         maturity=profile.maturity,
         languages=[profile.language],
+    )
+    return found.model_dump_json().encode()
+
+
+def _recall(platform: Plumbing, me: Caller, profile_id: str) -> Profile | None:
+    """The caller's profile from the cache, without database I/O (None when not there)."""
+    return identity.recall_profile(platform.cache, account_id=me.account_id, profile_id=profile_id)
+
+
+def _profile(
+    session: Session, platform: Plumbing, me: Caller, profile_id: str, known: Profile | None
+) -> Profile:
+    """The caller's profile ``profile_id``: ``known`` (recalled), else read and remembered
+    (404 ``not-found`` when it is another account's)."""
+    return known or identity.load_profile(
+        session, cache=platform.cache, account_id=me.account_id, profile_id=profile_id
     )
 
 
@@ -113,9 +136,7 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
     # this is the home screen's request, the busiest of all.
     platform: Plumbing = request.app.state.platform
     country = request_country(request)
-    profile = identity.recall_profile(
-        platform.cache, account_id=me.account_id, profile_id=profile_id
-    )
+    profile = _recall(platform, me, profile_id)
     if profile is not None:
         found = rows.cached(platform.cache, platform.settings, profile, country, [profile.language])
         if found is not None:
@@ -136,9 +157,7 @@ def _build_rows(
     country: str,
 ) -> bytes:
     """The rows built for the profile, read first unless already ``known``."""
-    profile = known or identity.load_profile(
-        session, cache=platform.cache, account_id=me.account_id, profile_id=profile_id
-    )
+    profile = _profile(session, platform, me, profile_id, known)
     return rows.browse(
         session,
         settings=platform.settings,

@@ -235,10 +235,11 @@ def _rows_out(context: Context, rows: list[Row]) -> list[BrowseRow]:
 
 
 def _summaries(context: Context, ids: Sequence[str]) -> list[TitleSummary]:
-    return catalog.title_summaries(
+    """Summaries of the visible ones of ``ids``: the node's visible set is the check."""
+    allowed = context.allowed
+    return catalog.summaries_of_visible(
         context.session,
-        title_ids=ids,
+        title_ids=[t for t in ids if t in allowed],
         territory=context.territory,
-        maturity=context.profile.maturity,
         languages=context.languages,
     )

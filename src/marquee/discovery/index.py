@@ -2,7 +2,9 @@
 
 Fields (one document per published title):
 
-- ``id`` — the title id (raw, stored);
+- ``id`` — the title id (raw, stored), and the same in two fast fields (``id_hi``,
+  ``id_lo``: the two halves of the 32 hex digits), which a search reads for a few hundred
+  hits at once instead of fetching each hit's stored document;
 - ``names`` — the original and every localized title, folded (lower case, no accents):
   exact, fuzzy and prefix matching;
 - ``people``, ``genres`` — credited names and genre labels, folded the same way;
@@ -15,12 +17,13 @@ tantivy allows one writer per directory at a time: each commit takes the lock, b
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import tantivy
 
@@ -48,6 +51,11 @@ STEMMERS = {
     "tr": "turkish",
 }
 FOLDED = "fold"
+#: The index's directory under the data dir, named for its schema: a release that changes the
+#: schema starts in a new directory, which the node builds in the background at its first
+#: discovery request (``discovery_reindex_on_start``) or ``marquee search reindex`` fills.
+DIRECTORY = "search-2"
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
 WRITER_HEAP_BYTES = 64 * 1024 * 1024
 WRITER_WAIT_S = 30
 
@@ -80,6 +88,8 @@ ANALYZERS = {FOLDED: _analyzer(), **{f"{lang}_stem": _analyzer(s) for lang, s in
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_unsigned_field("id_hi", fast=True)
+    builder.add_unsigned_field("id_lo", fast=True)
     for name in ("names", "people", "genres", "text"):
         builder.add_text_field(name, tokenizer_name=FOLDED)
     for lang in STEMMERS:
@@ -96,6 +106,9 @@ def document(title: StudioTitle) -> tantivy.Document:
     texts.update({lang: (t.title, t.synopsis) for lang, t in title.localizations.items()})
     doc = tantivy.Document()
     doc.add_text("id", title.id)
+    if _HEX_ID.fullmatch(title.id):  # every id Marquee makes; others are read from the store
+        doc.add_unsigned("id_hi", int(title.id[:16], 16))
+        doc.add_unsigned("id_lo", int(title.id[16:], 16))
     for lang, (name, synopsis) in texts.items():
         doc.add_text("names", name)
         doc.add_text("text", synopsis)
@@ -108,8 +121,7 @@ def document(title: StudioTitle) -> tantivy.Document:
     return doc
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     title_id: str
     score: float
 
@@ -163,9 +175,21 @@ class SearchIndex:
         return int(self.index.searcher().num_docs)
 
     def search(self, query: tantivy.Query, limit: int) -> list[Hit]:
+        """The best ``limit`` hits, best first, their ids read from the fast fields."""
         searcher = self.index.searcher()
         found = searcher.search(query, limit=limit, count=False).hits
-        return [Hit(searcher.doc(address)["id"][0], float(score)) for score, address in found]
+        if not found:
+            return []
+        addresses = [address for _, address in found]
+        high = searcher.fast_field_values("id_hi", addresses)
+        low = searcher.fast_field_values("id_lo", addresses)
+        ids = [
+            ((hi << 64) | lo).to_bytes(16, "big").hex()
+            if isinstance(hi, int) and isinstance(lo, int)
+            else searcher.doc(address)["id"][0]
+            for address, hi, lo in zip(addresses, high, low, strict=True)
+        ]
+        return list(map(Hit._make, zip(ids, (score for score, _ in found), strict=True)))
 
     def _write(self, apply: Callable[[tantivy.IndexWriter], None]) -> None:
         with self._lock:

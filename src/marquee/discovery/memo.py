@@ -12,7 +12,12 @@ V = TypeVar("V")
 
 class Memo(Generic[V]):
     """Values computed on demand and kept ``ttl_s`` seconds, per key. Requests that miss
-    together wait for one computation instead of each running the same heavy query."""
+    together wait for one computation instead of each running the same heavy query.
+
+    A value that has expired is computed again by the first request to find it so; the
+    requests meanwhile get the expired value rather than waiting (a visible set takes about a
+    second on a large catalog: every request of that second would wait for it). A value
+    :meth:`clear` removed is never handed out again."""
 
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
@@ -26,7 +31,11 @@ class Memo(Generic[V]):
             found = self._values.get(key)
         if found is not None and found[0] > now:
             return found[1]
-        with self._computing:  # one computation at a time: no stampede on expiry
+        if found is None:
+            self._computing.acquire()  # one computation at a time: no stampede on a miss
+        elif not self._computing.acquire(blocking=False):
+            return found[1]  # expired, and being computed again meanwhile
+        try:
             with self._lock:
                 found = self._values.get(key)
             if found is not None and found[0] > time.monotonic():
@@ -34,6 +43,8 @@ class Memo(Generic[V]):
             value = compute()
             with self._lock:
                 self._values[key] = (time.monotonic() + self.ttl_s, value)
+        finally:
+            self._computing.release()
         return value
 
     def clear(self) -> None:

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from marquee.discovery.index import SearchIndex
+from marquee.discovery.index import DIRECTORY, SearchIndex
 from marquee.discovery.memo import Memo
 from marquee.kit.cache import MemoryCache
 from marquee.settings import Settings
@@ -30,9 +30,14 @@ class Node:
     building: bool = False
 
 
+def index_path(settings: Settings) -> Path:
+    """Where this node's search index lives: :data:`index.DIRECTORY` under the data dir."""
+    return Path(settings.data_dir) / DIRECTORY
+
+
 def node_for(settings: Settings) -> Node:
     """This process's discovery state for ``settings.data_dir`` (the index opened once)."""
-    path = Path(settings.data_dir) / "search"
+    path = index_path(settings)
     with _LOCK:
         if path not in _NODES:
             _NODES[path] = Node(

@@ -99,8 +99,8 @@ def search(
     )
     size = settings.discovery_page_size
     shown = ids[(page - 1) * size : page * size]
-    items = catalog.title_summaries(
-        session, title_ids=shown, territory=territory, maturity=maturity, languages=languages
+    items = catalog.summaries_of_visible(
+        session, title_ids=shown, territory=territory, languages=languages
     )
     return SearchPage(items=items, page=page, page_size=size, total=len(ids))
 
@@ -124,11 +124,10 @@ def suggest(
         languages=languages,
         prefix=True,
     )
-    found = catalog.title_summaries(
+    found = catalog.summaries_of_visible(
         session,
         title_ids=ids[: settings.discovery_suggest_limit],
         territory=territory,
-        maturity=maturity,
         languages=languages,
     )
     return Suggestions(

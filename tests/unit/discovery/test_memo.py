@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from marquee.discovery.memo import Memo
@@ -25,4 +26,31 @@ def test_a_value_expires() -> None:
     memo: Memo[str] = Memo(ttl_s=0.01)
     memo.get("k", lambda: "old")
     time.sleep(0.02)
+    assert memo.get("k", lambda: "new") == "new"
+
+
+def test_an_expired_value_is_handed_out_while_it_is_computed_again() -> None:
+    memo: Memo[str] = Memo(ttl_s=0.01)
+    memo.get("k", lambda: "old")
+    time.sleep(0.02)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "new"
+
+    computing = threading.Thread(target=memo.get, args=("k", slow))
+    computing.start()
+    assert started.wait(5)
+    assert memo.get("k", lambda: "other") == "old"  # no wait for the computation
+    release.set()
+    computing.join(5)
+    assert memo.get("k", lambda: "other") == "new"
+
+
+def test_a_cleared_value_is_waited_for() -> None:
+    memo: Memo[str] = Memo(ttl_s=60)
+    memo.get("k", lambda: "old")
+    memo.clear()
     assert memo.get("k", lambda: "new") == "new"
