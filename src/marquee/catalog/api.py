@@ -29,7 +29,7 @@ from marquee.catalog.studio import (
 from marquee.catalog.studio.audit import audit_log
 from marquee.catalog.views import artwork_out, studio_view, window_out
 from marquee.identity.schemas import LanguageTag
-from marquee.kit.web import DbSession, api_router
+from marquee.kit.web import DbSession, api_router, at_most
 
 router = api_router(tags=["catalog"])
 studio_router = api_router(prefix="/studio", tags=["studio"])
@@ -93,7 +93,7 @@ def studio_titles(
     settings: SettingsDep,
     status_: Annotated[s.Status | None, Query(alias="status")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Part of the title")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1), at_most(10_000)] = 1,
 ) -> s.StudioTitlePage:
     size = settings.catalog_page_size
     rows, total = titles.list_titles(

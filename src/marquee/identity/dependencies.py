@@ -11,7 +11,6 @@ instead of sending each through the thread pool. Those that read the database st
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -24,6 +23,7 @@ from marquee.identity.errors import CsrfFailed, NotAuthenticated, ProfileNotSele
 from marquee.identity.models import Account
 from marquee.identity.sessions import SessionRecord
 from marquee.identity.tokens import digest, read_access_token
+from marquee.kit.secret_text import same_secret
 from marquee.kit.web import DbSession, client_address_of
 
 SESSION_COOKIE = "marquee_session"
@@ -123,7 +123,7 @@ def _bearer_session(ident: Identity, header: str) -> SessionRecord:
 def _cookie_session(request: Request, ident: Identity) -> SessionRecord:
     parts = request.cookies.get(SESSION_COOKIE, "").split(".", 2)
     record = ident.sessions.get(parts[0], parts[1]) if len(parts) == 3 else None
-    if record is None or not hmac.compare_digest(record.cookie_hash, digest(parts[2])):
+    if record is None or not same_secret(record.cookie_hash, digest(parts[2])):
         raise NotAuthenticated
     if request.method not in SAFE_METHODS:
         _check_csrf(request, ident, record)
@@ -134,7 +134,7 @@ def _check_csrf(request: Request, ident: Identity, record: SessionRecord) -> Non
     expected = ident.keys.mac("csrf", record.id)
     sent = request.headers.get(CSRF_HEADER, "")
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not (hmac.compare_digest(sent, expected) and hmac.compare_digest(cookie, expected)):
+    if not (same_secret(sent, expected) and same_secret(cookie, expected)):
         raise CsrfFailed
 
 

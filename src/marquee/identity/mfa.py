@@ -15,6 +15,7 @@ import pyotp
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from marquee.identity.tokens import Keys, b64decode, b64encode, digest
+from marquee.kit.secret_text import is_digits, same_secret
 
 ISSUER = "Marquee"
 RECOVERY_CODES = 10
@@ -42,11 +43,13 @@ def unseal(keys: Keys, sealed: str) -> str:
 
 def matching_step(secret: str, code: str) -> int | None:
     """The time step ``code`` belongs to (this one or a neighbour, for clock drift), or None."""
+    if not is_digits(code):
+        return None
     totp = pyotp.TOTP(secret)
     now = time.time()
     for drift in (0, -1, 1):
         moment = now + drift * TOTP_STEP_S
-        if secrets.compare_digest(totp.at(moment), code):
+        if same_secret(totp.at(moment), code):
             return totp.timecode(moment)
     return None
 

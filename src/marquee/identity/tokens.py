@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marquee.identity.errors import TokenExpired, TokenInvalid
+from marquee.kit.secret_text import is_digits, is_token_text, same_secret, utf8
 
 JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
 REFRESH_PREFIX = "mrt"
@@ -36,7 +37,7 @@ def random_token(nbytes: int = 32) -> str:
 
 def digest(text: str) -> str:
     """SHA-256 of a high-entropy secret: enough to store it (no slow hash needed)."""
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(utf8(text)).hexdigest()
 
 
 class Keys:
@@ -49,10 +50,10 @@ class Keys:
         return hmac.new(self._secret, f"marquee.identity.{purpose}".encode(), "sha256").digest()
 
     def mac(self, purpose: str, message: str) -> str:
-        return b64encode(hmac.new(self.key(purpose), message.encode(), "sha256").digest())
+        return b64encode(hmac.new(self.key(purpose), utf8(message), "sha256").digest())
 
     def check_mac(self, purpose: str, message: str, mac: str) -> bool:
-        return hmac.compare_digest(self.mac(purpose, message), mac)
+        return same_secret(self.mac(purpose, message), mac)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,11 @@ def issue_access_token(keys: Keys, account_id: str, session_id: str, ttl_s: floa
 def read_access_token(keys: Keys, token: str) -> AccessClaims:
     """The claims of a token this platform signed; raise when forged, malformed or expired."""
     signing_input, _, signature = token.rpartition(".")
-    if not signing_input or not keys.check_mac("access", signing_input, signature):
+    if (
+        not is_token_text(token)
+        or not signing_input
+        or not keys.check_mac("access", signing_input, signature)
+    ):
         raise TokenInvalid("The access token is not valid.")
     header, payload = (_json(part) for part in signing_input.split(".", 1))
     if header != JWT_HEADER:
@@ -131,7 +136,9 @@ def issue_refresh_token(
 
 def read_refresh_token(keys: Keys, token: str) -> RefreshToken:
     parts = token.split(".")
-    if len(parts) != 7 or parts[0] != REFRESH_PREFIX or not (parts[3] + parts[4]).isdigit():
+    if not is_token_text(token) or len(parts) != 7 or parts[0] != REFRESH_PREFIX:
+        raise TokenInvalid("The refresh token is not valid.")
+    if not (is_digits(parts[3]) and is_digits(parts[4])):
         raise TokenInvalid("The refresh token is not valid.")
     parsed = RefreshToken(parts[1], parts[2], int(parts[3]), int(parts[4]), parts[5])
     if not keys.check_mac("refresh", parsed.body, parts[6]):
@@ -149,6 +156,6 @@ def email_token(keys: Keys, token_id: str) -> str:
 def read_email_token(keys: Keys, token: str) -> str:
     """The row id a mailed token names, once its MAC checks out."""
     token_id, _, mac = token.partition(".")
-    if not token_id or not keys.check_mac("email", token_id, mac):
+    if not is_token_text(token) or not token_id or not keys.check_mac("email", token_id, mac):
         raise TokenInvalid("The link is not valid.")
     return token_id

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from marquee.delivery import service as delivery
 from marquee.kit.db import utcnow
+from marquee.kit.secret_text import same_secret
 from marquee.kit.storage import ObjectStore
 from marquee.media import service as media
 from marquee.playback import manifest
@@ -40,7 +41,7 @@ def session_manifest(
     name: str,
 ) -> str:
     """The session's copy of ``manifest.mpd``, ``master.m3u8`` or one of its media playlists."""
-    if not hmac.compare_digest(token, manifest_token(settings, session_id=session_id)):
+    if not same_secret(token, manifest_token(settings, session_id=session_id)):
         raise SessionNotFound
     row = live_session(session, settings, session_id)
     assets = media.asset_manifests(session, asset_id=row.asset_id)
