@@ -28,8 +28,8 @@ def post_json(client: Any, path: str, body: object, **kwargs: Any) -> Any:
 
 
 @pytest.fixture
-def anonymous(api_app: FastAPI) -> Any:
-    with TestClient(api_app, raise_server_exceptions=False) as client:
+def anonymous(app: FastAPI) -> Any:
+    with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 
@@ -62,8 +62,8 @@ def test_a_manifest_token_of_any_characters_is_refused(anonymous: TestClient, to
     refused(anonymous.get(f"/api/v1/playback/sessions/abc/{token}/manifest.mpd"))
 
 
-def test_a_csrf_header_of_any_characters_is_refused(api_callers: Callers) -> None:
-    viewer = api_callers()  # signs in: the client now holds the session and CSRF cookies
+def test_a_csrf_header_of_any_characters_is_refused(callers: Callers) -> None:
+    viewer = callers()  # signs in: the client now holds the session and CSRF cookies
     client = viewer.client
     for sent in (b"\xe9", "é".encode(), b"abc\xff"):
         refused(client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": sent}))
@@ -71,8 +71,8 @@ def test_a_csrf_header_of_any_characters_is_refused(api_callers: Callers) -> Non
 
 
 @pytest.mark.parametrize("code", ["12345²", "١٢٣٤٥٦", "12345é", "\ud800\ud800\ud800"])
-def test_a_totp_code_of_any_characters_is_refused(api_callers: Callers, code: str) -> None:
-    viewer = api_callers()
+def test_a_totp_code_of_any_characters_is_refused(callers: Callers, code: str) -> None:
+    viewer = callers()
     started = viewer.request("POST", "/api/v1/account/mfa/totp")
     assert started.status_code == 200, started.text
     path = "/api/v1/account/mfa/totp/confirm"
@@ -86,7 +86,7 @@ def test_a_second_factor_of_any_characters_is_refused(anonymous: TestClient, cod
 
 
 @pytest.mark.parametrize("page", ["317148820250798080", str(2**63), "99999999999999999999999"])
-def test_a_page_past_any_catalog_is_refused(api_callers: Callers, page: str) -> None:
-    editor = api_callers("editor")
+def test_a_page_past_any_catalog_is_refused(callers: Callers, page: str) -> None:
+    editor = callers("editor")
     editor.client.raise_server_exceptions = False  # type: ignore[attr-defined]
     refused(editor.get("/api/v1/studio/titles", params={"page": page}))
