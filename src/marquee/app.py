@@ -15,7 +15,8 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from marquee import __version__, health
-from marquee.api import build_api_router
+from marquee.api import API_PREFIX, build_api_router
+from marquee.kit.body_limit import BodyLimitMiddleware, LargerBody
 from marquee.kit.errors import install_error_handlers
 from marquee.kit.telemetry import TelemetryMiddleware, metrics_response
 from marquee.runtime import Platform, build_platform
@@ -25,6 +26,8 @@ WEB_ROOT = Path(__file__).parent / "web"
 UNBUILT_PAGE = Path(__file__).parent / "unbuilt.html"
 HASHED_ASSET = re.compile(r"-[A-Z0-9]{8}\.(js|css)$")
 NOT_WEB_APP = ("api/", "t/")
+#: What a multipart form may add to the file it carries (boundaries, part headers, fields).
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 class SinglePageApp(StaticFiles):
@@ -86,7 +89,10 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(TelemetryMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, default=settings.max_json_body_bytes, larger=larger_bodies(settings)
+    )
+    app.add_middleware(TelemetryMiddleware)  # outermost: request ids and metrics for all answers
     app.include_router(health.router)
     app.add_route("/metrics", metrics_response, include_in_schema=False)
     app.include_router(build_api_router())
@@ -95,6 +101,19 @@ def create_app(
     else:
         app.add_route("/", _unbuilt_page, include_in_schema=False)
     return app
+
+
+def larger_bodies(settings: Settings) -> tuple[LargerBody, ...]:
+    """The routes whose bodies may pass ``max_json_body_bytes``: uploads."""
+    studio = f"{API_PREFIX}/studio"
+    return (
+        LargerBody("PATCH", f"{studio}/uploads/[^/]+", settings.catalog_upload_chunk_max_bytes),
+        LargerBody(
+            "POST",
+            f"{studio}/titles/[^/]+/artwork",
+            settings.catalog_artwork_max_bytes + FORM_OVERHEAD_BYTES,
+        ),
+    )
 
 
 async def _unbuilt_page(_: object) -> HTMLResponse:

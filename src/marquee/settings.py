@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     public_url: str = "http://127.0.0.1:8000"
+    #: Largest request body of every route but uploads (JSON, forms, licence requests): a larger
+    #: one answers 413 before it is read (kit.body_limit). Uploads have their own limits:
+    #: ``catalog_upload_chunk_max_bytes`` (one tus PATCH), ``catalog_artwork_max_bytes`` (an image).
+    max_json_body_bytes: int = Field(default=1024**2, ge=1024)
 
     # media
     #: Key-encryption key for content keys: 64 hex digits (AES-256 key wrap). Unset: one is
