@@ -1,7 +1,9 @@
 """The OpenAPI document is a public contract: clients outside the project are generated from it.
 
 ``openapi_before_round_two.json`` is the document as round one left it. Every path, operation
-and schema in it must still be there, the same but for key order; new ones may be added.
+and schema in it must still be there, the same but for key order: an operation keeps its
+parameters, request body and every answer it had. A contract may grow: new paths, operations,
+schemas, and new answers of an operation (the problems it can answer) may be added.
 """
 
 from __future__ import annotations
@@ -32,9 +34,37 @@ def test_every_operation_keeps_its_path_parameters_and_answers(
         f"{method.upper()} {path}"
         for path, operations in before["paths"].items()
         for method, operation in operations.items()
-        if now["paths"].get(path, {}).get(method) != operation
+        if not _keeps(operation, now["paths"].get(path, {}).get(method))
     ]
     assert changed == []
+
+
+def _keeps(before: dict[str, Any], now: dict[str, Any] | None) -> bool:
+    """``now`` has all of ``before``: the same fields, and every answer of ``before`` unchanged
+    (it may document more answers)."""
+    if now is None:
+        return False
+    fields = {key: value for key, value in now.items() if key != "responses"}
+    answers = now.get("responses", {})
+    return fields == {key: value for key, value in before.items() if key != "responses"} and all(
+        answers.get(status) == answer for status, answer in before.get("responses", {}).items()
+    )
+
+
+def test_every_operation_documents_the_problems_it_can_answer(
+    documents: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    _, now = documents
+    assert "Problem" in now["components"]["schemas"]
+    operations = [op for ops in now["paths"].values() for op in ops.values()]
+    signed_in = [op for op in operations if op.get("security") or "401" in op["responses"]]
+    assert len(signed_in) > 50
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for operation in signed_in:
+        assert operation["responses"]["401"]["content"] == {"application/problem+json": problem}
+    studio = now["paths"]["/api/v1/studio/titles/{title_id}"]
+    assert {"401", "403", "404"} <= set(studio["get"]["responses"])
+    assert {"413", "429"} <= set(now["paths"]["/api/v1/auth/login"]["post"]["responses"])
 
 
 def test_every_schema_keeps_its_fields(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:

@@ -24,7 +24,7 @@ from marquee.identity.models import Account
 from marquee.identity.sessions import SessionRecord
 from marquee.identity.tokens import digest, read_access_token
 from marquee.kit.secret_text import same_secret
-from marquee.kit.web import DbSession, client_address_of
+from marquee.kit.web import DbSession, answers, client_address_of
 
 SESSION_COOKIE = "marquee_session"
 CSRF_COOKIE = "marquee_csrf"
@@ -47,9 +47,10 @@ async def identity(request: Request) -> Identity:
     return built[1]
 
 
+@answers(429)
 async def client_info(request: Request) -> ClientInfo:
     """The caller's User-Agent, address (through trusted proxies only) and its country (an
-    in-memory lookup)."""
+    in-memory lookup). The routes that ask for it limit requests per address (documented 429)."""
     ip = client_address_of(request)
     return ClientInfo(
         user_agent=request.headers.get("user-agent", "")[:512],
@@ -68,6 +69,7 @@ class Authenticated:
     session: SessionRecord
 
 
+@answers(401, 403)  # 403: a cookie request that changes state without its CSRF header
 async def signed_in(request: Request) -> SessionRecord:
     """The caller's sign-in session, from the access token or the cookie: the cache only, no
     database, so it runs on the event loop. Its helpers are called, not declared as
@@ -158,6 +160,7 @@ CurrentCaller = Annotated[schemas.Caller, Depends(current_caller)]
 need to know whose request it is. A deleted account's sessions end with it."""
 
 
+@answers(409)
 def current_profile(principal: CurrentAccount, session: DbSession) -> schemas.Profile:
     """The profile chosen on this device ("who's watching"); 409 ``profile-not-selected``."""
     if principal.profile_id is None:
@@ -176,6 +179,7 @@ def require_role(
 ) -> Callable[[schemas.Principal], Coroutine[Any, Any, schemas.Principal]]:
     """A dependency passing callers with ``role`` or a higher one (viewer < editor < admin)."""
 
+    @answers(403)
     async def check(principal: CurrentAccount) -> schemas.Principal:
         if ROLE_RANK[principal.role] < ROLE_RANK[role]:
             raise RoleRequired(f"This needs the {role} role.")

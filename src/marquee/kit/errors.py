@@ -21,6 +21,22 @@ from marquee.kit.telemetry import request_id_var
 
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+#: The shape of every problem document, as the OpenAPI document shows it.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document; ``type`` is stable: ``/problems/<slug>``.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "title": "Type", "examples": ["/problems/not-found"]},
+        "title": {"type": "string", "title": "Title"},
+        "status": {"type": "integer", "title": "Status"},
+        "detail": {"type": "string", "title": "Detail"},
+        "request_id": {"type": "string", "title": "Request Id"},
+    },
+    "required": ["type", "title", "status", "detail", "request_id"],
+    "additionalProperties": True,
+}
 
 
 class Problem(Exception):
@@ -134,6 +150,16 @@ async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """The handlers, and the ``Problem`` schema in the OpenAPI document (``kit.web.problems``)."""
+    build_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build_document()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("Problem", PROBLEM_SCHEMA)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine, Iterator
+from http import HTTPStatus
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marquee.kit.cors import Headers, cors_headers
 from marquee.kit.db import Database
+from marquee.kit.errors import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA_REF
 from marquee.kit.geo import Network, client_address, parse_proxies
 
 SESSION_STATE = "db_session"
@@ -84,7 +87,57 @@ def at_most(limit: int) -> AfterValidator:
     return AfterValidator(check)
 
 
+Call = TypeVar("Call", bound=Callable[..., Any])
+_ANSWERS: dict[Callable[..., Any], frozenset[int]] = {}
+
+
+def answers(*statuses: int) -> Callable[[Call], Call]:
+    """Marks a dependency that may refuse a request with these statuses: every route that
+    depends on it, directly or not, documents them as problems (:func:`problems`)."""
+
+    def mark(call: Call) -> Call:
+        _ANSWERS[call] = _ANSWERS.get(call, frozenset()) | frozenset(statuses)
+        return call
+
+    return mark
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for problem documents (``application/problem+json``) of these
+    statuses, for a route's ``responses=`` where no dependency says it."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        }
+        for status in statuses
+    }
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for dependency in dependant.dependencies:
+        if dependency.call is not None:
+            yield dependency.call
+        yield from _calls(dependency)
+
+
+def documented_problems(route: APIRoute) -> set[int]:
+    """The problems a route can answer, from what it declares: its dependencies' (signed in:
+    401, a role: 403, ...), 404 for a path naming something, 413 for a body."""
+    found = {status for call in _calls(route.dependant) for status in _ANSWERS.get(call, ())}
+    if route.dependant.path_params:
+        found.add(404)
+    if route.body_field is not None:
+        found.add(413)
+    return found
+
+
 class TransactionalRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        for status, response in problems(*sorted(documented_problems(self))).items():
+            self.responses.setdefault(status, response)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 

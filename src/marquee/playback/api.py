@@ -13,7 +13,15 @@ from marquee.identity import service as identity
 from marquee.identity.schemas import Principal
 from marquee.identity.service import CurrentAccount
 from marquee.kit.cors import cors_headers, preflight_headers
-from marquee.kit.web import ClientCountry, DbSession, api_router, cross_origin_router, preflight
+from marquee.kit.web import (
+    ClientCountry,
+    DbSession,
+    answers,
+    api_router,
+    cross_origin_router,
+    preflight,
+    problems,
+)
 from marquee.playback import licenses, service, session_manifests, sessions
 from marquee.playback.drm.clearkey import ClearKeyLicense, ClearKeyRequest
 from marquee.playback.schemas import (
@@ -162,6 +170,7 @@ def session_manifest_preflight() -> Response:
     return preflight(MANIFEST_PREFLIGHT)
 
 
+@answers(413)
 async def raw_body(request: Request) -> bytes:
     """The request body as sent: its format belongs to the licence service."""
     return await request.body()
@@ -174,7 +183,10 @@ LICENSE_REQUEST = {
 
 
 @players.post(
-    LICENSE_PATH, openapi_extra={"requestBody": LICENSE_REQUEST}, response_model=ClearKeyLicense
+    LICENSE_PATH,
+    openapi_extra={"requestBody": LICENSE_REQUEST},
+    response_model=ClearKeyLicense,
+    responses=problems(429),  # playback_license_limit per session per minute
 )
 def license(
     session_id: SessionId,
