@@ -6,10 +6,12 @@ when no edge is registered. It checks the same delivery token as the edges.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from marquee.delivery import service
+from marquee.delivery import service, tokens
 from marquee.delivery.headers import (
     CORS_HEADERS,
     PREFLIGHT_HEADERS,
@@ -28,6 +30,10 @@ router = cross_origin_router(CORS_HEADERS, prefix="/delivery", tags=["delivery"]
 def origin_object(token_path: str, request: Request) -> Response:
     """An object under the token's prefix (ranges supported from a local store)."""
     platform = request.app.state.platform
+    # The path as received, so that nothing is decoded twice (the router has decoded
+    # ``token_path`` once already): refused unless it is canonical, as at the edges.
+    raw = request.scope.get("raw_path") or quote(request.url.path).encode()
+    tokens.canonical_path(raw.decode("latin-1"))
     key = service.verify(platform.settings, path=f"/t/{token_path}").object_key
     headers = {"Cache-Control": cache_control(key)}
     try:

@@ -27,11 +27,11 @@ from prometheus_client import generate_latest
 from marquee.delivery.cache import DiskCache
 from marquee.delivery.edge_files import send_file
 from marquee.delivery.edge_http import Connection, Reply, Request, problem, send_reply
-from marquee.delivery.edge_origin import ObjectMissing, Origin, OriginError
-from marquee.delivery.errors import InvalidToken
+from marquee.delivery.edge_origin import Origin, OriginError, OriginRefused
+from marquee.delivery.errors import InvalidPath, InvalidToken
 from marquee.delivery.headers import PREFLIGHT_HEADERS
 from marquee.delivery.metrics import EdgeMetrics
-from marquee.delivery.tokens import KeyRing, verify
+from marquee.delivery.tokens import KeyRing, canonical_path, verify
 
 log = logging.getLogger(__name__)
 FILL_ATTEMPTS = 3
@@ -99,6 +99,10 @@ class Edge:
             send_reply(transport, request, reply)
 
     async def _route(self, request: Request, transport: asyncio.Transport) -> Reply | None:
+        try:  # one address per object, before the token check, the cache key and the fill
+            request.path = canonical_path(request.path)
+        except InvalidPath as exc:
+            return problem(400, exc.slug, exc.detail)
         if request.path == "/healthz":
             return self._health()
         if request.path == "/metrics":
@@ -149,8 +153,8 @@ class Edge:
     async def _fill_or_problem(self, key: str, path: str) -> Reply | None:
         try:
             await self.origin.fill(key, path)
-        except ObjectMissing:
-            return problem(404, "not-found", "No such object.")
+        except OriginRefused as exc:  # the origin's own answer: 403 stays 403, 404 stays 404
+            return Reply(exc.status, exc.body, content_type=exc.content_type)
         except OriginError as exc:
             return problem(502, "origin-unavailable", f"The origin could not be reached: {exc}")
         return None

@@ -18,14 +18,23 @@ from marquee.delivery.metrics import EdgeMetrics
 
 log = logging.getLogger(__name__)
 ORIGIN_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
+#: The most of an origin's refusal (a problem document) passed on to the client.
+REFUSAL_BODY_LIMIT = 16 * 1024
 
 
 class OriginError(Exception):
     """The origin could not give the object (down, timed out, or an unexpected answer)."""
 
 
-class ObjectMissing(Exception):
-    """The origin has no such object."""
+class OriginRefused(Exception):
+    """The origin answered the fill with a client error (404: no such object; 403: it refused
+    the token), which the edge passes on as it came, unstored."""
+
+    def __init__(self, status: int, body: bytes, content_type: str) -> None:
+        super().__init__(f"origin answered {status}")
+        self.status = status
+        self.body = body
+        self.content_type = content_type
 
 
 class Origin:
@@ -78,8 +87,8 @@ class Origin:
         assert self._client is not None
         try:
             async with self._client.stream("GET", f"{self._origin}{path}") as response:
-                if response.status_code == 404:
-                    raise ObjectMissing(path)
+                if 400 <= response.status_code < 500:
+                    raise await _refusal(response)
                 if response.status_code != 200:
                     raise OriginError(f"origin answered {response.status_code}")
                 async for chunk in response.aiter_raw():
@@ -89,3 +98,13 @@ class Origin:
             raise OriginError(f"{type(exc).__name__}: {exc}") from exc
         await asyncio.to_thread(os.fsync, out.fileno())
         return parsedate_to_datetime(modified).timestamp() if modified else None
+
+
+async def _refusal(response: httpx.Response) -> OriginRefused:
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= REFUSAL_BODY_LIMIT:
+            break
+    kind = response.headers.get("content-type", "application/problem+json")
+    return OriginRefused(response.status_code, body[:REFUSAL_BODY_LIMIT], kind)

@@ -19,9 +19,9 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
-from marquee.delivery.errors import InvalidToken
+from marquee.delivery.errors import InvalidPath, InvalidToken
 from marquee.delivery.schemas import TokenClaims
 from marquee.kit.storage import check_key
 from marquee.settings import Settings
@@ -36,6 +36,19 @@ _TOKEN_PATH = re.compile(TOKEN_PATTERN)
 _PREFIX = re.compile(f"^{PREFIX_PATTERN}$")
 _SESSION = re.compile(f"^{NAME}{{1,64}}$")
 _KEY_ENTRY = re.compile(f"^({NAME}{{1,16}})=({NAME}{{32,}})$")
+#: What a canonical delivery path is made of once decoded: RFC 3986's unreserved characters
+#: and ``/`` (object names are ``init-v0.m4s``, ``seg-v0-00001.m4s``, ``manifest.mpd``...).
+SAFE_PATH_PATTERN = "^[A-Za-z0-9._~/-]*$"
+#: Escapes refused in a raw path (the nginx edge checks ``$request_uri`` with the same
+#: pattern): double encoding (``%25``) and encoded ``/``, ``.`` and ``\``, whose decoded form
+#: would give the same object a second address.
+REFUSED_ESCAPES_PATTERN = "%(25|2[eEfF]|5[cC])"
+#: Dot segments and empty segments (``//``), refused rather than collapsed.
+DOT_SEGMENTS_PATTERN = "(//|/[.][.]?(/|[?]|$))"
+_SAFE_PATH = re.compile(SAFE_PATH_PATTERN)
+_REFUSED_ESCAPES = re.compile(REFUSED_ESCAPES_PATTERN)
+_DOT_SEGMENTS = re.compile(DOT_SEGMENTS_PATTERN)
+_ESCAPE = re.compile("%(?![0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True)
@@ -95,9 +108,26 @@ def sign(keys: KeyRing, prefix: str, session_id: str, expires: int) -> str:
     return f"/t/{kid}/{expires}/{session_id}/{sig}{prefix}"
 
 
+def canonical_path(raw: str) -> str:
+    """The one address of ``raw`` (a path as received, without its query): percent-decoded
+    once; :class:`InvalidPath` (400) for what decoding or normalising would change further
+    (double encoding, encoded ``/``, ``.`` or ``\\``, dot or empty segments, a malformed
+    escape) and for characters no object name has. A canonical path is its own canonical form,
+    so both edges, the origin and the cache key see the same string."""
+    decoded = raw
+    if "%" in raw:
+        if _REFUSED_ESCAPES.search(raw) or _ESCAPE.search(raw):
+            raise InvalidPath("The address is encoded more than once or encodes / . or \\.")
+        decoded = unquote_to_bytes(raw).decode("latin-1")
+    if not _SAFE_PATH.match(decoded) or _DOT_SEGMENTS.search(decoded):
+        raise InvalidPath("The address is not in canonical form.")
+    return decoded
+
+
 def verify(keys: KeyRing, path: str, *, now: float | None = None) -> TokenClaims:
-    """The claims of a token path (percent-encoding allowed), or :class:`InvalidToken`."""
-    found = _TOKEN_PATH.match(unquote(path))
+    """The claims of a token path (as received: see :func:`canonical_path`, whose
+    :class:`InvalidPath` it raises first), or :class:`InvalidToken`."""
+    found = _TOKEN_PATH.match(canonical_path(path))
     if found is None:
         raise InvalidToken("This address carries no valid delivery token.")
     kid, prefix, session = found["kid"], found["prefix"], found["session"]

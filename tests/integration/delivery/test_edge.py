@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import time
@@ -13,7 +14,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.delivery.conftest import CACHE_SIZE, OLD_KEYS, EdgeNode, signed
+from marquee.delivery.tokens import KeyRing
+from tests.integration.delivery.conftest import CACHE_SIZE, KEYS, OLD_KEYS, EdgeNode, signed
 from tests.integration.delivery.edges import FakeOrigin, get
 
 SEGMENT = "assets/a1/video/720p/seg-1.m4s"
@@ -255,3 +257,74 @@ def _disk_bytes(root: Path) -> int:
         for name in names
         if not name.startswith(".part-")
     )
+
+
+def raw_get(edge: EdgeNode, path: str) -> tuple[int, bytes, dict[str, str]]:
+    """GET ``path`` exactly as written (httpx would normalise dot segments)."""
+    url = httpx.URL(edge.url)
+    connection = http.client.HTTPConnection(url.host, url.port, timeout=30)
+    try:
+        connection.putrequest("GET", path, skip_accept_encoding=True)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        connection.close()
+
+
+INIT = "assets/a1/video/720p/init-0.m4s"
+
+
+@pytest.mark.parametrize(
+    "alias",
+    [
+        pytest.param(lambda p: p.replace("init-0", "%2569nit-0"), id="double-encoded"),
+        pytest.param(lambda p: p.replace("/720p/", "%2F720p/"), id="encoded-slash"),
+        pytest.param(lambda p: p.replace("/720p/", "/x/%2e%2e/720p/"), id="encoded-dots"),
+        pytest.param(lambda p: p.replace("/720p/", "/x/../720p/"), id="dot-dot"),
+        pytest.param(lambda p: p.replace("/720p/", "/./720p/"), id="dot"),
+        pytest.param(lambda p: p.replace("/720p/", "//720p/"), id="empty-segment"),
+        pytest.param(lambda p: p.replace("init-0", "init%20-0"), id="not-a-name-character"),
+    ],
+)
+def test_an_object_has_one_address_and_one_cache_entry(
+    edge: EdgeNode, origin: FakeOrigin, alias: Callable[[str], str]
+) -> None:
+    """Another spelling of a cached object's path is refused (400) before the token check:
+    never a second cache entry or origin fetch (cache filling, cache bypass)."""
+    origin.objects[INIT] = body(2_000)
+    path = signed(INIT)
+    assert raw_get(edge, path)[0] == 200
+    status, content, headers = raw_get(edge, alias(path))
+    assert status == 400, content
+    assert b"/problems/invalid-delivery-path" in content
+    assert headers["access-control-allow-origin"] == "*"
+    assert origin.fetches == {INIT: 1}
+
+
+def test_an_encoded_name_character_is_decoded_once_to_the_same_object(
+    edge: EdgeNode, origin: FakeOrigin
+) -> None:
+    origin.objects[INIT] = body(2_000)
+    path = signed(INIT)
+    assert raw_get(edge, path)[0] == 200
+    status, content, headers = raw_get(edge, path.replace("init-0", "%69nit-0"))
+    assert (status, headers["x-cache"], content) == (200, "HIT", origin.objects[INIT])
+    assert origin.fetches == {INIT: 1}
+
+
+@pytest.mark.parametrize(("refusal", "status"), [("token", 403), ("missing", 404)])
+def test_the_origins_refusals_reach_the_player_as_they_came(
+    edge: EdgeNode, origin: FakeOrigin, refusal: str, status: int
+) -> None:
+    """A token the edge accepts but the origin refuses (keys rotated at the origin first) is
+    the origin's 403, not a 502 that sends players to another edge; nothing is cached."""
+    origin.objects[SEGMENT] = body(1_000)
+    if refusal == "token":
+        origin.keys = KeyRing({"k2": "z" * 32}, current="k2")
+    key = SEGMENT if refusal == "token" else "assets/a1/nope.m4s"
+    response = get(edge.url + signed(key))
+    assert response.status_code == status
+    if refusal == "token":
+        origin.keys = KEYS
+        assert get(edge.url + signed(key)).headers["x-cache"] == "MISS"

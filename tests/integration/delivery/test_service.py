@@ -141,3 +141,21 @@ def test_the_origin_serves_assets_behind_the_token(settings: Settings) -> None:
     assert altered.status_code == 403
     assert altered.json()["type"] == "/problems/invalid-delivery-token"
     assert missing.status_code == 404
+
+
+def test_the_origin_decodes_an_address_once_and_refuses_other_spellings(
+    settings: Settings,
+) -> None:
+    """The router decodes the path once; the token check must not decode it again, or
+    ``%256D`` would be a second address of ``m`` (and a second edge cache entry)."""
+    with TestClient(create_app(settings)) as client:
+        client.app.state.platform.storage.put_bytes("assets/o1/manifest.mpd", b"<MPD/>")
+        base = "/api/v1/delivery" + service.sign_path(
+            settings, prefix="/assets/o1/", session_id="sess"
+        )
+        once = client.get(base + "%6Danifest.mpd")
+        twice = client.get(base + "%256Danifest.mpd")
+        slash = client.get(base.replace("/assets/o1/", "/assets%2Fo1/") + "manifest.mpd")
+    assert (once.status_code, once.content) == (200, b"<MPD/>")
+    assert twice.status_code == slash.status_code == 400
+    assert twice.json()["type"] == "/problems/invalid-delivery-path"

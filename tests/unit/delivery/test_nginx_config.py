@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from marquee.delivery.nginx import NginxEdgeConfig, render
-from marquee.delivery.tokens import TOKEN_PATTERN, KeyRing
+from marquee.delivery.tokens import SAFE_PATH_PATTERN, TOKEN_PATTERN, KeyRing
 
 KEYS = KeyRing({"k1": "a" * 32, "k2": "b" * 32}, current="k2")
 
@@ -24,6 +24,8 @@ def test_the_config_checks_every_key_and_caches_by_object() -> None:
     assert "access_log /r/access.log marquee_edge buffer=64k flush=1s;" in text
     assert "proxy_pass http://127.0.0.1:9145;" in text
     assert "proxy_temp_file_write_size 256k;" in text
+    assert "merge_slashes off;" in text
+    assert f'if ($uri !~ "{SAFE_PATH_PATTERN}")' in text
 
 
 def test_the_origin_must_be_a_url() -> None:
