@@ -1,7 +1,9 @@
 """Outgoing mail: ``.eml`` files in the data dir (embedded default) or an SMTP server.
 
-With no ``MARQUEE_SMTP_URL`` every message is written to ``<data_dir>/mail/`` and its link is
-logged, so a developer can follow a verification or reset link without a mail server.
+With no ``MARQUEE_SMTP_URL`` every message is written to ``<data_dir>/mail/`` and logged with
+its file and its link *without* the link's query and fragment (a verification or reset token
+is a live credential, and logs travel further than the data dir): a developer follows the link
+from the ``.eml`` file, without a mail server.
 ``smtp://user:password@host:port`` sends in the clear (add ``?starttls=1`` to upgrade);
 ``smtps://`` uses TLS from the start.
 """
@@ -16,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from marquee.kit.db import new_id, utcnow
 
@@ -47,8 +49,16 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
+def redacted_link(link: str) -> str:
+    """``link`` with its query and fragment values hidden: they carry tokens."""
+    parts = urlsplit(link)
+    query = "&".join(f"{name}=…" for name in parse_qs(parts.query, keep_blank_values=True))
+    return urlunsplit(parts._replace(query=query, fragment="…" if parts.fragment else ""))
+
+
 class FileMailer:
-    """Writes each message as ``<directory>/<time>-<id>.eml`` and logs its link."""
+    """Writes each message as ``<directory>/<time>-<id>.eml`` and logs where, with its link
+    redacted (the file holds the whole link)."""
 
     def __init__(self, directory: Path, sender: str) -> None:
         self.directory = directory
@@ -57,8 +67,9 @@ class FileMailer:
     def send(self, mail: Mail) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{utcnow():%Y%m%dT%H%M%S%f}-{new_id()[:8]}.eml"
-        (self.directory / name).write_bytes(build_message(mail, self.sender).as_bytes())
-        log.info("mail to %s: %s %s", mail.to, mail.subject, mail.link)
+        path = self.directory / name
+        path.write_bytes(build_message(mail, self.sender).as_bytes())
+        log.info("mail to %s: %s %s (in %s)", mail.to, mail.subject, redacted_link(mail.link), path)
 
 
 class SmtpMailer:

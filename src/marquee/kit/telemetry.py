@@ -46,8 +46,14 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+#: Libraries whose INFO lines carry secrets: httpx logs every request's URL, and an edge's fills
+#: and the health checks ask for URLs with delivery tokens in their path. Their warnings pass.
+QUIET_LOGGERS = ("httpx", "httpcore")
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
-    """Send every log record to stderr, as JSON lines (or plain text for a terminal)."""
+    """Send every log record to stderr, as JSON lines (or plain text for a terminal); the
+    :data:`QUIET_LOGGERS` only from WARNING up, whatever ``level`` says."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestIdFilter())
     if json_lines:
@@ -62,6 +68,8 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def new_request_id() -> str:
