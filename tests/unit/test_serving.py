@@ -1,9 +1,17 @@
+import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI, Request
 
-from marquee.cli.serving import with_listening_url
-from marquee.settings import load_settings
+from marquee.cli.serving import server_config, with_listening_url
+from marquee.kit.web import client_address_of
+from marquee.settings import Settings, load_settings
+from tests.integration.delivery.edges import free_port
 
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 
@@ -20,3 +28,38 @@ def test_a_configured_public_url_is_kept(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("MARQUEE_PUBLIC_URL", "https://tv.example.com")
     settings = with_listening_url(load_settings(data_dir=tmp_path), ALL_INTERFACES, 8200)
     assert settings.public_url == "https://tv.example.com"
+
+
+def _address_seen(settings: Settings, forwarded_for: str) -> str:
+    """The client address the app resolves for a request from 127.0.0.1 that says it
+    forwards ``forwarded_for``, served as ``marquee serve`` serves the API."""
+    app = FastAPI()
+    app.state.platform = SimpleNamespace(settings=settings)
+
+    @app.get("/address")
+    def address(request: Request) -> dict[str, str]:
+        return {"address": client_address_of(request)}
+
+    port = free_port()
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.01)
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/address", headers={"X-Forwarded-For": forwarded_for}
+        )
+    finally:
+        server.should_exit = True
+        thread.join(5)
+    return str(response.json()["address"])
+
+
+def test_forwarded_addresses_are_believed_from_the_trusted_proxies_only(tmp_path: Path) -> None:
+    """Without MARQUEE_TRUSTED_PROXIES nobody forwards, 127.0.0.1 included (uvicorn's own
+    proxy-headers default would believe it: a lock-out lifted, a country changed)."""
+    untrusted = load_settings(data_dir=tmp_path, trusted_proxies="")
+    trusted = load_settings(data_dir=tmp_path, trusted_proxies="127.0.0.1/32")
+    assert _address_seen(untrusted, "203.0.113.9") == "127.0.0.1"
+    assert _address_seen(trusted, "203.0.113.9") == "203.0.113.9"

@@ -7,6 +7,7 @@ import signal
 import threading
 
 import uvicorn
+from fastapi import FastAPI
 
 from marquee.app import create_app
 from marquee.cli.common import platform_or_exit
@@ -43,19 +44,24 @@ def serve_platform(
         if "api" in roles:
             app = create_app(settings, platform=platform)
             _freeze_startup_objects()
-            uvicorn.run(
-                app,
-                host=host,
-                port=port,
-                log_config=None,
-                access_log=False,
-            )
+            uvicorn.Server(server_config(app, host, port)).run()
         else:
             wait_for_signal()
     finally:
         if edge is not None:
             edge.stop()
         platform.stop()
+
+
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    """Uvicorn's settings for the API. ``proxy_headers`` is off: uvicorn would otherwise believe
+    ``X-Forwarded-For`` from 127.0.0.1 (its ``forwarded_allow_ips`` default) and hand the app
+    the forwarded address as the peer. Marquee reads that header itself, from the proxies of
+    ``MARQUEE_TRUSTED_PROXIES`` only (``kit.web.client_address_of``): lock-outs and the
+    viewer's country depend on it."""
+    return uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False
+    )
 
 
 def _freeze_startup_objects() -> None:
