@@ -14,6 +14,7 @@ from marquee.identity.dependencies import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     AuthDep,
+    Authenticated,
     ClientDep,
     CurrentAccount,
     CurrentProfile,
@@ -210,6 +211,11 @@ def sign_out_device(device_id: str, principal: CurrentAccount, ident: IdentityDe
 # --- profiles --------------------------------------------------------------------------------
 
 
+def _actor(auth: Authenticated) -> service.Actor:
+    """The device asking: its session and the profile it has chosen."""
+    return service.Actor(session_id=auth.session.id, profile_id=auth.session.profile_id)
+
+
 @router.get("/profiles")
 def list_profiles(principal: CurrentAccount, session: DbSession) -> list[schemas.Profile]:
     return service.list_profiles(session, account_id=principal.account_id)
@@ -217,9 +223,32 @@ def list_profiles(principal: CurrentAccount, session: DbSession) -> list[schemas
 
 @router.post("/profiles", status_code=status.HTTP_201_CREATED)
 def create_profile(
-    form: schemas.ProfileCreate, principal: CurrentAccount, session: DbSession, ident: IdentityDep
+    form: schemas.ProfileCreate, auth: AuthDep, session: DbSession, ident: IdentityDep
 ) -> schemas.Profile:
-    return service.create_profile(session, ident=ident, account_id=principal.account_id, form=form)
+    # adding a profile needs an approval (POST /profiles/approval): service.approvals
+    return service.create_profile(
+        session,
+        ident=ident,
+        account_id=auth.principal.account_id,
+        form=form,
+        actor=_actor(auth),
+    )
+
+
+@router.post("/profiles/approval", status_code=NO_CONTENT)
+def approve_profile_changes(
+    form: schemas.ProfileApproval, auth: AuthDep, session: DbSession, ident: IdentityDep
+) -> None:
+    """Let this device change maturities, PINs and other profiles for a few minutes, with the
+    account password or the PIN of one of the account's adult profiles."""
+    service.approve_profile_changes(
+        session,
+        ident=ident,
+        account_id=auth.principal.account_id,
+        session_id=auth.session.id,
+        password=form.password,
+        pin=form.pin,
+    )
 
 
 @router.get("/profiles/current")
@@ -232,21 +261,31 @@ def get_current_profile(profile: CurrentProfile) -> schemas.Profile:
 def update_profile(
     profile_id: str,
     form: schemas.ProfileUpdate,
-    principal: CurrentAccount,
+    auth: AuthDep,
     session: DbSession,
     ident: IdentityDep,
 ) -> schemas.Profile:
+    # a kids profile changes its own avatar, another its own name, avatar and language; the
+    # rest needs an approval (POST /profiles/approval) or the account password
     return service.update_profile(
-        session, ident=ident, account_id=principal.account_id, profile_id=profile_id, form=form
+        session,
+        ident=ident,
+        account_id=auth.principal.account_id,
+        profile_id=profile_id,
+        form=form,
+        actor=_actor(auth),
     )
 
 
 @router.delete("/profiles/{profile_id}", status_code=NO_CONTENT)
-def delete_profile(
-    profile_id: str, principal: CurrentAccount, session: DbSession, ident: IdentityDep
-) -> None:
+def delete_profile(profile_id: str, auth: AuthDep, session: DbSession, ident: IdentityDep) -> None:
+    # needs an approval (POST /profiles/approval)
     service.delete_profile(
-        session, ident=ident, account_id=principal.account_id, profile_id=profile_id
+        session,
+        ident=ident,
+        account_id=auth.principal.account_id,
+        profile_id=profile_id,
+        actor=_actor(auth),
     )
 
 

@@ -12,6 +12,11 @@ class WeakPassword(Problem):
     status = 422
 
 
+class InvalidEmail(Problem):
+    slug = "invalid-email"
+    status = 422
+
+
 class InvalidCredentials(Unauthorized):
     slug = "invalid-credentials"
 
@@ -118,6 +123,13 @@ class WrongPassword(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("The password is not right.")
+
+
+class ApprovalRequired(Forbidden):
+    """The acting profile may not make this change without the account password or an adult
+    profile's PIN (``POST /api/v1/profiles/approval``)."""
+
+    slug = "approval-required"
 
 
 class DeviceNotFound(NotFound):

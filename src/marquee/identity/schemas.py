@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, TypeAdapter, ValidationError
 
 Role = Literal["viewer", "editor", "admin"]
 Maturity = Literal["kids", "teen", "adult"]
@@ -42,6 +42,36 @@ def language_tag(value: str) -> str:
 
 
 LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(language_tag)]
+
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f"  # control characters, NUL included
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidi marks, embeddings, overrides, isolates
+    "\u200b-\u200d\u2060\ufeff]"  # zero-width space, non-joiner, joiner, word joiner, BOM
+)
+
+
+def clean_name(value: str) -> str:
+    """A profile name without control, bidi-override or zero-width characters (they are taken
+    out, not refused) and without surrounding space; one with nothing visible left is refused."""
+    cleaned = _INVISIBLE.sub("", value).strip()
+    if not cleaned:
+        raise ValueError("a profile name needs at least one visible character")
+    return cleaned
+
+
+ProfileName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(clean_name)]
+_EMAIL = TypeAdapter(EmailStr)
+
+
+def email_address(value: str) -> str | None:
+    """``value`` as the API's email fields accept it (``EmailStr``), or None when they would
+    refuse it."""
+    try:
+        return _EMAIL.validate_python(value)
+    except ValidationError:
+        return None
+
+
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
 Pin = Annotated[str, Field(pattern=r"^[0-9]{4}$", description="Four digits")]
 
@@ -129,7 +159,7 @@ class Profile(BaseModel):
 
 
 class ProfileCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
+    name: ProfileName
     avatar: str = Field(default="", max_length=200)
     language: LanguageTag = "en"
     maturity: Maturity = "adult"
@@ -139,12 +169,19 @@ class ProfileCreate(BaseModel):
 class ProfileUpdate(BaseModel):
     """Only the fields sent change. Setting or removing ``pin`` needs the account ``password``."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=50)
+    name: ProfileName | None = None
     avatar: str | None = Field(default=None, max_length=200)
     language: LanguageTag | None = None
     maturity: Maturity | None = None
     pin: Pin | None = None
     password: Password | None = None
+
+
+class ProfileApproval(BaseModel):
+    """One of the two: the account ``password``, or the ``pin`` of one of its adult profiles."""
+
+    password: Password | None = None
+    pin: Pin | None = None
 
 
 class PinCheck(BaseModel):

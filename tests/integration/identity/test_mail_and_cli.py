@@ -82,14 +82,19 @@ def test_signup_mails_the_verification_link_over_smtp(
     assert f"{settings.public_url}/verify-email?token=" in body.decode()
 
 
-def test_user_create_makes_an_admin_on_a_plan(
-    identity_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MARQUEE_DATA_DIR", str(identity_settings.data_dir))
-    monkeypatch.setenv("MARQUEE_DATABASE_URL", identity_settings.resolved_database_url)
+def cli_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's settings: the test's database and data directory, cheap argon2."""
+    monkeypatch.setenv("MARQUEE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("MARQUEE_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("MARQUEE_LOG_JSON", "false")
     for name, value in CHEAP_ARGON2.items():
         monkeypatch.setenv(f"MARQUEE_{name.upper()}", str(value))
+
+
+def test_user_create_makes_an_admin_on_a_plan(
+    identity_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli_environment(identity_settings, monkeypatch)
     email = new_email()
     args = ["user", "create", "--email", email, "--password", PASSWORD]
     result = CliRunner().invoke(cli, [*args, "--role", "admin", "--plan", "premium"])
@@ -106,3 +111,19 @@ def test_user_create_makes_an_admin_on_a_plan(
     weak = CliRunner().invoke(cli, ["user", "create", "--email", new_email(), "--password", "x"])
     assert weak.exit_code == 1
     assert "characters" in weak.output
+
+
+@pytest.mark.parametrize(
+    "address", ["not-an-address", "someone@localhost", "a@b@example.com", "x\x00@example.com"]
+)
+def test_user_create_refuses_an_address_sign_in_would_refuse(
+    identity_settings: Settings, monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    cli_environment(identity_settings, monkeypatch)
+    args = ["user", "create", "--email", address, "--password", PASSWORD]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "not an email address" in result.output
+    with TestClient(create_app(identity_settings)) as client:
+        login = client.post("/api/v1/auth/login", json={"email": address, "password": PASSWORD})
+        assert login.status_code == 422

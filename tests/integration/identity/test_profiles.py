@@ -131,3 +131,17 @@ def test_deleting_a_profile_publishes_an_event_and_the_last_one_stays(
     refused = client.delete(f"/api/v1/profiles/{last['id']}", headers=bearer(tokens))
     assert refused.status_code == 409
     assert refused.json()["type"] == "/problems/last-profile"
+
+
+def test_invisible_and_control_characters_are_taken_out_of_names(client: TestClient) -> None:
+    tokens = signup(client)
+    sneaky = "Ad\u202eult\u200b\u2066 Kid\x00\ufeff\u2060\u200d\u2069 "
+    created = create(client, tokens, name=sneaky)
+    assert created.status_code == 201, created.text
+    assert created.json()["name"] == "Adult Kid"
+    url = f"/api/v1/profiles/{created.json()['id']}"
+    renamed = client.patch(url, json={"name": "\u202bSam\u202c"}, headers=bearer(tokens))
+    assert renamed.json()["name"] == "Sam"
+    nothing = client.patch(url, json={"name": "\u200b\u202e\x00"}, headers=bearer(tokens))
+    assert nothing.status_code == 422
+    assert create(client, tokens, name="\u2067 \u2069").status_code == 422

@@ -11,6 +11,8 @@ a module of its own:
 - :mod:`.accounts`: creating, reading, changing and deleting an account;
 - :mod:`.devices`: the account's signed-in devices;
 - :mod:`.profiles`: profiles, their PINs and the profile a device has chosen;
+- :mod:`.approvals`: which profile changes the device's profile may make, and the approval
+  (password or an adult profile's PIN) that the others need;
 - :mod:`.credentials`: what they share (password check under the lock-out, and so on).
 
 Public functions take the database session first, as ``session``, and everything else by
@@ -38,6 +40,8 @@ from marquee.identity.service.accounts import (
     register_account,
     set_role,
 )
+from marquee.identity.service.approvals import Actor
+from marquee.identity.service.approvals import approve as approve_profile_changes
 from marquee.identity.service.devices import list_devices, sign_out_device, sign_out_everywhere
 from marquee.identity.service.mail_links import (
     request_password_reset,
@@ -70,6 +74,7 @@ from marquee.identity.service.signin import (
 from marquee.identity.sessions import device_name
 
 __all__ = [
+    "Actor",
     "CurrentAccount",
     "CurrentCaller",
     "CurrentProfile",
@@ -77,6 +82,7 @@ __all__ = [
     "IdentityDep",
     "SignedIn",
     "account_exists",
+    "approve_profile_changes",
     "change_email",
     "change_password",
     "check_pin",

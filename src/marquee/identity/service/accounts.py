@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from marquee.identity import repository, schemas, views
 from marquee.identity.context import Identity
-from marquee.identity.errors import WrongPassword
+from marquee.identity.errors import InvalidEmail, WrongPassword
 from marquee.identity.events import ACCOUNT_DELETED, AccountDeleted
 from marquee.identity.models import Account, Profile
 from marquee.identity.passwords import Passwords, check_policy
@@ -38,8 +38,12 @@ def register_account(
     role: schemas.Role = "viewer",
     verified: bool = False,
 ) -> Account:
-    """Create an account with its first profile; the caller checked that the email is free."""
-    email = normalize_email(email)
+    """Create an account with its first profile; the caller checked that the email is free.
+    An address the API's email fields would refuse is refused (422 ``invalid-email``)."""
+    valid = schemas.email_address(email.strip())
+    if valid is None:
+        raise InvalidEmail(f"{email!r} is not an email address one could sign in with.")
+    email = normalize_email(valid)
     check_policy(password, email=email, min_length=settings.password_min_length)
     account = Account(
         id=new_id(),
@@ -50,9 +54,17 @@ def register_account(
         recovery_codes=[],
     )
     session.add(account)
-    session.add(Profile(account_id=account.id, name=email.split("@", 1)[0][:50]))
+    session.add(Profile(account_id=account.id, name=_first_name(email)))
     session.flush()
     return account
+
+
+def _first_name(email: str) -> str:
+    """The first profile's name: the address's local part, cleaned as profile names are."""
+    try:
+        return schemas.clean_name(email.split("@", 1)[0])[:50]
+    except ValueError:
+        return "Me"
 
 
 def get_account(session: Session, *, account_id: str) -> schemas.AccountDetails:

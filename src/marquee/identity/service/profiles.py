@@ -17,6 +17,8 @@ from marquee.identity.errors import (
 )
 from marquee.identity.events import PROFILE_DELETED, ProfileDeleted
 from marquee.identity.models import Profile
+from marquee.identity.service import approvals
+from marquee.identity.service.approvals import Actor
 from marquee.identity.service.credentials import check_password, require_account
 from marquee.identity.sessions import SessionRecord
 from marquee.kit.cache import Cache
@@ -24,6 +26,8 @@ from marquee.kit.events import publish
 from marquee.settings import Settings
 
 MAX_PROFILES = 5
+NEW = frozenset({"new"})
+DELETE = frozenset({"delete"})
 
 
 def list_profiles(session: Session, *, account_id: str) -> list[schemas.Profile]:
@@ -38,8 +42,18 @@ def _profile(session: Session, account_id: str, profile_id: str) -> Profile:
 
 
 def create_profile(
-    session: Session, *, ident: Identity, account_id: str, form: schemas.ProfileCreate
+    session: Session,
+    *,
+    ident: Identity,
+    account_id: str,
+    form: schemas.ProfileCreate,
+    actor: Actor | None = None,
 ) -> schemas.Profile:
+    """A new profile. ``actor``: the device asking (None: a command run on the server); adding
+    a profile needs its approval (:mod:`.approvals`)."""
+    approvals.require(
+        session, ident=ident, actor=actor, account_id=account_id, target=None, changes=NEW
+    )
     if repository.count_profiles(session, account_id) >= MAX_PROFILES:
         raise ProfileLimit(f"An account has at most {MAX_PROFILES} profiles.")
     profile = Profile(
@@ -62,23 +76,49 @@ def update_profile(
     account_id: str,
     profile_id: str,
     form: schemas.ProfileUpdate,
+    actor: Actor | None = None,
 ) -> schemas.Profile:
+    """Change the fields sent. A PIN change needs the account ``password`` (which approves the
+    rest of the update too); other changes the acting profile may not make alone need an
+    approval (:mod:`.approvals`)."""
     profile = _profile(session, account_id, profile_id)
-    changes = form.model_dump(exclude_unset=True, exclude={"pin", "password"})
-    for name, value in changes.items():
-        if value is not None:
-            setattr(profile, name, value)
+    sent = form.model_dump(exclude_unset=True, exclude={"pin", "password"})
+    changes = {name: value for name, value in sent.items() if value is not None}
+    changed = frozenset(name for name, value in changes.items() if getattr(profile, name) != value)
     if "pin" in form.model_fields_set:
         account = require_account(session, account_id)
         check_password(ident, account, form.password or "", WrongPassword)
+    else:
+        approvals.require(
+            session,
+            ident=ident,
+            actor=actor,
+            account_id=account_id,
+            target=profile,
+            changes=changed,
+            password=form.password,
+        )
+    for name, value in changes.items():
+        setattr(profile, name, value)
+    if "pin" in form.model_fields_set:
         profile.pin_hash = None if form.pin is None else ident.passwords.hash(form.pin)
     session.flush()
     remembered.forget_after_commit(session, ident.cache, account_id, profile_id)
     return views.profile(profile)
 
 
-def delete_profile(session: Session, *, ident: Identity, account_id: str, profile_id: str) -> None:
+def delete_profile(
+    session: Session,
+    *,
+    ident: Identity,
+    account_id: str,
+    profile_id: str,
+    actor: Actor | None = None,
+) -> None:
     profile = _profile(session, account_id, profile_id)
+    approvals.require(
+        session, ident=ident, actor=actor, account_id=account_id, target=profile, changes=DELETE
+    )
     if repository.count_profiles(session, account_id) <= 1:
         raise LastProfile("An account keeps at least one profile.")
     session.delete(profile)
@@ -155,4 +195,7 @@ def select_profile(
         check_pin(session, ident=ident, account_id=account_id, profile_id=profile_id, pin=pin or "")
     record.profile_id = profile.id
     ident.sessions.save(record)
+    approvals.after_select(
+        ident, session_id=record.id, profile=profile, pin_checked=profile.pin_hash is not None
+    )
     return views.profile(profile)

@@ -11,7 +11,7 @@ from marquee.identity import repository, schemas
 from marquee.identity.context import ClientInfo, Identity
 from marquee.identity.errors import InvalidCredentials
 from marquee.identity.passwords import check_policy
-from marquee.identity.service import second_factor
+from marquee.identity.service import approvals, second_factor
 from marquee.identity.service.accounts import register_account
 from marquee.identity.service.credentials import (
     check_password,
@@ -104,6 +104,7 @@ def _start_session(ident: Identity, account_id: str, client: ClientInfo) -> Sign
     )
     refresh = issue_refresh_token(account_id, record.id, 1, ident.settings.session_ttl_s)
     ident.sessions.set_refresh(record, refresh)
+    approvals.grant(ident, record.id)  # the password was just given
     return SignedIn(
         tokens=_tokens(ident, account_id, record.id, refresh.encode(ident.keys)),
         session_cookie=f"{account_id}.{record.id}.{cookie_secret}",
