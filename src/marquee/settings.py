@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     geo_networks: str = Field(default="", description="CIDR=CC pairs, e.g. 10.0.0.0/8=US")
     geoip_db: Path | None = Field(default=None, description="MaxMind-format country database")
     trusted_proxies: str = Field(default="", description="CIDRs whose X-Forwarded-For is believed")
+    #: Who may read ``/metrics`` on the API and on the edges (Python and nginx), as CIDRs: the
+    #: client's address (on the API through the trusted proxies), others get 403.
+    metrics_networks: str = Field(
+        default="127.0.0.0/8,::1/128", description="CIDRs that may read /metrics (API, edges)"
+    )
     default_country: str = Field(default="US", description="when no lookup answers")
 
     # catalog
@@ -257,7 +262,7 @@ class Settings(BaseSettings):
         name = str(info.field_name)
         return _check_scheme(f"MARQUEE_{name.upper()}", value, URL_SCHEMES[name])
 
-    @field_validator("geo_networks", "trusted_proxies")
+    @field_validator("geo_networks", "trusted_proxies", "metrics_networks")
     @classmethod
     def _networks(cls, value: str, info: ValidationInfo) -> str:
         parse = parse_networks if info.field_name == "geo_networks" else parse_proxies

@@ -14,6 +14,7 @@ from marquee.cli.common import console, settings_or_exit
 from marquee.delivery import edge as python_edge
 from marquee.delivery import nginx, nginx_metrics
 from marquee.delivery.tokens import KeyRing
+from marquee.kit.geo import parse_proxies
 from marquee.settings import Settings
 
 UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -51,6 +52,7 @@ def local_edge(
         parse_size(cache_size),
         host=host,
         port=edge_port,
+        metrics_networks=tuple(parse_proxies(settings.metrics_networks)),
     )
     if not settings.delivery_edges:
         public_host = urlsplit(settings.public_url).hostname or api_host
@@ -83,7 +85,13 @@ def edge(
         raise typer.Exit(2)
     settings = settings_or_exit()
     config = python_edge.EdgeConfig(
-        origin, region, cache_dir, parse_size(cache_size), host=host, port=port
+        origin,
+        region,
+        cache_dir,
+        parse_size(cache_size),
+        host=host,
+        port=port,
+        metrics_networks=tuple(parse_proxies(settings.metrics_networks)),
     )
     python_edge.run(config, _keys(settings))
 
@@ -119,6 +127,7 @@ def nginx_config(
         workers,
         user,
         metrics_port,
+        tuple(str(net) for net in parse_proxies(settings.metrics_networks)),
     )
     try:
         text = nginx.render(config, _keys(settings))

@@ -32,6 +32,7 @@ from marquee.delivery.errors import InvalidPath, InvalidToken
 from marquee.delivery.headers import PREFLIGHT_HEADERS
 from marquee.delivery.metrics import EdgeMetrics
 from marquee.delivery.tokens import KeyRing, canonical_path, verify
+from marquee.kit.geo import Network, in_networks, parse_proxies
 
 log = logging.getLogger(__name__)
 FILL_ATTEMPTS = 3
@@ -45,6 +46,8 @@ class EdgeConfig:
     cache_size: int
     host: str = "0.0.0.0"  # noqa: S104 (an edge serves the public)
     port: int = 8080
+    #: Who may read /metrics (``MARQUEE_METRICS_NETWORKS``): the peer's address, no proxy.
+    metrics_networks: tuple[Network, ...] = tuple(parse_proxies("127.0.0.0/8,::1/128"))
 
 
 class Edge:
@@ -106,6 +109,10 @@ class Edge:
         if request.path == "/healthz":
             return self._health()
         if request.path == "/metrics":
+            peer = (transport.get_extra_info("peername") or ("",))[0]
+            if not in_networks(peer, self.config.metrics_networks):
+                detail = "Metrics are for the networks of MARQUEE_METRICS_NETWORKS."
+                return problem(403, "forbidden", detail)
             body = generate_latest(self.metrics.registry)
             return Reply(200, body, content_type="text/plain; version=0.0.4; charset=utf-8")
         if request.method == "OPTIONS":

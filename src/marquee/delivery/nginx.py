@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,8 @@ class NginxEdgeConfig:
     user: str | None = None
     #: Where ``marquee edge nginx-metrics`` listens (on 127.0.0.1); nginx proxies /metrics to it.
     metrics_port: int = 9145
+    #: Who may read /metrics (``MARQUEE_METRICS_NETWORKS``, CIDRs); everyone else gets 403.
+    metrics_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
 
 
 def _problem(status: int, slug: str, detail: str) -> str:
@@ -85,6 +88,11 @@ def tuning(directives: tuple[str, ...], indent: int) -> str:
 def _add_headers(headers: tuple[tuple[str, str], ...], indent: int) -> str:
     pad = " " * indent
     return "\n".join(f'{pad}add_header {name} "{value}" always;' for name, value in headers)
+
+
+def _metrics_access(networks: tuple[str, ...]) -> str:
+    allowed = [f"            allow {ipaddress.ip_network(net, strict=False)};" for net in networks]
+    return "\n".join([*allowed, "            deny all;"])
 
 
 def render(config: NginxEdgeConfig, keys: KeyRing) -> str:
@@ -189,6 +197,7 @@ http {{
 
         location = /metrics {{
             access_log off;
+{_metrics_access(config.metrics_networks)}
             proxy_pass http://127.0.0.1:{config.metrics_port};
         }}
 

@@ -70,14 +70,15 @@ def client_address(peer: str, forwarded_for: str | None, proxies: Sequence[Netwo
     """The viewer's address: walk ``X-Forwarded-For`` from the right while hops are trusted."""
     hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()]
     address = peer
-    while hops and _trusted(address, proxies):
+    while hops and in_networks(address, proxies):
         address = hops.pop()
     return address
 
 
-def _trusted(address: str, proxies: Sequence[Network]) -> bool:
+def in_networks(address: str, networks: Sequence[Network]) -> bool:
+    """Whether ``address`` (an IP address; anything else is in none) is in one of ``networks``."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip.version == net.version and ip in net for net in proxies)
+    return any(ip.version == net.version and ip in net for net in networks)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import random
 import sys
@@ -16,8 +17,10 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pythonjsonlogger.json import JsonFormatter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from marquee.kit.geo import Network, client_address, in_networks, parse_proxies
 
 REQUEST_ID_HEADER = "x-request-id"
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -121,5 +124,24 @@ class TelemetryMiddleware:
             request_id_var.reset(token)
 
 
-def metrics_response(_request: Request) -> Response:
+def metrics_response(request: Request) -> Response:
+    """Prometheus text, for the networks of ``MARQUEE_METRICS_NETWORKS`` only (the client's
+    address through the trusted proxies: a local reverse proxy's own address is not enough)."""
+    settings = request.app.state.platform.settings
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.get("x-forwarded-for")
+    # kit.web.client_address_of's rule (kit.web imports kit.errors, which imports this module)
+    address = client_address(peer, forwarded, networks(settings.trusted_proxies))
+    if not in_networks(address, networks(settings.metrics_networks)):
+        body = {"type": "/problems/forbidden", "title": "Forbidden", "status": 403}
+        detail = "Metrics are for the networks of MARQUEE_METRICS_NETWORKS."
+        return JSONResponse(
+            {**body, "detail": detail}, status_code=403, media_type="application/problem+json"
+        )
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@functools.cache
+def networks(spec: str) -> tuple[Network, ...]:
+    """A CIDR list setting, parsed once."""
+    return tuple(parse_proxies(spec))

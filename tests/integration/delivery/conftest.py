@@ -11,7 +11,13 @@ import pytest
 
 from marquee.delivery.edge import EdgeConfig, EdgeThread
 from marquee.delivery.tokens import KeyRing, sign
-from tests.integration.delivery.edges import FakeOrigin, NginxEdge, PythonEdge, free_port
+from tests.integration.delivery.edges import (
+    LOOPBACK,
+    FakeOrigin,
+    NginxEdge,
+    PythonEdge,
+    free_port,
+)
 from tests.integration.playback.conftest import World, _world
 
 KEYS = KeyRing({"k1": "o" * 32, "k2": "n" * 32}, current="k2")
@@ -31,13 +37,16 @@ def origin() -> Iterator[FakeOrigin]:
 @pytest.fixture(params=["python", pytest.param("nginx", marks=pytest.mark.integration)])
 def edge_factory(
     request: pytest.FixtureRequest, origin: FakeOrigin, tmp_path: Path
-) -> Iterator[Callable[[int], EdgeNode]]:
-    """Makes a started edge of this kind with a given cache size, stopped after the test."""
+) -> Iterator[Callable[..., EdgeNode]]:
+    """Makes a started edge of this kind with a given cache size (and who may read its
+    metrics), stopped after the test."""
     started: list[EdgeNode] = []
     kind = PythonEdge if request.param == "python" else NginxEdge
 
-    def make(cache_size: int = CACHE_SIZE) -> EdgeNode:
-        node = kind(origin.url, tmp_path / "cache", cache_size, KEYS)
+    def make(
+        cache_size: int = CACHE_SIZE, metrics_networks: tuple[str, ...] = LOOPBACK
+    ) -> EdgeNode:
+        node = kind(origin.url, tmp_path / "cache", cache_size, KEYS, metrics_networks)
         node.start()
         started.append(node)
         return node
@@ -48,7 +57,7 @@ def edge_factory(
 
 
 @pytest.fixture
-def edge(edge_factory: Callable[[int], EdgeNode]) -> EdgeNode:
+def edge(edge_factory: Callable[..., EdgeNode]) -> EdgeNode:
     return edge_factory(CACHE_SIZE)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import shutil
 import socket
@@ -24,6 +25,7 @@ from marquee.delivery.tokens import KeyRing, verify
 from tests.services import services_required
 
 MODIFIED = 1_700_000_000.0
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 def free_port() -> int:
@@ -118,8 +120,18 @@ class PythonEdge:
 
     kind = "python"
 
-    def __init__(self, origin: str, cache_dir: Path, cache_size: int, keys: KeyRing) -> None:
-        self.config = EdgeConfig(origin, "eu", cache_dir, cache_size, "127.0.0.1", free_port())
+    def __init__(
+        self,
+        origin: str,
+        cache_dir: Path,
+        cache_size: int,
+        keys: KeyRing,
+        metrics_networks: tuple[str, ...] = LOOPBACK,
+    ) -> None:
+        networks = tuple(ipaddress.ip_network(net) for net in metrics_networks)
+        self.config = EdgeConfig(
+            origin, "eu", cache_dir, cache_size, "127.0.0.1", free_port(), networks
+        )
         self.keys = keys
         self.url = f"http://127.0.0.1:{self.config.port}"
         self.edge: Edge | None = None
@@ -152,7 +164,14 @@ class NginxEdge:
 
     kind = "nginx"
 
-    def __init__(self, origin: str, cache_dir: Path, cache_size: int, keys: KeyRing) -> None:
+    def __init__(
+        self,
+        origin: str,
+        cache_dir: Path,
+        cache_size: int,
+        keys: KeyRing,
+        metrics_networks: tuple[str, ...] = LOOPBACK,
+    ) -> None:
         self.binary = need_binary("nginx")
         port = free_port()
         self.run_dir = cache_dir.parent / "nginx-run"
@@ -169,6 +188,7 @@ class NginxEdge:
             workers="2",
             user=_user(),
             metrics_port=metrics_port,
+            metrics_networks=metrics_networks,
         )
         self.conf = self.run_dir / "nginx.conf"
         self.conf.write_text(nginx.render(config, keys))

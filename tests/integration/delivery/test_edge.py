@@ -328,3 +328,13 @@ def test_the_origins_refusals_reach_the_player_as_they_came(
     if refusal == "token":
         origin.keys = KEYS
         assert get(edge.url + signed(key)).headers["x-cache"] == "MISS"
+
+
+def test_metrics_answer_only_the_networks_of_the_setting(
+    edge_factory: Callable[..., EdgeNode],
+) -> None:
+    """MARQUEE_METRICS_NETWORKS (loopback by default): this test's client is 127.0.0.1."""
+    node = edge_factory(CACHE_SIZE, metrics_networks=("10.9.0.0/16",))
+    refused = get(f"{node.url}/metrics")
+    assert refused.status_code == 403
+    assert get(f"{node.url}/healthz").status_code == 200

@@ -43,11 +43,32 @@ def test_readyz_says_which_dependency_is_down(settings: Settings) -> None:
     assert checks["database"]["ok"] is True
 
 
-def test_metrics_count_requests_per_route_template(client: TestClient) -> None:
-    client.get("/healthz")
-    text = client.get("/metrics").text
+LOOPBACK = ("127.0.0.1", 50000)
+
+
+def test_metrics_count_requests_per_route_template(settings: Settings) -> None:
+    with TestClient(create_app(settings), client=LOOPBACK) as client:
+        client.get("/healthz")
+        text = client.get("/metrics").text
     assert 'marquee_http_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "marquee_http_request_duration_seconds_bucket" in text
+
+
+def test_metrics_answer_only_the_networks_of_the_setting(settings: Settings) -> None:
+    """MARQUEE_METRICS_NETWORKS (loopback by default), judged on the client's address through
+    the trusted proxies: a local reverse proxy forwarding the public is not loopback."""
+    proxied = settings.model_copy(update={"trusted_proxies": "127.0.0.1/32"})
+    office = settings.model_copy(update={"metrics_networks": "10.1.0.0/16"})
+    with TestClient(create_app(settings), client=("203.0.113.9", 50000)) as outside:
+        refused = outside.get("/metrics")
+    with TestClient(create_app(proxied), client=LOOPBACK) as proxy:
+        forwarded = proxy.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+        local = proxy.get("/metrics")
+    with TestClient(create_app(office), client=("10.1.2.3", 50000)) as scraper:
+        scraped = scraper.get("/metrics")
+    assert refused.status_code == forwarded.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert local.status_code == scraped.status_code == 200
 
 
 def test_every_response_carries_a_request_id(client: TestClient) -> None:

@@ -25,6 +25,7 @@ def test_the_config_checks_every_key_and_caches_by_object() -> None:
     assert "proxy_pass http://127.0.0.1:9145;" in text
     assert "proxy_temp_file_write_size 256k;" in text
     assert "merge_slashes off;" in text
+    assert "allow 127.0.0.0/8;\n            allow ::1/128;\n            deny all;" in text
     assert f'if ($uri !~ "{SAFE_PATH_PATTERN}")' in text
 
 
