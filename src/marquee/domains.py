@@ -3,7 +3,8 @@
 A domain package may have ``models`` (tables), ``events`` (the events it publishes, declared
 with ``kit.events.declare``), ``tasks`` (jobs), ``api`` (a ``router``) and
 ``subscribers`` (a ``subscribe(platform)`` function that registers event handlers on
-``platform.events``; handlers open their own transaction with ``platform.db``). This list is the
+``platform.events``; handlers open their own transaction with ``platform.db``) and ``privacy``
+(registers the personal data it holds with ``kit.personal_data``). This list is the
 one place that names the domains.
 """
 
@@ -51,6 +52,13 @@ def load_events() -> None:
 
 def load_jobs() -> None:
     for _ in _modules("tasks"):
+        pass
+
+
+def load_personal_data() -> None:
+    """Import every domain's ``privacy`` module: each registers the personal data it holds with
+    ``kit.personal_data`` (the account export gathers it; a test checks every table is)."""
+    for _ in _modules("privacy"):
         pass
 
 

@@ -60,6 +60,7 @@ def build_platform(settings: Settings) -> Platform:
     domains.load_models()
     domains.load_events()
     domains.load_jobs()
+    domains.load_personal_data()
     db = Database(settings.resolved_database_url)
     events = EventBus(open_transport(settings.events_url))
     platform = Platform(

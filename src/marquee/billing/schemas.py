@@ -7,7 +7,7 @@ the API shows them together, and only billing (above identity) may know both.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -64,3 +64,12 @@ class AccountExport(BaseModel):
     account: Account
     profiles: list[Profile]
     devices: list[Device]
+
+
+class AccountDataExport(AccountExport):
+    """:class:`AccountExport` with what every domain holds of the account and its profiles."""
+
+    data: dict[str, dict[str, Any]] = Field(
+        description="By domain (identity, billing, catalog, playback, discovery, ...): each "
+        "one's rows about the account and its profiles (history, sessions, plays, ...)"
+    )

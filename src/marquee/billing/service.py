@@ -18,6 +18,7 @@ from marquee.billing.errors import NoSubscription, PlanNotFound
 from marquee.billing.models import Plan, Subscription
 from marquee.identity import service as identity
 from marquee.identity.schemas import Principal
+from marquee.kit import personal_data
 from marquee.kit.db import utcnow
 from marquee.settings import Settings
 
@@ -134,12 +135,18 @@ def get_account(session: Session, *, account_id: str) -> schemas.Account:
 
 def export_account(
     session: Session, *, ident: identity.Identity, principal: Principal
-) -> schemas.AccountExport:
-    """Everything held for the account: identity's account, profiles and devices, and the
-    subscription."""
-    return schemas.AccountExport(
+) -> schemas.AccountDataExport:
+    """Everything held for the account: identity's account, profiles and devices, the
+    subscription, and under ``data`` what every domain registered with
+    :mod:`marquee.kit.personal_data` holds of it (billing knows none of the domains above it)."""
+    profiles = identity.list_profiles(session, account_id=principal.account_id)
+    subject = personal_data.Subject(
+        account_id=principal.account_id, profile_ids=tuple(profile.id for profile in profiles)
+    )
+    return schemas.AccountDataExport(
         exported_at=utcnow(),
         account=get_account(session, account_id=principal.account_id),
-        profiles=identity.list_profiles(session, account_id=principal.account_id),
+        profiles=profiles,
         devices=identity.list_devices(ident, principal=principal),
+        data=personal_data.export(session, subject),
     )

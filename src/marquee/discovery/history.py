@@ -31,7 +31,13 @@ def record_play(session: Session, play: PlaybackStarted) -> None:
 
 
 def forget_profile(session: Session, *, profile_id: str) -> None:
-    session.execute(delete(DiscoveryPlay).where(DiscoveryPlay.profile_id == profile_id))
+    forget_profiles(session, profile_ids=[profile_id])
+
+
+def forget_profiles(session: Session, *, profile_ids: list[str]) -> None:
+    """Delete the profiles' plays (idempotent)."""
+    if profile_ids:
+        session.execute(delete(DiscoveryPlay).where(DiscoveryPlay.profile_id.in_(profile_ids)))
 
 
 def trending(session: Session, *, now: datetime, days: int, half_life_h: float) -> list[str]:

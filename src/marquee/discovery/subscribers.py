@@ -16,7 +16,7 @@ from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED, TITLE_UPD
 from marquee.discovery import history, service
 from marquee.discovery.browse import history_key
 from marquee.discovery.freshness import CatalogGeneration
-from marquee.identity.events import PROFILE_DELETED
+from marquee.identity.events import ACCOUNT_DELETED, PROFILE_DELETED
 from marquee.kit.events import BatchHandler, Event
 from marquee.kit.plumbing import Plumbing
 from marquee.playback.events import HEARTBEAT, HISTORY_REMOVED, SESSION_ENDED, SESSION_STARTED
@@ -34,6 +34,7 @@ def subscribe(platform: Plumbing) -> None:
     bus.subscribe_batch(SESSION_STARTED, _play_handler(platform), group=GROUP)
     bus.subscribe(PROGRESS_EVENTS, _progress_handler(platform), group=GROUP)
     bus.subscribe(PROFILE_DELETED, _forget_handler(platform), group=GROUP)
+    bus.subscribe(ACCOUNT_DELETED, _forget_account_handler(platform), group=GROUP)
 
 
 def _catalog_handler(platform: Plumbing) -> BatchHandler:
@@ -78,5 +79,18 @@ def _forget_handler(platform: Plumbing) -> Callable[[Event], None]:
     def handle(event: Event) -> None:
         with platform.db.transaction() as session:
             history.forget_profile(session, profile_id=PROFILE_DELETED.parse(event).profile_id)
+
+    return handle
+
+
+def _forget_account_handler(platform: Plumbing) -> Callable[[Event], None]:
+    """A deleted account's plays go with it (by its profiles: plays hold no account id)."""
+
+    def handle(event: Event) -> None:
+        deleted = ACCOUNT_DELETED.parse(event)
+        with platform.db.transaction() as session:
+            history.forget_profiles(session, profile_ids=deleted.profile_ids)
+        for profile_id in deleted.profile_ids:
+            platform.cache.incr(history_key(profile_id))
 
     return handle

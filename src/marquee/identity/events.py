@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from marquee.kit.events import declare
 
 
 class AccountDeleted(BaseModel):
     account_id: str
+    profile_ids: list[str] = Field(default_factory=list)
+    """The account's profiles when it was deleted, for rows kept by profile only."""
 
 
 class ProfileDeleted(BaseModel):

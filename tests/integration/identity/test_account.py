@@ -69,6 +69,8 @@ def test_export_has_the_account_profiles_and_devices(client: TestClient) -> None
     assert len(export["profiles"]) == 1
     assert export["devices"][0]["current"] is True
     assert "password_hash" not in str(export)
+    assert "pin_hash" not in str(export)
+    assert "totp_secret" not in str(export)
 
 
 def test_deleting_the_account_ends_it_and_tells_every_domain(client: TestClient) -> None:
@@ -84,13 +86,15 @@ def test_deleting_the_account_ends_it_and_tells_every_domain(client: TestClient)
     client.app.state.platform.events.subscribe(  # type: ignore[attr-defined]
         ACCOUNT_DELETED, on_deleted, group="test"
     )
+    profiles = client.get("/api/v1/profiles", headers=bearer(tokens)).json()
     url = "/api/v1/account"
     wrong = client.request("DELETE", url, json={"password": "nope nope"}, headers=bearer(tokens))
     assert wrong.status_code == 403
     gone = client.request("DELETE", url, json={"password": PASSWORD}, headers=bearer(tokens))
     assert gone.status_code == 204
     assert delivered.wait(10)
-    assert received[0].payload == {"account_id": tokens["account_id"]}
+    profile_ids = [p["id"] for p in profiles]
+    assert received[0].payload == {"account_id": tokens["account_id"], "profile_ids": profile_ids}
     assert client.get(url, headers=bearer(tokens)).status_code == 401
     login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert login.status_code == 401

@@ -106,9 +106,12 @@ def delete_account(session: Session, *, ident: Identity, account_id: str, passwo
     ``identity.account_deleted`` event."""
     account = require_account(session, account_id)
     check_password(ident, account, password, WrongPassword)
+    profile_ids = [profile.id for profile in repository.profiles_of(session, account_id)]
     session.delete(account)
     session.flush()
-    publish(session, ACCOUNT_DELETED, AccountDeleted(account_id=account_id))
+    publish(
+        session, ACCOUNT_DELETED, AccountDeleted(account_id=account_id, profile_ids=profile_ids)
+    )
     revoke_after_commit(session, ident, account_id)
 
 

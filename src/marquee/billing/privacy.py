@@ -1,0 +1,29 @@
+"""What billing holds of a person, for the account export (:mod:`marquee.kit.personal_data`):
+the subscription, deleted with the account by the database (a cascade from identity's row)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marquee.billing.models import Subscription
+from marquee.kit.personal_data import Holder, Subject, as_json, register
+
+
+def export(session: Session, subject: Subject) -> Mapping[str, Any]:
+    rows = session.scalars(
+        select(Subscription).where(Subscription.account_id == subject.account_id)
+    )
+    return {"subscriptions": [as_json(row) for row in rows]}
+
+
+register(
+    Holder(
+        domain="billing",
+        tables={"billing_subscriptions": "deleted with the account (database cascade)"},
+        export=export,
+    )
+)
