@@ -22,6 +22,7 @@ const VIEWER_WORDS: Record<string, string> = {
   'pin-required': 'This profile is locked with a PIN.',
   'profile-not-selected': 'Choose who is watching first.',
   'role-required': 'This page is for the studio team.',
+  'approval-required': 'This change needs the account password or the PIN of an adult profile.',
 };
 
 /** A sentence for the viewer from any error: the API's problem when it has one. */

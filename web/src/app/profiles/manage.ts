@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { FormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
-import { api, ok } from '../api/client';
+import { ApiError, api, ok } from '../api/client';
 import { Action } from '../auth/action';
 import { FocusOnShow } from '../auth/focus-on-show';
 import { type Profile, Session } from '../core/session';
@@ -15,11 +16,15 @@ type Mode =
   | { kind: 'edit'; profile: Profile }
   | { kind: 'delete'; profile: Profile };
 
-/** Manage profiles: add, edit and delete the account's profiles. */
+/**
+ * Manage profiles: add, edit and delete the account's profiles. A change the chosen profile may
+ * not make alone (a kids profile only changes its own avatar) asks for the account password or
+ * an adult profile's PIN, which approves this device for a few minutes.
+ */
 @Component({
   selector: 'app-manage-profiles',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, FocusOnShow, ProfileForm],
+  imports: [FormsModule, RouterLink, FocusOnShow, ProfileForm],
   providers: [ProfileList],
   templateUrl: './manage.html',
   styleUrl: './manage.css',
@@ -30,6 +35,10 @@ export class ManageProfiles {
   protected readonly initial = initial;
   protected readonly mode = signal<Mode>({ kind: 'list' });
   protected readonly action = new Action();
+  /** Asking for the password or an adult PIN, after a change answered `approval-required`. */
+  protected readonly approving = signal(false);
+  protected readonly secret = signal('');
+  protected readonly approval = new Action();
 
   constructor() {
     void this.list.load();
@@ -52,6 +61,26 @@ export class ManageProfiles {
     this.action.notice.set(`${profile.name} is saved.`);
   }
 
+  protected askApproval(): void {
+    this.approval.clear();
+    this.secret.set('');
+    this.approving.set(true);
+  }
+
+  /** Four digits are an adult profile's PIN (passwords are longer), anything else the password. */
+  protected async approve(): Promise<void> {
+    const secret = this.secret();
+    const body = /^[0-9]{4}$/.test(secret) ? { pin: secret } : { password: secret };
+    const approved = await this.approval.run(async () => {
+      await ok(api.POST('/api/v1/profiles/approval', { body }));
+    });
+    if (approved) {
+      this.approving.set(false);
+      this.action.clear();
+      this.action.notice.set('Approved for a few minutes: save or delete again.');
+    }
+  }
+
   protected async remove(profile: Profile): Promise<void> {
     const removed = await this.action.run(async () => {
       await ok(
@@ -64,6 +93,10 @@ export class ManageProfiles {
     });
     if (removed) {
       this.mode.set({ kind: 'list' });
+    }
+    const failure = this.action.failure();
+    if (failure instanceof ApiError && failure.slug === 'approval-required') {
+      this.askApproval();
     }
   }
 

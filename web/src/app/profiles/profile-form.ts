@@ -9,7 +9,7 @@ import {
   signal,
 } from '@angular/core';
 import { FormsModule } from '@angular/forms';
-import { api, ok, type Schemas } from '../api/client';
+import { ApiError, api, ok, type Schemas } from '../api/client';
 import { Action } from '../auth/action';
 import { FocusOnShow } from '../auth/focus-on-show';
 import { type Profile, Session } from '../core/session';
@@ -30,6 +30,8 @@ export class ProfileForm implements OnInit {
   readonly cancellable = input(true);
   readonly saved = output<Profile>();
   readonly cancelled = output<void>();
+  /** The change needs the account password or an adult profile's PIN first. */
+  readonly approvalNeeded = output<void>();
 
   private readonly session = inject(Session);
   protected readonly id = `profile-form-${nextForm++}`;
@@ -70,12 +72,16 @@ export class ProfileForm implements OnInit {
   }
 
   protected async save(): Promise<void> {
-    await this.action.run(async () => {
+    const done = await this.action.run(async () => {
       const profile = this.profile();
       const saved = profile ? await this.update(profile.id) : await this.create();
       await this.session.load(true);
       this.saved.emit(saved);
     });
+    const failure = this.action.failure();
+    if (!done && failure instanceof ApiError && failure.slug === 'approval-required') {
+      this.approvalNeeded.emit();
+    }
   }
 
   private create(): Promise<Profile> {
