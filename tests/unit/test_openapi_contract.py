@@ -2,13 +2,15 @@
 
 ``openapi_before_round_two.json`` is the document as round one left it. Every path, operation
 and schema in it must still be there, the same but for key order: an operation keeps its
-parameters, request body and every answer it had. A contract may grow: new paths, operations,
-schemas, and new answers of an operation (the problems it can answer) may be added.
+parameters, request body and every answer it had; a schema keeps every field it had, the same.
+A contract may grow: new paths, operations, schemas, new answers of an operation (the problems
+it can answer), and new fields of a schema, which a request body never requires.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +72,38 @@ def test_every_operation_documents_the_problems_it_can_answer(
 def test_every_schema_keeps_its_fields(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
     before, now = documents
     schemas = now["components"]["schemas"]
+    sent = _request_schemas(before)
     changed = [
         name
         for name, schema in before["components"]["schemas"].items()
-        if schemas.get(name) != schema
+        if not _keeps_fields(schema, schemas.get(name), sent_by_clients=name in sent)
     ]
     assert changed == []
     assert now["components"].get("securitySchemes") == before["components"].get("securitySchemes")
+
+
+def _keeps_fields(
+    before: dict[str, Any], now: dict[str, Any] | None, *, sent_by_clients: bool
+) -> bool:
+    """``now`` has every field of ``before``, unchanged; a field it adds is never required of
+    a client."""
+    if now is None:
+        return False
+    rest = {key: value for key, value in now.items() if key not in ("properties", "required")}
+    fields = now.get("properties", {})
+    required = set(now.get("required", []))
+    return (
+        rest
+        == {key: value for key, value in before.items() if key not in ("properties", "required")}
+        and all(fields.get(name) == field for name, field in before.get("properties", {}).items())
+        and set(before.get("required", [])) <= required
+        and (not sent_by_clients or required == set(before.get("required", [])))
+    )
+
+
+def _request_schemas(document: dict[str, Any]) -> set[str]:
+    """The schemas request bodies name, directly."""
+    text = json.dumps(
+        [op.get("requestBody", {}) for ops in document["paths"].values() for op in ops.values()]
+    )
+    return set(re.findall(r"#/components/schemas/([A-Za-z0-9_]+)", text))

@@ -34,7 +34,7 @@ def get_account(principal: CurrentAccount, session: DbSession) -> schemas.Accoun
 @router.get("/account/export")
 def export_account(
     principal: CurrentAccount, session: DbSession, ident: IdentityDep
-) -> schemas.AccountDataExport:
+) -> schemas.AccountExport:
     return service.export_account(session, ident=ident, principal=principal)
 
 

@@ -59,17 +59,15 @@ class Entitlement(BaseModel):
     can_watch: bool
 
 
+# The account, its profiles and devices, and what every domain holds of them. (No docstring:
+# it would become the schema's description, and round one's document had none.)
 class AccountExport(BaseModel):
     exported_at: datetime
     account: Account
     profiles: list[Profile]
     devices: list[Device]
-
-
-class AccountDataExport(AccountExport):
-    """:class:`AccountExport` with what every domain holds of the account and its profiles."""
-
     data: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
         description="By domain (identity, billing, catalog, playback, discovery, ...): each "
-        "one's rows about the account and its profiles (history, sessions, plays, ...)"
+        "one's rows about the account and its profiles (history, sessions, plays, ...)",
     )

@@ -135,7 +135,7 @@ def get_account(session: Session, *, account_id: str) -> schemas.Account:
 
 def export_account(
     session: Session, *, ident: identity.Identity, principal: Principal
-) -> schemas.AccountDataExport:
+) -> schemas.AccountExport:
     """Everything held for the account: identity's account, profiles and devices, the
     subscription, and under ``data`` what every domain registered with
     :mod:`marquee.kit.personal_data` holds of it (billing knows none of the domains above it)."""
@@ -143,7 +143,7 @@ def export_account(
     subject = personal_data.Subject(
         account_id=principal.account_id, profile_ids=tuple(profile.id for profile in profiles)
     )
-    return schemas.AccountDataExport(
+    return schemas.AccountExport(
         exported_at=utcnow(),
         account=get_account(session, account_id=principal.account_id),
         profiles=profiles,
