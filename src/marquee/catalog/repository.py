@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -30,6 +30,8 @@ from marquee.catalog.territories import WORLDWIDE
 from marquee.kit.errors import NotFound
 
 UNRATED_RANK = len(MATURITY_LEVELS) - 1
+#: Values per ``IN (...)`` list of a batch query, well inside every backend's parameter limit.
+IN_CHUNK = 500
 T = TypeVar("T")
 R = TypeVar("R", bound="_OfTitle")
 
@@ -46,8 +48,42 @@ def title_or_404(session: Session, title_id: str) -> Title:
     return row_or_404(session, Title, title_id, "title")
 
 
-def title_by_key(session: Session, external_key: str) -> Title | None:
-    return session.scalar(select(Title).where(Title.external_key == external_key))
+def titles_by_key(session: Session, external_keys: Iterable[str]) -> dict[str, Title]:
+    """external key → title, for those of ``external_keys`` that name one."""
+    found: dict[str, Title] = {}
+    for keys in _chunks(external_keys):
+        for title in session.scalars(select(Title).where(Title.external_key.in_(keys))):
+            if title.external_key is not None:
+                found[title.external_key] = title
+    return found
+
+
+def people_by_key(session: Session, external_keys: Iterable[str]) -> dict[str, str]:
+    """external key → person id, for those of ``external_keys`` that name one."""
+    found: dict[str, str] = {}
+    for keys in _chunks(external_keys):
+        query = select(Person.external_key, Person.id).where(Person.external_key.in_(keys))
+        for key, person_id in session.execute(query):
+            if key is not None:
+                found[key] = person_id
+    return found
+
+
+def people_names(session: Session, person_ids: Iterable[str]) -> dict[str, str]:
+    """person id → name, for those of ``person_ids`` that are people."""
+    query = select(Person.id, Person.name)
+    return {
+        person_id: name
+        for ids in _chunks(person_ids)
+        for person_id, name in session.execute(query.where(Person.id.in_(ids)))
+    }
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    """``values`` without repeats, in lists of at most :data:`IN_CHUNK`."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), IN_CHUNK):
+        yield unique[start : start + IN_CHUNK]
 
 
 def localizations(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,31 +15,46 @@ from marquee.catalog.models import SERIES, Episode, Season
 from marquee.catalog.repository import row_or_404, title_or_404
 from marquee.catalog.studio.audit import diff, record, touched
 from marquee.catalog.studio.localizations import put_text
+from marquee.kit.db import new_id
 from marquee.kit.errors import Conflict
 
 
 def add_season(
     session: Session, *, actor: str, title_id: str, data: schemas.SeasonCreate
 ) -> Season:
-    title = title_or_404(session, title_id)
-    if title.kind != SERIES:
+    return add_seasons(session, actor=actor, seasons=[(title_id, data)])[0]
+
+
+def add_seasons(
+    session: Session, *, actor: str, seasons: Sequence[tuple[str, schemas.SeasonCreate]]
+) -> list[Season]:
+    """Several seasons, each ``(title id, season)`` added as :func:`add_season` adds it,
+    reading the titles' current seasons in one query."""
+    wanted = [(title_or_404(session, title_id), data) for title_id, data in seasons]
+    if any(title.kind != SERIES for title, _ in wanted):
         raise Invalid("Only a series has seasons.")
-    if any(s.number == data.number for s in repo.seasons(session, title_id)):
-        raise Conflict(f"season {data.number} exists already")
-    season = Season(title_id=title.id, number=data.number, synopsis=data.synopsis)
-    session.add(season)
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        title_id=title.id,
-        entity="season",
-        entity_id=season.id,
-        action="season.created",
-        changes=data.model_dump(),
-    )
-    touched(session, title=title)
-    return season
+    existing = repo.seasons_by_title(session, {title.id for title, _ in wanted})
+    taken = {(s.title_id, s.number) for found in existing.values() for s in found}
+    added = []
+    for title, data in wanted:
+        if (title.id, data.number) in taken:
+            raise Conflict(f"season {data.number} exists already")
+        taken.add((title.id, data.number))
+        season = Season(id=new_id(), title_id=title.id, number=data.number, synopsis=data.synopsis)
+        added.append(season)
+    session.add_all(added)
+    for (title, data), season in zip(wanted, added, strict=True):
+        record(
+            session,
+            actor=actor,
+            title_id=title.id,
+            entity="season",
+            entity_id=season.id,
+            action="season.created",
+            changes=data.model_dump(),
+        )
+        touched(session, title=title)
+    return added
 
 
 def update_season(

@@ -3,9 +3,12 @@ rating systems of :mod:`marquee.catalog.ratings`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marquee.catalog import repository as repo
 from marquee.catalog import schemas
 from marquee.catalog.errors import Invalid
 from marquee.catalog.models import Rating
@@ -21,6 +24,7 @@ from marquee.catalog.repository import title_or_404
 from marquee.catalog.studio.audit import record, touched
 from marquee.catalog.territories import COUNTRY_NAMES
 from marquee.catalog.views import rating_out
+from marquee.kit.db import new_id
 from marquee.kit.errors import NotFound
 from marquee.settings import Settings
 
@@ -35,29 +39,51 @@ def set_rating(
     data: schemas.RatingIn,
 ) -> schemas.Rating:
     """Rate the title in ``territory`` (ISO code, or ``*`` for its default rating)."""
-    title = title_or_404(session, title_id)
-    territory, system, value = rating_values(settings, territory, data)
-    row = session.scalar(
-        select(Rating).where(Rating.title_id == title.id, Rating.territory == territory)
-    )
-    if row is None:
-        row = Rating(title_id=title.id, territory=territory)
-        session.add(row)
-    row.system, row.value = system, value
-    row.maturity_rank = rank(maturity_of(system, value))
-    session.flush()
-    out = rating_out(row)
-    record(
-        session,
-        actor=actor,
-        title_id=title.id,
-        entity="rating",
-        entity_id=row.id,
-        action="rating.set",
-        changes=out.model_dump(),
-    )
-    touched(session, title=title)
-    return out
+    change = (title_id, territory, data)
+    return set_ratings(session, settings=settings, actor=actor, ratings=[change])[0]
+
+
+def set_ratings(
+    session: Session,
+    *,
+    settings: Settings,
+    actor: str,
+    ratings: Sequence[tuple[str, str, schemas.RatingIn]],
+) -> list[schemas.Rating]:
+    """Several ratings, each ``(title id, territory, rating)`` set as :func:`set_rating` sets
+    it, reading the titles' current ratings in one query."""
+    wanted = [
+        (title_or_404(session, title_id), *rating_values(settings, territory, data))
+        for title_id, territory, data in ratings
+    ]
+    rows = {
+        (row.title_id, row.territory): row
+        for found in repo.ratings_by_title(session, {t.id for t, *_ in wanted}).values()
+        for row in found
+    }
+    done = []
+    for title, territory, system, value in wanted:
+        row = rows.get((title.id, territory))
+        if row is None:
+            row = rows[title.id, territory] = Rating(
+                id=new_id(), title_id=title.id, territory=territory
+            )
+            session.add(row)
+        row.system, row.value = system, value
+        row.maturity_rank = rank(maturity_of(system, value))
+        out = rating_out(row)
+        record(
+            session,
+            actor=actor,
+            title_id=title.id,
+            entity="rating",
+            entity_id=row.id,
+            action="rating.set",
+            changes=out.model_dump(),
+        )
+        touched(session, title=title)
+        done.append(out)
+    return done
 
 
 def delete_rating(session: Session, *, actor: str, title_id: str, territory: str) -> None:

@@ -14,12 +14,14 @@ from marquee.catalog.repository import title_or_404
 from marquee.catalog.service import genre_slug
 from marquee.catalog.studio.audit import diff, record, touched
 from marquee.catalog.studio.localizations import put_text
+from marquee.kit.db import new_id
 
 
 def create_title(
     session: Session, *, actor: str, data: schemas.TitleCreate, external_key: str | None = None
 ) -> Title:
     title = Title(
+        id=new_id(),
         kind=data.kind,
         external_key=external_key,
         original_title=data.original_title,
@@ -35,7 +37,6 @@ def create_title(
     )
     session.add(title)
     _set_genres(title, data.genres)
-    session.flush()
     for language, text in data.localizations.items():
         put_text(session, entity_id=title.id, language=language, text=text)
     record(

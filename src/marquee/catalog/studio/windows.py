@@ -15,7 +15,7 @@ from marquee.catalog.repository import row_or_404, title_or_404
 from marquee.catalog.studio.audit import record, touched
 from marquee.catalog.territories import expand
 from marquee.catalog.views import window_out
-from marquee.kit.db import utcnow
+from marquee.kit.db import new_id, utcnow
 from marquee.settings import Settings
 
 
@@ -23,10 +23,9 @@ def add_window(
     session: Session, *, settings: Settings, actor: str, title_id: str, data: schemas.WindowIn
 ) -> Window:
     title = title_or_404(session, title_id)
-    window = Window(title_id=title.id)
+    window = Window(id=new_id(), title_id=title.id)
     fill_window(settings.catalog_regions, window, data)
     session.add(window)
-    session.flush()
     record(
         session,
         actor=actor,
