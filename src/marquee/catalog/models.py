@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marquee.kit.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+from marquee.kit.db import Base, UTCDateTime, exact_string, id_column_type, new_id, utcnow
 
 DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
 MOVIE, SERIES = "movie", "series"
@@ -34,7 +34,7 @@ class Title(Base):
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(8))
     #: Key of the title in an imported feed; re-imports update the title it names.
-    external_key: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    external_key: Mapped[str | None] = mapped_column(exact_string(255), unique=True, nullable=True)
     original_title: Mapped[str] = mapped_column(String(300))
     original_language: Mapped[str] = mapped_column(String(35))
     synopsis: Mapped[str] = mapped_column(Text, default="")
@@ -115,7 +115,7 @@ class Person(Base):
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), index=True)
-    external_key: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    external_key: Mapped[str | None] = mapped_column(exact_string(255), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -78,6 +78,14 @@ def id_column_type() -> String:
     return String(32)
 
 
+def exact_string(length: int) -> TypeEngine[str]:
+    """A string compared exactly, case and accents included, on every backend: a key such as
+    "Verónica" must not meet "Veronica". PostgreSQL and SQLite compare exactly already; MariaDB's
+    default collation (``utf8mb4_general_ci``) folds both, so the column gets ``utf8mb4_bin``."""
+    binary = mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin")
+    return String(length).with_variant(binary, "mysql", "mariadb")
+
+
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine tuned per backend: WAL and foreign keys on SQLite, pre-ping on servers."""
     parsed = make_url(url)

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from marquee.catalog import importer, schemas, service
 from marquee.catalog.models import AuditEntry, Person, Title
 from marquee.catalog.studio.localizations import set_localization
-from marquee.catalog.views import studio_view
+from marquee.catalog.views import credits_of, studio_view
 from marquee.cli.main import app as cli
 from marquee.kit.db import Database
 from marquee.kit.outbox import OutboxEntry
@@ -298,6 +298,27 @@ def test_series_in_one_batch_get_their_seasons_and_episodes_matched_by_number(
         "Winds": [(1, "", ["North"])],
     }
     assert views["Tides"].seasons[0].episodes[0].localizations["fr"].title == "Reflux"
+
+
+def test_titles_and_people_differing_only_by_accents_are_kept_apart(
+    db: Database, catalog_settings: Settings
+) -> None:
+    """As "Verónica" and "Veronica" (2017) in the public feed: on MariaDB's default collation
+    their keys were one key."""
+    tag = uuid.uuid4().hex[:8]
+    accented = f"Movie,Verónica {tag},Chloë {tag},,Spain,,2017,R,105 min,Horror,One."
+    plain = f"Movie,Veronica {tag},Chloe {tag},,Mexico,,2017,R,99 min,Thrillers,Another."
+
+    report = _csv(db, catalog_settings, accented, plain)
+
+    assert (report.created, report.updated, report.errors) == (2, 0, [])
+    with db.sessions() as session:
+        titles = {t.original_title: t.id for t in _titles(session, tag)}
+        directors = {
+            title: [c.name for c in credits_of(session, title_id=title_id)]
+            for title, title_id in titles.items()
+        }
+    assert directors == {f"Verónica {tag}": [f"Chloë {tag}"], f"Veronica {tag}": [f"Chloe {tag}"]}
 
 
 def _titles(session: Session, tag: str) -> list[Title]:
