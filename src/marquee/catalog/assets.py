@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from marquee.catalog import repository as repo
@@ -39,7 +39,7 @@ from marquee.catalog.models import (
 from marquee.catalog.repository import title_or_404
 from marquee.catalog.studio.audit import record, touched
 from marquee.catalog.studio.publishing import publish_worldwide
-from marquee.kit.db import new_id, utcnow
+from marquee.kit.db import after_commit, new_id, utcnow
 from marquee.kit.errors import NotFound
 from marquee.kit.queue import enqueue
 from marquee.kit.storage import ObjectStore
@@ -108,7 +108,11 @@ def append(
 
 
 def assemble(session: Session, *, storage: ObjectStore, upload_id: str) -> None:
-    """Join the parts into ``uploads/{id}/{filename}`` (idempotent), then drop the parts."""
+    """Join the parts into ``uploads/{id}/source/{filename}`` (idempotent); once that is
+    committed, drop the parts, their rows and their objects.
+
+    The source has a folder of its own, apart from ``uploads/{id}/parts/``: a file named
+    ``parts`` would otherwise be the parts' folder (the local store could never write it)."""
     upload = get_upload(session, upload_id=upload_id)
     if upload.object_key is not None or upload.offset < upload.length:
         return
@@ -117,12 +121,18 @@ def assemble(session: Session, *, storage: ObjectStore, upload_id: str) -> None:
             select(UploadPart).where(UploadPart.upload_id == upload.id).order_by(UploadPart.offset)
         )
     )
-    key = f"uploads/{upload.id}/{upload.filename or 'source'}"
+    key = f"uploads/{upload.id}/source/{upload.filename or 'source'}"
     chained = io.BufferedReader(_Chain(storage.get(p.object_key) for p in parts))
     storage.put(key, cast(BinaryIO, chained))
     upload.object_key = key
+    session.execute(delete(UploadPart).where(UploadPart.upload_id == upload.id))
     session.flush()
-    storage.delete_prefix(f"uploads/{upload.id}/parts/")
+    after_commit(session, lambda: _drop_objects(storage, [p.object_key for p in parts]))
+
+
+def _drop_objects(storage: ObjectStore, keys: list[str]) -> None:
+    for key in keys:
+        storage.delete(key)
 
 
 class _Chain(io.RawIOBase):

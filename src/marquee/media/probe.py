@@ -86,7 +86,9 @@ def probe(path: Path) -> SourceInfo:
     if not path.is_file():
         raise MediaError("probe", f"{path.name}: no such file")
     try:
-        with av.open(str(path)) as container:
+        # A damaged file's tags may not be UTF-8: read them with replacement characters
+        # rather than fail on a title tag.
+        with av.open(str(path), metadata_errors="replace") as container:
             return _describe(container, path)
     except av.FFmpegError as exc:
         raise MediaError("probe", f"{path.name}: not a readable media file ({exc})") from exc
@@ -121,8 +123,12 @@ def _language(stream: Any) -> str | None:
 
 
 def _codec(stream: Any) -> str:
-    """The codec's canonical name (``mp3``), not the decoder's (``mp3float``)."""
-    return str(stream.codec_context.codec.canonical_name)
+    """The codec's canonical name (``mp3``), not the decoder's (``mp3float``); MediaError when
+    the file names no codec ffmpeg knows (a damaged or unsupported stream)."""
+    context = stream.codec_context
+    if context is None or context.codec is None:
+        raise MediaError("probe", f"stream {stream.index} has an unknown or damaged codec")
+    return str(context.codec.canonical_name)
 
 
 def _subtitle(stream: Any) -> SubtitleTrack:

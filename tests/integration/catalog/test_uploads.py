@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from marquee.app import create_app
-from marquee.catalog.models import Upload
+from marquee.catalog.models import Upload, UploadPart
 from marquee.runtime import Platform, build_platform
 from marquee.settings import Settings
 from tests.integration.catalog.conftest import Caller, new_title
@@ -37,8 +38,8 @@ def other_node(catalog_settings: Settings, platform: Platform) -> Iterator[TestC
     node.stop()
 
 
-def _create(editor: Caller, length: int) -> str:
-    name = base64.b64encode(b"master take 1.mov").decode()
+def _create(editor: Caller, length: int, filename: bytes = b"master take 1.mov") -> str:
+    name = base64.b64encode(filename).decode()
     headers = {**TUS, "Upload-Length": str(length), "Upload-Metadata": f"filename {name}"}
     response = editor.request("POST", "/api/v1/studio/uploads", headers=headers)
     assert response.status_code == 201, response.text
@@ -115,10 +116,29 @@ def test_an_interrupted_upload_resumes_on_another_node_and_arrives_whole(
     assert offset == 180_000
     assert stale.status_code == 409
     assert (rest.status_code, rest.headers["Upload-Offset"]) == (204, str(len(DATA)))
-    key = _wait_assembled(platform, location.rsplit("/", 1)[1])
+    upload_id = location.rsplit("/", 1)[1]
+    key = _wait_assembled(platform, upload_id)
     assert key.endswith("/master_take_1.mov")
     assert platform.storage.get_bytes(key) == DATA
-    assert not list(platform.storage.list(f"{key.rsplit('/', 1)[0]}/parts/"))
+    assert not list(platform.storage.list(f"uploads/{upload_id}/parts/"))
+    with platform.db.sessions() as session:
+        assert (
+            session.scalars(select(UploadPart).where(UploadPart.upload_id == upload_id)).all() == []
+        )
+
+
+def test_an_upload_named_like_the_parts_folder_assembles(
+    editor: Caller, platform: Platform
+) -> None:
+    platform.start(worker=True)
+    location = _create(editor, len(DATA), filename=b"parts")
+    sent = editor.request("PATCH", location, headers={**PATCH, "Upload-Offset": "0"}, content=DATA)
+    assert sent.status_code == 204, sent.text
+
+    key = _wait_assembled(platform, location.rsplit("/", 1)[1])
+
+    assert key.endswith("/parts")
+    assert platform.storage.get_bytes(key) == DATA
 
 
 def test_an_ingest_waits_for_a_finished_upload_and_reports_the_pipeline(

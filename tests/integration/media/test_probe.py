@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from marquee.media.ffmpeg import MediaError
+from marquee.media.ffmpeg import MediaError, run_ffmpeg
 from marquee.media.probe import probe
 from tests.integration.media.conftest import Sources
 
@@ -111,3 +111,22 @@ def test_not_media(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="no such file"):
         probe(tmp_path / "absent.mov")
+
+
+def test_a_damaged_tag_does_not_stop_the_probe(tmp_path: Path) -> None:
+    """A flipped bit in a stream's tag (its handler name) leaves bytes that are not UTF-8: the
+    file is still probed."""
+    clip = tmp_path / "tagged.mp4"
+    source = ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-t", "1"]
+    run_ffmpeg(
+        [*source, "-c:v", "libx264", "-metadata:s:v", "handler_name=Harbour", str(clip)],
+        step="test",
+    )
+    data = clip.read_bytes()
+    at = data.index(b"Harbour")
+    clip.write_bytes(data[:at] + b"\xff\xferbour" + data[at + 7 :])
+
+    info = probe(clip)
+
+    assert info.video is not None
+    assert info.video.codec == "h264"
