@@ -18,6 +18,7 @@ from marquee import __version__, health
 from marquee.api import API_PREFIX, build_api_router
 from marquee.kit.body_limit import BodyLimitMiddleware, LargerBody
 from marquee.kit.errors import install_error_handlers
+from marquee.kit.security_headers import SecurityHeadersMiddleware, security_headers
 from marquee.kit.telemetry import TelemetryMiddleware, metrics_response
 from marquee.runtime import Platform, build_platform
 from marquee.settings import Settings
@@ -26,6 +27,8 @@ WEB_ROOT = Path(__file__).parent / "web"
 UNBUILT_PAGE = Path(__file__).parent / "unbuilt.html"
 HASHED_ASSET = re.compile(r"-[A-Z0-9]{8}\.(js|css)$")
 NOT_WEB_APP = ("api/", "t/")
+#: Swagger UI, served only when ``MARQUEE_API_DOCS`` is on: FastAPI's page loads it from a CDN.
+DOCS_URL = "/api/docs"
 #: What a multipart form may add to the file it carries (boundaries, part headers, fields).
 FORM_OVERHEAD_BYTES = 64 * 1024
 
@@ -84,7 +87,7 @@ def create_app(
         title="Marquee",
         version=__version__,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=DOCS_URL if settings.api_docs else None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -92,7 +95,15 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware, default=settings.max_json_body_bytes, larger=larger_bodies(settings)
     )
-    app.add_middleware(TelemetryMiddleware)  # outermost: request ids and metrics for all answers
+    app.add_middleware(TelemetryMiddleware)  # request ids and metrics for all answers
+    app.add_middleware(  # outermost: every answer carries them
+        SecurityHeadersMiddleware,
+        headers=security_headers(
+            edge_urls=[str(edge.get("url", "")) for edge in settings.delivery_edges],
+            public_url=settings.public_url,
+        ),
+        exempt=[DOCS_URL] if settings.api_docs else [],
+    )
     app.include_router(health.router)
     app.add_route("/metrics", metrics_response, include_in_schema=False)
     app.include_router(build_api_router())

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     #: one answers 413 before it is read (kit.body_limit). Uploads have their own limits:
     #: ``catalog_upload_chunk_max_bytes`` (one tus PATCH), ``catalog_artwork_max_bytes`` (an image).
     max_json_body_bytes: int = Field(default=1024**2, ge=1024)
+    #: Serve Swagger UI at /api/docs. Off by default: FastAPI's page loads its script from a CDN
+    #: (jsDelivr), so it is for development only (docs/web.md).
+    api_docs: bool = False
 
     # media
     #: Key-encryption key for content keys: 64 hex digits (AES-256 key wrap). Unset: one is
