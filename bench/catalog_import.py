@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from marquee import migrate
-from marquee.catalog import importer
+from marquee.catalog import feeds, importer
 from marquee.catalog.schemas import ImportReport
 from marquee.kit.db import Database
 from marquee.settings import Settings, load_settings
@@ -55,7 +55,7 @@ def generated(count: int) -> str:
     public catalog has 4.6); every third is a series."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(importer.CSV_COLUMNS)
+    writer.writerow(feeds.CSV_COLUMNS)
     for n in range(count):
         series = n % 3 == 0
         recurring = [f"{NAMES[k]} Star{(n * 7 + k * 13) % 500}" for k in (1, 2)]
@@ -121,7 +121,7 @@ def import_once(db: Database, settings: Settings, feed: str) -> tuple[ImportRepo
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         started = time.perf_counter()
-        rows = importer.read_csv(
+        rows = feeds.read_csv(
             io.StringIO(feed, newline=""), language="en", territories=["US"], licensor="bench"
         )
         report = importer.import_rows(db, settings, rows, partial=True)

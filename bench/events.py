@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from marquee import migrate
-from marquee.catalog import importer, schemas
+from marquee.catalog import feeds, importer, schemas
 from marquee.discovery.browse import GENERATION_KEY
 from marquee.discovery.index import SearchIndex
 from marquee.discovery.node import node_for
@@ -51,7 +51,7 @@ WORDS = [
 ]
 
 
-def records(count: int, run: str) -> Iterator[importer.Row]:
+def records(count: int, run: str) -> Iterator[feeds.Row]:
     for number in range(count):
         name = f"{WORDS[number % len(WORDS)].title()} {WORDS[number * 7 % len(WORDS)]} {number}"
         record = schemas.TitleRecord(
@@ -70,7 +70,7 @@ def records(count: int, run: str) -> Iterator[importer.Row]:
                 )
             ],
         )
-        yield importer.Row(number + 1, record)
+        yield feeds.Row(number + 1, record)
 
 
 def import_titles(platform: Platform, count: int) -> tuple[int, float]:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from marquee.catalog import importer
+from marquee.catalog import feeds, importer
 from marquee.cli.common import console, settings_or_exit
 from marquee.identity.schemas import language_tag
 from marquee.kit.db import Database
@@ -60,14 +60,14 @@ def import_file(
     try:
         with file.open(encoding="utf-8-sig", newline="") as handle:
             rows = (
-                importer.read_jsonl(handle)
+                feeds.read_jsonl(handle)
                 if jsonl
-                else importer.read_csv(
+                else feeds.read_csv(
                     handle, language=tag, territories=territory or ["WORLD"], licensor=licensor
                 )
             )
             report = importer.import_rows(db, settings, rows, partial=not jsonl)
-    except (importer.BadFile, UnicodeDecodeError) as exc:
+    except (feeds.BadFile, UnicodeDecodeError) as exc:
         console.print(f"[red]error:[/red] {file}: {exc}", highlight=False)
         raise typer.Exit(2) from None
     finally:

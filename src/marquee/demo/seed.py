@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from marquee.billing import service as billing
-from marquee.catalog import importer
+from marquee.catalog import feeds, importer
 from marquee.catalog.schemas import (
     CreditRecord,
     EpisodeCreate,
@@ -182,7 +182,7 @@ def _import_catalog(platform: Platform) -> dict[str, str]:
     by slug."""
     existing = _title_ids(platform)
     new = [demo for demo in TITLES if demo.slug not in existing]
-    rows = [importer.Row(line, _record(demo)) for line, demo in enumerate(new, start=1)]
+    rows = [feeds.Row(line, _record(demo)) for line, demo in enumerate(new, start=1)]
     report = importer.import_rows(platform.db, platform.settings, rows, partial=False)
     if report.errors:
         raise DemoError(f"the demo catalog does not import: {report.errors}")

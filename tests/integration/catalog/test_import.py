@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from marquee.catalog import importer, schemas, service
+from marquee.catalog import feeds, importer, schemas, service
 from marquee.catalog.models import AuditEntry, Person, Title
 from marquee.catalog.studio.localizations import set_localization
 from marquee.catalog.views import credits_of, studio_view
@@ -149,12 +149,12 @@ def db(database_url: str) -> Iterator[Database]:
 
 def _csv(db: Database, settings: Settings, *lines: str) -> schemas.ImportReport:
     feed = io.StringIO("\n".join([HEADER, *lines]) + "\n")
-    rows = importer.read_csv(feed, language="en", territories=["US"], licensor="Feed")
+    rows = feeds.read_csv(feed, language="en", territories=["US"], licensor="Feed")
     return importer.import_rows(db, settings, rows, partial=True)
 
 
 def _jsonl(db: Database, settings: Settings, *records: dict[str, Any]) -> schemas.ImportReport:
-    rows = importer.read_jsonl(io.StringIO("\n".join(json.dumps(r) for r in records)))
+    rows = feeds.read_jsonl(io.StringIO("\n".join(json.dumps(r) for r in records)))
     return importer.import_rows(db, settings, rows, partial=False)
 
 

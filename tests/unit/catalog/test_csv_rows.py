@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from marquee.catalog.importer import BadFile, csv_key, csv_record, read_csv
+from marquee.catalog.feeds import BadFile, csv_key, csv_record, read_csv
 
 HEADER = (
     "type,title,director,cast,country,date_added,release_year,rating,duration,listed_in,"
