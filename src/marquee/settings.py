@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     catalog_upload_max_bytes: int = Field(default=200 * 1024**3, gt=0)
     catalog_upload_chunk_max_bytes: int = Field(default=64 * 1024**2, gt=0)
     catalog_artwork_max_bytes: int = Field(default=20 * 1024**2, gt=0)
+    #: Largest artwork in pixels (width × height), checked from the image's header before it is
+    #: decoded: a small file may declare a huge picture (a decompression bomb).
+    catalog_artwork_max_pixels: int = Field(default=40_000_000, gt=0)
 
     # identity
     smtp_url: str = Field(
