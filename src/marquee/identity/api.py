@@ -265,8 +265,8 @@ def update_profile(
     session: DbSession,
     ident: IdentityDep,
 ) -> schemas.Profile:
-    # a kids profile changes its own avatar, another its own name, avatar and language; the
-    # rest needs an approval (POST /profiles/approval) or the account password
+    # a kids profile changes its own avatar, another its own name, avatar, language and
+    # autoplay; the rest needs an approval (POST /profiles/approval) or the account password
     return service.update_profile(
         session,
         ident=ident,

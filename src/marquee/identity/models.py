@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marquee.kit.db import Base, UTCDateTime, id_column_type, new_id, utcnow
@@ -36,6 +36,7 @@ class Profile(Base):
     language: Mapped[str] = mapped_column(String(35), default="en")
     maturity: Mapped[str] = mapped_column(String(8), default="adult")
     pin_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    autoplay_next: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

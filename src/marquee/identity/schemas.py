@@ -155,6 +155,9 @@ class Profile(BaseModel):
     language: str
     maturity: Maturity
     has_pin: bool
+    autoplay_next: bool = Field(
+        default=True, description="Play the next episode by itself after a countdown"
+    )
     created_at: datetime
 
 
@@ -164,6 +167,7 @@ class ProfileCreate(BaseModel):
     language: LanguageTag = "en"
     maturity: Maturity = "adult"
     pin: Pin | None = None
+    autoplay_next: bool = True
 
 
 class ProfileUpdate(BaseModel):
@@ -173,6 +177,7 @@ class ProfileUpdate(BaseModel):
     avatar: str | None = Field(default=None, max_length=200)
     language: LanguageTag | None = None
     maturity: Maturity | None = None
+    autoplay_next: bool | None = None
     pin: Pin | None = None
     password: Password | None = None
 

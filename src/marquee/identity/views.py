@@ -14,6 +14,7 @@ def profile(row: Profile) -> schemas.Profile:
         language=row.language,
         maturity=row.maturity,
         has_pin=row.pin_hash is not None,
+        autoplay_next=row.autoplay_next,
         created_at=row.created_at,
     )
 

@@ -50,6 +50,7 @@ def test_a_kids_profile_changes_nothing_but_its_own_avatar(client: TestClient) -
     tokens, parent, kid = family(client)
     refused(patch(client, tokens, kid, maturity="adult"))
     refused(patch(client, tokens, kid, name="Grown-up"))
+    refused(patch(client, tokens, kid, autoplay_next=False))
     refused(patch(client, tokens, parent, name="Mine now"))
     refused(patch(client, tokens, parent, maturity="kids"))
     refused(client.delete(f"/api/v1/profiles/{parent}", headers=bearer(tokens)))
@@ -116,4 +117,5 @@ def test_a_teen_profile_edits_its_own_name_but_not_its_maturity(client: TestClie
     teen = create(client, tokens, name="Teen", maturity="teen")["id"]
     select(client, tokens, teen)
     assert patch(client, tokens, teen, name="Teenager", language="de").status_code == 200
+    assert patch(client, tokens, teen, autoplay_next=False).json()["autoplay_next"] is False
     refused(patch(client, tokens, teen, maturity="adult"))

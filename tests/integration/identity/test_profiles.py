@@ -56,6 +56,35 @@ def test_editing_a_profile_changes_only_what_is_sent(client: TestClient) -> None
     assert (edited["name"], edited["language"]) == ("Samira", "fr")
 
 
+def test_autoplay_of_the_next_episode_is_on_until_a_profile_turns_it_off(
+    client: TestClient,
+) -> None:
+    tokens = signup(client)
+    profile = create(client, tokens, name="Binger").json()
+    assert profile["autoplay_next"] is True
+    url = f"/api/v1/profiles/{profile['id']}"
+    assert (
+        client.patch(url, json={"autoplay_next": False}, headers=bearer(tokens)).status_code == 200
+    )
+    profiles = {p["id"]: p for p in client.get("/api/v1/profiles", headers=bearer(tokens)).json()}
+    assert profiles[profile["id"]]["autoplay_next"] is False
+    assert create(client, tokens, name="Calm", autoplay_next=False).json()["autoplay_next"] is False
+
+
+def test_autoplay_takes_only_a_boolean_and_a_refusal_changes_nothing(client: TestClient) -> None:
+    tokens = signup(client)
+    profile = create(client, tokens, name="Binger").json()
+    url = f"/api/v1/profiles/{profile['id']}"
+    body = {"autoplay_next": "sometimes", "name": "Renamed"}
+    refused = client.patch(url, json=body, headers=bearer(tokens))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    kept = client.get("/api/v1/profiles", headers=bearer(tokens)).json()
+    assert {(p["name"], p["autoplay_next"]) for p in kept if p["id"] == profile["id"]} == {
+        ("Binger", True)
+    }
+
+
 def test_setting_a_pin_needs_the_account_password(client: TestClient) -> None:
     tokens = signup(client)
     url = f"/api/v1/profiles/{create(client, tokens).json()['id']}"

@@ -3,9 +3,9 @@ approval (the account password, or an adult profile's PIN) that lifts them.
 
 A device acts as the profile it has chosen (``POST /profiles/{id}/select``). Without an approval
 it may change only its own profile: a kids profile only its avatar, a teen or adult profile its
-name, avatar and language. Everything else (any maturity, any PIN, another profile, adding or
-deleting one) needs an approval of that device: given by ``POST /profiles/approval`` with the
-account password or the PIN of one of the account's adult profiles, by choosing an adult
+name, avatar, language and autoplay. Everything else (any maturity, any PIN, another profile,
+adding or deleting one) needs an approval of that device: given by ``POST /profiles/approval``
+with the account password or the PIN of one of the account's adult profiles, by choosing an adult
 profile with its PIN, or by signing in; it lasts :data:`APPROVAL_S` and ends as soon as the
 device chooses a kids or teen profile. A ``password`` sent with a profile update approves that
 update alone.
@@ -28,7 +28,7 @@ PREFIX = "identity:approval:"
 PIN = "pin"
 """The limiter's name for wrong PINs, counted per profile (shared with the PIN check)."""
 OWN_FIELDS = {"kids": frozenset({"avatar"})}
-ADULT_OWN_FIELDS = frozenset({"avatar", "name", "language"})
+ADULT_OWN_FIELDS = frozenset({"avatar", "name", "language", "autoplay_next"})
 
 
 @dataclass(frozen=True)

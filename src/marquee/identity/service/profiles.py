@@ -62,6 +62,7 @@ def create_profile(
         avatar=form.avatar,
         language=form.language,
         maturity=form.maturity,
+        autoplay_next=form.autoplay_next,
         pin_hash=None if form.pin is None else ident.passwords.hash(form.pin),
     )
     session.add(profile)
