@@ -262,25 +262,39 @@ def build_broker(url: str) -> tuple[dramatiq.Broker, str]:
 
 
 class JobQueue:
-    """The broker, the declared jobs as Dramatiq actors, and optionally workers in this process."""
+    """The brokers, the declared jobs as Dramatiq actors, and optionally workers in this process.
+
+    Each queue has a broker of its own (its own connection), holding only that queue's actors:
+    a Dramatiq broker serves one :class:`dramatiq.Worker`, whose middleware consumes every queue
+    the broker declares. Two workers on one broker (one per queue, for their own thread counts)
+    added that middleware twice, which Dramatiq warns about.
+    """
 
     def __init__(self, url: str, db: Database, services: Any = None) -> None:
         self.db = db
         self.services = services
-        self.broker, self.namespace = build_broker(url)
-        self.broker.add_middleware(CurrentMessage())
-        # Dramatiq runs "after" hooks in reverse order: placed first, tracking sees the
-        # outcome the Retries middleware decided (retry or give up).
-        self.broker.add_middleware(JobTracking(db), before=type(self.broker.middleware[0]))
+        self.brokers: dict[QueueName, dramatiq.Broker] = {}
+        for queue in QUEUE_NAMES:
+            broker, self.namespace = build_broker(url)
+            self.brokers[queue] = self._with_jobs(broker, queue)
         self.workers: list[dramatiq.Worker] = []
         self.ticker: Ticker | None = None
-        for spec in _JOBS.values():
-            self._declare(spec)
 
     def queue_name(self, queue: QueueName) -> str:
         return f"{self.namespace}.{queue}"
 
-    def _declare(self, spec: JobSpec) -> None:
+    def _with_jobs(self, broker: dramatiq.Broker, queue: QueueName) -> dramatiq.Broker:
+        """``broker`` with the tracking middleware and the actors of the jobs of ``queue``."""
+        broker.add_middleware(CurrentMessage())
+        # Dramatiq runs "after" hooks in reverse order: placed first, tracking sees the
+        # outcome the Retries middleware decided (retry or give up).
+        broker.add_middleware(JobTracking(self.db), before=type(broker.middleware[0]))
+        for spec in _JOBS.values():
+            if spec.queue == queue:
+                self._declare(broker, spec)
+        return broker
+
+    def _declare(self, broker: dramatiq.Broker, spec: JobSpec) -> None:
         def run(**kwargs: Any) -> None:
             message = CurrentMessage.get_current_message()
             assert message is not None, "jobs run inside a worker"
@@ -295,7 +309,7 @@ class JobQueue:
 
         dramatiq.Actor(
             run,
-            broker=self.broker,
+            broker=broker,
             actor_name=spec.name,
             queue_name=self.queue_name(spec.queue),
             priority=0,
@@ -319,7 +333,7 @@ class JobQueue:
             options={},
             message_id=job_id or uuid.uuid4().hex,
         )
-        self.broker.enqueue(message)
+        self.brokers[spec.queue].enqueue(message)
         return str(message.message_id)
 
     def relay(self, entries: Sequence[OutboxEntry]) -> None:
@@ -328,12 +342,13 @@ class JobQueue:
             self.send(entry.name, entry.key, **entry.payload)
 
     def start_workers(self, *, short_threads: int = 4, long_threads: int = 1) -> None:
-        for queue, threads in (("short", short_threads), ("long", long_threads)):
+        threads_of: dict[QueueName, int] = {"short": short_threads, "long": long_threads}
+        for queue, threads in threads_of.items():
             if threads <= 0:
                 continue
             worker = dramatiq.Worker(
-                self.broker,
-                queues={self.queue_name(queue)},  # type: ignore[arg-type]
+                self.brokers[queue],
+                queues={self.queue_name(queue)},
                 worker_threads=threads,
                 worker_timeout=250,
             )
@@ -349,17 +364,19 @@ class JobQueue:
         for worker in self.workers:
             worker.stop(timeout=10_000)
         self.workers.clear()
-        self.broker.close()
+        for broker in self.brokers.values():
+            broker.close()
 
     def ping(self) -> None:
         """Raise if the broker cannot be reached."""
-        if hasattr(self.broker, "client"):
-            self.broker.client.ping()
-        elif hasattr(self.broker, "engine"):
-            with self.broker.engine.connect():
+        broker = self.brokers["short"]
+        if hasattr(broker, "client"):
+            broker.client.ping()
+        elif hasattr(broker, "engine"):
+            with broker.engine.connect():
                 pass
-        elif hasattr(self.broker, "connection"):
-            assert self.broker.connection.is_open
+        elif hasattr(broker, "connection"):
+            assert broker.connection.is_open
 
     def job_run(self, job_id: str) -> JobRun | None:
         with self.db.sessions() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -121,6 +122,19 @@ def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(
     queue.wait([committed], timeout_s=30)
     assert queue.job_run(rolled_back) is None
     assert _log_lines(effects) == ["kept"]
+
+
+def test_both_queues_are_served_and_no_middleware_is_added_twice(
+    queue: JobQueue, effects: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    short = queue.send("test.record", effects=str(effects), key="short")
+    long = queue.send("test.slow_effect", effects=str(effects), key="long")
+    with caplog.at_level(logging.WARNING, logger="dramatiq"):
+        queue.start_workers(short_threads=1, long_threads=1)
+    runs = queue.wait([short, long], timeout_s=60)
+    assert [run.state for run in runs] == ["succeeded", "succeeded"]
+    assert sorted(_log_lines(effects)) == ["long", "short"]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("dramatiq")] == []
 
 
 def test_a_worker_killed_mid_job_loses_nothing_and_the_effect_is_applied_once(
