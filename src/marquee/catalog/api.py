@@ -327,6 +327,7 @@ def add_artwork(
         kind=kind,
         language=tag,
         data=data,
+        max_pixels=settings.catalog_artwork_max_pixels,
     )
     return artwork_out(row)
 

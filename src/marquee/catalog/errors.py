@@ -19,6 +19,12 @@ class Invalid(Problem):
     status = 422
 
 
+class InvalidImage(Invalid):
+    """Artwork that is not a PNG, JPEG or WebP picture that decodes within the pixel limit."""
+
+    slug = "invalid-image"
+
+
 class StatusConflict(Conflict):
     slug = "invalid-status-change"
 

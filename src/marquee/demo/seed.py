@@ -273,6 +273,7 @@ def _add_artwork(session: Session, platform: Platform, clip: _Clip, path: Path) 
             kind=kind,
             language="",
             data=image,
+            max_pixels=platform.settings.catalog_artwork_max_pixels,
         )
 
 

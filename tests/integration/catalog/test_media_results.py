@@ -18,9 +18,10 @@ from marquee.catalog.studio.titles import create_title
 from marquee.catalog.views import studio_view
 from marquee.media.events import ASSET_READY, AssetFailed, AssetReady
 from marquee.runtime import Platform
+from tests.images import picture
 from tests.integration.catalog.conftest import ready_asset
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+PNG = picture("PNG")
 
 
 @pytest.fixture
@@ -72,6 +73,7 @@ def test_an_uploaded_poster_is_kept_and_publishing_waits_for_the_request(
         kind="poster",
         language="",
         data=PNG,
+        max_pixels=platform.settings.catalog_artwork_max_pixels,
     )
     _attach(session, ready_asset(title_id, publish_requested=True))
 

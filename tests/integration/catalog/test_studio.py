@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PIL import Image
 
 from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED, TITLE_UPDATED
 from marquee.kit.events import Event
 from marquee.runtime import Platform
+from tests.images import picture, png_declaring
 from tests.integration.catalog.conftest import Caller, Callers, available, new_title
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = picture("PNG")
 
 
 @pytest.mark.parametrize(
@@ -145,15 +148,12 @@ def test_artwork_is_stored_and_served_per_language(editor: Caller, callers: Call
     neutral = editor.request(
         "POST", url, data={"kind": "poster"}, files={"file": ("p.png", PNG, "image/png")}
     ).json()
-    german_bytes = PNG + b"de"
+    german_bytes = picture("JPEG", size=(60, 90))
     editor.request(
         "POST",
         url,
         data={"kind": "poster", "language": "de"},
         files={"file": ("de.png", german_bytes, "application/octet-stream")},
-    )
-    not_image = editor.request(
-        "POST", url, data={"kind": "logo"}, files={"file": ("x.png", b"hello", "image/png")}
     )
     available(editor, title["id"])
 
@@ -162,9 +162,55 @@ def test_artwork_is_stored_and_served_per_language(editor: Caller, callers: Call
     image = editor.client.get(german["poster"]["url"])
 
     assert german["poster"]["language"] == "de"
-    assert (image.content, image.headers["content-type"]) == (german_bytes, "image/png")
+    assert image.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(image.content)).size == (60, 90)
     assert english["poster"]["id"] == neutral["id"]
-    assert not_image.status_code == 422
+
+
+def test_artwork_is_stored_without_what_follows_the_picture(editor: Caller) -> None:
+    title = new_title(editor)
+    url = f"/api/v1/studio/titles/{title['id']}/artwork"
+    polyglot = PNG + b"<html><script>alert(document.domain)</script></html>"
+
+    stored = editor.request(
+        "POST", url, data={"kind": "logo"}, files={"file": ("x.png", polyglot, "image/png")}
+    ).json()
+    image = editor.client.get(stored["url"])
+
+    assert image.headers["content-type"] == "image/png"
+    assert b"<script>" not in image.content
+    assert Image.open(io.BytesIO(image.content)).size == (64, 48)
+
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        (b"hello", "must be a PNG, JPEG or WebP image"),
+        (picture("JPEG", size=(256, 256))[:600], "does not decode"),
+        (png_declaring(100_000, 100_000), "too many pixels"),
+        (png_declaring(10_000, 5_000), "is 10000×5000 pixels"),
+    ],
+    ids=["not-an-image", "truncated-jpeg", "decompression-bomb", "over-the-limit"],
+)
+def test_artwork_that_does_not_decode_is_refused_and_the_old_one_kept(
+    editor: Caller, data: bytes, detail: str
+) -> None:
+    title = new_title(editor)
+    url = f"/api/v1/studio/titles/{title['id']}/artwork"
+    files = {"file": ("p.png", PNG, "image/png")}
+    kept = editor.request("POST", url, data={"kind": "poster"}, files=files).json()
+
+    refused = editor.request(
+        "POST", url, data={"kind": "poster"}, files={"file": ("p.png", data, "image/png")}
+    )
+    view = editor.get(f"/api/v1/studio/titles/{title['id']}").json()
+
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "/problems/invalid-image"
+    assert detail in refused.json()["detail"]
+    assert [a["id"] for a in view["artwork"]] == [kept["id"]]
+    assert editor.client.get(kept["url"]).content == PNG
 
 
 def test_credits_name_people_in_billing_order(editor: Caller) -> None:

@@ -9,19 +9,10 @@ from marquee.catalog.errors import Invalid
 from marquee.catalog.models import Artwork
 from marquee.catalog.repository import row_or_404, title_or_404
 from marquee.catalog.studio.audit import record, touched
+from marquee.catalog.studio.images import clean_image
 from marquee.identity.schemas import language_tag
 from marquee.kit.db import after_commit, new_id
 from marquee.kit.storage import ObjectStore
-
-IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
-
-
-def image_type(data: bytes) -> str | None:
-    """The image's media type from its first bytes (PNG, JPEG, WebP), not from its name."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return next((kind for magic, kind in IMAGE_TYPES.items() if data.startswith(magic)), None)
 
 
 def artwork_language(tag: str) -> str:
@@ -43,12 +34,15 @@ def add_artwork(
     kind: str,
     language: str,
     data: bytes,
+    max_pixels: int,
 ) -> Artwork:
-    """Store an image as the title's ``kind`` for ``language`` ("" neutral), replacing any."""
+    """Store an image as the title's ``kind`` for ``language`` ("" neutral), replacing any.
+
+    The image is decoded and encoded again (``images.clean_image``): what is stored is the
+    picture alone, or nothing when ``data`` is not a picture of at most ``max_pixels``.
+    """
     title = title_or_404(session, title_id)
-    content_type = image_type(data)
-    if content_type is None:
-        raise Invalid("Artwork must be a PNG, JPEG or WebP image.")
+    image = clean_image(data, max_pixels=max_pixels)
     row = session.scalar(
         select(Artwork).where(
             Artwork.title_id == title.id, Artwork.kind == kind, Artwork.language == language
@@ -58,13 +52,13 @@ def add_artwork(
         row = Artwork(title_id=title.id, kind=kind, language=language)
         session.add(row)
     old_key = row.object_key if row.source == "upload" else None
-    row.object_key = f"artwork/{title.id}/{new_id()}.{EXTENSIONS[content_type]}"
-    row.content_type, row.source = content_type, "upload"
+    row.object_key = f"artwork/{title.id}/{new_id()}.{image.extension}"
+    row.content_type, row.source = image.content_type, "upload"
     session.flush()
-    storage.put_bytes(row.object_key, data, content_type=content_type)
+    storage.put_bytes(row.object_key, image.data, content_type=image.content_type)
     if old_key:
         after_commit(session, lambda: storage.delete(old_key))
-    changes = {"kind": kind, "language": language, "bytes": len(data)}
+    changes = {"kind": kind, "language": language, "bytes": len(image.data)}
     record(
         session,
         actor=actor,
