@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     #: "ladder" mode scores at most this many keyframes per rendition, spread evenly.
     media_vmaf_keyframes: int = Field(default=6, ge=1)
     media_trickplay_interval_s: float = Field(default=10.0, gt=0)
+    #: Content-key tiers (docs/media.md): renditions up to this height share the SD key, up to
+    #: ``media_hd_max_height`` the HD key, taller ones the UHD key.
+    media_sd_max_height: int = Field(default=576, gt=0)
+    media_hd_max_height: int = Field(default=1080, gt=0)
     #: Threads per ffmpeg run (x264, decoders, libvmaf).
     media_threads: int = Field(default=2, ge=1)
     #: Where jobs make their temporary directories (empty: the system's temp dir).
@@ -220,6 +224,10 @@ class Settings(BaseSettings):
     #: The key id new delivery tokens are signed with.
     delivery_key_id: str = Field(default="k1", pattern=r"^[A-Za-z0-9_-]{1,16}$")
     delivery_token_ttl_s: float = Field(default=6 * 3600, gt=0)
+    #: A stopped (or silent) session's delivery tokens still work this long, then the edges
+    #: refuse them (the revocation list they poll every ``delivery_revocation_poll_s``).
+    delivery_revocation_grace_s: float = Field(default=60, ge=0)
+    delivery_revocation_poll_s: float = Field(default=15, gt=0)
     #: Edges (JSON in MARQUEE_DELIVERY_EDGES): ``name``, ``url``, ``region``, ``capacity``
     #: (relative weight, default 1) and ``state`` (``active``, ``drain`` or ``off``).
     delivery_edges: list[dict[str, str | int]] = Field(default_factory=list)
