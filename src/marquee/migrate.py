@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
 
 from marquee.kit.db import create_db_engine
 
@@ -48,3 +49,19 @@ def ensure_current(database_url: str) -> None:
             f"database schema is at {current or 'nothing'}, the code needs {head}: "
             "run `marquee db upgrade`"
         )
+
+
+def is_embedded(database_url: str) -> bool:
+    """Is this the embedded database (SQLite, a file in the data dir)?"""
+    return make_url(database_url).get_backend_name() == "sqlite"
+
+
+def prepare(database_url: str) -> None:
+    """Make the schema current for a command: an embedded database is migrated on the spot (it
+    belongs to this installation alone); a server database behind the code raises
+    :class:`SchemaNotCurrent`, since other processes share it and its operator chooses when to
+    run ``marquee db upgrade``."""
+    if is_embedded(database_url):
+        upgrade(database_url)
+    else:
+        ensure_current(database_url)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, inspect
 
 from tests.conftest import empty_database
 from tests.e2e.browser import PlatformError, environment, free_port, marquee_serve
@@ -65,12 +66,54 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path: Path) ->
     assert "MARQUEE_CACHE_URL" in lines[0]
 
 
-def test_a_worker_on_an_unmigrated_database_says_how_to_fix_it(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*MARQUEE, "worker"], env=_env(tmp_path), capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 1
-    assert "marquee db upgrade" in result.stderr
+FEED = (
+    "type,title,director,cast,country,date_added,release_year,rating,duration,listed_in,"
+    "description\nMovie,Night Ferry,Ada Lane,,France,,2021,PG,95 min,Dramas,A crossing.\n"
+)
+USER = ["user", "create", "--email", "first@example.com", "--password", "a-long-passphrase-9"]
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MARQUEE, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_user_create_on_an_empty_embedded_data_dir_migrates_it_first(tmp_path: Path) -> None:
+    result = _run(_env(tmp_path / "var"), *USER)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip()) == 32, "prints the new account's id"
+
+
+def test_catalog_import_on_an_empty_embedded_data_dir_migrates_it_first(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.csv"
+    feed.write_text(FEED)
+    result = _run(_env(tmp_path / "var"), "catalog", "import", str(feed))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1 created, 0 updated, 0 skipped"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("command", "status"), [(USER, 1), (["catalog", "import", "feed.csv"], 2), (["worker"], 1)]
+)
+def test_commands_on_an_unmigrated_postgresql_database_say_how_to_fix_it(
+    tmp_path: Path, command: list[str], status: int
+) -> None:
+    (tmp_path / "feed.csv").write_text(FEED)
+    command = [str(tmp_path / part) if part == "feed.csv" else part for part in command]
+    with empty_database(POSTGRES_URL, "postgresql") as database_url:
+        result = _run(_env(tmp_path / "var", MARQUEE_DATABASE_URL=database_url), *command)
+        assert result.returncode == status
+        assert "database schema is at nothing" in result.stderr
+        assert "run `marquee db upgrade`" in result.stderr
+        assert _tables(database_url) == [], "a server database is left as it was"
+
+
+def _tables(database_url: str) -> list[str]:
+    engine = create_engine(database_url)
+    try:
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
 
 
 def test_doctor_reports_each_dependency(tmp_path: Path) -> None:

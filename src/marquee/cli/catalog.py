@@ -9,10 +9,9 @@ from typing import Annotated
 import typer
 
 from marquee.catalog import feeds, importer
-from marquee.cli.common import console, settings_or_exit
+from marquee.cli.common import console, schema_ready_or_exit, settings_or_exit
 from marquee.identity.schemas import language_tag
 from marquee.kit.db import Database
-from marquee.migrate import SchemaNotCurrent, ensure_current
 
 
 class Format(StrEnum):
@@ -47,10 +46,10 @@ def import_file(
     could not be read at all.
     """
     settings = settings_or_exit()
+    schema_ready_or_exit(settings, status=2)
     try:
-        ensure_current(settings.resolved_database_url)
         tag = language_tag(language)
-    except (SchemaNotCurrent, ValueError) as exc:
+    except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
     jsonl = format_ == Format.jsonl or (

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from marquee import migrate
 from marquee.kit.telemetry import configure_logging
 from marquee.media.schemas import StepOut
 from marquee.migrate import SchemaNotCurrent
@@ -24,6 +25,16 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
     configure_logging(settings.log_level, json_lines=settings.log_json)
     return settings
+
+
+def schema_ready_or_exit(settings: Settings, *, status: int = 1) -> None:
+    """Migrate an embedded database, or say that a server database needs ``marquee db upgrade``
+    and exit with ``status`` (:func:`marquee.migrate.prepare` decides)."""
+    try:
+        migrate.prepare(settings.resolved_database_url)
+    except SchemaNotCurrent as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(status) from None
 
 
 def platform_or_exit(settings: Settings) -> Platform:

@@ -9,7 +9,7 @@ import typer
 
 from marquee import __version__, migrate
 from marquee.cli import catalog, search, user
-from marquee.cli.common import console, platform_or_exit, settings_or_exit
+from marquee.cli.common import console, platform_or_exit, schema_ready_or_exit, settings_or_exit
 from marquee.cli.demo import demo
 from marquee.cli.doctor import doctor
 from marquee.cli.edge import app as edge_app
@@ -73,6 +73,7 @@ def worker(
 ) -> None:
     """Run job workers only (scale out by starting more of these, on any machine)."""
     settings = settings_or_exit()
+    schema_ready_or_exit(settings)
     platform = platform_or_exit(settings)
     platform.start(worker=True, short_threads=short_threads, long_threads=long_threads)
     try:

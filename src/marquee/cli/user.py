@@ -8,12 +8,11 @@ from typing import Annotated
 import typer
 
 from marquee.billing import service as billing
-from marquee.cli.common import console, settings_or_exit
+from marquee.cli.common import console, schema_ready_or_exit, settings_or_exit
 from marquee.identity import service
 from marquee.identity.schemas import Role
 from marquee.kit.db import Database
 from marquee.kit.errors import Problem
-from marquee.migrate import SchemaNotCurrent, ensure_current
 from marquee.settings import Settings
 
 
@@ -35,10 +34,10 @@ def create(
 ) -> None:
     """Create an account with a verified email, optionally on a plan."""
     settings = settings_or_exit()
+    schema_ready_or_exit(settings)
     try:
-        ensure_current(settings.resolved_database_url)
         account_id = _create(settings, email, password, role.value, plan)
-    except (Problem, SchemaNotCurrent) as exc:
+    except Problem as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     typer.echo(account_id)
