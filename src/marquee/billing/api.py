@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from marquee.billing import schemas, service
 from marquee.identity.schemas import Principal
 from marquee.identity.service import CurrentAccount, IdentityDep, require_role
-from marquee.kit.web import DbSession, api_router
+from marquee.kit.web import DbSession, api_router, problems
 from marquee.settings import Settings
 
 router = api_router(tags=["identity"])
@@ -26,19 +26,19 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.get("/account")
+@router.get("/account", responses=problems(404))
 def get_account(principal: CurrentAccount, session: DbSession) -> schemas.Account:
     return service.get_account(session, account_id=principal.account_id)
 
 
-@router.get("/account/export")
+@router.get("/account/export", responses=problems(404))
 def export_account(
     principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> schemas.AccountExport:
     return service.export_account(session, ident=ident, principal=principal)
 
 
-@router.put("/account/subscription")
+@router.put("/account/subscription", responses=problems(404))
 def set_subscription(
     form: schemas.SubscriptionChange,
     principal: CurrentAccount,
@@ -53,7 +53,7 @@ def set_subscription(
     )
 
 
-@router.delete("/account/subscription")
+@router.delete("/account/subscription", responses=problems(404))
 def cancel_subscription(principal: CurrentAccount, session: DbSession) -> schemas.Subscription:
     return service.cancel_subscription(session, account_id=principal.account_id)
 

@@ -29,7 +29,7 @@ from marquee.catalog.studio import (
 from marquee.catalog.studio.audit import audit_log
 from marquee.catalog.views import artwork_out, studio_view, window_out
 from marquee.identity.schemas import LanguageTag
-from marquee.kit.web import DbSession, api_router, at_most
+from marquee.kit.web import DbSession, api_router, at_most, problems
 
 router = api_router(tags=["catalog"])
 studio_router = api_router(prefix="/studio", tags=["studio"])
@@ -86,7 +86,7 @@ def get_artwork(artwork_id: str, session: DbSession, storage: StorageDep) -> Str
 # --- studio: titles --------------------------------------------------------------------------
 
 
-@studio_router.get("/titles")
+@studio_router.get("/titles", responses=problems(404))
 def studio_titles(
     session: DbSession,
     _editor: Editor,
@@ -103,7 +103,7 @@ def studio_titles(
     return s.StudioTitlePage(items=items, page=page, page_size=size, total=total)
 
 
-@studio_router.post("/titles", status_code=CREATED)
+@studio_router.post("/titles", status_code=CREATED, responses=problems(404))
 def create_title(data: s.TitleCreate, session: DbSession, editor: Editor) -> s.StudioTitle:
     title = titles.create_title(session, actor=editor, data=data)
     return studio_view(session, title_id=title.id)
@@ -139,19 +139,19 @@ def delete_localization(
     localizations.delete_localization(session, actor=editor, title_id=title_id, language=language)
 
 
-@studio_router.post("/titles/{title_id}/publish")
+@studio_router.post("/titles/{title_id}/publish", responses=problems(409))
 def publish(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
     publishing.publish_title(session, actor=editor, title_id=title_id)
     return studio_view(session, title_id=title_id)
 
 
-@studio_router.post("/titles/{title_id}/unpublish")
+@studio_router.post("/titles/{title_id}/unpublish", responses=problems(409))
 def unpublish(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
     publishing.unpublish_title(session, actor=editor, title_id=title_id)
     return studio_view(session, title_id=title_id)
 
 
-@studio_router.post("/titles/{title_id}/retire")
+@studio_router.post("/titles/{title_id}/retire", responses=problems(409))
 def retire(title_id: str, session: DbSession, editor: Editor) -> s.StudioTitle:
     publishing.retire_title(session, actor=editor, title_id=title_id)
     return studio_view(session, title_id=title_id)
@@ -166,7 +166,7 @@ def audit(title_id: str, session: DbSession, _editor: Editor) -> list[s.AuditEnt
 # --- studio: seasons and episodes ------------------------------------------------------------
 
 
-@studio_router.post("/titles/{title_id}/seasons", status_code=CREATED)
+@studio_router.post("/titles/{title_id}/seasons", status_code=CREATED, responses=problems(409))
 def add_season(
     title_id: str, data: s.SeasonCreate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
@@ -182,7 +182,7 @@ def update_season(
     return studio_view(session, title_id=season.title_id)
 
 
-@studio_router.post("/seasons/{season_id}/episodes", status_code=CREATED)
+@studio_router.post("/seasons/{season_id}/episodes", status_code=CREATED, responses=problems(409))
 def add_episode(
     season_id: str, data: s.EpisodeCreate, session: DbSession, editor: Editor
 ) -> s.StudioTitle:
@@ -228,7 +228,7 @@ def find_people(
     return [s.Person.model_validate(p) for p in people.find_people(session, search=q)]
 
 
-@studio_router.post("/people", status_code=CREATED)
+@studio_router.post("/people", status_code=CREATED, responses=problems(404))
 def create_person(data: s.PersonCreate, session: DbSession, editor: Editor) -> s.Person:
     return s.Person.model_validate(people.create_person(session, actor=editor, name=data.name))
 
@@ -342,7 +342,7 @@ def delete_artwork(
 # --- studio: uploads and ingests -------------------------------------------------------------
 
 
-@studio_router.post("/titles/{title_id}/ingests", status_code=CREATED)
+@studio_router.post("/titles/{title_id}/ingests", status_code=CREATED, responses=problems(409))
 def start_ingest(
     title_id: str, data: s.IngestStart, session: DbSession, editor: Editor, storage: StorageDep
 ) -> s.Ingest:
@@ -356,7 +356,9 @@ def list_ingests(title_id: str, session: DbSession, _editor: Editor) -> list[s.I
     return assets.ingests(session, title_id=title_id)
 
 
-@studio_router.post("/titles/{title_id}/ingests/{asset_id}/retry", status_code=CREATED)
+@studio_router.post(
+    "/titles/{title_id}/ingests/{asset_id}/retry", status_code=CREATED, responses=problems(409)
+)
 def retry_ingest(
     title_id: str, asset_id: str, session: DbSession, editor: Editor, storage: StorageDep
 ) -> s.Ingest:

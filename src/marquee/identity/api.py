@@ -21,7 +21,7 @@ from marquee.identity.dependencies import (
     IdentityDep,
     require_role,
 )
-from marquee.kit.web import DbSession, api_router
+from marquee.kit.web import DbSession, api_router, problems
 from marquee.settings import Settings
 
 router = api_router(tags=["identity"])
@@ -71,7 +71,7 @@ def signup(
     return signed_in.tokens
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses=problems(401))
 def login(
     form: schemas.Credentials,
     session: DbSession,
@@ -87,7 +87,7 @@ def login(
     return outcome.tokens
 
 
-@router.post("/auth/login/mfa")
+@router.post("/auth/login/mfa", responses=problems(401))
 def login_mfa(
     form: schemas.MfaLogin,
     session: DbSession,
@@ -100,7 +100,7 @@ def login_mfa(
     return signed_in.tokens
 
 
-@router.post("/auth/refresh")
+@router.post("/auth/refresh", responses=problems(401))
 def refresh(form: schemas.RefreshRequest, ident: IdentityDep) -> schemas.Tokens:
     return service.refresh(ident, refresh_token=form.refresh_token)
 
@@ -111,7 +111,7 @@ def logout(auth: AuthDep, ident: IdentityDep, response: Response) -> None:
     _clear_cookies(response)
 
 
-@router.post("/auth/verify-email", status_code=NO_CONTENT)
+@router.post("/auth/verify-email", status_code=NO_CONTENT, responses=problems(401, 404, 409))
 def verify_email(form: schemas.TokenRequest, session: DbSession, ident: IdentityDep) -> None:
     service.verify_email(session, ident=ident, token=form.token)
 
@@ -124,7 +124,7 @@ def request_password_reset(
     service.request_password_reset(session, ident=ident, email=form.email, client=client)
 
 
-@router.post("/auth/password-reset/confirm", status_code=NO_CONTENT)
+@router.post("/auth/password-reset/confirm", status_code=NO_CONTENT, responses=problems(401, 404))
 def reset_password(form: schemas.PasswordReset, session: DbSession, ident: IdentityDep) -> None:
     service.reset_password(session, ident=ident, token=form.token, password=form.password)
 
@@ -132,7 +132,7 @@ def reset_password(form: schemas.PasswordReset, session: DbSession, ident: Ident
 # --- account ---------------------------------------------------------------------------------
 
 
-@router.delete("/account", status_code=NO_CONTENT)
+@router.delete("/account", status_code=NO_CONTENT, responses=problems(404, 429))
 def delete_account(
     form: schemas.PasswordConfirm,
     principal: CurrentAccount,
@@ -146,7 +146,7 @@ def delete_account(
     _clear_cookies(response)
 
 
-@router.post("/account/email", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/account/email", status_code=status.HTTP_202_ACCEPTED, responses=problems(404, 429))
 def change_email(
     form: schemas.EmailChange, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> None:
@@ -154,26 +154,26 @@ def change_email(
     service.change_email(session, ident=ident, account_id=principal.account_id, form=form)
 
 
-@router.post("/account/email/verify", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/account/email/verify", status_code=status.HTTP_202_ACCEPTED, responses=problems(404))
 def resend_verification(principal: CurrentAccount, session: DbSession, ident: IdentityDep) -> None:
     service.resend_verification(session, ident=ident, account_id=principal.account_id)
 
 
-@router.post("/account/password", status_code=NO_CONTENT)
+@router.post("/account/password", status_code=NO_CONTENT, responses=problems(404, 429))
 def change_password(
     form: schemas.PasswordChange, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> None:
     service.change_password(session, ident=ident, principal=principal, form=form)
 
 
-@router.post("/account/mfa/totp")
+@router.post("/account/mfa/totp", responses=problems(404, 409))
 def start_totp(
     principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> schemas.TotpSetup:
     return service.start_totp(session, ident=ident, account_id=principal.account_id)
 
 
-@router.post("/account/mfa/totp/confirm")
+@router.post("/account/mfa/totp/confirm", responses=problems(404, 409))
 def confirm_totp(
     form: schemas.TotpConfirm, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> schemas.RecoveryCodes:
@@ -182,7 +182,7 @@ def confirm_totp(
     )
 
 
-@router.delete("/account/mfa/totp", status_code=NO_CONTENT)
+@router.delete("/account/mfa/totp", status_code=NO_CONTENT, responses=problems(404, 429))
 def disable_totp(
     form: schemas.PasswordConfirm, principal: CurrentAccount, session: DbSession, ident: IdentityDep
 ) -> None:
@@ -221,7 +221,7 @@ def list_profiles(principal: CurrentAccount, session: DbSession) -> list[schemas
     return service.list_profiles(session, account_id=principal.account_id)
 
 
-@router.post("/profiles", status_code=status.HTTP_201_CREATED)
+@router.post("/profiles", status_code=status.HTTP_201_CREATED, responses=problems(404, 409, 429))
 def create_profile(
     form: schemas.ProfileCreate, auth: AuthDep, session: DbSession, ident: IdentityDep
 ) -> schemas.Profile:
@@ -235,7 +235,7 @@ def create_profile(
     )
 
 
-@router.post("/profiles/approval", status_code=NO_CONTENT)
+@router.post("/profiles/approval", status_code=NO_CONTENT, responses=problems(404, 429))
 def approve_profile_changes(
     form: schemas.ProfileApproval, auth: AuthDep, session: DbSession, ident: IdentityDep
 ) -> None:
@@ -257,7 +257,7 @@ def get_current_profile(profile: CurrentProfile) -> schemas.Profile:
     return profile
 
 
-@router.patch("/profiles/{profile_id}")
+@router.patch("/profiles/{profile_id}", responses=problems(429))
 def update_profile(
     profile_id: str,
     form: schemas.ProfileUpdate,
@@ -277,7 +277,7 @@ def update_profile(
     )
 
 
-@router.delete("/profiles/{profile_id}", status_code=NO_CONTENT)
+@router.delete("/profiles/{profile_id}", status_code=NO_CONTENT, responses=problems(409, 429))
 def delete_profile(profile_id: str, auth: AuthDep, session: DbSession, ident: IdentityDep) -> None:
     # needs an approval (POST /profiles/approval)
     service.delete_profile(
@@ -289,7 +289,7 @@ def delete_profile(profile_id: str, auth: AuthDep, session: DbSession, ident: Id
     )
 
 
-@router.post("/profiles/{profile_id}/pin-check", status_code=NO_CONTENT)
+@router.post("/profiles/{profile_id}/pin-check", status_code=NO_CONTENT, responses=problems(429))
 def check_pin(
     profile_id: str,
     form: schemas.PinCheck,
@@ -302,7 +302,7 @@ def check_pin(
     )
 
 
-@router.post("/profiles/{profile_id}/select")
+@router.post("/profiles/{profile_id}/select", responses=problems(429))
 def select_profile(
     profile_id: str,
     form: schemas.ProfileSelect,

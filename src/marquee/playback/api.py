@@ -39,7 +39,9 @@ ManifestName = Annotated[str, Path(pattern=r"^(manifest\.mpd|[A-Za-z0-9_-]{1,64}
 MEDIA_TYPES = {"mpd": "application/dash+xml", "m3u8": "application/vnd.apple.mpegurl"}
 
 
-@router.post("/playback/sessions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/playback/sessions", status_code=status.HTTP_201_CREATED, responses=problems(404, 409, 429)
+)
 def start_session(
     form: SessionStart,
     me: CurrentAccount,
@@ -61,7 +63,11 @@ def start_session(
     )
 
 
-@router.post("/playback/sessions/{session_id}/heartbeat", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/playback/sessions/{session_id}/heartbeat",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(409),
+)
 def heartbeat(
     session_id: SessionId, beat: Heartbeat, me: CurrentAccount, session: DbSession, request: Request
 ) -> None:
@@ -186,7 +192,7 @@ LICENSE_REQUEST = {
     LICENSE_PATH,
     openapi_extra={"requestBody": LICENSE_REQUEST},
     response_model=ClearKeyLicense,
-    responses=problems(429),  # playback_license_limit per session per minute
+    responses=problems(409, 429),  # 429: playback_license_limit per session per minute
 )
 def license(
     session_id: SessionId,
