@@ -270,6 +270,15 @@ class Settings(BaseSettings):
     #: Continue-watching rows at most.
     playback_continue_limit: int = Field(default=20, ge=1)
 
+    # analytics (docs/analytics.md)
+    #: Days of events the lake keeps; older days are deleted by the compaction job.
+    analytics_retention_days: int = Field(default=400, ge=1)
+    #: Telemetry events one request may carry (more: 413), and requests per session per minute.
+    analytics_telemetry_max_events: int = Field(default=200, ge=1, le=10_000)
+    analytics_telemetry_limit: int = Field(default=30, ge=1)
+    #: A day's lake files are compacted into one once it has this many.
+    analytics_compact_min_files: int = Field(default=8, ge=2)
+
     @field_validator(*URL_SCHEMES)
     @classmethod
     def _url_scheme(cls, value: str, info: ValidationInfo) -> str:

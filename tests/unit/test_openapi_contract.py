@@ -95,10 +95,26 @@ def _keeps_fields(
     return (
         rest
         == {key: value for key, value in before.items() if key not in ("properties", "required")}
-        and all(fields.get(name) == field for name, field in before.get("properties", {}).items())
+        and all(
+            _same_field(field, fields.get(name))
+            for name, field in before.get("properties", {}).items()
+        )
         and set(before.get("required", [])) <= required
         and (not sent_by_clients or required == set(before.get("required", [])))
     )
+
+
+def _same_field(before: dict[str, Any], now: dict[str, Any] | None) -> bool:
+    """Unchanged, but for an enum that gained values (a new role, say): every old value
+    still means what it meant."""
+    if now is None or before == now:
+        return before == now
+    old_values, new_values = before.get("enum"), now.get("enum")
+    if old_values is None or new_values is None or not set(old_values) <= set(new_values):
+        return False
+    return {k: v for k, v in before.items() if k != "enum"} == {
+        k: v for k, v in now.items() if k != "enum"
+    }
 
 
 def _request_schemas(document: dict[str, Any]) -> set[str]:

@@ -20,6 +20,7 @@ class RoleOption(StrEnum):
     viewer = "viewer"
     editor = "editor"
     admin = "admin"
+    analyst = "analyst"
 
 
 app = typer.Typer(help="Viewer, editor and admin accounts.", no_args_is_help=True)

@@ -30,7 +30,8 @@ SESSION_COOKIE = "marquee_session"
 CSRF_COOKIE = "marquee_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+#: An analyst reads the analytics reports (analytics checks it); elsewhere it ranks as a viewer.
+ROLE_RANK = {"viewer": 0, "analyst": 0, "editor": 1, "admin": 2}
 IDENTITY_STATE = "identity"
 
 

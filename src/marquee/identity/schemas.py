@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, TypeAdapter, ValidationError
 
-Role = Literal["viewer", "editor", "admin"]
+Role = Literal["viewer", "editor", "admin", "analyst"]
 Maturity = Literal["kids", "teen", "adult"]
 
 _BCP47 = re.compile(

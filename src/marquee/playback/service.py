@@ -10,6 +10,10 @@ and :func:`continue_watching`.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from marquee.playback.errors import SessionNotFound
+from marquee.playback.events import PlaybackStarted
 from marquee.playback.history import (
     continue_watching,
     erase_account,
@@ -19,8 +23,10 @@ from marquee.playback.history import (
     recent_plays,
     remove_from_history,
 )
+from marquee.playback.models import PlaybackSession
 
 __all__ = [
+    "SessionOfAccount",
     "continue_watching",
     "erase_account",
     "erase_profile",
@@ -28,4 +34,31 @@ __all__ = [
     "history_title_ids",
     "recent_plays",
     "remove_from_history",
+    "session_of_account",
 ]
+
+
+class SessionOfAccount(PlaybackStarted):
+    """A session's facts as it started (``at``: its start) and the running time it plays."""
+
+    duration_s: float
+
+
+def session_of_account(session: Session, *, account_id: str, session_id: str) -> SessionOfAccount:
+    """One of the account's playback sessions; 404 ``playback-session-not-found`` for a
+    session of another account or none."""
+    row = session.get(PlaybackSession, session_id)
+    if row is None or row.account_id != account_id:
+        raise SessionNotFound
+    return SessionOfAccount(
+        session_id=row.id,
+        account_id=row.account_id,
+        profile_id=row.profile_id,
+        title_id=row.title_id,
+        episode_id=row.episode_id or None,
+        territory=row.country,
+        at=row.started_at,
+        asset_id=row.asset_id,
+        device=row.device_name,
+        duration_s=row.duration_s,
+    )

@@ -1,0 +1,80 @@
+"""Queries over the lake in embedded DuckDB.
+
+The files a query reads are the ones the ledger lists for its days. From a local directory
+store DuckDB reads them in place; from S3 they are read with pyarrow through the platform's
+object store and handed to DuckDB as Arrow (DuckDB's httpfs extension is downloaded at run
+time, which Marquee never does). A file that cannot be read is quarantined
+(:func:`~marquee.analytics.lake.quarantine`) and the query runs again without it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from marquee.analytics import lake
+from marquee.analytics.rows import SCHEMA
+from marquee.kit.db import Database
+from marquee.kit.storage import LocalObjectStore, ObjectNotFound, ObjectStore
+
+Result = tuple[list[str], list[tuple[Any, ...]]]
+
+
+def run(
+    db: Database,
+    store: ObjectStore,
+    sql: str,
+    *,
+    first: date,
+    last: date,
+    parameters: Mapping[str, Any] | None = None,
+) -> Result:
+    """Run ``sql`` against the view ``events`` (the lake's rows of days ``first``..``last``);
+    the column names and the rows."""
+    for _attempt in range(2):
+        with db.sessions() as session:
+            keys = [
+                f.key for f in lake.live_files(session, first_day=str(first), last_day=str(last))
+            ]
+        try:
+            return _execute(store, keys, sql, parameters or {})
+        except (duckdb.Error, ObjectNotFound):
+            if not lake.quarantine(db, store, keys):
+                raise
+    return _execute(store, [], sql, parameters or {})
+
+
+def _execute(
+    store: ObjectStore,
+    keys: list[str],
+    sql: str,
+    parameters: Mapping[str, Any],
+) -> Result:
+    connection = duckdb.connect()
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        _events_view(connection, store, keys)
+        cursor = connection.execute(sql, dict(parameters))
+        columns = [column[0] for column in cursor.description or ()]
+        return columns, cursor.fetchall()
+    finally:
+        connection.close()
+
+
+def _events_view(
+    connection: duckdb.DuckDBPyConnection, store: ObjectStore, keys: list[str]
+) -> None:
+    if not keys:
+        connection.register("events", SCHEMA.empty_table())
+    elif isinstance(store, LocalObjectStore):
+        paths = [str(store.local_path(key)) for key in keys]
+        connection.read_parquet(paths).create_view("events")
+    else:
+        tables = [pq.read_table(io.BytesIO(store.get_bytes(key))) for key in keys]
+        connection.register("events", pa.concat_tables(tables, promote_options="default"))

@@ -1,0 +1,177 @@
+"""The reports: SQL over the lake's ``events`` view (:mod:`.query`), one per report name.
+
+Each report names the groups it can be cut by; a row is the group's keys and the metrics
+(names are a public contract, docs/analytics.md). Time-based metrics come from the player's
+telemetry where it reported (``played_ms``), else from playback's heartbeats (one per 10 s
+of playing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+#: Seconds of playing one ``playing`` heartbeat stands for (the player beats every 10 s).
+HEARTBEAT_S = 10
+TELEMETRY_KINDS = ("startup", "stall_start", "stall_end", "quality_change", "error", "sample")
+
+
+@dataclass(frozen=True)
+class Spec:
+    sql: str
+    #: The groups it can be cut by, and the SQL of each key (over the report's ``rows``).
+    groups: Mapping[str, str]
+    default_group: tuple[str, ...]
+
+
+SESSION_GROUPS = {
+    "title": "title_id",
+    "episode": "episode_id",
+    "day": "strftime(started_at, '%Y-%m-%d') AS day",
+    "country": "country",
+    "device": "device",
+}
+
+VIEWING = """
+WITH started AS (
+    SELECT session_id, min(at) AS started_at, any_value(viewer) AS viewer,
+           any_value(title_id) AS title_id, any_value(episode_id) AS episode_id,
+           any_value(country) AS country, any_value(device) AS device
+    FROM events WHERE kind = 'session_started' AND {where} GROUP BY session_id
+), watched AS (
+    SELECT session_id,
+           count(*) FILTER (WHERE kind = 'heartbeat' AND state = 'playing') AS beats,
+           sum(played_ms) AS played_ms, max(position_s) AS furthest, max(duration_s) AS duration_s
+    FROM events WHERE kind IN ('heartbeat', 'session_ended', 'sample') AND {where}
+    GROUP BY session_id
+), rows AS (
+    SELECT s.*, coalesce(nullif(w.played_ms, 0) / 1000.0, w.beats * {beat}, 0) AS played_s,
+           CASE WHEN w.duration_s > 0 THEN (w.furthest >= 0.9 * w.duration_s)::INT END AS completed
+    FROM started s LEFT JOIN watched w USING (session_id)
+)
+SELECT {keys}, count(*) AS plays, count(DISTINCT viewer) AS unique_viewers,
+       round(sum(played_s) / 3600, 4) AS viewing_hours,
+       round(avg(completed), 4) AS completion_rate
+FROM rows GROUP BY ALL ORDER BY plays DESC, {order}
+"""
+
+RETENTION = """
+WITH sessions AS (
+    SELECT session_id, any_value(title_id) AS title_id, any_value(viewer) AS viewer,
+           max(position_s) AS furthest, max(duration_s) AS duration_s
+    FROM events WHERE kind IN ('session_started', 'heartbeat', 'session_ended', 'sample')
+        AND {where}
+    GROUP BY session_id
+), rows AS (
+    SELECT title_id, viewer, max(furthest / duration_s) AS reached
+    FROM sessions WHERE duration_s > 0 GROUP BY title_id, viewer
+)
+SELECT {keys}, step.pct AS position_pct,
+       count(*) FILTER (WHERE reached * 100 >= step.pct) AS unique_viewers,
+       round(count(*) FILTER (WHERE reached * 100 >= step.pct) / count(*), 4) AS share
+FROM rows CROSS JOIN range(0, 101, 5) AS step(pct)
+GROUP BY ALL ORDER BY {order}, position_pct
+"""
+
+QUALITY = """
+WITH t AS (
+    SELECT * FROM events WHERE kind IN {telemetry} AND {where}
+), edges AS (
+    SELECT session_id, arg_max(edge_host, at) AS edge FROM t WHERE kind = 'sample' GROUP BY 1
+), renditions AS (
+    SELECT asset_id, height, max(vmaf) AS vmaf FROM events WHERE kind = 'rendition' GROUP BY ALL
+), rows AS (
+    SELECT t.*, coalesce(e.edge, '') AS edge, {region} AS region, r.vmaf AS rendition_vmaf,
+           strftime(t.at, '%Y-%m-%d') AS day
+    FROM t LEFT JOIN edges e USING (session_id)
+    LEFT JOIN renditions r ON t.kind = 'sample' AND r.asset_id = t.asset_id AND r.height = t.height
+)
+SELECT {keys},
+       quantile_cont(startup_ms, 0.5) FILTER (WHERE kind = 'startup') AS startup_p50_ms,
+       quantile_cont(startup_ms, 0.95) FILTER (WHERE kind = 'startup') AS startup_p95_ms,
+       round(coalesce(sum(stall_ms), 0)
+             / nullif(coalesce(sum(stall_ms), 0) + coalesce(sum(played_ms), 0), 0), 6)
+           AS rebuffer_ratio,
+       round(count(*) FILTER (WHERE kind = 'stall_start')
+             / nullif(sum(played_ms) / 3600000.0, 0), 4) AS stalls_per_hour,
+       round(avg(bitrate_kbps) FILTER (WHERE kind = 'sample'), 1) AS bitrate_kbps,
+       round(avg(rendition_vmaf), 2) AS vmaf,
+       round(count(DISTINCT session_id) FILTER (WHERE kind = 'error')
+             / count(DISTINCT session_id), 4) AS error_rate
+FROM rows GROUP BY ALL ORDER BY {order}
+"""
+
+CONTENT = """
+WITH titles AS (
+    SELECT title_id, min(at) AS added_at FROM events
+    WHERE kind = 'title_published' AND {where} GROUP BY title_id
+), plays AS (
+    SELECT title_id, count(*) AS plays FROM events
+    WHERE kind = 'session_started' AND {where} GROUP BY title_id
+), rows AS (
+    SELECT t.title_id, strftime(t.added_at, '%Y-%m-%d') AS day, coalesce(p.plays, 0) AS plays
+    FROM titles t LEFT JOIN plays p USING (title_id)
+)
+SELECT {keys}, count(*) AS titles_added, count(*) FILTER (WHERE plays = 0) AS titles_never_played,
+       sum(plays) AS plays
+FROM rows GROUP BY ALL ORDER BY {order}
+"""
+
+SPECS: dict[str, Spec] = {
+    "viewing": Spec(VIEWING, SESSION_GROUPS, ("day",)),
+    "retention": Spec(RETENTION, {"title": "title_id"}, ("title",)),
+    "quality": Spec(
+        QUALITY,
+        {
+            "title": "title_id",
+            "edge": "edge",
+            "region": "region",
+            "country": "country",
+            "device": "device",
+            "day": "day",
+        },
+        ("day",),
+    ),
+    "content": Spec(CONTENT, {"day": "day", "title": "title_id"}, ("day",)),
+}
+
+
+def sql_of(
+    name: str, group_by: tuple[str, ...], *, regions: Mapping[str, list[str]], filters: list[str]
+) -> str:
+    """The report's SQL for these groups (checked against the spec by the caller) and filters
+    (``column = $name`` clauses); the caller binds ``since``, ``until`` (:func:`bounds`) and the
+    filters' names."""
+    spec = SPECS[name]
+    keys = [spec.groups[group] for group in group_by]
+    order = ", ".join(key.rsplit(" AS ", 1)[-1] for key in keys)
+    where = " AND ".join(["at >= $since::TIMESTAMPTZ", "at < $until::TIMESTAMPTZ", *filters])
+    return spec.sql.format(
+        keys=", ".join(keys),
+        order=order,
+        where=where,
+        beat=HEARTBEAT_S,
+        telemetry=str(TELEMETRY_KINDS),
+        region=_region_case(regions),
+    )
+
+
+def bounds(first: date, last: date) -> dict[str, str]:
+    """The ``at`` bounds of the days ``first``..``last`` (UTC, ``last`` included)."""
+    after = date.fromordinal(last.toordinal() + 1)
+    return {"since": f"{first.isoformat()} 00:00:00+00", "until": f"{after} 00:00:00+00"}
+
+
+def _region_case(regions: Mapping[str, list[str]]) -> str:
+    """The delivery region of ``country`` (MARQUEE_DELIVERY_COUNTRY_REGIONS), '' when none."""
+    whens = [
+        f"WHEN t.country IN ({', '.join(_quoted(c) for c in countries)}) THEN {_quoted(region)}"
+        for region, countries in sorted(regions.items())
+        if countries
+    ]
+    return f"CASE {' '.join(whens)} ELSE '' END" if whens else "''"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

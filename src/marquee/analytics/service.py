@@ -1,0 +1,139 @@
+"""Analytics' public face: accepting a player's telemetry, feeding the lake, the reports, and
+the lake's upkeep. Public functions take the database session (or the platform's plumbing,
+for what reads and writes the lake) first, the rest by keyword."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from marquee.analytics import lake, query, reports, upkeep
+from marquee.analytics.errors import (
+    BadReportQuery,
+    TelemetryRateLimited,
+    TooManyEvents,
+    UnknownReport,
+)
+from marquee.analytics.events import TELEMETRY_RECEIVED, TelemetryReceived
+from marquee.analytics.rows import Pseudonyms, Row
+from marquee.analytics.schemas import Report, TelemetryBatch
+from marquee.kit.cache import Cache
+from marquee.kit.events import publish
+from marquee.kit.plumbing import Plumbing
+from marquee.playback import service as playback
+from marquee.settings import Settings
+
+RATE_PREFIX = "analytics:telemetry:"
+RATE_WINDOW_S = 60.0
+REPORTS = (*reports.SPECS, "business")
+
+
+def accept_telemetry(
+    session: Session,
+    *,
+    settings: Settings,
+    cache: Cache,
+    account_id: str,
+    session_id: str,
+    batch: TelemetryBatch,
+) -> int:
+    """Take a batch of the player's telemetry for one of the account's sessions (404 for
+    another's, 413 past the batch size, 429 past the rate); it reaches the lake after commit."""
+    limit = settings.analytics_telemetry_max_events
+    if len(batch.events) > limit:
+        raise TooManyEvents(len(batch.events), limit)
+    facts = playback.session_of_account(session, account_id=account_id, session_id=session_id)
+    _count_batch(cache, session_id, limit=settings.analytics_telemetry_limit)
+    publish(session, TELEMETRY_RECEIVED, TelemetryReceived(session=facts, events=batch.events))
+    return len(batch.events)
+
+
+def _count_batch(cache: Cache, session_id: str, *, limit: int) -> None:
+    """A fixed window per session, counted in the shared cache like identity's limits."""
+    key = f"{RATE_PREFIX}{session_id}"
+    if cache.incr(key, ttl_s=RATE_WINDOW_S) > limit:
+        raise TelemetryRateLimited(cache.ttl(key) or RATE_WINDOW_S)
+
+
+def pseudonyms(settings: Settings) -> Pseudonyms:
+    return Pseudonyms(settings.secret())
+
+
+def write_rows(platform: Plumbing, rows: list[Row]) -> int:
+    """Append rows to the lake, each id once; how many were new."""
+    return lake.append(platform.db, platform.storage, rows)
+
+
+def report(
+    platform: Plumbing,
+    *,
+    name: str,
+    first: date,
+    last: date,
+    group_by: list[str] | None = None,
+    country: str | None = None,
+    title_id: str | None = None,
+) -> Report:
+    """One report over the days ``first``..``last`` (both included), cut by ``group_by``."""
+    if name not in REPORTS:
+        raise UnknownReport(name, list(REPORTS))
+    if first > last:
+        raise BadReportQuery(f"from ({first}) is after to ({last}).")
+    if name == "business":
+        raise BadReportQuery(
+            "The business report needs billing and sign-up events, which "
+            "no domain publishes yet (docs/analytics.md).",
+            status=501,
+            slug="report-not-available",
+        )
+    spec = reports.SPECS[name]
+    groups = tuple(group_by or spec.default_group)
+    if unknown := [g for g in groups if g not in spec.groups]:
+        raise BadReportQuery(
+            f"The {name} report cannot be grouped by {', '.join(unknown)}; "
+            f"it can by {', '.join(spec.groups)}."
+        )
+    filters: dict[str, Any] = {"country": country, "title_id": title_id}
+    bound = {key: value for key, value in filters.items() if value}
+    sql = reports.sql_of(
+        name,
+        tuple(dict.fromkeys(groups)),
+        regions=platform.settings.delivery_country_regions,
+        filters=[f"{key} = ${key}" for key in bound],
+    )
+    columns, rows = query.run(
+        platform.db,
+        platform.storage,
+        sql,
+        first=first,
+        last=last,
+        parameters=reports.bounds(first, last) | bound,
+    )
+    return Report.model_validate(
+        {
+            "report": name,
+            "from": first,
+            "to": last,
+            "group_by": list(dict.fromkeys(groups)),
+            "rows": [dict(zip(columns, row, strict=True)) for row in rows],
+        }
+    )
+
+
+def erase_people(platform: Plumbing, *, ids: list[str]) -> int:
+    """Remove the rows of these accounts and profiles from the lake; the rows removed."""
+    names = pseudonyms(platform.settings)
+    return upkeep.erase_viewer(platform.db, platform.storage, [names.of(i) for i in ids])
+
+
+def tidy_lake(platform: Plumbing) -> tuple[int, int]:
+    """Delete the days past the retention and compact the small files; (files expired, days
+    compacted)."""
+    settings = platform.settings
+    expired = upkeep.expire(platform.db, platform.storage, settings)
+    compacted = upkeep.compact(
+        platform.db, platform.storage, min_files=settings.analytics_compact_min_files
+    )
+    return expired, compacted

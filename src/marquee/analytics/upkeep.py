@@ -1,0 +1,89 @@
+"""Keeping the lake in shape: compacting a day's small files into one, deleting the days past
+``MARQUEE_ANALYTICS_RETENTION_DAYS``, and erasing a deleted account's rows.
+
+Each rewrites files through :func:`~marquee.analytics.lake.replace_files` (new files and the
+ledger swap in one transaction), so a crash midway leaves the lake as it was or as it should be.
+Rewrites drop duplicate ids too, should any have got in.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import delete, select
+
+from marquee.analytics import lake
+from marquee.analytics.models import LakeEvent, LakeFile
+from marquee.analytics.rows import SCHEMA
+from marquee.kit.db import Database
+from marquee.kit.storage import ObjectStore
+from marquee.settings import Settings
+
+
+def compact(db: Database, store: ObjectStore, *, min_files: int) -> int:
+    """Merge each day that has ``min_files`` files or more into one file; the days merged."""
+    with db.sessions() as session:
+        files = lake.live_files(session)
+    counts = Counter(f.day for f in files)
+    days = sorted(day for day, count in counts.items() if count >= min_files)
+    for day in days:
+        old = [f for f in files if f.day == day]
+        readable = [f for f in old if f.key not in lake.quarantine(db, store, [f.key])]
+        merged = _distinct(pa.concat_tables([_read(store, f.key) for f in readable]))
+        name = lake.content_name("compact", (f.key for f in readable))
+        lake.replace_files(db, store, readable, {lake.file_key(day, name): merged.sort_by("at")})
+    return len(days)
+
+
+def expire(
+    db: Database, store: ObjectStore, settings: Settings, *, now: datetime | None = None
+) -> int:
+    """Delete the days older than the retention; the files deleted."""
+    cutoff = (
+        (now or datetime.now(UTC)) - timedelta(days=settings.analytics_retention_days)
+    ).strftime("%Y-%m-%d")
+    with db.transaction() as session:
+        old = list(session.scalars(select(LakeFile).where(LakeFile.day < cutoff)))
+        session.execute(delete(LakeFile).where(LakeFile.day < cutoff))
+        session.execute(delete(LakeEvent).where(LakeEvent.day < cutoff))
+    for lake_file in old:
+        store.delete(lake_file.key)
+    return len(old)
+
+
+def erase_viewer(db: Database, store: ObjectStore, pseudonyms: list[str]) -> int:
+    """Rewrite the files holding rows of these viewers (or profiles) without them; the rows
+    removed. Their ids stay in the ledger, so a redelivered event does not bring them back."""
+    with db.sessions() as session:
+        files = lake.live_files(session)
+    wanted = pa.array(pseudonyms, pa.string())
+    removed = 0
+    for lake_file in files:
+        table = _read(store, lake_file.key)
+        theirs = pc.or_(
+            pc.fill_null(pc.is_in(table["viewer"], wanted), False),
+            pc.fill_null(pc.is_in(table["profile"], wanted), False),
+        )
+        count = pc.sum(theirs).as_py() or 0
+        if count:
+            kept = table.filter(pc.invert(theirs))
+            name = lake.content_name("erased", [lake_file.key, *pseudonyms])
+            lake.replace_files(db, store, [lake_file], {lake.file_key(lake_file.day, name): kept})
+            removed += count
+    return removed
+
+
+def _read(store: ObjectStore, key: str) -> pa.Table:
+    return pq.read_table(io.BytesIO(store.get_bytes(key))).select(SCHEMA.names).cast(SCHEMA)
+
+
+def _distinct(table: pa.Table) -> pa.Table:
+    """The first row of each id, in the table's order."""
+    numbered = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
+    firsts = numbered.group_by("id", use_threads=False).aggregate([("_row", "min")])["_row_min"]
+    return table.take(pc.sort_indices(firsts))
