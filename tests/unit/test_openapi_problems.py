@@ -1,11 +1,12 @@
 """Every route documents the problems its code can raise, so that clients generated from the
 OpenAPI document (and the fuzzer's status-code check) know every answer.
 
-What a route can raise is read from the source: the endpoint's body and, through every call
-whose target can be named from the module (``service.f``, ``titles.publish_title``, a helper),
-the functions it reaches inside Marquee, collecting each ``raise SomeProblem(...)``. Calls on
-objects that only exist at run time (``identity.login`` on a dependency) are not followed; their
-problems are declared where the dependency is (``kit.web.answers``) or by hand.
+What a route can raise is read from the source: the endpoint's body and the functions inside
+Marquee it reaches through every function it names that its module can find (``service.f``,
+``titles.publish_title``, a helper, a function handed to a thread pool), collecting each
+``raise SomeProblem(...)``. Calls on objects that only exist at run time (``identity.login``
+on a dependency) are not followed; their problems are declared where the dependency is
+(``kit.web.answers``) or by hand.
 """
 
 from __future__ import annotations
@@ -68,6 +69,12 @@ def _raised(node: ast.Raise, scope: dict[str, Any]) -> int | None:
     return int(problem.status)
 
 
+def _local_names(nodes: list[ast.AST]) -> set[str]:
+    """Parameters and assigned names, which hide the module's names of the same spelling."""
+    stored = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return stored | {n.arg for n in nodes if isinstance(n, ast.arg)}
+
+
 def raised_statuses(function: Callable[..., Any], seen: set[Any] | None = None) -> set[int]:
     """The problem statuses ``function`` and the Marquee functions it calls can raise."""
     seen = set() if seen is None else seen
@@ -75,15 +82,19 @@ def raised_statuses(function: Callable[..., Any], seen: set[Any] | None = None) 
     if function in seen or not getattr(function, "__module__", "").startswith("marquee."):
         return set()
     seen.add(function)
-    tree, scope = _tree(function), getattr(function, "__globals__", {})
+    tree = _tree(function)
+    nodes = list(ast.walk(tree)) if tree else []
+    hidden = _local_names(nodes)
+    module = getattr(function, "__globals__", {})
+    scope = {name: value for name, value in module.items() if name not in hidden}
     found: set[int] = set()
-    for node in ast.walk(tree) if tree else ():
+    for node in nodes:
         if isinstance(node, ast.Raise) and (status := _raised(node, scope)) is not None:
             found.add(status)
-        elif isinstance(node, ast.Call):
-            callee = _resolve(node.func, scope)
-            if inspect.isfunction(callee):
-                found |= raised_statuses(callee, seen)
+        elif isinstance(node, ast.Name | ast.Attribute):  # a call, or a function handed on
+            named = _resolve(node, scope)
+            if inspect.isfunction(named):
+                found |= raised_statuses(named, seen)
     return found
 
 

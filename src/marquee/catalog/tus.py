@@ -21,7 +21,7 @@ from marquee.catalog import assets
 from marquee.catalog.dependencies import Editor, SettingsDep, StorageDep
 from marquee.catalog.errors import UploadTooLarge
 from marquee.kit.errors import Problem
-from marquee.kit.web import DbSession, api_router
+from marquee.kit.web import DbSession, api_router, problems
 
 VERSION = "1.0.0"
 OFFSET_TYPE = "application/offset+octet-stream"
@@ -113,7 +113,7 @@ def offset(
     return Response(status_code=status.HTTP_200_OK, headers=headers)
 
 
-@router.patch("/{upload_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.patch("/{upload_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(409))
 async def append(
     upload_id: str,
     request: Request,

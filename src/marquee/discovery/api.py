@@ -20,7 +20,7 @@ from marquee.identity import service as identity
 from marquee.identity.schemas import Caller, Profile
 from marquee.identity.service import CurrentCaller
 from marquee.kit.plumbing import Plumbing
-from marquee.kit.web import api_router, request_country, request_session
+from marquee.kit.web import api_router, problems, request_country, request_session
 
 router = api_router(tags=["discovery"])
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def _build(platform: Plumbing) -> None:
     log.info("search index built: %d titles", count)
 
 
-@router.get("/search", response_model=SearchPage)
+@router.get("/search", response_model=SearchPage, responses=problems(404))
 async def search(
     *,
     q: SearchText,
@@ -64,7 +64,7 @@ async def search(
     return await _answer(request, me, profile_id, q, page)
 
 
-@router.get("/search/suggest", response_model=Suggestions)
+@router.get("/search/suggest", response_model=Suggestions, responses=problems(404))
 async def suggest(
     *, q: SearchText, profile_id: str, me: CurrentCaller, request: Request
 ) -> Response:
@@ -128,7 +128,7 @@ def _profile(
     )
 
 
-@router.get("/browse", response_model=Browse)
+@router.get("/browse", response_model=Browse, responses=problems(404))
 async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Response:
     """The profile's rows: Continue Watching, Top 10, Because You Watched, genres, Trending,
     New Releases."""
