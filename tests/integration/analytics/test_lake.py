@@ -1,0 +1,165 @@
+"""The lake: each event once whatever is redelivered or however a consumer dies, a file cut
+short is quarantined without failing queries, small files compact, old days expire, and a
+deleted account's rows leave it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marquee.analytics import lake, query, service, upkeep
+from marquee.analytics.models import LakeFile
+from marquee.analytics.subscribers import lake_writer
+from marquee.identity.events import ACCOUNT_DELETED, AccountDeleted
+from marquee.kit.events import Event, publish
+from marquee.playback.events import HEARTBEAT, SESSION_STARTED
+from tests.integration.analytics.conftest import World
+
+DAY = datetime(2026, 11, 3, 12, tzinfo=UTC)
+
+
+def _started(session_id: str, *, account_id: str = "acct", at: datetime = DAY) -> Event:
+    payload = {
+        "session_id": session_id,
+        "account_id": account_id,
+        "profile_id": f"{account_id}-profile",
+        "title_id": "t1",
+        "episode_id": None,
+        "territory": "FR",
+        "at": at.isoformat(),
+        "asset_id": "a1",
+        "device": "TV",
+    }
+    return Event(SESSION_STARTED.name, payload, id=uuid.uuid4().hex)
+
+
+def _count(world: World, sql: str = "SELECT count(*) FROM events", day: date = DAY.date()) -> int:
+    _, rows = query.run(world.platform.db, world.platform.storage, sql, first=day, last=day)
+    return int(rows[0][0])
+
+
+def _files(world: World) -> list[LakeFile]:
+    with world.platform.db.sessions() as session:
+        return lake.live_files(session, first_day=str(DAY.date()), last_day=str(DAY.date()))
+
+
+@pytest.fixture
+def fresh_day(world: World) -> World:
+    """The test day's files from earlier tests (one database per test run) are set aside."""
+    with world.platform.db.transaction() as session:
+        for row in session.scalars(select(LakeFile).where(LakeFile.day == str(DAY.date()))):
+            row.state = "earlier-test"
+    return world
+
+
+def test_redelivered_and_overlapping_batches_write_each_event_once(fresh_day: World) -> None:
+    write = lake_writer(fresh_day.platform)
+    events = [_started(uuid.uuid4().hex) for _ in range(5)]
+    write(events[:3])
+    write(events[:3])
+    write(events[1:])
+    write(list(reversed(events)))
+    assert _count(fresh_day) == 5
+
+
+def test_a_consumer_killed_between_file_and_ledger_loses_and_doubles_nothing(
+    fresh_day: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = fresh_day.platform
+    events = [_started(uuid.uuid4().hex) for _ in range(4)]
+
+    def killed(*_args: object) -> None:
+        raise SystemExit("killed mid-batch")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(lake, "_record", killed)
+        with pytest.raises(SystemExit):
+            lake_writer(platform)(events)
+    assert _count(fresh_day) == 0, "a file the ledger does not list is never read"
+    lake_writer(platform)(events[2:])
+    lake_writer(platform)(events)
+    assert _count(fresh_day) == 4
+
+
+def test_a_file_cut_short_is_quarantined_and_queries_go_on(fresh_day: World) -> None:
+    platform = fresh_day.platform
+    lake_writer(platform)([_started(uuid.uuid4().hex)])
+    lake_writer(platform)([_started(uuid.uuid4().hex), _started(uuid.uuid4().hex)])
+    broken = next(f for f in _files(fresh_day) if f.rows == 2)
+    whole = platform.storage.get_bytes(broken.key)
+    platform.storage.put_bytes(broken.key, whole[: len(whole) // 2])
+    assert _count(fresh_day) == 1
+    assert broken.key not in {f.key for f in _files(fresh_day)}
+    aside = broken.key.replace(lake.PREFIX, lake.QUARANTINE, 1)
+    assert platform.storage.get_bytes(aside) == whole[: len(whole) // 2], "kept for a look"
+
+
+def test_compaction_merges_a_days_files_and_keeps_every_row(fresh_day: World) -> None:
+    platform = fresh_day.platform
+    for _ in range(3):
+        lake_writer(platform)([_started(uuid.uuid4().hex), _started(uuid.uuid4().hex)])
+    before = _files(fresh_day)
+    assert upkeep.compact(platform.db, platform.storage, min_files=3) >= 1
+    after = _files(fresh_day)
+    assert len(after) == 1
+    assert after[0].rows == 6
+    assert _count(fresh_day) == 6
+    assert not any(platform.storage.exists(f.key) for f in before)
+
+
+def test_days_past_the_retention_are_deleted(fresh_day: World) -> None:
+    platform = fresh_day.platform
+    lake_writer(platform)([_started(uuid.uuid4().hex)])
+    keys = [f.key for f in _files(fresh_day)]
+    days = platform.settings.analytics_retention_days
+    upkeep.expire(platform.db, platform.storage, platform.settings, now=DAY + timedelta(days=days))
+    assert _count(fresh_day) == 1, "the last day of the retention stays"
+    later = DAY + timedelta(days=days + 1)
+    upkeep.expire(platform.db, platform.storage, platform.settings, now=later)
+    assert _count(fresh_day) == 0
+    assert not any(platform.storage.exists(key) for key in keys)
+
+
+def test_account_deletion_removes_its_rows_and_only_those(fresh_day: World) -> None:
+    platform = fresh_day.platform
+    gone, stays = uuid.uuid4().hex, uuid.uuid4().hex
+    events: Sequence[Event] = [
+        _started(uuid.uuid4().hex, account_id=gone),
+        _started(uuid.uuid4().hex, account_id=stays),
+        _started(uuid.uuid4().hex, account_id=gone),
+    ]
+    lake_writer(platform)(events)
+    with platform.db.transaction() as session:
+        profile = f"{gone}-profile"
+        publish(session, ACCOUNT_DELETED, AccountDeleted(account_id=gone, profile_ids=[profile]))
+    fresh_day.relay()
+    names = service.pseudonyms(platform.settings)
+    left = "SELECT count(*) FROM events WHERE viewer = '{}'"
+    assert _count(fresh_day, left.format(names.of(gone))) == 0
+    assert _count(fresh_day, left.format(names.of(stays))) == 1
+    lake_writer(platform)(events)
+    assert _count(fresh_day) == 1, "a redelivered event of the deleted account stays out"
+
+
+def test_viewers_are_pseudonymous_in_the_files(fresh_day: World) -> None:
+    platform = fresh_day.platform
+    account = uuid.uuid4().hex
+    lake_writer(platform)([_started(uuid.uuid4().hex, account_id=account)])
+    stored = b"".join(platform.storage.get_bytes(f.key) for f in _files(fresh_day))
+    assert account.encode() not in stored
+    assert service.pseudonyms(platform.settings).of(account).encode() in stored
+
+
+def test_heartbeats_of_a_session_are_rows_with_their_state(fresh_day: World) -> None:
+    started = _started(uuid.uuid4().hex)
+    beat = Event(
+        HEARTBEAT.name,
+        {**started.payload, "position_s": 20.0, "state": "paused", "bitrate_kbps": 900},
+        id=uuid.uuid4().hex,
+    )
+    lake_writer(fresh_day.platform)([started, beat])
+    assert _count(fresh_day, "SELECT count(*) FROM events WHERE state = 'paused'") == 1
