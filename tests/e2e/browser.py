@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 import marquee
 from marquee import migrate
@@ -37,6 +37,10 @@ from marquee.settings import load_settings
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 WEB_APP = Path(marquee.__file__).parent / "web" / "index.html"
+#: axe-core as npm installs it for the web app (a dev dependency): injected, never fetched.
+AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
+#: The impacts an accessibility audit fails on.
+BLOCKING_IMPACTS = ("serious", "critical")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -78,6 +82,8 @@ def missing_requirement() -> str | None:
         return f"Chromium is not installed at {CHROMIUM}"
     if not WEB_APP.exists():
         return f"the web app is not built ({WEB_APP} is missing: run `make web`)"
+    if not AXE.exists():
+        return f"axe-core is not installed ({AXE} is missing: run `make web`)"
     return None
 
 
@@ -361,6 +367,25 @@ def select_profile(context: BrowserContext, base: str, profile_id: str) -> None:
     )
     if not answer.ok:
         raise PlatformError(f"selecting profile {profile_id} → {answer.status} {answer.text()}")
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """The serious and critical violations axe-core finds on the page as it stands, one line
+    each (rule, impact, what it says, where). axe is evaluated in the page from
+    ``node_modules``: a DevTools evaluation, which the app's Content-Security-Policy allows."""
+    if not page.evaluate("() => 'axe' in window"):
+        page.evaluate(AXE.read_text())
+    found: list[dict[str, object]] = page.evaluate(
+        """async (impacts) => {
+            const results = await window.axe.run(document, { resultTypes: ['violations'] });
+            return results.violations
+                .filter((v) => impacts.includes(v.impact))
+                .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                               targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+        }""",
+        list(BLOCKING_IMPACTS),
+    )
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {v['targets']}" for v in found]
 
 
 # --- the seeding child process ---------------------------------------------------------------

@@ -42,6 +42,7 @@ export class ProfileForm implements OnInit {
   protected readonly maturity = signal<Maturity>('adult');
   protected readonly avatar = signal('blue');
   protected readonly language = signal('en');
+  protected readonly autoplayNext = signal(true);
   protected readonly pin = signal('');
   protected readonly removePin = signal(false);
   protected readonly password = signal('');
@@ -68,6 +69,7 @@ export class ProfileForm implements OnInit {
       this.maturity.set(profile.maturity);
       this.avatar.set(profile.avatar || 'blue');
       this.language.set(profile.language);
+      this.autoplayNext.set(profile.autoplay_next ?? true);
     }
   }
 
@@ -107,6 +109,7 @@ export class ProfileForm implements OnInit {
       maturity: this.maturity(),
       avatar: this.avatar(),
       language: this.language(),
+      autoplay_next: this.autoplayNext(),
     };
   }
 }

@@ -15,7 +15,10 @@ export function watchedFraction(positionS: number, durationS: number): number {
 
 /**
  * A title as a poster link (to its page unless `link` says otherwise), named by the title for
- * screen readers and tests; without a poster, or when it fails to load, the name is drawn.
+ * screen readers and tests: the link's name is its visible caption, so speech input finds it by
+ * what it shows (a label apart from the text was axe's `label-content-name-mismatch`); the year,
+ * rating and note sit under the link. Without a poster, or when it fails to load, the name is
+ * drawn on the poster too (hidden from screen readers, the caption names the link).
  */
 @Component({
   selector: 'app-title-card',
@@ -27,7 +30,6 @@ export function watchedFraction(positionS: number, durationS: number): number {
       data-testid="title-card"
       [routerLink]="route()"
       [queryParams]="queryParams()"
-      [attr.aria-label]="title().title"
       [class.ranked]="rank() !== null"
     >
       @if (rank() !== null) {
@@ -43,7 +45,7 @@ export function watchedFraction(positionS: number, durationS: number): number {
             (error)="posterFailed.set(true)"
           />
         } @else {
-          <span class="fallback">{{ title().title }}</span>
+          <span class="fallback" aria-hidden="true">{{ title().title }}</span>
         }
         @if (progress() !== null) {
           <span class="progress" aria-hidden="true">
@@ -51,21 +53,19 @@ export function watchedFraction(positionS: number, durationS: number): number {
           </span>
         }
       </span>
-      <span class="caption" aria-hidden="true">
-        <span class="name">{{ title().title }}</span>
-        <span class="meta">
-          @if (title().release_year; as year) {
-            <span>{{ year }}</span>
-          }
-          @if (title().rating; as rating) {
-            <span class="badge">{{ rating.value }}</span>
-          }
-          @if (note(); as text) {
-            <span>{{ text }}</span>
-          }
-        </span>
-      </span>
+      <span class="name">{{ title().title }}</span>
     </a>
+    <span class="meta" [class.ranked]="rank() !== null">
+      @if (title().release_year; as year) {
+        <span>{{ year }}</span>
+      }
+      @if (title().rating; as rating) {
+        <span class="badge">{{ rating.value }}</span>
+      }
+      @if (note(); as text) {
+        <span>{{ text }}</span>
+      }
+    </span>
   `,
   styles: `
     :host {
@@ -138,13 +138,10 @@ export function watchedFraction(positionS: number, durationS: number): number {
       border-radius: 2px;
       background: var(--accent);
     }
-    .caption {
+    .name {
       display: block;
       padding: 0.35rem 0.1rem 0;
       font-size: 0.85rem;
-    }
-    .name {
-      display: block;
       white-space: nowrap;
       overflow: hidden;
       text-overflow: ellipsis;
@@ -154,9 +151,13 @@ export function watchedFraction(positionS: number, durationS: number): number {
       flex-wrap: wrap;
       gap: 0.4rem;
       align-items: center;
+      padding: 0 0.1rem;
       color: var(--text-dim);
       font-size: 0.8rem;
       min-height: 1.2rem;
+    }
+    .meta.ranked {
+      padding-left: var(--rank-w, 2.6rem);
     }
     .badge {
       font-size: 0.75rem;
