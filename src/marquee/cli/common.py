@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from marquee import migrate
-from marquee.kit.telemetry import configure_logging
+from marquee.kit.telemetry import configure_logging, json_lines_wanted
 from marquee.media.schemas import StepOut
 from marquee.migrate import SchemaNotCurrent
 from marquee.runtime import Platform, build_platform
@@ -23,7 +23,8 @@ def settings_or_exit() -> Settings:
     except SettingsError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+    forced = settings.log_json if "log_json" in settings.model_fields_set else None
+    configure_logging(settings.log_level, json_lines=json_lines_wanted(forced))
     return settings
 
 

@@ -1,6 +1,7 @@
 """Logs, metrics and request ids.
 
-* Logs are JSON lines (python-json-logger) carrying the request id of the request being served.
+* Logs are JSON lines (python-json-logger) carrying the request id of the request being served,
+  or short lines for people (Rich) when the output is a terminal.
 * Metrics are Prometheus text on ``/metrics``: requests and latency per route template, jobs
   per outcome and their durations.
 """
@@ -13,9 +14,13 @@ import logging
 import random
 import sys
 import time
+import warnings
+from typing import TextIO
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pythonjsonlogger.json import JsonFormatter
+from rich.console import Console
+from rich.logging import RichHandler
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,25 +59,63 @@ class _RequestIdFilter(logging.Filter):
 QUIET_LOGGERS = ("httpx", "httpcore")
 
 
+#: Loggers whose INFO lines an operator reads in a terminal: Marquee's own, and uvicorn's
+#: (where it listens). Other libraries' INFO lines (migrations applied, pools opened) speak to
+#: developers and show only in JSON lines.
+TERMINAL_LOGGERS = ("marquee", "uvicorn")
+
+
+def json_lines_wanted(forced: bool | None, stdout: TextIO | None = None) -> bool:
+    """JSON lines for services (a collector reads them), short lines for a person at a
+    terminal: chosen by whether ``stdout`` is a terminal unless ``forced``
+    (``MARQUEE_LOG_JSON``) says which."""
+    if forced is not None:
+        return forced
+    return not (stdout or sys.stdout).isatty()
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
-    """Send every log record to stderr, as JSON lines (or plain text for a terminal); the
+    """Send every log record to stderr, as JSON lines or as short lines for a terminal; the
     :data:`QUIET_LOGGERS` only from WARNING up, whatever ``level`` says."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _json_handler() if json_lines else _terminal_handler()
     handler.addFilter(_RequestIdFilter())
-    if json_lines:
-        handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            )
-        )
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _json_handler() -> logging.Handler:
+    """JSON lines; Python's warnings become records too, so every line a collector reads is
+    JSON."""
+    logging.captureWarnings(True)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
+    return handler
+
+
+def _terminal_handler() -> logging.Handler:
+    """Level, logger and message, one short line each (Rich keeps them above progress bars).
+
+    Python's warnings (deprecations in libraries) are for developers: a terminal does not show
+    them, and other libraries' records show from WARNING up."""
+    warnings.simplefilter("ignore")
+    handler = RichHandler(
+        console=Console(stderr=True), show_time=False, show_path=False, markup=False
+    )
+    handler.setFormatter(logging.Formatter("%(name)s  %(message)s"))
+    handler.addFilter(_for_operators)
+    return handler
+
+
+def _for_operators(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or record.name.startswith(TERMINAL_LOGGERS)
 
 
 def new_request_id() -> str:
