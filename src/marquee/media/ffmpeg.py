@@ -12,6 +12,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
+from marquee.kit.process import dies_with_parent
+
 ProgressCallback = Callable[[float], None]
 
 #: Most threads one ffmpeg run may use; callers (and tests) may pass fewer.
@@ -69,15 +71,22 @@ def run_ffmpeg(
     """Run ``ffmpeg <args>`` and return its log; raise MediaError(step, ...) when it fails.
 
     Progress comes from ``-progress pipe:1`` (key=value lines on stdout); stderr goes to a
-    temporary file so that a chatty log can never block the pipe.
+    temporary file so that a chatty log can never block the pipe. ffmpeg never outlives the
+    run: it is killed when ``on_progress`` raises, and by the kernel when this process is
+    killed (:func:`marquee.kit.process.dies_with_parent`).
     """
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", loglevel]
     cmd += ["-progress", "pipe:1", *map(str, args)]
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
-        assert proc.stdout is not None
-        out_time_s = _follow_progress(proc.stdout, duration_s, on_progress)
-        code = proc.wait()
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=err, text=True, preexec_fn=dies_with_parent()
+        )
+        try:
+            assert proc.stdout is not None
+            out_time_s = _follow_progress(proc.stdout, duration_s, on_progress)
+            code = proc.wait()
+        finally:
+            _stop(proc)
         err.seek(0)
         stderr = err.read().decode("utf-8", errors="replace")
     if code != 0:
@@ -85,6 +94,15 @@ def run_ffmpeg(
     if on_progress is not None:
         on_progress(1.0)
     return FfmpegRun(stderr=stderr, out_time_s=out_time_s)
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Kill ``proc`` if it still runs (the run was abandoned) and reap it."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def _follow_progress(
