@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -61,12 +61,17 @@ class SinglePageApp(StaticFiles):
 
 
 def create_app(
-    settings: Settings, *, platform: Platform | None = None, run_workers: bool = False
+    settings: Settings,
+    *,
+    platform: Platform | None = None,
+    run_workers: bool = False,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The API, health, metrics and the web app.
 
     With ``platform`` given (tests, ``marquee serve``) the app uses it and leaves its lifetime
     to the caller; otherwise the lifespan builds one from ``settings`` and stops it at shutdown.
+    ``routers`` add routes of a command's own (``marquee demo``'s status), ahead of the web app.
     """
 
     @asynccontextmanager
@@ -107,6 +112,8 @@ def create_app(
     app.include_router(health.router)
     app.add_route("/metrics", metrics_response, include_in_schema=False)
     app.include_router(build_api_router())
+    for router in routers:
+        app.include_router(router)
     if (WEB_ROOT / "index.html").exists():
         app.mount("/", SinglePageApp(directory=WEB_ROOT, html=True), name="web")
     else:

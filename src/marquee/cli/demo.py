@@ -1,26 +1,36 @@
-"""``marquee demo``: on the first run, seed a demo catalog and accounts; then serve."""
+"""``marquee demo``: serve at once with the demo's titles and accounts; make their media while
+serving."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
 from typing import Annotated
 
 import typer
+from rich.console import Group
+from rich.live import Live
 from rich.panel import Panel
 from rich.progress import Progress, TaskID
 
 from marquee import migrate
 from marquee.cli.common import console, platform_or_exit, progress_bars, settings_or_exit, step_done
 from marquee.cli.serving import serve_platform
-from marquee.demo import ADMIN, VIEWER, DemoError, is_seeded, seed
+from marquee.demo import ADMIN, VIEWER, DemoError, is_seeded, make_media, prepare, seed
+from marquee.demo.api import router as demo_router
 from marquee.kit.errors import Problem
 from marquee.media.ffmpeg import MediaError
 from marquee.media.schemas import AssetOut
+from marquee.runtime import Platform
 from marquee.settings import Settings
 
+log = logging.getLogger(__name__)
 LABEL_WIDTH = 34
+#: How long stopping waits for the clip being generated (its pipeline jobs stay queued).
+STOP_TIMEOUT_S = 30.0
+SEED_ERRORS = (DemoError, MediaError, Problem)
+#: The pipeline's INFO lines (a few per step of every clip) say what the bars show.
+PIPELINE_LOGGER = "marquee.media"
 
 
 def demo(
@@ -38,33 +48,104 @@ def demo(
 ) -> None:
     """Run the platform with a demo catalog, a viewer and an admin account.
 
-    The first run on an empty data dir generates a clip per film and episode with ffmpeg and
-    ingests them through the media pipeline (see docs/demo.md); later runs start at once.
+    It serves at once: the titles and accounts are made first (seconds), then a clip per film
+    and episode is generated with ffmpeg and ingested through the media pipeline while the
+    platform serves, each title appearing when its media are ready (see docs/demo.md).
     """
-    settings = settings_or_exit()
+    settings = _one_worker(settings_or_exit())
     migrate.upgrade(settings.resolved_database_url)
-    _seed_once(settings, clip_seconds, height)
-    console.print(_panel(settings, host, port, seed_only))
-    if not seed_only:
-        serve_platform(settings, host=host, port=port)
+    panel = _panel(settings, host, port, seed_only)
+    if seed_only:
+        _seed_all(settings, clip_seconds, height)
+        console.print(panel)
+        return
+    serve_platform(
+        settings,
+        host=host,
+        port=port,
+        routers=[demo_router],
+        alongside=lambda platform: MediaInBackground(platform, panel, clip_seconds, height),
+    )
 
 
-def _seed_once(settings: Settings, clip_seconds: float, height: int) -> None:
-    platform = platform_or_exit(_one_worker(settings))
-    with _quiet_logs():
+def _seed_all(settings: Settings, clip_seconds: float, height: int) -> None:
+    """Seed completely (titles, accounts, every clip through the pipeline), then return."""
+    platform = platform_or_exit(settings)
+    try:
+        if is_seeded(platform):
+            console.print(f"The demo is seeded in {settings.data_dir}: nothing to do.")
+            return
+        console.print("Seeding the demo: a clip per film and episode, through the pipeline.")
+        platform.start(worker=True)
+        with progress_bars(LABEL_WIDTH) as bars:
+            seed(platform, clip_seconds=clip_seconds, height=height, progress=TitleBars(bars))
+    except SEED_ERRORS as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.stop()
+
+
+class MediaInBackground:
+    """Makes the titles and accounts on entry, then the media on a thread of its own while the
+    platform serves, with a bar per film and episode above the panel of URL and accounts."""
+
+    def __init__(self, platform: Platform, panel: Panel, clip_seconds: float, height: int) -> None:
+        self.platform, self.panel = platform, panel
+        self.clip_seconds, self.height = clip_seconds, height
+        self.bars = progress_bars(LABEL_WIDTH)
+        self.live = Live(Group(self.bars, panel), console=console, refresh_per_second=4)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._make_media, name="demo-media", daemon=True)
+        self.titles: dict[str, str] = {}
+
+    def __enter__(self) -> MediaInBackground:
         try:
-            if is_seeded(platform):
-                console.print(f"The demo is seeded in {settings.data_dir}: starting at once.")
-                return
-            console.print("Seeding the demo: a clip per film and episode, through the pipeline.")
-            platform.start(worker=True)
-            with progress_bars(LABEL_WIDTH) as bars:
-                seed(platform, clip_seconds=clip_seconds, height=height, progress=TitleBars(bars))
-        except (DemoError, MediaError, Problem) as exc:
+            self.titles = prepare(self.platform)
+            seeded = is_seeded(self.platform)
+        except SEED_ERRORS as exc:
             console.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(1) from None
+        if seeded:
+            console.print(f"The demo is seeded in {self.platform.settings.data_dir}.")
+            console.print(self.panel)
+            return self
+        console.print("Serving now; each title appears as its media are ready.")
+        if console.is_terminal:
+            self.live.start()
+        else:
+            console.print(self.panel)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(STOP_TIMEOUT_S)
+        self.live.stop()
+
+    def _make_media(self) -> None:
+        pipeline = logging.getLogger(PIPELINE_LOGGER)
+        level = pipeline.level
+        if console.is_terminal:
+            pipeline.setLevel(max(logging.getLogger().level, logging.WARNING))
+        try:
+            make_media(
+                self.platform,
+                self.titles,
+                clip_seconds=self.clip_seconds,
+                height=self.height,
+                progress=TitleBars(self.bars),
+                stop=self.stop,
+            )
+        except SEED_ERRORS as exc:
+            log.error("the demo's media stopped: %s", exc)
+            return
         finally:
-            platform.stop()
+            pipeline.setLevel(level)
+            self.live.stop()
+        if not self.stop.is_set():
+            console.print("Every demo title is ready to play.")
 
 
 def _one_worker(settings: Settings) -> Settings:
@@ -74,19 +155,6 @@ def _one_worker(settings: Settings) -> Settings:
     if "media_encode_jobs" in settings.model_fields_set:
         return settings
     return settings.model_copy(update={"media_encode_jobs": "ladder"})
-
-
-@contextmanager
-def _quiet_logs() -> Iterator[None]:
-    """Warnings and errors only while seeding (the pipeline's INFO lines would scroll the bars
-    away)."""
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        root.setLevel(level)
 
 
 class TitleBars:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import gc
 import signal
 import threading
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from marquee.app import create_app
 from marquee.cli.common import platform_or_exit
 from marquee.cli.edge import local_edge
+from marquee.runtime import Platform
 from marquee.settings import Settings
 
 ROLES = frozenset({"api", "worker", "edge"})
 EDGE_CACHE_SIZE = "2G"
+#: Work a command runs alongside the platform while it serves (``marquee demo``'s seeding).
+Alongside = Callable[[Platform], AbstractContextManager[object]]
 
 
 def serve_platform(
@@ -26,9 +31,13 @@ def serve_platform(
     roles: frozenset[str] = ROLES,
     edge_port: int | None = None,
     edge_cache_size: str = EDGE_CACHE_SIZE,
+    routers: Sequence[APIRouter] = (),
+    alongside: Alongside | None = None,
 ) -> None:
-    """Serve ``roles`` until interrupted: the HTTP API on ``port``, the job workers, and an edge
-    cache on ``edge_port`` (default: ``port + 1``). The database must be migrated.
+    """Serve ``roles`` until interrupted: the HTTP API on ``port`` (with ``routers`` of the
+    command's own), the job workers, and an edge cache on ``edge_port`` (default:
+    ``port + 1``); ``alongside`` runs from the platform's start until serving ends. The
+    database must be migrated.
 
     Uvicorn's access log is off: a JSON line per request cost more than a cached answer, and
     ``/metrics`` counts requests and their latencies per route."""
@@ -41,12 +50,13 @@ def serve_platform(
     if edge is not None:
         edge.start()
     try:
-        if "api" in roles:
-            app = create_app(settings, platform=platform)
-            _freeze_startup_objects()
-            uvicorn.Server(server_config(app, host, port)).run()
-        else:
-            wait_for_signal()
+        with alongside(platform) if alongside is not None else nullcontext():
+            if "api" in roles:
+                app = create_app(settings, platform=platform, routers=routers)
+                _freeze_startup_objects()
+                uvicorn.Server(server_config(app, host, port)).run()
+            else:
+                wait_for_signal()
     finally:
         if edge is not None:
             edge.stop()

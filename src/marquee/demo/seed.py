@@ -2,23 +2,27 @@
 ingested through the media pipeline (encrypted, as any title), artwork, and two accounts.
 
 Everything goes through the domains' service functions, as the studio and ``marquee ingest``
-do. Seeding is safe to repeat: the catalog import matches titles on their external keys, media
-and artwork are made only where a title or episode lacks them, and accounts are made once. The
-admin account is made last, so that its existence (:func:`is_seeded`) means a finished seed.
+do. Seeding comes in two parts: :func:`prepare` (the titles, as drafts, and the accounts: a
+few seconds) and :func:`make_media` (a clip per film and episode through the pipeline: minutes),
+which ``marquee demo`` runs while it serves; the catalog publishes each title when its media
+are ready. Both are safe to repeat: the catalog import matches titles on their external keys,
+media are made only for films and episodes that have none ready or in the pipeline, artwork
+only for titles without it, and accounts once.
 """
 
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from marquee.billing import service as billing
 from marquee.catalog import feeds, importer
 from marquee.catalog.schemas import (
     CreditRecord,
@@ -33,11 +37,10 @@ from marquee.catalog.schemas import (
 from marquee.catalog.studio.artwork import add_artwork
 from marquee.catalog.studio.titles import list_titles
 from marquee.catalog.views import studio_view
+from marquee.demo.accounts import ADMIN, VIEWER, Credentials, create_accounts
 from marquee.demo.catalog import TITLES, DemoTitle
 from marquee.demo.clips import ARTWORK, make_clip, make_still
 from marquee.identity import service as identity
-from marquee.identity.context import Identity
-from marquee.identity.schemas import Maturity, ProfileCreate, ProfileUpdate, Role
 from marquee.media import service as media
 from marquee.media.schemas import AssetOut
 from marquee.runtime import Platform
@@ -55,22 +58,6 @@ TONE_STEP_HZ = 55
 #: Called as media are made: ``(label, None)`` while a clip is generated, then with the asset
 #: each time its pipeline is polled.
 Progress = Callable[[str, AssetOut | None], None]
-
-
-@dataclass(frozen=True)
-class Credentials:
-    email: str
-    password: str
-
-
-#: Fixed and printed: the demo is for a machine of one's own (it listens on 127.0.0.1).
-VIEWER = Credentials("viewer@demo.example.com", "popcorn-and-pixels")
-ADMIN = Credentials("admin@demo.example.com", "directors-cut-2026")
-#: Standard: two streams at once, up to 1080p.
-VIEWER_PLAN = "standard"
-ADMIN_PLAN = "premium"
-#: (name, maturity) of the viewer's profiles; the first renames the account's first profile.
-PROFILES: tuple[tuple[str, Maturity], ...] = (("Demo", "adult"), ("Kids", "kids"))
 
 
 @dataclass(frozen=True)
@@ -107,10 +94,25 @@ class _Clip:
         return f"{self.demo.title}\n{self.code}" if self.code else self.demo.title
 
 
+class DemoStatus(BaseModel):
+    """How far the demo's media are: titles published with all their media, and the rest."""
+
+    titles_ready: int
+    titles_preparing: int
+
+
 def is_seeded(platform: Platform) -> bool:
-    """Has a seed finished on this platform (the demo admin account, made last, exists)?"""
+    """Has a seed finished on this platform (accounts made, every title playable)?"""
     with platform.db.sessions() as session:
-        return identity.account_exists(session, email=ADMIN.email)
+        if not identity.account_exists(session, email=ADMIN.email):
+            return False
+    return status(platform).titles_preparing == 0
+
+
+def status(platform: Platform) -> DemoStatus:
+    """Count the demo's titles ready to play and those still being prepared."""
+    ready = sum(_playable(_view(platform, title_id)) for title_id in _title_ids(platform).values())
+    return DemoStatus(titles_ready=ready, titles_preparing=len(TITLES) - ready)
 
 
 def seed(
@@ -125,20 +127,48 @@ def seed(
     The media pipeline runs as queued jobs: ``platform`` must run workers
     (``platform.start(worker=True)``), or other processes' workers must serve its queue.
     """
-    report = progress or (lambda label, asset: None)
+    titles = prepare(platform)
+    make_media(platform, titles, clip_seconds=clip_seconds, height=height, progress=progress)
+    return DemoSeed(viewer=VIEWER, admin=ADMIN, titles=titles)
+
+
+def prepare(platform: Platform) -> dict[str, str]:
+    """Import the demo titles (drafts until their media are ready) and make the accounts; the
+    title ids by slug. Takes seconds: sign-in works as soon as this returns."""
     titles = _import_catalog(platform)
-    assets: dict[str, str] = {}
-    missing = [clip for clip in _clips(_views(platform, titles)) if clip.asset_id is None]
+    create_accounts(platform)
+    return titles
+
+
+def make_media(
+    platform: Platform,
+    titles: dict[str, str],
+    *,
+    clip_seconds: float = 30,
+    height: int = 720,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Make a clip for every film and episode without media and wait until every title is
+    published and playable; return early once ``stop`` is set (the pipeline's queued jobs go
+    on at the next start). Clips already in the pipeline (an earlier, interrupted run) are
+    waited for, not made again."""
+    report = progress or (lambda label, asset: None)
+    stopping = stop or threading.Event()
+    clips = [clip for clip in _clips(_views(platform, titles)) if clip.asset_id is None]
+    assets = _in_pipeline(platform, clips)
     with tempfile.TemporaryDirectory(prefix="marquee-demo-") as work:
-        for clip in missing:
-            report(clip.label, None)
-            assets[clip.label] = _ingest(platform, clip, Path(work), clip_seconds, height)
+        for clip in clips:
+            if stopping.is_set():
+                return
+            if clip.label not in assets:
+                report(clip.label, None)
+                assets[clip.label] = _ingest(platform, clip, Path(work), clip_seconds, height)
             _poll(platform, assets, report)
     while _poll(platform, assets, report):
-        time.sleep(POLL_S)
+        if stopping.wait(POLL_S):
+            return
     _wait_until_playable(platform, titles)
-    _create_accounts(platform)
-    return DemoSeed(viewer=VIEWER, admin=ADMIN, titles=titles)
 
 
 # --- catalog ---------------------------------------------------------------------------------
@@ -200,8 +230,21 @@ def _title_ids(platform: Platform) -> dict[str, str]:
 
 
 def _views(platform: Platform, titles: dict[str, str]) -> list[StudioTitle]:
+    return [_view(platform, titles[demo.slug]) for demo in TITLES]
+
+
+def _view(platform: Platform, title_id: str) -> StudioTitle:
     with platform.db.sessions() as session:
-        return [studio_view(session, title_id=titles[demo.slug]) for demo in TITLES]
+        return studio_view(session, title_id=title_id)
+
+
+def _playable(view: StudioTitle) -> bool:
+    """Published, with media attached to the film or to every episode."""
+    if view.status != "published":
+        return False
+    if not view.seasons:
+        return view.asset_id is not None
+    return all(episode.asset_id for season in view.seasons for episode in season.episodes)
 
 
 def _clips(views: list[StudioTitle]) -> list[_Clip]:
@@ -277,6 +320,18 @@ def _add_artwork(session: Session, platform: Platform, clip: _Clip, path: Path) 
         )
 
 
+def _in_pipeline(platform: Platform, clips: list[_Clip]) -> dict[str, str]:
+    """The assets, by clip label, that an earlier run started for ``clips`` and that have not
+    failed (a failed one is made again)."""
+    found: dict[str, str] = {}
+    with platform.db.sessions() as session:
+        for clip in clips:
+            for asset in media.assets_by_title(session, title_id=clip.title_id):
+                if asset.episode_id == clip.episode_id and asset.status != "failed":
+                    found.setdefault(clip.label, asset.id)
+    return found
+
+
 def _poll(platform: Platform, assets: dict[str, str], report: Progress) -> bool:
     """Report every asset once; True while some are still in the pipeline."""
     pending = False
@@ -296,49 +351,8 @@ def _wait_until_playable(platform: Platform, titles: dict[str, str]) -> None:
     """Wait for the catalog to attach the media and publish the titles (events, after commit)."""
     deadline = time.monotonic() + ATTACH_TIMEOUT_S
     while True:
-        views = _views(platform, titles)
-        published = all(view.status == "published" for view in views)
-        if published and all(clip.asset_id for clip in _clips(views)):
+        if all(_playable(view) for view in _views(platform, titles)):
             return
         if time.monotonic() > deadline:
             raise DemoError(f"the catalog did not publish the demo within {ATTACH_TIMEOUT_S:g} s")
         time.sleep(POLL_S)
-
-
-# --- accounts --------------------------------------------------------------------------------
-
-
-def _create_accounts(platform: Platform) -> None:
-    ident = Identity.build(platform.settings, platform.cache)
-    with platform.db.transaction() as session:
-        if not identity.account_exists(session, email=VIEWER.email):
-            _add_profiles(session, ident, _account(session, ident, VIEWER, "viewer", VIEWER_PLAN))
-    with platform.db.transaction() as session:
-        if not identity.account_exists(session, email=ADMIN.email):
-            _account(session, ident, ADMIN, "admin", ADMIN_PLAN)
-
-
-def _account(session: Session, ident: Identity, who: Credentials, role: Role, plan: str) -> str:
-    settings = ident.settings
-    account = identity.register_account(
-        session,
-        settings=settings,
-        email=who.email,
-        password=who.password,
-        role=role,
-        verified=True,
-    )
-    billing.set_subscription(session, settings=settings, account_id=account.id, plan_id=plan)
-    return account.id
-
-
-def _add_profiles(session: Session, ident: Identity, account_id: str) -> None:
-    (name, maturity), *others = PROFILES
-    first = identity.list_profiles(session, account_id=account_id)[0]
-    update = ProfileUpdate(name=name, maturity=maturity)
-    identity.update_profile(
-        session, ident=ident, account_id=account_id, profile_id=first.id, form=update
-    )
-    for name, maturity in others:
-        create = ProfileCreate(name=name, maturity=maturity)
-        identity.create_profile(session, ident=ident, account_id=account_id, form=create)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,7 +26,7 @@ from marquee.settings import load_settings
 pytestmark = pytest.mark.slow
 
 MARQUEE = str(Path(sys.executable).parent / "marquee")
-QUICK = {"clip_seconds": 2, "height": 240}
+QUICK: dict[str, Any] = {"clip_seconds": 2, "height": 240}
 KIDS = {
     "paper-moons",
     "tidepool",
