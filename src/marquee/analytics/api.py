@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated
 
@@ -84,15 +82,5 @@ def get_report(
         title_id=title_id,
     )
     if CSV in request.headers.get("accept", ""):
-        return Response(as_csv(answer), media_type=f"{CSV}; charset=utf-8")
+        return Response(service.report_csv(answer), media_type=f"{CSV}; charset=utf-8")
     return answer
-
-
-def as_csv(report: Report) -> str:
-    """The report's rows as CSV, a header line of the columns first."""
-    out = io.StringIO()
-    columns = list(report.rows[0]) if report.rows else list(report.group_by)
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(report.rows)
-    return out.getvalue()

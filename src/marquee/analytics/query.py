@@ -44,7 +44,7 @@ def run(
             ]
         try:
             return _execute(store, keys, sql, parameters or {})
-        except (duckdb.Error, ObjectNotFound):
+        except (duckdb.IOException, duckdb.InvalidInputException, ObjectNotFound):
             if not lake.quarantine(db, store, keys):
                 raise
     return _execute(store, [], sql, parameters or {})

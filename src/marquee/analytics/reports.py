@@ -35,7 +35,7 @@ SESSION_GROUPS = {
 
 VIEWING = """
 WITH started AS (
-    SELECT session_id, min(at) AS started_at, any_value(viewer) AS viewer,
+    SELECT session_id, min("at") AS started_at, any_value(viewer) AS viewer,
            any_value(title_id) AS title_id, any_value(episode_id) AS episode_id,
            any_value(country) AS country, any_value(device) AS device
     FROM events WHERE kind = 'session_started' AND {where} GROUP BY session_id
@@ -78,12 +78,12 @@ QUALITY = """
 WITH t AS (
     SELECT * FROM events WHERE kind IN {telemetry} AND {where}
 ), edges AS (
-    SELECT session_id, arg_max(edge_host, at) AS edge FROM t WHERE kind = 'sample' GROUP BY 1
+    SELECT session_id, arg_max(edge_host, "at") AS edge FROM t WHERE kind = 'sample' GROUP BY 1
 ), renditions AS (
     SELECT asset_id, height, max(vmaf) AS vmaf FROM events WHERE kind = 'rendition' GROUP BY ALL
 ), rows AS (
     SELECT t.*, coalesce(e.edge, '') AS edge, {region} AS region, r.vmaf AS rendition_vmaf,
-           strftime(t.at, '%Y-%m-%d') AS day
+           strftime(t."at", '%Y-%m-%d') AS day
     FROM t LEFT JOIN edges e USING (session_id)
     LEFT JOIN renditions r ON t.kind = 'sample' AND r.asset_id = t.asset_id AND r.height = t.height
 )
@@ -104,7 +104,7 @@ FROM rows GROUP BY ALL ORDER BY {order}
 
 CONTENT = """
 WITH titles AS (
-    SELECT title_id, min(at) AS added_at FROM events
+    SELECT title_id, min("at") AS added_at FROM events
     WHERE kind = 'title_published' AND {where} GROUP BY title_id
 ), plays AS (
     SELECT title_id, count(*) AS plays FROM events
@@ -146,7 +146,7 @@ def sql_of(
     spec = SPECS[name]
     keys = [spec.groups[group] for group in group_by]
     order = ", ".join(key.rsplit(" AS ", 1)[-1] for key in keys)
-    where = " AND ".join(["at >= $since::TIMESTAMPTZ", "at < $until::TIMESTAMPTZ", *filters])
+    where = " AND ".join(['"at" >= $since::TIMESTAMPTZ', '"at" < $until::TIMESTAMPTZ', *filters])
     return spec.sql.format(
         keys=", ".join(keys),
         order=order,

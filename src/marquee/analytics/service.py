@@ -4,6 +4,8 @@ for what reads and writes the lake) first, the rest by keyword."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from typing import Any
 
@@ -120,6 +122,16 @@ def report(
             "rows": [dict(zip(columns, row, strict=True)) for row in rows],
         }
     )
+
+
+def report_csv(answer: Report) -> str:
+    """The report's rows as CSV, a header line of the columns first."""
+    out = io.StringIO()
+    columns = list(answer.rows[0]) if answer.rows else list(answer.group_by)
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(answer.rows)
+    return out.getvalue()
 
 
 def erase_people(platform: Plumbing, *, ids: list[str]) -> int:
