@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     media_threads: int = Field(default=2, ge=1)
     #: Where jobs make their temporary directories (empty: the system's temp dir).
     media_temp_dir: str = ""
+    #: A running pipeline step's claim (kit.claims), renewed every third of it: a second
+    #: delivery of its job waits; a killed worker's step is taken again once it runs out.
+    media_step_lease_s: float = Field(default=60.0, ge=3)
     media_qc_min_duration_s: float = 1.0
     media_qc_max_duration_s: float = 6 * 3600.0
     media_qc_max_width: int = 7680
