@@ -33,17 +33,18 @@ _steerings: dict[str, Steering] = {}
 _steerings_lock = threading.Lock()
 
 
-def asset_prefix(asset_id: str) -> str:
-    """The path prefix a token for one asset grants: ``/assets/{asset_id}/``."""
-    return f"/assets/{asset_id}/"
+def asset_prefix(asset_id: str, folder: str = "") -> str:
+    """The path prefix of an asset's folder (``video/720p/``; its top folder by default):
+    ``/assets/{asset_id}/{folder}``; a token granting it grants the objects in it only."""
+    return f"/assets/{asset_id}/{folder}"
 
 
 def sign_path(
     settings: Settings, *, prefix: str, session_id: str, ttl_s: float | None = None
 ) -> str:
-    """A token path granting every object under ``prefix`` (``asset_prefix(id)``) for ``ttl_s``
-    seconds (default ``delivery_token_ttl_s``), e.g. ``/t/k1/1767225600/{session}/{sig}/assets/
-    {id}/``; append an object's name relative to the asset (``manifest.mpd``)."""
+    """A token path granting the objects of the folder ``prefix`` (``asset_prefix(id,
+    folder)``) for ``ttl_s`` seconds (default ``delivery_token_ttl_s``), e.g. ``/t/k1/
+    1767225600/{session}/{sig}/assets/{id}/video/720p/``; append an object's name in it."""
     ttl = settings.delivery_token_ttl_s if ttl_s is None else ttl_s
     expires = int(time.time() + ttl)
     return tokens.sign(tokens.KeyRing.from_settings(settings), prefix, session_id, expires)
@@ -115,13 +116,12 @@ def warm_region(
     signed_prefixes: dict[str, str] = {}
 
     def signed(key: str) -> str:
-        asset_id, _, rest = key.removeprefix("assets/").partition("/")
-        if asset_id not in signed_prefixes:
-            prefix = asset_prefix(asset_id)
-            signed_prefixes[asset_id] = sign_path(
-                settings, prefix=prefix, session_id=WARM_SESSION, ttl_s=WARM_TTL_S
+        folder, _, name = key.rpartition("/")
+        if folder not in signed_prefixes:
+            signed_prefixes[folder] = sign_path(
+                settings, prefix=f"/{folder}/", session_id=WARM_SESSION, ttl_s=WARM_TTL_S
             )
-        return signed_prefixes[asset_id] + rest
+        return signed_prefixes[folder] + name
 
     reports = []
     pacer = Pacer(rate_bytes_s) if rate_bytes_s else None

@@ -4,7 +4,11 @@ A token sits *in the path*, before the object it grants::
 
     /t/{kid}/{expires}/{session}/{signature}/assets/{asset_id}/video/720p/seg-1.m4s
 
-so the relative segment URLs inside a DASH or HLS manifest inherit it. The signature is
+so the relative segment URLs inside a DASH or HLS manifest inherit it. A token grants the
+objects of one folder, the prefix (``/assets/{asset_id}/video/720p/``), and nothing in the
+folders above or below it: the prefix of a path is everything up to its last ``/``, so a
+session given its plan's rendition folders cannot reach the asset's own manifests or another
+rendition (docs/delivery.md). The signature is
 ``base64url(md5("{expires} {prefix} {session} {kid} {secret}"))`` without padding: exactly what
 stock nginx's ``secure_link_md5`` computes, so the nginx edge checks the same token with no
 extra module (why MD5 is acceptable here: docs/delivery.md). The patterns below are shared
@@ -27,10 +31,11 @@ from marquee.kit.storage import check_key
 from marquee.settings import Settings
 
 NAME = "[A-Za-z0-9_-]"
-PREFIX_PATTERN = f"/assets/{NAME}{{1,64}}/"
+#: An asset's folder and up to 4 folders in it; greedy, so it takes the object's whole folder.
+PREFIX_PATTERN = f"/assets/{NAME}{{1,64}}/(?:{NAME}{{1,32}}/){{0,4}}"
 TOKEN_PATTERN = (
     f"^/t/(?P<kid>{NAME}{{1,16}})/(?P<expires>[0-9]{{1,12}})/(?P<session>{NAME}{{1,64}})"
-    f"/(?P<sig>{NAME}{{22}})(?P<prefix>{PREFIX_PATTERN})(?P<rest>[^/].*)$"
+    f"/(?P<sig>{NAME}{{22}})(?P<prefix>{PREFIX_PATTERN})(?P<rest>[^/]+)$"
 )
 _TOKEN_PATH = re.compile(TOKEN_PATTERN)
 _PREFIX = re.compile(f"^{PREFIX_PATTERN}$")
@@ -95,12 +100,15 @@ def signature(secret: str, kid: str, expires: int, session: str, prefix: str) ->
 
 
 def sign(keys: KeyRing, prefix: str, session_id: str, expires: int) -> str:
-    """The token path granting ``prefix`` (``/assets/{id}/``) until ``expires`` (Unix time).
+    """The token path granting the objects of the folder ``prefix`` (``/assets/{id}/`` or
+    ``/assets/{id}/video/720p/``) until ``expires`` (Unix time).
 
-    Append an object's name to it: ``sign(...) + "manifest.mpd"``.
+    Append an object's name to it: ``sign(...) + "seg-1.m4s"``.
     """
     if not _PREFIX.match(prefix):
-        raise ValueError(f"a delivery prefix looks like /assets/{{asset_id}}/, not {prefix!r}")
+        raise ValueError(
+            f"a delivery prefix looks like /assets/{{asset_id}}/[folder/], not {prefix!r}"
+        )
     if not _SESSION.match(session_id):
         raise ValueError(f"a session id is 1-64 characters of A-Z a-z 0-9 _ -, not {session_id!r}")
     kid = keys.current

@@ -268,8 +268,23 @@ def _put_protected(sample: bytearray, layout: Sequence[tuple[int, int]], data: b
         taken += protected
 
 
-def relayer_segment(segment: bytes, track: VideoTrack, key: bytes) -> bytes:
-    """``segment`` with every sample re-encrypted under :func:`clear_layout` (same size)."""
+def with_default_kid(init: bytes, kid: bytes) -> bytes:
+    """``init`` with its protected track's ``tenc`` naming ``kid`` (same size)."""
+    stsd = find(init, "moov/trak/mdia/minf/stbl/stsd")
+    entry = None if stsd is None else next(boxes(init, stsd.body + 8, stsd.end), None)
+    children = 0 if entry is None else entry.body + _VISUAL_ENTRY_HEADER
+    tenc = None if entry is None else find(init, "sinf/schi/tenc", children, entry.end)
+    if tenc is None:
+        raise MediaError("encrypt", "init segment has no track encryption box")
+    at = tenc.body + 8  # version/flags, reserved ×2, isProtected, IV size, then the key id
+    return init[:at] + kid + init[at + 16 :]
+
+
+def relayer_segment(
+    segment: bytes, track: VideoTrack, key: bytes, new_key: bytes | None = None
+) -> bytes:
+    """``segment`` with every sample re-encrypted under :func:`clear_layout` (same size), with
+    ``new_key`` when given (a rendition of another tier than the run's key)."""
     out = bytearray(segment)
     for sample in samples(segment, track):
         data = bytearray(segment[sample.offset : sample.offset + sample.size])
@@ -279,7 +294,7 @@ def relayer_segment(segment: bytes, track: VideoTrack, key: bytes) -> bytes:
         layout = clear_layout(units, track.nal_length_size)
         if len(layout) != len(sample.subsamples):
             raise MediaError("encrypt", "ffmpeg did not write one subsample per NAL unit")
-        _put_protected(data, layout, _ctr(key, sample.iv, _protected(data, layout)))
+        _put_protected(data, layout, _ctr(new_key or key, sample.iv, _protected(data, layout)))
         out[sample.offset : sample.offset + sample.size] = data
         at = sample.senc_offset + 2
         for clear, protected in layout:

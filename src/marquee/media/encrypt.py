@@ -1,5 +1,10 @@
-"""Common Encryption (CENC, ``cenc-aes-ctr``) with one content key per title, and the one
+"""Common Encryption (CENC, ``cenc-aes-ctr``) with a content key per quality tier, and the one
 place where its ClearKey signalling is written.
+
+ffmpeg encrypts a whole run with one key, the lowest tier's (which the audio keeps); a video
+rendition of a higher tier is re-encrypted with its tier's key after the run and its ``tenc``
+names that key (:func:`protect_package`). Renditions of one key share an AdaptationSet, so
+each set's ``default_KID`` is its renditions' key; each HLS media playlist names its own.
 
 ffmpeg encrypts the samples during packaging (``-format_options``) and writes ``tenc`` with
 the key id, but no ``ContentProtection``, no ``pssh`` and no ``EXT-X-KEY``; and it encrypts
@@ -22,7 +27,7 @@ needs it (docs/media.md, *What each player needs*):
   ``KEYFORMAT="org.w3.clearkey"`` (hls.js: an EME ClearKey licence request) and
   ``KEYFORMAT="identity"`` (Shaka: ``GET`` of the URI answers the raw 16-byte key). Both name
   the session's licence URL, which answers ``POST`` with a ClearKey licence and ``GET`` with
-  the raw key.
+  the raw key of the ``kid`` in the identity URI's query.
 """
 
 from __future__ import annotations
@@ -111,13 +116,22 @@ def insert_pssh(init_segment: bytes, pssh: bytes) -> bytes:
     raise MediaError("encrypt", "init segment has no moov box")
 
 
-def protect_mpd(mpd: str, key: ContentKey, license_url: str = LICENSE_URL_PLACEHOLDER) -> str:
+def protect_mpd(
+    mpd: str,
+    key: ContentKey,
+    license_url: str = LICENSE_URL_PLACEHOLDER,
+    *,
+    rendition_keys: dict[str, ContentKey] | None = None,
+) -> str:
     """Add the CENC and ClearKey ``ContentProtection`` elements (see the module) to every
-    audio and video AdaptationSet."""
+    audio and video AdaptationSet: ``default_KID`` the key of its first Representation
+    (``rendition_keys`` by Representation id; ``key`` otherwise)."""
     root = parse_mpd(mpd)
     for aset in adaptation_sets(root):
         if aset.get("contentType") in ("video", "audio"):
-            _add_content_protection(aset, key, license_url)
+            first = aset.find(tag("Representation"))
+            rep_id = "" if first is None else first.get("id", "")
+            _add_content_protection(aset, (rendition_keys or {}).get(rep_id, key), license_url)
     return write_mpd(root)
 
 
@@ -140,25 +154,33 @@ def _add_content_protection(aset: ET.Element, key: ContentKey, license_url: str)
     aset.insert(0, cenc)
 
 
-def hls_key_lines(key_uri: str) -> list[str]:
-    """The ``#EXT-X-KEY`` tags of an encrypted media playlist (see the module)."""
+def hls_key_lines(key_uri: str, key: ContentKey) -> list[str]:
+    """The ``#EXT-X-KEY`` tags of an encrypted media playlist (see the module); the identity
+    URI names the key id, since an asset has one key per tier."""
+    uris = {CLEARKEY_KEY_FORMAT: key_uri, IDENTITY_KEY_FORMAT: f"{key_uri}?kid={key.kid_hex}"}
     return [
         hls_line(
             "EXT-X-KEY",
-            {"METHOD": "SAMPLE-AES-CTR", "KEYFORMAT": quoted(key_format), "URI": quoted(key_uri)},
+            {"METHOD": "SAMPLE-AES-CTR", "KEYFORMAT": quoted(key_format), "URI": quoted(uri)},
         )
-        for key_format in (CLEARKEY_KEY_FORMAT, IDENTITY_KEY_FORMAT)
+        for key_format, uri in uris.items()
     ]
 
 
-def protect_hls_playlist(playlist: str, key_uri: str = KEY_URI_PLACEHOLDER) -> str:
+def protect_hls_playlist(playlist: str, key: ContentKey, key_uri: str = KEY_URI_PLACEHOLDER) -> str:
     """Put the ``#EXT-X-KEY`` tags before ``#EXT-X-MAP``."""
     lines = []
     for line in playlist.splitlines():
         if line.startswith("#EXT-X-MAP"):
-            lines += hls_key_lines(key_uri)
+            lines += hls_key_lines(key_uri, key)
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def representation_id(name: str) -> str:
+    """``init-3.m4s`` and ``media_3.m3u8`` → ``3``: ffmpeg names both by Representation id."""
+    stem = name.rsplit(".", 1)[0]
+    return stem.removeprefix("init-").removeprefix("media_")
 
 
 def protect_package(
@@ -169,23 +191,30 @@ def protect_package(
     media_playlists: list[str],
     init_segments: list[str],
     media_segments: dict[str, list[str]],
+    rendition_keys: dict[str, ContentKey] | None = None,
     license_url: str = LICENSE_URL_PLACEHOLDER,
     key_uri: str = KEY_URI_PLACEHOLDER,
 ) -> None:
-    """Post-process an encrypted packaging run in place: the video samples' layout (each
-    init segment's ``media_segments``), the MPD, init segments and playlists."""
+    """Post-process a packaging run encrypted with ``key`` in place: the video samples' layout
+    (each init segment's ``media_segments``), re-encrypted with their own key for the
+    Representations of ``rendition_keys`` (by id), the MPD, init segments and playlists."""
+    keys = rendition_keys or {}
     mpd = directory / mpd_name
-    mpd.write_text(protect_mpd(mpd.read_text(), key, license_url))
-    pssh = pssh_box([key.kid])
+    mpd.write_text(protect_mpd(mpd.read_text(), key, license_url, rendition_keys=keys))
     for name in init_segments:
+        own = keys.get(representation_id(name), key)
         init = directory / name
         data = init.read_bytes()
         track = cenc.video_track(data)
         if track is not None:
+            new_key = None if own == key else own.key
             for segment in media_segments.get(name, []):
                 path = directory / segment
-                path.write_bytes(cenc.relayer_segment(path.read_bytes(), track, key.key))
-        init.write_bytes(insert_pssh(data, pssh))
+                path.write_bytes(cenc.relayer_segment(path.read_bytes(), track, key.key, new_key))
+            if new_key is not None:
+                data = cenc.with_default_kid(data, own.kid)
+        init.write_bytes(insert_pssh(data, pssh_box([own.kid])))
     for name in media_playlists:
+        own = keys.get(representation_id(name), key)
         playlist = directory / name
-        playlist.write_text(protect_hls_playlist(playlist.read_text(), key_uri))
+        playlist.write_text(protect_hls_playlist(playlist.read_text(), own, key_uri))

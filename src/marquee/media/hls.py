@@ -76,8 +76,9 @@ def segment_rates(sizes: list[tuple[float, int]], target_s: float) -> Rates:
 
 def measure(directory: Path, playlist_name: str) -> Rates:
     """The rates of one media playlist of ``directory``, from its segment files' sizes."""
-    playlist = (directory / playlist_name).read_text()
-    sizes = [(d, (directory / uri).stat().st_size) for d, uri in segments(playlist)]
+    path = directory / playlist_name
+    playlist = path.read_text()
+    sizes = [(d, (path.parent / uri).stat().st_size) for d, uri in segments(playlist)]
     return segment_rates(sizes, target_duration(playlist))
 
 

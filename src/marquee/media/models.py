@@ -95,12 +95,16 @@ class AssetStep(Base):
 
 
 class ContentKeyRow(Base):
-    """A per-asset content key, stored only wrapped (RFC 3394) by the key-encryption key."""
+    """A content key of one asset's quality tier (``sd``, ``hd``, ``uhd``), stored only
+    wrapped (RFC 3394) by the key-encryption key. An asset packaged before tiers has one key,
+    its ``sd`` row, which encrypted every rendition (docs/media.md)."""
 
     __tablename__ = "media_content_keys"
+    __table_args__ = (UniqueConstraint("asset_id", "tier"),)
 
     kid: Mapped[str] = mapped_column(String(32), primary_key=True)
-    asset_id: Mapped[str] = mapped_column(id_column_type(), unique=True)
+    asset_id: Mapped[str] = mapped_column(id_column_type())
+    tier: Mapped[str] = mapped_column(String(8), default="sd", server_default="sd")
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary(64))
     #: Which key-encryption key wrapped it (a fingerprint), so a rotation can find old ones.
     kek_id: Mapped[str] = mapped_column(String(16))

@@ -1,5 +1,6 @@
 """CMAF packaging: one ``ffmpeg -f dash -hls_playlist 1 -c copy`` run writes fMP4 segments
-with a DASH MPD and HLS playlists over the same files; WebVTT subtitles ride alongside."""
+with a DASH MPD and HLS playlists over the same files; WebVTT subtitles ride alongside. The
+files then move into one folder per rendition (:mod:`marquee.media.layout`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from marquee.kit.mpd import parse_mpd, tag, write_mpd
-from marquee.media import hls
+from marquee.media import hls, layout
 from marquee.media.encrypt import (
     KEY_URI_PLACEHOLDER,
     LICENSE_URL_PLACEHOLDER,
@@ -64,7 +65,10 @@ class PackageResult(_Model):
     segment_s: float
     duration_s: float
     encrypted: bool
+    #: The run's key (the audio's, and the video's where ``rendition_keys`` gave none).
     kid_hex: str | None
+    #: Each video rendition's folder (``video/720p/``), in the order of the renditions.
+    video_folders: list[str]
 
 
 class _Track(_Model):
@@ -81,6 +85,7 @@ def package(
     subtitles: list[SubtitleInput] | None = None,
     segment_s: float = DEFAULT_SEGMENT_S,
     key: ContentKey | None = None,
+    rendition_keys: list[ContentKey] | None = None,
     license_url: str = LICENSE_URL_PLACEHOLDER,
     key_uri: str = KEY_URI_PLACEHOLDER,
     on_progress: ProgressCallback | None = None,
@@ -88,19 +93,26 @@ def package(
     """Package rendition MP4s (video of each, audio of the first) into ``out_dir``.
 
     ``out_dir`` is emptied first, so a retried job starts clean. With ``key`` the same run
-    encrypts every segment (CENC) and the manifests and init segments get their signalling.
+    encrypts every segment (CENC) and the manifests and init segments get their signalling;
+    ``rendition_keys`` (one per rendition) re-encrypt video renditions with keys of their
+    own, each key's renditions in an AdaptationSet of their own.
     """
     if not renditions:
         raise MediaError("package", "no renditions to package")
     extra_audio, subtitles = extra_audio or [], subtitles or []
+    keys = rendition_keys or ([key] * len(renditions) if key is not None else [])
+    if keys and len(keys) != len(renditions):
+        raise MediaError("package", "one key per rendition, or none")
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
-    first = probe(renditions[0])
+    infos = [probe(path) for path in renditions]
+    first = infos[0]
     args, tracks = _dash_args(
         renditions,
         first_has_audio=bool(first.audio),
         audio_language=audio_language,
         extra_audio=extra_audio,
+        video_sets=_video_sets(keys, len(renditions)),
     )
     if key is not None:
         args += ["-format_options", ffmpeg_encryption_options(key)]
@@ -119,21 +131,37 @@ def package(
             media_playlists=playlists,
             init_segments=inits,
             media_segments={init: _media_segments(out_dir, init) for init in inits},
+            rendition_keys={str(n): k for n, k in enumerate(keys)},
             license_url=license_url,
             key_uri=key_uri,
         )
+    folders = layout.video_folders([info.video.height if info.video else 0 for info in infos])
+    by_rep = {str(n): folder for n, folder in enumerate(folders)}
+    by_rep |= {str(t.stream): layout.AUDIO for t in tracks}
+    moved = layout.into_folders(
+        out_dir, mpd_name=MPD_NAME, master_name=HLS_MASTER_NAME, folders=by_rep
+    )
     return PackageResult(
         directory=str(out_dir),
         mpd=MPD_NAME,
         hls_master=HLS_MASTER_NAME,
-        media_playlists=playlists,
-        init_segments=inits,
-        subtitles=vtts,
+        media_playlists=sorted(moved.get(name, name) for name in playlists),
+        init_segments=sorted(moved.get(name, name) for name in inits),
+        subtitles=[moved.get(name, name) for name in vtts],
         segment_s=segment_s,
         duration_s=first.duration_s,
         encrypted=key is not None,
         kid_hex=key.kid_hex if key is not None else None,
+        video_folders=folders,
     )
+
+
+def _video_sets(keys: list[ContentKey], count: int) -> list[list[int]]:
+    """The video streams of each video AdaptationSet: one set per key, first key first."""
+    if not keys:
+        return [list(range(count))]
+    kids = list(dict.fromkeys(k.kid_hex for k in keys))
+    return [[n for n, k in enumerate(keys) if k.kid_hex == kid] for kid in kids]
 
 
 def _dash_args(
@@ -142,8 +170,10 @@ def _dash_args(
     first_has_audio: bool,
     audio_language: str | None,
     extra_audio: list[AudioInput],
+    video_sets: list[list[int]],
 ) -> tuple[list[str], list[_Track]]:
-    """Inputs, maps and adaptation sets: all videos in one set, each audio in its own."""
+    """Inputs, maps and adaptation sets: the videos in ``video_sets`` (stream numbers), each
+    audio in a set of its own."""
     inputs = [*map(str, renditions), *(a.path for a in extra_audio)]
     args = [arg for path in inputs for arg in ("-i", path)]
     args += [arg for n in range(len(renditions)) for arg in ("-map", f"{n}:v:0")]
@@ -156,7 +186,8 @@ def _dash_args(
         tracks.append(_Track(stream=len(renditions) + len(tracks), language=extra.language))
     for n, track in enumerate(tracks):
         args += [f"-metadata:s:a:{n}", f"language={track.language or 'und'}"]
-    sets = ["id=0,streams=v", *(f"id={n + 1},streams={t.stream}" for n, t in enumerate(tracks))]
+    sets = [f"id={n},streams={','.join(map(str, v))}" for n, v in enumerate(video_sets)]
+    sets += [f"id={len(sets) + n},streams={t.stream}" for n, t in enumerate(tracks)]
     return [*args, "-c", "copy", "-adaptation_sets", " ".join(sets)], tracks
 
 
@@ -209,7 +240,9 @@ def _finish_manifests(
     text = _hls_master(master.read_text(), tracks, subtitles)
     master.write_text(hls.measured_master(text, out_dir, frame_rate))
     mpd = out_dir / MPD_NAME
-    mpd.write_text(exact_mpd(add_text_sets(mpd.read_text(), subtitles, vtts)))
+    mpd.write_text(
+        layout.link_video_sets(exact_mpd(add_text_sets(mpd.read_text(), subtitles, vtts)))
+    )
 
 
 def _subtitle_playlist(n: int) -> str:

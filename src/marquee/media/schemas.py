@@ -23,6 +23,9 @@ class RenditionOut(_Schema):
     bitrate_kbps: int
     target_kbps: int
     vmaf: float | None
+    #: The content key of its quality tier; None for a clear asset, or one packaged before
+    #: tiers (the asset's one key then).
+    key_id: str | None = None
 
 
 class StepOut(_Schema):

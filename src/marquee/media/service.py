@@ -7,6 +7,7 @@ Other domains call these functions (never the models or the repository). Playbac
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -160,7 +161,7 @@ def asset_manifests(session: Session, *, asset_id: str) -> AssetManifests:
         dash=asset.dash_key,
         hls=asset.hls_key,
         encrypted=not asset.clear,
-        key_ids=[asset.key_id] if asset.key_id else [],
+        key_ids=_key_ids(asset),
         renditions=[RenditionOut.model_validate(r) for r in asset.renditions],
         audio_languages=list(asset.audio_languages),
         subtitle_languages=list(asset.subtitle_languages),
@@ -171,11 +172,31 @@ def asset_manifests(session: Session, *, asset_id: str) -> AssetManifests:
 
 
 def asset_key_ids(session: Session, *, asset_id: str) -> list[str]:
-    """Key ids (32 hex digits) the asset's package is encrypted with; empty when clear."""
+    """Key ids (32 hex digits) the asset's package is encrypted with, its SD key (the audio's)
+    first; empty when clear."""
     asset = repo.get_asset(session, asset_id)
     if asset is None:
         raise NotFound(f"no media asset {asset_id}")
-    return [asset.key_id] if asset.key_id else []
+    return _key_ids(asset)
+
+
+def key_ids_for_heights(session: Session, *, asset_id: str, heights: Collection[int]) -> list[str]:
+    """The key ids a player of the renditions of these heights needs: the SD key (the audio's,
+    and every rendition's in an asset packaged before tiers) and those renditions' tier keys."""
+    asset = repo.get_asset(session, asset_id)
+    if asset is None:
+        raise NotFound(f"no media asset {asset_id}")
+    return _key_ids(asset, heights)
+
+
+def _key_ids(asset: Asset, heights: Collection[int] | None = None) -> list[str]:
+    if not asset.key_id:
+        return []
+    renditions = [
+        r for r in asset.renditions or [] if heights is None or r.get("height") in heights
+    ]
+    tiers = [kid for r in renditions if (kid := r.get("key_id"))]
+    return list(dict.fromkeys([asset.key_id, *tiers]))
 
 
 def content_key(session: Session, *, settings: Settings, kid: str) -> ContentKey | None:
@@ -221,7 +242,7 @@ def ready_payload(asset: Asset) -> AssetReady:
         hls=asset.hls_key,
         poster_key=asset.poster_key,
         trickplay_key=asset.trickplay_key,
-        key_ids=[asset.key_id] if asset.key_id else [],
+        key_ids=_key_ids(asset),
     )
 
 
@@ -246,7 +267,7 @@ def _asset_out(session: Session, asset: Asset) -> AssetOut:
         trickplay=asset.trickplay_key,
         audio_languages=list(asset.audio_languages or []),
         subtitle_languages=list(asset.subtitle_languages or []),
-        key_ids=[asset.key_id] if asset.key_id else [],
+        key_ids=_key_ids(asset),
         created_at=asset.created_at,
         finished_at=asset.finished_at,
         steps=[StepOut.model_validate(s) for s in repo.steps(session, asset.id)],

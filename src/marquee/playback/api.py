@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from marquee.catalog import service as catalog
@@ -35,7 +35,10 @@ from marquee.playback.schemas import (
 
 router = api_router(tags=["playback"])
 SessionId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-ManifestName = Annotated[str, Path(pattern=r"^(manifest\.mpd|[A-Za-z0-9_-]{1,64}\.m3u8)$")]
+#: A session's MPD, its master playlist, or a media playlist in its folder (``e…-video/720p/``).
+ManifestName = Annotated[
+    str, Path(pattern=r"^(manifest\.mpd|([A-Za-z0-9_-]{1,64}/){0,4}[A-Za-z0-9_-]{1,64}\.m3u8)$")
+]
 MEDIA_TYPES = {"mpd": "application/dash+xml", "m3u8": "application/vnd.apple.mpegurl"}
 
 
@@ -143,7 +146,7 @@ def continue_watching(
 
 # --- what players fetch, from any origin (kit.cors: the URL or the bearer token is the grant) ---
 
-MANIFEST_PATH = "/playback/sessions/{session_id}/{token}/{name}"
+MANIFEST_PATH = "/playback/sessions/{session_id}/{token}/{name:path}"
 LICENSE_PATH = "/playback/sessions/{session_id}/license"
 #: Licences: a ``Retry-After`` a player may read; preflights for the bearer token and JSON.
 players = cross_origin_router(cors_headers(expose=("Retry-After",)))  # tagged by `router`
@@ -207,10 +210,15 @@ def license(
 
 @players.get(LICENSE_PATH, include_in_schema=False)
 def raw_key(
-    session_id: SessionId, me: CurrentAccount, session: DbSession, request: Request
+    session_id: SessionId,
+    me: CurrentAccount,
+    session: DbSession,
+    request: Request,
+    kid: Annotated[str | None, Query(pattern=r"^[0-9A-Fa-f]{32}$")] = None,
 ) -> Response:
-    """The raw 16-byte key: an HLS ``KEYFORMAT="identity"`` key URI (Shaka fetches it)."""
-    return _license(session, request, me, session_id, None)
+    """The raw 16-byte key ``kid``: an HLS ``KEYFORMAT="identity"`` key URI (Shaka fetches
+    it); the asset's one key when it names none (playlists packaged before tiers)."""
+    return _license(session, request, me, session_id, None, kid)
 
 
 @players.options(LICENSE_PATH, include_in_schema=False)
@@ -219,7 +227,12 @@ def license_preflight() -> Response:
 
 
 def _license(
-    session: Session, request: Request, me: Principal, session_id: str, body: bytes | None
+    session: Session,
+    request: Request,
+    me: Principal,
+    session_id: str,
+    body: bytes | None,
+    kid: str | None = None,
 ) -> Response:
     platform = request.app.state.platform
     answer = licenses.issue_license(
@@ -229,6 +242,7 @@ def _license(
         me=me,
         session_id=session_id,
         body=body,
+        kid=kid,
     )
     return Response(
         answer.body, media_type=answer.media_type, headers={"Cache-Control": "no-store"}

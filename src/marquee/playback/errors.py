@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marquee.kit.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from marquee.kit.errors import Conflict, Forbidden, NotFound, Problem, TooManyRequests
 
 
 class SubscriptionRequired(Forbidden):
@@ -67,6 +67,23 @@ class KeyNotAllowed(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("This playback session may not use that key.")
+
+
+class KeyAbovePlan(Forbidden):
+    slug = "key-above-plan"
+
+    def __init__(self, max_height: int) -> None:
+        super().__init__(
+            f"That key is for renditions above what your plan plays (up to {max_height}p).",
+            max_height=max_height,
+        )
+
+
+class KeyIdRequired(Problem):
+    slug = "key-id-required"
+
+    def __init__(self) -> None:
+        super().__init__("This title has a key per quality tier: name one (?kid=32 hex digits).")
 
 
 class LicenseRateLimited(TooManyRequests):

@@ -11,9 +11,16 @@ from sqlalchemy.orm import Session
 from marquee.identity.schemas import Principal
 from marquee.kit.cache import Cache
 from marquee.media import service as media
-from marquee.playback.drm.clearkey import ClearKeyLicenseService, License, LicenseService
+from marquee.playback.drm.clearkey import (
+    ClearKeyLicenseService,
+    KeyGrant,
+    License,
+    LicenseService,
+)
 from marquee.playback.errors import LicenseRateLimited, SessionEnded
 from marquee.playback.liveness import is_live, own_session
+from marquee.playback.manifest import allowed_heights
+from marquee.playback.models import PlaybackSession
 from marquee.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,9 +36,11 @@ def issue_license(
     me: Principal,
     session_id: str,
     body: bytes | None,
+    kid: str | None = None,
 ) -> License:
-    """Keys for the session's asset, to the session's account, while the session is live;
-    ``body`` None: the raw key (the ``GET`` of an HLS identity key URI)."""
+    """Keys for the session's asset, of the tiers its plan plays, to the session's account,
+    while the session is live; ``body`` None: the raw key ``kid`` (the ``GET`` of an HLS
+    identity key URI)."""
     row = own_session(session, me, session_id)
     if not is_live(settings, row=row):
         raise SessionEnded
@@ -39,11 +48,21 @@ def issue_license(
     count = cache.incr(f"playback:license:{row.id}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
     if count > settings.playback_license_limit:
         raise LicenseRateLimited(LICENSE_WINDOW_S - int(time.time()) % LICENSE_WINDOW_S)
-    allowed = media.asset_key_ids(session, asset_id=row.asset_id)
+    grant = key_grant(session, row)
     try:
-        answer = license_service.issue(session, settings, body, allowed)
+        answer = license_service.issue(session, settings, body, grant, kid=kid)
     except Exception as exc:
         log.warning("licence refused: session %s account %s: %s", row.id, me.account_id, exc)
         raise
     log.info("licence issued: session %s account %s asset %s", row.id, me.account_id, row.asset_id)
     return answer
+
+
+def key_grant(session: Session, row: PlaybackSession) -> KeyGrant:
+    """The asset's keys the session's plan allows (those of the renditions it is offered,
+    :func:`manifest.allowed_heights`) and the others."""
+    assets = media.asset_manifests(session, asset_id=row.asset_id)
+    heights = allowed_heights((r.height for r in assets.renditions), row.max_height)
+    allowed = media.key_ids_for_heights(session, asset_id=row.asset_id, heights=heights)
+    above = [kid for kid in assets.key_ids if kid not in allowed]
+    return KeyGrant(allowed=allowed, above_plan=above, max_height=row.max_height)

@@ -3,9 +3,11 @@
 A packaged MPD or HLS playlist is the same for everyone and carries a placeholder licence URL
 (``https://license.invalid/...``). A session gets its own copy: renditions above the plan's
 height dropped, the session's licence URL, and segment URLs on the steered edges with the
-session's delivery token (DASH: one ``BaseURL`` per edge in order, which players use for
-failover; HLS: redundant variant streams, one copy of the variants per edge in order, whose
-media playlists carry absolute URLs on their edge).
+session's delivery tokens, one per folder it may read (:mod:`marquee.media.layout`: a
+rendition's, the audio's, the subtitles'; DASH: each relative ``BaseURL`` becomes one per edge
+in order, which players use for failover; HLS: redundant variant streams, one copy of the
+variants per edge in order, whose media playlists carry absolute URLs on their edge). An asset
+packaged before folders has its files in its top folder, which its sessions are given.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from marquee.kit.mpd import parse_mpd, tag, write_mpd
 
@@ -24,6 +26,10 @@ _GROUP = re.compile(r'(?<=[:,])(GROUP-ID|AUDIO|VIDEO|SUBTITLES)="([^"]*)"')
 #: A media playlist of one edge: ``{edge label}-{packaged name}``.
 _EDGE_PLAYLIST = re.compile(r"^(e[0-9a-f]{8})-(.+)$")
 _PER_EDGE = ("#EXT-X-MEDIA:", "#EXT-X-STREAM-INF:", "#EXT-X-I-FRAME-STREAM-INF:")
+_SET_SWITCHING = "urn:mpeg:dash:adaptation-set-switching:2016"
+#: A folder of the asset (``video/720p/``, ``""`` for its top one) → its signed URL on each
+#: edge, nearest first.
+FolderURLs = Callable[[str], Sequence[str]]
 
 
 def allowed_heights(heights: Iterable[int], max_height: int) -> set[int]:
@@ -34,32 +40,86 @@ def allowed_heights(heights: Iterable[int], max_height: int) -> set[int]:
     return kept or ({min(found)} if found else set())
 
 
-def session_mpd(mpd: str, *, max_height: int, license_url: str, base_urls: Sequence[str]) -> str:
+def session_mpd(mpd: str, *, max_height: int, license_url: str, folder_urls: FolderURLs) -> str:
     root = parse_mpd(mpd)
-    for aset in root.iter(tag("AdaptationSet")):
-        if aset.get("contentType") == "video":
-            _cap_video(aset, max_height)
+    _cap_video(root, max_height)
     for laurl in root.iter(tag("Laurl", "dashif")):
         laurl.text = license_url
-    position = len(root.findall(tag("ProgramInformation")))
-    for offset, url in enumerate(base_urls):
-        base = ET.Element(tag("BaseURL"))
-        base.text = url
-        root.insert(position + offset, base)
+    relative = [
+        (parent, base)
+        for parent in root.iter()
+        for base in parent.findall(tag("BaseURL"))
+        if base.text and "://" not in base.text
+    ]
+    for parent, base in relative:
+        _on_edges(parent, base, folder_urls)
+    if _packaged_before_folders(root):
+        position = len(root.findall(tag("ProgramInformation")))
+        for offset, url in enumerate(folder_urls("")):
+            top = ET.Element(tag("BaseURL"))
+            top.text = url
+            root.insert(position + offset, top)
     return write_mpd(root)
 
 
-def _cap_video(aset: ET.Element, max_height: int) -> None:
-    representations = aset.findall(tag("Representation"))
-    keep = allowed_heights((int(r.get("height", "0")) for r in representations), max_height)
-    for rep in representations:
-        if int(rep.get("height", "0")) not in keep:
-            aset.remove(rep)
-    kept = aset.findall(tag("Representation"))
-    for attribute in ("width", "height"):
-        name = f"max{attribute.title()}"
-        if aset.get(name) is not None:
-            aset.set(name, str(max(int(r.get(attribute, "0")) for r in kept)))
+def _on_edges(parent: ET.Element, base: ET.Element, folder_urls: FolderURLs) -> None:
+    """A relative ``BaseURL`` (``video/720p/``, ``text/subtitles-0.vtt``) made one absolute
+    ``BaseURL`` per edge, in its place."""
+    folder, slash, name = (base.text or "").rpartition("/")
+    at = list(parent).index(base)
+    parent.remove(base)
+    for offset, url in enumerate(folder_urls(folder + slash)):
+        signed = ET.Element(tag("BaseURL"))
+        signed.text = url + name
+        parent.insert(at + offset, signed)
+
+
+def _packaged_before_folders(root: ET.Element) -> bool:
+    """Whether some audio or video Representation has no ``BaseURL`` of its own (its files
+    are in the asset's top folder)."""
+    return any(
+        rep.find(tag("BaseURL")) is None and aset.find(tag("BaseURL")) is None
+        for aset in root.iter(tag("AdaptationSet"))
+        if aset.get("contentType") in ("video", "audio")
+        for rep in aset.findall(tag("Representation"))
+    )
+
+
+def _cap_video(root: ET.Element, max_height: int) -> None:
+    """Drop the video Representations above ``max_height`` (over all video sets: one per
+    content key), and the sets left empty."""
+    period = root.find(tag("Period"))
+    sets = [] if period is None else period.findall(tag("AdaptationSet"))
+    video = [aset for aset in sets if aset.get("contentType") == "video"]
+    heights = (int(r.get("height", "0")) for a in video for r in a.findall(tag("Representation")))
+    keep = allowed_heights(heights, max_height)
+    for aset in video:
+        for rep in aset.findall(tag("Representation")):
+            if int(rep.get("height", "0")) not in keep:
+                aset.remove(rep)
+        kept = aset.findall(tag("Representation"))
+        if not kept and period is not None:
+            period.remove(aset)
+            continue
+        for attribute in ("width", "height"):
+            name = f"max{attribute.title()}"
+            if aset.get(name) is not None:
+                aset.set(name, str(max(int(r.get(attribute, "0")) for r in kept)))
+    _relink_video_sets(root)
+
+
+def _relink_video_sets(root: ET.Element) -> None:
+    """The sets a video set may switch to: those still there."""
+    ids = {aset.get("id") for aset in root.iter(tag("AdaptationSet"))}
+    for aset in root.iter(tag("AdaptationSet")):
+        for prop in aset.findall(tag("SupplementalProperty")):
+            if prop.get("schemeIdUri") != _SET_SWITCHING:
+                continue
+            others = [i for i in prop.get("value", "").split(",") if i in ids]
+            if others:
+                prop.set("value", ",".join(others))
+            else:
+                aset.remove(prop)
 
 
 def session_master(master: str, *, max_height: int, edges: Sequence[str] = ()) -> str:

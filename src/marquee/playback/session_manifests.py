@@ -1,5 +1,5 @@
 """A session's manifests as players fetch them: the token in their URL that grants them, the
-asset's signed directory on each steered edge, and the session's copy of each manifest (the
+asset's signed folders on each steered edge, and the session's copy of each manifest (the
 rewriting itself is :mod:`marquee.playback.manifest`)."""
 
 from __future__ import annotations
@@ -51,33 +51,35 @@ def session_manifest(
             storage.get_bytes(assets.dash).decode(),
             max_height=row.max_height,
             license_url=license_url,
-            base_urls=edge_prefixes(settings, row),
+            folder_urls=lambda folder: folder_urls(settings, row, folder),
         )
     packaged_master = storage.get_bytes(assets.hls).decode()
-    edges = _labelled_edges(settings, row)
     if name == "master.m3u8":
-        return manifest.session_master(packaged_master, max_height=row.max_height, edges=[*edges])
+        labels = [*_labelled_edges(settings, row)]
+        return manifest.session_master(packaged_master, max_height=row.max_height, edges=labels)
     label, packaged = manifest.edge_playlist(name)
     master = manifest.session_master(packaged_master, max_height=row.max_height)
     if packaged not in manifest.playlist_names(master):
         raise SessionNotFound
     playlist = storage.get_bytes(delivery.asset_prefix(row.asset_id)[1:] + packaged).decode()
+    folder, slash, _ = packaged.rpartition("/")
+    edges = _labelled_edges(settings, row, folder + slash)
     # The edge the master named, or the nearest healthy one if steering has dropped it since.
     base = edges.get(label) or next(iter(edges.values()))
     return manifest.session_media_playlist(playlist, license_url=license_url, base_url=base)
 
 
-def edge_prefixes(settings: Settings, row: PlaybackSession) -> list[str]:
-    """The asset's signed directory on each steered edge, nearest first."""
-    return list(_labelled_edges(settings, row).values())
+def folder_urls(settings: Settings, row: PlaybackSession, folder: str) -> list[str]:
+    """One folder of the asset (``video/720p/``; ``""``: its top one), signed for the session,
+    on each steered edge, nearest first."""
+    return list(_labelled_edges(settings, row, folder).values())
 
 
-def _labelled_edges(settings: Settings, row: PlaybackSession) -> dict[str, str]:
-    """:func:`edge_prefixes` by the edges' labels in HLS playlist names."""
+def _labelled_edges(settings: Settings, row: PlaybackSession, folder: str = "") -> dict[str, str]:
+    """:func:`folder_urls` by the edges' labels in HLS playlist names."""
     ttl_s = max(1.0, (row.expires_at - utcnow()).total_seconds())
-    signed = delivery.sign_path(
-        settings, prefix=delivery.asset_prefix(row.asset_id), session_id=row.id, ttl_s=ttl_s
-    )
+    prefix = delivery.asset_prefix(row.asset_id, folder)
+    signed = delivery.sign_path(settings, prefix=prefix, session_id=row.id, ttl_s=ttl_s)
     return {
         manifest.edge_label(edge.name): f"{edge.url.rstrip('/')}{signed}"
         for edge in delivery.edges_for(settings, country=row.country)

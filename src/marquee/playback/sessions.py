@@ -40,7 +40,7 @@ from marquee.playback.history import record_position, resume_position, series_ep
 from marquee.playback.liveness import is_live, own_session
 from marquee.playback.models import PlaybackSession, WatchEvent
 from marquee.playback.schemas import Heartbeat, Manifests, SessionStart, SessionStarted, Stop
-from marquee.playback.session_manifests import API_PATH, edge_prefixes, manifest_token
+from marquee.playback.session_manifests import API_PATH, folder_urls, manifest_token
 from marquee.settings import Settings
 
 START_LOCK_S = 5.0
@@ -209,11 +209,12 @@ def _started(
 
 def _thumbnails_url(settings: Settings, row: PlaybackSession, trickplay: str | None) -> str | None:
     """The asset's trick-play track on the nearest edge, under the session's delivery token
-    (its cues name sprite sheets relative to it)."""
+    for its folder (its cues name sprite sheets beside it)."""
     stored_under = delivery.asset_prefix(row.asset_id).lstrip("/")
     if trickplay is None or not trickplay.startswith(stored_under):
         return None
-    return edge_prefixes(settings, row)[0] + trickplay.removeprefix(stored_under)
+    folder, slash, name = trickplay.removeprefix(stored_under).rpartition("/")
+    return folder_urls(settings, row, folder + slash)[0] + name
 
 
 def heartbeat(

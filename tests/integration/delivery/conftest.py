@@ -62,9 +62,9 @@ def edge(edge_factory: Callable[..., EdgeNode]) -> EdgeNode:
 
 
 def signed(key: str, *, keys: KeyRing = KEYS, ttl_s: float = 600, session: str = "s1") -> str:
-    """The token path of an object key ``assets/{id}/{rest}``."""
-    asset_id, _, rest = key.removeprefix("assets/").partition("/")
-    return sign(keys, f"/assets/{asset_id}/", session, int(time.time() + ttl_s)) + rest
+    """The token path of an object key ``assets/{id}/[folders/]{name}``: its folder signed."""
+    folder, _, name = key.rpartition("/")
+    return sign(keys, f"/{folder}/", session, int(time.time() + ttl_s)) + name
 
 
 @pytest.fixture(scope="package")

@@ -166,6 +166,24 @@ def test_bad_tokens_are_refused_without_touching_the_origin(
     assert sum(origin.fetches.values()) == 0
 
 
+@pytest.mark.parametrize(
+    "elsewhere",
+    ["assets/a1/video/1080p/init-0.m4s", "assets/a1/video/1080p/seg-1.m4s", MANIFEST],
+)
+def test_a_renditions_token_reaches_no_other_rendition_nor_the_assets_manifest(
+    edge: EdgeNode, origin: FakeOrigin, elsewhere: str
+) -> None:
+    """Issue 19: a Basic (720p) session holds tokens for its renditions' folders; put after
+    one of them, the 1080p rendition or the asset's full manifest is refused, unfetched."""
+    origin.objects[SEGMENT] = origin.objects[elsewhere] = b"x"
+    token = signed(SEGMENT).removesuffix("assets/a1/video/720p/seg-1.m4s")
+    assert get(edge.url + token + "assets/a1/video/720p/seg-1.m4s").status_code == 200
+    response = get(edge.url + token + elsewhere)
+    assert response.status_code == 403
+    assert response.json()["type"] == "/problems/invalid-delivery-token"
+    assert origin.fetches[elsewhere] == 0
+
+
 def test_missing_objects_are_404(edge: EdgeNode, origin: FakeOrigin) -> None:
     assert get(edge.url + signed("assets/a1/nope.m4s")).status_code == 404
 

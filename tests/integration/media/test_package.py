@@ -23,8 +23,14 @@ pytestmark = pytest.mark.slow
 
 
 class Packaged:
-    def __init__(self, result: PackageResult, key: ContentKey, renditions: list[Path]) -> None:
-        self.result, self.key, self.renditions = result, key, renditions
+    """180p with a key of its own (as an HD rendition would be), 144p and the audio with the
+    run's key (SD)."""
+
+    def __init__(
+        self, result: PackageResult, key: ContentKey, hd_key: ContentKey, renditions: list[Path]
+    ) -> None:
+        self.result, self.key, self.hd_key, self.renditions = result, key, hd_key, renditions
+        self.keys = [hd_key, key]  # by rendition
         self.dir = Path(result.directory)
 
 
@@ -41,7 +47,7 @@ def packaged(
     for rendition, path in zip(plan.renditions, renditions, strict=True):
         encode_rendition(source, info, plan, rendition, path, loudness=loudness)
     french = encode_audio(source, info, 0, 96, work / "fra.mp4", loudness=loudness)
-    key = new_content_key()
+    key, hd_key = new_content_key(), new_content_key()
     result = package(
         renditions,
         work / "out",
@@ -53,8 +59,9 @@ def packaged(
         ],
         segment_s=2.0,
         key=key,
+        rendition_keys=[hd_key, key],
     )
-    return Packaged(result, key, renditions)
+    return Packaged(result, key, hd_key, renditions)
 
 
 def frame_hashes(tmp_path: Path, url: str, *options: str, stream: str = "0:v:0") -> list[str]:
@@ -72,30 +79,43 @@ def hls_as_mp4(directory: Path, playlist: str, out: Path) -> Path:
     """What an HLS client fetches, in order: the EXT-X-MAP init segment, then each segment."""
     parsed = m3u8.load(str(directory / playlist))
     parts = [parsed.segment_map[0].uri, *(s.uri for s in parsed.segments)]
-    out.write_bytes(b"".join((directory / p).read_bytes() for p in parts))
+    folder = (directory / playlist).parent
+    out.write_bytes(b"".join((folder / p).read_bytes() for p in parts))
     return out
+
+
+VIDEO = ["video/180p/", "video/144p/"]
 
 
 def test_layout(packaged: Packaged) -> None:
     result = packaged.result
     assert result.encrypted
     assert result.kid_hex == packaged.key.kid_hex
-    assert result.media_playlists == [f"media_{n}.m3u8" for n in range(4)]
-    assert result.init_segments == [f"init-{n}.m4s" for n in range(4)]
-    assert result.subtitles == ["subtitles-0.vtt", "subtitles-1.vtt"]
-    segments = [len(list(packaged.dir.glob(f"seg-{rep}-*.m4s"))) for rep in range(4)]
+    assert result.video_folders == VIDEO
+    folders = [*VIDEO, "audio/", "audio/"]
+    assert result.media_playlists == sorted(f"{f}media_{n}.m3u8" for n, f in enumerate(folders))
+    assert result.init_segments == sorted(f"{f}init-{n}.m4s" for n, f in enumerate(folders))
+    assert result.subtitles == ["text/subtitles-0.vtt", "text/subtitles-1.vtt"]
+    assert {p.name for p in packaged.dir.iterdir() if p.is_file()} == {
+        "manifest.mpd",
+        "master.m3u8",
+    }
+    segments = [len(list((packaged.dir / f).glob(f"seg-{n}-*.m4s"))) for n, f in enumerate(folders)]
     assert segments[:2] == [2, 2]  # 4 s of video in 2 s segments
     assert all(n in (2, 3) for n in segments[2:])  # AAC priming can spill a few ms over
-    vtt = (packaged.dir / "subtitles-1.vtt").read_text()
+    vtt = (packaged.dir / "text/subtitles-1.vtt").read_text()
     assert vtt.startswith("WEBVTT")
     assert "00:00.500 --> 00:01.500" in vtt
 
 
 def test_mpd_signalling(packaged: Packaged) -> None:
     mpd = (packaged.dir / "manifest.mpd").read_text()
-    kid = packaged.key.kid_uuid
-    assert mpd.count(f'cenc:default_KID="{kid}"') == 3
-    assert mpd.count('schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"') == 3
+    assert mpd.count(f'cenc:default_KID="{packaged.key.kid_uuid}"') == 3  # 144p, 2 audio sets
+    assert mpd.count(f'cenc:default_KID="{packaged.hd_key.kid_uuid}"') == 1  # 180p
+    assert mpd.count('schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"') == 4
+    assert mpd.count('adaptation-set-switching:2016" value="1"') == 1
+    assert mpd.count('adaptation-set-switching:2016" value="0"') == 1
+    assert [f"<BaseURL>{f}</BaseURL>" in mpd for f in [*VIDEO, "audio/", "text/"]]
     assert 'lang="fra"' in mpd
     assert mpd.count('mimeType="text/vtt"') == 2
 
@@ -112,6 +132,8 @@ def test_hls_signalling(packaged: Packaged) -> None:
             '"org.w3.clearkey"',
             '"identity"',
         ]
+        key = packaged.hd_key if name.startswith(VIDEO[0]) else packaged.key
+        assert hls_attributes(lines[at - 1])["URI"].endswith(f'?kid={key.kid_hex}"')
         assert all(
             line.startswith("#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,") for line in lines[at - 2 : at]
         )
@@ -128,8 +150,8 @@ def test_hls_master_declares_what_the_segments_measure(packaged: Packaged) -> No
         for n, line in enumerate(master)
         if line.startswith("#EXT-X-STREAM-INF")
     ]
-    audio = [measure(packaged.dir, f"media_{n}.m3u8") for n in (2, 3)]
-    subtitles = [measure(packaged.dir, f"subtitles-{n}.m3u8") for n in (0, 1)]
+    audio = [measure(packaged.dir, f"audio/media_{n}.m3u8") for n in (2, 3)]
+    subtitles = [measure(packaged.dir, f"text/subtitles-{n}.m3u8") for n in (0, 1)]
     bandwidths = []
     for attrs, uri in variants:
         video = measure(packaged.dir, uri)
@@ -139,7 +161,7 @@ def test_hls_master_declares_what_the_segments_measure(packaged: Packaged) -> No
         assert attrs["FRAME-RATE"] == "25.000"
         bandwidths.append(int(attrs["BANDWIDTH"]))
     assert bandwidths == sorted(bandwidths)
-    assert [uri for _, uri in variants] == ["media_1.m3u8", "media_0.m3u8"]
+    assert [uri for _, uri in variants] == ["video/144p/media_1.m3u8", "video/180p/media_0.m3u8"]
 
 
 def test_mpd_duration_and_flags(packaged: Packaged) -> None:
@@ -156,8 +178,9 @@ def test_encryption_leaves_nal_headers_and_non_vcl_units_clear(packaged: Package
         track = cenc.video_track((packaged.dir / init_name).read_bytes())
         if track is None:
             continue
-        representation = init_name.removeprefix("init-").removesuffix(".m4s")
-        for path in sorted(packaged.dir.glob(f"seg-{representation}-*.m4s")):
+        folder, _, name = init_name.rpartition("/")
+        representation = name.removeprefix("init-").removesuffix(".m4s")
+        for path in sorted((packaged.dir / folder).glob(f"seg-{representation}-*.m4s")):
             data = path.read_bytes()
             for sample in cenc.samples(data, track):
                 body = data[sample.offset : sample.offset + sample.size]
@@ -185,12 +208,17 @@ def protected_ranges(subsamples: tuple[tuple[int, int], ...]) -> list[tuple[int,
     return ranges
 
 
-def test_init_segments_carry_pssh(packaged: Packaged) -> None:
+def test_init_segments_carry_pssh_and_tenc_of_their_own_key(packaged: Packaged) -> None:
     for name in packaged.result.init_segments:
         data = (packaged.dir / name).read_bytes()
+        key, other = (packaged.hd_key, packaged.key)
+        if not name.startswith(VIDEO[0]):
+            key, other = other, key
         at = data.index(b"pssh")
         assert data[at + 8 : at + 24] == COMMON_SYSTEM_ID.bytes
-        assert packaged.key.kid in data[at:]
+        assert key.kid in data[at:]
+        assert data.count(key.kid) == 2  # tenc and pssh
+        assert other.kid not in data
 
 
 def test_dash_decrypts_to_the_renditions(packaged: Packaged, tmp_path: Path) -> None:
@@ -199,7 +227,8 @@ def test_dash_decrypts_to_the_renditions(packaged: Packaged, tmp_path: Path) -> 
     for n, rendition in enumerate(packaged.renditions):
         expected = frame_hashes(tmp_path, str(rendition))
         assert len(expected) == 100
-        assert frame_hashes(tmp_path, mpd, *options, stream=f"0:v:{n}") == expected
+        own = ["-allowed_extensions", "ALL", "-cenc_decryption_key", packaged.keys[n].key_hex]
+        assert frame_hashes(tmp_path, mpd, *own, stream=f"0:v:{n}") == expected
     for n in range(2):
         audio = frame_hashes(tmp_path, mpd, *options, stream=f"0:a:{n}")
         assert len(audio) > 150  # 4 s of 1024-sample AAC frames at 48 kHz
@@ -207,23 +236,37 @@ def test_dash_decrypts_to_the_renditions(packaged: Packaged, tmp_path: Path) -> 
 
 def test_hls_decrypts_to_the_renditions(packaged: Packaged, tmp_path: Path) -> None:
     for n, rendition in enumerate(packaged.renditions):
-        fmp4 = hls_as_mp4(packaged.dir, f"media_{n}.m3u8", tmp_path / f"hls{n}.mp4")
-        hashes = frame_hashes(tmp_path, str(fmp4), "-decryption_key", packaged.key.key_hex)
+        playlist = f"{VIDEO[n]}media_{n}.m3u8"
+        fmp4 = hls_as_mp4(packaged.dir, playlist, tmp_path / f"hls{n}.mp4")
+        hashes = frame_hashes(tmp_path, str(fmp4), "-decryption_key", packaged.keys[n].key_hex)
         assert hashes == frame_hashes(tmp_path, str(rendition))
 
 
 def test_wrong_key_does_not_decrypt(packaged: Packaged, tmp_path: Path) -> None:
-    fmp4 = hls_as_mp4(packaged.dir, "media_0.m3u8", tmp_path / "hls.mp4")
-    expected = frame_hashes(tmp_path, str(packaged.renditions[0]))
+    fmp4 = hls_as_mp4(packaged.dir, "video/144p/media_1.m3u8", tmp_path / "hls.mp4")
+    expected = frame_hashes(tmp_path, str(packaged.renditions[1]))
     assert not pictures_with_a_wrong_key(tmp_path, str(fmp4)) & set(expected)
 
 
-def pictures_with_a_wrong_key(tmp_path: Path, url: str, *options: str) -> set[str]:
+def test_the_lower_tiers_key_does_not_decrypt_a_higher_tier(
+    packaged: Packaged, tmp_path: Path
+) -> None:
+    """Issue 19: a session holding the SD key (the audio's) cannot decrypt the HD rendition."""
+    fmp4 = hls_as_mp4(packaged.dir, "video/180p/media_0.m3u8", tmp_path / "hd.mp4")
+    expected = frame_hashes(tmp_path, str(packaged.renditions[0]))
+    wrong = pictures_with_a_wrong_key(tmp_path, str(fmp4), key=packaged.key)
+    assert not wrong & set(expected)
+
+
+def pictures_with_a_wrong_key(
+    tmp_path: Path, url: str, *options: str, key: ContentKey | None = None
+) -> set[str]:
     """The pictures decoded with a wrong key: none (ffmpeg gives up on its decode error rate)
     or garbage (NAL headers are clear, so the decoder may well go on to the end)."""
     key_option = "-cenc_decryption_key" if url.endswith(".mpd") else "-decryption_key"
+    wrong = (key or new_content_key()).key_hex
     try:
-        return set(frame_hashes(tmp_path, url, *options, key_option, new_content_key().key_hex))
+        return set(frame_hashes(tmp_path, url, *options, key_option, wrong))
     except MediaError as exc:
         assert "decod" in str(exc).lower()  # noqa: PT017
         return set()
@@ -234,6 +277,6 @@ def test_clear_package(packaged: Packaged, tmp_path: Path) -> None:
     mpd = (tmp_path / "clear" / result.mpd).read_text()
     assert not result.encrypted
     assert "ContentProtection" not in mpd
-    assert "EXT-X-KEY" not in (tmp_path / "clear" / "media_0.m3u8").read_text()
+    assert "EXT-X-KEY" not in (tmp_path / "clear" / "video/180p/media_0.m3u8").read_text()
     hashes = frame_hashes(tmp_path, str((tmp_path / "clear" / result.mpd).resolve()))
     assert hashes == frame_hashes(tmp_path, str(packaged.renditions[0]))

@@ -66,6 +66,8 @@ def media_env(root: Path, **extra: str) -> dict[str, str]:
         "MARQUEE_MEDIA_VMAF_SUBSAMPLE": "5",
         "MARQUEE_MEDIA_TRICKPLAY_INTERVAL_S": "1",
         "MARQUEE_MEDIA_TEMP_DIR": str(root / "tmp"),
+        # Key tiers at the ladder's scale: 144p is SD, 180p HD (a key of its own).
+        "MARQUEE_MEDIA_SD_MAX_HEIGHT": "144",
         **extra,
     }
 
@@ -216,7 +218,8 @@ def test_ingest_makes_a_ready_asset(pipeline: Pipeline, ready: AssetOut) -> None
         assert step.finished_at is not None
         assert step.duration_s is not None
         assert step.log
-    assert len(ready.key_ids) == 1
+    assert len(ready.key_ids) == 2  # SD (144p and the audio) and HD (180p)
+    assert [r.key_id for r in ready.renditions] == ready.key_ids[::-1]
 
 
 def test_outputs_are_in_the_object_store_under_the_asset(
@@ -229,10 +232,16 @@ def test_outputs_are_in_the_object_store_under_the_asset(
     assert ready.hls == f"{prefix}master.m3u8"
     assert ready.hls in stored
     names = [k.removeprefix(prefix) for k in stored]
-    assert sum(n.startswith("init-") for n in names) == 4  # two videos, two audio languages
-    assert any(n.startswith("seg-") for n in names)
-    assert "subtitles-0.vtt" in names
-    assert "subtitles-0.m3u8" in names
+    inits = [n for n in names if n.rpartition("/")[2].startswith("init-")]
+    assert sorted(n.rpartition("/")[0] for n in inits) == [  # two audio languages
+        "audio",
+        "audio",
+        "video/144p",
+        "video/180p",
+    ]
+    assert any(n.startswith("video/180p/seg-") for n in names)
+    assert "text/subtitles-0.vtt" in names
+    assert "text/subtitles-0.m3u8" in names
     assert {"thumbs/poster.jpg", "thumbs/thumbnails.vtt", "thumbs/sprite-000.jpg"} <= set(names)
     assert ready.poster == f"{prefix}thumbs/poster.jpg"
     mpd = pipeline.storage.get_bytes(ready.dash).decode()
@@ -306,10 +315,13 @@ def test_package_decodes_with_the_content_key_from_the_key_store(
     pipeline: Pipeline, ready: AssetOut, sources: Sources, tmp_path: Path
 ) -> None:
     local = download(pipeline.storage, service.asset_prefix(ready.id), tmp_path / "pkg")
+    settings = pipeline.platform.settings
     with pipeline.platform.db.sessions() as session:
-        key = service.content_key(
-            session, settings=pipeline.platform.settings, kid=ready.key_ids[0]
-        )
+        key = service.content_key(session, settings=settings, kid=ready.key_ids[0])
+        own = [
+            service.content_key(session, settings=settings, kid=str(r.key_id))
+            for r in ready.renditions
+        ]
         manifests = service.asset_manifests(session, asset_id=ready.id)
     assert key is not None
     assert manifests.encrypted
@@ -317,10 +329,14 @@ def test_package_decodes_with_the_content_key_from_the_key_store(
     assert source.video is not None
     options = ["-allowed_extensions", "ALL", "-cenc_decryption_key", key.key_hex]
     mpd = str(local / "manifest.mpd")
-    for n in range(len(ready.renditions)):
-        dash = frame_hashes(tmp_path, mpd, *options, stream=f"0:v:{n}")
-        hls = hls_as_mp4(local, f"media_{n}.m3u8", tmp_path / f"hls{n}.mp4")
-        assert frame_hashes(tmp_path, str(hls), "-decryption_key", key.key_hex) == dash
+    for n, rendition in enumerate(ready.renditions):
+        rendition_key = own[n]
+        assert rendition_key is not None
+        decrypt = ["-allowed_extensions", "ALL", "-cenc_decryption_key", rendition_key.key_hex]
+        dash = frame_hashes(tmp_path, mpd, *decrypt, stream=f"0:v:{n}")
+        playlist = f"video/{rendition.name}/media_{n}.m3u8"
+        hls = hls_as_mp4(local, playlist, tmp_path / f"hls{n}.mp4")
+        assert frame_hashes(tmp_path, str(hls), "-decryption_key", rendition_key.key_hex) == dash
         assert len(dash) == source.video.frame_count == 100
         assert len(dash) / source.video.fps == pytest.approx(source.duration_s, abs=0.05)
     audio = frame_hashes(tmp_path, mpd, *options, stream="0:a:1")
@@ -329,7 +345,7 @@ def test_package_decodes_with_the_content_key_from_the_key_store(
 
 def test_a_wrong_key_does_not_decode(pipeline: Pipeline, ready: AssetOut, tmp_path: Path) -> None:
     local = download(pipeline.storage, service.asset_prefix(ready.id), tmp_path / "pkg")
-    hls = hls_as_mp4(local, "media_0.m3u8", tmp_path / "hls.mp4")
+    hls = hls_as_mp4(local, "video/144p/media_1.m3u8", tmp_path / "hls.mp4")
     with pipeline.platform.db.sessions() as session:
         key = service.content_key(
             session, settings=pipeline.platform.settings, kid=ready.key_ids[0]
@@ -574,12 +590,10 @@ def test_ladder_mode_package_decodes_with_normalised_audio(
         )
     assert key is not None
     mpd = str(local / "manifest.mpd")
-    for n in range(2):
-        assert (
-            len(frame_hashes(tmp_path, mpd, "-cenc_decryption_key", key.key_hex, stream=f"0:v:{n}"))
-            == 150
-        )
-    for n, playlist in enumerate(["media_2.m3u8", "media_3.m3u8"]):
+    assert (
+        len(frame_hashes(tmp_path, mpd, "-cenc_decryption_key", key.key_hex, stream="0:v:1")) == 150
+    )
+    for n, playlist in enumerate(["audio/media_2.m3u8", "audio/media_3.m3u8"]):
         wav = tmp_path / f"audio{n}.wav"
         hls = hls_as_mp4(local, playlist, tmp_path / f"audio{n}.mp4")
         run_ffmpeg(["-decryption_key", key.key_hex, "-i", str(hls), str(wav)], step="client")

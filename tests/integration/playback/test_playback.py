@@ -33,7 +33,14 @@ def started(viewer: Viewer, title_id: str, **extra: Any) -> dict[str, Any]:
 
 
 def key_ids(mpd: str) -> list[str]:
-    return sorted({kid.replace("-", "") for kid in re.findall(r'default_KID="([^"]+)"', mpd)})
+    """The MPD's key ids in the order of their first AdaptationSet (the first video set's
+    first: the highest rendition's tier)."""
+    kids = [kid.replace("-", "") for kid in re.findall(r'default_KID="([^"]+)"', mpd)]
+    return list(dict.fromkeys(kids))
+
+
+def base_urls(mpd: str) -> list[str]:
+    return re.findall(r"<BaseURL>([^<]+)</BaseURL>", mpd)
 
 
 def licence(viewer: Viewer, session: dict[str, Any], kids_hex: list[str], **kwargs: Any) -> Any:
@@ -61,14 +68,17 @@ def test_a_session_plays_through_signed_urls_and_its_licence(world: World, tmp_p
     assert "license.invalid" not in mpd
     assert session["license_url"] in mpd
     assert mpd.count('height="') == 2  # both renditions fit a 1080p plan
-    [kid] = key_ids(mpd)
+    hd_kid, sd_kid = key_ids(mpd)  # 180p is HD at the tests' tier heights
 
-    answer = licence(viewer, session, [kid])
+    answer = licence(viewer, session, [hd_kid, sd_kid])
     assert answer.status_code == 200, answer.text
-    [jwk] = answer.json()["keys"]
+    jwk = answer.json()["keys"][0]
     assert answer.json()["type"] == "temporary"
     assert jwk["kty"] == "oct"
-    assert jwk["kid"] == b64url(bytes.fromhex(kid))
+    assert [k["kid"] for k in answer.json()["keys"]] == [
+        b64url(bytes.fromhex(hd_kid)),
+        b64url(bytes.fromhex(sd_kid)),
+    ]
     key = base64.urlsafe_b64decode(jwk["k"] + "==").hex()
 
     decoded = frames(tmp_path, session["manifests"]["dash"], "-cenc_decryption_key", key)
@@ -81,9 +91,10 @@ def test_segments_come_from_the_delivery_origin_behind_the_token(world: World) -
     viewer = world.viewer("standard")
     session = started(viewer, world.title_id)
     mpd = httpx.get(session["manifests"]["dash"]).text
-    [base] = re.findall(r"<BaseURL>([^<]+)</BaseURL>", mpd)
+    base = base_urls(mpd)[0]
     assert f"/{session['session_id']}/" in base
     assert base.startswith(f"{world.platform.settings.public_url}/api/v1/delivery/t/")
+    assert base.endswith(f"/assets/{world.asset_id}/video/180p/")
     assert httpx.get(f"{base}init-0.m4s").status_code == 200
 
     altered = re.sub(r"/([A-Za-z0-9_-]{22})/assets/", "/AAAAAAAAAAAAAAAAAAAAAA/assets/", base)
@@ -91,7 +102,7 @@ def test_segments_come_from_the_delivery_origin_behind_the_token(world: World) -
     assert httpx.get(f"{altered}init-0.m4s").status_code == 403
     expired = delivery.sign_path(
         world.platform.settings,
-        prefix=delivery.asset_prefix(world.asset_id),
+        prefix=delivery.asset_prefix(world.asset_id, "video/180p/"),
         session_id=session["session_id"],
         ttl_s=-5,
     )
@@ -159,7 +170,7 @@ def test_players_on_other_origins_may_fetch_manifests_and_licences(world: World)
 def test_the_delivery_origin_answers_other_origins_as_the_edges_do(world: World) -> None:
     viewer = world.viewer("standard")
     session = started(viewer, world.title_id)
-    [base] = re.findall(r"<BaseURL>([^<]+)</BaseURL>", httpx.get(session["manifests"]["dash"]).text)
+    base = base_urls(httpx.get(session["manifests"]["dash"]).text)[0]
     asked = {"Origin": OTHER_ORIGIN, "Access-Control-Request-Method": "GET",
              "Access-Control-Request-Headers": "range"}  # fmt: skip
     preflight = httpx.options(f"{base}init-0.m4s", headers=asked)
@@ -187,16 +198,21 @@ def test_the_hls_identity_key_uri_answers_the_raw_key(world: World) -> None:
     keys = [
         line for line in httpx.get(f"{base}/{variant}").text.splitlines() if "EXT-X-KEY" in line
     ]
+    sd_kid = world.key_ids(world.asset_id)[0]  # the lowest variant's, 144p
+    uris = {"org.w3.clearkey": "", "identity": f"?kid={sd_kid}"}
     assert keys == [
-        f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="{key_format}",URI="{session["license_url"]}"'
-        for key_format in ("org.w3.clearkey", "identity")
+        f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="{key_format}",URI="{session["license_url"]}{query}"'
+        for key_format, query in uris.items()
     ]
-    raw = viewer.call("GET", session["license_url"], headers={"Origin": OTHER_ORIGIN})
+    key_uri = session["license_url"] + uris["identity"]
+    raw = viewer.call("GET", key_uri, headers={"Origin": OTHER_ORIGIN})
     assert raw.status_code == 200
     assert raw.headers["content-type"] == "application/octet-stream"
     assert raw.headers["access-control-allow-origin"] == "*"
-    [jwk] = licence(viewer, session, world.key_ids(world.asset_id)).json()["keys"]
+    [jwk] = licence(viewer, session, [sd_kid]).json()["keys"]
     assert raw.content == base64.urlsafe_b64decode(jwk["k"] + "==")
+    unnamed = viewer.call("GET", session["license_url"])  # an asset of two keys: which one?
+    assert unnamed.json()["type"] == "/problems/key-id-required"
     assert httpx.get(session["license_url"]).status_code == 401
     stranger = world.viewer("standard")
     assert stranger.call("GET", session["license_url"]).status_code == 404
@@ -214,7 +230,8 @@ def test_hls_decodes_with_the_key_from_the_licence(world: World, tmp_path: Path)
     segments = [line for line in playlist.splitlines() if line and not line.startswith("#")]
     stream = tmp_path / "stream.mp4"
     stream.write_bytes(b"".join(httpx.get(url).content for url in [init, *segments]))
-    [jwk] = licence(viewer, session, world.key_ids(world.asset_id)).json()["keys"]
+    [kid] = re.findall(r"kid=([0-9a-f]{32})", playlist)
+    [jwk] = licence(viewer, session, [kid]).json()["keys"]
     key = base64.urlsafe_b64decode(jwk["k"] + "==").hex()
     assert len(frames(tmp_path, str(stream), "-decryption_key", key)) == 100
 
@@ -228,6 +245,40 @@ def test_renditions_above_the_plan_are_not_offered(world: World) -> None:
     master = httpx.get(session["manifests"]["hls"]).text
     assert "320x180" not in master
     assert "256x144" in master
+
+
+def test_a_basic_session_can_neither_fetch_nor_decrypt_the_renditions_above_its_plan(
+    world: World,
+) -> None:
+    """Issue 19: a Basic viewer's tokens used to cover the whole asset, so the asset's own
+    manifest.mpd showed the 180p (HD here) rendition, fetched with the session's token and
+    decrypted with the session's key. Its tokens now cover its renditions' folders only, and
+    its licence has no key of the tiers above its plan."""
+    viewer = world.viewer("basic")
+    session = started(viewer, world.title_id)
+    mpd = httpx.get(session["manifests"]["dash"]).text
+    token = base_urls(mpd)[0]
+    assert token.endswith(f"/assets/{world.asset_id}/video/144p/")
+    assert httpx.get(f"{token}init-1.m4s").status_code == 200
+    stem = token.removesuffix("video/144p/")
+    for elsewhere in (
+        "manifest.mpd",
+        "master.m3u8",
+        "video/180p/init-0.m4s",
+        "video/180p/seg-0-00001.m4s",
+    ):
+        refused = httpx.get(stem + elsewhere)
+        assert refused.status_code == 403, elsewhere
+        assert refused.json()["type"] == "/problems/invalid-delivery-token"
+
+    sd_kid, hd_kid = world.key_ids(world.asset_id)
+    assert key_ids(mpd) == [sd_kid]
+    assert licence(viewer, session, [sd_kid]).status_code == 200
+    above = licence(viewer, session, [sd_kid, hd_kid])
+    assert (above.status_code, above.json()["type"]) == (403, "/problems/key-above-plan")
+    assert f"{BASIC_HEIGHT}p" in above.json()["detail"]
+    raw = viewer.call("GET", f"{session['license_url']}?kid={hd_kid}")
+    assert raw.json()["type"] == "/problems/key-above-plan"
 
 
 def test_refusals_each_say_why(world: World) -> None:

@@ -18,11 +18,37 @@ def future() -> int:
     return int(time.time()) + 60
 
 
-def test_a_signed_path_verifies_for_every_object_under_its_prefix() -> None:
-    path = sign(OLD, "/assets/a1/", "sess1", future()) + "video/720p/seg-3.m4s"
+def test_a_signed_path_verifies_for_every_object_of_its_folder() -> None:
+    path = sign(OLD, "/assets/a1/video/720p/", "sess1", future()) + "seg-3.m4s"
     claims = verify(OLD, path)
     assert claims.object_key == "assets/a1/video/720p/seg-3.m4s"
-    assert (claims.session_id, claims.key_id, claims.prefix) == ("sess1", "k1", "/assets/a1/")
+    assert (claims.session_id, claims.key_id, claims.prefix) == (
+        "sess1",
+        "k1",
+        "/assets/a1/video/720p/",
+    )
+
+
+@pytest.mark.parametrize(
+    ("folder", "elsewhere"),
+    [
+        ("video/720p/", "../1080p/seg-3.m4s"),  # not canonical
+        ("video/720p/", "x/seg-3.m4s"),  # a folder below
+        ("", "video/1080p/init-0.m4s"),  # the asset's top folder grants none of its folders
+    ],
+)
+def test_a_token_grants_no_other_folder(folder: str, elsewhere: str) -> None:
+    """Issue 19: a session's token for its plan's rendition reaches no other rendition."""
+    path = sign(OLD, f"/assets/a1/{folder}", "s", future()) + elsewhere
+    with pytest.raises((InvalidToken, InvalidPath)):
+        verify(OLD, path)
+
+
+def test_a_token_for_one_folder_does_not_sign_another() -> None:
+    token = sign(OLD, "/assets/a1/video/720p/", "s", future())
+    moved = token.replace("/video/720p/", "/video/1080p/") + "seg-3.m4s"
+    with pytest.raises(InvalidToken, match="does not match"):
+        verify(OLD, moved)
 
 
 def test_rotation_old_tokens_stay_valid_until_their_key_is_removed() -> None:
@@ -73,7 +99,7 @@ def test_addresses_that_are_not_canonical_are_refused_before_the_token(alias: st
 
 
 def test_a_canonical_path_is_decoded_once_and_is_its_own_canonical_form() -> None:
-    path = sign(OLD, "/assets/a1/", "s", future()) + "video/%69nit-0.m4s"
+    path = sign(OLD, "/assets/a1/video/", "s", future()) + "%69nit-0.m4s"
     canonical = canonical_path(path)
     assert canonical.endswith("/assets/a1/video/init-0.m4s")
     assert canonical_path(canonical) == canonical

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import xml.etree.ElementTree as ET
 
@@ -86,6 +87,15 @@ def test_mpd_gets_content_protection_on_audio_and_video_only() -> None:
     assert "ContentProtection" not in text.split("</AdaptationSet>")[0]
 
 
+def test_each_adaptation_set_names_the_key_of_its_representations() -> None:
+    """A set of renditions of another tier's key (by Representation id) names that key."""
+    hd = ContentKey(kid_hex="ff" * 16, key_hex="11" * 16)
+    video_ids = re.findall(r'contentType="video".*?<Representation id="([^"]+)"', SAMPLE_MPD, re.S)
+    out = protect_mpd(SAMPLE_MPD, KEY, rendition_keys={video_ids[0]: hd})
+    assert out.count(f'cenc:default_KID="{hd.kid_uuid}"') == 1  # the video set
+    assert out.count(f'cenc:default_KID="{KEY.kid_uuid}"') == 1  # the audio set
+
+
 def content_protection(mpd: str) -> dict[str, ET.Element]:
     """The video adaptation set's ContentProtection elements by scheme."""
     root = parse_mpd(mpd)
@@ -118,10 +128,11 @@ def test_hls_keys_go_before_the_map() -> None:
         "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:4\n"
         '#EXT-X-MAP:URI="init-0.m4s"\n#EXTINF:4.0,\nseg-0-00001.m4s\n#EXT-X-ENDLIST\n'
     )
-    lines = protect_hls_playlist(playlist, "https://keys.example/k").splitlines()
+    lines = protect_hls_playlist(playlist, KEY, "https://keys.example/k").splitlines()
     assert lines[3:5] == [
         '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="org.w3.clearkey",URI="https://keys.example/k"',
-        '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="identity",URI="https://keys.example/k"',
+        '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="identity",'
+        f'URI="https://keys.example/k?kid={KEY.kid_hex}"',
     ]
     assert lines[5].startswith("#EXT-X-MAP")
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from marquee.kit.events import publish
 from marquee.kit.queue import JobContext, job
 from marquee.media import repository as repo
+from marquee.media.encrypt import ContentKey
 from marquee.media.events import ASSET_READY
-from marquee.media.keystore import key_store
+from marquee.media.keystore import SD, key_store, tier_of
 from marquee.media.models import READY, STEP_SUCCEEDED, Asset
 from marquee.media.package import HLS_MASTER_NAME, MPD_NAME, AudioInput, SubtitleInput, package
 from marquee.media.pipeline.plan import read_plan, video_name, work_key
@@ -28,6 +29,7 @@ from marquee.media.pipeline.runner import (
 )
 from marquee.media.pipeline.thumbnails import make_thumbnails
 from marquee.media.service import asset_prefix, ready_payload, work_prefix
+from marquee.settings import Settings
 
 PACKAGE_RETRIES = 3
 
@@ -93,11 +95,10 @@ def _package(ctx: JobContext, run: StepRun, tmp: Path) -> dict[str, Any]:
         for s in plan.subtitles
     ]
     run.log(f"downloaded {len(videos)} renditions, {len(extra)} audio, {len(subtitles)} subtitles")
-    key = None
+    heights = [r.height for r in plan.ladder.renditions]
+    key, rendition_keys = None, None
     if not clear:
-        with run.db.transaction() as session:
-            key = key_store(settings).get_or_create(session, asset_id)
-        run.log(f"encrypting with key id {key.kid_hex}")
+        key, rendition_keys = _tier_keys(run, settings, heights)
     out = tmp / "out"
     first_language = plan.audio[0].language if plan.audio else None
     result = package(
@@ -108,6 +109,7 @@ def _package(ctx: JobContext, run: StepRun, tmp: Path) -> dict[str, Any]:
         subtitles=subtitles,
         segment_s=settings.media_segment_s,
         key=key,
+        rendition_keys=rendition_keys,
         on_progress=run.scaled(0.0, 0.7, "packaging"),
     )
     run.log(
@@ -126,11 +128,13 @@ def _package(ctx: JobContext, run: StepRun, tmp: Path) -> dict[str, Any]:
         upload(storage, path, prefix + path.relative_to(out).as_posix())
     run.log(f"uploaded {len(files)} files under {prefix}")
     by_name = {r.name: encodes[f"encode:{r.name}"] for r in plan.ladder.renditions}
+    kids = [k.kid_hex for k in rendition_keys] if rendition_keys else [None] * len(heights)
     return {
         "segments": sum(1 for p in files if p.name.startswith("seg-")),
         "key_id": key.kid_hex if key is not None else None,
         "renditions": [
-            {k: by_name[r.name][k] for k in _RENDITION_FIELDS} for r in plan.ladder.renditions
+            {**{k: by_name[r.name][k] for k in _RENDITION_FIELDS}, "key_id": kid}
+            for r, kid in zip(plan.ladder.renditions, kids, strict=True)
         ],
         "duration_s": result.duration_s,
         "dash_key": prefix + MPD_NAME,
@@ -142,3 +146,16 @@ def _package(ctx: JobContext, run: StepRun, tmp: Path) -> dict[str, Any]:
 
 
 _RENDITION_FIELDS = ("name", "height", "width", "bitrate_kbps", "target_kbps", "vmaf")
+
+
+def _tier_keys(
+    run: StepRun, settings: Settings, heights: list[int]
+) -> tuple[ContentKey, list[ContentKey]]:
+    """The SD key (the run's and the audio's) and each rendition's tier key (docs/media.md:
+    an asset packaged before tiers keeps its one key as SD and gets HD/UHD keys here)."""
+    tiers = [tier_of(height, settings) for height in heights]
+    store = key_store(settings)
+    with run.db.transaction() as session:
+        keys = {tier: store.get_or_create(session, run.asset_id, tier) for tier in {SD, *tiers}}
+    run.log("encrypting with key ids " + ", ".join(f"{t} {k.kid_hex}" for t, k in keys.items()))
+    return keys[SD], [keys[tier] for tier in tiers]

@@ -2,15 +2,15 @@
 
 Playback checks who asks and for which session (account, liveness, rate limit, logging) and
 then hands the request body to a :class:`LicenseService` with the key ids that session may
-use. A commercial DRM (Widevine, PlayReady, FairPlay behind a CPIX key exchange) would be
-another implementation of the same protocol: it would answer its own licence format.
+use and those of its asset it may not (the quality tiers above its plan, :class:`KeyGrant`).
+A commercial DRM (Widevine, PlayReady, FairPlay behind a CPIX key exchange) would be another
+implementation of the same protocol: it would answer its own licence format.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Collection
 from typing import Protocol
 
 from pydantic import BaseModel, Field, ValidationError
@@ -18,13 +18,23 @@ from sqlalchemy.orm import Session
 
 from marquee.kit.errors import Problem
 from marquee.media import service as media
-from marquee.playback.errors import KeyNotAllowed
+from marquee.playback.errors import KeyAbovePlan, KeyIdRequired, KeyNotAllowed
 from marquee.settings import Settings
 
 
 class License(BaseModel):
     body: bytes
     media_type: str
+
+
+class KeyGrant(BaseModel):
+    """What one session may have of its asset's keys (32 hex digits): ``allowed``, the SD key
+    and those of the tiers its plan plays; ``above_plan``, the others (refused with
+    ``key-above-plan``, which names the plan's ``max_height``)."""
+
+    allowed: list[str]
+    above_plan: list[str] = []
+    max_height: int = 0
 
 
 class LicenseService(Protocol):
@@ -35,11 +45,13 @@ class LicenseService(Protocol):
         session: Session,
         settings: Settings,
         request: bytes | None,
-        allowed_kids: Collection[str],
+        grant: KeyGrant,
+        *,
+        kid: str | None = None,
     ) -> License:
-        """Answer a player's licence request for keys among ``allowed_kids`` (32 hex digits);
-        ``None``: the ``GET`` of an HLS key URI. Raise a Problem for a request it cannot or
-        may not answer."""
+        """Answer a player's licence request for keys the ``grant`` allows; ``request`` None:
+        the ``GET`` of an HLS key URI, for ``kid`` (32 hex digits) when it names one. Raise a
+        Problem for a request it cannot or may not answer."""
         ...
 
 
@@ -70,7 +82,7 @@ def b64url(data: bytes) -> str:
 class ClearKeyLicenseService:
     """W3C Encrypted Media Extensions ClearKey: ``{"kids": [...]}`` → JSON Web Key set; and,
     for the ``GET`` of an HLS ``KEYFORMAT="identity"`` key URI (how Shaka plays ClearKey
-    HLS), the raw 16-byte key (RFC 8216, 5.2) of the session's asset."""
+    HLS), the raw 16-byte key (RFC 8216, 5.2) its ``kid`` names."""
 
     key_system = "org.w3.clearkey"
 
@@ -79,13 +91,14 @@ class ClearKeyLicenseService:
         session: Session,
         settings: Settings,
         request: bytes | None,
-        allowed_kids: Collection[str],
+        grant: KeyGrant,
+        *,
+        kid: str | None = None,
     ) -> License:
         if request is None:
-            return self._raw_key(session, settings, allowed_kids)
+            return self._raw_key(session, settings, grant, kid)
         wanted = self._kids(request)
-        if not wanted or any(kid not in allowed_kids for kid in wanted):
-            raise KeyNotAllowed
+        self._check(grant, wanted)
         keys = []
         for kid in wanted:
             key_id, key = self._key(session, settings, kid)
@@ -94,13 +107,26 @@ class ClearKeyLicenseService:
         return License(body=body, media_type="application/json")
 
     def _raw_key(
-        self, session: Session, settings: Settings, allowed_kids: Collection[str]
+        self, session: Session, settings: Settings, grant: KeyGrant, kid: str | None
     ) -> License:
-        """An identity key URI names no key id: it is the asset's one key."""
-        if len(allowed_kids) != 1:
-            raise KeyNotAllowed
-        _, key = self._key(session, settings, next(iter(allowed_kids)))
+        """The key the identity URI names; one naming none (a playlist packaged before tiers)
+        is for the asset's one key."""
+        if kid is None:
+            if len(grant.allowed) + len(grant.above_plan) != 1:
+                raise KeyIdRequired
+            kid = grant.allowed[0] if grant.allowed else grant.above_plan[0]
+        kid = kid.lower()
+        self._check(grant, [kid])
+        _, key = self._key(session, settings, kid)
         return License(body=key, media_type="application/octet-stream")
+
+    @staticmethod
+    def _check(grant: KeyGrant, wanted: list[str]) -> None:
+        """Refuse keys of the tiers above the plan (saying so), then keys of other assets."""
+        if any(kid in grant.above_plan for kid in wanted):
+            raise KeyAbovePlan(grant.max_height)
+        if not wanted or any(kid not in grant.allowed for kid in wanted):
+            raise KeyNotAllowed
 
     @staticmethod
     def _key(session: Session, settings: Settings, kid: str) -> tuple[bytes, bytes]:
