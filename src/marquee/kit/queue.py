@@ -45,6 +45,19 @@ class PermanentJobError(Exception):
     """The job cannot succeed by trying again (bad input): it fails without retries."""
 
 
+class JobDeferred(Exception):
+    """The job cannot run yet (another worker is doing its work, see ``kit.claims``): its
+    message comes back after ``delay_s``. Not a failed attempt: it uses up no retry."""
+
+    def __init__(self, reason: str, *, delay_s: float) -> None:
+        super().__init__(reason)
+        self.delay_s = delay_s
+
+
+#: Set on a message whose job was deferred: what tracking records is "queued" again.
+_DEFERRED = "marquee_deferred"
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -205,17 +218,19 @@ class JobTracking(Middleware):
     ) -> None:
         elapsed = time.monotonic() - self.started.pop(message.message_id, time.monotonic())
         outcome = "succeeded" if exception is None else ("failed" if message.failed else "retrying")
+        if exception is None and message.options.get(_DEFERRED):
+            outcome = "queued"
         JOBS.labels(job=message.actor_name, outcome=outcome).inc()
         JOB_DURATION.labels(job=message.actor_name).observe(elapsed)
         with self.db.transaction() as session:
             run = self._run(session, message)
             run.state = outcome
-            if exception is None:
+            if outcome == "succeeded":
                 run.progress = 1.0
                 run.error = None
-            else:
+            elif exception is not None:
                 run.error = f"{type(exception).__name__}: {exception}"
-            if outcome != "retrying":
+            if outcome not in ("retrying", "queued"):
                 run.finished_at = utcnow()
 
     def _run(self, session: Session, message: Any) -> JobRun:
@@ -305,7 +320,12 @@ class JobQueue:
                 services=self.services,
                 db=self.db,
             )
-            spec.fn(context, **kwargs)
+            try:
+                spec.fn(context, **kwargs)
+            except JobDeferred as deferred:
+                log.info("job %s deferred %.0f s: %s", spec.name, deferred.delay_s, deferred)
+                broker.enqueue(message.copy(), delay=int(deferred.delay_s * 1000))
+                message.options[_DEFERRED] = True
 
         dramatiq.Actor(
             run,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from marquee import domains
-from marquee.kit import outbox, queue  # noqa: F401  (kit tables)
+from marquee.kit import claims, outbox, queue  # noqa: F401  (kit tables)
 from marquee.kit.db import Base, create_db_engine
 
 domains.load_models()

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from marquee.kit.db import Database
-from marquee.kit.queue import JobContext, JobQueue, PermanentJobError, job
+from marquee.kit.queue import JobContext, JobDeferred, JobQueue, PermanentJobError, job
 
 progress_seen = threading.Event()
 may_finish = threading.Event()
@@ -43,6 +43,17 @@ def bad_input(ctx: JobContext, effects: str, key: str) -> None:
     with (Path(effects) / "attempts").open("a") as log:
         log.write("attempt\n")
     raise PermanentJobError("the source is not a video")
+
+
+@job("test.deferred_once", max_retries=0)
+def deferred_once(ctx: JobContext, effects: str, key: str) -> None:
+    """Finds its work held elsewhere the first time (no retries allowed: a deferral is none)."""
+    try:
+        (Path(effects) / f"{key}.deferred").touch(exist_ok=False)
+    except FileExistsError:
+        apply_effect_once(Path(effects), key)
+        return
+    raise JobDeferred("held by another worker", delay_s=0.5)
 
 
 @job("test.reports_progress")

@@ -14,13 +14,6 @@ from marquee.kit.outbox import OutboxRelay
 from marquee.media.events import ASSET_FAILED, ASSET_READY
 
 
-@pytest.fixture
-def db(database_url: str) -> Database:
-    database = Database(database_url)
-    yield database  # type: ignore[misc]
-    database.dispose()
-
-
 class Note(BaseModel):
     """A test event's payload: whatever the test puts in it."""
 

@@ -75,6 +75,14 @@ def test_a_job_runs_and_its_run_is_recorded(queue: JobQueue, effects: Path) -> N
     assert _log_lines(effects) == ["a"]
 
 
+def test_a_deferred_job_comes_back_without_using_a_retry(queue: JobQueue, effects: Path) -> None:
+    job_id = queue.send("test.deferred_once", effects=str(effects), key="d")
+    queue.start_workers(short_threads=1, long_threads=0)
+    [run] = queue.wait([job_id], timeout_s=30)
+    assert (run.state, run.attempts, run.error) == ("succeeded", 1, None)
+    assert _log_lines(effects) == ["d"]
+
+
 def test_a_failed_job_is_retried_with_backoff_then_succeeds(queue: JobQueue, effects: Path) -> None:
     job_id = queue.send("test.flaky", effects=str(effects), key="f")
     queue.start_workers(short_threads=1, long_threads=0)

@@ -5,6 +5,12 @@ tail, timing), the job's temporary workspace, the object-store transfers, and wh
 a step ends: ``run_step`` skips a step that already succeeded, completes it and hands over to the
 next stage under the asset's row lock, or fails it (``InputRejected`` or the last attempt: the
 asset fails, ``media.asset_failed`` is published and its outputs are removed) or lets it retry.
+
+A step runs in one worker at a time: ``run_step`` claims it first (``kit.claims``, a lease of
+``MARQUEE_MEDIA_STEP_LEASE_S`` renewed while it runs). A second delivery of the job (a broker
+connection closed under it) finds the claim held and comes back when the lease would have run
+out (``JobDeferred``), by which time the step has succeeded (skipped) or its worker has died
+(the claim is taken again). A worker that finds its claim taken stops at its next progress.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from marquee.kit.claims import Claim, Held, claimed
 from marquee.kit.db import Database, utcnow
 from marquee.kit.events import publish
-from marquee.kit.queue import JobContext, PermanentJobError
+from marquee.kit.queue import JobContext, JobDeferred, PermanentJobError
 from marquee.kit.storage import ObjectNotFound, ObjectStore
 from marquee.media import repository as repo
 from marquee.media.events import ASSET_FAILED, AssetFailed
@@ -61,6 +68,7 @@ class StepRun:
     name: str
     lines: list[str] = field(default_factory=list)
     started_at: Any = field(default_factory=utcnow)
+    claim: Claim | None = None
     _last: float = 0.0
 
     @property
@@ -76,6 +84,10 @@ class StepRun:
         return "\n".join(self.lines)
 
     def progress(self, fraction: float, message: str = "") -> None:
+        """Record progress; raise JobDeferred (stopping the work) when another worker has
+        taken this step's claim."""
+        if self.claim is not None and self.claim.lost.is_set():
+            raise JobDeferred(f"{self.name}: taken by another worker", delay_s=self.claim.lease_s)
         fraction = max(0.0, min(1.0, fraction))
         message = message or self.name
         self.ctx.progress(fraction, f"{self.name}: {message}")
@@ -178,14 +190,30 @@ def run_step(
 ) -> None:
     """Run one step of an asset: skip it if done, record it, hand over to the next stage."""
     run = StepRun(ctx, asset_id, name)
-    if not start_step(run):
-        return
+    with step_claim(run):
+        if not start_step(run):
+            return
+        try:
+            with workspace(job_settings(ctx)) as tmp:
+                result = body(run, tmp)
+            complete_step(ctx, run, result, after)
+        except JobDeferred:
+            raise
+        except Exception as exc:
+            handle_failure(ctx, run, exc, max_retries)
+
+
+@contextlib.contextmanager
+def step_claim(run: StepRun) -> Iterator[Claim]:
+    """Hold the step's claim while the block runs; JobDeferred when another worker has it."""
+    lease_s = job_settings(run.ctx).media_step_lease_s
+    key = f"media.step:{run.asset_id}:{run.name}"
     try:
-        with workspace(job_settings(ctx)) as tmp:
-            result = body(run, tmp)
-        complete_step(ctx, run, result, after)
-    except Exception as exc:
-        handle_failure(ctx, run, exc, max_retries)
+        with claimed(run.db, key, lease_s=lease_s) as claim:
+            run.claim = claim
+            yield claim
+    except Held as held:
+        raise JobDeferred(str(held), delay_s=held.remaining_s + 1) from None
 
 
 def complete_step(
