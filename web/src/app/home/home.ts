@@ -2,6 +2,7 @@ import {
   ChangeDetectionStrategy,
   Component,
   computed,
+  DestroyRef,
   effect,
   inject,
   signal,
@@ -19,6 +20,9 @@ const CONTINUE_ROW = 'continue-watching';
 /** Grey rows drawn while the screen loads. */
 const SKELETON_ROWS = [0, 1, 2];
 const SKELETON_CARDS = [0, 1, 2, 3, 4, 5, 6];
+/** Served by `marquee demo` only (other servers answer 404): titles whose media are coming. */
+const DEMO_STATUS = '/api/v1/demo/status';
+const DEMO_POLL_MS = 10_000;
 
 /** Home: a featured title, then the profile's rows (Continue Watching, Top 10, genres…). */
 @Component({
@@ -33,6 +37,9 @@ export class HomePage {
 
   protected readonly rows = signal<Row[] | null>(null);
   protected readonly error = signal('');
+  /** Demo titles still being prepared (0 outside `marquee demo`). */
+  protected readonly preparing = signal(0);
+  private demoPoll?: ReturnType<typeof setTimeout>;
   private readonly resumable = signal(new Map<string, ContinueItem>());
 
   protected readonly shownRows = computed(() =>
@@ -47,8 +54,10 @@ export class HomePage {
       const profileId = this.session.profile()?.id;
       if (profileId) {
         void this.load(profileId);
+        void this.watchDemo(profileId);
       }
     });
+    inject(DestroyRef).onDestroy(() => clearTimeout(this.demoPoll));
   }
 
   protected isContinueRow(row: Row): boolean {
@@ -82,8 +91,24 @@ export class HomePage {
     }
   }
 
-  private async load(profileId: string): Promise<void> {
-    this.rows.set(null);
+  /** While the demo makes its media, say how many titles are coming and show each one as it
+   * is published (the rows are fetched again, without the skeleton, when the count drops). */
+  private async watchDemo(profileId: string): Promise<void> {
+    clearTimeout(this.demoPoll);
+    const preparing = await demoTitlesPreparing();
+    if (preparing < this.preparing()) {
+      await this.load(profileId, false);
+    }
+    this.preparing.set(preparing);
+    if (preparing > 0) {
+      this.demoPoll = setTimeout(() => void this.watchDemo(profileId), DEMO_POLL_MS);
+    }
+  }
+
+  private async load(profileId: string, skeleton = true): Promise<void> {
+    if (skeleton) {
+      this.rows.set(null);
+    }
     this.error.set('');
     try {
       const [browse, resumable] = await Promise.all([
@@ -108,6 +133,15 @@ export class HomePage {
     } catch {
       return [];
     }
+  }
+}
+
+async function demoTitlesPreparing(): Promise<number> {
+  try {
+    const answer = await fetch(DEMO_STATUS);
+    return answer.ok ? ((await answer.json()) as { titles_preparing: number }).titles_preparing : 0;
+  } catch {
+    return 0;
   }
 }
 
