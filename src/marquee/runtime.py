@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from marquee import domains, migrate
 from marquee.delivery.popularity import PlayCounts
+from marquee.delivery.revocation import RevokedSessions
 from marquee.kit.cache import Cache, open_cache
 from marquee.kit.db import Database
 from marquee.kit.events import EventBus, open_transport
@@ -32,6 +33,8 @@ class Platform:
     geo: GeoLocator
     #: Plays per title (playback's), handed to delivery's cache warming, a domain below it.
     play_counts: PlayCounts
+    #: Sessions whose delivery tokens edges refuse (playback's), handed to delivery likewise.
+    revoked_sessions: RevokedSessions
     roles: set[str] = field(default_factory=set)
 
     def start(self, *, worker: bool, short_threads: int = 4, long_threads: int = 1) -> None:
@@ -70,9 +73,10 @@ def build_platform(settings: Settings) -> Platform:
         cache=open_cache(settings.cache_url),
         queue=JobQueue(settings.resolved_queue_url, db),
         events=events,
-        relay=OutboxRelay(db, {}),
+        relay=OutboxRelay(db, {}, retention_s=settings.outbox_retention_s),
         geo=GeoLocator(settings.geo_networks, settings.geoip_db),
         play_counts=playback.recent_plays,
+        revoked_sessions=playback.revoked_sessions,
     )
     platform.queue.services = platform
     domains.subscribe_all(platform)

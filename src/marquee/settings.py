@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     cache_url: str = "memory://"
     queue_url: str = ""
     events_url: str = Field(default="", description="redis://… (Streams) or nats://… (JetStream)")
+    #: How long handed-on outbox rows (events and jobs) are kept before the relay deletes them.
+    outbox_retention_s: float = Field(default=7 * 86400, gt=0)
     secret_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True

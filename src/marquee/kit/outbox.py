@@ -2,7 +2,9 @@
 that causes them and handed on only after it commits, by a relay thread in every process.
 
 A rolled-back transaction leaves no row, so it sends nothing; a committed row stays until it
-has been handed on, so a crash or restart loses nothing (delivery is at least once).
+has been handed on, so a crash or restart loses nothing (delivery is at least once). Handed-on
+rows are kept for ``retention_s`` (``MARQUEE_OUTBOX_RETENTION_S``, to see what was sent), then
+the relay deletes them, a batch per short transaction, every ``PURGE_EVERY_S``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, Text, or_, select, update
+from sqlalchemy import JSON, BigInteger, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marquee.kit.batch import handle_batch
@@ -56,6 +59,8 @@ def add_entry(session: Session, kind: str, name: str, key: str, payload: dict[st
 Handler = Callable[[Sequence[OutboxEntry]], None]
 """Hands on a batch of entries of one kind, in order; raises when any of them failed."""
 BATCH = 500
+PURGE_BATCH = 1000
+PURGE_EVERY_S = 600.0
 
 
 class OutboxRelay:
@@ -74,11 +79,14 @@ class OutboxRelay:
         *,
         poll_interval_s: float = 1.0,
         claim_s: float = 30.0,
+        retention_s: float = 7 * 86400,
     ) -> None:
         self.db = db
         self.handlers = handlers
         self.poll_interval_s = poll_interval_s
         self.claim = timedelta(seconds=claim_s)
+        self.retention = timedelta(seconds=retention_s)
+        self._next_purge = 0.0
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self.signal = threading.Event()
         self._claims = itertools.count()
@@ -101,6 +109,7 @@ class OutboxRelay:
             try:
                 while self.relay_once() and not self._stopping.is_set():
                     pass
+                self._purge_when_due()
             except Exception:
                 log.exception("outbox relay failed; retrying")
             self.signal.wait(self.poll_interval_s)
@@ -116,6 +125,30 @@ class OutboxRelay:
         delivered = [entry.id for entry in entries if entry.id not in failed]
         self._settle(delivered, failures)
         return len(delivered)
+
+    def _purge_when_due(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_EVERY_S
+        purged = self.purge_delivered()
+        if purged:
+            log.info("outbox: deleted %d entries handed on over %s ago", purged, self.retention)
+
+    def purge_delivered(self, batch: int = PURGE_BATCH) -> int:
+        """Delete the entries handed on (or given up) longer than the retention ago, ``batch``
+        at a time; returns how many went. Relays of several processes may do it at once: a
+        row deleted by one is simply not there for the other."""
+        old = OutboxEntry.delivered_at < utcnow() - self.retention
+        purged = 0
+        while not self._stopping.is_set():
+            with self.db.transaction() as session:
+                ids = list(session.scalars(select(OutboxEntry.id).where(old).limit(batch)))
+                if ids:
+                    session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(ids)))
+            purged += len(ids)
+            if len(ids) < batch:
+                break
+        return purged
 
     def _claim(self, batch: int) -> list[OutboxEntry]:
         """Claim up to ``batch`` pending entries for this relay; they come back in id order."""
