@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -77,7 +79,7 @@ def _seed_all(settings: Settings, clip_seconds: float, height: int) -> None:
             return
         console.print("Seeding the demo: a clip per film and episode, through the pipeline.")
         platform.start(worker=True)
-        with progress_bars(LABEL_WIDTH) as bars:
+        with progress_bars(LABEL_WIDTH) as bars, _quiet_pipeline():
             seed(platform, clip_seconds=clip_seconds, height=height, progress=TitleBars(bars))
     except SEED_ERRORS as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
@@ -125,27 +127,36 @@ class MediaInBackground:
         self.live.stop()
 
     def _make_media(self) -> None:
-        pipeline = logging.getLogger(PIPELINE_LOGGER)
-        level = pipeline.level
-        if console.is_terminal:
-            pipeline.setLevel(max(logging.getLogger().level, logging.WARNING))
         try:
-            make_media(
-                self.platform,
-                self.titles,
-                clip_seconds=self.clip_seconds,
-                height=self.height,
-                progress=TitleBars(self.bars),
-                stop=self.stop,
-            )
+            with _quiet_pipeline():
+                make_media(
+                    self.platform,
+                    self.titles,
+                    clip_seconds=self.clip_seconds,
+                    height=self.height,
+                    progress=TitleBars(self.bars),
+                    stop=self.stop,
+                )
         except SEED_ERRORS as exc:
             log.error("the demo's media stopped: %s", exc)
             return
         finally:
-            pipeline.setLevel(level)
             self.live.stop()
         if not self.stop.is_set():
             console.print("Every demo title is ready to play.")
+
+
+@contextmanager
+def _quiet_pipeline() -> Iterator[None]:
+    """In a terminal, the pipeline's warnings and errors only while the bars show its steps."""
+    pipeline = logging.getLogger(PIPELINE_LOGGER)
+    level = pipeline.level
+    if console.is_terminal:
+        pipeline.setLevel(max(logging.getLogger().getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        pipeline.setLevel(level)
 
 
 def _one_worker(settings: Settings) -> Settings:
