@@ -164,13 +164,12 @@ def bounds(first: date, last: date) -> dict[str, str]:
 
 
 def _region_case(regions: Mapping[str, list[str]]) -> str:
-    """The delivery region of ``country`` (MARQUEE_DELIVERY_COUNTRY_REGIONS), '' when none."""
-    whens = [
-        f"WHEN t.country IN ({', '.join(_quoted(c) for c in countries)}) THEN {_quoted(region)}"
-        for region, countries in sorted(regions.items())
-        if countries
-    ]
-    return f"CASE {' '.join(whens)} ELSE '' END" if whens else "''"
+    """The viewer's delivery region: the first of its country's regions in
+    MARQUEE_DELIVERY_COUNTRY_REGIONS (``*`` for the others), '' when none is set."""
+    nearest = {country: listed[0] for country, listed in regions.items() if listed}
+    fallback = _quoted(nearest.pop("*", ""))
+    whens = [f"WHEN t.country = {_quoted(c)} THEN {_quoted(r)}" for c, r in sorted(nearest.items())]
+    return f"CASE {' '.join(whens)} ELSE {fallback} END" if whens else fallback
 
 
 def _quoted(text: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from marquee.analytics import lake, query, reports, upkeep
+from marquee.analytics import lake, qoe_metrics, query, reports, upkeep
 from marquee.analytics.errors import (
     BadReportQuery,
     TelemetryRateLimited,
@@ -49,6 +49,7 @@ def accept_telemetry(
     facts = playback.session_of_account(session, account_id=account_id, session_id=session_id)
     _count_batch(cache, session_id, limit=settings.analytics_telemetry_limit)
     publish(session, TELEMETRY_RECEIVED, TelemetryReceived(session=facts, events=batch.events))
+    qoe_metrics.observe(settings, facts.territory, batch.events)
     return len(batch.events)
 
 

@@ -100,7 +100,7 @@ class World:
 def world(settings: Settings) -> Iterator[World]:
     platform = build_platform(settings)
     app = create_app(settings, platform=platform)
-    with TestClient(app) as client:
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
         yield World(platform, client)
     platform.stop()
 

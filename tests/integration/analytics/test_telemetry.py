@@ -3,6 +3,9 @@ session's account may post, batches and rates are bounded, unknown fields answer
 
 from __future__ import annotations
 
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.integration.analytics.conftest import World, sample, telemetry
 
 
@@ -86,3 +89,41 @@ def test_too_many_batches_answer_429_with_retry_after(world: World) -> None:
     assert refused.status_code == 429
     assert refused.json()["type"] == "/problems/telemetry-rate-limited"
     assert int(refused.headers["retry-after"]) > 0
+
+
+def _scrape(world: World) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = world.client.get("/metrics").text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("marquee_playback_")
+    }
+
+
+def test_quality_metrics_count_startup_stalls_play_and_errors_by_edge_and_region(
+    world: World,
+) -> None:
+    viewer = world.caller()
+    url = f"/api/v1/playback/sessions/{world.session_of(viewer, country='FR')}/events"
+    before = _scrape(world)
+    batch = [
+        telemetry("startup", startup_ms=1500),
+        telemetry("stall_end", duration_ms=2000),
+        sample(played_ms=10_000, edge_host="unknown-edge.example"),
+        telemetry("error", code="NETWORK"),
+    ]
+    assert viewer.call("POST", url, json={"events": batch}).status_code == 202
+    after = _scrape(world)
+    where = (("edge", "other"), ("region", "other"))
+
+    def grew(name: str, labels: tuple[tuple[str, str], ...]) -> float:
+        return after[(name, labels)] - before.get((name, labels), 0.0)
+
+    assert grew("marquee_playback_startup_seconds_count", (("region", "other"),)) == 1
+    assert grew("marquee_playback_startup_seconds_sum", (("region", "other"),)) == pytest.approx(
+        1.5
+    )
+    assert grew("marquee_playback_stalled_seconds_total", where) == pytest.approx(2)
+    assert grew("marquee_playback_played_seconds_total", where) == pytest.approx(10)
+    assert grew("marquee_playback_errors_total", where) == 1
