@@ -17,7 +17,7 @@ type Entry = Schemas['AuditEntry'];
     @if (error()) {
       <p class="form-error" role="alert">{{ error() }}</p>
     }
-    <div class="table-wrap">
+    <div class="table-wrap" role="region" aria-label="Audit log table" tabindex="0">
       <table aria-label="Audit log">
         <thead>
           <tr>

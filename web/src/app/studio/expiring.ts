@@ -27,7 +27,7 @@ const SPANS = [7, 30, 90, 365] as const;
     @if (error()) {
       <p class="form-error" role="alert">{{ error() }}</p>
     }
-    <div class="table-wrap">
+    <div class="table-wrap" role="region" aria-label="Expiring licence windows table" tabindex="0">
       <table aria-label="Expiring licence windows">
         <thead>
           <tr>

@@ -120,7 +120,7 @@ interface Bar {
       } @else {
         <p class="muted">No licence windows yet: viewers cannot see the title anywhere.</p>
       }
-      <div class="table-wrap">
+      <div class="table-wrap" role="region" aria-label="Licence windows table" tabindex="0">
         <table aria-label="Licence windows">
           <thead>
             <tr>

@@ -231,7 +231,7 @@ export class TitleMedia {
   private current: TusUpload | null = null;
 
   constructor() {
-    this.pending.set(pendingUploads(this.scope()));
+    void this.readPending();
     const timer = setInterval(() => void this.poll(), POLL_MS);
     inject(DestroyRef).onDestroy(() => {
       clearInterval(timer);
@@ -282,9 +282,14 @@ export class TitleMedia {
     this.file.set(event.dataTransfer?.files[0] ?? null);
   }
 
-  protected forget(pending: PendingUpload): void {
-    forgetUpload(pending.key);
-    this.pending.set(pendingUploads(this.scope()));
+  protected async forget(pending: PendingUpload): Promise<void> {
+    await forgetUpload(pending.key);
+    await this.readPending();
+  }
+
+  /** The unfinished uploads of this title this browser remembers. */
+  private async readPending(): Promise<void> {
+    this.pending.set(await pendingUploads(this.scope()));
   }
 
   protected stop(): void {
@@ -301,7 +306,7 @@ export class TitleMedia {
     this.current = new TusUpload(file, this.scope(), (p) => this.progress.set(p));
     try {
       const uploadId = await this.current.run();
-      this.pending.set(pendingUploads(this.scope()));
+      await this.readPending();
       const ingest = await this.startIngest(uploadId);
       this.progress.update((p) => p && { ...p, message: 'Uploaded. Processing…' });
       this.chosenId.set(ingest.asset_id);
@@ -310,7 +315,7 @@ export class TitleMedia {
       if (this.progress()?.state !== 'stopped') {
         this.error.set(viewerMessage(error));
       }
-      this.pending.set(pendingUploads(this.scope()));
+      await this.readPending();
     } finally {
       this.uploading.set(false);
       this.current = null;

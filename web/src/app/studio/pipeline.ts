@@ -28,7 +28,7 @@ export function stepLabel(name: string, clear: boolean): string {
   selector: 'app-studio-pipeline',
   changeDetection: ChangeDetectionStrategy.OnPush,
   styleUrl: './studio.css',
-  template: `<div class="table-wrap">
+  template: `<div class="table-wrap" role="region" aria-label="Pipeline steps table" tabindex="0">
     <table aria-label="Pipeline steps">
       <thead>
         <tr>

@@ -197,8 +197,11 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
       overflow: hidden;
       min-height: 14rem;
     }
+    /* Greyed and outlined rather than faded: the preview's text keeps its contrast. */
     .viewer.hidden {
-      opacity: 0.45;
+      filter: grayscale(1);
+      outline: 2px dashed var(--text-dim);
+      outline-offset: -2px;
     }
     .backdrop {
       opacity: 0.25;
