@@ -1,4 +1,5 @@
-"""Liveness (``/healthz``: the process answers); readiness (``/readyz``: every backend answers)."""
+"""Liveness (``/healthz``: the process answers); readiness (``/readyz``: every backend answers:
+database, storage, cache, queue and the events bus)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ async def readyz(request: Request) -> JSONResponse:
         "storage": platform.storage.ping,
         "cache": platform.cache.ping,
         "queue": platform.queue.ping,
+        "events": platform.events.ping,
     }
     results = dict(
         zip(checks, await asyncio.gather(*(_check(fn) for fn in checks.values())), strict=True)

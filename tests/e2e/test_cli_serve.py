@@ -121,5 +121,14 @@ def test_doctor_reports_each_dependency(tmp_path: Path) -> None:
         [*MARQUEE, "doctor"], env=_env(tmp_path), capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    for name in ("ffmpeg", "database", "storage", "cache", "queue"):
+    for name in ("ffmpeg", "database", "storage", "cache", "queue", "events"):
         assert name in result.stderr
+
+
+def test_doctor_says_when_the_events_bus_does_not_answer(tmp_path: Path) -> None:
+    env = _env(tmp_path, MARQUEE_EVENTS_URL="redis://127.0.0.1:1/2")
+    result = subprocess.run(
+        [*MARQUEE, "doctor"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "unset MARQUEE_EVENTS_URL" in " ".join(result.stderr.split())

@@ -12,6 +12,7 @@ from rich.table import Table
 from marquee.cli.common import console, settings_or_exit
 from marquee.kit.cache import open_cache
 from marquee.kit.db import Database
+from marquee.kit.events import open_transport
 from marquee.kit.queue import JobQueue
 from marquee.kit.storage import open_object_store
 from marquee.settings import Settings
@@ -57,17 +58,29 @@ def _checks(settings: Settings) -> list[Check]:
         JobQueue(settings.resolved_queue_url, Database(settings.resolved_database_url)).ping()
         return settings.resolved_queue_url.split("@")[-1]
 
+    def events() -> str:
+        transport = open_transport(settings.events_url)
+        if transport is None:
+            return "in-process (MARQUEE_EVENTS_URL is empty)"
+        try:
+            transport.ping()
+        finally:
+            transport.stop()
+        return settings.events_url.split("@")[-1]
+
     return [
         Check("ffmpeg", check_ffmpeg, "pip install --force-reinstall imageio-ffmpeg"),
         Check("database", database, "start the server or fix MARQUEE_DATABASE_URL"),
         Check("storage", storage, "create the bucket/directory or fix MARQUEE_STORAGE_URL"),
         Check("cache", cache, "start Redis or set MARQUEE_CACHE_URL=memory://"),
         Check("queue", queue, "start the broker or unset MARQUEE_QUEUE_URL (embedded queue)"),
+        Check("events", events, "start Redis or NATS, or unset MARQUEE_EVENTS_URL (in-process)"),
     ]
 
 
 def doctor() -> None:
-    """Check ffmpeg, database, storage, cache and queue; print what is missing and how to fix it."""
+    """Check ffmpeg, database, storage, cache, queue and events; say what is missing and how
+    to fix it."""
     settings = settings_or_exit()
     table = Table("check", "status", "detail")
     failed = 0

@@ -181,6 +181,11 @@ class EventBus:
         if self.transport is not None:
             self.transport.stop()
 
+    def ping(self) -> None:
+        """Raise if the transport cannot be reached (in-process delivery always can)."""
+        if self.transport is not None:
+            self.transport.ping()
+
     def _groups(self) -> list[str]:
         return sorted({s.group for s in self.subscriptions})
 

@@ -8,7 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from marquee.app import create_app
+from marquee.kit.event_transports import RedisStreamsTransport
 from marquee.settings import Settings
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/2"
 
 
 @pytest.fixture
@@ -28,18 +31,30 @@ def test_readyz_names_every_dependency_and_each_is_ok(client: TestClient) -> Non
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "storage", "cache", "queue"}
+    assert set(body["checks"]) == {"database", "storage", "cache", "queue", "events"}
     assert all(check["ok"] for check in body["checks"].values())
 
 
 def test_readyz_says_which_dependency_is_down(settings: Settings) -> None:
-    broken = settings.model_copy(update={"cache_url": "redis://127.0.0.1:1/0"})
+    broken = settings.model_copy(update={"cache_url": UNREACHABLE_REDIS})
     with TestClient(create_app(broken)) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["cache"]["ok"] is False
     assert "error" in checks["cache"]
+    assert checks["database"]["ok"] is True
+
+
+def test_readyz_says_when_the_events_bus_stops_answering(settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        # A bus down at start-up stops the start; one that goes away later is what this finds.
+        app.state.platform.events.transport = RedisStreamsTransport(UNREACHABLE_REDIS)
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["events"]["ok"] is False
     assert checks["database"]["ok"] is True
 
 
