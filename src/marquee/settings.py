@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     media_temp_dir: str = ""
     #: A running pipeline step's claim (kit.claims), renewed every third of it: a second
     #: delivery of its job waits; a killed worker's step is taken again once it runs out.
-    media_step_lease_s: float = Field(default=60.0, ge=3)
+    media_step_lease_s: float = Field(default=15.0, ge=3)
     media_qc_min_duration_s: float = 1.0
     media_qc_max_duration_s: float = 6 * 3600.0
     media_qc_max_width: int = 7680
