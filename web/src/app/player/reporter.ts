@@ -21,17 +21,20 @@ export class SessionReporter {
     private readonly sessionId: string,
     private readonly snapshot: Snapshot,
   ) {
-    this.timer = setInterval(() => this.beat(), HEARTBEAT_INTERVAL_MS);
+    this.timer = setInterval(() => void this.beat(), HEARTBEAT_INTERVAL_MS);
   }
 
-  beat(): void {
+  /** Sends the state now; settles once the server answered (or the request failed). */
+  async beat(): Promise<void> {
     if (this.stopped) {
       return;
     }
-    void api.POST('/api/v1/playback/sessions/{session_id}/heartbeat', {
-      params: { path: { session_id: this.sessionId } },
-      body: this.snapshot(),
-    });
+    await api
+      .POST('/api/v1/playback/sessions/{session_id}/heartbeat', {
+        params: { path: { session_id: this.sessionId } },
+        body: this.snapshot(),
+      })
+      .catch(() => undefined);
   }
 
   /** Frees the slot at the last position; later calls do nothing. */

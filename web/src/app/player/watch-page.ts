@@ -19,6 +19,7 @@ import { clock, languageName } from '../title/format';
 import { ChoiceMenu, type Choice } from './choice-menu';
 import { type AudioOption, PlaybackEngine, type TextOption, preloadEngine } from './engine';
 import { type EpisodeRef, currentEpisode, nextEpisode } from './next-episode';
+import { PostPlay } from './post-play';
 import { type PlayerProblem, playerProblem } from './problem';
 import { type ReportedState, SessionReporter, stopSession } from './reporter';
 import { type Thumbnail, loadThumbnails, thumbnailAt } from './trickplay';
@@ -48,7 +49,7 @@ const OFF = 'off';
  */
 @Component({
   selector: 'app-watch-page',
-  imports: [ChoiceMenu, DatePipe, RouterLink],
+  imports: [ChoiceMenu, DatePipe, PostPlay, RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './watch-page.html',
   styleUrl: './watch-page.css',
@@ -114,12 +115,17 @@ export class WatchPage implements OnDestroy {
       checked: this.fixedHeight() === height,
     })),
   ]);
+  /** The watching profile's choice: the next episode starts by itself after a countdown. */
+  protected readonly autoplayNext = computed(() => this.session.profile()?.autoplay_next ?? true);
+  protected readonly profileId = computed(() => this.session.profile()?.id ?? '');
   protected readonly showControls = computed(
     () => this.controlsShown() || this.state() !== 'playing' || this.menusOpen() > 0,
   );
   protected readonly clock = clock;
 
   protected reporter: SessionReporter | null = null;
+  /** Settles once the server knows the title ended (the end screen's rows then include it). */
+  protected endReported: Promise<void> = Promise.resolve();
   private engine: PlaybackEngine | null = null;
   private thumbnails: Thumbnail[] = [];
   private lastSubtitle: number | null = null;
@@ -288,13 +294,13 @@ export class WatchPage implements OnDestroy {
   protected onPause(): void {
     if (!this.video.ended && this.state() !== 'error') {
       this.state.set('paused');
-      this.reporter?.beat();
+      void this.reporter?.beat();
     }
   }
 
   protected onEnded(): void {
+    this.endReported = this.reporter?.beat() ?? Promise.resolve();
     this.state.set('ended');
-    this.reporter?.beat();
   }
 
   protected onTime(): void {
@@ -309,7 +315,7 @@ export class WatchPage implements OnDestroy {
 
   protected onSeeked(): void {
     this.seeking = false;
-    this.reporter?.beat();
+    void this.reporter?.beat();
   }
 
   protected onVolume(): void {
