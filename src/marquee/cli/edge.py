@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ import typer
 from marquee.cli.common import console, settings_or_exit
 from marquee.delivery import edge as python_edge
 from marquee.delivery import nginx, nginx_metrics
+from marquee.delivery.revocation import NginxMapWriter
 from marquee.delivery.tokens import KeyRing
 from marquee.kit.geo import parse_proxies
 from marquee.settings import Settings
@@ -53,6 +53,7 @@ def local_edge(
         host=host,
         port=edge_port,
         metrics_networks=tuple(parse_proxies(settings.metrics_networks)),
+        revocation_poll_s=settings.delivery_revocation_poll_s,
     )
     if not settings.delivery_edges:
         public_host = urlsplit(settings.public_url).hostname or api_host
@@ -92,6 +93,7 @@ def edge(
         host=host,
         port=port,
         metrics_networks=tuple(parse_proxies(settings.metrics_networks)),
+        revocation_poll_s=settings.delivery_revocation_poll_s,
     )
     python_edge.run(config, _keys(settings))
 
@@ -140,8 +142,7 @@ def nginx_config(
     output.write_text("")
     output.chmod(0o600)
     output.write_text(text)
-    for sub in ("", "client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        os.makedirs(run_dir / sub, exist_ok=True)
+    nginx.prepare_run_dir(run_dir)
     console.print(f"wrote {output}; start it with: nginx -c {output.resolve()}")
 
 
@@ -156,10 +157,19 @@ def nginx_metrics_exporter(
     port: Annotated[
         int, typer.Option(help="Port to listen on (nginx-config's --metrics-port).")
     ] = 9145,
+    origin: Annotated[
+        str | None,
+        typer.Option(help="The edge's origin: keep {run-dir}/revoked.map from its list."),
+    ] = None,
 ) -> None:
-    """Serve an nginx edge's /metrics (the Python edge's names), read from its access log."""
+    """Serve an nginx edge's /metrics (the Python edge's names), read from its access log;
+    with --origin, keep its revoked-session map (the run dir: the log's) and reload nginx."""
     exporter = nginx_metrics.NginxEdgeMetrics(log, cache_dir, parse_size(cache_size))
     server = nginx_metrics.make_server(exporter, host, port)
     console.print(f"nginx edge metrics on http://{host}:{port}/metrics from {log}")
+    if origin is not None:
+        settings = settings_or_exit()
+        interval_s = settings.delivery_revocation_poll_s
+        NginxMapWriter(origin, _keys(settings), log.parent, interval_s).start()
     with server:
         server.serve_forever()

@@ -3,8 +3,9 @@
 A lean HTTP/1.1 server on asyncio's selector event loop (whose ``loop.sendfile`` is the kernel's
 ``sendfile``; uvloop has none) with httptools parsing requests, because a generic ASGI stack
 reached only 0.14-0.37x of bare nginx on this workload (docs/delivery.md). Per request: check the
-delivery token locally, serve from the disk cache (ranges, ETag/Last-Modified, 304) or fill a miss
-from the origin, one origin fetch per object however many clients wait for it.
+delivery token locally (and its session against the revoked ones the edge polls), serve from
+the disk cache (ranges, ETag/Last-Modified, 304) or fill a miss from the origin, one origin
+fetch per object however many clients wait for it.
 
 This module owns the edge itself (routing a request, health, metrics, a cache lookup or a
 fill) and running it; the wire is :mod:`~marquee.delivery.edge_http`, fills
@@ -31,6 +32,7 @@ from marquee.delivery.edge_origin import Origin, OriginError, OriginRefused
 from marquee.delivery.errors import InvalidPath, InvalidToken
 from marquee.delivery.headers import PREFLIGHT_HEADERS
 from marquee.delivery.metrics import EdgeMetrics
+from marquee.delivery.revocation import Poller, refuse_revoked
 from marquee.delivery.tokens import KeyRing, canonical_path, verify
 from marquee.kit.geo import Network, in_networks, parse_proxies
 
@@ -48,6 +50,8 @@ class EdgeConfig:
     port: int = 8080
     #: Who may read /metrics (``MARQUEE_METRICS_NETWORKS``): the peer's address, no proxy.
     metrics_networks: tuple[Network, ...] = tuple(parse_proxies("127.0.0.0/8,::1/128"))
+    #: Seconds between reads of the revoked sessions (``MARQUEE_DELIVERY_REVOCATION_POLL_S``).
+    revocation_poll_s: float = 15.0
 
 
 class Edge:
@@ -62,6 +66,7 @@ class Edge:
         )
         self.active = 0
         self.origin = Origin(config.origin, self.cache, self.metrics)
+        self.revoked = Poller(config.origin, keys, config.revocation_poll_s)
         self._server: asyncio.Server | None = None
         #: Open client connections, closed with the edge (as when its process dies).
         self.connections: set[asyncio.Transport] = set()
@@ -70,6 +75,7 @@ class Edge:
         """Index the cache on disk and start listening."""
         await asyncio.to_thread(self.cache.load)
         self.origin.open()
+        await self.revoked.start()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: Connection(self), self.config.host, self.config.port, backlog=1024
@@ -90,6 +96,7 @@ class Edge:
             self._server.close()
         for transport in list(self.connections):
             transport.abort()
+        await self.revoked.close()
         await self.origin.close()
 
     async def respond(self, request: Request, transport: asyncio.Transport) -> None:
@@ -122,7 +129,9 @@ class Edge:
         if not request.path.startswith("/t/"):
             return problem(404, "not-found", "An edge serves signed delivery addresses only.")
         try:
-            key = verify(self.keys, request.path).object_key
+            claims = verify(self.keys, request.path)
+            refuse_revoked(claims.session_id, self.revoked.sessions)
+            key = claims.object_key
         except InvalidToken as exc:
             self.metrics.rejected.inc()
             return problem(403, exc.slug, exc.detail)

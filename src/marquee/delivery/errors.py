@@ -11,6 +11,16 @@ class InvalidToken(Forbidden):
     slug = "invalid-delivery-token"
 
 
+class SessionRevoked(InvalidToken):
+    """The token's playback session ended (stopped, replaced or silent) longer ago than the
+    grace period: its tokens no longer work though they have not expired."""
+
+    slug = "delivery-session-ended"
+
+    def __init__(self) -> None:
+        super().__init__("This playback session has ended; press play again.")
+
+
 class InvalidPath(Problem):
     """The address is not in canonical form: an encoded ``/``, ``.``, ``\\`` or ``%`` (double
     encoding), a dot or empty segment, or a character no object name has. Refused rather than

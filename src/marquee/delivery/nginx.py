@@ -5,7 +5,9 @@
   400 before anything else, as the Python edge does: nginx would otherwise decode, merge and
   resolve it into a second address (and cache entry) of the same object;
 * the delivery token is checked by ``secure_link``/``secure_link_md5`` over the same path
-  pattern and the same MD5 expression as :mod:`marquee.delivery.tokens`;
+  pattern and the same MD5 expression as :mod:`marquee.delivery.tokens`; a token of a revoked
+  session is refused through a ``map`` of ``{run_dir}/revoked.map``, which ``marquee edge
+  nginx-metrics --origin`` keeps up to date (:mod:`marquee.delivery.revocation`);
 * ``proxy_cache`` keyed by the object key (not the token), ``proxy_cache_lock`` so one origin
   fetch fills an object however many clients wait, ``proxy_force_ranges`` for 206s from cache;
 * objects are immutable, so the origin's Cache-Control goes to clients but the cache keeps
@@ -24,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from marquee.delivery.headers import CORS_HEADERS, PREFLIGHT_HEADERS
+from marquee.delivery.revocation import MAP_FILE
 from marquee.delivery.tokens import (
     DOT_SEGMENTS_PATTERN,
     REFUSED_ESCAPES_PATTERN,
@@ -95,6 +98,13 @@ def _metrics_access(networks: tuple[str, ...]) -> str:
     return "\n".join([*allowed, "            deny all;"])
 
 
+def prepare_run_dir(run_dir: Path) -> None:
+    """The folders nginx writes to, and an empty revoked-session map until the first poll."""
+    for sub in ("", "client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (run_dir / sub).mkdir(parents=True, exist_ok=True)
+    (run_dir / MAP_FILE).touch(exist_ok=True)
+
+
 def render(config: NginxEdgeConfig, keys: KeyRing) -> str:
     """The whole nginx.conf (main context up); it holds the delivery secrets: keep it 0600."""
     origin = urlsplit(config.origin)
@@ -104,6 +114,7 @@ def render(config: NginxEdgeConfig, keys: KeyRing) -> str:
     user = f"user {config.user};\n" if config.user else ""
     health = json.dumps({"status": "ok", "region": config.region})
     forbidden = _problem(403, "invalid-delivery-token", "This address carries no valid token.")
+    ended = _problem(403, "delivery-session-ended", "This playback session has ended.")
     not_canonical = _problem(400, "invalid-delivery-path", "The address is not in canonical form.")
     raw_refused = f"^[^?]*({REFUSED_ESCAPES_PATTERN}|{DOT_SEGMENTS_PATTERN})"
     cors = _add_headers(CORS_HEADERS, 12)
@@ -138,6 +149,11 @@ http {{
 {_secrets_map(keys)}
     }}
 
+    map $session $session_revoked {{
+        default 0;
+        include {run}/{MAP_FILE};
+    }}
+
     upstream marquee_origin {{
         server {origin.netloc};
         keepalive 32;
@@ -168,6 +184,7 @@ http {{
             if ($delivery_secret = "") {{ return 403 {forbidden}; }}
             if ($secure_link = "") {{ return 403 {forbidden}; }}
             if ($secure_link = "0") {{ return 403 {forbidden}; }}
+            if ($session_revoked) {{ return 403 {ended}; }}
 
             proxy_cache {CACHE_ZONE};
             proxy_cache_key $prefix$rest;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from marquee.playback.models import PlaybackSession, ViewingPosition, WatchEvent
@@ -18,6 +18,21 @@ def open_sessions(session: Session, account_id: str) -> list[PlaybackSession]:
         PlaybackSession.account_id == account_id, PlaybackSession.ended_at.is_(None)
     )
     return list(session.scalars(query.order_by(PlaybackSession.started_at).with_for_update()))
+
+
+def revoked_session_ids(
+    session: Session, *, ended_before: datetime, silent_before: datetime, now: datetime
+) -> list[str]:
+    """Sessions not yet expired that ended before ``ended_before`` or were last heard from
+    before ``silent_before``."""
+    query = select(PlaybackSession.id).where(
+        PlaybackSession.expires_at > now,
+        or_(
+            PlaybackSession.ended_at < ended_before,
+            PlaybackSession.last_seen_at < silent_before,
+        ),
+    )
+    return list(session.scalars(query))
 
 
 def position(

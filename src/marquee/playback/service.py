@@ -5,7 +5,8 @@ heartbeats, stop; the plan's concurrent stream slots), :mod:`~marquee.playback.l
 a slot counts), :mod:`~marquee.playback.session_manifests` (a session's manifests and the edges
 they name), :mod:`~marquee.playback.licenses` (keys) and :mod:`~marquee.playback.history`.
 Discovery and others read the history through :func:`recent_plays`, :func:`history_title_ids`
-and :func:`continue_watching`.
+and :func:`continue_watching`; delivery's edges refuse the tokens of :func:`revoked_sessions`
+(handed to it by the platform).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from marquee.playback.history import (
     recent_plays,
     remove_from_history,
 )
+from marquee.playback.liveness import revoked_sessions
 from marquee.playback.models import PlaybackSession
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "history_title_ids",
     "recent_plays",
     "remove_from_history",
+    "revoked_sessions",
     "session_of_account",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import os
 import shutil
 import socket
@@ -21,11 +22,14 @@ from marquee.delivery import nginx, nginx_metrics
 from marquee.delivery.edge import Edge, EdgeConfig
 from marquee.delivery.errors import InvalidToken
 from marquee.delivery.headers import cache_control, content_type, http_date
+from marquee.delivery.revocation import REVOKED_PATH, NginxMapWriter, is_edge_credential
 from marquee.delivery.tokens import KeyRing, verify
 from tests.services import services_required
 
 MODIFIED = 1_700_000_000.0
 LOOPBACK = ("127.0.0.0/8", "::1/128")
+#: How often the edges read the revoked sessions here.
+REVOCATION_POLL_S = 0.2
 
 
 def free_port() -> int:
@@ -57,11 +61,13 @@ def need_binary(name: str) -> str:
 
 
 class FakeOrigin:
-    """Serves ``objects`` behind the token check and counts the fetches of each key."""
+    """Serves ``objects`` behind the token check and counts the fetches of each key; lists
+    the ``revoked`` sessions to edges that show a delivery key's credential."""
 
     def __init__(self, keys: KeyRing) -> None:
         self.keys = keys
         self.objects: dict[str, bytes] = {}
+        self.revoked: list[str] = []
         self.fetches: Counter[str] = Counter()
         self.delay_s = 0.0
         self.down = False
@@ -80,6 +86,9 @@ class FakeOrigin:
                 if origin.down:  # a kept-alive connection of a stopped origin: drop it
                     self.close_connection = True
                     return
+                if self.path == REVOKED_PATH:
+                    self._revoked()
+                    return
                 try:
                     key = verify(origin.keys, self.path).object_key
                 except InvalidToken:
@@ -92,6 +101,14 @@ class FakeOrigin:
                     self._send(404, b"missing", "text/plain")
                     return
                 self._send(200, body, content_type(key), cache_control(key))
+
+            def _revoked(self) -> None:
+                credential = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                if not is_edge_credential(origin.keys, credential):
+                    self._send(401, b"no credential", "text/plain")
+                    return
+                body = json.dumps({"sessions": origin.revoked}).encode()
+                self._send(200, body, "application/json")
 
             def _send(self, status: int, body: bytes, ctype: str, cache: str = "") -> None:
                 self.send_response(status)
@@ -130,7 +147,14 @@ class PythonEdge:
     ) -> None:
         networks = tuple(ipaddress.ip_network(net) for net in metrics_networks)
         self.config = EdgeConfig(
-            origin, "eu", cache_dir, cache_size, "127.0.0.1", free_port(), networks
+            origin,
+            "eu",
+            cache_dir,
+            cache_size,
+            "127.0.0.1",
+            free_port(),
+            networks,
+            REVOCATION_POLL_S,
         )
         self.keys = keys
         self.url = f"http://127.0.0.1:{self.config.port}"
@@ -175,8 +199,7 @@ class NginxEdge:
         self.binary = need_binary("nginx")
         port = free_port()
         self.run_dir = cache_dir.parent / "nginx-run"
-        for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
+        nginx.prepare_run_dir(self.run_dir)
         metrics_port = free_port()
         config = nginx.NginxEdgeConfig(
             origin,
@@ -200,6 +223,8 @@ class NginxEdge:
             self.run_dir / nginx.ACCESS_LOG, cache_dir, cache_size
         )
         self._exporter: ThreadingHTTPServer | None = None
+        self._origin, self._keys = origin, keys
+        self._revocations: NginxMapWriter | None = None
 
     def start(self) -> None:
         self._exporter = nginx_metrics.make_server(self.metrics, "127.0.0.1", self.metrics_port)
@@ -212,10 +237,17 @@ class NginxEdge:
             self._process.kill()
             _, err = self._process.communicate()
             raise RuntimeError(f"nginx did not start: {err.decode()}") from None
+        # What `marquee edge nginx-metrics --origin` runs beside nginx.
+        self._revocations = NginxMapWriter(
+            self._origin, self._keys, self.run_dir, REVOCATION_POLL_S
+        )
+        self._revocations.start()
 
     def stop(self) -> None:
         assert self._process is not None
         assert self._exporter is not None
+        assert self._revocations is not None
+        self._revocations.stop()
         self._process.terminate()
         self._process.wait(10)
         self._exporter.shutdown()

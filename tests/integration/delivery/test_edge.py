@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from marquee.delivery.tokens import KeyRing
 from tests.integration.delivery.conftest import CACHE_SIZE, KEYS, OLD_KEYS, EdgeNode, signed
-from tests.integration.delivery.edges import FakeOrigin, get
+from tests.integration.delivery.edges import REVOCATION_POLL_S, FakeOrigin, get
 
 SEGMENT = "assets/a1/video/720p/seg-1.m4s"
 MANIFEST = "assets/a1/manifest.mpd"
@@ -182,6 +182,27 @@ def test_a_renditions_token_reaches_no_other_rendition_nor_the_assets_manifest(
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/invalid-delivery-token"
     assert origin.fetches[elsewhere] == 0
+
+
+def test_a_revoked_sessions_tokens_are_refused_even_for_cached_objects(
+    edge: EdgeNode, origin: FakeOrigin
+) -> None:
+    """Issue 19: a stopped session's segments stayed fetchable until its tokens expired. The
+    edge reads the origin's revoked sessions (every REVOCATION_POLL_S here) and refuses their
+    tokens, cached objects included; other sessions play on."""
+    origin.objects[SEGMENT] = body(1000)
+    assert get(edge.url + signed(SEGMENT, session="s1")).status_code == 200
+    origin.revoked = ["s1"]
+    deadline = time.monotonic() + 10
+    refused = get(edge.url + signed(SEGMENT, session="s1"))
+    while refused.status_code == 200 and time.monotonic() < deadline:
+        time.sleep(REVOCATION_POLL_S)
+        refused = get(edge.url + signed(SEGMENT, session="s1"))
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/delivery-session-ended"
+    served = get(edge.url + signed(SEGMENT, session="s2"))
+    assert (served.status_code, served.headers["x-cache"]) == (200, "HIT")
+    assert origin.fetches[SEGMENT] == 1
 
 
 def test_missing_objects_are_404(edge: EdgeNode, origin: FakeOrigin) -> None:

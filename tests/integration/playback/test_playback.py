@@ -14,8 +14,11 @@ import httpx
 import pytest
 
 from marquee.delivery import service as delivery
+from marquee.delivery.revocation import edge_credential
+from marquee.delivery.tokens import KeyRing
 from marquee.media.ffmpeg import run_ffmpeg
 from marquee.playback import service as playback
+from marquee.playback.models import PlaybackSession
 from tests.integration.media.test_package import pictures_with_a_wrong_key
 from tests.integration.playback.conftest import BASIC_HEIGHT, PASSWORD, Viewer, World
 
@@ -279,6 +282,83 @@ def test_a_basic_session_can_neither_fetch_nor_decrypt_the_renditions_above_its_
     assert f"{BASIC_HEIGHT}p" in above.json()["detail"]
     raw = viewer.call("GET", f"{session['license_url']}?kid={hd_kid}")
     assert raw.json()["type"] == "/problems/key-above-plan"
+
+
+def ended_long_ago(world: World, session_id: str, seconds: float) -> None:
+    """As if the session had stopped ``seconds`` ago."""
+    with world.platform.db.transaction() as session:
+        row = session.get_one(PlaybackSession, session_id)
+        assert row.ended_at is not None
+        row.ended_at -= timedelta(seconds=seconds)
+
+
+def status_after_the_origins_next_read(url: str) -> httpx.Response:
+    time.sleep(0.3)  # the origin reads the revoked sessions every 0.2 s here
+    return httpx.get(url)
+
+
+def test_a_stopped_sessions_segments_are_refused_after_the_grace_period(world: World) -> None:
+    """Issue 19: segments stayed fetchable for the token's 6 hours after a stop. Tokens of a
+    session stopped more than MARQUEE_DELIVERY_REVOCATION_GRACE_S ago are refused (at the
+    origin here; the edges poll the same list, tests/integration/delivery)."""
+    grace_s = world.platform.settings.delivery_revocation_grace_s
+    viewer = world.viewer("standard")
+    session = started(viewer, world.title_id)
+    segment = base_urls(httpx.get(session["manifests"]["dash"]).text)[0] + "init-0.m4s"
+    stop = viewer.call("POST", f"/api/v1/playback/sessions/{session['session_id']}/stop", json={})
+    assert stop.status_code == 204
+    assert status_after_the_origins_next_read(segment).status_code == 200  # within the grace
+
+    ended_long_ago(world, session["session_id"], grace_s + 1)
+    refused = status_after_the_origins_next_read(segment)
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/delivery-session-ended"
+
+
+def test_a_session_kept_by_heartbeats_plays_on_and_a_silent_one_is_cut_off(
+    world: World,
+) -> None:
+    settings = world.platform.settings
+    viewer = world.viewer("standard")
+    playing, silent = (started(viewer, world.title_id), started(world.viewer(), world.title_id))
+    segments = [
+        base_urls(httpx.get(s["manifests"]["dash"]).text)[0] + "init-0.m4s"
+        for s in (playing, silent)
+    ]
+    with world.platform.db.transaction() as session:  # both started hours ago
+        for s in (playing, silent):
+            session.get_one(PlaybackSession, s["session_id"]).started_at -= timedelta(hours=5)
+    beat = viewer.call(
+        "POST",
+        f"/api/v1/playback/sessions/{playing['session_id']}/heartbeat",
+        json={"position_s": 1.0, "state": "playing"},
+    )
+    assert beat.status_code == 204
+    world.silence(silent["session_id"])  # heard from a heartbeat timeout ago: within the grace
+    assert status_after_the_origins_next_read(segments[0]).status_code == 200
+    assert status_after_the_origins_next_read(segments[1]).status_code == 200
+
+    quiet = settings.playback_heartbeat_timeout_s + settings.delivery_revocation_grace_s + 1
+    with world.platform.db.transaction() as session:
+        row = session.get_one(PlaybackSession, silent["session_id"])
+        row.last_seen_at = datetime.now(UTC) - timedelta(seconds=quiet)
+    assert status_after_the_origins_next_read(segments[0]).status_code == 200
+    assert status_after_the_origins_next_read(segments[1]).status_code == 403
+
+
+def test_the_revoked_sessions_are_for_edges_holding_a_delivery_key(world: World) -> None:
+    keys = KeyRing.from_settings(world.platform.settings)
+    url = f"{world.platform.settings.public_url}/api/v1/delivery/revoked"
+    listed = httpx.get(url, headers={"Authorization": f"Bearer {edge_credential(keys)}"})
+    assert listed.status_code == 200
+    assert isinstance(listed.json()["sessions"], list)
+    for wrong in (
+        "",
+        "Bearer k1.0000",
+        f"Bearer {edge_credential(KeyRing({'k1': 'x' * 32}, 'k1'))}",
+    ):
+        refused = httpx.get(url, headers={"Authorization": wrong} if wrong else {})
+        assert refused.status_code == 401, wrong
 
 
 def test_refusals_each_say_why(world: World) -> None:

@@ -27,6 +27,8 @@ def test_the_config_checks_every_key_and_caches_by_object() -> None:
     assert "merge_slashes off;" in text
     assert "allow 127.0.0.0/8;\n            allow ::1/128;\n            deny all;" in text
     assert f'if ($uri !~ "{SAFE_PATH_PATTERN}")' in text
+    assert "include /r/revoked.map;" in text  # the revoked sessions, kept by nginx-metrics
+    assert "if ($session_revoked) { return 403" in text
 
 
 def test_the_origin_must_be_a_url() -> None:
