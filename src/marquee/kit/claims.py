@@ -8,7 +8,8 @@ one conditional write (an UPDATE whose WHERE requires the lease to have run out,
 that the primary key keeps single), so two takers never both succeed. While the work runs, a
 heartbeat thread renews the lease; a holder that dies stops renewing, and its claim can be
 taken once the lease has run out. A holder that finds its claim taken (it stalled past its
-lease) learns it from :attr:`Claim.lost` and should stop.
+lease) learns it from :attr:`Claim.lost` and should stop. Leases are compared with each
+process's clock, as the outbox's are: keep the machines' clocks in step (NTP).
 """
 
 from __future__ import annotations
@@ -58,13 +59,19 @@ class Claim:
             except Exception:  # the database is away: try again at the next beat
                 log.exception("could not renew the claim %s", self.key)
 
-    def _release(self) -> None:
+    def start(self) -> None:
+        self._heartbeat.start()
+
+    def release(self) -> None:
+        """Stop renewing and give the claim up (left to expire if the database is away)."""
         self._done.set()
         self._heartbeat.join()
-        with self.db.transaction() as session:
-            session.execute(
-                delete(ClaimRow).where(ClaimRow.key == self.key, ClaimRow.holder == self.holder)
-            )
+        try:
+            with self.db.transaction() as session:
+                mine = (ClaimRow.key == self.key, ClaimRow.holder == self.holder)
+                session.execute(delete(ClaimRow).where(*mine))
+        except Exception:
+            log.exception("could not give up the claim %s; it expires by itself", self.key)
 
 
 class Held(Exception):
@@ -83,11 +90,11 @@ def claimed(db: Database, key: str, *, lease_s: float) -> Iterator[Claim]:
     remaining_s = _take(db, key, claim.holder, lease_s)
     if remaining_s is not None:
         raise Held(key, remaining_s)
-    claim._heartbeat.start()
+    claim.start()
     try:
         yield claim
     finally:
-        claim._release()
+        claim.release()
 
 
 def _take(db: Database, key: str, holder: str, lease_s: float) -> float | None:
