@@ -1,12 +1,13 @@
 """The event lake: Parquet files in the object store under ``analytics/lake/day=YYYY-MM-DD/``,
 listed in the database (:class:`~marquee.analytics.models.LakeFile`).
 
-Exactly once: a batch first drops the events whose ids the ledger already holds, then writes
-its files (named by a hash of their event ids, so a retried batch rewrites the same keys), then
-records the files and the event ids in one transaction. A consumer killed before that commit
-leaves files nobody lists, which readers never see; the retry writes the events again and
-records them. Two consumers racing on the same events collide on the ledger's primary key and
-the loser's transaction rolls back (its files are deleted, its batch retried and found written).
+Exactly once: a batch claims its event ids in the ledger (the ids already there are left out),
+writes those events' files and lists them, all in one transaction. A consumer killed before
+the commit leaves no claim and no listed file (a file it wrote is never read: readers read only
+listed files), so the retry writes the events again. Two consumers racing on the same events
+collide on the ledger's key: the loser rolls back, deletes its files and is retried, finding
+the ids taken. (No savepoint: with SQLite's Python driver, releasing the first savepoint of a
+transaction commits it.)
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from marquee.analytics.models import LakeEvent, LakeFile
-from marquee.analytics.rows import Row, as_table, day_of
+from marquee.analytics.rows import Row, as_table
 from marquee.kit.db import Database
 from marquee.kit.storage import ObjectNotFound, ObjectStore
 
@@ -52,45 +54,51 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 def append(db: Database, store: ObjectStore, rows: Sequence[Row]) -> int:
     """Write the rows not yet in the lake; how many were new."""
-    fresh = _not_yet_written(db, rows)
-    if not fresh:
+    if not rows:
         return 0
-    by_day: dict[str, list[Row]] = defaultdict(list)
-    for row in fresh:
-        by_day[day_of(row["at"])].append(row)
-    written: list[LakeFile] = []
+    table = distinct(as_table(list(rows)))
+    days = pc.strftime(table["at"], format="%Y-%m-%d")
+    written: list[str] = []
     try:
-        for day, day_rows in sorted(by_day.items()):
-            key = file_key(day, content_name("part", (row["id"] for row in day_rows)))
-            info = store.put_bytes(key, parquet_bytes(as_table(day_rows)))
-            written.append(LakeFile(key=key, day=day, rows=len(day_rows), size=info.size))
         with db.transaction() as session:
-            _record(session, written, by_day)
+            fresh = claim(session, table["id"].to_pylist(), days.to_pylist())
+            if len(fresh) < table.num_rows:
+                kept = pc.is_in(table["id"], pa.array(fresh, pa.string()))
+                table, days = table.filter(kept), days.filter(kept)
+            for day in pc.unique(days).to_pylist():
+                part = table.filter(pc.equal(days, day)).sort_by("at")
+                key = file_key(day, content_name("part", part["id"].to_pylist()))
+                info = store.put_bytes(key, parquet_bytes(part))
+                written.append(key)
+                session.add(LakeFile(key=key, day=day, rows=part.num_rows, size=info.size))
     except Exception:
-        for lake_file in written:
-            store.delete(lake_file.key)
+        for key in written:
+            store.delete(key)
         raise
-    return len(fresh)
+    return int(table.num_rows)
 
 
-def _not_yet_written(db: Database, rows: Sequence[Row]) -> list[Row]:
-    """The rows whose ids neither the ledger nor an earlier row of the batch holds."""
-    unique = list({row["id"]: row for row in reversed(rows)}.values())[::-1]
-    ids = [row["id"] for row in unique]
+def claim(session: Session, ids: list[str], days: list[str]) -> list[str]:
+    """Add the ids (each with its day) to the ledger, but those it holds; the ids added. An id
+    another consumer adds meanwhile fails the insert (the caller's transaction rolls back)."""
+    ledger = cast(Table, LakeEvent.__table__)
     known: set[str] = set()
-    with db.sessions() as session:
-        for start in range(0, len(ids), ID_CHUNK):
-            chunk = ids[start : start + ID_CHUNK]
-            known.update(
-                session.scalars(select(LakeEvent.event_id).where(LakeEvent.event_id.in_(chunk)))
-            )
-    return [row for row in unique if row["id"] not in known]
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        known.update(session.scalars(select(ledger.c.event_id).where(ledger.c.event_id.in_(chunk))))
+    fresh = [(i, d) for i, d in zip(ids, days, strict=True) if i not in known]
+    if fresh:
+        session.connection().execute(ledger.insert(), [{"event_id": i, "day": d} for i, d in fresh])
+    return [i for i, _ in fresh]
 
 
-def _record(session: Session, files: list[LakeFile], by_day: dict[str, list[Row]]) -> None:
-    session.add_all(files)
-    ledger = [{"event_id": row["id"], "day": day} for day, rows in by_day.items() for row in rows]
-    session.execute(insert(LakeEvent), ledger)
+def distinct(table: pa.Table) -> pa.Table:
+    """The first row of each id, in the table's order."""
+    numbered = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
+    firsts = numbered.group_by("id", use_threads=False).aggregate([("_row", "min")])["_row_min"]
+    if len(firsts) == table.num_rows:
+        return table
+    return table.take(pc.sort_indices(firsts))
 
 
 def live_files(session: Session, *, first_day: str = "", last_day: str = "9999") -> list[LakeFile]:

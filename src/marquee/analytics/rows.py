@@ -8,6 +8,7 @@ renditions of a ready asset.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -68,8 +69,9 @@ class Pseudonyms:
 
     def __init__(self, secret: bytes) -> None:
         self._key = hmac.new(secret, PSEUDONYM_INFO, hashlib.sha256).digest()
+        self.of = functools.lru_cache(maxsize=100_000)(self._of)
 
-    def of(self, identifier: str) -> str:
+    def _of(self, identifier: str) -> str:
         return hmac.new(self._key, identifier.encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -94,11 +96,12 @@ def session_row(pseudonyms: Pseudonyms, event_id: str, kind: str, facts: Session
 
 def telemetry_rows(pseudonyms: Pseudonyms, received: TelemetryReceived) -> Iterator[Row]:
     facts = received.session
+    base = session_row(pseudonyms, "", "", facts)
+    base |= {"asset_id": facts.asset_id, "device": facts.device, "duration_s": facts.duration_s}
     for event in received.events:
-        row = session_row(pseudonyms, f"{facts.session_id}:{event.id}", event.kind, facts)
-        row |= {"at": event.at, "asset_id": facts.asset_id, "device": facts.device}
-        row |= {"duration_s": facts.duration_s}
-        row |= {"position_s": event.position_s, **_telemetry_columns(event)}
+        row = base | {"id": f"{facts.session_id}:{event.id}", "kind": event.kind, "at": event.at}
+        row["position_s"] = event.position_s
+        row.update(_telemetry_columns(event))
         yield row
 
 

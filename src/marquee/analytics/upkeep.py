@@ -34,7 +34,7 @@ def compact(db: Database, store: ObjectStore, *, min_files: int) -> int:
     for day in days:
         old = [f for f in files if f.day == day]
         readable = [f for f in old if f.key not in lake.quarantine(db, store, [f.key])]
-        merged = _distinct(pa.concat_tables([_read(store, f.key) for f in readable]))
+        merged = lake.distinct(pa.concat_tables([_read(store, f.key) for f in readable]))
         name = lake.content_name("compact", (f.key for f in readable))
         lake.replace_files(db, store, readable, {lake.file_key(day, name): merged.sort_by("at")})
     return len(days)
@@ -80,10 +80,3 @@ def erase_viewer(db: Database, store: ObjectStore, pseudonyms: list[str]) -> int
 
 def _read(store: ObjectStore, key: str) -> pa.Table:
     return pq.read_table(io.BytesIO(store.get_bytes(key))).select(SCHEMA.names).cast(SCHEMA)
-
-
-def _distinct(table: pa.Table) -> pa.Table:
-    """The first row of each id, in the table's order."""
-    numbered = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
-    firsts = numbered.group_by("id", use_threads=False).aggregate([("_row", "min")])["_row_min"]
-    return table.take(pc.sort_indices(firsts))

@@ -72,11 +72,11 @@ def test_a_consumer_killed_between_file_and_ledger_loses_and_doubles_nothing(
     platform = fresh_day.platform
     events = [_started(uuid.uuid4().hex) for _ in range(4)]
 
-    def killed(*_args: object) -> None:
+    def killed(*_args: object, **_kwargs: object) -> None:
         raise SystemExit("killed mid-batch")
 
     with monkeypatch.context() as patch:
-        patch.setattr(lake, "_record", killed)
+        patch.setattr(lake, "LakeFile", killed)
         with pytest.raises(SystemExit):
             lake_writer(platform)(events)
     assert _count(fresh_day) == 0, "a file the ledger does not list is never read"
