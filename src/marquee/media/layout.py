@@ -57,9 +57,9 @@ def into_folders(
 
 
 def _move(out_dir: Path, pattern: str, folder: str) -> dict[str, str]:
-    (out_dir / folder).mkdir(parents=True, exist_ok=True)
     moved = {}
     for path in sorted(out_dir.glob(pattern)):
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
         path.rename(out_dir / folder / path.name)
         moved[path.name] = folder + path.name
     return moved

@@ -17,10 +17,22 @@ from marquee.delivery import service as delivery
 from marquee.delivery.revocation import edge_credential
 from marquee.delivery.tokens import KeyRing
 from marquee.media.ffmpeg import run_ffmpeg
+from marquee.media.models import Asset
 from marquee.playback import service as playback
 from marquee.playback.models import PlaybackSession
+from tests.integration.media.conftest import Sources
 from tests.integration.media.test_package import pictures_with_a_wrong_key
-from tests.integration.playback.conftest import BASIC_HEIGHT, PASSWORD, Viewer, World
+from tests.integration.media.test_pipeline import wait_for_asset
+from tests.integration.playback.conftest import (
+    BASIC_HEIGHT,
+    PASSWORD,
+    Viewer,
+    World,
+    _ingest,
+    _publish,
+    _title,
+    _wait_attached,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -359,6 +371,71 @@ def test_the_revoked_sessions_are_for_edges_holding_a_delivery_key(world: World)
     ):
         refused = httpx.get(url, headers={"Authorization": wrong} if wrong else {})
         assert refused.status_code == 401, wrong
+
+
+def packaged_before_tiers(world: World, tmp_path: Path) -> str:
+    """A published title whose asset is as packaging left it before issue 19: one key for
+    every rendition, every file at the top of the asset's folder, renditions naming no key.
+    Ingested with one tier for all (one key), then moved back out of its folders."""
+    settings, storage = world.platform.settings, world.platform.storage
+    editor = world.viewer(None, role="editor")
+    title_id = _title(editor)
+    tiers = settings.media_sd_max_height
+    settings.media_sd_max_height = 10_000
+    try:
+        asset_id = _ingest(world.platform, Sources(tmp_path).path("h264_aac.mp4"), title_id)
+        assert wait_for_asset(world.platform, asset_id).status == "ready"
+    finally:
+        settings.media_sd_max_height = tiers
+    top = f"assets/{asset_id}/"
+    for info in list(storage.list(top)):
+        folder, _, name = info.key.removeprefix(top).rpartition("/")
+        if folder.startswith(("video/", "audio", "text")):
+            storage.put_bytes(top + name, storage.get_bytes(info.key))
+            storage.delete(info.key)
+    mpd = storage.get_bytes(top + "manifest.mpd").decode()
+    mpd = re.sub(r"\s*<BaseURL>(video/[^<]+|audio/)</BaseURL>", "", mpd)
+    storage.put_bytes(top + "manifest.mpd", mpd.replace("<BaseURL>text/", "<BaseURL>").encode())
+    master = storage.get_bytes(top + "master.m3u8").decode()
+    storage.put_bytes(
+        top + "master.m3u8", re.sub(r"(video/[^/]+|audio|text)/", "", master).encode()
+    )
+    for name in [i.key for i in storage.list(top) if i.key.endswith(".m3u8")]:
+        playlist = storage.get_bytes(name).decode()
+        storage.put_bytes(name, re.sub(r"\?kid=[0-9a-f]{32}", "", playlist).encode())
+    with world.platform.db.transaction() as session:
+        asset = session.get_one(Asset, asset_id)
+        asset.renditions = [{k: v for k, v in r.items() if k != "key_id"} for r in asset.renditions]
+    _wait_attached(editor, title_id)
+    _publish(editor, title_id, ["WORLD"])
+    return title_id
+
+
+def test_an_asset_packaged_before_tiers_keeps_playing(world: World, tmp_path: Path) -> None:
+    """docs/media.md: its one key is its SD key, its sessions are signed its top folder."""
+    title_id = packaged_before_tiers(world, tmp_path)
+    viewer = world.viewer("standard")
+    session = started(viewer, title_id)
+    mpd = httpx.get(session["manifests"]["dash"]).text
+    [kid] = key_ids(mpd)
+    top = base_urls(mpd)[0]
+    assert re.search(r"/assets/[0-9a-f]{32}/$", top)
+    assert httpx.get(f"{top}init-0.m4s").status_code == 200
+    [jwk] = licence(viewer, session, [kid]).json()["keys"]
+    key = base64.urlsafe_b64decode(jwk["k"] + "==")
+    assert (
+        len(frames(tmp_path, session["manifests"]["dash"], "-cenc_decryption_key", key.hex()))
+        == 100
+    )
+
+    base = session["manifests"]["hls"].rsplit("/", 1)[0]
+    master = httpx.get(session["manifests"]["hls"]).text
+    variant = next(line for line in master.splitlines() if line.endswith(".m3u8"))
+    playlist = httpx.get(f"{base}/{variant}").text
+    assert f'URI="{session["license_url"]}"' in playlist  # an identity key URI naming no key
+    segment = next(line for line in playlist.splitlines() if line.startswith("http"))
+    assert httpx.get(segment).status_code == 200
+    assert viewer.call("GET", session["license_url"]).content == key
 
 
 def test_refusals_each_say_why(world: World) -> None:
