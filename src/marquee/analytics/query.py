@@ -9,6 +9,7 @@ time, which Marquee never does). A file that cannot be read is quarantined
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from datetime import date
@@ -51,20 +52,25 @@ def run(
 
 
 def _execute(
-    store: ObjectStore,
-    keys: list[str],
-    sql: str,
-    parameters: Mapping[str, Any],
+    store: ObjectStore, keys: list[str], sql: str, parameters: Mapping[str, Any]
 ) -> Result:
-    connection = duckdb.connect()
+    connection = _database().cursor()
     try:
-        connection.execute("SET TimeZone = 'UTC'")
         _events_view(connection, store, keys)
         cursor = connection.execute(sql, dict(parameters))
         columns = [column[0] for column in cursor.description or ()]
         return columns, cursor.fetchall()
     finally:
         connection.close()
+
+
+@functools.cache
+def _database() -> duckdb.DuckDBPyConnection:
+    """The process's in-memory DuckDB, opened once (opening costs ~100 ms); each query gets a
+    cursor of its own, whose ``events`` view is its own (temporary views are per cursor)."""
+    database = duckdb.connect()
+    database.execute("SET TimeZone = 'UTC'")
+    return database
 
 
 def _events_view(
