@@ -8,9 +8,12 @@ popularity blended). Over HTTP: the same titles are bulk-inserted into a fresh S
 catalog, ``marquee serve`` runs on 127.0.0.1, and ``/api/v1/search`` and
 ``/api/v1/search/suggest`` are asked one request at a time (p50/p99), then by wrk with
 ``--connections`` (32) for ``--seconds`` each (req/s, p50/p90/p99, server CPU per request;
-wrk on the last CPU, as bench/browse.py runs it).
+wrk on the last CPU, as bench/browse.py runs it). With ``--processes N`` (> 1) the API runs as
+N uvicorn worker processes on one port, sharing Redis as the cache (``--cache-url``): sign-in
+sessions and profiles must be seen by every process.
 
     .venv/bin/python bench/search.py [--titles 100000] [--queries 2000] [--connections 32]
+        [--processes 1] [--cache-url redis://127.0.0.1:6379/9]
 """
 
 from __future__ import annotations
@@ -34,19 +37,23 @@ from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from marquee import migrate
+from marquee.app import create_app
 from marquee.catalog.models import Title, TitleGenre, Window, WindowTerritory
 from marquee.catalog.schemas import Credit, StudioTitle
 from marquee.catalog.service import genre_slug
 from marquee.discovery import service
+from marquee.discovery.cards import Cards
 from marquee.discovery.index import DIRECTORY, SearchIndex, document
 from marquee.discovery.memo import Memo
 from marquee.discovery.node import Node
 from marquee.kit.cache import MemoryCache
 from marquee.kit.db import Database
+from marquee.settings import load_settings
 
 CSV = Path(__file__).resolve().parents[2] / "shared/data/catalog/netflix_titles.csv"
 NOW = datetime.now(UTC)
@@ -110,6 +117,8 @@ def catalog(source: list[dict[str, str]], count: int) -> list[StudioTitle]:
                 genres=[g.strip() for g in row["listed_in"].split(",") if g.strip()],
                 localizations={},
                 credits=[Credit.model_construct(name=p) for p in people[:8]],
+                ratings=[],
+                artwork=[],
             )
         )
     return titles
@@ -163,6 +172,7 @@ def in_process(work: Path, titles: list[StudioTitle], texts: dict[str, list[str]
         genres=Memo(3600),
         popular=Memo(3600),
         ranked=Memo(3600),
+        cards=Cards(ttl_s=3600, max_titles=1),
         rows=MemoryCache(),
     )
     ids = [t.id for t in titles]
@@ -254,10 +264,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """``marquee serve`` (api role) on a free loopback port; waits until it answers."""
+def api_app() -> FastAPI:
+    """The API as each of ``uvicorn --workers`` builds it (the platform made in its lifespan)."""
+    return create_app(load_settings())
+
+
+def serve(
+    work: Path, env: dict[str, str], processes: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``marquee serve`` (api role), or ``processes`` uvicorn workers of :func:`api_app`, on a
+    free loopback port; waits until it answers."""
     port = free_port()
     command = [str(Path(sys.executable).parent / "marquee"), "serve", "--role", "api"]
+    if processes > 1:
+        bench = str(Path(__file__).resolve().parent)
+        workers = ["--factory", "--app-dir", bench, "--workers", str(processes), "--no-access-log"]
+        command = [sys.executable, "-m", "uvicorn", *workers, "search:api_app"]
     server = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -277,8 +299,17 @@ def serve(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str
     raise RuntimeError("marquee serve did not start")
 
 
-def environment(work: Path) -> dict[str, str]:
-    return {**os.environ, **FAST_ACCOUNTS, "MARQUEE_DATA_DIR": str(work / "var")}
+def environment(work: Path, cache_url: str = "memory://") -> dict[str, str]:
+    settings = {"MARQUEE_DATA_DIR": str(work / "var"), "MARQUEE_CACHE_URL": cache_url}
+    return {**os.environ, **FAST_ACCOUNTS, **settings}
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of the process and its children (uvicorn's workers)."""
+    from browse import server_cpu_s  # bench/browse.py imports this module
+
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return server_cpu_s(pid) + sum(server_cpu_s(int(child)) for child in children)
 
 
 def sign_up(client: httpx.Client, email: str) -> tuple[dict[str, str], str]:
@@ -296,13 +327,15 @@ def over_http(
     texts: dict[str, list[str]],
     seconds: int,
     connections: int,
+    processes: int,
+    cache_url: str,
 ) -> None:
-    env = environment(work)
+    env = environment(work, cache_url)
     migrate.upgrade(f"sqlite:///{work / 'var' / 'marquee.db'}")
     started = time.perf_counter()
     fill_catalog(f"sqlite:///{work / 'var' / 'marquee.db'}", titles)
     print(f"catalog: {len(titles):,} titles inserted in {time.perf_counter() - started:.1f} s")
-    server, base = serve(work, env)
+    server, base = serve(work, env, processes)
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
             headers, profile = sign_up(client, "bench@example.com")
@@ -337,7 +370,7 @@ def loaded(
 ) -> None:
     """req/s and latency at ``connections`` (wrk, one thread, on the last CPU as in
     bench/browse.py): searches (the exact and typo queries), then suggestions (the prefixes)."""
-    from browse import report, run_wrk, server_cpu_s  # bench/browse.py imports this module
+    from browse import report, run_wrk  # bench/browse.py imports this module
 
     runs = {
         "/api/v1/search": texts["exact"] + texts["typo"],
@@ -348,9 +381,9 @@ def loaded(
         script = work / "search.lua"
         paths = ", ".join(f'"{path}?profile_id={profile}&q={quote(t)}"' for t in found)
         script.write_text(WRK_SCRIPT.format(auth=headers["Authorization"], paths=paths))
-        cpu = server_cpu_s(pid)
+        cpu = tree_cpu_s(pid)
         out = run_wrk(base, script, seconds, connections, 1)
-        report(connections, out, server_cpu_s(pid) - cpu, what=f"  {path}, ")
+        report(connections, out, tree_cpu_s(pid) - cpu, what=f"  {path}, ")
 
 
 def main() -> None:
@@ -361,6 +394,10 @@ def main() -> None:
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
     parser.add_argument("--connections", type=int, default=32, help="under load (wrk)")
     parser.add_argument("--seconds", type=int, default=15, help="per run under load; 0: none")
+    parser.add_argument("--processes", type=int, default=1, help="API processes (uvicorn)")
+    parser.add_argument(
+        "--cache-url", help="default: memory:// for one process, else redis://127.0.0.1:6379/9"
+    )
     args = parser.parse_args()
     titles = catalog(rows(args.csv), args.titles)
     texts = queries(titles, args.queries)
@@ -368,7 +405,11 @@ def main() -> None:
         work = Path(tmp)
         in_process(work, titles, texts)
         if not args.no_http:
-            over_http(work, titles, texts, args.seconds, args.connections)
+            processes = args.processes
+            cache_url = args.cache_url or (
+                "memory://" if processes == 1 else "redis://127.0.0.1:6379/9"
+            )
+            over_http(work, titles, texts, args.seconds, args.connections, processes, cache_url)
 
 
 if __name__ == "__main__":

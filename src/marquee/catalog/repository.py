@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -34,6 +34,7 @@ UNRATED_RANK = len(MATURITY_LEVELS) - 1
 IN_CHUNK = 500
 T = TypeVar("T")
 R = TypeVar("R", bound="_OfTitle")
+Shown = TypeVar("Shown")
 
 
 def row_or_404(session: Session, model: type[T], entity_id: str, what: str) -> T:
@@ -247,9 +248,16 @@ def ratings_for(session: Session, title_ids: Iterable[str], territory: str) -> d
 
 
 def _shown(found: list[Rating], territory: str) -> Rating:
-    by_territory = {r.territory: r for r in found}
+    return shown_rating({r.territory: r for r in found}, territory, lambda r: r.maturity_rank)
+
+
+def shown_rating(
+    by_territory: Mapping[str, Shown], territory: str, rank_of: Callable[[Shown], int]
+) -> Shown:
+    """The rating shown in ``territory`` of a title's ratings (by territory, not empty): its
+    own, else the default one, else the strictest."""
     own = by_territory.get(territory) or by_territory.get(DEFAULT_TERRITORY)
-    return own or max(found, key=lambda r: r.maturity_rank)
+    return own or max(by_territory.values(), key=rank_of)
 
 
 def expiring(session: Session, start: datetime, end: datetime) -> list[tuple[Window, Title]]:

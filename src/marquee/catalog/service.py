@@ -160,6 +160,20 @@ def summaries_of_visible(
     return summaries.build(session, kept, titles, ratings, languages)
 
 
+def summary_source(title: StudioTitle) -> bytes:
+    """What :func:`summary_from_source` needs of a published title (from
+    :func:`published_titles`), as JSON: for callers that keep a copy of each title, as the
+    search index does, and make its summaries without reading the catalog."""
+    return summaries.source_of(title).model_dump_json().encode()
+
+
+def summary_from_source(source: bytes, *, territory: str, languages: Sequence[str]) -> TitleSummary:
+    """The title's summary, as :func:`summaries_of_visible` makes it, from its
+    :func:`summary_source`."""
+    found = summaries.Source.model_validate_json(source)
+    return summaries.from_source(found, territory.upper(), languages)
+
+
 def get_title(
     session: Session,
     *,

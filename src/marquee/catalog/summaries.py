@@ -2,22 +2,27 @@
 language of the texts, the image of each kind, the rating shown in a territory.
 
 A page of summaries costs a few queries by id whatever the size of the catalog: the titles'
-own columns, their genres, texts, artwork and ratings, one query each.
+own columns, their genres, texts, artwork and ratings, one query each. A :class:`Source` holds
+the same for one title, for a summary made without the database (search keeps one with each
+title's document, :func:`from_source`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import BindParameter, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from marquee.catalog import repository as repo
+from marquee.catalog import schemas
 from marquee.catalog.localize import pick
 from marquee.catalog.models import Artwork, Localization, Rating, Title, TitleGenre
-from marquee.catalog.schemas import TitleSummary
+from marquee.catalog.ratings import rank
+from marquee.catalog.schemas import Kind, LocalizedText, StudioTitle, TitleSummary
 from marquee.catalog.views import artwork_out, rating_out
 
 Texts = Mapping[str, tuple[str, str]]
@@ -134,11 +139,21 @@ def localized(
     return title, synopsis, lang
 
 
+class _Image(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+
+
+Image = TypeVar("Image", bound=_Image)
+
+
 def chosen_artwork(
-    original_language: str, languages: Sequence[str], found: list[Artwork]
-) -> list[Artwork]:
+    original_language: str, languages: Sequence[str], found: Sequence[Image]
+) -> list[Image]:
     """One image per kind: the viewer's language, else the neutral one, else the original's."""
-    chosen: list[Artwork] = []
+    chosen: list[Image] = []
     for kind in ("poster", "backdrop", "logo"):
         variants = {a.language: a for a in found if a.kind == kind}
         if not variants:
@@ -148,3 +163,46 @@ def chosen_artwork(
         fallback = pick([original_language], variants) or next(iter(variants.items()))
         chosen.append(best[1] if best else neutral or fallback[1])
     return chosen
+
+
+class Source(BaseModel):
+    """What a title's summaries are made of, in every language and territory."""
+
+    id: str
+    kind: Kind
+    original_title: str
+    original_language: str
+    synopsis: str
+    release_year: int | None
+    genres: list[str]
+    localizations: dict[str, LocalizedText]
+    ratings: list[schemas.Rating]
+    artwork: list[schemas.Artwork]
+
+
+def source_of(title: StudioTitle) -> Source:
+    return Source.model_validate(title, from_attributes=True)
+
+
+def from_source(source: Source, territory: str, languages: Sequence[str]) -> TitleSummary:
+    """The summary :func:`build` makes of the title, rated for ``territory``."""
+    name, synopsis, language = localized(
+        (source.original_title, source.synopsis, source.original_language),
+        found={lang: (text.title, text.synopsis) for lang, text in source.localizations.items()},
+        languages=languages,
+    )
+    images = chosen_artwork(source.original_language, languages, source.artwork)
+    ratings = {rating.territory: rating for rating in source.ratings}
+    return TitleSummary(
+        id=source.id,
+        kind=source.kind,
+        title=name,
+        synopsis=synopsis,
+        language=language,
+        release_year=source.release_year,
+        genres=source.genres,
+        rating=repo.shown_rating(ratings, territory, lambda r: rank(r.maturity))
+        if ratings
+        else None,
+        poster=next((a for a in images if a.kind == "poster"), None),
+    )

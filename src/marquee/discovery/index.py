@@ -10,23 +10,28 @@ Fields (one document per published title):
 - ``people``, ``genres`` — credited names and genre labels, folded the same way;
 - ``text`` — every synopsis, folded, for words in languages without a stemmer;
 - one field per stemmed language (``en``, ``fr``, ``de`` …): that language's titles and
-  synopses through tantivy's Snowball stemmer, so "running" finds "runs".
+  synopses through tantivy's Snowball stemmer, so "running" finds "runs";
+- ``card`` — stored only: what the title's summaries are made of
+  (``catalog.service.summary_source``), so a page of results needs no catalog read.
 
 tantivy allows one writer per directory at a time: each commit takes the lock, briefly.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import tantivy
 
+from marquee.catalog import service as catalog
 from marquee.catalog.schemas import StudioTitle
 
 #: BCP 47 base language → tantivy's Snowball stemmer.
@@ -54,7 +59,7 @@ FOLDED = "fold"
 #: The index's directory under the data dir, named for its schema: a release that changes the
 #: schema starts in a new directory, which the node builds in the background at its first
 #: discovery request (``discovery_reindex_on_start``) or ``marquee search reindex`` fills.
-DIRECTORY = "search-2"
+DIRECTORY = "search-3"
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 WRITER_HEAP_BYTES = 64 * 1024 * 1024
 WRITER_WAIT_S = 30
@@ -94,6 +99,7 @@ def _schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name=FOLDED)
     for lang in STEMMERS:
         builder.add_text_field(lang, tokenizer_name=f"{lang}_stem")
+    builder.add_bytes_field("card", stored=True)
     return builder.build()
 
 
@@ -118,12 +124,32 @@ def document(title: StudioTitle) -> tantivy.Document:
         doc.add_text("people", credit.name)
     for genre in title.genres:
         doc.add_text("genres", genre)
+    doc.add_bytes("card", catalog.summary_source(title))
     return doc
+
+
+#: A commit of the index, as its ``meta.json`` shows it (inode, modified, size): tantivy
+#: replaces that file at every commit, whichever process makes it.
+Version = tuple[int, int, int]
 
 
 class Hit(NamedTuple):
     title_id: str
     score: float
+    address: tantivy.DocAddress
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search's hits, best first, and the commit of the index they were found in."""
+
+    hits: list[Hit]
+    version: Version
+    searcher: tantivy.Searcher
+
+    def cards(self, hits: Iterable[Hit]) -> list[bytes]:
+        """The ``card`` of each of ``hits`` (hits of this search)."""
+        return [bytes(self.searcher.doc(hit.address)["card"][0]) for hit in hits]
 
 
 class SearchIndex:
@@ -133,10 +159,12 @@ class SearchIndex:
 
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
+        self.meta = path / "meta.json"
         self.index = tantivy.Index(SCHEMA, str(path), reuse=True)
         for name, analyzer in ANALYZERS.items():
             self.index.register_tokenizer(name, analyzer)
         self._lock = threading.Lock()
+        self._read: Version | None = None
 
     def put(self, titles: Iterable[StudioTitle], removed: Iterable[str] = ()) -> None:
         """Replace the documents of ``titles`` and drop those of ``removed``, in one commit."""
@@ -174,12 +202,23 @@ class SearchIndex:
     def size(self) -> int:
         return int(self.index.searcher().num_docs)
 
-    def search(self, query: tantivy.Query, limit: int) -> list[Hit]:
-        """The best ``limit`` hits, best first, their ids read from the fast fields."""
+    def version(self) -> Version:
+        meta = os.stat(self.meta)
+        return meta.st_ino, meta.st_mtime_ns, meta.st_size
+
+    def search(self, query: tantivy.Query, limit: int) -> Found:
+        """The best ``limit`` hits, best first, their ids read from the fast fields, in the
+        newest commit: the reader would see another process's commit within a second, so
+        when the commit changed the reader is reloaded first (what is kept of a commit's
+        documents, such as search cards, is kept per :meth:`version`)."""
+        version = self.version()
+        if version != self._read:
+            self.index.reload()
+            self._read = version
         searcher = self.index.searcher()
         found = searcher.search(query, limit=limit, count=False).hits
         if not found:
-            return []
+            return Found([], version, searcher)
         addresses = [address for _, address in found]
         high = searcher.fast_field_values("id_hi", addresses)
         low = searcher.fast_field_values("id_lo", addresses)
@@ -189,7 +228,10 @@ class SearchIndex:
             else searcher.doc(address)["id"][0]
             for address, hi, lo in zip(addresses, high, low, strict=True)
         ]
-        return list(map(Hit._make, zip(ids, (score for score, _ in found), strict=True)))
+        scores = (score for score, _ in found)
+        return Found(
+            list(map(Hit._make, zip(ids, scores, addresses, strict=True))), version, searcher
+        )
 
     def _write(self, apply: Callable[[tantivy.IndexWriter], None]) -> None:
         with self._lock:

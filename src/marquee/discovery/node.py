@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from marquee.discovery.cards import Cards
 from marquee.discovery.index import DIRECTORY, SearchIndex
 from marquee.discovery.memo import Memo
 from marquee.kit.cache import MemoryCache
@@ -14,6 +15,8 @@ from marquee.settings import Settings
 _NODES: dict[Path, Node] = {}
 #: Browse answers a node keeps copies of (a few tens of kB each).
 ROWS_KEPT = 2_000
+#: Titles whose search cards a node keeps (a few kB each, one per territory and language).
+CARD_TITLES_KEPT = 20_000
 _LOCK = threading.Lock()
 
 
@@ -24,6 +27,8 @@ class Node:
     genres: Memo[list[str]]
     popular: Memo[dict[str, int]]
     ranked: Memo[list[str]]
+    #: Summaries of titles that searches showed (see ``cards``).
+    cards: Cards
     #: Copies of browse rows read from the shared cache (see ``browse.cached``).
     rows: MemoryCache
     #: Set once a background build of an empty index has been started.
@@ -46,6 +51,7 @@ def node_for(settings: Settings) -> Node:
                 genres=Memo(settings.discovery_visible_ttl_s),
                 popular=Memo(settings.discovery_stats_ttl_s),
                 ranked=Memo(settings.discovery_stats_ttl_s),
+                cards=Cards(ttl_s=settings.discovery_stats_ttl_s, max_titles=CARD_TITLES_KEPT),
                 rows=MemoryCache(max_keys=ROWS_KEPT),
             )
         return _NODES[path]

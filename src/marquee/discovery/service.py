@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from marquee.catalog import service as catalog
+from marquee.catalog.schemas import TitleSummary
 from marquee.discovery import history, query
+from marquee.discovery.index import Found, Hit
 from marquee.discovery.node import Node, node_for
 from marquee.discovery.schemas import SearchPage, Suggestion, Suggestions
 from marquee.identity.schemas import Maturity
@@ -62,6 +65,29 @@ def popularity(node: Node, session: Session) -> dict[str, int]:
     return node.popular.get("plays", lambda: history.play_counts(session, since=since))
 
 
+def ranked(
+    node: Node,
+    session: Session,
+    *,
+    text: str,
+    territory: str,
+    maturity: Maturity,
+    languages: Sequence[str],
+    prefix: bool = False,
+) -> Found | None:
+    """Visible titles matching ``text``, best first: relevance × log2(2 + plays); None when
+    ``text`` has no words."""
+    built = query.build(text, languages, prefix=prefix)
+    if built is None:
+        return None
+    allowed = visible(node, session, territory=territory, maturity=maturity)
+    plays = popularity(node, session)
+    found = node.index.search(built, CANDIDATES)
+    hits = [h for h in found.hits if h.title_id in allowed]
+    hits.sort(key=lambda h: -h.score * math.log2(2 + plays.get(h.title_id, 0)))
+    return replace(found, hits=hits)
+
+
 def ranked_ids(
     node: Node,
     session: Session,
@@ -72,15 +98,17 @@ def ranked_ids(
     languages: Sequence[str],
     prefix: bool = False,
 ) -> list[str]:
-    """Visible titles matching ``text``, best first: relevance × log2(2 + plays)."""
-    built = query.build(text, languages, prefix=prefix)
-    if built is None:
-        return []
-    allowed = visible(node, session, territory=territory, maturity=maturity)
-    plays = popularity(node, session)
-    hits = [h for h in node.index.search(built, CANDIDATES) if h.title_id in allowed]
-    hits.sort(key=lambda h: -h.score * math.log2(2 + plays.get(h.title_id, 0)))
-    return [h.title_id for h in hits]
+    """The ids of :func:`ranked`'s titles."""
+    found = ranked(
+        node,
+        session,
+        text=text,
+        territory=territory,
+        maturity=maturity,
+        languages=languages,
+        prefix=prefix,
+    )
+    return [hit.title_id for hit in found.hits] if found else []
 
 
 def search(
@@ -94,15 +122,15 @@ def search(
     page: int = 1,
 ) -> SearchPage:
     node = node_for(settings)
-    ids = ranked_ids(
+    size = settings.discovery_page_size
+    found = ranked(
         node, session, text=text, territory=territory, maturity=maturity, languages=languages
     )
-    size = settings.discovery_page_size
-    shown = ids[(page - 1) * size : page * size]
-    items = catalog.summaries_of_visible(
-        session, title_ids=shown, territory=territory, languages=languages
-    )
-    return SearchPage(items=items, page=page, page_size=size, total=len(ids))
+    if found is None:
+        return SearchPage(items=[], page=page, page_size=size, total=0)
+    shown = found.hits[(page - 1) * size : page * size]
+    items = summaries(node, found, shown, territory=territory, languages=languages)
+    return SearchPage(items=items, page=page, page_size=size, total=len(found.hits))
 
 
 def suggest(
@@ -115,7 +143,7 @@ def suggest(
     languages: Sequence[str],
 ) -> Suggestions:
     node = node_for(settings)
-    ids = ranked_ids(
+    found = ranked(
         node,
         session,
         text=text,
@@ -124,18 +152,35 @@ def suggest(
         languages=languages,
         prefix=True,
     )
-    found = catalog.summaries_of_visible(
-        session,
-        title_ids=ids[: settings.discovery_suggest_limit],
-        territory=territory,
-        languages=languages,
-    )
+    if found is None:
+        return Suggestions(items=[])
+    shown = found.hits[: settings.discovery_suggest_limit]
+    titles = summaries(node, found, shown, territory=territory, languages=languages)
     return Suggestions(
         items=[
             Suggestion(id=t.id, title=t.title, language=t.language, release_year=t.release_year)
-            for t in found
+            for t in titles
         ]
     )
+
+
+def summaries(
+    node: Node, found: Found, hits: Sequence[Hit], *, territory: str, languages: Sequence[str]
+) -> list[TitleSummary]:
+    """Summaries of ``hits`` (of ``found``), in that order: the node's cards of that commit
+    of the index, and for the others the cards their documents store (``discovery.cards``)."""
+    territory = territory.upper()
+    ids = [hit.title_id for hit in hits]
+    kept = node.cards.get_many(found.version, ids, territory, languages)
+    missing = [hit for hit in hits if hit.title_id not in kept]
+    if missing:
+        made = [
+            catalog.summary_from_source(card, territory=territory, languages=languages)
+            for card in found.cards(missing)
+        ]
+        node.cards.put_many(found.version, made, territory, languages)
+        kept.update((summary.id, summary) for summary in made)
+    return [kept[title_id] for title_id in ids]
 
 
 def titles_changed(session: Session, *, settings: Settings, title_ids: Sequence[str]) -> None:

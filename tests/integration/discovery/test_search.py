@@ -6,8 +6,9 @@ import threading
 import time
 from pathlib import Path
 
+from marquee.catalog import service as catalog
 from marquee.discovery.index import SearchIndex
-from marquee.discovery.node import node_for
+from marquee.discovery.node import index_path, node_for
 from marquee.runtime import Platform
 from tests.integration.discovery.conftest import Callers, Studio, profile_of, search
 
@@ -95,6 +96,44 @@ def test_the_index_follows_edits_and_unpublishing(studio: Studio, callers: Calle
     assert search(viewer, f"old {studio.tag}") == []
     studio.edit("POST", f"/titles/{title_id}/unpublish", None)
     assert search(viewer, f"fresh {studio.tag}") == []
+
+
+def test_a_title_already_shown_is_shown_as_edited(studio: Studio, callers: Callers) -> None:
+    """Results are kept as cards per node; an edit this node hears is shown at the next search."""
+    title_id = studio.title(f"Harbour Lights {studio.tag}", rating="PG")
+    american, french = callers(country="US"), callers(country="US", language="fr")
+    assert search(american, f"harbour {studio.tag}") == [f"Harbour Lights {studio.tag}"]
+    assert search(french, f"harbour {studio.tag}") == [f"Harbour Lights {studio.tag}"]
+
+    studio.edit("PUT", f"/titles/{title_id}/ratings/US", {"value": "PG-13"})
+    studio.edit("PUT", f"/titles/{title_id}/localizations/fr", {"title": f"Feux {studio.tag}"})
+
+    found = american.get(
+        "/api/v1/search", params={"q": studio.tag, "profile_id": profile_of(american)}
+    )
+    assert [item["rating"]["value"] for item in found.json()["items"]] == ["PG-13"]
+    assert search(french, f"harbour {studio.tag}") == [f"Feux {studio.tag}"]
+    assert search(french, f"feux {studio.tag}", SUGGEST) == [f"Feux {studio.tag}"]
+
+
+def test_an_edit_another_process_indexed_shows_at_once(
+    studio: Studio, callers: Callers, platform: Platform
+) -> None:
+    """This process did not hear the change (no relay here); another process of the host did
+    and committed it to the shared index: the next search shows it."""
+    title_id = studio.title(f"Quiet Orchard {studio.tag}")
+    viewer = callers()
+    assert search(viewer, f"orchard {studio.tag}") == [f"Quiet Orchard {studio.tag}"]
+    body = {"original_title": f"Quiet Orchard {studio.tag} restored"}
+    edited = studio.editor.request("PATCH", f"/api/v1/studio/titles/{title_id}", json=body)
+    assert edited.is_success, edited.text
+    assert search(viewer, f"orchard {studio.tag}") == [f"Quiet Orchard {studio.tag}"]
+
+    another_process = SearchIndex(index_path(platform.settings))
+    with platform.db.transaction() as session:
+        another_process.put(catalog.published_titles(session, title_ids=[title_id]))
+
+    assert search(viewer, f"orchard {studio.tag}") == [f"Quiet Orchard {studio.tag} restored"]
 
 
 def test_more_played_titles_rank_first(studio: Studio, callers: Callers) -> None:
