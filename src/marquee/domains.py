@@ -26,6 +26,7 @@ DOMAINS: tuple[str, ...] = (
     "delivery",
     "playback",
     "analytics",
+    "recommend",
     "discovery",
 )
 
