@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from marquee.discovery import browse as rows
 from marquee.discovery import service
-from marquee.discovery.node import node_for
+from marquee.discovery.node import Node, node_for
 from marquee.discovery.schemas import Browse, SearchPage, Suggestions
 from marquee.identity import service as identity
 from marquee.identity.schemas import Caller, Profile
@@ -75,12 +75,19 @@ async def suggest(
 async def _answer(
     request: Request, me: Caller, profile_id: str, text: str, page: int | None
 ) -> Response:
-    """A page of results (suggestions when ``page`` is None) with one thread-pool hop, as
-    browse's misses take: the caller is checked and the profile recalled from the cache on the
-    event loop (see :func:`browse`), and the answer is serialized once, by its model."""
+    """A page of results (suggestions when ``page`` is None). The caller is checked and the
+    profile recalled from the cache on the event loop (see :func:`browse`); when the node
+    holds the viewer's visible set and the play counts, the search needs no database and
+    runs there too (a thread-pool hop and a session cost more than a page of cards), else it
+    takes one thread-pool hop, as browse's misses do. The answer is serialized once."""
     platform = _platform(request)
     country = request_country(request)
     known = _recall(platform, me, profile_id)
+    node = node_for(platform.settings)
+    if known is not None:
+        memory = service.in_memory(node, territory=country, maturity=known.maturity)
+        if memory is not None:
+            return _json(_found(platform, node, memory, known, country, text, page))
     session = await request_session(request)
     found = await run_in_threadpool(
         _results, session, platform, me, profile_id, known, country, text, page
@@ -101,13 +108,28 @@ def _results(
     """:func:`_answer`'s work: the profile (read unless ``known``; 404 when it is another
     account's), then the results as JSON."""
     profile = _profile(session, platform, me, profile_id, known)
+    node = node_for(platform.settings)
+    memory = service.known(node, session, territory=country, maturity=profile.maturity)
+    return _found(platform, node, memory, profile, country, text, page)
+
+
+def _found(
+    platform: Plumbing,
+    node: Node,
+    memory: service.Known,
+    profile: Profile,
+    country: str,
+    text: str,
+    page: int | None,
+) -> bytes:
+    """The results as JSON, from what the node knows (no database I/O)."""
     results = service.suggest if page is None else partial(service.search, page=page)
     found: BaseModel = results(
-        session,
+        node,
+        memory,
         settings=platform.settings,
         text=text,
         territory=country,
-        maturity=profile.maturity,
         languages=[profile.language],
     )
     return found.model_dump_json().encode()

@@ -47,6 +47,12 @@ class Memo(Generic[V]):
             self._computing.release()
         return value
 
+    def fresh(self, key: Hashable) -> V | None:
+        """The value of ``key`` if it is kept and has not expired; nothing is computed."""
+        with self._lock:
+            found = self._values.get(key)
+        return found[1] if found is not None and found[0] > time.monotonic() else None
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()

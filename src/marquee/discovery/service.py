@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -65,25 +66,38 @@ def popularity(node: Node, session: Session) -> dict[str, int]:
     return node.popular.get("plays", lambda: history.play_counts(session, since=since))
 
 
+class Known(NamedTuple):
+    """What a search needs besides the index: the titles the viewer may see, plays per title."""
+
+    allowed: frozenset[str]
+    plays: dict[str, int]
+
+
+def known(node: Node, session: Session, *, territory: str, maturity: Maturity) -> Known:
+    return Known(
+        visible(node, session, territory=territory, maturity=maturity), popularity(node, session)
+    )
+
+
+def in_memory(node: Node, *, territory: str, maturity: Maturity) -> Known | None:
+    """:func:`known` if the node holds it and it has not expired (None otherwise): a search
+    then reads nothing from the database."""
+    found = node.visible.fresh((territory.upper(), maturity))
+    plays = node.popular.fresh("plays")
+    return None if found is None or plays is None else Known(found[1], plays)
+
+
 def ranked(
-    node: Node,
-    session: Session,
-    *,
-    text: str,
-    territory: str,
-    maturity: Maturity,
-    languages: Sequence[str],
-    prefix: bool = False,
+    node: Node, seen: Known, *, text: str, languages: Sequence[str], prefix: bool = False
 ) -> Found | None:
     """Visible titles matching ``text``, best first: relevance × log2(2 + plays); None when
     ``text`` has no words."""
     built = query.build(text, languages, prefix=prefix)
     if built is None:
         return None
-    allowed = visible(node, session, territory=territory, maturity=maturity)
-    plays = popularity(node, session)
     found = node.index.search(built, CANDIDATES)
-    hits = [h for h in found.hits if h.title_id in allowed]
+    hits = [h for h in found.hits if h.title_id in seen.allowed]
+    plays = seen.plays
     hits.sort(key=lambda h: -h.score * math.log2(2 + plays.get(h.title_id, 0)))
     return replace(found, hits=hits)
 
@@ -99,33 +113,24 @@ def ranked_ids(
     prefix: bool = False,
 ) -> list[str]:
     """The ids of :func:`ranked`'s titles."""
-    found = ranked(
-        node,
-        session,
-        text=text,
-        territory=territory,
-        maturity=maturity,
-        languages=languages,
-        prefix=prefix,
-    )
+    seen = known(node, session, territory=territory, maturity=maturity)
+    found = ranked(node, seen, text=text, languages=languages, prefix=prefix)
     return [hit.title_id for hit in found.hits] if found else []
 
 
 def search(
-    session: Session,
+    node: Node,
+    seen: Known,
     *,
     settings: Settings,
     text: str,
     territory: str,
-    maturity: Maturity,
     languages: Sequence[str],
     page: int = 1,
 ) -> SearchPage:
-    node = node_for(settings)
+    """A page of results for what the viewer may see (:func:`known` or :func:`in_memory`)."""
     size = settings.discovery_page_size
-    found = ranked(
-        node, session, text=text, territory=territory, maturity=maturity, languages=languages
-    )
+    found = ranked(node, seen, text=text, languages=languages)
     if found is None:
         return SearchPage(items=[], page=page, page_size=size, total=0)
     shown = found.hits[(page - 1) * size : page * size]
@@ -134,24 +139,16 @@ def search(
 
 
 def suggest(
-    session: Session,
+    node: Node,
+    seen: Known,
     *,
     settings: Settings,
     text: str,
     territory: str,
-    maturity: Maturity,
     languages: Sequence[str],
 ) -> Suggestions:
-    node = node_for(settings)
-    found = ranked(
-        node,
-        session,
-        text=text,
-        territory=territory,
-        maturity=maturity,
-        languages=languages,
-        prefix=True,
-    )
+    """As-you-type suggestions: the last word of ``text`` may be unfinished."""
+    found = ranked(node, seen, text=text, languages=languages, prefix=True)
     if found is None:
         return Suggestions(items=[])
     shown = found.hits[: settings.discovery_suggest_limit]

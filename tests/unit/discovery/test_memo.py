@@ -54,3 +54,12 @@ def test_a_cleared_value_is_waited_for() -> None:
     memo.get("k", lambda: "old")
     memo.clear()
     assert memo.get("k", lambda: "new") == "new"
+
+
+def test_fresh_hands_out_only_unexpired_values_and_computes_nothing() -> None:
+    memo: Memo[str] = Memo(ttl_s=0.05)
+    assert memo.fresh("k") is None
+    memo.get("k", lambda: "v")
+    assert memo.fresh("k") == "v"
+    time.sleep(0.06)
+    assert memo.fresh("k") is None, "an expired value is computed again on a thread, not here"
