@@ -1,5 +1,6 @@
 import { Routes } from '@angular/router';
 import { profileChosen, signedIn, signedOut, studioRole } from './core/guards';
+import { markPlay } from './player/play-mark';
 
 /** Every screen is its own lazy chunk: the player (Shaka) and the studio load only when opened. */
 export const routes: Routes = [
@@ -46,7 +47,7 @@ export const routes: Routes = [
   },
   {
     path: 'watch/:titleId',
-    canActivate: [profileChosen],
+    canActivate: [profileChosen, markPlay],
     loadComponent: () => import('./player/watch-page').then((m) => m.WatchPage),
   },
   {

@@ -29,6 +29,28 @@ export interface PlaybackStats {
   dropped_frames: number;
 }
 
+/** A rendition as telemetry names it: its picture height and bitrate. */
+export interface Rendition {
+  height: number;
+  bitrate_kbps: number;
+}
+
+/** What the engine measures for quality-of-experience telemetry (./telemetry.ts). */
+export interface EngineObserver {
+  /** The manifest, a licence or a media segment arrived, `ms` after it was asked for. */
+  fetched(kind: 'manifest' | 'licence' | 'segment', ms: number, url: string): void;
+  /** The rendition playing changed (adaptation, or the viewer's pick of a height). */
+  renditionChanged(from: Rendition, to: Rendition): void;
+}
+
+/** The buffer ahead, the throughput estimate and the rendition playing, for telemetry. */
+export interface DeliveryStats {
+  buffer_s: number;
+  throughput_kbps: number;
+  height: number | null;
+  bitrate_kbps: number | null;
+}
+
 /** A Shaka failure, reduced to what the page tells the viewer. */
 export class PlaybackFailure extends Error {
   constructor(
@@ -96,6 +118,30 @@ export class PlaybackEngine {
     );
     TRACK_EVENTS.forEach((name) => player.addEventListener(name, () => listener.tracksChanged()));
     return engine;
+  }
+
+  /** Tells `observer` fetch times and rendition changes; call before `load`. */
+  observe(observer: EngineObserver): void {
+    const { RequestType } = this.lib.net.NetworkingEngine;
+    const kinds = new Map<number, 'manifest' | 'licence' | 'segment'>([
+      [RequestType.MANIFEST, 'manifest'],
+      [RequestType.LICENSE, 'licence'],
+      [RequestType.SEGMENT, 'segment'],
+    ]);
+    this.player.getNetworkingEngine()?.registerResponseFilter((type, response) => {
+      const kind = kinds.get(type);
+      if (kind && response.timeMs !== undefined) {
+        observer.fetched(kind, response.timeMs, response.uri);
+      }
+    });
+    for (const name of ['adaptation', 'variantchanged']) {
+      this.player.addEventListener(name, (event) => {
+        const { oldTrack, newTrack } = event as Event & Partial<Record<string, shaka.extern.Track>>;
+        if (oldTrack && newTrack && oldTrack.id !== newTrack.id) {
+          observer.renditionChanged(rendition(oldTrack), rendition(newTrack));
+        }
+      });
+    }
   }
 
   async load(manifestUrl: string, startS: number): Promise<void> {
@@ -171,6 +217,16 @@ export class PlaybackEngine {
     };
   }
 
+  delivery(): DeliveryStats {
+    const active = this.player.getVariantTracks().find((track) => track.active);
+    return {
+      buffer_s: Math.max(0, this.bufferAhead()),
+      throughput_kbps: wholeOrZero(this.player.getStats().estimatedBandwidth / 1000),
+      height: active?.height ?? null,
+      bitrate_kbps: active ? wholeOrZero(active.bandwidth / 1000) : null,
+    };
+  }
+
   destroy(): Promise<unknown> {
     return this.player.destroy();
   }
@@ -199,4 +255,8 @@ export class PlaybackEngine {
 
 function wholeOrZero(value: number): number {
   return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+function rendition(track: shaka.extern.Track): Rendition {
+  return { height: track.height ?? 0, bitrate_kbps: wholeOrZero(track.bandwidth / 1000) };
 }

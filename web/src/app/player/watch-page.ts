@@ -22,6 +22,7 @@ import { type EpisodeRef, currentEpisode, nextEpisode } from './next-episode';
 import { PostPlay } from './post-play';
 import { type PlayerProblem, playerProblem } from './problem';
 import { type ReportedState, SessionReporter, stopSession } from './reporter';
+import { PlayerTelemetry } from './telemetry';
 import { type Thumbnail, loadThumbnails, thumbnailAt } from './trickplay';
 
 type SessionStarted = Schemas['SessionStarted'];
@@ -127,6 +128,7 @@ export class WatchPage implements OnDestroy {
   /** Settles once the server knows the title ended (the end screen's rows then include it). */
   protected endReported: Promise<void> = Promise.resolve();
   private engine: PlaybackEngine | null = null;
+  private telemetry: PlayerTelemetry | null = null;
   private thumbnails: Thumbnail[] = [];
   private lastSubtitle: number | null = null;
   private attempt = 0;
@@ -161,6 +163,9 @@ export class WatchPage implements OnDestroy {
         return;
       }
       this.reporter = new SessionReporter(started.session_id, () => this.snapshot());
+      this.telemetry = new PlayerTelemetry(started.session_id, this.video, () =>
+        this.engine ? this.engine.delivery() : null,
+      );
       void this.loadSurroundings(started, attempt);
       await this.play(started, attempt);
     } catch (error) {
@@ -200,6 +205,9 @@ export class WatchPage implements OnDestroy {
       return;
     }
     this.engine = engine;
+    if (this.telemetry) {
+      engine.observe(this.telemetry);
+    }
     if ('requestVideoFrameCallback' in video) {
       video.requestVideoFrameCallback(() => performance.mark('marquee-first-frame'));
     }
@@ -247,6 +255,8 @@ export class WatchPage implements OnDestroy {
   private async release(): Promise<void> {
     this.reporter?.stop();
     this.reporter = null;
+    this.telemetry?.stop();
+    this.telemetry = null;
     const engine = this.engine;
     this.engine = null;
     await engine?.destroy();
@@ -269,6 +279,7 @@ export class WatchPage implements OnDestroy {
   private fail(error: unknown): void {
     this.problem.set(playerProblem(error));
     this.state.set('error');
+    this.telemetry?.failed(error);
     this.reporter?.stop();
     if (document.fullscreenElement) {
       void document.exitFullscreen();
