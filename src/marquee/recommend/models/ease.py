@@ -1,0 +1,113 @@
+"""EASE (Steck, 2019): a dense item × item weight matrix with a zero diagonal, in closed form
+from the Gram matrix of the interactions plus a diagonal penalty.
+
+The penalty is ``l2`` on every item plus, when ``emphasis`` p > 0, ``p / (1 - p)`` times the
+item's own count: the closed form of a denoising autoencoder trained with dropout rate p
+(EDLAE, Steck 2020), which penalises popular items more. The inverse is of an items × items
+matrix: only the ``max_items`` most popular items are modelled (the others score 0 and come
+after them, by popularity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Self
+
+import numpy as np
+from scipy.linalg import lapack
+
+from marquee.recommend.interactions import Interactions, Matrix, binary
+from marquee.recommend.models.base import Recommender, item_popularity
+
+MAX_ITEMS = 10_000
+
+
+class Ease(Recommender):
+    family = "ease"
+
+    def __init__(
+        self,
+        *,
+        item_ids: np.ndarray,
+        popularity: np.ndarray,
+        columns: np.ndarray,
+        weights: np.ndarray,
+        params: dict[str, Any],
+    ) -> None:
+        super().__init__(item_ids=item_ids, popularity=popularity)
+        self.columns = columns
+        self.weights = weights
+        self.params = params
+
+    @classmethod
+    def fit(
+        cls,
+        interactions: Interactions,
+        *,
+        l2: float = 300.0,
+        emphasis: float = 0.0,
+        max_items: int = MAX_ITEMS,
+    ) -> Self:
+        popularity = item_popularity(interactions)
+        columns = modelled_items(popularity, max_items)
+        ones = binary(interactions.matrix)[:, columns]
+        gram = np.asarray((ones.T @ ones).todense(), dtype=np.float32)
+        counts = np.diag(gram).copy()
+        penalty = l2 + emphasis / (1.0 - emphasis) * counts
+        return cls(
+            item_ids=interactions.item_ids,
+            popularity=popularity,
+            columns=columns,
+            weights=closed_form(gram, penalty),
+            params={"l2": l2, "emphasis": emphasis, "max_items": max_items},
+        )
+
+    def fold_in(self, rows: Matrix) -> Matrix:
+        """What a row contributes: each interaction counts 1."""
+        return binary(rows)
+
+    def _scores(self, rows: Matrix, countries: Sequence[str] | None) -> np.ndarray:
+        scores = np.zeros(rows.shape, dtype=np.float32)
+        scores[:, self.columns] = self.fold_in(rows)[:, self.columns] @ self.weights
+        return scores
+
+    def _params(self) -> dict[str, Any]:
+        return self.params
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {"columns": self.columns, "weights": self.weights}
+
+    @classmethod
+    def _restore(
+        cls, params: dict[str, Any], arrays: dict[str, np.ndarray], *, base: dict[str, np.ndarray]
+    ) -> Self:
+        columns, weights = arrays["columns"], arrays["weights"]
+        if weights.shape != (len(columns), len(columns)):
+            raise ValueError(f"weights of shape {weights.shape} for {len(columns)} items")
+        return cls(**base, columns=columns, weights=weights, params=params)
+
+
+def modelled_items(popularity: np.ndarray, max_items: int) -> np.ndarray:
+    """The columns of the ``max_items`` most popular items that have any interaction, in
+    column order."""
+    seen = np.flatnonzero(popularity > 0)
+    if len(seen) > max_items:
+        seen = np.sort(seen[np.argsort(-popularity[seen], kind="stable")[:max_items]])
+    return seen
+
+
+def closed_form(gram: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """EASE's weights: P = (G + diag(penalty))⁻¹, B = I − P / diag(P), diagonal set to 0.
+    ``gram`` is overwritten (the inverse is computed in place, by Cholesky)."""
+    gram[np.diag_indices_from(gram)] += penalty.astype(gram.dtype)
+    factor, info = lapack.spotrf(gram, lower=False, overwrite_a=True, clean=False)
+    if info != 0:
+        raise ValueError(f"the penalised Gram matrix is not positive definite (spotrf {info})")
+    inverse, info = lapack.spotri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise ValueError(f"the penalised Gram matrix cannot be inverted (spotri {info})")
+    upper = np.triu(inverse)
+    upper += np.triu(upper, 1).T
+    weights = upper / -np.diag(upper)[None, :]
+    np.fill_diagonal(weights, 0.0)
+    return np.asarray(weights, dtype=np.float32)
