@@ -1,5 +1,5 @@
 import { Routes } from '@angular/router';
-import { profileChosen, signedIn, signedOut, studioRole } from './core/guards';
+import { insightsRole, profileChosen, signedIn, signedOut, studioRole } from './core/guards';
 import { markPlay } from './player/play-mark';
 
 /** Every screen is its own lazy chunk: the player (Shaka) and the studio load only when opened. */
@@ -54,6 +54,11 @@ export const routes: Routes = [
     path: 'account',
     canActivate: [signedIn],
     loadComponent: () => import('./account/account-page').then((m) => m.AccountPage),
+  },
+  {
+    path: 'studio/insights',
+    canActivate: [insightsRole],
+    loadChildren: () => import('./studio/insights/insights.routes').then((m) => m.INSIGHTS_ROUTES),
   },
   {
     path: 'studio',

@@ -35,6 +35,17 @@ export const studioRole: CanActivateFn = async (_route, state) => {
   return session.isStudio() ? true : router.createUrlTree(['/forbidden']);
 };
 
+/** Insights: admins and analysts only; others see a refusal page. */
+export const insightsRole: CanActivateFn = async (_route, state) => {
+  const session = inject(Session);
+  const router = inject(Router);
+  await session.load();
+  if (!session.signedIn()) {
+    return router.createUrlTree(['/signin'], { queryParams: { next: state.url } });
+  }
+  return session.readsInsights() ? true : router.createUrlTree(['/forbidden']);
+};
+
 /** Landing, sign-in and sign-up: a signed-in viewer goes straight to the profiles. */
 export const signedOut: CanActivateFn = async () => {
   const session = inject(Session);

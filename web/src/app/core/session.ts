@@ -20,6 +20,11 @@ export class Session {
     const role = this.account()?.role;
     return role === 'editor' || role === 'admin';
   });
+  /** Admins and analysts read the analytics reports (the studio's Insights). */
+  readonly readsInsights = computed(() => {
+    const role = this.account()?.role;
+    return role === 'admin' || role === 'analyst';
+  });
 
   private loading: Promise<void> | null = null;
 

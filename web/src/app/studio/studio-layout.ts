@@ -1,7 +1,9 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { Session } from '../core/session';
 
-/** The studio's frame: a side navigation (a bar on phones) beside the screen in use. */
+/** The studio's frame: a side navigation (a bar on phones) beside the screen in use; each
+ * role sees the screens it may use (editors the catalog, analysts Insights, admins both). */
 @Component({
   selector: 'app-studio-layout',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -9,11 +11,19 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
   template: `<div class="studio">
     <nav class="side" aria-label="Studio">
       <p class="brand">Marquee Studio</p>
-      <a routerLink="/studio" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }"
-        >Titles</a
-      >
-      <a routerLink="/studio/new" routerLinkActive="active">New title</a>
-      <a routerLink="/studio/licences" routerLinkActive="active">Expiring licences</a>
+      @if (session.isStudio()) {
+        <a
+          routerLink="/studio"
+          routerLinkActive="active"
+          [routerLinkActiveOptions]="{ exact: true }"
+          >Titles</a
+        >
+        <a routerLink="/studio/new" routerLinkActive="active">New title</a>
+        <a routerLink="/studio/licences" routerLinkActive="active">Expiring licences</a>
+      }
+      @if (session.readsInsights()) {
+        <a routerLink="/studio/insights" routerLinkActive="active">Insights</a>
+      }
       <a routerLink="/browse" class="muted">Back to watching</a>
     </nav>
     <div class="screen"><router-outlet /></div>
@@ -66,4 +76,6 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
     }
   `,
 })
-export class StudioLayout {}
+export class StudioLayout {
+  protected readonly session = inject(Session);
+}
