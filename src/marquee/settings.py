@@ -284,6 +284,14 @@ class Settings(BaseSettings):
     #: A day's lake files are compacted into one once it has this many.
     analytics_compact_min_files: int = Field(default=8, ge=2)
 
+    # recommend, online (docs/recommend.md)
+    #: Seconds between retrains of the production model by a worker.
+    recommend_retrain_interval_s: float = Field(default=6 * 3600, gt=0)
+    #: Seconds between an API node's looks at the current model's pointer object.
+    recommend_model_poll_s: float = Field(default=30, gt=0)
+    #: A play that ends before this share of the running time is an abandonment: no signal.
+    recommend_abandon_fraction: float = Field(default=0.1, ge=0, lt=1)
+
     @field_validator(*URL_SCHEMES)
     @classmethod
     def _url_scheme(cls, value: str, info: ValidationInfo) -> str:
