@@ -9,7 +9,9 @@ from typing import Any
 
 from marquee.analytics.events import TELEMETRY_RECEIVED
 from marquee.analytics.rows import Pseudonyms, Row, session_row, telemetry_rows
+from marquee.billing.events import SUBSCRIPTION_CHANGED
 from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED, TITLE_UPDATED
+from marquee.identity.events import ACCOUNT_CREATED
 from marquee.kit.events import Event, EventType
 from marquee.media.events import ASSET_READY
 from marquee.playback.events import HEARTBEAT, SESSION_ENDED, SESSION_STARTED
@@ -72,6 +74,33 @@ def _at(event: Event) -> datetime:
     return datetime.fromisoformat(event.occurred_at)
 
 
+def _signup(names: Pseudonyms, event: Event) -> Iterator[Row]:
+    created = ACCOUNT_CREATED.parse(event)
+    yield {
+        "id": event.id,
+        "kind": "signup",
+        "at": _at(event),
+        "viewer": names.of(created.account_id),
+    }
+
+
+def _subscription(names: Pseudonyms, event: Event) -> Iterator[Row]:
+    """A subscription's state after a change, with the plan's monthly price (in the first of
+    its currencies by code: MRR adds prices of one currency)."""
+    change = SUBSCRIPTION_CHANGED.parse(event)
+    currency = min(change.prices, default=None)
+    yield {
+        "id": event.id,
+        "kind": "subscription",
+        "at": change.at,
+        "viewer": names.of(change.account_id),
+        "plan": change.plan_id,
+        "state": change.status,
+        "currency": currency,
+        "amount": change.prices[currency] if currency else None,
+    }
+
+
 def _telemetry(names: Pseudonyms, event: Event) -> Iterator[Row]:
     yield from telemetry_rows(names, TELEMETRY_RECEIVED.parse(event))
 
@@ -85,6 +114,8 @@ CONVERTERS: dict[str, Converter] = {
     TITLE_UNPUBLISHED.name: _title(TITLE_UNPUBLISHED, "title_unpublished"),
     ASSET_READY.name: _renditions,
     TELEMETRY_RECEIVED.name: _telemetry,
+    ACCOUNT_CREATED.name: _signup,
+    SUBSCRIPTION_CHANGED.name: _subscription,
 }
 LAKE_EVENTS = (
     SESSION_STARTED,
@@ -95,6 +126,8 @@ LAKE_EVENTS = (
     TITLE_UNPUBLISHED,
     ASSET_READY,
     TELEMETRY_RECEIVED,
+    ACCOUNT_CREATED,
+    SUBSCRIPTION_CHANGED,
 )
 
 

@@ -23,6 +23,8 @@ class Spec:
     #: The groups it can be cut by, and the SQL of each key (over the report's ``rows``).
     groups: Mapping[str, str]
     default_group: tuple[str, ...]
+    #: Whether it reads the lake from its first day (a state at ``from`` needs what came before).
+    from_the_start: bool = False
 
 
 SESSION_GROUPS = {
@@ -118,6 +120,35 @@ SELECT {keys}, count(*) AS titles_added, count(*) FILTER (WHERE plays = 0) AS ti
 FROM rows GROUP BY ALL ORDER BY {order}
 """
 
+BUSINESS = """
+WITH days AS (
+    SELECT CAST(unnest(generate_series($since::TIMESTAMPTZ, $until::TIMESTAMPTZ - INTERVAL 1 DAY,
+                                       INTERVAL 1 DAY)) AS DATE) AS day
+), changes AS (
+    SELECT viewer, "at", plan, state, amount FROM events
+    WHERE kind = 'subscription' AND "at" < $until::TIMESTAMPTZ
+), states AS (
+    SELECT d.day, c.viewer, arg_max(c.plan, c."at") AS plan, arg_max(c.state, c."at") AS state,
+           arg_max(c.amount, c."at") AS amount,
+           bool_or(c.state = 'canceled' AND CAST(c."at" AS DATE) = d.day) AS churned
+    FROM days d JOIN changes c ON c."at" < d.day + INTERVAL 1 DAY
+    GROUP BY d.day, c.viewer
+), rows AS (
+    SELECT day, plan, 'subscription' AS kind, state, amount, churned FROM states
+    UNION ALL
+    SELECT CAST("at" AS DATE), NULL, 'signup', NULL, NULL, false FROM events
+    WHERE kind = 'signup' AND {where}
+)
+SELECT {keys}, count(*) FILTER (WHERE kind = 'signup') AS signups,
+       count(*) FILTER (WHERE state IN ('active', 'canceled')) AS active_subscriptions,
+       round(coalesce(sum(amount) FILTER (WHERE state IN ('active', 'canceled')), 0) / 100, 2)
+           AS mrr,
+       round(count(*) FILTER (WHERE churned)
+             / nullif(count(*) FILTER (WHERE state IN ('active', 'canceled') OR churned), 0), 4)
+           AS churn_rate
+FROM rows GROUP BY ALL ORDER BY {order}
+"""
+
 SPECS: dict[str, Spec] = {
     "viewing": Spec(VIEWING, SESSION_GROUPS, ("day",)),
     "retention": Spec(RETENTION, {"title": "title_id"}, ("title",)),
@@ -134,6 +165,9 @@ SPECS: dict[str, Spec] = {
         ("day",),
     ),
     "content": Spec(CONTENT, {"day": "day", "title": "title_id"}, ("day",)),
+    "business": Spec(
+        BUSINESS, {"day": "strftime(day, '%Y-%m-%d') AS day", "plan": "plan"}, ("day",), True
+    ),
 }
 
 

@@ -55,6 +55,9 @@ SCHEMA = pa.schema(
         ("vmaf", pa.float64()),
         ("error_code", pa.string()),
         ("error_message", pa.string()),
+        ("plan", pa.string()),
+        ("currency", pa.string()),
+        ("amount", pa.int64()),
     ]
 )
 COLUMNS = tuple(SCHEMA.names)

@@ -29,7 +29,7 @@ from marquee.settings import Settings
 
 RATE_PREFIX = "analytics:telemetry:"
 RATE_WINDOW_S = 60.0
-REPORTS = (*reports.SPECS, "business")
+REPORTS = tuple(reports.SPECS)
 
 
 def accept_telemetry(
@@ -84,13 +84,6 @@ def report(
         raise UnknownReport(name, list(REPORTS))
     if first > last:
         raise BadReportQuery(f"from ({first}) is after to ({last}).")
-    if name == "business":
-        raise BadReportQuery(
-            "The business report needs billing and sign-up events, which "
-            "no domain publishes yet (docs/analytics.md).",
-            status=501,
-            slug="report-not-available",
-        )
     spec = reports.SPECS[name]
     groups = tuple(group_by or spec.default_group)
     if unknown := [g for g in groups if g not in spec.groups]:
@@ -110,7 +103,7 @@ def report(
         platform.db,
         platform.storage,
         sql,
-        first=first,
+        first=date.min if spec.from_the_start else first,
         last=last,
         parameters=reports.bounds(first, last) | bound,
     )

@@ -64,6 +64,9 @@ def erase_viewer(db: Database, store: ObjectStore, pseudonyms: list[str]) -> int
     wanted = pa.array(pseudonyms, pa.string())
     removed = 0
     for lake_file in files:
+        if not lake.readable(store, lake_file.key):
+            lake.quarantine(db, store, [lake_file.key])
+            continue
         table = _read(store, lake_file.key)
         theirs = pc.or_(
             pc.fill_null(pc.is_in(table["viewer"], wanted), False),

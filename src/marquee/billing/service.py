@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from marquee.billing import repository, schemas, views
 from marquee.billing.errors import NoSubscription, PlanNotFound
+from marquee.billing.events import SUBSCRIPTION_CHANGED, SubscriptionChanged
 from marquee.billing.models import Plan, Subscription
 from marquee.identity import service as identity
 from marquee.identity.schemas import Principal
 from marquee.kit import personal_data
 from marquee.kit.db import utcnow
+from marquee.kit.events import publish
 from marquee.settings import Settings
 
 BILLING_PERIOD = timedelta(days=30)
@@ -52,6 +54,7 @@ def set_subscription(
     if status is not None:
         sub.status = status
     session.flush()
+    _changed(session, sub)
     return views.subscription(sub)
 
 
@@ -83,7 +86,20 @@ def cancel_subscription(session: Session, *, account_id: str) -> schemas.Subscri
     if sub.status != "expired":
         sub.status, sub.canceled_at = "canceled", utcnow()
     session.flush()
+    _changed(session, sub)
     return views.subscription(sub)
+
+
+def _changed(session: Session, sub: Subscription) -> None:
+    plan = session.get(Plan, sub.plan_id)
+    change = SubscriptionChanged(
+        account_id=sub.account_id,
+        plan_id=sub.plan_id,
+        status=sub.status,
+        prices=dict(plan.prices) if plan is not None else {},
+        at=utcnow(),
+    )
+    publish(session, SUBSCRIPTION_CHANGED, change)
 
 
 def _current_status(sub: Subscription) -> str:

@@ -13,10 +13,18 @@ class AccountDeleted(BaseModel):
     """The account's profiles when it was deleted, for rows kept by profile only."""
 
 
+class AccountCreated(BaseModel):
+    account_id: str
+    role: str
+
+
 class ProfileDeleted(BaseModel):
     account_id: str
     profile_id: str
 
+
+ACCOUNT_CREATED = declare("identity.account_created", AccountCreated)
+"""A new account (a sign-up, or one an admin made): analytics counts sign-ups."""
 
 ACCOUNT_DELETED = declare("identity.account_deleted", AccountDeleted)
 """Every domain deletes what it holds for the account."""

@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 from marquee.identity import repository, schemas, views
 from marquee.identity.context import Identity
 from marquee.identity.errors import InvalidEmail, WrongPassword
-from marquee.identity.events import ACCOUNT_DELETED, AccountDeleted
+from marquee.identity.events import (
+    ACCOUNT_CREATED,
+    ACCOUNT_DELETED,
+    AccountCreated,
+    AccountDeleted,
+)
 from marquee.identity.models import Account, Profile
 from marquee.identity.passwords import Passwords, check_policy
 from marquee.identity.service.credentials import (
@@ -56,6 +61,7 @@ def register_account(
     session.add(account)
     session.add(Profile(account_id=account.id, name=_first_name(email)))
     session.flush()
+    publish(session, ACCOUNT_CREATED, AccountCreated(account_id=account.id, role=role))
     return account
 
 
