@@ -8,7 +8,6 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import Query, Request, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -124,7 +123,7 @@ def _found(
 ) -> bytes:
     """The results as JSON, from what the node knows (no database I/O)."""
     results = service.suggest if page is None else partial(service.search, page=page)
-    found: BaseModel = results(
+    return results(
         node,
         memory,
         settings=platform.settings,
@@ -132,7 +131,6 @@ def _found(
         territory=country,
         languages=[profile.language],
     )
-    return found.model_dump_json().encode()
 
 
 def _recall(platform: Plumbing, me: Caller, profile_id: str) -> Profile | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, Field
 
 from marquee.catalog.schemas import TitleSummary
@@ -23,6 +25,14 @@ class Suggestion(BaseModel):
 
 class Suggestions(BaseModel):
     items: list[Suggestion]
+
+
+def listing_json(items: Sequence[bytes], **after: int) -> bytes:
+    """The JSON of a :class:`SearchPage` or :class:`Suggestions` (fields after ``items`` in
+    their order) around items each already encoded by its model: what ``model_dump_json``
+    writes, without encoding them again."""
+    fields = b"".join(b',"%s":%d' % (name.encode(), value) for name, value in after.items())
+    return b'{"items":[' + b",".join(items) + b"]" + fields + b"}"
 
 
 class RowItem(TitleSummary):

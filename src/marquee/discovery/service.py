@@ -19,11 +19,11 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from marquee.catalog import service as catalog
-from marquee.catalog.schemas import TitleSummary
 from marquee.discovery import history, query
+from marquee.discovery.cards import Card, card_of
 from marquee.discovery.index import Found, Hit
 from marquee.discovery.node import Node, node_for
-from marquee.discovery.schemas import SearchPage, Suggestion, Suggestions
+from marquee.discovery.schemas import listing_json
 from marquee.identity.schemas import Maturity
 from marquee.kit.db import utcnow
 from marquee.settings import Settings
@@ -127,15 +127,15 @@ def search(
     territory: str,
     languages: Sequence[str],
     page: int = 1,
-) -> SearchPage:
-    """A page of results for what the viewer may see (:func:`known` or :func:`in_memory`)."""
+) -> bytes:
+    """A page of results (a :class:`SearchPage`, in JSON) for what the viewer may see
+    (:func:`known` or :func:`in_memory`)."""
     size = settings.discovery_page_size
     found = ranked(node, seen, text=text, languages=languages)
-    if found is None:
-        return SearchPage(items=[], page=page, page_size=size, total=0)
-    shown = found.hits[(page - 1) * size : page * size]
-    items = summaries(node, found, shown, territory=territory, languages=languages)
-    return SearchPage(items=items, page=page, page_size=size, total=len(found.hits))
+    hits = found.hits if found else []
+    shown = hits[(page - 1) * size : page * size]
+    items = [card.result for card in cards(node, found, shown, territory, languages)]
+    return listing_json(items, page=page, page_size=size, total=len(hits))
 
 
 def suggest(
@@ -146,37 +146,37 @@ def suggest(
     text: str,
     territory: str,
     languages: Sequence[str],
-) -> Suggestions:
-    """As-you-type suggestions: the last word of ``text`` may be unfinished."""
+) -> bytes:
+    """As-you-type suggestions (:class:`Suggestions`, in JSON): the last word of ``text`` may
+    be unfinished."""
     found = ranked(node, seen, text=text, languages=languages, prefix=True)
-    if found is None:
-        return Suggestions(items=[])
-    shown = found.hits[: settings.discovery_suggest_limit]
-    titles = summaries(node, found, shown, territory=territory, languages=languages)
-    return Suggestions(
-        items=[
-            Suggestion(id=t.id, title=t.title, language=t.language, release_year=t.release_year)
-            for t in titles
-        ]
+    shown = found.hits[: settings.discovery_suggest_limit] if found else []
+    return listing_json(
+        [card.suggestion for card in cards(node, found, shown, territory, languages)]
     )
 
 
-def summaries(
-    node: Node, found: Found, hits: Sequence[Hit], *, territory: str, languages: Sequence[str]
-) -> list[TitleSummary]:
-    """Summaries of ``hits`` (of ``found``), in that order: the node's cards of that commit
-    of the index, and for the others the cards their documents store (``discovery.cards``)."""
+def cards(
+    node: Node, found: Found | None, hits: Sequence[Hit], territory: str, languages: Sequence[str]
+) -> list[Card]:
+    """The cards of ``hits`` (of ``found``), in that order: the node's, kept for that commit of
+    the index, and for the others those made from what their documents store
+    (``discovery.cards``)."""
+    if found is None or not hits:
+        return []
     territory = territory.upper()
     ids = [hit.title_id for hit in hits]
     kept = node.cards.get_many(found.version, ids, territory, languages)
     missing = [hit for hit in hits if hit.title_id not in kept]
     if missing:
-        made = [
-            catalog.summary_from_source(card, territory=territory, languages=languages)
-            for card in found.cards(missing)
-        ]
+        made = {
+            hit.title_id: card_of(
+                catalog.summary_from_source(source, territory=territory, languages=languages)
+            )
+            for hit, source in zip(missing, found.cards(missing), strict=True)
+        }
         node.cards.put_many(found.version, made, territory, languages)
-        kept.update((summary.id, summary) for summary in made)
+        kept.update(made)
     return [kept[title_id] for title_id in ids]
 
 
