@@ -41,6 +41,7 @@ from marquee.recommend.evaluation import (
 )
 from marquee.recommend.interactions import Interactions, build, row_items
 from marquee.recommend.models import MODELS, PRODUCTION_MODEL, Recommender, top_k
+from marquee.recommend.models.als import Als
 from marquee.recommend.models.ease import Ease
 from marquee.recommend.models.recency import RecencyEase
 
@@ -60,6 +61,8 @@ FITS = (
     (300.0, 0.15),
 )
 RECENCY_GRID = ((5.0, 0.1), (10.0, 0.0), (10.0, 0.1), (10.0, 0.3), (20.0, 0.1))
+# (factors, regularization, alpha)
+ALS_GRID = ((32, 0.1, 10.0), (64, 0.1, 10.0), (64, 1.0, 5.0), (128, 0.1, 10.0), (128, 1.0, 20.0))
 
 
 def read_any(path: Path) -> Ratings:
@@ -102,13 +105,20 @@ def score(model: Recommender, interactions: Interactions, rows: dict[str, int], 
     return measure(model, interactions, [rows[u] for u in positives], list(positives.values()))
 
 
-def tune(train: Ratings, fits: tuple[tuple[float, float], ...], weights: tuple) -> dict:
-    """The parameters with the best validation NDCG@10: EASE's l2 (emphasis 0), and the
-    recency model's l2, emphasis, half_life and floor."""
+def tune(train: Ratings, fits: tuple[tuple[float, float], ...], weights: tuple, als: tuple) -> dict:
+    """The parameters with the best validation NDCG@10: EASE's l2 (emphasis 0), the recency
+    model's l2, emphasis, half_life and floor, and ALS's factors, regularization and alpha."""
     fit_part, validation = split_per_user(train, TEST_SHARE)
     interactions, rows = to_interactions(fit_part, extra_users=list(positive_items(validation)))
     print("tuning on validation:                                 NDCG@10  Recall@20")
-    best: dict[str, tuple[float, dict]] = {"ease": (-1.0, {}), "ease-recency": (-1.0, {})}
+    best: dict[str, tuple[float, dict]] = {
+        "ease": (-1.0, {}),
+        "ease-recency": (-1.0, {}),
+        "als": (-1.0, {}),
+    }
+    for factors, regularization, alpha in als:
+        fitted = Als.fit(interactions, factors=factors, regularization=regularization, alpha=alpha)
+        _keep_best(best, "als", fitted, interactions, rows, validation)
     for l2, emphasis in fits:
         ease = Ease.fit(interactions, l2=l2, emphasis=emphasis)
         if emphasis == 0:
@@ -127,12 +137,12 @@ def tune(train: Ratings, fits: tuple[tuple[float, float], ...], weights: tuple) 
     return {name: params for name, (_, params) in best.items()}
 
 
-def _keep_best(best: dict, name: str, model: Ease, interactions, rows, validation) -> None:
+def _keep_best(best: dict, name: str, model: Ease | Als, interactions, rows, validation) -> None:
     ndcg, recall = score(model, interactions, rows, validation)
-    shown = " ".join(f"{k}={v:g}" for k, v in model.params.items() if k != "max_items")
+    params = {k: v for k, v in model.params.items() if k not in ("max_items", "seed")}
+    shown = " ".join(f"{k}={v:g}" for k, v in params.items())
     print(f"  {name:<12} {shown:<40} {ndcg:.4f}   {recall:.4f}")
     if ndcg > best[name][0]:
-        params = {k: v for k, v in model.params.items() if k != "max_items"}
         best[name] = (ndcg, params)
 
 
@@ -216,11 +226,11 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="seconds: a small sample, for CI")
     args = parser.parse_args()
     ratings = read_any(args.ratings)
-    fits, grid_recency, n = FITS, RECENCY_GRID, args.interactions
+    fits, grid_recency, grid_als, n = FITS, RECENCY_GRID, ALS_GRID, args.interactions
     if args.smoke:
         keep = [i for i, user in enumerate(ratings.users) if int(user) % 50 == 1]
         ratings = _subset(ratings, np.array(keep))
-        fits, grid_recency, n = FITS[1:3], RECENCY_GRID[2:3], 20_000
+        fits, grid_recency, grid_als, n = FITS[1:3], RECENCY_GRID[2:3], ALS_GRID[:1], 20_000
     train, test = split_per_user(ratings, TEST_SHARE)
     print(
         f"{args.ratings}: {len(ratings.users)} ratings; per-user temporal split, last "
@@ -228,11 +238,12 @@ def main() -> None:
     )
     if args.write_split:
         write_split(args.write_split, train, test)
-    tuned = tune(train, fits, grid_recency)
+    tuned = tune(train, fits, grid_recency, grid_als)
     candidates = {
         "popularity": MODELS["popularity"],
         "itemknn": MODELS["itemknn"],
-        "als": MODELS["als"],
+        "als (as shipped)": MODELS["als"],
+        "als (tuned here)": partial(Als.fit, **tuned["als"]),
         "ease (as shipped)": MODELS["ease"],
         "ease (tuned here)": partial(Ease.fit, **tuned["ease"]),
         f"{PRODUCTION_MODEL} (as shipped)": MODELS[PRODUCTION_MODEL],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import zipfile
 from typing import Any
 
 import numpy as np
@@ -44,8 +43,11 @@ def parse(blob: bytes) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ArtifactError(f"not a readable model artifact ({exc})") from None
+    # Damaged bytes reach zipfile and NumPy's readers in many places, each with its own
+    # exception (BadZipFile, ValueError, EOFError, KeyError, NotImplementedError for a garbled
+    # compression method, ...): whatever they raise, the bytes are not a readable artifact.
+    except Exception as exc:
+        raise ArtifactError(f"not a readable model artifact ({exc!r})") from None
     header = _header(arrays.pop(HEADER, None))
     if _digest(arrays) != header["sha256"]:
         raise ArtifactError("model artifact corrupt: its arrays do not match their digest")

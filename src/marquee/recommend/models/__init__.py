@@ -36,7 +36,7 @@ MODELS: dict[str, Callable[[Interactions], Recommender]] = {
     "popularity": Popularity.fit,
     "itemknn": partial(ItemKnn.fit, neighbours=100),
     "ease": partial(Ease.fit, l2=300.0),
-    "als": partial(Als.fit, factors=128, regularization=1.0, alpha=20.0),
+    "als": partial(Als.fit, factors=64, regularization=0.1, alpha=10.0),
     "ease-recency": partial(RecencyEase.fit, l2=300.0, half_life=10.0, floor=0.1),
 }
 
