@@ -6,10 +6,10 @@ of vanishing; the ``kind`` field picks the model.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Millis = Annotated[float, Field(ge=0, le=86_400_000, allow_inf_nan=False)]
 Height = Annotated[int, Field(ge=0, le=8640)]
@@ -21,8 +21,8 @@ class _Telemetry(BaseModel):
 
     #: The player's own id for the event: a resent event (same id) is kept once.
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    #: When it happened, by the player's clock.
-    at: datetime
+    #: When it happened, by the player's clock, with its offset (``Z`` for UTC).
+    at: AwareDatetime
     #: Where in the title it happened.
     position_s: float = Field(default=0, ge=0, allow_inf_nan=False)
 

@@ -84,6 +84,8 @@ def report(
         raise UnknownReport(name, list(REPORTS))
     if first > last:
         raise BadReportQuery(f"from ({first}) is after to ({last}).")
+    if last >= date.max:
+        raise BadReportQuery(f"to ({last}) must be before {date.max}.")
     spec = reports.SPECS[name]
     groups = tuple(group_by or spec.default_group)
     if unknown := [g for g in groups if g not in spec.groups]:

@@ -202,6 +202,10 @@ def test_bad_queries_answer_clear_problems(analyst: Caller) -> None:
     assert unknown_report.json()["type"] == "/problems/unknown-report"
     no_dates = analyst.call("GET", "/api/v1/analytics/reports/viewing")
     assert no_dates.status_code == 422
+    last_day = analyst.call(
+        "GET", "/api/v1/analytics/reports/viewing?from=9999-12-31&to=9999-12-31"
+    )
+    assert last_day.status_code == 400
 
 
 def test_viewers_and_editors_may_not_read_reports(world: World, analyst: Caller) -> None:

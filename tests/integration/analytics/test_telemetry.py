@@ -63,6 +63,8 @@ def test_unknown_fields_and_kinds_answer_422_naming_them(world: World) -> None:
     assert unknown.status_code == 422
     negative = viewer.call("POST", url, json={"events": [telemetry("startup", startup_ms=-5)]})
     assert negative.status_code == 422
+    naive = telemetry("stall_start") | {"at": "2026-12-06T12:00:00"}
+    assert viewer.call("POST", url, json={"events": [naive]}).status_code == 422
     world.relay()
     assert world.lake_rows(session_id) == 0
 
