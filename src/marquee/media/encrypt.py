@@ -155,15 +155,16 @@ def _add_content_protection(aset: ET.Element, key: ContentKey, license_url: str)
 
 
 def hls_key_lines(key_uri: str, key: ContentKey) -> list[str]:
-    """The ``#EXT-X-KEY`` tags of an encrypted media playlist (see the module); the identity
-    URI names the key id, since an asset has one key per tier."""
-    uris = {CLEARKEY_KEY_FORMAT: key_uri, IDENTITY_KEY_FORMAT: f"{key_uri}?kid={key.kid_hex}"}
+    """The ``#EXT-X-KEY`` tags of an encrypted media playlist (see the module). Both URIs name
+    the key id, since an asset has one key per tier: Shaka GETs the identity URI for that key,
+    and hls.js knows a key by its URI (a second key behind the same URI is never asked for,
+    and the variants of that key stall)."""
+    uri = quoted(f"{key_uri}?kid={key.kid_hex}")
     return [
         hls_line(
-            "EXT-X-KEY",
-            {"METHOD": "SAMPLE-AES-CTR", "KEYFORMAT": quoted(key_format), "URI": quoted(uri)},
+            "EXT-X-KEY", {"METHOD": "SAMPLE-AES-CTR", "KEYFORMAT": quoted(key_format), "URI": uri}
         )
-        for key_format, uri in uris.items()
+        for key_format in (CLEARKEY_KEY_FORMAT, IDENTITY_KEY_FORMAT)
     ]
 
 
@@ -213,7 +214,10 @@ def protect_package(
                 path.write_bytes(cenc.relayer_segment(path.read_bytes(), track, key.key, new_key))
             if new_key is not None:
                 data = cenc.with_default_kid(data, own.kid)
-        init.write_bytes(insert_pssh(data, pssh_box([own.kid])))
+        # A video init lists the run's (the audio's) key too: one licence request then covers
+        # what plays together (hls.js asks for the first key id the media reports only).
+        kids = list(dict.fromkeys([own.kid, key.kid]))
+        init.write_bytes(insert_pssh(data, pssh_box(kids)))
     for name in media_playlists:
         own = keys.get(representation_id(name), key)
         playlist = directory / name

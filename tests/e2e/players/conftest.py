@@ -52,7 +52,9 @@ LADDER = [
     {"name": "180p", "width": 320, "height": 180, "video_bitrate_kbps": 200},
     {"name": "144p", "width": 256, "height": 144, "video_bitrate_kbps": 120},
 ]
-SETTINGS = {"MARQUEE_MEDIA_LADDER": json.dumps(LADDER)}
+#: Key tiers at the ladder's scale (docs/media.md): 240p is "HD", with a key and an
+#: AdaptationSet of its own, so that every player plays a title of several content keys.
+SETTINGS = {"MARQUEE_MEDIA_LADDER": json.dumps(LADDER), "MARQUEE_MEDIA_SD_MAX_HEIGHT": "180"}
 TITLE = "Interop"
 #: The "standard" plan: two streams at once; each test stops its sessions.
 VIEWER = e2e.Credentials("interop-viewer@example.com", e2e.PASSWORD)
