@@ -93,11 +93,13 @@ class OriginList:
 
 class ListSource:
     """The list on an edge's origin; None (logged) while it cannot be read, in which case an
-    edge keeps its last list (tokens still expire on their own)."""
+    edge keeps its last list (tokens still expire on their own). Until a first read succeeds
+    failures are logged at DEBUG only: ``marquee serve`` starts its edge before its API."""
 
     def __init__(self, origin: str, keys: KeyRing) -> None:
         self.url = f"{origin.rstrip('/')}{REVOKED_PATH}"
         self.headers = {"Authorization": f"Bearer {edge_credential(keys)}"}
+        self._read_once = False
 
     def sessions(self, answer: httpx.Response | Exception) -> frozenset[str] | None:
         """The sessions of the origin's answer (or of the error asking it raised)."""
@@ -109,8 +111,10 @@ class ListSource:
             if not isinstance(listed, list):
                 raise TypeError("sessions is not a list")
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            log.warning("revoked sessions not read from %s: %s", self.url, exc)
+            level = logging.WARNING if self._read_once else logging.DEBUG
+            log.log(level, "revoked sessions not read from %s: %s", self.url, exc)
             return None
+        self._read_once = True
         # Only ids a delivery token can carry: nothing else reaches nginx's configuration.
         return frozenset(s for s in listed if isinstance(s, str) and _SESSION.fullmatch(s))
 
