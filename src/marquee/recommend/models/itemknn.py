@@ -43,18 +43,26 @@ class ItemKnn(Recommender):
         return {}
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        s = self.similarity
-        return {"data": s.data, "indices": s.indices, "indptr": s.indptr}
+        return sparse_arrays(self.similarity)
 
     @classmethod
     def _restore(
         cls, params: dict[str, Any], arrays: dict[str, np.ndarray], *, base: dict[str, np.ndarray]
     ) -> Self:
         n = len(base["item_ids"])
-        similarity = sp.csr_matrix(
-            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n, n)
-        )
-        return cls(**base, similarity=similarity)
+        return cls(**base, similarity=sparse_matrix(arrays, (n, n)))
+
+
+def sparse_arrays(matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
+    """A CSR matrix as the plain arrays an artifact holds."""
+    return {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr}
+
+
+def sparse_matrix(arrays: dict[str, np.ndarray], shape: tuple[int, int]) -> sp.csr_matrix:
+    """The CSR matrix of :func:`sparse_arrays`; ``ValueError`` when they do not make one."""
+    matrix = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+    matrix.check_format(full_check=True)
+    return matrix
 
 
 def keep_largest_per_row(matrix: sp.csr_matrix, n: int) -> sp.csr_matrix:

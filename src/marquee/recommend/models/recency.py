@@ -24,10 +24,13 @@ class RecencyEase(Ease):
         l2: float = 300.0,
         emphasis: float = 0.0,
         max_items: int = MAX_ITEMS,
+        neighbours: int = 0,
         half_life: float = 10.0,
         floor: float = 0.1,
     ) -> Self:
-        model = super().fit(interactions, l2=l2, emphasis=emphasis, max_items=max_items)
+        model = super().fit(
+            interactions, l2=l2, emphasis=emphasis, max_items=max_items, neighbours=neighbours
+        )
         model.params = {**model.params, "half_life": half_life, "floor": floor}
         return model
 
