@@ -41,8 +41,9 @@ def _modules(kind: str) -> Iterator[ModuleType]:
 
 
 def load_models() -> None:
-    """Import every domain's tables so that the shared metadata knows them (Alembic, tests)."""
-    for _ in _modules("models"):
+    """Import every domain's tables so that the shared metadata knows them (Alembic, tests):
+    its ``models``, or ``tables`` where ``models`` means something else (recommend's)."""
+    for _ in (*_modules("models"), *_modules("tables")):
         pass
 
 

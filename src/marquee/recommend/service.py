@@ -1,16 +1,32 @@
 """What other domains and the commands may use of recommend (its face): the named models, the
-production model, fitting, loading artifacts and the offline evaluation. Nothing here touches
-the database yet; the online half (signals, artifacts in the object store, rows) adds its
-session-taking functions beside these (docs/recommend.md)."""
+production model, fitting, loading artifacts and the offline evaluation; then the online half:
+a profile's signals (thumbs, My List), the model this process serves and a profile's picks from
+it (docs/recommend.md)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from marquee.kit.storage import ObjectStore
+from marquee.recommend import serving as _serving
 from marquee.recommend.artifact import ArtifactError
 from marquee.recommend.evaluation import Evaluation, MalformedRatings, evaluate, read_ratings
 from marquee.recommend.interactions import Interactions, build, recency_weights
 from marquee.recommend.models import MODELS, PRODUCTION_MODEL, Recommender, fit, load, top_k
+from marquee.recommend.schemas import Picks
+from marquee.recommend.signals import (
+    add_to_list,
+    clear_rating,
+    forget,
+    my_list,
+    rate,
+    rating,
+    remove_from_list,
+    signals_of,
+)
+from marquee.settings import Settings
 
 __all__ = [
     "MODELS",
@@ -36,3 +52,58 @@ def evaluate_files(*, train: Path, test: Path, model: str = PRODUCTION_MODEL) ->
     if model not in MODELS:
         raise KeyError(model)
     return evaluate(read_ratings(train), read_ratings(test), model=model)
+
+
+# The online half: signals, the served model and a profile's picks (docs/recommend.md).
+
+__all__ += [
+    "add_to_list",
+    "clear_rating",
+    "forget",
+    "model_version",
+    "my_list",
+    "picks",
+    "rate",
+    "rating",
+    "remove_from_list",
+    "signals_key",
+    "signals_of",
+]
+
+
+def signals_key(profile_id: str) -> str:
+    """The cache key counting the profile's signal changes: bumped after each change commits,
+    so answers cached under its value are renewed."""
+    return f"recommend:signals:{profile_id}"
+
+
+def model_version(storage: ObjectStore, settings: Settings) -> str:
+    """The version this process serves now ("" none), without any I/O."""
+    loaded = _serving.served(storage, settings.recommend_model_poll_s).loaded
+    return loaded.version if loaded is not None else ""
+
+
+def picks(
+    session: Session,
+    *,
+    storage: ObjectStore,
+    settings: Settings,
+    profile_id: str,
+    country: str,
+    limit: int,
+    because_of: int = 1,
+) -> Picks:
+    """The profile's scores from the served model with its fresh signals folded in, and what
+    the model puts next to its ``because_of`` latest titles."""
+    signals = signals_of(session, profile_id=profile_id)
+    loaded = _serving.served(storage, settings.recommend_model_poll_s).current()
+    if loaded is None:
+        return Picks(version="", scores={}, because={}, down=signals.down, listed=signals.listed)
+    latest = sorted(signals.positive, key=lambda t: -signals.positive[t])[:because_of]
+    return Picks(
+        version=loaded.version,
+        scores=dict(_serving.ranked(loaded, signals, country=country, limit=limit)),
+        because={t: _serving.similar(loaded, t, signals, limit=limit) for t in latest},
+        down=signals.down,
+        listed=signals.listed,
+    )

@@ -1,0 +1,34 @@
+"""Events recommend publishes when a profile's explicit signals change (after commit, at least
+once): discovery renews the profile's browse rows on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from marquee.kit.events import declare
+
+
+class ThumbChanged(BaseModel):
+    profile_id: str
+    title_id: str
+    #: The thumb now given; None once cleared.
+    thumb: Literal["up", "down"] | None
+    at: datetime
+
+
+class ListChanged(BaseModel):
+    profile_id: str
+    title_id: str
+    #: Whether the title is on the profile's My List now.
+    listed: bool
+    at: datetime
+
+
+THUMB_CHANGED = declare("recommend.thumb_changed", ThumbChanged)
+"""A profile rated a title thumbs up or down, or cleared its rating."""
+
+LIST_CHANGED = declare("recommend.list_changed", ListChanged)
+"""A profile added a title to its My List or removed one."""

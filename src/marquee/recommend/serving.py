@@ -1,0 +1,191 @@
+"""The model an API node serves, swapped without a restart, and a profile's scores from it.
+
+Each node keeps one :class:`Served` per object store. At most every ``recommend_model_poll_s``
+a request looks at the pointer object (a few bytes); a new version is loaded and swapped in.
+When its artifact is missing or corrupt the node keeps the last good model; a node that has
+none yet loads the version's popularity model instead; with neither, it serves nothing and
+discovery's heuristic rows stand in. Each case is logged and shown on ``/metrics``:
+``marquee_recommend_model_source`` (0 current version, 1 last good, 2 popularity, 3 none) and
+``marquee_recommend_artifact_failures_total``.
+
+Fold-in: a profile's fresh signals (read at each call) are scored against the loaded model, so
+new plays and thumbs change its scores at once, with no retrain.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import scipy.sparse as sp
+from prometheus_client import Counter, Gauge
+
+from marquee.kit.storage import ObjectStore
+from marquee.recommend.artifact import ArtifactError
+from marquee.recommend.models import Recommender, load, top_k
+from marquee.recommend.schemas import Signals
+from marquee.recommend.training import Pointer, current_pointer
+
+log = logging.getLogger(__name__)
+
+SOURCE = Gauge(
+    "marquee_recommend_model_source",
+    "Which model this process serves: 0 the current version, 1 the last good one, "
+    "2 the version's popularity model, 3 none",
+)
+FAILURES = Counter(
+    "marquee_recommend_artifact_failures_total",
+    "Model artifacts this process could not load",
+    ["reason"],
+)
+SOURCE.set(3)
+
+
+class Source(IntEnum):
+    CURRENT = 0
+    LAST_GOOD = 1
+    POPULARITY = 2
+    NONE = 3
+
+
+@dataclass(frozen=True)
+class Loaded:
+    version: str
+    model: Recommender
+    columns: dict[str, int]
+
+
+class Served:
+    """The model one node serves from one object store."""
+
+    def __init__(self, storage: ObjectStore, poll_s: float) -> None:
+        self.storage, self.poll_s = storage, poll_s
+        self.loaded: Loaded | None = None
+        self.source = Source.NONE
+        self._seen: str | None = None
+        self._next_poll = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> Loaded | None:
+        """The model to serve, after a look at the pointer when one is due."""
+        if time.monotonic() >= self._next_poll and self._lock.acquire(blocking=False):
+            try:
+                self._next_poll = time.monotonic() + self.poll_s
+                self.refresh()
+            finally:
+                self._lock.release()
+        return self.loaded
+
+    def refresh(self) -> None:
+        """Load the pointer's version if it is new to this node."""
+        pointer = current_pointer(self.storage)
+        if pointer is None or pointer.version == self._seen:
+            return
+        self._seen = pointer.version
+        try:
+            self._swap(pointer.version, self._load(pointer.key), Source.CURRENT)
+            log.info("recommend: serving model version %s", pointer.version)
+        except ArtifactError as exc:
+            self._fall_back(pointer, str(exc))
+
+    def _fall_back(self, pointer: Pointer, reason: str) -> None:
+        if self.loaded is not None:
+            log.error(
+                "recommend: model version %s unusable (%s); keeping version %s",
+                pointer.version,
+                reason,
+                self.loaded.version,
+            )
+            self._set_source(Source.LAST_GOOD)
+            return
+        try:
+            model = self._load(pointer.fallback_key)
+        except ArtifactError as exc:
+            log.error(
+                "recommend: model version %s and its popularity model unusable (%s; %s); "
+                "no model served",
+                pointer.version,
+                reason,
+                exc,
+            )
+            self._set_source(Source.NONE)
+            return
+        log.error(
+            "recommend: model version %s unusable (%s); serving its popularity model",
+            pointer.version,
+            reason,
+        )
+        self._swap(f"{pointer.version}-popularity", model, Source.POPULARITY)
+
+    def _load(self, key: str) -> Recommender:
+        try:
+            blob = self.storage.get_bytes(key)
+        except KeyError:
+            FAILURES.labels(reason="missing").inc()
+            raise ArtifactError(f"model artifact {key} missing") from None
+        try:
+            return load(blob)
+        except ArtifactError:
+            FAILURES.labels(reason="corrupt").inc()
+            raise
+
+    def _swap(self, version: str, model: Recommender, source: Source) -> None:
+        columns = {str(title_id): n for n, title_id in enumerate(model.item_ids)}
+        self.loaded = Loaded(version, model, columns)
+        self._set_source(source)
+
+    def _set_source(self, source: Source) -> None:
+        self.source = source
+        SOURCE.set(source)
+
+
+_SERVED: dict[int, Served] = {}
+_SERVED_LOCK = threading.Lock()
+
+
+def served(storage: ObjectStore, poll_s: float) -> Served:
+    """This process's :class:`Served` for ``storage``."""
+    with _SERVED_LOCK:
+        found = _SERVED.get(id(storage))
+        if found is None or found.storage is not storage:
+            found = _SERVED[id(storage)] = Served(storage, poll_s)
+        return found
+
+
+def fold_in(loaded: Loaded, signals: Signals) -> sp.csr_matrix:
+    """The profile's row over the model's items: each positive signal at its time."""
+    pairs = [(loaded.columns[t], at) for t, at in signals.positive.items() if t in loaded.columns]
+    columns = np.array([c for c, _ in pairs], dtype=np.int64)
+    times = np.array([at for _, at in pairs], dtype=np.float64)
+    rows = np.zeros(len(pairs), dtype=np.int64)
+    return sp.csr_matrix((times, (rows, columns)), shape=(1, loaded.model.n_items))
+
+
+def ranked(
+    loaded: Loaded, signals: Signals, *, country: str, limit: int
+) -> list[tuple[str, float]]:
+    """The profile's best titles and their scores, best first: none it has a positive signal
+    on or rated thumbs down."""
+    scores = loaded.model.score(fold_in(loaded, signals), country=country)
+    best = top_k(scores[None, :], limit, [_excluded(loaded, signals)])[0]
+    return [(str(loaded.model.item_ids[c]), float(scores[c])) for c in best]
+
+
+def similar(loaded: Loaded, title_id: str, signals: Signals, *, limit: int) -> list[str]:
+    """Titles the model puts next to ``title_id`` (its row alone, folded in), without those the
+    profile already has a signal on."""
+    column = loaded.columns.get(title_id)
+    if column is None:
+        return []
+    row = sp.csr_matrix(([1.0], ([0], [column])), shape=(1, loaded.model.n_items))
+    best = loaded.model.recommend(row, limit, _excluded(loaded, signals))
+    return [str(loaded.model.item_ids[c]) for c in best]
+
+
+def _excluded(loaded: Loaded, signals: Signals) -> np.ndarray:
+    titles = (*signals.positive, *signals.down)
+    return np.array([loaded.columns[t] for t in titles if t in loaded.columns], dtype=np.int64)
