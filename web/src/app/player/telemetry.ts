@@ -21,8 +21,8 @@ const MAX_WAITING = 1_000;
  * `startup` at the first frame, `stall_start`/`stall_end` when the picture waits for data after
  * it first played, `quality_change`, `error`, and a `sample` every 10 s (buffer, throughput,
  * dropped frames, edge, time played). Events are batched to
- * `POST /api/v1/playback/sessions/{id}/events` every 10 s, when the title ends, and with
- * `keepalive` when the page is hidden or left, so the last seconds still reach the server.
+ * `POST /api/v1/playback/sessions/{id}/events` every 10 s, and with `keepalive` when the title
+ * ends and when the page is hidden or left, so the last seconds still reach the server.
  */
 export class PlayerTelemetry implements EngineObserver {
   private readonly clickedAt = playClickedAt();
@@ -99,7 +99,7 @@ export class PlayerTelemetry implements EngineObserver {
     on(this.video, 'pause', () => this.stopClock());
     on(this.video, 'ended', () => {
       this.stopClock();
-      this.sampleAndSend(false);
+      this.sampleAndSend(true);
     });
     on(window, 'pagehide', () => this.sampleAndSend(true));
     on(document, 'visibilitychange', () => {
