@@ -45,7 +45,7 @@ def run(
             ]
         try:
             return _execute(store, keys, sql, parameters or {})
-        except (duckdb.IOException, duckdb.InvalidInputException, ObjectNotFound):
+        except (duckdb.IOException, duckdb.InvalidInputException, pa.ArrowInvalid, ObjectNotFound):
             if not lake.quarantine(db, store, keys):
                 raise
     return _execute(store, [], sql, parameters or {})
