@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -102,12 +103,12 @@ def test_a_real_prometheus_scrapes_the_quality_metrics_and_loads_the_rules(
     assert sum(len(group["rules"]) for group in rules) == 5
 
 
-def _poll(url: str, params: dict[str, str], timeout_s: float = 60) -> list[dict[str, object]]:
+def _poll(url: str, params: dict[str, str], timeout_s: float = 60) -> list[dict[str, Any]]:
     """The query's result once it has one (Prometheus scrapes every second)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            result: list[dict[str, object]] = httpx.get(url, params=params).json()["data"]["result"]
+            result: list[dict[str, Any]] = httpx.get(url, params=params).json()["data"]["result"]
         except (httpx.HTTPError, ValueError, KeyError):
             result = []
         if result:
