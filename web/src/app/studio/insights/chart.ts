@@ -18,6 +18,7 @@ export interface ChartSeries {
 }
 
 const HEIGHT_PX = 280;
+const LABEL_CHARS = 16;
 const COLOURS = ['#e50914', '#46d369', '#f5c518', '#4fc3f7', '#ba68c8', '#ff8a65'];
 const AXIS = { stroke: '#b3b3b3', grid: { stroke: '#333', width: 1 }, ticks: { stroke: '#333' } };
 
@@ -84,12 +85,12 @@ export class InsightsChart {
         height: HEIGHT_PX,
         legend: { show: series.length > 1 },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false, range: (_plot, min, max) => [min - 0.5, max + 0.5] } },
+        scales: { x: { time: false, auto: false, range: [-0.5, labels.length - 0.5] } },
         axes: [
           {
             ...AXIS,
             incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500],
-            values: (_plot, ticks) => ticks.map((tick) => labels[tick] ?? ''),
+            values: (_plot, ticks) => ticks.map((tick) => shortened(labels[tick] ?? '')),
           },
           { ...AXIS, size: 60 },
         ],
@@ -116,4 +117,9 @@ export class InsightsChart {
   private width(): number {
     return Math.max(240, this.plotRef().nativeElement.clientWidth);
   }
+}
+
+/** An axis label short enough to sit under its bar (the table has it whole). */
+function shortened(label: string): string {
+  return label.length > LABEL_CHARS ? `${label.slice(0, LABEL_CHARS - 1)}…` : label;
 }

@@ -59,8 +59,20 @@ export class Insights {
   protected readonly error = signal('');
   private readonly names = signal(new Map<string, string>());
 
-  /** The table's columns: the row keys in the server's order. */
-  protected readonly columns = computed(() => Object.keys(this.answer()?.rows[0] ?? {}));
+  /** The table's columns: the row keys in the server's order; without rows, the groups' keys
+   * and the report's metrics. */
+  protected readonly columns = computed(() => {
+    const answer = this.answer();
+    if (!answer) {
+      return [];
+    }
+    const first = answer.rows[0];
+    if (first) {
+      return Object.keys(first);
+    }
+    const positions = answer.report === 'retention' ? ['position_pct'] : [];
+    return [...answer.group_by.map(groupKey), ...positions, ...this.spec().metrics];
+  });
   /** Titles to filter by: every title the studio lists, else those the rows name. */
   protected readonly titleChoices = computed(() => {
     const ids = new Set(this.names().keys());
