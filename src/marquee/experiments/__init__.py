@@ -1,0 +1,1 @@
+"""Experiments: A/B tests and feature flags, their assignment, exposures and results."""
