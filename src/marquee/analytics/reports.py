@@ -78,15 +78,15 @@ GROUP BY ALL ORDER BY {order}, position_pct
 
 QUALITY = """
 WITH t AS (
-    SELECT * FROM events WHERE kind IN {telemetry} AND {where}
-), edges AS (
-    SELECT session_id, arg_max(edge_host, "at") AS edge FROM t WHERE kind = 'sample' GROUP BY 1
-), renditions AS (
+    SELECT session_id, kind, "at", title_id, asset_id, country, device, edge_host, height,
+           startup_ms, stall_ms, played_ms, bitrate_kbps
+    FROM events WHERE kind IN {telemetry} AND {where}
+){edges}, renditions AS (
     SELECT asset_id, height, max(vmaf) AS vmaf FROM events WHERE kind = 'rendition' GROUP BY ALL
 ), rows AS (
-    SELECT t.*, coalesce(e.edge, '') AS edge, {region} AS region, r.vmaf AS rendition_vmaf,
+    SELECT t.*, {edge} AS edge, {region} AS region, r.vmaf AS rendition_vmaf,
            strftime(t."at", '%Y-%m-%d') AS day
-    FROM t LEFT JOIN edges e USING (session_id)
+    FROM t {edge_join}
     LEFT JOIN renditions r ON t.kind = 'sample' AND r.asset_id = t.asset_id AND r.height = t.height
 )
 SELECT {keys},
@@ -188,7 +188,20 @@ def sql_of(
         beat=HEARTBEAT_S,
         telemetry=str(TELEMETRY_KINDS),
         region=_region_case(regions),
+        **(_EDGES if "edge" in group_by else _NO_EDGES),
     )
+
+
+#: A session's edge is its latest sample's; joined only when grouping by edge, since a second
+#: use of the telemetry makes DuckDB materialize it.
+_EDGES = {
+    "edges": """, edges AS (
+    SELECT session_id, arg_max(edge_host, "at") AS edge FROM t WHERE kind = 'sample' GROUP BY 1
+)""",
+    "edge": "coalesce(e.edge, '')",
+    "edge_join": "LEFT JOIN edges e USING (session_id)",
+}
+_NO_EDGES = {"edges": "", "edge": "''", "edge_join": ""}
 
 
 def bounds(first: date, last: date) -> dict[str, str]:
