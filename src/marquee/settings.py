@@ -284,6 +284,10 @@ class Settings(BaseSettings):
     #: A day's lake files are compacted into one once it has this many.
     analytics_compact_min_files: int = Field(default=8, ge=2)
 
+    # experiments (docs/experiments.md)
+    #: Seconds a process keeps the running experiments before reading them again.
+    experiments_cache_ttl_s: float = Field(default=10, ge=0)
+
     # recommend, online (docs/recommend.md)
     #: Seconds between retrains of the production model by a worker.
     recommend_retrain_interval_s: float = Field(default=6 * 3600, gt=0)
