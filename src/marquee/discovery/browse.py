@@ -1,12 +1,18 @@
 """Browse rows for a profile: what to watch next, most personal first.
 
-Rows are built from ranked lists of title ids, then each title is *claimed* by the first row
-that shows it, top to bottom, so a title appears once per page.
+Rows are built from ranked lists of title ids, ordered for the profile (Continue Watching and
+My List first, then the others by the profile's model scores of their leading titles), then
+each title is *claimed* by the first row that shows it, top to bottom, so a title appears once
+per page.
 Only titles the profile may see in its territory survive. The profile's own history (what to
-continue, what it watched) comes from playback; discovery's plays only rank titles. The answer
-is cached per profile under a key holding a catalog generation (bumped by catalog events) and
-the profile's history version (bumped by its plays, progress and history edits), so either
-kind of change is seen at the next request.
+continue, what it watched) comes from playback; Top Picks, Because You Watched and the order of
+the genre rows come from recommend's served model, with the profile's fresh signals folded in
+(without a model, Because You Watched comes from co-watching); a title the profile rated thumbs
+down is left out of those rows. The answer is cached per profile under a key holding a catalog
+generation (bumped by catalog events), the profile's history version (bumped by its plays,
+progress and history edits), its signals count (bumped by recommend after thumbs, My List and
+plays) and the model version this process serves, so any such change is seen at the next
+request.
 """
 
 from __future__ import annotations
@@ -28,12 +34,18 @@ from marquee.identity.schemas import Profile
 from marquee.kit.cache import Cache, spread
 from marquee.kit.db import utcnow
 from marquee.playback import service as playback
+from marquee.recommend import service as recommend
+from marquee.recommend.schemas import Picks
 from marquee.settings import Settings
 
 GENERATION_KEY = "discovery:generation"
 GENRE_ROWS = 2
 HISTORY_FOR_GENRES = 20
 TOP = 10
+#: Titles of the profile's picks scored: Top Picks and the order of the genre rows.
+PICKS = 200
+#: A row's place follows the profile's scores of this many of its leading titles.
+ROW_ORDER_TITLES = 5
 
 
 def history_key(profile_id: str) -> str:
@@ -47,6 +59,8 @@ class Row:
     reason: str
     ids: list[str]
     ranked: bool = False
+    #: A row of the model's, or ordered by it: the profile's thumbs down are left out.
+    model: bool = False
     claimed: list[tuple[str, int | None]] = field(default_factory=list)  # (title, rank)
 
 
@@ -58,6 +72,7 @@ class Context:
     profile: Profile
     territory: str
     languages: Sequence[str]
+    picks: Picks | None = None
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -77,7 +92,7 @@ def browse(
 ) -> bytes:
     """The profile's rows as JSON (a :class:`Browse`), from the cache when nothing they depend
     on changed: a cached answer goes out as stored, without being parsed again."""
-    key = _cache_key(cache, profile, territory, languages)
+    key = _cache_key(cache, settings, profile, territory, languages)
     if (found := cache.get(key)) is not None:
         return found
     context = Context(session, settings, node_for(settings), profile, territory, languages)
@@ -94,7 +109,7 @@ def cached(
     shared cache's, copied here for ``discovery_stats_ttl_s``. The key changes with every edit
     the rows depend on, so a copy can only lag other profiles' plays, as this node's play
     counts do; with Redis as the cache it saves the largest read of the request."""
-    key = _cache_key(cache, profile, territory, languages)
+    key = _cache_key(cache, settings, profile, territory, languages)
     if cache.local:
         return cache.get(key)
     near = node_for(settings).rows
@@ -103,28 +118,68 @@ def cached(
     return found
 
 
-def _cache_key(cache: Cache, profile: Profile, territory: str, languages: Sequence[str]) -> str:
-    versions = cache.get_many(GENERATION_KEY, history_key(profile.id))
-    generation, version = ((found or b"0").decode() for found in versions)
+def _cache_key(
+    cache: Cache, settings: Settings, profile: Profile, territory: str, languages: Sequence[str]
+) -> str:
+    versions = cache.get_many(
+        GENERATION_KEY, history_key(profile.id), recommend.signals_key(profile.id)
+    )
+    generation, version, signals = ((found or b"0").decode() for found in versions)
+    model = recommend.model_version(settings)
     langs = ",".join(languages)
     return (
-        f"discovery:browse:{profile.id}:{generation}:{version}:"
+        f"discovery:browse:{profile.id}:{generation}:{version}:{signals}:{model}:"
         f"{territory}:{profile.maturity}:{langs}"
     )
 
 
 def build_rows(context: Context) -> list[BrowseRow]:
     watched = playback.history_title_ids(context.session, profile_id=context.profile.id)
+    latest = [t for t in watched if t in context.allowed][:1]
+    context.picks = recommend.picks(
+        context.session,
+        settings=context.settings,
+        profile_id=context.profile.id,
+        country=context.territory.upper(),
+        limit=PICKS,
+        because_of=latest,
+    )
     rows = [
-        _continue_watching(context),
+        _top_picks(context),
         _top10(context),
-        *_because_you_watched(context, watched),
+        *_because_you_watched(context, latest),
         *_genre_rows(context, watched),
         _trending(context),
         _new_releases(context),
     ]
-    _claim(context, rows)
-    return _rows_out(context, rows)
+    ordered = [_continue_watching(context), _my_list(context), *_personal_order(context, rows)]
+    _claim(context, ordered)
+    return _rows_out(context, ordered)
+
+
+def _personal_order(context: Context, rows: list[Row]) -> list[Row]:
+    """The rows by the profile's scores of their first visible titles, best first (stable:
+    rows the model has no opinion of keep their order)."""
+    scores = context.picks.scores if context.picks else {}
+    allowed = context.allowed
+
+    def weight(row: Row) -> float:
+        leading = [t for t in row.ids if t in allowed][:ROW_ORDER_TITLES]
+        return sum(scores.get(t, 0.0) for t in leading) / ROW_ORDER_TITLES
+
+    return sorted(rows, key=lambda row: -weight(row))
+
+
+def _top_picks(context: Context) -> Row:
+    name = context.profile.name
+    ids = list(context.picks.scores) if context.picks else []
+    reason = f"Picked for {name} from what {name} watches, rates and saves"
+    return Row("top-picks", f"Top Picks for {name}", reason, ids, model=True)
+
+
+def _my_list(context: Context) -> Row:
+    ids = list(context.picks.listed) if context.picks else []
+    return Row("my-list", "My List", "Titles you saved to watch later", ids)
 
 
 def _continue_watching(context: Context) -> Row:
@@ -162,32 +217,38 @@ def _trending(context: Context) -> Row:
     return Row("trending", "Trending Now", "Popular on Marquee right now", ids)
 
 
-def _because_you_watched(context: Context, watched: list[str]) -> list[Row]:
-    seen = [t for t in watched if t in context.allowed][:1]
-    summaries = _summaries(context, seen)
+def _because_you_watched(context: Context, latest: list[str]) -> list[Row]:
+    """Titles the model puts next to the profile's latest one; co-watched ones without it."""
+    because = context.picks.because if context.picks and context.picks.version else {}
     return [
         Row(
             f"because-{t.id}",
             f"Because You Watched {t.title}",
             f"Viewers who watched {t.title} also watched these",
-            history.co_watched(context.session, title_id=t.id, profile_id=context.profile.id),
+            because[t.id]
+            if t.id in because
+            else history.co_watched(context.session, title_id=t.id, profile_id=context.profile.id),
+            model=t.id in because,
         )
-        for t in summaries
+        for t in _summaries(context, latest)
     ]
 
 
 def _genre_rows(context: Context, watched: list[str]) -> list[Row]:
-    """Rows for the genres the profile watches most, most played titles first."""
+    """Rows for the genres the profile watches most: the titles the model scores best for the
+    profile first, then the most played."""
     summaries = _summaries(context, watched[:HISTORY_FOR_GENRES])
     counts = Counter(g for t in summaries for g in t.genres)
     plays = popularity(context.node, context.session)
+    scores = context.picks.scores if context.picks else {}
     rows = []
     for genre, _ in counts.most_common(GENRE_ROWS):
         ids = sorted(
-            genre_titles(context.node, context.session, genre=genre), key=lambda t: -plays.get(t, 0)
+            genre_titles(context.node, context.session, genre=genre),
+            key=lambda t: (-scores.get(t, float("-inf")), -plays.get(t, 0)),
         )
         slug = catalog.genre_slug(genre)
-        rows.append(Row(f"genre-{slug}", genre, f"Because you watch {genre}", ids))
+        rows.append(Row(f"genre-{slug}", genre, f"Because you watch {genre}", ids, model=True))
     return rows
 
 
@@ -207,8 +268,9 @@ def _claim(context: Context, rows: list[Row]) -> None:
     leaves a gap in the ranks rather than pushing the others up."""
     taken: set[str] = set()
     allowed = context.allowed
+    down = context.picks.down if context.picks else frozenset()
     for row in rows:
-        candidates = [t for t in row.ids if t in allowed]
+        candidates = [t for t in row.ids if t in allowed and not (row.model and t in down)]
         if row.ranked:
             candidates = candidates[:TOP]
         for position, title_id in enumerate(candidates, start=1):

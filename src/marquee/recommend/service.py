@@ -5,11 +5,11 @@ it (docs/recommend.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from marquee.kit.storage import ObjectStore
 from marquee.recommend import serving as _serving
 from marquee.recommend.artifact import ArtifactError
 from marquee.recommend.evaluation import Evaluation, MalformedRatings, evaluate, read_ratings
@@ -77,33 +77,31 @@ def signals_key(profile_id: str) -> str:
     return f"recommend:signals:{profile_id}"
 
 
-def model_version(storage: ObjectStore, settings: Settings) -> str:
+def model_version(settings: Settings) -> str:
     """The version this process serves now ("" none), without any I/O."""
-    loaded = _serving.served(storage, settings.recommend_model_poll_s).loaded
+    loaded = _serving.served(settings).loaded
     return loaded.version if loaded is not None else ""
 
 
 def picks(
     session: Session,
     *,
-    storage: ObjectStore,
     settings: Settings,
     profile_id: str,
     country: str,
     limit: int,
-    because_of: int = 1,
+    because_of: Sequence[str] = (),
 ) -> Picks:
     """The profile's scores from the served model with its fresh signals folded in, and what
-    the model puts next to its ``because_of`` latest titles."""
+    the model puts next to each title of ``because_of``."""
     signals = signals_of(session, profile_id=profile_id)
-    loaded = _serving.served(storage, settings.recommend_model_poll_s).current()
+    loaded = _serving.served(settings).current()
     if loaded is None:
         return Picks(version="", scores={}, because={}, down=signals.down, listed=signals.listed)
-    latest = sorted(signals.positive, key=lambda t: -signals.positive[t])[:because_of]
     return Picks(
         version=loaded.version,
         scores=dict(_serving.ranked(loaded, signals, country=country, limit=limit)),
-        because={t: _serving.similar(loaded, t, signals, limit=limit) for t in latest},
+        because={t: _serving.similar(loaded, t, signals, limit=limit) for t in because_of},
         down=signals.down,
         listed=signals.listed,
     )

@@ -1,6 +1,6 @@
 """The model an API node serves, swapped without a restart, and a profile's scores from it.
 
-Each node keeps one :class:`Served` per object store. At most every ``recommend_model_poll_s``
+Each process keeps one :class:`Served` per object store. At most every ``recommend_model_poll_s``
 a request looks at the pointer object (a few bytes); a new version is loaded and swapped in.
 When its artifact is missing or corrupt the node keeps the last good model; a node that has
 none yet loads the version's popularity model instead; with neither, it serves nothing and
@@ -24,11 +24,12 @@ import numpy as np
 import scipy.sparse as sp
 from prometheus_client import Counter, Gauge
 
-from marquee.kit.storage import ObjectStore
+from marquee.kit.storage import ObjectStore, open_object_store
 from marquee.recommend.artifact import ArtifactError
 from marquee.recommend.models import Recommender, load, top_k
 from marquee.recommend.schemas import Signals
 from marquee.recommend.training import Pointer, current_pointer
+from marquee.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -143,16 +144,18 @@ class Served:
         SOURCE.set(source)
 
 
-_SERVED: dict[int, Served] = {}
+_SERVED: dict[str, Served] = {}
 _SERVED_LOCK = threading.Lock()
 
 
-def served(storage: ObjectStore, poll_s: float) -> Served:
-    """This process's :class:`Served` for ``storage``."""
+def served(settings: Settings) -> Served:
+    """This process's :class:`Served` for the settings' object store (opened here, once per
+    store, so that any caller holding the settings reaches the same model)."""
+    url = settings.resolved_storage_url
     with _SERVED_LOCK:
-        found = _SERVED.get(id(storage))
-        if found is None or found.storage is not storage:
-            found = _SERVED[id(storage)] = Served(storage, poll_s)
+        found = _SERVED.get(url)
+        if found is None:
+            found = _SERVED[url] = Served(open_object_store(url), settings.recommend_model_poll_s)
         return found
 
 

@@ -1,7 +1,12 @@
-"""Recommend's fixtures: discovery's (callers, the studio that publishes and plays titles)."""
+"""Recommend's fixtures: discovery's (callers, the studio that publishes and plays titles),
+with rows of two titles, so that a handful of titles fill several rows."""
 
 from __future__ import annotations
 
+import pytest
+
+from marquee.settings import Settings
+from tests.integration.catalog.conftest import CHEAP_ARGON2, GEO
 from tests.integration.discovery import conftest as discovery
 
 app, callers, editor, platform = (
@@ -10,4 +15,15 @@ app, callers, editor, platform = (
     discovery.editor,
     discovery.platform,
 )
-catalog_settings, studio = discovery.catalog_settings, discovery.studio
+studio = discovery.studio
+
+
+@pytest.fixture
+def catalog_settings(settings: Settings) -> Settings:
+    updates = {
+        **CHEAP_ARGON2,
+        "geo_networks": GEO,
+        "discovery_reindex_on_start": False,
+        "discovery_row_size": 2,
+    }
+    return settings.model_copy(update=updates)
