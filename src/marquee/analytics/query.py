@@ -36,27 +36,37 @@ def run(
     last: date,
     parameters: Mapping[str, Any] | None = None,
 ) -> Result:
-    """Run ``sql`` against the view ``events`` (the lake's rows of days ``first``..``last``);
-    the column names and the rows."""
+    """Run ``sql`` against the view ``events`` (the lake's rows of days ``first``..``last``)
+    and ``lake`` (every day's, for facts older than the period such as renditions; the same as
+    ``events`` on S3, where every file read is fetched whole); the column names and the rows."""
     for _attempt in range(2):
         with db.sessions() as session:
-            keys = [
-                f.key for f in lake.live_files(session, first_day=str(first), last_day=str(last))
-            ]
+            files = lake.live_files(session)
+        everything = [f.key for f in files]
+        keys = [f.key for f in files if str(first) <= f.day <= str(last)]
         try:
-            return _execute(store, keys, sql, parameters or {})
+            return _execute(store, keys, everything, sql, parameters or {})
         except (duckdb.IOException, duckdb.InvalidInputException, pa.ArrowInvalid, ObjectNotFound):
-            if not lake.quarantine(db, store, keys):
+            if not lake.quarantine(db, store, everything):
                 raise
-    return _execute(store, [], sql, parameters or {})
+    return _execute(store, [], [], sql, parameters or {})
 
 
 def _execute(
-    store: ObjectStore, keys: list[str], sql: str, parameters: Mapping[str, Any]
+    store: ObjectStore,
+    keys: list[str],
+    everything: list[str],
+    sql: str,
+    parameters: Mapping[str, Any],
 ) -> Result:
     connection = _database().cursor()
     try:
         _events_view(connection, store, keys)
+        if isinstance(store, LocalObjectStore) and everything:
+            paths = [str(store.local_path(key)) for key in everything]
+            connection.read_parquet(paths, union_by_name=True).create_view("lake")
+        else:
+            connection.execute("CREATE TEMPORARY VIEW lake AS SELECT * FROM events")
         cursor = connection.execute(sql, dict(parameters))
         columns = [column[0] for column in cursor.description or ()]
         return columns, cursor.fetchall()
@@ -80,7 +90,7 @@ def _events_view(
         connection.register("events", SCHEMA.empty_table())
     elif isinstance(store, LocalObjectStore):
         paths = [str(store.local_path(key)) for key in keys]
-        connection.read_parquet(paths).create_view("events")
+        connection.read_parquet(paths, union_by_name=True).create_view("events")
     else:
         tables = [pq.read_table(io.BytesIO(store.get_bytes(key))) for key in keys]
         connection.register("events", pa.concat_tables(tables, promote_options="default"))

@@ -82,7 +82,7 @@ WITH t AS (
            startup_ms, stall_ms, played_ms, bitrate_kbps
     FROM events WHERE kind IN {telemetry} AND {where}
 ){edges}, renditions AS (
-    SELECT asset_id, height, max(vmaf) AS vmaf FROM events WHERE kind = 'rendition' GROUP BY ALL
+    SELECT asset_id, height, max(vmaf) AS vmaf FROM lake WHERE kind = 'rendition' GROUP BY ALL
 ), rows AS (
     SELECT t.*, {edge} AS edge, {region} AS region, r.vmaf AS rendition_vmaf,
            strftime(t."at", '%Y-%m-%d') AS day

@@ -96,7 +96,7 @@ def _day_of_events() -> list[Event]:
     beat = {"state": "playing", "bitrate_kbps": 0, "buffer_s": 0, "stalls": 0, "dropped_frames": 0}
     return [
         *(_event(TITLE_PUBLISHED.name, {"title_id": t}) for t in (T1, T2, T3)),
-        _event(ASSET_READY.name, asset),
+        _event(ASSET_READY.name, asset, at=DAY - timedelta(days=40)),  # long before the plays
         *(_event(SESSION_STARTED.name, s) for s in (s1, s2, s3)),
         _telemetry(
             s1,
