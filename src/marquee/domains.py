@@ -26,6 +26,7 @@ DOMAINS: tuple[str, ...] = (
     "delivery",
     "playback",
     "analytics",
+    "experiments",
     "recommend",
     "discovery",
 )

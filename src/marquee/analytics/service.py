@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from marquee.analytics import lake, qoe_metrics, query, reports, upkeep
+from marquee.analytics import lake, members, qoe_metrics, query, reports, upkeep
 from marquee.analytics.errors import (
     BadReportQuery,
     TelemetryRateLimited,
@@ -30,6 +30,7 @@ from marquee.settings import Settings
 RATE_PREFIX = "analytics:telemetry:"
 RATE_WINDOW_S = 60.0
 REPORTS = tuple(reports.SPECS)
+MEMBER_METRICS = members.METRICS
 
 
 def accept_telemetry(
@@ -118,6 +119,34 @@ def report(
             "rows": [dict(zip(columns, row, strict=True)) for row in rows],
         }
     )
+
+
+def member_metrics(
+    platform: Plumbing, *, unit: str, ids: list[str], first: date, last: date
+) -> dict[str, dict[str, float | None]]:
+    """Each member's :data:`MEMBER_METRICS` over the days ``first``..``last`` (experiments
+    compare variants by them), by the account or profile id given (``unit``); members with no
+    row in the lake are left out (they watched nothing)."""
+    if not ids:
+        return {}
+    names = pseudonyms(platform.settings)
+    by_name = {names.of(identifier): identifier for identifier in ids}
+    _columns, rows = query.run(
+        platform.db,
+        platform.storage,
+        members.sql_of(unit),
+        first=first,
+        last=last,
+        parameters=reports.bounds(first, last) | {"members": list(by_name)},
+    )
+    return {
+        by_name[row[0]]: dict(zip(MEMBER_METRICS, (_number(v) for v in row[1:]), strict=True))
+        for row in rows
+    }
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def report_csv(answer: Report) -> str:
