@@ -35,9 +35,9 @@ FAMILIES: dict[str, type[Recommender]] = {
 MODELS: dict[str, Callable[[Interactions], Recommender]] = {
     "popularity": Popularity.fit,
     "itemknn": partial(ItemKnn.fit, neighbours=100),
-    "ease": partial(Ease.fit, l2=300.0),
-    "als": partial(Als.fit, factors=64, regularization=0.1, alpha=10.0),
-    "ease-recency": partial(RecencyEase.fit, l2=300.0, half_life=10.0, floor=0.1),
+    "ease": partial(Ease.fit, l2=500.0),
+    "als": partial(Als.fit, factors=64, regularization=1.0, alpha=5.0),
+    "ease-recency": partial(RecencyEase.fit, l2=500.0, half_life=3.0, floor=1.0),
 }
 
 # The model the platform serves, chosen by the offline evaluation (docs/recommend.md).

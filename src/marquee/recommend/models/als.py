@@ -36,9 +36,9 @@ class Als(Recommender):
         cls,
         interactions: Interactions,
         *,
-        factors: int = 128,
+        factors: int = 64,
         regularization: float = 1.0,
-        alpha: float = 20.0,
+        alpha: float = 5.0,
         iterations: int = 15,
         seed: int = 1,
     ) -> Self:

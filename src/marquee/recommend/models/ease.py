@@ -48,7 +48,7 @@ class Ease(Recommender):
         cls,
         interactions: Interactions,
         *,
-        l2: float = 300.0,
+        l2: float = 500.0,
         emphasis: float = 0.0,
         max_items: int = MAX_ITEMS,
         neighbours: int = 0,

@@ -21,12 +21,12 @@ class RecencyEase(Ease):
         cls,
         interactions: Interactions,
         *,
-        l2: float = 300.0,
+        l2: float = 500.0,
         emphasis: float = 0.0,
         max_items: int = MAX_ITEMS,
         neighbours: int = 0,
-        half_life: float = 10.0,
-        floor: float = 0.1,
+        half_life: float = 3.0,
+        floor: float = 1.0,
     ) -> Self:
         model = super().fit(
             interactions, l2=l2, emphasis=emphasis, max_items=max_items, neighbours=neighbours
