@@ -34,7 +34,14 @@ def rate(
     )
 
 
-@router.get("/profiles/{profile_id}/ratings/{title_id}", responses=problems(404))
+@router.get(
+    "/profiles/{profile_id}/ratings/{title_id}",
+    responses={
+        200: {"model": ThumbRating},
+        204: {"description": "No thumb given"},
+        **problems(404),
+    },
+)
 def get_rating(profile_id: Id, title_id: Id, me: CurrentAccount, session: DbSession) -> Response:
     """The profile's thumb on the title; 204 when it has none."""
     identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)

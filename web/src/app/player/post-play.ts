@@ -11,6 +11,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { api, ok, type Schemas } from '../api/client';
+import { Thumbs } from '../shared/thumbs';
 import { TitleCard } from '../shared/title-card';
 import type { EpisodeRef } from './next-episode';
 
@@ -33,7 +34,7 @@ const BECAUSE = 'because-';
  */
 @Component({
   selector: 'app-post-play',
-  imports: [TitleCard],
+  imports: [TitleCard, Thumbs],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     @if (next(); as next) {
@@ -56,15 +57,22 @@ const BECAUSE = 'because-';
             <button type="button" class="button light" (click)="cancel()">Cancel</button>
           }
         </div>
+        <app-thumbs class="rate" [titleId]="titleId()" [profileId]="profileId()" />
       </aside>
     } @else if (offers(); as row) {
       <aside class="up-next offers" [attr.aria-label]="row.title" data-testid="post-play">
+        <app-thumbs class="rate" [titleId]="titleId()" [profileId]="profileId()" />
         <h2>{{ row.title }}</h2>
         <div class="cards" role="list">
           @for (item of row.items; track item.id) {
             <app-title-card role="listitem" [title]="item" />
           }
         </div>
+      </aside>
+    } @else {
+      <aside class="up-next" aria-label="Rate this title" data-testid="post-play">
+        <p class="name">How was it?</p>
+        <app-thumbs [titleId]="titleId()" [profileId]="profileId()" />
       </aside>
     }
   `,
@@ -91,6 +99,10 @@ const BECAUSE = 'because-';
     }
     .offers {
       max-width: min(48rem, 92vw);
+    }
+    .rate {
+      display: block;
+      margin: 0.5rem 0;
     }
     h2 {
       margin: 0 0 0.75rem;

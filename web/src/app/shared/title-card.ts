@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, input, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { Schemas } from '../api/client';
+import { MyListButton } from './my-list-button';
 
 /** What a card shows: any title summary of the API (browse row items, search and list pages). */
 export type CardTitle = Pick<
@@ -22,7 +23,7 @@ export function watchedFraction(positionS: number, durationS: number): number {
  */
 @Component({
   selector: 'app-title-card',
-  imports: [RouterLink],
+  imports: [RouterLink, MyListButton],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a
@@ -64,6 +65,9 @@ export function watchedFraction(positionS: number, durationS: number): number {
       }
       @if (note(); as text) {
         <span>{{ text }}</span>
+      }
+      @if (listButton()) {
+        <app-my-list-button class="list" [compact]="true" [titleId]="title().id" />
       }
     </span>
   `,
@@ -162,6 +166,9 @@ export function watchedFraction(positionS: number, durationS: number): number {
     .badge {
       font-size: 0.75rem;
     }
+    .list {
+      margin-left: auto;
+    }
   `,
 })
 export class TitleCard {
@@ -176,6 +183,8 @@ export class TitleCard {
   readonly queryParams = input<Record<string, string> | null>(null);
   /** A short line under the name, such as "S1 E3". */
   readonly note = input<string | null>(null);
+  /** An "Add to My List" / "Remove from My List" button under the poster. */
+  readonly listButton = input(true);
 
   protected readonly posterFailed = signal(false);
   protected readonly route = computed(() => this.link() ?? ['/title', this.title().id]);

@@ -132,7 +132,11 @@ function artworkFor(title: StudioTitle, kind: Artwork['kind'], language: string)
             <img class="backdrop" [src]="p.backdrop.url" alt="" />
           }
           <div class="card">
-            <app-title-card [title]="p.card" [link]="['/studio/titles', title.id, 'publish']" />
+            <app-title-card
+              [title]="p.card"
+              [link]="['/studio/titles', title.id, 'publish']"
+              [listButton]="false"
+            />
           </div>
           <div class="info">
             <p class="name" [attr.lang]="p.texts.language">{{ p.texts.title }}</p>

@@ -11,6 +11,8 @@ import { Router } from '@angular/router';
 import { ApiError, api, ok, type Schemas } from '../api/client';
 import { viewerMessage } from '../core/problems';
 import { Session } from '../core/session';
+import { MyListButton } from '../shared/my-list-button';
+import { Thumbs } from '../shared/thumbs';
 import { Episodes } from './episodes';
 import { clock, languageName, runtime } from './format';
 
@@ -37,7 +39,7 @@ interface Resume {
 /** A title's page: details for the profile's language and territory, episodes, Play or Resume. */
 @Component({
   selector: 'app-title-page',
-  imports: [Episodes],
+  imports: [Episodes, MyListButton, Thumbs],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './title-page.html',
   styleUrl: './title-page.css',
@@ -64,6 +66,7 @@ export class TitlePage {
   protected readonly crew = computed(() => crewLines(this.title()?.credits ?? []));
   protected readonly length = computed(() => lengthText(this.title()));
   protected readonly clock = clock;
+  protected readonly profileId = computed(() => this.session.profile()?.id ?? null);
 
   constructor() {
     effect(() => {
