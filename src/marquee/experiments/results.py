@@ -170,9 +170,9 @@ def compare(
 
 def _spread(control: Mapping[str, float], treatment: Mapping[str, float]) -> bool:
     """Whether the variants' values vary enough to estimate a difference's variance."""
-    sizes = len(control) >= 2 and len(treatment) >= 2
-    spread = float(np.var(list(control.values())) + np.var(list(treatment.values())))
-    return sizes and spread > 0
+    if len(control) < 2 or len(treatment) < 2:
+        return False
+    return float(np.var(list(control.values())) + np.var(list(treatment.values()))) > 0
 
 
 def _mean(found: Mapping[str, float]) -> float | None:

@@ -18,7 +18,7 @@ from marquee.experiments.assignment import (
     unit_of,
     variant_of,
 )
-from marquee.experiments.errors import ExperimentNotFound, NotInExperiment
+from marquee.experiments.errors import BadExperimentState, NotInExperiment
 from marquee.experiments.events import EXPOSURE_RECORDED, ExposureRecorded
 from marquee.experiments.models import Exposure
 from marquee.experiments.results import has_exposures
@@ -81,7 +81,8 @@ def record_exposure(
     experiment's counts after commit (409 when the member has no variant of it)."""
     experiment = next((e for e in _running(platform) if e.key == experiment_key), None)
     if experiment is None:
-        raise ExperimentNotFound(experiment_key)
+        state = definitions.find(session, experiment_key).state
+        raise BadExperimentState(f"Experiment {experiment_key!r} is {state}, not running.")
     unit = unit_of(experiment, member)
     variant = variant_of(experiment, unit)
     if variant is None or not admits(experiment.audience, member, experiment.started_at):

@@ -152,6 +152,12 @@ def test_a_member_gets_the_same_variant_every_time_and_its_exposure_is_counted(
     admin.call("POST", f"{URL}/{body['key']}/stop")
     after = member.call("GET", asked).json()["assignments"]
     assert body["key"] not in [a["experiment"] for a in after]
+    late = member.call(
+        "POST", f"{URL}/{body['key']}/exposures", json={"profile_id": member.profile_id}
+    )
+    assert "stopped, not running" in problem_of(late, 409, "bad-experiment-state")
+    unknown = member.call("POST", f"{URL}/nope/exposures", json={"profile_id": member.profile_id})
+    problem_of(unknown, 404, "experiment-not-found")
 
 
 def test_another_accounts_profile_is_not_found(world: World) -> None:
