@@ -1,0 +1,186 @@
+/**
+ * Marquee's rule (./rule.ts) as a Shaka `AbrManager`: it turns Shaka's variants into rungs,
+ * measures throughput from the segments Shaka reports, reads the buffer from the media element,
+ * and asks Shaka to switch when the rule's choice changes.
+ */
+import type shaka from 'shaka-player/dist/shaka-player.compiled-es2021';
+import { DEFAULT_RULE_CONFIG, type Rung, type RuleConfig, choose } from './rule';
+import { rememberThroughput, rememberedThroughputBps } from './startup';
+import { ThroughputHistory } from './throughput';
+
+/** What the page knows about the session that Shaka's variants do not say. */
+export interface MarqueeAbrOptions {
+  /** The plan's tallest rendition (the session answer's `max_height`). */
+  maxHeight: number;
+  /** VMAF per rendition height, where the session answer carries it. */
+  vmafByHeight: ReadonlyMap<number, number>;
+  /** The media segment duration (s). */
+  segmentS: number;
+}
+
+type Variant = shaka.extern.Variant;
+
+export class MarqueeAbrManager implements shaka.extern.AbrManager {
+  private switchTo: shaka.extern.AbrManager.SwitchCallback | null = null;
+  private variants: Variant[] = [];
+  private enabled = false;
+  private media: HTMLMediaElement | null = null;
+  private restrictions: shaka.extern.Restrictions | null = null;
+  private defaultBps = DEFAULT_RULE_CONFIG.defaultThroughputBps;
+  private readonly history = new ThroughputHistory();
+  private readonly startBps = rememberedThroughputBps();
+  private chosen: Variant | null = null;
+
+  constructor(private readonly options: MarqueeAbrOptions) {}
+
+  init(switchCallback: shaka.extern.AbrManager.SwitchCallback): void {
+    this.switchTo = switchCallback;
+  }
+
+  stop(): void {
+    this.switchTo = null;
+    this.enabled = false;
+    const measured = this.history.estimateBps();
+    if (measured !== null) {
+      rememberThroughput(measured);
+    }
+  }
+
+  release(): void {
+    this.stop();
+    this.variants = [];
+    this.media = null;
+    this.chosen = null;
+  }
+
+  setVariants(variants: Variant[]): boolean {
+    const changed =
+      variants.length !== this.variants.length ||
+      variants.some((variant, i) => variant !== this.variants[i]);
+    this.variants = variants;
+    return changed;
+  }
+
+  chooseVariant(): Variant {
+    const playable = this.playable();
+    const rungs = playable.map((variant) => this.rung(variant));
+    const measured = this.history.estimateBps();
+    const pick = choose(
+      rungs,
+      {
+        bufferS: this.bufferAheadS(),
+        throughputBps: measured ?? this.startBps,
+        currentId: this.chosen?.id ?? null,
+        segmentS: this.options.segmentS,
+      },
+      this.config(),
+    );
+    this.chosen = playable.find((variant) => variant.id === pick.id) ?? playable[0];
+    return this.chosen;
+  }
+
+  enable(): void {
+    this.enabled = true;
+  }
+
+  disable(): void {
+    this.enabled = false;
+  }
+
+  segmentDownloaded(deltaTimeMs: number, numBytes: number, allowSwitch: boolean): void {
+    this.history.add(numBytes, deltaTimeMs);
+    if (allowSwitch) {
+      this.suggest();
+    }
+  }
+
+  trySuggestStreams(): void {
+    this.suggest();
+  }
+
+  getBandwidthEstimate(): number {
+    return this.history.estimateBps() ?? this.startBps ?? this.defaultBps;
+  }
+
+  playbackRateChanged(): void {
+    // The rule reasons in media seconds; the buffer it reads already is one.
+  }
+
+  setMediaElement(mediaElement: HTMLMediaElement | null): void {
+    this.media = mediaElement;
+  }
+
+  setCmsdManager(): void {
+    // Server-side hints (CMSD) are not used: Marquee's edges send none.
+  }
+
+  configure(config: shaka.extern.AbrConfiguration): void {
+    this.restrictions = config.restrictions;
+    this.defaultBps = config.defaultBandwidthEstimate || this.defaultBps;
+  }
+
+  /** Asks Shaka to switch when the rule now prefers another variant. */
+  private suggest(): void {
+    if (!this.enabled || !this.switchTo || this.variants.length === 0) {
+      return;
+    }
+    const before = this.chosen;
+    const next = this.chooseVariant();
+    if (next !== before) {
+      this.switchTo(next);
+    }
+  }
+
+  /** Variants within Shaka's ABR restrictions (all of them when none passes). */
+  private playable(): Variant[] {
+    const limits = this.restrictions;
+    const allowed = this.variants.filter(
+      (variant) =>
+        !limits ||
+        ((variant.video?.height ?? 0) <= limits.maxHeight &&
+          (variant.video?.width ?? 0) <= limits.maxWidth &&
+          variant.bandwidth <= limits.maxBandwidth),
+    );
+    return allowed.length > 0 ? allowed : this.variants;
+  }
+
+  private rung(variant: Variant): Rung {
+    const height = variant.video?.height ?? 0;
+    return {
+      id: variant.id,
+      bitrateBps: variant.bandwidth,
+      height,
+      vmaf: this.options.vmafByHeight.get(height) ?? null,
+    };
+  }
+
+  private config(): RuleConfig {
+    return {
+      ...DEFAULT_RULE_CONFIG,
+      maxHeight: this.options.maxHeight,
+      screenHeight: screenHeightPx(),
+      defaultThroughputBps: this.defaultBps,
+    };
+  }
+
+  private bufferAheadS(): number {
+    const media = this.media;
+    if (!media) {
+      return 0;
+    }
+    const now = media.currentTime;
+    for (let i = 0; i < media.buffered.length; i++) {
+      if (media.buffered.start(i) <= now + 0.1 && media.buffered.end(i) > now) {
+        return media.buffered.end(i) - now;
+      }
+    }
+    return 0;
+  }
+}
+
+/** The screen's short side in device pixels: a rendition taller than the one covering it is
+ * waste (the short side, so a phone held upright still counts its landscape height). */
+function screenHeightPx(): number {
+  const shortSide = Math.min(screen.width, screen.height) * (devicePixelRatio || 1);
+  return shortSide > 0 ? shortSide : Number.POSITIVE_INFINITY;
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_RULE_CONFIG,
+  type Rung,
+  type RuleConfig,
+  candidates,
+  choose,
+  utilities,
+} from './rule';
+import { ThroughputHistory } from './throughput';
+
+/** The default ladder's rungs (video + 128 kbit/s audio), lowest first. */
+const LADDER: Rung[] = [
+  [234, 145, 40],
+  [270, 365, 55],
+  [360, 730, 68],
+  [432, 1100, 76],
+  [540, 2000, 84],
+  [720, 3000, 90],
+  [1080, 6000, 95],
+].map(([height, kbps, vmaf], id) => ({ id, height, bitrateBps: (kbps + 128) * 1000, vmaf }));
+const SEGMENT_S = 4;
+
+interface Step {
+  atS: number;
+  rung: Rung;
+  bufferS: number;
+}
+
+/**
+ * Plays `seconds` of a stream over `mbpsAt(t)` with the rule: each segment is downloaded at the
+ * throughput of the moment, the buffer drains while it downloads and fills by a segment after,
+ * the player waits while the buffer is full (30 s). Returns each decision and the stall time.
+ */
+function simulate(
+  mbpsAt: (t: number) => number,
+  seconds: number,
+  config: RuleConfig = DEFAULT_RULE_CONFIG,
+): { steps: Step[]; stallS: number } {
+  const history = new ThroughputHistory();
+  const steps: Step[] = [];
+  let t = 0;
+  let bufferS = 0;
+  let stallS = 0;
+  let current: number | null = null;
+  while (t < seconds) {
+    const situation = {
+      bufferS,
+      throughputBps: history.estimateBps(),
+      currentId: current,
+      segmentS: SEGMENT_S,
+    };
+    const rung = choose(LADDER, situation, config);
+    current = rung.id;
+    steps.push({ atS: t, rung, bufferS });
+    const downloadS = (rung.bitrateBps * SEGMENT_S) / (mbpsAt(t) * 1e6);
+    history.add((rung.bitrateBps * SEGMENT_S) / 8, downloadS * 1000);
+    if (steps.length > 1) {
+      stallS += Math.max(0, downloadS - bufferS);
+    }
+    bufferS = Math.max(0, bufferS - downloadS) + SEGMENT_S;
+    t += downloadS;
+    if (bufferS > config.bufferTargetS) {
+      t += bufferS - config.bufferTargetS;
+      bufferS = config.bufferTargetS;
+    }
+  }
+  return { steps, stallS };
+}
+
+describe('Marquee ABR rule', () => {
+  it('steps down before the buffer empties when throughput drops', () => {
+    const dropAtS = 120;
+    const { steps, stallS } = simulate((t) => (t < dropAtS ? 8 : 0.9), 240);
+    const before = steps.filter((step) => step.atS < dropAtS).at(-1)!;
+    expect(before.rung.height).toBeGreaterThanOrEqual(720);
+    const firstLow = steps.find((step) => step.atS >= dropAtS && step.rung.bitrateBps < 0.9e6)!;
+    expect(firstLow).toBeDefined();
+    expect(firstLow.bufferS).toBeGreaterThan(0);
+    expect(stallS).toBe(0);
+  });
+
+  it('steps up again when throughput recovers', () => {
+    const { steps, stallS } = simulate((t) => (t < 60 ? 0.6 : 10), 200);
+    const low = steps.filter((step) => step.atS < 60);
+    expect(Math.max(...low.map((step) => step.rung.bitrateBps))).toBeLessThan(0.6e6);
+    expect(steps.at(-1)!.rung.height).toBe(1080);
+    expect(stallS).toBe(0);
+  });
+
+  it('never picks a rendition above the plan or the screen', () => {
+    const plan = { ...DEFAULT_RULE_CONFIG, maxHeight: 720 };
+    const { steps } = simulate(() => 50, 120, plan);
+    expect(Math.max(...steps.map((step) => step.rung.height))).toBe(720);
+    const screen = { ...DEFAULT_RULE_CONFIG, screenHeight: 500 };
+    expect(candidates(LADDER, screen).at(-1)!.height).toBe(540);
+  });
+
+  it('gives a plan below the smallest rendition the smallest one', () => {
+    const tiny = { ...DEFAULT_RULE_CONFIG, maxHeight: 100 };
+    const situation = { bufferS: 20, throughputBps: 50e6, currentId: null, segmentS: 4 };
+    expect(choose(LADDER, situation, tiny).height).toBe(234);
+  });
+
+  it('starts from the throughput it is given, with a safety margin', () => {
+    const start = (bps: number | null): number =>
+      choose(
+        LADDER,
+        { bufferS: 0, throughputBps: bps, currentId: null, segmentS: 4 },
+        DEFAULT_RULE_CONFIG,
+      ).height;
+    expect(start(4e6)).toBe(720);
+    expect(start(2.6e6)).toBe(540);
+    expect(start(2.4e6)).toBe(432);
+    expect(start(null)).toBe(270);
+  });
+
+  it('weighs rungs by VMAF when every rung has one, else by the log of the bitrate', () => {
+    const byVmaf = utilities(LADDER);
+    expect(byVmaf[0]).toBe(1);
+    expect(byVmaf.at(-1)).toBeCloseTo(1 + (95 - 40) / 20);
+    const withoutVmaf = utilities(LADDER.map((rung) => ({ ...rung, vmaf: null })));
+    expect(withoutVmaf.at(-1)).toBeCloseTo(1 + Math.log(6128 / 273));
+  });
+});
+
+describe('throughput history', () => {
+  it('falls at once and rises slowly', () => {
+    const history = new ThroughputHistory();
+    for (let i = 0; i < 10; i++) {
+      history.add(1_000_000, 1000);
+    }
+    expect(history.estimateBps()).toBeCloseTo(8e6);
+    history.add(1_000_000, 4000);
+    expect(history.estimateBps()!).toBeLessThan(4e6);
+    history.add(1_000_000, 250);
+    expect(history.estimateBps()!).toBeLessThan(8e6);
+  });
+
+  it('ignores samples too small to measure', () => {
+    const history = new ThroughputHistory();
+    history.add(500, 1);
+    expect(history.estimateBps()).toBeNull();
+  });
+});

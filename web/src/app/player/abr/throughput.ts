@@ -1,0 +1,54 @@
+/**
+ * Throughput history: the download samples the player reports (bytes over the milliseconds
+ * they took), reduced to a cautious estimate. Two windows of recent transfer time, a short one
+ * that sees a drop within a segment or two and a long one that ignores a single fast burst; the
+ * estimate is the lower of the two, so it falls fast and rises slowly.
+ */
+
+/** Samples smaller than this say more about latency than throughput: they are ignored. */
+const MIN_SAMPLE_BYTES = 16_000;
+const FAST_WINDOW_MS = 3_000;
+const SLOW_WINDOW_MS = 12_000;
+
+interface Sample {
+  bytes: number;
+  ms: number;
+}
+
+export class ThroughputHistory {
+  private samples: Sample[] = [];
+
+  /** Records `bytes` that took `ms` to arrive. */
+  add(bytes: number, ms: number): void {
+    if (bytes < MIN_SAMPLE_BYTES || !(ms > 0)) {
+      return;
+    }
+    this.samples.push({ bytes, ms });
+    let keptMs = 0;
+    let keep = this.samples.length;
+    while (keep > 0 && keptMs < SLOW_WINDOW_MS) {
+      keep--;
+      keptMs += this.samples[keep].ms;
+    }
+    this.samples = this.samples.slice(keep);
+  }
+
+  /** The estimate in bit/s, or null before any sample. */
+  estimateBps(): number | null {
+    if (this.samples.length === 0) {
+      return null;
+    }
+    return Math.min(this.windowBps(FAST_WINDOW_MS), this.windowBps(SLOW_WINDOW_MS));
+  }
+
+  /** Bits over milliseconds of the newest samples covering `windowMs` of transfer time. */
+  private windowBps(windowMs: number): number {
+    let bytes = 0;
+    let ms = 0;
+    for (let i = this.samples.length - 1; i >= 0 && ms < windowMs; i--) {
+      bytes += this.samples[i].bytes;
+      ms += this.samples[i].ms;
+    }
+    return (bytes * 8 * 1000) / ms;
+  }
+}
