@@ -93,9 +93,11 @@ class Settings(BaseSettings):
     #: Key-encryption key for content keys: 64 hex digits (AES-256 key wrap). Unset: one is
     #: derived from the platform secret with HKDF-SHA256 (see docs/media.md).
     master_key: SecretStr | None = None
-    #: The ABR ladder as data (JSON in MARQUEE_MEDIA_LADDER): name, width, height (a landscape
-    #: box) and video_bitrate_kbps per rung, highest first.
-    media_ladder: list[dict[str, str | int]] = Field(default_factory=default_ladder)
+    #: The ABR ladder: "per-title" (rungs chosen on the title's own bitrate-VMAF hull from
+    #: probe encodes, docs/media.md), "fixed" (the default table), or a fixed ladder as data
+    #: (a JSON list: name, width, height (a landscape box) and video_bitrate_kbps per rung,
+    #: highest first).
+    media_ladder: Literal["per-title", "fixed"] | list[dict[str, str | int]] = "per-title"
     media_audio_bitrate_kbps: int = Field(default=128, gt=0)
     #: x264 preset: "veryfast" encodes the whole ladder near real time on 2 cores (docs/media.md).
     media_preset: str = "veryfast"

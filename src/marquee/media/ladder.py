@@ -112,11 +112,24 @@ def output_rate(video: VideoInfo, max_fps: float) -> Fraction:
 def plan_ladder(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> LadderPlan:
     """Renditions for ``info``: never upscaled, one display aspect ratio, a shared GOP, no
     rung spending more bits than the source carries (:func:`source_cap_kbps`)."""
+    return plan_rungs(info, spec, rung_sizes(info, spec))
+
+
+def rung_sizes(info: SourceInfo, spec: LadderSpec) -> list[tuple[Rung, int, int]]:
+    """Each rung of ``spec`` that fits in the source, with its size at the source's aspect."""
+    if info.video is None:
+        raise MediaError("ladder", "the source has no video stream")
+    return _sizes(display_size(info.video), info.video.upright_aspect_ratio, spec)
+
+
+def plan_rungs(
+    info: SourceInfo, spec: LadderSpec, sizes: list[tuple[Rung, int, int]]
+) -> LadderPlan:
+    """The plan of rungs already sized (highest first): capped at what the source carries,
+    thinned to distinct steps, sharing the output frame rate and GOP."""
     if info.video is None:
         raise MediaError("ladder", "the source has no video stream")
     rate = output_rate(info.video, spec.max_fps)
-    aspect = info.video.upright_aspect_ratio
-    sizes = _sizes(display_size(info.video), aspect, spec)
     capped = [
         (rung, w, h, min(rung.video_bitrate_kbps, source_cap_kbps(info, w, h, float(rate))))
         for rung, w, h in sizes
@@ -125,7 +138,7 @@ def plan_ladder(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> LadderPl
         frame_rate=f"{rate.numerator}/{rate.denominator}",
         fps=float(rate),
         gop_frames=max(1, round(spec.gop_s * rate)),
-        display_aspect_ratio=aspect,
+        display_aspect_ratio=info.video.upright_aspect_ratio,
         renditions=[_rendition(rung, w, h, kbps, spec) for rung, w, h, kbps in _distinct(capped)],
     )
 

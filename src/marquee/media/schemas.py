@@ -72,6 +72,9 @@ class AssetOut(_Schema):
     created_at: datetime
     finished_at: datetime | None
     steps: list[StepOut]
+    #: How the per-title ladder was chosen (``media.per_title.PerTitleLadder``: method,
+    #: fallback reason, probes, hull, rungs, CPU seconds); None for a fixed ladder.
+    per_title_ladder: dict[str, Any] | None = None
 
 
 class AssetManifests(_Schema):

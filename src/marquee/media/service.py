@@ -32,7 +32,7 @@ from marquee.media.schemas import (
     RenditionOut,
     StepOut,
 )
-from marquee.settings import Settings
+from marquee.settings import Settings, default_ladder
 
 #: Steps every asset has from the start (encode steps are added once the ladder is planned).
 INITIAL_STEPS = (("probe", 0), ("qc", 1), ("package", 1000), ("thumbnails", 1001))
@@ -61,10 +61,22 @@ def work_prefix(asset_id: str) -> str:
 def ladder_spec(settings: Settings) -> LadderSpec:
     """The ladder from settings (``MARQUEE_MEDIA_LADDER``, ``MARQUEE_MEDIA_PRESET``…)."""
     return LadderSpec(
-        rungs=tuple(Rung.model_validate(r) for r in settings.media_ladder),
+        rungs=tuple(Rung.model_validate(r) for r in fixed_rungs(settings)),
         audio_bitrate_kbps=settings.media_audio_bitrate_kbps,
         preset=settings.media_preset,
     )
+
+
+def fixed_rungs(settings: Settings) -> list[dict[str, str | int]]:
+    """The fixed ladder's rungs: the settings' own list, else the default table (which is
+    also what per-title mode probes at and falls back to)."""
+    ladder = settings.media_ladder
+    return ladder if isinstance(ladder, list) else default_ladder()
+
+
+def per_title(settings: Settings) -> bool:
+    """Whether rungs are chosen per title (``MARQUEE_MEDIA_LADDER=per-title``)."""
+    return settings.media_ladder == "per-title"
 
 
 def qc_limits(settings: Settings) -> QCLimits:
@@ -271,6 +283,7 @@ def _asset_out(session: Session, asset: Asset) -> AssetOut:
         created_at=asset.created_at,
         finished_at=asset.finished_at,
         steps=[StepOut.model_validate(s) for s in repo.steps(session, asset.id)],
+        per_title_ladder=(asset.ladder or {}).get("per_title"),
     )
 
 

@@ -17,6 +17,7 @@ from marquee.media.encode import Chunk, plan_chunks
 from marquee.media.ffmpeg import MediaError
 from marquee.media.ladder import LadderPlan, plan_ladder
 from marquee.media.models import ACTIVE_STATUSES, Asset
+from marquee.media.per_title import PerTitleLadder, plan_per_title
 from marquee.media.pipeline.plan import AudioSpec, chunk_step, source_audio, work_key
 from marquee.media.pipeline.runner import (
     LONG_JOB_S,
@@ -36,7 +37,7 @@ from marquee.media.pipeline.runner import (
 from marquee.media.pipeline.subtitles import convert_subtitles
 from marquee.media.probe import SourceInfo, probe
 from marquee.media.qc import QCReport, probe_report, run_qc
-from marquee.media.service import ladder_spec, qc_limits
+from marquee.media.service import ladder_spec, per_title, qc_limits
 from marquee.settings import Settings
 
 ANALYSE_RETRIES = 2
@@ -92,10 +93,7 @@ def _analyse(
     start_step(run)
     limits = qc_limits(settings)
     reject_unless_passed(run, probe_report(info, limits))
-    try:
-        plan = plan_ladder(info, ladder_spec(settings))
-    except MediaError as exc:
-        raise InputRejected(exc.reason) from exc
+    plan, per_title = _plan(settings, run, source, info, tmp)
     chunks = plan_chunks(info, plan, settings.media_chunk_s)
     if len(chunks) < 2:
         chunks = []
@@ -132,6 +130,7 @@ def _analyse(
             "audio": [vars(a) for a in audio],
             "subtitles": subtitles,
             "single_pass": single_pass,
+            **({"per_title": per_title.model_dump(mode="json")} if per_title else {}),
         }
         asset.chunks = [c.model_dump(mode="json") for c in chunks]
         asset.audio_languages = [a.language for a in audio]
@@ -143,6 +142,37 @@ def _analyse(
         _hand_over_to_single_pass(run, fan_out)
     else:
         complete_step(ctx, run, {"passed": True, "warnings": qc["warnings"]}, fan_out)
+
+
+def _plan(
+    settings: Settings, run: StepRun, source: Path, info: SourceInfo, tmp: Path
+) -> tuple[LadderPlan, PerTitleLadder | None]:
+    """The ladder: the fixed one, or per title from probe encodes (logged with their cost)."""
+    spec = ladder_spec(settings)
+    try:
+        if not per_title(settings):
+            return plan_ladder(info, spec), None
+        run.log("per-title ladder: probe encodes")
+        plan, chosen = plan_per_title(
+            source,
+            info,
+            spec,
+            tmp,
+            threads=settings.media_threads,
+            on_progress=run.scaled(0, 0.5, "probe encodes for the per-title ladder"),
+        )
+    except MediaError as exc:
+        if exc.step == "ladder":
+            raise InputRejected(exc.reason) from exc
+        raise
+    if chosen.reason:
+        run.log(f"per-title ladder: the fixed ladder instead: {chosen.reason}")
+    if chosen.probes:
+        run.log(
+            f"per-title ladder: {len(chosen.probes)} probe encodes of {chosen.sample_s} s,"
+            f" {chosen.cpu_s} s of CPU ({chosen.wall_s} s)"
+        )
+    return plan, chosen
 
 
 def reject_unless_passed(run: StepRun, report: QCReport) -> None:

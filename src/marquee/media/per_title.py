@@ -1,0 +1,360 @@
+"""Per-title ladder: rungs chosen on the title's own bitrate-quality convex hull.
+
+A sample of the title (all of it when short, else a few short scenes spread over its
+runtime) is encoded at several sizes and CRF points; each probe's VMAF is measured against
+the sample at the source's size (the probe scaled back up, as the renditions are scored).
+The upper convex hull of (log bit rate, VMAF) over all probes gives, for every quality, the
+cheapest size to reach it; rungs sit on that hull :data:`VMAF_STEP` points apart from
+:data:`TOP_VMAF` down. See docs/media.md for the figures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import resource
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from marquee.media.encode import video_filter
+from marquee.media.ffmpeg import DEFAULT_THREADS, MediaError, ProgressCallback, run_ffmpeg
+from marquee.media.ladder import (
+    MIN_STEP,
+    LadderPlan,
+    LadderSpec,
+    Rung,
+    display_size,
+    plan_ladder,
+    plan_rungs,
+    rung_sizes,
+)
+from marquee.media.probe import SourceInfo, probe
+from marquee.media.vmaf import measure_vmaf_many
+
+log = logging.getLogger(__name__)
+
+#: A clip shorter than this is not probed (too little picture to judge): the fixed ladder.
+MIN_PROBE_S = 3.0
+#: Titles up to this long are probed whole; longer ones through SCENES scenes of SCENE_S.
+WHOLE_PROBE_S = 8.0
+SCENES = 4
+SCENE_S = 2.0
+#: x264 CRF points of each probe size (lower: better): VMAF ~60 to ~97 on most titles.
+CRFS = (21, 27, 33, 40)
+#: At most this many probe sizes, each at most PROBE_SIZE_RATIO the height of the one above.
+MAX_PROBE_SIZES = 4
+PROBE_SIZE_RATIO = 0.67
+#: VMAF of one probe frame in this many.
+PROBE_VMAF_EVERY = 3
+#: The top rung aims at this VMAF (past it viewers see no difference, bits are wasted).
+TOP_VMAF = 95.0
+#: Rungs this many VMAF points apart: about one just-noticeable difference (Netflix: ~6).
+VMAF_STEP = 6.0
+MAX_RUNGS = 6
+#: A dearer probe must score this much more VMAF to join the hull.
+MIN_GAIN = 0.5
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ProbePoint(_Model):
+    """One probe encode: size, CRF, bit rate and VMAF against the source."""
+
+    width: int
+    height: int
+    crf: int
+    kbps: float
+    vmaf: float
+
+
+class ChosenRung(_Model):
+    name: str
+    width: int
+    height: int
+    kbps: int
+    #: VMAF the hull predicts at that rate (the rendition's own is measured after encoding).
+    vmaf: float
+
+
+class PerTitleLadder(_Model):
+    """What the ladder was chosen from, stored with the asset (``asset.ladder["per_title"]``)
+    and shown by the studio's Media tab."""
+
+    method: Literal["per-title", "fallback"]
+    #: Why the fixed ladder was used instead (fallback only).
+    reason: str | None = None
+    sample_s: float = 0.0
+    probes: list[ProbePoint] = []
+    hull: list[ProbePoint] = []
+    rungs: list[ChosenRung] = []
+    #: CPU seconds of the probe encodes and their VMAF (ffmpeg's children), and wall time.
+    cpu_s: float = 0.0
+    wall_s: float = 0.0
+
+
+def sample_spans(duration_s: float) -> list[tuple[float, float]]:
+    """(start, length) of the scenes probed: the whole title when short, else :data:`SCENES`
+    scenes of :data:`SCENE_S` at the middles of equal parts of the runtime."""
+    if duration_s <= WHOLE_PROBE_S:
+        return [(0.0, duration_s)]
+    part = duration_s / SCENES
+    return [(part * (n + 0.5) - SCENE_S / 2, SCENE_S) for n in range(SCENES)]
+
+
+def probe_sizes(info: SourceInfo, spec: LadderSpec) -> list[tuple[int, int]]:
+    """Sizes to probe: the largest rung that fits the source, then rungs each at most
+    :data:`PROBE_SIZE_RATIO` the height of the one before (never above the source)."""
+    sizes: list[tuple[int, int]] = []
+    for _, width, height in rung_sizes(info, spec):
+        if not sizes or height <= sizes[-1][1] * PROBE_SIZE_RATIO:
+            sizes.append((width, height))
+    return sizes[:MAX_PROBE_SIZES]
+
+
+def convex_hull(points: Sequence[ProbePoint]) -> list[ProbePoint]:
+    """The upper convex hull of (log bit rate, VMAF), cheapest first: every point on it has
+    at least MIN_GAIN more VMAF than the one before, and no probe lies above it."""
+    hull: list[ProbePoint] = []
+    for point in sorted(points, key=lambda p: (p.kbps, -p.vmaf)):
+        if hull and point.vmaf < hull[-1].vmaf + MIN_GAIN:
+            continue  # costs more for no quality anyone could see
+        while len(hull) >= 2 and not _turns_right(hull[-2], hull[-1], point):
+            hull.pop()
+        hull.append(point)
+    return hull
+
+
+def _turns_right(a: ProbePoint, b: ProbePoint, c: ProbePoint) -> bool:
+    """Whether ``b`` lies above the line from ``a`` to ``c`` (concave at ``b``)."""
+    ax, bx, cx = math.log(a.kbps), math.log(b.kbps), math.log(c.kbps)
+    return (bx - ax) * (c.vmaf - a.vmaf) - (b.vmaf - a.vmaf) * (cx - ax) < 0
+
+
+def choose_rungs(hull: Sequence[ProbePoint]) -> list[ChosenRung]:
+    """Rungs on the hull, best first: at :data:`TOP_VMAF` (or the best the hull reaches),
+    then every :data:`VMAF_STEP` below, and the hull's cheapest point last; at most
+    :data:`MAX_RUNGS`, each spending at least ``ladder.MIN_STEP`` times the one below."""
+    top = min(TOP_VMAF, hull[-1].vmaf)
+    targets: list[float] = []
+    target = top
+    while target > hull[0].vmaf and len(targets) < MAX_RUNGS - 1:
+        targets.append(target)
+        target -= VMAF_STEP
+    points = [_on_hull(hull, t) for t in targets] + [(hull[0], hull[0].kbps, hull[0].vmaf)]
+    kept: list[tuple[ProbePoint, float, float]] = []
+    for point in reversed(points):  # cheapest first; the cheapest is always kept
+        if not kept or point[1] >= MIN_STEP * kept[-1][1]:
+            kept.append(point)
+    names: set[str] = set()
+    return [
+        ChosenRung(
+            name=_unique(f"{size.height}p", names),
+            width=size.width,
+            height=size.height,
+            kbps=round(kbps),
+            vmaf=round(vmaf, 2),
+        )
+        for size, kbps, vmaf in reversed(kept)
+    ]
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _on_hull(hull: Sequence[ProbePoint], vmaf: float) -> tuple[ProbePoint, float, float]:
+    """The size and bit rate reaching ``vmaf`` on the hull (log rate interpolated between
+    its neighbours; the size of the nearer one in quality)."""
+    for low, high in itertools.pairwise(hull):
+        if low.vmaf <= vmaf <= high.vmaf:
+            share = (vmaf - low.vmaf) / (high.vmaf - low.vmaf)
+            kbps = math.exp(math.log(low.kbps) + share * (math.log(high.kbps) - math.log(low.kbps)))
+            return (high if share >= 0.5 else low), kbps, vmaf
+    return hull[-1], hull[-1].kbps, hull[-1].vmaf
+
+
+def plan_per_title(
+    source: Path,
+    info: SourceInfo,
+    spec: LadderSpec,
+    work: Path,
+    *,
+    threads: int = DEFAULT_THREADS,
+    on_progress: ProgressCallback | None = None,
+) -> tuple[LadderPlan, PerTitleLadder]:
+    """The per-title plan of ``source`` and what it was chosen from; the fixed ladder of
+    ``spec`` (with the reason, logged) when the title is too short or too uniform to probe."""
+    fixed = plan_ladder(info, spec)
+    if info.duration_s < MIN_PROBE_S:
+        return fixed, _fallback(f"too short to probe ({info.duration_s:.1f} s < {MIN_PROBE_S} s)")
+    started, cpu_before = time.monotonic(), _children_cpu_s()
+    spans = sample_spans(info.duration_s)
+    sample = make_sample(source, info, fixed, spans, work / "probe-sample.mkv", threads=threads)
+    progress = on_progress or (lambda _: None)
+    progress(0.2)
+    probes = probe_encodes(
+        sample,
+        info,
+        fixed,
+        probe_sizes(info, spec),
+        spec.preset,
+        work,
+        threads=threads,
+        on_progress=progress,
+    )
+    cost = {
+        "cpu_s": round(_children_cpu_s() - cpu_before, 2),
+        "wall_s": round(time.monotonic() - started, 2),
+    }
+    sample_s = round(sum(length for _, length in spans), 2)
+    hull = convex_hull(probes)
+    if len(hull) < 2:
+        reason = (
+            f"too uniform to probe: the cheapest probe ({hull[0].kbps} kbit/s) scored VMAF"
+            f" {hull[0].vmaf:.1f}, and no dearer one {MIN_GAIN} more"
+        )
+        result = _fallback(reason).model_copy(
+            update={"probes": probes, "hull": hull, "sample_s": sample_s, **cost}
+        )
+        return fixed, result
+    rungs = choose_rungs(hull)
+    sized = [
+        (
+            Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=r.kbps),
+            r.width,
+            r.height,
+        )
+        for r in rungs
+    ]
+    log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
+    result = PerTitleLadder(
+        method="per-title", sample_s=sample_s, probes=probes, hull=hull, rungs=rungs, **cost
+    )
+    return plan_rungs(info, spec, sized), result
+
+
+def _fallback(reason: str) -> PerTitleLadder:
+    log.info("per-title ladder: the fixed ladder instead: %s", reason)
+    return PerTitleLadder(method="fallback", reason=reason)
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def make_sample(
+    source: Path,
+    info: SourceInfo,
+    plan: LadderPlan,
+    spans: list[tuple[float, float]],
+    out: Path,
+    *,
+    threads: int = DEFAULT_THREADS,
+) -> Path:
+    """The probed scenes joined, at the source's upright size through the encoder's own
+    picture chain, losslessly coded (x264 QP 0), so probes are scored against the source."""
+    if info.video is None:
+        raise MediaError("ladder", "the source has no video stream")
+    width, height = display_size(info.video)
+    chain = video_filter(info.video, width, height, plan.frame_rate)
+    args: list[str] = []
+    for start, length in spans:
+        args += ["-ss", f"{start:.3f}", "-t", f"{length:.3f}", "-i", str(source)]
+    labels = "".join(f"[s{n}]" for n in range(len(spans)))
+    graph = [f"[{n}:v:0]{chain}[s{n}]" for n in range(len(spans))]
+    graph.append(f"{labels}concat=n={len(spans)}:v=1:a=0[out]")
+    args += ["-filter_complex", ";".join(graph), "-map", "[out]"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-threads", str(threads)]
+    run_ffmpeg([*args, str(out)], step="probe-encode")
+    return out
+
+
+def probe_encodes(
+    sample: Path,
+    info: SourceInfo,
+    plan: LadderPlan,
+    sizes: list[tuple[int, int]],
+    preset: str,
+    work: Path,
+    *,
+    threads: int = DEFAULT_THREADS,
+    on_progress: ProgressCallback | None = None,
+) -> list[ProbePoint]:
+    """Encode ``sample`` at every size × :data:`CRFS` (one decode per size) and score each."""
+    sample_info = probe(sample)
+    if sample_info.video is None or not sample_info.duration_s:
+        raise MediaError("ladder", "the probe sample has no video")
+    outs: list[tuple[int, int, int, Path]] = []
+    for n, (width, height) in enumerate(sizes):
+        outs += _encode_size(sample, sample_info, plan, width, height, preset, work, threads)
+        if on_progress is not None:
+            on_progress(0.2 + 0.5 * (n + 1) / len(sizes))
+    scores = measure_vmaf_many(
+        [path for *_, path in outs],
+        sample,
+        sample_info,
+        plan,
+        subsample=PROBE_VMAF_EVERY,
+        threads=threads,
+    )
+    points = [
+        ProbePoint(
+            width=width,
+            height=height,
+            crf=crf,
+            kbps=round(path.stat().st_size * 8 / 1000 / sample_info.duration_s, 1),
+            vmaf=round(score.mean, 2),
+        )
+        for (width, height, crf, path), score in zip(outs, scores, strict=True)
+    ]
+    for _, _, _, path in outs:
+        path.unlink()
+    return points
+
+
+def _encode_size(
+    sample: Path,
+    sample_info: SourceInfo,
+    plan: LadderPlan,
+    width: int,
+    height: int,
+    preset: str,
+    work: Path,
+    threads: int,
+) -> list[tuple[int, int, int, Path]]:
+    """Every CRF point of one size from one decode of the sample (same GOP as the ladder)."""
+    assert sample_info.video is not None
+    gop = str(plan.gop_frames)
+    chain = video_filter(sample_info.video, width, height, None)
+    labels = "".join(f"[c{crf}]" for crf in CRFS)
+    args = ["-i", str(sample), "-filter_complex", f"[0:v:0]{chain},split={len(CRFS)}{labels}"]
+    outs = []
+    for crf in CRFS:
+        path = work / f"probe-{height}p-crf{crf}.mp4"
+        args += ["-map", f"[c{crf}]", "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
+        args += [
+            "-g",
+            gop,
+            "-keyint_min",
+            gop,
+            "-sc_threshold",
+            "0",
+            "-threads",
+            str(threads),
+            str(path),
+        ]
+        outs.append((width, height, crf, path))
+    run_ffmpeg(args, step="probe-encode")
+    return outs

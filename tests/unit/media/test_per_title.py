@@ -1,0 +1,126 @@
+"""Per-title ladder: the hull, the rungs chosen on it, the BD-rate, the mode setting."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+
+from marquee.media.bdrate import bd_rate
+from marquee.media.ffmpeg import MediaError
+from marquee.media.ladder import DEFAULT_LADDER, MIN_STEP
+from marquee.media.per_title import (
+    MAX_RUNGS,
+    TOP_VMAF,
+    ProbePoint,
+    choose_rungs,
+    convex_hull,
+    probe_sizes,
+    sample_spans,
+)
+from marquee.media.service import ladder_spec, per_title
+from marquee.settings import load_settings
+from tests.unit.media.test_ladder import source
+
+
+def point(height: int, kbps: float, vmaf: float, crf: int = 25) -> ProbePoint:
+    return ProbePoint(width=height * 16 // 9, height=height, crf=crf, kbps=kbps, vmaf=vmaf)
+
+
+#: Two sizes' rate-quality curves crossing: 360p wins at low rates, 720p at high ones; the
+#: 360p probe at 2000 kbit/s and the 720p one at 300 lie under the hull.
+PROBES = [
+    point(360, 150, 62),
+    point(360, 300, 76),
+    point(360, 600, 84),
+    point(360, 2000, 88),
+    point(720, 300, 60),
+    point(720, 700, 83),
+    point(720, 1400, 92),
+    point(720, 3000, 97),
+]
+
+
+def test_the_hull_is_monotone_and_no_probe_lies_above_it() -> None:
+    hull = convex_hull(PROBES)
+    rates = [p.kbps for p in hull]
+    scores = [p.vmaf for p in hull]
+    assert rates == sorted(rates)
+    assert len(set(rates)) == len(rates)
+    assert scores == sorted(scores)
+    assert len(set(scores)) == len(scores)
+    assert point(360, 2000, 88) not in hull
+    assert point(720, 300, 60) not in hull
+    for probe in PROBES:
+        for low, high in itertools.pairwise(hull):
+            if low.kbps <= probe.kbps <= high.kbps:
+                share = math.log(probe.kbps / low.kbps) / math.log(high.kbps / low.kbps)
+                assert probe.vmaf <= low.vmaf + share * (high.vmaf - low.vmaf) + 1e-9
+
+
+def test_rungs_sit_on_the_hull_a_visible_step_apart_capped_near_95() -> None:
+    rungs = choose_rungs(convex_hull(PROBES))
+    assert rungs[0].vmaf == TOP_VMAF
+    assert rungs[0].height == 720
+    assert 1400 < rungs[0].kbps < 3000
+    assert rungs[-1].kbps == 150
+    assert rungs[-1].height == 360
+    assert len(rungs) <= MAX_RUNGS
+    for higher, lower in itertools.pairwise(rungs):
+        assert higher.kbps >= MIN_STEP * lower.kbps
+        assert higher.vmaf - lower.vmaf >= 6 - 1e-9 or lower is rungs[-1]
+    assert len({r.name for r in rungs}) == len(rungs)
+
+
+def test_a_hull_below_95_tops_out_at_its_best_probe() -> None:
+    rungs = choose_rungs(convex_hull([point(360, 100, 70), point(360, 400, 88)]))
+    assert (rungs[0].kbps, rungs[0].vmaf) == (400, 88)
+
+
+def test_no_probe_size_is_above_the_source() -> None:
+    assert probe_sizes(source(1280, 720), DEFAULT_LADDER) == [(1280, 720), (768, 432), (480, 270)]
+    assert probe_sizes(source(1920, 1080), DEFAULT_LADDER)[0] == (1920, 1080)
+    assert len(probe_sizes(source(1920, 1080), DEFAULT_LADDER)) == 4
+    assert probe_sizes(source(300, 200), DEFAULT_LADDER) == [(300, 200)]
+
+
+def test_long_titles_are_probed_through_scenes_spread_over_the_runtime() -> None:
+    assert sample_spans(5.0) == [(0.0, 5.0)]
+    spans = sample_spans(600.0)
+    assert len(spans) == 4
+    assert spans[0][0] > 0
+    assert spans[-1][0] + spans[-1][1] < 600
+    assert spans[-1][0] - spans[0][0] > 400
+
+
+def test_bd_rate_of_a_curve_at_half_the_rate_is_minus_50_percent() -> None:
+    reference = [(1000.0, 70.0), (2000.0, 80.0), (4000.0, 88.0), (8000.0, 94.0)]
+    half = [(kbps / 2, vmaf) for kbps, vmaf in reference]
+    assert bd_rate(reference, half) == pytest.approx(-50.0)
+    assert bd_rate(half, reference) == pytest.approx(100.0)
+    assert bd_rate(reference, reference) == pytest.approx(0.0)
+
+
+def test_bd_rate_compares_only_the_quality_range_both_curves_cover() -> None:
+    reference = [(1000.0, 70.0), (4000.0, 90.0)]
+    # Half the reference's rate from 80 to 90 (it does not reach down to 70).
+    test = [(1000.0, 80.0), (2000.0, 90.0)]
+    assert bd_rate(reference, test) == pytest.approx(-50.0)
+
+
+def test_bd_rate_refuses_curves_that_do_not_overlap() -> None:
+    with pytest.raises(MediaError, match="no common quality range"):
+        bd_rate([(100.0, 50.0), (200.0, 60.0)], [(300.0, 70.0), (400.0, 80.0)])
+    with pytest.raises(MediaError, match="two points"):
+        bd_rate([(100.0, 50.0)], [(300.0, 70.0), (400.0, 80.0)])
+
+
+def test_per_title_is_the_default_and_fixed_or_a_list_keeps_a_fixed_ladder(tmp_path: Path) -> None:
+    assert per_title(load_settings(data_dir=tmp_path))
+    fixed = load_settings(data_dir=tmp_path, media_ladder="fixed")
+    assert not per_title(fixed)
+    assert ladder_spec(fixed).rungs == DEFAULT_LADDER.rungs
+    rung = {"name": "360p", "width": 640, "height": 360, "video_bitrate_kbps": 700}
+    assert not per_title(load_settings(data_dir=tmp_path, media_ladder=[rung]))
