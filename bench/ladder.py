@@ -1,0 +1,194 @@
+"""Per-title ladders (H.264, and AV1 at the same sizes) against the fixed H.264 ladder.
+
+    .venv/bin/python bench/ladder.py [--smoke] [--seconds 10] [--work DIR]
+
+For each clip (those of ``../shared/data/video_clips``, their first ``--seconds``, and three
+generated ones: ``testsrc2``, the same with film grain, and a flat cartoon-like pattern):
+
+1. the fixed ladder (``plan_ladder``) is encoded, every rendition scored with VMAF against the
+   source at the source's size;
+2. the per-title ladder (``plan_per_title``: probe encodes, hull, rungs) is encoded and scored;
+3. the per-title sizes are encoded with SVT-AV1 (preset ``--av1-preset``) at
+   ``AV1_RATE_SHARE`` of the H.264 rung's rate (so the AV1 curve covers the same qualities),
+   and scored.
+
+Each ladder's rate-quality curve is its renditions' (measured kbit/s, VMAF); printed: the
+BD-rate (``marquee.media.bdrate``) of per-title H.264 and of per-title AV1 against the fixed
+ladder (negative = fewer bits at equal VMAF; "n/a" where a ladder has a single rung or the
+curves share no VMAF range), and the CPU seconds of each (ffmpeg's, per-title including its
+probes) over the fixed ladder's. ``--smoke``: one tiny generated clip, a few seconds of CPU.
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from marquee.media.bdrate import bd_rate  # noqa: E402
+from marquee.media.encode import video_args, video_filter  # noqa: E402
+from marquee.media.ffmpeg import MediaError, run_ffmpeg  # noqa: E402
+from marquee.media.ladder import (  # noqa: E402
+    DEFAULT_LADDER,
+    LadderPlan,
+    plan_ladder,
+)
+from marquee.media.per_title import plan_per_title  # noqa: E402
+from marquee.media.probe import SourceInfo, probe  # noqa: E402
+from marquee.media.vmaf import measure_vmaf_many  # noqa: E402
+
+CLIPS = ROOT.parent / "shared" / "data" / "video_clips"
+#: AV1 rungs spend this share of the H.264 rung's rate.
+AV1_RATE_SHARE = 0.7
+VMAF_EVERY = 3
+GENERATED = {
+    "testsrc2_720p": "testsrc2=s=1280x720:r=25",
+    "grain_720p": "testsrc2=s=1280x720:r=25,noise=alls=24:allf=t",
+    "flat_720p": "mandelbrot=s=1280x720:r=25",
+}
+
+
+@dataclass
+class Curve:
+    points: list[tuple[float, float]]
+    cpu_s: float
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def generate(name: str, source: str, seconds: float, work: Path) -> Path:
+    out = work / f"{name}.mp4"
+    args = ["-f", "lavfi", "-i", f"{source}", "-t", str(seconds), "-c:v", "libx264"]
+    run_ffmpeg(
+        [*args, "-preset", "veryfast", "-crf", "14", "-pix_fmt", "yuv420p", str(out)], step="bench"
+    )
+    return out
+
+
+def cut(clip: Path, seconds: float, work: Path) -> Path:
+    out = work / clip.name
+    run_ffmpeg(
+        ["-i", str(clip), "-t", str(seconds), "-map", "0:v:0", "-c", "copy", str(out)], step="bench"
+    )
+    return out
+
+
+def encode_h264(
+    source: Path, info: SourceInfo, plan: LadderPlan, work: Path, tag: str
+) -> list[Path]:
+    assert info.video is not None
+    outs = []
+    for rendition in plan.renditions:
+        out = work / f"{tag}-{rendition.name}.mp4"
+        args = ["-i", str(source), "-map", "0:v:0", *video_args(info.video, plan, rendition, 2)]
+        run_ffmpeg([*args, "-an", str(out)], step="bench")
+        outs.append(out)
+    return outs
+
+
+def encode_av1(
+    source: Path, info: SourceInfo, plan: LadderPlan, work: Path, preset: int
+) -> list[Path]:
+    """The plan's sizes in SVT-AV1 (same GOP, no scene-cut keyframes), capped VBR."""
+    assert info.video is not None
+    gop = str(plan.gop_frames)
+    outs = []
+    for rendition in plan.renditions:
+        out = work / f"av1-{rendition.name}.mp4"
+        kbps = round(rendition.video_bitrate_kbps * AV1_RATE_SHARE)
+        chain = video_filter(info.video, rendition.width, rendition.height, plan.frame_rate)
+        args = ["-i", str(source), "-map", "0:v:0", "-vf", chain, "-c:v", "libsvtav1"]
+        args += ["-preset", str(preset), "-b:v", f"{kbps}k", "-g", gop]
+        args += ["-svtav1-params", "scd=0", "-an", str(out)]
+        run_ffmpeg(args, step="bench")
+        outs.append(out)
+    return outs
+
+
+def score(
+    outs: list[Path], source: Path, info: SourceInfo, plan: LadderPlan
+) -> list[tuple[float, float]]:
+    results = measure_vmaf_many(outs, source, info, plan, subsample=VMAF_EVERY)
+    points = []
+    for out, result in zip(outs, results, strict=True):
+        seconds = probe(out).duration_s or info.duration_s
+        points.append((out.stat().st_size * 8 / 1000 / seconds, result.mean))
+        out.unlink()
+    return points
+
+
+def measure(source: Path, work: Path, av1_preset: int) -> dict[str, Curve]:
+    info = probe(source)
+    spec = DEFAULT_LADDER.model_copy(update={"preset": "veryfast"})
+    fixed = plan_ladder(info, spec)
+    start = cpu_s()
+    outs = encode_h264(source, info, fixed, work, "fixed")
+    fixed_cpu = cpu_s() - start
+    curves = {"fixed": Curve(score(outs, source, info, fixed), fixed_cpu)}
+    start = cpu_s()
+    plan, chosen = plan_per_title(source, info, spec, work)
+    probe_cpu = cpu_s() - start
+    if chosen.reason:
+        print(f"  per-title fell back: {chosen.reason}")
+    start = cpu_s()
+    outs = encode_h264(source, info, plan, work, "title")
+    title_cpu = probe_cpu + cpu_s() - start
+    curves["per-title h264"] = Curve(score(outs, source, info, plan), title_cpu)
+    start = cpu_s()
+    outs = encode_av1(source, info, plan, work, av1_preset)
+    curves["per-title av1"] = Curve(score(outs, source, info, plan), probe_cpu + cpu_s() - start)
+    return curves
+
+
+def bd(reference: Curve, test: Curve) -> str:
+    try:
+        return f"{bd_rate(reference.points, test.points):+.1f}%"
+    except MediaError:
+        return "n/a"
+
+
+def report(name: str, curves: dict[str, Curve]) -> None:
+    fixed = curves["fixed"]
+    print(f"{name}")
+    for label, curve in curves.items():
+        rungs = ", ".join(f"{kbps:.0f}k/{vmaf:.1f}" for kbps, vmaf in curve.points)
+        ratio = curve.cpu_s / fixed.cpu_s if fixed.cpu_s else float("nan")
+        saving = "" if curve is fixed else f"  BD-rate {bd(fixed, curve)}"
+        print(f"  {label:15} cpu {curve.cpu_s:6.1f} s ({ratio:4.2f}x){saving}  [{rungs}]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="one tiny generated clip (CI)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--av1-preset", type=int, default=10)
+    parser.add_argument("--work", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-ladder-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.smoke:
+            clips = [generate("smoke_360p", "testsrc2=s=640x360:r=25", 4, work)]
+        else:
+            clips = [cut(c, args.seconds, work) for c in sorted(CLIPS.glob("*.mp4"))]
+            clips += [generate(n, s, args.seconds, work) for n, s in GENERATED.items()]
+        for clip in clips:
+            report(clip.stem, measure(clip, work, args.av1_preset))
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
