@@ -101,11 +101,15 @@ def distinct(table: pa.Table) -> pa.Table:
     return table.take(pc.sort_indices(firsts))
 
 
-def live_files(session: Session, *, first_day: str = "", last_day: str = "9999") -> list[LakeFile]:
-    """The lake's readable files whose day is in ``[first_day, last_day]``."""
+def live_files(
+    session: Session, *, first_day: str = "", last_day: str = "9999", prefix: str = PREFIX
+) -> list[LakeFile]:
+    """The readable files under ``prefix`` (the raw events by default) whose day is in
+    ``[first_day, last_day]``."""
     query = (
         select(LakeFile)
         .where(LakeFile.state == "live", LakeFile.day >= first_day, LakeFile.day <= last_day)
+        .where(LakeFile.key.startswith(f"{prefix}/"))
         .order_by(LakeFile.day, LakeFile.key)
     )
     return list(session.scalars(query))
@@ -147,7 +151,7 @@ def replace_files(
     for key, table in new.items():
         if table.num_rows:
             info = store.put_bytes(key, parquet_bytes(table))
-            day = key.removeprefix(f"{PREFIX}/day=")[:10]
+            day = key.split("/day=", 1)[1][:10]
             written.append(LakeFile(key=key, day=day, rows=table.num_rows, size=info.size))
     with db.transaction() as session:
         session.execute(delete(LakeFile).where(LakeFile.key.in_([f.key for f in old])))

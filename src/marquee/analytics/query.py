@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,12 +20,52 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from marquee.analytics import lake
+from marquee.analytics import lake, rollup
 from marquee.analytics.rows import SCHEMA
 from marquee.kit.db import Database
 from marquee.kit.storage import LocalObjectStore, ObjectNotFound, ObjectStore
 
 Result = tuple[list[str], list[tuple[Any, ...]]]
+
+
+@dataclass
+class Sources:
+    """The files a query reads: the period's raw files, every day's (for renditions) and the
+    sessions files that still sum their day (see :mod:`.rollup`)."""
+
+    period: list[str] = field(default_factory=list)
+    everything: list[str] = field(default_factory=list)
+    summed: list[str] = field(default_factory=list)
+    unsummed: list[str] = field(default_factory=list)
+
+
+def sources(db: Database, first: date, last: date) -> Sources:
+    with db.sessions() as session:
+        raw = lake.live_files(session)
+        summaries = {f.key for f in lake.live_files(session, prefix=rollup.PREFIX)}
+    found = Sources(everything=[f.key for f in raw])
+    by_day: dict[str, list[str]] = {}
+    for lake_file in raw:
+        if str(first) <= lake_file.day <= str(last):
+            by_day.setdefault(lake_file.day, []).append(lake_file.key)
+    for day, keys in sorted(by_day.items()):
+        found.period += keys
+        summary = rollup.key_for(day, keys)
+        if summary in summaries:
+            found.summed.append(summary)
+        else:
+            found.unsummed += keys
+    return found
+
+
+def summed_day(db: Database, store: ObjectStore, day: date) -> pa.Table:
+    """The day's raw rows summed per session (what :mod:`.rollup` keeps)."""
+    connection = _database().cursor()
+    try:
+        _views(connection, store, sources(db, day, day))
+        return connection.sql("SELECT * FROM sessions").to_arrow_table()
+    finally:
+        connection.close()
 
 
 def run(
@@ -36,37 +77,24 @@ def run(
     last: date,
     parameters: Mapping[str, Any] | None = None,
 ) -> Result:
-    """Run ``sql`` against the view ``events`` (the lake's rows of days ``first``..``last``)
-    and ``lake`` (every day's, for facts older than the period such as renditions; the same as
-    ``events`` on S3, where every file read is fetched whole); the column names and the rows."""
+    """Run ``sql`` against the views ``events`` (the lake's rows of days ``first``..``last``),
+    ``sessions`` (those rows summed per session and day, :mod:`.rollup`) and ``lake`` (every
+    day's rows, for facts older than the period such as renditions; the same as ``events`` on
+    S3, where every file read is fetched whole); the column names and the rows."""
     for _attempt in range(2):
-        with db.sessions() as session:
-            files = lake.live_files(session)
-        everything = [f.key for f in files]
-        keys = [f.key for f in files if str(first) <= f.day <= str(last)]
+        found = sources(db, first, last)
         try:
-            return _execute(store, keys, everything, sql, parameters or {})
+            return _execute(store, found, sql, parameters or {})
         except (duckdb.IOException, duckdb.InvalidInputException, pa.ArrowInvalid, ObjectNotFound):
-            if not lake.quarantine(db, store, everything):
+            if not lake.quarantine(db, store, found.everything + found.summed):
                 raise
-    return _execute(store, [], [], sql, parameters or {})
+    return _execute(store, Sources(), sql, parameters or {})
 
 
-def _execute(
-    store: ObjectStore,
-    keys: list[str],
-    everything: list[str],
-    sql: str,
-    parameters: Mapping[str, Any],
-) -> Result:
+def _execute(store: ObjectStore, found: Sources, sql: str, parameters: Mapping[str, Any]) -> Result:
     connection = _database().cursor()
     try:
-        _events_view(connection, store, keys)
-        if isinstance(store, LocalObjectStore) and everything:
-            paths = [str(store.local_path(key)) for key in everything]
-            connection.read_parquet(paths, union_by_name=True).create_view("lake")
-        else:
-            connection.execute("CREATE TEMPORARY VIEW lake AS SELECT * FROM events")
+        _views(connection, store, found)
         cursor = connection.execute(sql, dict(parameters))
         columns = [column[0] for column in cursor.description or ()]
         return columns, cursor.fetchall()
@@ -77,20 +105,41 @@ def _execute(
 @functools.cache
 def _database() -> duckdb.DuckDBPyConnection:
     """The process's in-memory DuckDB, opened once (opening costs ~100 ms); each query gets a
-    cursor of its own, whose ``events`` view is its own (temporary views are per cursor)."""
+    cursor of its own, whose views are its own (temporary views are per cursor)."""
     database = duckdb.connect()
     database.execute("SET TimeZone = 'UTC'")
     return database
 
 
-def _events_view(
-    connection: duckdb.DuckDBPyConnection, store: ObjectStore, keys: list[str]
+def _views(connection: duckdb.DuckDBPyConnection, store: ObjectStore, found: Sources) -> None:
+    if not isinstance(store, LocalObjectStore):
+        _arrow_view(connection, store, "events", found.period)
+        connection.execute("CREATE TEMPORARY VIEW lake AS SELECT * FROM events")
+        connection.sql(rollup.summing("events")).create_view("sessions")
+        return
+    _parquet_view(connection, store, "events", found.period)
+    _parquet_view(connection, store, "lake", found.everything)
+    _parquet_view(connection, store, "unsummed", found.unsummed)
+    sessions = connection.sql(rollup.summing("unsummed"))
+    if found.summed:
+        paths = [str(store.local_path(key)) for key in found.summed]
+        sessions = connection.read_parquet(paths).union(sessions)
+    sessions.create_view("sessions")
+
+
+def _parquet_view(
+    connection: duckdb.DuckDBPyConnection, store: LocalObjectStore, name: str, keys: list[str]
 ) -> None:
     if not keys:
-        connection.register("events", SCHEMA.empty_table())
-    elif isinstance(store, LocalObjectStore):
-        paths = [str(store.local_path(key)) for key in keys]
-        connection.read_parquet(paths, union_by_name=True).create_view("events")
-    else:
-        tables = [pq.read_table(io.BytesIO(store.get_bytes(key))) for key in keys]
-        connection.register("events", pa.concat_tables(tables, promote_options="default"))
+        connection.register(name, SCHEMA.empty_table())
+        return
+    paths = [str(store.local_path(key)) for key in keys]
+    connection.read_parquet(paths, union_by_name=True).create_view(name)
+
+
+def _arrow_view(
+    connection: duckdb.DuckDBPyConnection, store: ObjectStore, name: str, keys: list[str]
+) -> None:
+    tables = [pq.read_table(io.BytesIO(store.get_bytes(key))) for key in keys]
+    table = pa.concat_tables(tables, promote_options="default") if tables else SCHEMA.empty_table()
+    connection.register(name, table)

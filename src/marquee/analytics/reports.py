@@ -14,7 +14,6 @@ from datetime import date
 
 #: Seconds of playing one ``playing`` heartbeat stands for (the player beats every 10 s).
 HEARTBEAT_S = 10
-TELEMETRY_KINDS = ("startup", "stall_start", "stall_end", "quality_change", "error", "sample")
 
 
 @dataclass(frozen=True)
@@ -25,8 +24,15 @@ class Spec:
     default_group: tuple[str, ...]
     #: Whether it reads the lake from its first day (a state at ``from`` needs what came before).
     from_the_start: bool = False
+    #: Whether it reads ``sessions`` (already the period's days only) rather than ``events``.
+    over_sessions: bool = False
 
 
+EVENT_PERIOD = ('"at" >= $since::TIMESTAMPTZ', '"at" < $until::TIMESTAMPTZ')
+SESSION_PERIOD = (
+    "day >= strftime($since::TIMESTAMPTZ, '%Y-%m-%d')",
+    "day < strftime($until::TIMESTAMPTZ, '%Y-%m-%d')",
+)
 SESSION_GROUPS = {
     "title": "title_id",
     "episode": "episode_id",
@@ -36,21 +42,14 @@ SESSION_GROUPS = {
 }
 
 VIEWING = """
-WITH started AS (
-    SELECT session_id, min("at") AS started_at, any_value(viewer) AS viewer,
+WITH rows AS (
+    SELECT session_id, min(started_at) AS started_at, any_value(viewer) AS viewer,
            any_value(title_id) AS title_id, any_value(episode_id) AS episode_id,
-           any_value(country) AS country, any_value(device) AS device
-    FROM events WHERE kind = 'session_started' AND {where} GROUP BY session_id
-), watched AS (
-    SELECT session_id,
-           count(*) FILTER (WHERE kind = 'heartbeat' AND state = 'playing') AS beats,
-           sum(played_ms) AS played_ms, max(position_s) AS furthest, max(duration_s) AS duration_s
-    FROM events WHERE kind IN ('heartbeat', 'session_ended', 'sample') AND {where}
-    GROUP BY session_id
-), rows AS (
-    SELECT s.*, coalesce(nullif(w.played_ms, 0) / 1000.0, w.beats * {beat}, 0) AS played_s,
-           CASE WHEN w.duration_s > 0 THEN (w.furthest >= 0.9 * w.duration_s)::INT END AS completed
-    FROM started s LEFT JOIN watched w USING (session_id)
+           any_value(country) AS country, any_value(device) AS device,
+           coalesce(nullif(sum(played_ms), 0) / 1000.0, sum(beats) * {beat}, 0) AS played_s,
+           CASE WHEN max(duration_s) > 0
+                THEN (max(furthest) >= 0.9 * max(duration_s))::INT END AS completed
+    FROM sessions WHERE {where} GROUP BY session_id HAVING sum(started) > 0
 )
 SELECT {keys}, count(*) AS plays, count(DISTINCT viewer) AS unique_viewers,
        round(sum(played_s) / 3600, 4) AS viewing_hours,
@@ -59,15 +58,13 @@ FROM rows GROUP BY ALL ORDER BY plays DESC, {order}
 """
 
 RETENTION = """
-WITH sessions AS (
+WITH per_session AS (
     SELECT session_id, any_value(title_id) AS title_id, any_value(viewer) AS viewer,
-           max(position_s) AS furthest, max(duration_s) AS duration_s
-    FROM events WHERE kind IN ('session_started', 'heartbeat', 'session_ended', 'sample')
-        AND {where}
-    GROUP BY session_id
+           max(furthest) AS furthest, max(duration_s) AS duration_s
+    FROM sessions WHERE {where} GROUP BY session_id
 ), rows AS (
     SELECT title_id, viewer, max(furthest / duration_s) AS reached
-    FROM sessions WHERE duration_s > 0 GROUP BY title_id, viewer
+    FROM per_session WHERE duration_s > 0 GROUP BY title_id, viewer
 )
 SELECT {keys}, step.pct AS position_pct,
        count(*) FILTER (WHERE reached * 100 >= step.pct) AS unique_viewers,
@@ -77,30 +74,20 @@ GROUP BY ALL ORDER BY {order}, position_pct
 """
 
 QUALITY = """
-WITH t AS (
-    SELECT session_id, kind, "at", title_id, asset_id, country, device, edge_host, height,
-           startup_ms, stall_ms, played_ms, bitrate_kbps
-    FROM events WHERE kind IN {telemetry} AND {where}
-){edges}, renditions AS (
-    SELECT asset_id, height, max(vmaf) AS vmaf FROM lake WHERE kind = 'rendition' GROUP BY ALL
-), rows AS (
-    SELECT t.*, {edge} AS edge, {region} AS region, r.vmaf AS rendition_vmaf,
-           strftime(t."at", '%Y-%m-%d') AS day
-    FROM t {edge_join}
-    LEFT JOIN renditions r ON t.kind = 'sample' AND r.asset_id = t.asset_id AND r.height = t.height
+WITH rows AS (
+    SELECT *, coalesce(edge, '') AS edge_name, {region} AS region
+    FROM sessions WHERE telemetry > 0 AND {where}
 )
 SELECT {keys},
-       quantile_cont(startup_ms, 0.5) FILTER (WHERE kind = 'startup') AS startup_p50_ms,
-       quantile_cont(startup_ms, 0.95) FILTER (WHERE kind = 'startup') AS startup_p95_ms,
+       quantile_cont(startup_ms, 0.5) AS startup_p50_ms,
+       quantile_cont(startup_ms, 0.95) AS startup_p95_ms,
        round(coalesce(sum(stall_ms), 0)
              / nullif(coalesce(sum(stall_ms), 0) + coalesce(sum(played_ms), 0), 0), 6)
            AS rebuffer_ratio,
-       round(count(*) FILTER (WHERE kind = 'stall_start')
-             / nullif(sum(played_ms) / 3600000.0, 0), 4) AS stalls_per_hour,
-       round(avg(bitrate_kbps) FILTER (WHERE kind = 'sample'), 1) AS bitrate_kbps,
-       round(avg(rendition_vmaf), 2) AS vmaf,
-       round(count(DISTINCT session_id) FILTER (WHERE kind = 'error')
-             / count(DISTINCT session_id), 4) AS error_rate
+       round(sum(stalls) / nullif(sum(played_ms) / 3600000.0, 0), 4) AS stalls_per_hour,
+       round(sum(bitrate_sum) / nullif(sum(bitrate_n), 0), 1) AS bitrate_kbps,
+       round(sum(vmaf_sum) / nullif(sum(vmaf_n), 0), 2) AS vmaf,
+       round(count(*) FILTER (WHERE errors > 0) / count(*), 4) AS error_rate
 FROM rows GROUP BY ALL ORDER BY {order}
 """
 
@@ -150,19 +137,20 @@ FROM rows GROUP BY ALL ORDER BY {order}
 """
 
 SPECS: dict[str, Spec] = {
-    "viewing": Spec(VIEWING, SESSION_GROUPS, ("day",)),
-    "retention": Spec(RETENTION, {"title": "title_id"}, ("title",)),
+    "viewing": Spec(VIEWING, SESSION_GROUPS, ("day",), over_sessions=True),
+    "retention": Spec(RETENTION, {"title": "title_id"}, ("title",), over_sessions=True),
     "quality": Spec(
         QUALITY,
         {
             "title": "title_id",
-            "edge": "edge",
+            "edge": "edge_name AS edge",
             "region": "region",
             "country": "country",
             "device": "device",
             "day": "day",
         },
         ("day",),
+        over_sessions=True,
     ),
     "content": Spec(CONTENT, {"day": "day", "title": "title_id"}, ("day",)),
     "business": Spec(
@@ -180,28 +168,14 @@ def sql_of(
     spec = SPECS[name]
     keys = [spec.groups[group] for group in group_by]
     order = ", ".join(key.rsplit(" AS ", 1)[-1] for key in keys)
-    where = " AND ".join(['"at" >= $since::TIMESTAMPTZ', '"at" < $until::TIMESTAMPTZ', *filters])
+    where = " AND ".join([*(SESSION_PERIOD if spec.over_sessions else EVENT_PERIOD), *filters])
     return spec.sql.format(
         keys=", ".join(keys),
         order=order,
         where=where,
         beat=HEARTBEAT_S,
-        telemetry=str(TELEMETRY_KINDS),
         region=_region_case(regions),
-        **(_EDGES if "edge" in group_by else _NO_EDGES),
     )
-
-
-#: A session's edge is its latest sample's; joined only when grouping by edge, since a second
-#: use of the telemetry makes DuckDB materialize it.
-_EDGES = {
-    "edges": """, edges AS (
-    SELECT session_id, arg_max(edge_host, "at") AS edge FROM t WHERE kind = 'sample' GROUP BY 1
-)""",
-    "edge": "coalesce(e.edge, '')",
-    "edge_join": "LEFT JOIN edges e USING (session_id)",
-}
-_NO_EDGES = {"edges": "", "edge": "''", "edge_join": ""}
 
 
 def bounds(first: date, last: date) -> dict[str, str]:
@@ -215,7 +189,7 @@ def _region_case(regions: Mapping[str, list[str]]) -> str:
     MARQUEE_DELIVERY_COUNTRY_REGIONS (``*`` for the others), '' when none is set."""
     nearest = {country: listed[0] for country, listed in regions.items() if listed}
     fallback = _quoted(nearest.pop("*", ""))
-    whens = [f"WHEN t.country = {_quoted(c)} THEN {_quoted(r)}" for c, r in sorted(nearest.items())]
+    whens = [f"WHEN country = {_quoted(c)} THEN {_quoted(r)}" for c, r in sorted(nearest.items())]
     return f"CASE {' '.join(whens)} ELSE {fallback} END" if whens else fallback
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import delete, select
 
-from marquee.analytics import lake
+from marquee.analytics import lake, query, rollup
 from marquee.analytics.models import LakeEvent, LakeFile
 from marquee.analytics.rows import SCHEMA
 from marquee.kit.db import Database
@@ -37,7 +37,17 @@ def compact(db: Database, store: ObjectStore, *, min_files: int) -> int:
         merged = lake.distinct(pa.concat_tables([_read(store, f.key) for f in readable]))
         name = lake.content_name("compact", (f.key for f in readable))
         lake.replace_files(db, store, readable, {lake.file_key(day, name): merged.sort_by("at")})
+        summarise(db, store, day)
     return len(days)
+
+
+def summarise(db: Database, store: ObjectStore, day: str) -> None:
+    """Write the day's sessions file (:mod:`.rollup`) in place of any older one."""
+    with db.sessions() as session:
+        raw = [f.key for f in lake.live_files(session, first_day=day, last_day=day)]
+        old = lake.live_files(session, first_day=day, last_day=day, prefix=rollup.PREFIX)
+    summed = query.summed_day(db, store, date.fromisoformat(day))
+    lake.replace_files(db, store, old, {rollup.key_for(day, raw): summed})
 
 
 def expire(
@@ -57,27 +67,29 @@ def expire(
 
 
 def erase_viewer(db: Database, store: ObjectStore, pseudonyms: list[str]) -> int:
-    """Rewrite the files holding rows of these viewers (or profiles) without them; the rows
-    removed. Their ids stay in the ledger, so a redelivered event does not bring them back."""
+    """Rewrite the files (raw and sessions) holding rows of these viewers or profiles without
+    them; the raw rows removed. Their ids stay in the ledger, so a redelivered event does not
+    bring them back."""
     with db.sessions() as session:
-        files = lake.live_files(session)
+        files = lake.live_files(session) + lake.live_files(session, prefix=rollup.PREFIX)
     wanted = pa.array(pseudonyms, pa.string())
     removed = 0
     for lake_file in files:
         if not lake.readable(store, lake_file.key):
             lake.quarantine(db, store, [lake_file.key])
             continue
-        table = _read(store, lake_file.key)
-        theirs = pc.or_(
-            pc.fill_null(pc.is_in(table["viewer"], wanted), False),
-            pc.fill_null(pc.is_in(table["profile"], wanted), False),
-        )
+        table = pq.read_table(io.BytesIO(store.get_bytes(lake_file.key)))
+        theirs = pc.fill_null(pc.is_in(table["viewer"], wanted), False)
+        if "profile" in table.column_names:
+            theirs = pc.or_(theirs, pc.fill_null(pc.is_in(table["profile"], wanted), False))
         count = pc.sum(theirs).as_py() or 0
         if count:
             kept = table.filter(pc.invert(theirs))
+            prefix = lake_file.key.split("/day=", 1)[0]
             name = lake.content_name("erased", [lake_file.key, *pseudonyms])
-            lake.replace_files(db, store, [lake_file], {lake.file_key(lake_file.day, name): kept})
-            removed += count
+            new_key = f"{prefix}/day={lake_file.day}/{name}.parquet"
+            lake.replace_files(db, store, [lake_file], {new_key: kept})
+            removed += count if prefix == lake.PREFIX else 0
     return removed
 
 

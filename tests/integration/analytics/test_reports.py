@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from marquee.analytics import lake, rollup, upkeep
 from marquee.analytics.events import TELEMETRY_RECEIVED
 from marquee.analytics.subscribers import lake_writer
 from marquee.catalog.events import TITLE_PUBLISHED
@@ -246,3 +247,29 @@ def test_the_command_refuses_from_after_to(world: World) -> None:
     backwards = _cli(world, "viewing", "--from", "2026-10-08", "--to", "2026-10-07")
     assert backwards.exit_code == 2
     assert "after" in backwards.output
+
+
+def test_compacted_days_answer_the_same_from_their_sessions_file(
+    world: World, analyst: Caller
+) -> None:
+    queries = [
+        ("viewing", "&group_by=title"),
+        ("quality", "&group_by=title,edge"),
+        ("retention", f"&title_id={T1}"),
+    ]
+    before = [_rows(analyst, name, query) for name, query in queries]
+    platform = world.platform
+    lake_writer(platform)(
+        [_event(SESSION_STARTED.name, _facts(uuid.uuid4().hex, "carol", T2, "JP", "TV"))]
+    )
+    assert upkeep.compact(platform.db, platform.storage, min_files=2) >= 1
+    with platform.db.sessions() as session:
+        summaries = lake.live_files(
+            session, first_day="2026-10-07", last_day="2026-10-07", prefix=rollup.PREFIX
+        )
+    assert len(summaries) == 1
+    after = [_rows(analyst, name, query) for name, query in queries]
+    t2 = next(row for row in after[0] if row["title_id"] == T2)
+    assert t2["plays"] == 2, "the late play is in"
+    t2["plays"], t2["unique_viewers"] = 1, 1
+    assert [sorted(rows, key=str) for rows in after] == [sorted(rows, key=str) for rows in before]
