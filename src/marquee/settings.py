@@ -198,6 +198,17 @@ class Settings(BaseSettings):
     pin_attempt_limit: int = Field(default=5, ge=1)
     trial_days: int = Field(default=0, ge=0)
 
+    # billing (docs/billing.md)
+    billing_provider: Literal["manual", "stripe"] = "manual"
+    #: A past-due subscription may still watch this many days, then it is suspended.
+    billing_grace_days: int = Field(default=7, ge=0)
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    #: Stripe's API, or a local fake (localstripe) or a proxy.
+    stripe_api_base: str = "https://api.stripe.com"
+    #: Signed webhooks older than this are refused (replays).
+    stripe_webhook_tolerance_s: int = Field(default=300, gt=0)
+
     # discovery
     #: Search results per page and as-you-type suggestions per answer.
     discovery_page_size: int = Field(default=20, ge=1, le=100)
