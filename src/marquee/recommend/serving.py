@@ -26,6 +26,7 @@ from prometheus_client import Counter, Gauge
 
 from marquee.kit.storage import ObjectStore, open_object_store
 from marquee.recommend.artifact import ArtifactError
+from marquee.recommend.content import Content
 from marquee.recommend.models import Recommender, load, top_k
 from marquee.recommend.schemas import Signals
 from marquee.recommend.training import Pointer, current_pointer
@@ -40,7 +41,7 @@ SOURCE = Gauge(
 )
 FAILURES = Counter(
     "marquee_recommend_artifact_failures_total",
-    "Model artifacts this process could not load",
+    "Model artifacts this process could not load (missing, corrupt, content: metadata vectors)",
     ["reason"],
 )
 SOURCE.set(3)
@@ -53,11 +54,16 @@ class Source(IntEnum):
     NONE = 3
 
 
+#: At most one title in this many of a profile's picks is one the model does not know.
+COLD_EVERY = 5
+
+
 @dataclass(frozen=True)
 class Loaded:
     version: str
     model: Recommender
     columns: dict[str, int]
+    content: Content | None = None
 
 
 class Served:
@@ -68,6 +74,7 @@ class Served:
         self.loaded: Loaded | None = None
         self.source = Source.NONE
         self._seen: str | None = None
+        self._content: Content | None = None
         self._next_poll = 0.0
         self._lock = threading.Lock()
 
@@ -87,6 +94,7 @@ class Served:
         if pointer is None or pointer.version == self._seen:
             return
         self._seen = pointer.version
+        self._content = self._load_content(pointer)
         try:
             self._swap(pointer.version, self._load(pointer.key), Source.CURRENT)
             log.info("recommend: serving model version %s", pointer.version)
@@ -134,9 +142,19 @@ class Served:
             FAILURES.labels(reason="corrupt").inc()
             raise
 
+    def _load_content(self, pointer: Pointer) -> Content | None:
+        """The version's metadata vectors; without them (logged) no title without plays is
+        picked, and the rest is served as usual."""
+        try:
+            return Content.from_bytes(self.storage.get_bytes(pointer.content_key))
+        except (KeyError, ArtifactError) as exc:
+            FAILURES.labels(reason="content").inc()
+            log.error("recommend: metadata of version %s unusable (%s)", pointer.version, exc)
+            return None
+
     def _swap(self, version: str, model: Recommender, source: Source) -> None:
         columns = {str(title_id): n for n, title_id in enumerate(model.item_ids)}
-        self.loaded = Loaded(version, model, columns)
+        self.loaded = Loaded(version, model, columns, self._content)
         self._set_source(source)
 
     def _set_source(self, source: Source) -> None:
@@ -175,7 +193,32 @@ def ranked(
     on or rated thumbs down."""
     scores = loaded.model.score(fold_in(loaded, signals), country=country)
     best = top_k(scores[None, :], limit, [_excluded(loaded, signals)])[0]
-    return [(str(loaded.model.item_ids[c]), float(scores[c])) for c in best]
+    picked = [(str(loaded.model.item_ids[c]), float(scores[c])) for c in best]
+    return _with_cold(picked, _cold(loaded, signals), limit)
+
+
+def _cold(loaded: Loaded, signals: Signals) -> list[str]:
+    """Titles the model has no column for (no plays when it was trained), by how much their
+    metadata looks like the profile's titles."""
+    if loaded.content is None:
+        return []
+    similar = loaded.content.similar_to(
+        signals.positive, leave_out=[*signals.positive, *signals.down]
+    )
+    return [t for t, _ in similar if t not in loaded.columns]
+
+
+def _with_cold(
+    picked: list[tuple[str, float]], cold: list[str], limit: int
+) -> list[tuple[str, float]]:
+    """``picked`` with a cold title in every :data:`COLD_EVERY` places (the third, the
+    eighth …), scored as the title it comes before, so orderings by score keep it there."""
+    merged = list(picked)
+    for n, title_id in enumerate(cold[: max(1, limit // COLD_EVERY)]):
+        at = min(2 + n * COLD_EVERY, len(merged))
+        score = merged[at][1] if at < len(merged) else (merged[-1][1] if merged else 0.0)
+        merged.insert(at, (title_id, score))
+    return merged[:limit]
 
 
 def similar(loaded: Loaded, title_id: str, signals: Signals, *, limit: int) -> list[str]:

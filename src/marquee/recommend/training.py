@@ -2,7 +2,9 @@
 
 A version is two objects: the model's artifact (``recommend/models/<version>.npz``) and a
 popularity model of the same signals (``…-popularity.npz``), the fallback of a node that cannot
-load the first. The pointer object ``recommend/current.json`` names the version; API nodes poll
+load the first. A third, ``…-content.npz``, holds every published title's metadata vector
+(``content``), through which titles with no plays yet are reached. The pointer object
+``recommend/current.json`` names the version; API nodes poll
 it (``serving``). Artifacts are written before the pointer, so a pointer never names objects
 that are not there yet. Rows of the training matrix are numbered per training: no profile id
 leaves the database."""
@@ -18,8 +20,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from marquee.catalog import service as catalog
 from marquee.kit.db import utcnow
 from marquee.kit.storage import ObjectStore
+from marquee.recommend import content
 from marquee.recommend import repository as repo
 from marquee.recommend.interactions import Interactions, build
 from marquee.recommend.models import PRODUCTION_MODEL, fit
@@ -43,6 +47,10 @@ class Pointer:
     @property
     def fallback_key(self) -> str:
         return f"recommend/models/{self.version}-popularity.npz"
+
+    @property
+    def content_key(self) -> str:
+        return f"recommend/models/{self.version}-content.npz"
 
     def to_json(self) -> bytes:
         body = {
@@ -100,6 +108,8 @@ def retrain(
     )
     storage.put_bytes(pointer.key, fit(model, interactions).to_bytes())
     storage.put_bytes(pointer.fallback_key, fit("popularity", interactions).to_bytes())
+    titles = catalog.published_titles(session)
+    storage.put_bytes(pointer.content_key, content.build(titles).to_bytes())
     storage.put_bytes(POINTER, pointer.to_json(), content_type="application/json")
     log.info(
         "recommend: trained %s version %s on %d interactions of %d profiles in %.1f s",

@@ -144,3 +144,27 @@ def test_my_list_is_a_row_on_home(
     found = rows(viewer)
     assert ids(found["my-list"]) == [shelf["d"]]
     assert found["my-list"]["title"] == "My List"
+
+
+def test_a_title_with_no_plays_is_reached_through_its_metadata(
+    studio: Studio, callers: Callers, platform: Platform
+) -> None:
+    tag = studio.tag
+    noir = {"genres": (f"Noir {tag}",), "people": (f"Pat Dusk {tag}",)}
+    played = studio.title(f"Rain City {tag}", synopsis="A detective walks the wet docks", **noir)
+    cold = studio.title(f"Wet Docks {tag}", synopsis="The detective returns to the docks", **noir)
+    unrelated = studio.title(f"Sunny Farm {tag}", synopsis="Cows and a tractor")
+    studio.play(callers(country="FR"), played, position_s=HALF)
+    viewer = callers(country="JP")
+    studio.play(viewer, played, position_s=HALF)
+    train(platform)
+    with platform.db.transaction() as session:
+        picks = recommend.picks(
+            session,
+            settings=platform.settings,
+            profile_id=profile_of(viewer),
+            country="JP",
+            limit=50,
+        )
+    assert cold in picks.scores, "no plays, but the same genre, people and words"
+    assert unrelated not in picks.scores

@@ -1,0 +1,45 @@
+"""Metadata vectors: titles alike in genres, people and words come out nearest."""
+
+from __future__ import annotations
+
+import pytest
+
+from marquee.catalog.schemas import Credit, StudioTitle
+from marquee.recommend.artifact import ArtifactError
+from marquee.recommend.content import Content, build
+
+
+def title(title_id: str, synopsis: str, genres: list[str], people: list[str]) -> StudioTitle:
+    """The fields of a title the vectors read (the rest of a studio view does not matter)."""
+    return StudioTitle.model_construct(
+        id=title_id,
+        synopsis=synopsis,
+        genres=genres,
+        tags=[],
+        localizations={},
+        credits=[Credit(person_id=p, name=p, role="actor", character="") for p in people],
+    )
+
+
+@pytest.fixture
+def content() -> Content:
+    return build(
+        [
+            title("heist", "A crew plans a bank heist", ["Crime"], ["ana"]),
+            title("heist2", "The crew returns for one last heist", ["Crime"], ["ana"]),
+            title("space", "Astronauts drift past Jupiter", ["Science Fiction"], ["bo"]),
+            title("farm", "A year on a quiet farm", ["Documentary"], []),
+        ]
+    )
+
+
+def test_the_nearest_title_shares_genre_people_and_words(content: Content) -> None:
+    found = content.similar_to(["heist"], leave_out=["heist"])
+    assert [t for t, _ in found] == ["heist2"], "nothing else shares a token"
+
+
+def test_it_survives_its_artifact_and_refuses_a_damaged_one(content: Content) -> None:
+    again = Content.from_bytes(content.to_bytes())
+    assert again.similar_to(["space"], leave_out=[]) == content.similar_to(["space"], leave_out=[])
+    with pytest.raises(ArtifactError):
+        Content.from_bytes(content.to_bytes()[:-40])
