@@ -10,8 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from marquee.experiments import definitions, running, views
+from marquee.experiments.assignment import Member as Member
 from marquee.experiments.assignment import (
-    Member,
     Running,
     admits,
     assignments,
@@ -33,8 +33,6 @@ from marquee.experiments.schemas import (
 from marquee.kit.db import utcnow
 from marquee.kit.events import publish
 from marquee.kit.plumbing import Plumbing
-
-__all__ = ["Member"]
 
 
 def create_experiment(session: Session, *, form: ExperimentIn) -> Experiment:
