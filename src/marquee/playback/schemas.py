@@ -35,6 +35,14 @@ class Manifests(BaseModel):
     hls: str
 
 
+class RenditionQuality(BaseModel):
+    """A video rendition the session may play, as an ABR rule weighs it (docs/playback.md)."""
+
+    height: int
+    bitrate_kbps: int
+    vmaf: float | None = Field(description="Its measured VMAF, null when not measured")
+
+
 class SessionStarted(BaseModel):
     session_id: str
     title_id: str
@@ -47,6 +55,9 @@ class SessionStarted(BaseModel):
     expires_at: datetime
     thumbnails: str | None = Field(
         default=None, description="Trick-play WebVTT track (cues name sprite regions), on the edge"
+    )
+    renditions: list[RenditionQuality] | None = Field(
+        default=None, description="The video renditions within the plan, lowest first"
     )
 
 

@@ -19,6 +19,7 @@ from marquee.kit.cache import Cache
 from marquee.kit.db import after_commit, utcnow
 from marquee.kit.events import publish
 from marquee.media import service as media
+from marquee.media.schemas import AssetManifests
 from marquee.playback import repository
 from marquee.playback.errors import (
     MaturityRestricted,
@@ -39,7 +40,14 @@ from marquee.playback.events import (
 from marquee.playback.history import record_position, resume_position, series_episode
 from marquee.playback.liveness import is_live, own_session
 from marquee.playback.models import PlaybackSession, WatchEvent
-from marquee.playback.schemas import Heartbeat, Manifests, SessionStart, SessionStarted, Stop
+from marquee.playback.schemas import (
+    Heartbeat,
+    Manifests,
+    RenditionQuality,
+    SessionStart,
+    SessionStarted,
+    Stop,
+)
 from marquee.playback.session_manifests import API_PATH, folder_urls, manifest_token
 from marquee.settings import Settings
 
@@ -97,7 +105,7 @@ def start_session(
     publish(
         session, SESSION_STARTED, PlaybackStarted(**_facts(row), asset_id=asset_id, device=device)
     )
-    return _started(settings, row, resume, assets.trickplay)
+    return _started(settings, row, resume, assets)
 
 
 def _target(session: Session, form: SessionStart, profile_id: str) -> tuple[str, str]:
@@ -190,7 +198,7 @@ def _free_slot(
 
 
 def _started(
-    settings: Settings, row: PlaybackSession, resume: float, trickplay: str | None
+    settings: Settings, row: PlaybackSession, resume: float, assets: AssetManifests
 ) -> SessionStarted:
     base = f"{settings.public_url.rstrip('/')}{API_PATH}/{row.id}"
     files = f"{base}/{manifest_token(settings, session_id=row.id)}"
@@ -203,8 +211,18 @@ def _started(
         resume_position_s=resume,
         max_height=row.max_height,
         expires_at=row.expires_at,
-        thumbnails=_thumbnails_url(settings, row, trickplay),
+        thumbnails=_thumbnails_url(settings, row, assets.trickplay),
+        renditions=_renditions(assets, row.max_height),
     )
+
+
+def _renditions(assets: AssetManifests, max_height: int) -> list[RenditionQuality]:
+    """The renditions the session's manifests keep (the smallest alone under a plan below it)."""
+    ladder = sorted(assets.renditions, key=lambda rendition: rendition.height)
+    kept = [rendition for rendition in ladder if rendition.height <= max_height] or ladder[:1]
+    return [
+        RenditionQuality(height=r.height, bitrate_kbps=r.bitrate_kbps, vmaf=r.vmaf) for r in kept
+    ]
 
 
 def _thumbnails_url(settings: Settings, row: PlaybackSession, trickplay: str | None) -> str | None:

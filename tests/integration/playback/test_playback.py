@@ -83,6 +83,8 @@ def test_a_session_plays_through_signed_urls_and_its_licence(world: World, tmp_p
     assert "license.invalid" not in mpd
     assert session["license_url"] in mpd
     assert mpd.count('height="') == 2  # both renditions fit a 1080p plan
+    assert [r["height"] for r in session["renditions"]] == [144, 180]  # for the player's ABR
+    assert all(r["bitrate_kbps"] > 0 for r in session["renditions"])
     hd_kid, sd_kid = key_ids(mpd)  # 180p is HD at the tests' tier heights
 
     answer = licence(viewer, session, [hd_kid, sd_kid])
@@ -254,6 +256,7 @@ def test_renditions_above_the_plan_are_not_offered(world: World) -> None:
     viewer = world.viewer("basic")
     session = started(viewer, world.title_id)
     assert session["max_height"] == BASIC_HEIGHT
+    assert [r["height"] for r in session["renditions"]] == [BASIC_HEIGHT]
     mpd = httpx.get(session["manifests"]["dash"]).text
     assert re.findall(r' height="(\d+)"', mpd) == [str(BASIC_HEIGHT)]
     master = httpx.get(session["manifests"]["hls"]).text
