@@ -7,6 +7,7 @@
  */
 import type shaka from 'shaka-player/dist/shaka-player.compiled-es2021';
 import { readCookie } from '../api/client';
+import { MarqueeAbrManager, type MarqueeAbrOptions } from './abr/manager';
 
 export interface AudioOption {
   language: string;
@@ -68,6 +69,14 @@ export interface EngineListener {
   tracksChanged(): void;
 }
 
+/** The ABR rule: Marquee's own (./abr) or Shaka's default, for comparisons (`?abr=`). */
+export type AbrRule = 'marquee' | 'shaka';
+
+/** How the player adapts: the rule, and what Marquee's rule needs to know of the session. */
+export interface AbrSetup extends MarqueeAbrOptions {
+  rule: AbrRule;
+}
+
 const CLEARKEY = 'org.w3.clearkey';
 const TRACK_EVENTS = ['trackschanged', 'variantchanged', 'textchanged', 'adaptation'];
 let library: Promise<typeof shaka> | null = null;
@@ -87,11 +96,13 @@ export class PlaybackEngine {
     private readonly player: shaka.Player,
   ) {}
 
-  /** A player on `video` asking `licenseUrl` for keys with the viewer's session and CSRF token. */
+  /** A player on `video` asking `licenseUrl` for keys with the viewer's session and CSRF token,
+   * adapting with `abr`'s rule. */
   static async attach(
     video: HTMLVideoElement,
     licenseUrl: string,
     listener: EngineListener,
+    abr: AbrSetup,
   ): Promise<PlaybackEngine> {
     const lib = await preloadEngine();
     const player = new lib.Player();
@@ -102,6 +113,9 @@ export class PlaybackEngine {
       manifest: { dash: { ignoreMinBufferTime: true } },
       streaming: { bufferingGoal: 30 },
     });
+    if (abr.rule === 'marquee') {
+      player.configure('abrFactory', () => new MarqueeAbrManager(abr));
+    }
     player.getNetworkingEngine()?.registerRequestFilter((type, request) => {
       if (type === lib.net.NetworkingEngine.RequestType.LICENSE) {
         request.allowCrossSiteCredentials = true;

@@ -17,7 +17,13 @@ import { api, ok, type Schemas } from '../api/client';
 import { Session } from '../core/session';
 import { clock, languageName } from '../title/format';
 import { ChoiceMenu, type Choice } from './choice-menu';
-import { type AudioOption, PlaybackEngine, type TextOption, preloadEngine } from './engine';
+import {
+  type AbrSetup,
+  type AudioOption,
+  PlaybackEngine,
+  type TextOption,
+  preloadEngine,
+} from './engine';
 import { type EpisodeRef, currentEpisode, nextEpisode } from './next-episode';
 import { PostPlay } from './post-play';
 import { type PlayerProblem, playerProblem } from './problem';
@@ -40,6 +46,8 @@ const VOLUME_STEP = 0.1;
 const CONTROLS_IDLE_MS = 3000;
 const AUTO = 'auto';
 const OFF = 'off';
+/** The media segment duration the packager uses by default (`MARQUEE_MEDIA_SEGMENT_S`). */
+const SEGMENT_S = 4;
 
 /**
  * The player (`/watch/:titleId?episode=…`): opens a playback session, plays its DASH manifest
@@ -65,6 +73,8 @@ export class WatchPage implements OnDestroy {
   readonly titleId = input.required<string>();
   /** From the query `?episode=`: that episode of a series, else where the profile is. */
   readonly episode = input<string>();
+  /** From the query `?abr=`: `shaka` plays with Shaka's default ABR rule, else Marquee's. */
+  readonly abr = input<string>();
 
   private readonly session = inject(Session);
   private readonly router = inject(Router);
@@ -191,15 +201,20 @@ export class WatchPage implements OnDestroy {
 
   private async play(started: SessionStarted, attempt: number): Promise<void> {
     const video = this.videoRef().nativeElement;
-    const engine = await PlaybackEngine.attach(video, started.license_url, {
-      failed: (failure) => {
-        if (attempt === this.attempt) {
-          this.fail(failure);
-        }
+    const engine = await PlaybackEngine.attach(
+      video,
+      started.license_url,
+      {
+        failed: (failure) => {
+          if (attempt === this.attempt) {
+            this.fail(failure);
+          }
+        },
+        buffering: (on) => this.buffering.set(on),
+        tracksChanged: () => this.readTracks(),
       },
-      buffering: (on) => this.buffering.set(on),
-      tracksChanged: () => this.readTracks(),
-    });
+      this.abrSetup(started),
+    );
     if (attempt !== this.attempt) {
       await engine.destroy();
       return;
@@ -216,6 +231,22 @@ export class WatchPage implements OnDestroy {
       this.readTracks();
       await this.autoplay(video);
     }
+  }
+
+  /** The ABR rule asked for, with the session's plan cap and its renditions' VMAF. */
+  private abrSetup(started: SessionStarted): AbrSetup {
+    const vmafByHeight = new Map<number, number>();
+    for (const rendition of started.renditions ?? []) {
+      if (rendition.vmaf !== null) {
+        vmafByHeight.set(rendition.height, rendition.vmaf);
+      }
+    }
+    return {
+      rule: this.abr() === 'shaka' ? 'shaka' : 'marquee',
+      maxHeight: started.max_height,
+      vmafByHeight,
+      segmentS: SEGMENT_S,
+    };
   }
 
   /** Starts playing; where the browser refuses sound without a gesture, plays muted. */
