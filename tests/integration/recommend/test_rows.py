@@ -150,9 +150,16 @@ def test_a_title_with_no_plays_is_reached_through_its_metadata(
     studio: Studio, callers: Callers, platform: Platform
 ) -> None:
     tag = studio.tag
-    noir = {"genres": (f"Noir {tag}",), "people": (f"Pat Dusk {tag}",)}
-    played = studio.title(f"Rain City {tag}", synopsis="A detective walks the wet docks", **noir)
-    cold = studio.title(f"Wet Docks {tag}", synopsis="The detective returns to the docks", **noir)
+    genres, people = (f"Noir {tag}",), (f"Pat Dusk {tag}",)
+    played = studio.title(
+        f"Rain City {tag}", synopsis="A detective walks the wet docks", genres=genres, people=people
+    )
+    cold = studio.title(
+        f"Wet Docks {tag}",
+        synopsis="The detective returns to the docks",
+        genres=genres,
+        people=people,
+    )
     unrelated = studio.title(f"Sunny Farm {tag}", synopsis="Cows and a tractor")
     studio.play(callers(country="FR"), played, position_s=HALF)
     viewer = callers(country="JP")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from marquee.catalog.schemas import Credit, StudioTitle
@@ -11,14 +13,15 @@ from marquee.recommend.content import Content, build
 
 def title(title_id: str, synopsis: str, genres: list[str], people: list[str]) -> StudioTitle:
     """The fields of a title the vectors read (the rest of a studio view does not matter)."""
-    return StudioTitle.model_construct(
-        id=title_id,
-        synopsis=synopsis,
-        genres=genres,
-        tags=[],
-        localizations={},
-        credits=[Credit(person_id=p, name=p, role="actor", character="") for p in people],
-    )
+    fields: dict[str, Any] = {
+        "id": title_id,
+        "synopsis": synopsis,
+        "genres": genres,
+        "tags": [],
+        "localizations": {},
+        "credits": [Credit(person_id=p, name=p, role="actor", character="") for p in people],
+    }
+    return StudioTitle.model_construct(**fields)
 
 
 @pytest.fixture
