@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Key = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
 Unit = Literal["profile", "account"]
@@ -22,6 +23,16 @@ class Variant(BaseModel):
     key: str = Key
     weight: int = Field(ge=0, le=100, description="percent of the experiment's units")
     parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("parameters")
+    @classmethod
+    def _plain_json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Parameters are stored as JSON, which has no NaN or infinity (a server refuses them)."""
+        try:
+            json.dumps(value, allow_nan=False)
+        except ValueError:
+            raise ValueError("parameters may not hold NaN or Infinity") from None
+        return value
 
 
 class Audience(BaseModel):
@@ -54,7 +65,7 @@ class Guardrail(BaseModel):
 
     metric: MetricName
     higher_is_better: bool = True
-    tolerance: float = Field(default=0.0, ge=0)
+    tolerance: float = Field(default=0.0, ge=0, allow_inf_nan=False)
 
 
 Metrics.model_rebuild()

@@ -3,6 +3,7 @@ start and stop, assignments, exposures reaching the lake and the counts, and res
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -236,3 +237,16 @@ def test_a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch(
     results = admin.call("GET", f"{URL}/{body['key']}/results").json()
     assert results["sample_ratio_mismatch"] is True
     assert results["sample_ratio_p_value"] < 0.001
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"variants": [{"key": "a", "weight": 100, "parameters": {"x": float("inf")}}]},
+        {"metrics": {"guardrails": [{"metric": "active_days", "tolerance": float("nan")}]}},
+    ],
+)
+def test_numbers_json_cannot_hold_are_refused(admin: Caller, change: dict[str, Any]) -> None:
+    body = json.dumps(definition(**change))
+    answer = admin.call("POST", URL, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
