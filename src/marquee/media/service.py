@@ -19,9 +19,9 @@ from marquee.kit.storage import ObjectStore
 from marquee.media import repository as repo
 from marquee.media.encrypt import ContentKey
 from marquee.media.events import AssetReady, RenditionSummary
-from marquee.media.keystore import key_store
+from marquee.media.keystore import DatabaseKeyStore, key_encryption_key, key_store
 from marquee.media.ladder import LadderSpec, Rung
-from marquee.media.models import READY, Asset
+from marquee.media.models import READY, Asset, ContentKeyRow
 from marquee.media.qc import QCLimits
 from marquee.media.schemas import (
     AssetManifests,
@@ -217,6 +217,27 @@ def content_key(session: Session, *, settings: Settings, kid: str) -> ContentKey
     For the licence service only: the result must never be logged or stored.
     """
     return key_store(settings).by_kid(session, kid)
+
+
+def wrapped_content_keys(session: Session) -> list[dict[str, str]]:
+    """Every content key as stored, still wrapped by the KEK (for backups; nothing unwrapped)."""
+    rows = session.scalars(select(ContentKeyRow).order_by(ContentKeyRow.kid))
+    return [
+        {
+            "kid": row.kid,
+            "asset_id": row.asset_id,
+            "tier": row.tier,
+            "wrapped_key": row.wrapped_key.hex(),
+            "kek_id": row.kek_id,
+        }
+        for row in rows
+    ]
+
+
+def key_encryption_key_id(settings: Settings) -> str:
+    """The fingerprint of the KEK these settings give: keys wrapped under another one cannot be
+    unwrapped (a restore onto a platform with another master key or secret)."""
+    return DatabaseKeyStore(key_encryption_key(settings)).kek_id
 
 
 def ingest_result(asset: AssetOut) -> IngestResult:
