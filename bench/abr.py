@@ -1,0 +1,479 @@
+"""Adaptive bitrate on real network traces: Marquee's rule, Shaka's default and dash.js's, played
+in headless Chromium while DevTools network emulation follows each trace second by second.
+
+It ingests once (kept under ``.bench/abr-<seconds>s-<height>p/`` and reused) a generated clip
+with the full ladder, serves the platform (``marquee serve``, every role) on loopback, and plays
+the title once per trace and rule: ``/watch/<id>?abr=marquee`` and ``?abr=shaka`` in the web
+app, and dash.js 5 (the interop tests' package, ``make players``) on a bare page of its own from
+another loopback port, on a session of the same plan. Each rule first plays unthrottled for a
+few seconds in its own browser context, so its code comes from the HTTP cache; the remembered
+throughput is cleared before every run (each run is a new device). From the page it records
+the first frame, stalls (``waiting`` after playing began, until ``playing``) and, from the
+network, the rendition of every video segment; the segments counted are those the playhead
+reached, at the last rendition fetched for each.
+
+QoE_lin (Pensieve, Mao et al. 2017) per segment of a run:
+(Σ bitrate Mbit/s − 4.3 × stall seconds − Σ |bitrate change| Mbit/s) / segments.
+
+    .venv/bin/python bench/abr.py [--traces DIR] [--max-traces N] [--seconds S] [--json]
+
+A trace file has one ``time_s<TAB>Mbps`` line per sample (any spacing; the value holds until
+the next line); every file under ``--traces`` (recursively) but READMEs and licences is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import BrowserContext, Page
+from tests.e2e import browser as e2e
+
+from marquee.demo.clips import make_clip
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_TRACES = REPO.parent / "shared" / "data" / "abr_traces"
+PLAYERS = REPO / "tests" / "e2e" / "players"
+DASHJS = PLAYERS / "node_modules" / "dashjs" / "dist" / "modern" / "umd" / "dash.all.min.js"
+RULES = ("marquee", "shaka", "dashjs")
+#: The Pensieve paper's rebuffering penalty for QoE_lin (Mbit/s per second of stall).
+STALL_PENALTY = 4.3
+SEGMENT_S = 4.0
+#: One encode job per title and a few VMAF keyframes (the ladder is encoded from one decode),
+#: at x264's fastest preset: the bench compares rules on one stream, not encoders.
+MEDIA = {"MARQUEE_MEDIA_ENCODE_JOBS": "ladder", "MARQUEE_MEDIA_PRESET": "ultrafast"}
+#: A test pattern under moving grain: cheap to make, and costly enough to encode that every
+#: rung of the ladder reaches its bitrate (a bare test pattern would take a fraction of it).
+LOOK = "testsrc2=s={size},noise=alls=24:allf=t+u"
+#: Round trip added to every request (Pensieve's emulation used 80 ms; loopback has none).
+LATENCY_MS = 40
+#: Throttled below this, Chromium would stop the connection altogether.
+MIN_KBPS = 16
+WARM_UP_S = 4
+FRAME_TIMEOUT_MS = 60_000
+#: Notes the first frame, stalls and the playhead of the page's video, in the page's clock.
+PROBE = """(() => {
+  const abr = { firstFrameMs: null, stalls: [], stalledAt: null, played: false };
+  window.__abr = abr;
+  localStorage.removeItem('marquee.abr.throughput_bps');
+  const watch = (video) => {
+    if (video.__abrProbed) return;
+    video.__abrProbed = true;
+    video.requestVideoFrameCallback(() => { abr.firstFrameMs ??= performance.now(); });
+    video.addEventListener('playing', () => {
+      abr.played = true;
+      if (abr.stalledAt !== null) {
+        abr.stalls.push(performance.now() - abr.stalledAt);
+        abr.stalledAt = null;
+      }
+    });
+    video.addEventListener('waiting', () => {
+      if (abr.played && !video.seeking && abr.stalledAt === null) abr.stalledAt = performance.now();
+    });
+  };
+  new MutationObserver(() => document.querySelectorAll('video').forEach(watch))
+    .observe(document, { childList: true, subtree: true });
+})();"""
+READ_PROBE = """() => {
+  const abr = window.__abr;
+  const video = document.querySelector('video');
+  const open = abr.stalledAt === null ? [] : [performance.now() - abr.stalledAt];
+  return { firstFrameMs: abr.firstFrameMs, stallsMs: [...abr.stalls, ...open],
+           positionS: video ? video.currentTime : 0 };
+}"""
+DASHJS_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dash.js</title>
+<script src="dash.all.min.js"></script></head><body>
+<video muted playsinline width="1280" height="720"></video>
+<script>
+const session = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+const player = dashjs.MediaPlayer().create();
+player.setProtectionData({ 'org.w3.clearkey': { serverURL: session.licenseUrl,
+  httpRequestHeaders: { Authorization: 'Bearer ' + session.token }, withCredentials: false } });
+player.initialize(document.querySelector('video'), session.manifest, true);
+</script></body></html>"""
+
+
+# --- traces ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trace:
+    name: str
+    times_s: list[float]
+    mbps: list[float]
+
+    def at(self, t: float) -> float:
+        """The throughput at ``t`` s: the last sample at or before it (the first before any)."""
+        return self.mbps[max(0, bisect_right(self.times_s, t) - 1)]
+
+
+def read_trace(path: Path) -> Trace:
+    samples = []
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            samples.append((float(fields[0]), float(fields[1])))
+    if not samples:
+        raise ValueError(f"{path}: no 'time_s<TAB>Mbps' lines")
+    samples.sort()
+    start = samples[0][0]
+    return Trace(path.name, [t - start for t, _ in samples], [m for _, m in samples])
+
+
+def trace_files(folder: Path, limit: int | None) -> list[Path]:
+    """The trace files under ``folder``, by name; with ``limit``, that many spread evenly."""
+    files = sorted(
+        (p for p in folder.rglob("*") if p.is_file() and not _is_note(p)),
+        key=lambda p: str(p.relative_to(folder)),
+    )
+    if limit is None or limit >= len(files):
+        return files
+    step = len(files) / limit
+    return [files[int(i * step)] for i in range(limit)]
+
+
+def _is_note(path: Path) -> bool:
+    return path.suffix.lower() in {".md", ".txt"} or path.name.upper().startswith("LICENSE")
+
+
+# --- the platform ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stream:
+    """The ingested title and its renditions: bitrate (Mbit/s) and VMAF by height."""
+
+    title_id: str
+    mbps: dict[int, float]
+    vmaf: dict[int, float | None]
+
+
+def ingest(work: Path, clip_seconds: float, clip_height: int) -> Stream:
+    """The bench title, ingested into ``work/var`` on the first run and read back after."""
+    answer = work / "ingest.json"
+    if not answer.exists():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        env = {**e2e.environment(work / "var"), **MEDIA}
+        clip = make_clip(
+            work / "abr.mp4",
+            look=LOOK,
+            caption="ABR",
+            tone_hz=440,
+            seconds=clip_seconds,
+            height=clip_height,
+        )
+        ingested = e2e.run_marquee(
+            env, "ingest", str(clip), "--title", "ABR", "--publish", "--json", timeout=7200
+        )
+        answer.write_text(ingested.strip().splitlines()[-1])
+    read = json.loads(answer.read_text())
+    renditions = read["renditions"]
+    return Stream(
+        title_id=read["title_id"],
+        mbps={r["height"]: r["bitrate_kbps"] / 1000 for r in renditions},
+        vmaf={r["height"]: r["vmaf"] for r in renditions},
+    )
+
+
+# --- one run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    rule: str
+    trace: str
+    startup_ms: float
+    stalls_s: list[float]
+    segments_mbps: list[float]
+    segments_vmaf: list[float]
+    played_s: float
+
+    @property
+    def stall_s(self) -> float:
+        return sum(self.stalls_s)
+
+    @property
+    def qoe_lin(self) -> float:
+        """QoE_lin per segment (Pensieve's linear QoE)."""
+        if not self.segments_mbps:
+            return -STALL_PENALTY * self.stall_s
+        b = self.segments_mbps
+        switching = sum(abs(x - y) for x, y in itertools.pairwise(b))
+        return (sum(b) - STALL_PENALTY * self.stall_s - switching) / len(b)
+
+
+@dataclass
+class SegmentLog:
+    """Video segments fetched: (height, index) in order, read from their URLs."""
+
+    fetched: list[tuple[int, int]] = field(default_factory=list)
+
+    def note(self, url: str) -> None:
+        path = url.split("?", 1)[0]
+        parts = path.rsplit("/", 3)
+        if len(parts) < 4 or parts[-3] != "video" or not parts[-2].endswith("p"):
+            return
+        number = parts[-1].rsplit(".", 1)[0].rsplit("-", 1)[-1]  # seg-<rep>-<number>.m4s
+        if parts[-1].startswith("seg-") and number.isdigit():
+            self.fetched.append((int(parts[-2][:-1]), int(number)))
+
+    def played(self, position_s: float) -> list[int]:
+        """The height of each segment the playhead reached (the last fetch of each)."""
+        last: dict[int, int] = {}
+        for height, index in self.fetched:
+            last[index] = height
+        first = min(last, default=1)
+        return [last[i] for i in sorted(last) if (i - first) * SEGMENT_S < position_s]
+
+
+def play(page: Page, url: str, trace: Trace, seconds: float, stream: Stream, rule: str) -> Run:
+    """Open ``url`` and follow ``trace`` for ``seconds`` with network emulation."""
+    log = SegmentLog()
+    page.on("requestfinished", lambda request: log.note(request.url))
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    throttle(cdp, trace.at(0))
+    page.goto(url)
+    for second in range(1, int(seconds)):
+        page.wait_for_timeout(1000)
+        throttle(cdp, trace.at(second))
+    read = page.evaluate(READ_PROBE)
+    page.goto("about:blank")
+    cdp.detach()
+    heights = log.played(read["positionS"])
+    return Run(
+        rule=rule,
+        trace=trace.name,
+        startup_ms=read["firstFrameMs"] if read["firstFrameMs"] is not None else seconds * 1000,
+        stalls_s=[ms / 1000 for ms in read["stallsMs"]],
+        segments_mbps=[stream.mbps.get(h, 0.0) for h in heights],
+        segments_vmaf=[v for h in heights if (v := stream.vmaf.get(h)) is not None],
+        played_s=read["positionS"],
+    )
+
+
+def throttle(cdp: Any, mbps: float) -> None:
+    """Download throughput ``mbps`` (bytes/s for CDP), upload unlimited, fixed latency."""
+    rate = max(mbps * 1000, MIN_KBPS) * 1000 / 8
+    conditions = {"offline": False, "latency": LATENCY_MS, "downloadThroughput": rate}
+    cdp.send("Network.emulateNetworkConditions", {**conditions, "uploadThroughput": -1})
+
+
+# --- the rules' pages ------------------------------------------------------------------------
+
+
+@contextmanager
+def dashjs_pages() -> Iterator[str]:
+    """The dash.js page and script served from a temporary folder on another loopback port."""
+    with tempfile.TemporaryDirectory(prefix="marquee-abr-dashjs-") as folder:
+        (Path(folder) / "player.html").write_text(DASHJS_PAGE)
+        shutil.copy(DASHJS, Path(folder) / "dash.all.min.js")
+        handler = partial(_QuietHandler, directory=folder)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/player.html"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log on the bench's output."""
+
+
+@dataclass
+class Player:
+    """Where one rule plays the title, in a browser context of its own (a device)."""
+
+    rule: str
+    served: e2e.Served
+    context: BrowserContext
+    viewer: e2e.Viewer
+    title_id: str
+    dashjs_page: str
+    sessions: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def url(self) -> str:
+        """The web app's watch page, or the dash.js page on a session started here."""
+        if self.rule != "dashjs":
+            return f"{self.served.base}/watch/{self.title_id}?abr={self.rule}"
+        headers = e2e.log_in(self.served.base, self.viewer.email, self.viewer.password)
+        body = {"title_id": self.title_id, "profile_id": self.viewer.profile_id}
+        answer = httpx.post(
+            f"{self.served.base}/api/v1/playback/sessions", json=body, headers=headers, timeout=30
+        )
+        answer.raise_for_status()
+        session = answer.json()
+        self.sessions.append((session["session_id"], headers))
+        grant = {
+            "manifest": session["manifests"]["dash"],
+            "licenseUrl": session["license_url"],
+            "token": headers["Authorization"].removeprefix("Bearer "),
+        }
+        return f"{self.dashjs_page}#{quote(json.dumps(grant))}"
+
+    def stop_sessions(self) -> None:
+        """Frees the stream slots of the dash.js sessions (the web app stops its own)."""
+        for session_id, headers in self.sessions:
+            url = f"{self.served.base}/api/v1/playback/sessions/{session_id}/stop"
+            httpx.post(url, json={}, headers=headers, timeout=30)
+        self.sessions.clear()
+
+
+@contextmanager
+def player(
+    browser: Any, served: e2e.Served, rule: str, title_id: str, dashjs_page: str
+) -> Iterator[Player]:
+    """A signed-in context for ``rule`` on a full HD screen (every rung is worth showing)."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 720}, screen={"width": 1920, "height": 1080}
+    )
+    context.add_init_script(PROBE)
+    viewer = e2e.new_viewer(served.base, plan="premium")
+    e2e.sign_in(context, served.base, viewer.email, viewer.password)
+    e2e.select_profile(context, served.base, viewer.profile_id)
+    playing = Player(rule, served, context, viewer, title_id, dashjs_page)
+    try:
+        yield playing
+    finally:
+        playing.stop_sessions()
+        context.close()
+
+
+def warm_up(playing: Player) -> None:
+    """Plays unthrottled a few seconds, so the rule's code is in the HTTP cache."""
+    page = playing.context.new_page()
+    page.goto(playing.url())
+    page.wait_for_function(
+        "() => window.__abr && window.__abr.firstFrameMs !== null", timeout=FRAME_TIMEOUT_MS
+    )
+    page.wait_for_timeout(WARM_UP_S * 1000)
+    page.close()
+    playing.stop_sessions()
+
+
+def run_rule(playing: Player, traces: list[Trace], seconds: float, stream: Stream) -> list[Run]:
+    warm_up(playing)
+    runs = []
+    for trace in traces:
+        page = playing.context.new_page()
+        runs.append(play(page, playing.url(), trace, seconds, stream, playing.rule))
+        page.close()
+        playing.stop_sessions()
+        print(f"  {playing.rule:8} {trace.name:24} {summary_line(runs[-1])}", file=sys.stderr)
+    return runs
+
+
+def summary_line(run: Run) -> str:
+    mean = statistics.fmean(run.segments_mbps) if run.segments_mbps else 0.0
+    return (
+        f"QoE {run.qoe_lin:6.2f}  {mean:5.2f} Mbit/s  stalls {len(run.stalls_s)}"
+        f" ({run.stall_s:.1f} s)  startup {run.startup_ms:.0f} ms  played {run.played_s:.0f} s"
+    )
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    if len(samples) == 1:
+        return samples[0]
+    return statistics.quantiles(samples, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+def figures(runs: list[Run]) -> dict[str, float]:
+    """One rule's figures over its runs (one per trace)."""
+    segments = [b for run in runs for b in run.segments_mbps]
+    vmaf = [v for run in runs for v in run.segments_vmaf]
+    stall_s = sum(run.stall_s for run in runs)
+    watched_s = sum(run.played_s for run in runs) + stall_s
+    startups = [run.startup_ms for run in runs]
+    return {
+        "qoe_lin": round(statistics.fmean(run.qoe_lin for run in runs), 3),
+        "stall_ratio": round(stall_s / watched_s, 4) if watched_s else 0.0,
+        "bitrate_mbps": round(statistics.fmean(segments), 3) if segments else 0.0,
+        "vmaf": round(statistics.fmean(vmaf), 2) if vmaf else 0.0,
+        "startup_p50_ms": round(statistics.median(startups)),
+        "startup_p95_ms": round(percentile(startups, 0.95)),
+    }
+
+
+def print_table(results: dict[str, dict[str, float]], traces: int, seconds: float) -> None:
+    print(f"{traces} traces x {seconds:g} s, headless Chromium, CDP network emulation:")
+    print("rule      QoE_lin/seg  stall ratio  Mbit/s   VMAF  startup p50  p95")
+    for rule, f in results.items():
+        print(
+            f"{rule:8} {f['qoe_lin']:12.3f} {f['stall_ratio']:12.4f} {f['bitrate_mbps']:7.2f}"
+            f" {f['vmaf']:6.1f} {f['startup_p50_ms']:9.0f} ms {f['startup_p95_ms']:5.0f} ms"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--traces", type=Path, default=DEFAULT_TRACES)
+    parser.add_argument("--max-traces", type=int, default=None)
+    parser.add_argument("--seconds", type=float, default=120.0, help="played per trace")
+    parser.add_argument("--clip-seconds", type=float, default=150.0)
+    parser.add_argument("--clip-height", type=int, default=1080, help="the ladder stops there")
+    parser.add_argument("--work", type=Path, default=None, help="where the ingest is kept")
+    parser.add_argument("--rules", default=",".join(RULES))
+    parser.add_argument("--json", action="store_true", help="one line of JSON")
+    args = parser.parse_args()
+    reason = e2e.missing_requirement() or (None if DASHJS.exists() else f"{DASHJS} is missing")
+    if reason:
+        sys.exit(f"abr: {reason} (run `make web` and `make players`)")
+    traces = [read_trace(p) for p in trace_files(args.traces, args.max_traces)]
+    if not traces:
+        sys.exit(f"abr: no trace files under {args.traces}")
+    work = args.work or REPO / ".bench" / f"abr-{args.clip_seconds:g}s-{args.clip_height}p"
+    stream = ingest(work, args.clip_seconds, args.clip_height)
+    results = measure(work, stream, traces, args.seconds, args.rules.split(","))
+    if args.json:
+        print(json.dumps({"traces": len(traces), "rules": results}))
+    else:
+        print_table(results, len(traces), args.seconds)
+
+
+def measure(
+    work: Path, stream: Stream, traces: list[Trace], seconds: float, rules: list[str]
+) -> dict[str, dict[str, float]]:
+    catalog = e2e.Catalog(titles={"abr": stream.title_id}, viewer=NOBODY, admin=NOBODY)
+    results = {}
+    with (
+        e2e.serving(work / "var", catalog, settings=MEDIA) as served,
+        dashjs_pages() as dashjs_page,
+        e2e.chromium() as browser,
+    ):
+        for rule in rules:
+            with player(browser, served, rule, stream.title_id, dashjs_page) as playing:
+                results[rule] = figures(run_rule(playing, traces, seconds, stream))
+    return results
+
+
+NOBODY = e2e.Credentials("", "")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""``bench/abr.py`` runs end to end and prints its ``--json`` contract (issue 23): two short
+traces written here (a steady line and one that drops), a short clip on a short ladder so that
+the ingest and the plays fit a CI job, every rule played in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import browser as e2e
+from tests.e2e.conftest import unavailable
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+
+BENCH = e2e.REPO / "bench" / "abr.py"
+DASHJS = e2e.REPO / "tests/e2e/players/node_modules/dashjs/dist/modern/umd/dash.all.min.js"
+TRACES = {
+    "steady": "0\t3.0\n",
+    "drop": "0\t4.0\n12.5\t0.6\n22\t2.0\n",
+}
+FIGURES = {"qoe_lin", "stall_ratio", "bitrate_mbps", "vmaf", "startup_p50_ms", "startup_p95_ms"}
+
+
+def test_the_abr_bench_prints_one_json_line_per_its_contract(tmp_path: Path) -> None:
+    reason = e2e.missing_requirement() or (None if DASHJS.exists() else "run `make players`")
+    if reason:
+        unavailable(reason)
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    for name, lines in TRACES.items():
+        (traces / name).write_text(lines)
+    options = ["--traces", str(traces), "--max-traces", "2", "--seconds", "30"]
+    options += ["--clip-seconds", "40", "--clip-height", "360", "--work", str(tmp_path / "work")]
+    done = subprocess.run(
+        [sys.executable, str(BENCH), *options, "--json"],
+        cwd=e2e.REPO,
+        capture_output=True,
+        text=True,
+        timeout=840,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    [line] = done.stdout.splitlines()
+    answer = json.loads(line)
+    assert answer["traces"] == 2
+    assert set(answer["rules"]) == {"marquee", "shaka", "dashjs"}
+    for rule, figures in answer["rules"].items():
+        assert set(figures) == FIGURES, rule
+        assert figures["bitrate_mbps"] > 0, rule
+        assert 0 < figures["startup_p50_ms"] <= figures["startup_p95_ms"], rule
+        assert 0 <= figures["stall_ratio"] < 1, rule
