@@ -51,7 +51,10 @@ def evaluate_files(*, train: Path, test: Path, model: str = PRODUCTION_MODEL) ->
     ``KeyError`` an unknown model."""
     if model not in MODELS:
         raise KeyError(model)
-    return evaluate(read_ratings(train), read_ratings(test), model=model)
+    training = read_ratings(train)
+    if not training.users:
+        raise MalformedRatings(f"{train}: no ratings to train on")
+    return evaluate(training, read_ratings(test), model=model)
 
 
 # The online half: signals, the served model and a profile's picks (docs/recommend.md).

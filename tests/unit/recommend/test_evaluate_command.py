@@ -113,6 +113,15 @@ def test_each_malformed_test_line_says_why(tmp_path: Path, line: str, reason: st
     assert result.stderr.strip() == f"{tmp_path / 'test.tsv'}:3: {reason}"
 
 
+def test_an_empty_training_file_is_refused(tmp_path: Path) -> None:
+    args = _files(tmp_path, train="\n")
+
+    result = CliRunner().invoke(app, ["recommend", "evaluate", *args])
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"{tmp_path / 'train.tsv'}: no ratings to train on"
+
+
 def test_an_unknown_model_is_refused_with_the_names_to_use(tmp_path: Path) -> None:
     args = ["recommend", "evaluate", *_files(tmp_path), "--model", "magic"]
 
