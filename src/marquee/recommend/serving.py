@@ -222,11 +222,14 @@ def _with_cold(
 
 
 def similar(loaded: Loaded, title_id: str, signals: Signals, *, limit: int) -> list[str]:
-    """Titles the model puts next to ``title_id`` (its row alone, folded in), without those the
-    profile already has a signal on."""
+    """Titles the model puts next to ``title_id`` (its row alone, folded in), or its metadata
+    when the model does not know it, without those the profile already has a signal on."""
     column = loaded.columns.get(title_id)
-    if column is None:
-        return []
+    if column is None:  # no plays when the model was trained: its metadata's neighbours
+        if loaded.content is None:
+            return []
+        leave_out = [title_id, *signals.positive, *signals.down]
+        return [t for t, _ in loaded.content.similar_to([title_id], leave_out=leave_out)][:limit]
     row = sp.csr_matrix(([1.0], ([0], [column])), shape=(1, loaded.model.n_items))
     best = loaded.model.recommend(row, limit, _excluded(loaded, signals))
     return [str(loaded.model.item_ids[c]) for c in best]

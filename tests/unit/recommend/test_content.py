@@ -9,6 +9,10 @@ import pytest
 from marquee.catalog.schemas import Credit, StudioTitle
 from marquee.recommend.artifact import ArtifactError
 from marquee.recommend.content import Content, build
+from marquee.recommend.interactions import Interactions
+from marquee.recommend.models import fit
+from marquee.recommend.schemas import Signals
+from marquee.recommend.serving import Loaded, similar
 
 
 def title(title_id: str, synopsis: str, genres: list[str], people: list[str]) -> StudioTitle:
@@ -46,3 +50,12 @@ def test_it_survives_its_artifact_and_refuses_a_damaged_one(content: Content) ->
     assert again.similar_to(["space"], leave_out=[]) == content.similar_to(["space"], leave_out=[])
     with pytest.raises(ArtifactError):
         Content.from_bytes(content.to_bytes()[:-40])
+
+
+def test_because_you_watched_an_unplayed_title_comes_from_its_metadata(
+    content: Content, tastes: Interactions
+) -> None:
+    model = fit("popularity", tastes)
+    loaded = Loaded("v1", model, {str(t): n for n, t in enumerate(model.item_ids)}, content)
+    signals = Signals(positive={"heist": 1.0}, down=frozenset(), listed=())
+    assert similar(loaded, "heist", signals, limit=5) == ["heist2"]
