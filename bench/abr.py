@@ -433,8 +433,8 @@ def print_table(results: dict[str, dict[str, float]], traces: int, seconds: floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--traces", type=Path, default=DEFAULT_TRACES)
-    parser.add_argument("--max-traces", type=int, default=None)
-    parser.add_argument("--seconds", type=float, default=120.0, help="played per trace")
+    parser.add_argument("--max-traces", type=int, default=6, help="spread evenly by name")
+    parser.add_argument("--seconds", type=float, default=90.0, help="played per trace")
     parser.add_argument("--clip-seconds", type=float, default=150.0)
     parser.add_argument("--clip-height", type=int, default=1080, help="the ladder stops there")
     parser.add_argument("--work", type=Path, default=None, help="where the ingest is kept")
