@@ -139,6 +139,7 @@ def test_an_older_backup_is_migrated_forward(tmp_path: Path) -> None:
     original = load_settings(data_dir=tmp_path / "original", env="test")
     scripts = ScriptDirectory.from_config(migrate.alembic_config(original.resolved_database_url))
     head = scripts.get_current_head()
+    assert head is not None
     previous = scripts.get_revision(head).down_revision
     assert isinstance(previous, str)
     migrate.upgrade(original.resolved_database_url, previous)
