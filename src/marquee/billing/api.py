@@ -54,8 +54,54 @@ def set_subscription(
 
 
 @router.delete("/account/subscription", responses=problems(404))
-def cancel_subscription(principal: CurrentAccount, session: DbSession) -> schemas.Subscription:
-    return service.cancel_subscription(session, account_id=principal.account_id)
+def cancel_subscription(
+    principal: CurrentAccount, session: DbSession, request: Request
+) -> schemas.Subscription:
+    return service.cancel_subscription(
+        session, settings=_settings(request), account_id=principal.account_id
+    )
+
+
+@router.post("/account/subscription/checkout", responses=problems(404, 409, 502))
+def start_checkout(
+    form: schemas.CheckoutStart, principal: CurrentAccount, session: DbSession, request: Request
+) -> schemas.Link:
+    """The payment provider's page where a new subscription is paid for."""
+    return service.checkout(
+        session, settings=_settings(request), account_id=principal.account_id, form=form
+    )
+
+
+@router.get("/account/subscription/portal", responses=problems(404, 409, 502))
+def billing_portal(principal: CurrentAccount, session: DbSession, request: Request) -> schemas.Link:
+    """The payment provider's page for cards and invoices (where a failed payment is fixed)."""
+    return service.portal(session, settings=_settings(request), account_id=principal.account_id)
+
+
+@router.post("/account/subscription/redeem", responses=problems(404, 409))
+def redeem_voucher(
+    form: schemas.VoucherRedeem, principal: CurrentAccount, session: DbSession
+) -> schemas.Subscription:
+    return service.redeem_voucher(session, account_id=principal.account_id, code=form.code)
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The body as sent: the signature is over these bytes, not over parsed JSON."""
+    return await request.body()
+
+
+@router.post("/billing/webhooks/stripe", responses=problems(400, 409))
+def stripe_webhook(
+    payload: Annotated[bytes, Depends(_raw_body)], request: Request, session: DbSession
+) -> schemas.WebhookReceived:
+    """Stripe's events, verified with the signing secret and applied once per event id."""
+    applied = service.handle_stripe_webhook(
+        session,
+        settings=_settings(request),
+        payload=payload,
+        signature=request.headers.get("Stripe-Signature", ""),
+    )
+    return schemas.WebhookReceived(applied=applied)
 
 
 @router.get("/account/entitlement")

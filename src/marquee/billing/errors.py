@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marquee.kit.errors import NotFound
+from marquee.kit.errors import Conflict, NotFound, Problem
+
+#: Where a viewer gets the link to fix their card (the provider's portal).
+FIX_PAYMENT_PATH = "/api/v1/account/subscription/portal"
 
 
 class PlanNotFound(NotFound):
@@ -15,3 +18,35 @@ class NoSubscription(NotFound):
 
     def __init__(self) -> None:
         super().__init__("This account has no subscription.")
+
+
+class PaymentRequired(Problem):
+    """Suspended after a failed payment and its grace period: paying restores it at once."""
+
+    slug = "payment-required"
+    status = 402
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The last payment failed and its grace period is over: fix the card to watch again.",
+            fix_url=FIX_PAYMENT_PATH,
+        )
+
+
+class CheckoutRequired(Conflict):
+    slug = "checkout-required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Subscribe through checkout: POST /api/v1/account/subscription/checkout {plan_id}."
+        )
+
+
+class VoucherNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such voucher code.")
+
+
+class VoucherRefused(Conflict):
+    """A voucher that exists but cannot be redeemed (expired, used up, or already redeemed by
+    this account): ``slug`` says which."""

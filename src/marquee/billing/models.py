@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marquee.kit.db import Base, UTCDateTime, id_column_type, new_id, utcnow
@@ -37,3 +37,54 @@ class Subscription(Base):
     trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     current_period_end: Mapped[datetime] = mapped_column(UTCDateTime())
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: ``manual`` (chosen in the app, nobody pays), ``grant`` (an admin's grant or a voucher:
+    #: ends with its period) or ``stripe``.
+    provider: Mapped[str] = mapped_column(String(16), default="manual")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    #: The provider's customer and subscription ids (Stripe's ``cus_…`` and ``sub_…``).
+    customer_ref: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    subscription_ref: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    current_period_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: A downgrade waits for the period's end.
+    pending_plan_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: A past-due subscription is suspended from here (the first failure plus the grace period).
+    grace_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: One trial per account, even after the subscription ended and started again.
+    trial_used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Voucher(Base):
+    """A code that gives ``days`` of ``plan_id``: a voucher or a gift, ``max_uses`` accounts
+    may redeem it (each once) until ``expires_at``."""
+
+    __tablename__ = "billing_vouchers"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("billing_plans.id"))
+    days: Mapped[int] = mapped_column(Integer)
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class VoucherRedemption(Base):
+    __tablename__ = "billing_voucher_redemptions"
+    __table_args__ = (UniqueConstraint("code", "account_id", name="uq_billing_redemption"),)
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(ForeignKey("billing_vouchers.code", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), index=True
+    )
+    redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProcessedWebhook(Base):
+    """A provider's event already applied: a webhook delivered again changes nothing."""
+
+    __tablename__ = "billing_processed_webhooks"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

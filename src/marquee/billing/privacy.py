@@ -1,5 +1,6 @@
 """What billing holds of a person, for the account export (:mod:`marquee.kit.personal_data`):
-the subscription, deleted with the account by the database (a cascade from identity's row)."""
+the subscription and the vouchers it redeemed, deleted with the account by the database (a
+cascade from identity's row)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marquee.billing.models import Subscription
+from marquee.billing.models import Subscription, VoucherRedemption
 from marquee.kit.personal_data import Holder, Subject, as_json, register
 
 
@@ -17,13 +18,22 @@ def export(session: Session, subject: Subject) -> Mapping[str, Any]:
     rows = session.scalars(
         select(Subscription).where(Subscription.account_id == subject.account_id)
     )
-    return {"subscriptions": [as_json(row) for row in rows]}
+    redemptions = session.scalars(
+        select(VoucherRedemption).where(VoucherRedemption.account_id == subject.account_id)
+    )
+    return {
+        "subscriptions": [as_json(row) for row in rows],
+        "voucher_redemptions": [as_json(row) for row in redemptions],
+    }
 
 
 register(
     Holder(
         domain="billing",
-        tables={"billing_subscriptions": "deleted with the account (database cascade)"},
+        tables={
+            "billing_subscriptions": "deleted with the account (database cascade)",
+            "billing_voucher_redemptions": "deleted with the account (database cascade)",
+        },
         export=export,
     )
 )

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from marquee.identity.schemas import AccountDetails, Device, Profile
 
-SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled", "expired"]
+SubscriptionStatus = Literal["trialing", "active", "past_due", "suspended", "canceled", "expired"]
 
 
 class Subscription(BaseModel):
@@ -23,6 +23,12 @@ class Subscription(BaseModel):
     trial_ends_at: datetime | None
     current_period_end: datetime
     canceled_at: datetime | None
+    provider: str = Field(
+        default="manual", description="manual, grant (an admin's or a voucher's) or stripe"
+    )
+    pending_plan_id: str | None = Field(
+        default=None, description="A downgrade that takes effect when the period ends"
+    )
 
 
 class Account(AccountDetails):
@@ -43,6 +49,23 @@ class SubscriptionChange(BaseModel):
     plan_id: str
 
 
+class CheckoutStart(BaseModel):
+    plan_id: str
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+
+
+class Link(BaseModel):
+    url: str
+
+
+class WebhookReceived(BaseModel):
+    applied: bool = Field(description="False for an event seen before or not handled")
+
+
+class VoucherRedeem(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+
+
 class AdminSubscriptionChange(BaseModel):
     plan_id: str
     status: SubscriptionStatus = "active"
@@ -52,11 +75,17 @@ class Entitlement(BaseModel):
     """What the account may watch now; playback asks for this before every session."""
 
     plan_id: str | None
-    status: SubscriptionStatus | None
+    #: A suspended subscription shows as ``past_due`` with ``payment_required`` (the round-one
+    #: clients know these five statuses).
+    status: Literal["trialing", "active", "past_due", "canceled", "expired"] | None
     max_streams: int
     max_height: int
     download_devices: int
     can_watch: bool
+    payment_required: bool = Field(
+        default=False,
+        description="Suspended after a failed payment: fix the card (the portal) to watch again",
+    )
 
 
 # The account, its profiles and devices, and what every domain holds of them. (No docstring:

@@ -1,35 +1,49 @@
 """Billing's rules: the domain's public face.
 
-Plans are rows (seeded by a migration). Without payment providers a change of plan takes
-effect at once; periods are :data:`BILLING_PERIOD` long, and canceled and trial periods end by
-the calendar (the row catches up when read). Other domains ask :func:`entitlement` what an
-account may watch. The account as the API shows it (identity's account and its subscription)
-and its export are put together here.
+Plans are rows (seeded by a migration). A payment provider (``MARQUEE_BILLING_PROVIDER``)
+takes the money: with ``manual`` a plan chosen in the app takes effect at once and nobody pays
+(admins grant plans, vouchers give days of one); with ``stripe`` a subscription starts through
+Checkout and moves on by Stripe's webhooks. :mod:`.lifecycle` holds the states and their
+events. Other domains ask :func:`entitlement` what an account may watch, and
+:func:`refuse_unpaid` refuses a suspended one. The account as the API shows it (identity's
+account and its subscription) and its export are put together here.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from marquee.billing import repository, schemas, views
-from marquee.billing.errors import NoSubscription, PlanNotFound
-from marquee.billing.events import SUBSCRIPTION_CHANGED, SubscriptionChanged
+from marquee.billing import lifecycle, repository, schemas, views, vouchers, webhooks
+from marquee.billing.errors import (
+    CheckoutRequired,
+    NoSubscription,
+    PaymentRequired,
+    PlanNotFound,
+)
 from marquee.billing.models import Plan, Subscription
+from marquee.billing.providers import open_provider
+from marquee.billing.providers.base import Checkout, NotWithThisProvider
 from marquee.identity import service as identity
 from marquee.identity.schemas import Principal
 from marquee.kit import personal_data
 from marquee.kit.db import utcnow
-from marquee.kit.events import publish
 from marquee.settings import Settings
 
-BILLING_PERIOD = timedelta(days=30)
+BILLING_PERIOD = lifecycle.BILLING_PERIOD
 WATCHING_STATUSES = ("trialing", "active", "past_due", "canceled")
 
 
 def list_plans(session: Session) -> list[schemas.Plan]:
     return [views.plan(row) for row in repository.plans(session)]
+
+
+def _plan(session: Session, plan_id: str) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise PlanNotFound(plan_id)
+    return plan
 
 
 def set_subscription(
@@ -40,76 +54,169 @@ def set_subscription(
     plan_id: str,
     status: schemas.SubscriptionStatus | None = None,
 ) -> schemas.Subscription:
-    """Put the account on ``plan_id``. Without payment providers the change takes effect at
-    once; ``status`` is for admins (a new subscription starts trialing or active)."""
+    """Put the account on ``plan_id``: a new subscription (manual provider only: with Stripe
+    it starts through :func:`checkout`), an upgrade now with proration, a downgrade at the
+    period's end, or a canceled subscription reactivated. ``status`` is for admins: the plan
+    and status are set at once, whatever the provider."""
     identity.get_account(session, account_id=account_id)  # 404 when there is no such account
-    if session.get(Plan, plan_id) is None:
-        raise PlanNotFound(plan_id)
-    sub = repository.subscription_of(session, account_id) or _new_subscription(
-        session, settings, account_id
-    )
-    sub.plan_id = plan_id
-    if _current_status(sub) in ("canceled", "expired"):
-        _restart(sub)
+    plan = _plan(session, plan_id)
+    sub = repository.subscription_of(session, account_id)
     if status is not None:
-        sub.status = status
-    session.flush()
-    _changed(session, sub)
+        return views.subscription(_admin_set(session, settings, account_id, sub, plan, status))
+    current = None if sub is None else lifecycle.catch_up(session, sub)
+    if sub is None or current in ("expired", None):
+        if settings.billing_provider == "stripe":
+            raise CheckoutRequired
+        sub = sub or Subscription(account_id=account_id, currency="USD")
+        lifecycle.start(session, sub, plan=plan, provider="manual", trial_days=settings.trial_days)
+        return views.subscription(sub)
+    if current == "suspended":
+        raise PaymentRequired
+    if current == "canceled":
+        _provider_cancel(settings, sub, cancel=False)
+        lifecycle.reactivate(sub)
+        lifecycle.changed(session, sub)
+    _change_plan(session, settings, sub, plan)
     return views.subscription(sub)
 
 
-def _new_subscription(session: Session, settings: Settings, account_id: str) -> Subscription:
-    now = utcnow()
-    trial_end = now + timedelta(days=settings.trial_days) if settings.trial_days else None
-    sub = Subscription(
-        account_id=account_id,
-        status="trialing" if trial_end else "active",
-        started_at=now,
-        trial_ends_at=trial_end,
-        current_period_end=trial_end or now + BILLING_PERIOD,
-    )
-    session.add(sub)
+def _admin_set(
+    session: Session,
+    settings: Settings,
+    account_id: str,
+    sub: Subscription | None,
+    plan: Plan,
+    status: schemas.SubscriptionStatus,
+) -> Subscription:
+    if sub is None:
+        sub = Subscription(account_id=account_id, currency="USD")
+        lifecycle.start(session, sub, plan=plan, provider="manual")
+    sub.plan_id, sub.status, sub.pending_plan_id = plan.id, status, None
+    if status == "past_due":
+        lifecycle.payment_failed(sub, grace_days=settings.billing_grace_days)
+    elif status != "suspended":
+        sub.grace_ends_at = None
+    if status in ("active", "trialing") and sub.current_period_end <= utcnow():
+        sub.current_period_start = utcnow()
+        sub.current_period_end = utcnow() + BILLING_PERIOD
+    session.flush()
+    lifecycle.changed(session, sub)
     return sub
 
 
-def _restart(sub: Subscription) -> None:
-    now = utcnow()
-    sub.status, sub.started_at, sub.canceled_at = "active", now, None
-    sub.trial_ends_at, sub.current_period_end = None, now + BILLING_PERIOD
+def _change_plan(session: Session, settings: Settings, sub: Subscription, plan: Plan) -> None:
+    old = _plan(session, sub.plan_id)
+    if plan.id == old.id:
+        sub.pending_plan_id = None  # choosing the current plan again keeps it
+        return
+    upgrade = plan.rank > old.rank
+    if sub.subscription_ref:
+        open_provider(settings).change_price(
+            subscription_ref=sub.subscription_ref,
+            plan_id=plan.id,
+            amount=lifecycle.price(plan, sub.currency),
+            currency=sub.currency,
+            prorate=upgrade,
+        )
+    if upgrade:
+        lifecycle.upgrade(session, sub, old=old, new=plan)
+    else:
+        lifecycle.downgrade(session, sub, new=plan)
 
 
-def cancel_subscription(session: Session, *, account_id: str) -> schemas.Subscription:
+def cancel_subscription(
+    session: Session, *, settings: Settings, account_id: str
+) -> schemas.Subscription:
     """Cancel at the end of the paid period: watching goes on until then."""
     sub = repository.subscription_of(session, account_id)
     if sub is None:
         raise NoSubscription
-    if sub.status != "expired":
-        sub.status, sub.canceled_at = "canceled", utcnow()
-    session.flush()
-    _changed(session, sub)
+    if lifecycle.catch_up(session, sub) not in ("expired", "canceled"):
+        _provider_cancel(settings, sub, cancel=True)
+        lifecycle.cancel(session, sub)
     return views.subscription(sub)
 
 
-def _changed(session: Session, sub: Subscription) -> None:
-    plan = session.get(Plan, sub.plan_id)
-    change = SubscriptionChanged(
-        account_id=sub.account_id,
-        plan_id=sub.plan_id,
-        status=sub.status,
-        prices=dict(plan.prices) if plan is not None else {},
-        at=utcnow(),
+def _provider_cancel(settings: Settings, sub: Subscription, *, cancel: bool) -> None:
+    if sub.subscription_ref:
+        open_provider(settings).cancel_at_period_end(
+            subscription_ref=sub.subscription_ref, cancel=cancel
+        )
+
+
+def checkout(
+    session: Session, *, settings: Settings, account_id: str, form: schemas.CheckoutStart
+) -> schemas.Link:
+    """The provider's page where the account pays for a new subscription to ``plan_id``; the
+    price is the plan's (the client names only the plan and the currency)."""
+    plan = _plan(session, form.plan_id)
+    if form.currency not in plan.prices:
+        raise PlanNotFound(f"{plan.id} in {form.currency}")
+    account = identity.get_account(session, account_id=account_id)
+    sub = repository.subscription_of(session, account_id)
+    if sub is not None and lifecycle.catch_up(session, sub) not in ("expired",):
+        raise NotWithThisProvider(
+            "This account has a subscription: change its plan with PUT /account/subscription."
+        )
+    base = settings.public_url.rstrip("/")
+    url = open_provider(settings).checkout_url(
+        Checkout(
+            account_id=account_id,
+            email=account.email,
+            plan_id=plan.id,
+            plan_name=plan.name,
+            amount=lifecycle.price(plan, form.currency),
+            currency=form.currency,
+            trial_days=0 if sub is not None and sub.trial_used else settings.trial_days,
+            customer_ref=None if sub is None else sub.customer_ref,
+            success_url=f"{base}/account?checkout=done",
+            cancel_url=f"{base}/account?checkout=canceled",
+        )
     )
-    publish(session, SUBSCRIPTION_CHANGED, change)
+    return schemas.Link(url=url)
 
 
-def _current_status(sub: Subscription) -> str:
-    """Canceled and trial periods end by the calendar: the row catches up when read."""
-    now = utcnow()
-    ended_cancel = sub.status == "canceled" and sub.current_period_end <= now
-    ended_trial = sub.status == "trialing" and (sub.trial_ends_at or now) <= now
-    if ended_cancel or ended_trial:
-        sub.status = "expired"
-    return sub.status
+def portal(session: Session, *, settings: Settings, account_id: str) -> schemas.Link:
+    """The provider's page for the account's cards and invoices (where a failed payment is
+    fixed)."""
+    sub = repository.subscription_of(session, account_id)
+    if sub is None or not sub.customer_ref:
+        raise NoSubscription
+    url = open_provider(settings).portal_url(
+        customer_ref=sub.customer_ref, return_url=f"{settings.public_url.rstrip('/')}/account"
+    )
+    return schemas.Link(url=url)
+
+
+def handle_stripe_webhook(
+    session: Session, *, settings: Settings, payload: bytes, signature: str
+) -> bool:
+    """Verify and apply a Stripe webhook once; whether it changed anything."""
+    if settings.billing_provider != "stripe":
+        raise NotWithThisProvider("Stripe is not this platform's payment provider.")
+    event = open_provider(settings).verify_webhook(payload, signature)
+    return event is not None and webhooks.apply_once(session, settings=settings, event=event)
+
+
+def create_voucher(
+    session: Session, *, plan_id: str, days: int, uses: int = 1, expires_at: datetime | None
+) -> str:
+    """A new voucher's code: ``days`` of ``plan_id`` for each of ``uses`` accounts."""
+    return vouchers.create(
+        session, plan_id=plan_id, days=days, uses=uses, expires_at=expires_at
+    ).code
+
+
+def redeem_voucher(session: Session, *, account_id: str, code: str) -> schemas.Subscription:
+    return views.subscription(vouchers.redeem(session, account_id=account_id, code=code))
+
+
+def grant(session: Session, *, account_id: str, plan_id: str, days: int) -> schemas.Subscription:
+    """An admin's gift: ``days`` of ``plan_id``, no payment."""
+    identity.get_account(session, account_id=account_id)
+    return views.subscription(
+        vouchers.grant(session, account_id=account_id, plan_id=plan_id, days=days)
+    )
 
 
 def entitlement(session: Session, *, account_id: str) -> schemas.Entitlement:
@@ -125,15 +232,23 @@ def entitlement(session: Session, *, account_id: str) -> schemas.Entitlement:
             download_devices=0,
             can_watch=False,
         )
-    status = _current_status(sub)
+    status = lifecycle.catch_up(session, sub)
     return schemas.Entitlement(
         plan_id=plan.id,
-        status=status,
+        status="past_due" if status == "suspended" else status,
         max_streams=plan.max_streams,
         max_height=plan.max_height,
         download_devices=plan.download_devices,
         can_watch=status in WATCHING_STATUSES,
+        payment_required=status == "suspended",
     )
+
+
+def refuse_unpaid(rights: schemas.Entitlement) -> None:
+    """Raise the ``payment-required`` problem (with the link to fix the card) for an account
+    suspended after a failed payment; playback and downloads call it after :func:`entitlement`."""
+    if rights.payment_required:
+        raise PaymentRequired
 
 
 # --- the account as the API shows it ---------------------------------------------------------
@@ -144,7 +259,7 @@ def get_account(session: Session, *, account_id: str) -> schemas.Account:
     details = identity.get_account(session, account_id=account_id)
     sub = repository.subscription_of(session, account_id)
     if sub is not None:
-        _current_status(sub)
+        lifecycle.catch_up(session, sub)
     subscription = None if sub is None else views.subscription(sub)
     return schemas.Account(**dict(details), subscription=subscription)
 

@@ -67,6 +67,7 @@ def start_session(
     """Check that the account may play the title here and now, then open a stream slot."""
     profile = identity.get_profile(session, account_id=me.account_id, profile_id=form.profile_id)
     rights = billing.entitlement(session, account_id=me.account_id)
+    billing.refuse_unpaid(rights)
     if not rights.can_watch:
         raise SubscriptionRequired
     title_id, episode_id = _target(session, form, profile.id)

@@ -36,6 +36,7 @@ def test_without_a_subscription_nothing_can_be_watched(client: TestClient) -> No
         "max_height": 0,
         "download_devices": 0,
         "can_watch": False,
+        "payment_required": False,
     }
 
 
@@ -52,6 +53,7 @@ def test_choosing_a_plan_gives_its_entitlement(client: TestClient) -> None:
         "max_height": 1080,
         "download_devices": 2,
         "can_watch": True,
+        "payment_required": False,
     }
     client.put(url, json={"plan_id": "premium"}, headers=bearer(tokens))
     assert entitlement(client, tokens)["max_height"] == 2160

@@ -1,0 +1,111 @@
+"""Provider events applied to subscriptions, each once: its id goes into
+``billing_processed_webhooks`` in the same transaction as its effect, so a webhook delivered
+again (or twice at once: the second insert fails on the key) changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marquee.billing import lifecycle, repository
+from marquee.billing.events import INVOICE_FAILED, INVOICE_PAID
+from marquee.billing.models import Plan, ProcessedWebhook, Subscription
+from marquee.billing.providers.base import ProviderEvent
+from marquee.kit.db import utcnow
+from marquee.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def apply_once(session: Session, *, settings: Settings, event: ProviderEvent) -> bool:
+    """Apply ``event`` unless it was applied before; whether it was applied now."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedWebhook(id=event.id, kind=event.kind))
+    except IntegrityError:
+        log.info("billing: provider event %s already processed", event.id)
+        return False
+    _HANDLERS[event.kind](session, settings, event)
+    return True
+
+
+def _checkout_completed(session: Session, settings: Settings, event: ProviderEvent) -> None:
+    plan = session.get(Plan, event.plan_id or "")
+    if event.account_id is None or plan is None:
+        log.warning("billing: checkout %s names no known account and plan", event.id)
+        return
+    sub = repository.subscription_of(session, event.account_id) or Subscription(
+        account_id=event.account_id
+    )
+    sub.customer_ref, sub.subscription_ref = event.customer_ref, event.subscription_ref
+    sub.currency = event.currency or sub.currency or "USD"
+    lifecycle.start(session, sub, plan=plan, provider="stripe", trial_days=settings.trial_days)
+
+
+def _subscription(session: Session, event: ProviderEvent) -> Subscription | None:
+    sub = repository.by_customer(session, event.customer_ref) if event.customer_ref else None
+    if sub is None:
+        log.warning("billing: provider event %s for an unknown customer", event.id)
+    return sub
+
+
+def _invoice_paid(session: Session, _settings: Settings, event: ProviderEvent) -> None:
+    """Paid: a renewal (or the first charge after a trial), or a card fixed after a failure;
+    either way the subscription is active again at once."""
+    sub = _subscription(session, event)
+    if sub is None:
+        return
+    lifecycle.revenue(session, INVOICE_PAID, sub, event.amount)
+    start = event.period_start or sub.current_period_start or utcnow()
+    end = event.period_end or sub.current_period_end
+    if event.reason == "subscription_cycle" or end > sub.current_period_end:
+        lifecycle.renew(session, sub, amount=event.amount, period_start=start, period_end=end)
+    elif sub.status in ("past_due", "suspended"):
+        sub.status, sub.grace_ends_at = "active", None
+        session.flush()
+        lifecycle.changed(session, sub)
+
+
+def _invoice_failed(session: Session, settings: Settings, event: ProviderEvent) -> None:
+    sub = _subscription(session, event)
+    if sub is None:
+        return
+    lifecycle.payment_failed(sub, grace_days=settings.billing_grace_days)
+    session.flush()
+    lifecycle.revenue(session, INVOICE_FAILED, sub, event.amount)
+
+
+def _subscription_updated(session: Session, _settings: Settings, event: ProviderEvent) -> None:
+    """The portal (or Stripe itself) changed the subscription: cancellation and its period."""
+    sub = _subscription(session, event)
+    if sub is None:
+        return
+    if event.cancel_at_period_end and sub.status != "canceled":
+        lifecycle.cancel(session, sub)
+    elif event.cancel_at_period_end is False and sub.status == "canceled":
+        lifecycle.reactivate(sub)
+        lifecycle.changed(session, sub)
+    if event.period_end is not None and event.period_end > sub.current_period_end:
+        sub.current_period_end = event.period_end
+        sub.current_period_start = event.period_start or sub.current_period_start
+
+
+def _subscription_deleted(session: Session, _settings: Settings, event: ProviderEvent) -> None:
+    sub = _subscription(session, event)
+    if sub is None:
+        return
+    sub.status = "expired"
+    session.flush()
+    lifecycle.changed(session, sub)
+
+
+_HANDLERS: dict[str, Callable[[Session, Settings, ProviderEvent], None]] = {
+    "checkout_completed": _checkout_completed,
+    "invoice_paid": _invoice_paid,
+    "invoice_failed": _invoice_failed,
+    "subscription_updated": _subscription_updated,
+    "subscription_deleted": _subscription_deleted,
+}
