@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from marquee import __version__, migrate
-from marquee.cli import analytics, backup, catalog, experiments, recommend, search, user
+from marquee.cli import analytics, backup, billing, catalog, experiments, recommend, search, user
 from marquee.cli.common import console, platform_or_exit, schema_ready_or_exit, settings_or_exit
 from marquee.cli.demo import demo
 from marquee.cli.doctor import doctor
@@ -26,6 +26,7 @@ app.add_typer(search.app, name="search")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(recommend.app, name="recommend")
+app.add_typer(billing.app, name="billing")
 app.add_typer(backup.app, name="backup")
 app.command()(doctor)
 app.command()(ingest)
