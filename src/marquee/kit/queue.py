@@ -28,12 +28,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage, Middleware
-from sqlalchemy import JSON, Float, Integer, String, Text, select
+from sqlalchemy import JSON, Float, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marquee.kit.db import Base, Database, UTCDateTime, utcnow
 from marquee.kit.outbox import OutboxEntry, add_entry
-from marquee.kit.telemetry import JOB_DURATION, JOBS
+from marquee.kit.telemetry import JOB_DURATION, JOBS, QUEUE_DEPTH
 
 log = logging.getLogger(__name__)
 QueueName = Literal["short", "long"]
@@ -294,6 +294,21 @@ class JobQueue:
             self.brokers[queue] = self._with_jobs(broker, queue)
         self.workers: list[dramatiq.Worker] = []
         self.ticker: Ticker | None = None
+
+    def record_depth(self) -> None:
+        """Set ``marquee_jobs_queued`` per queue from :class:`JobRun`: jobs enqueued or waiting
+        for a retry, across every process (what a worker autoscaler watches)."""
+        depth = dict.fromkeys(QUEUE_NAMES, 0)
+        waiting = JobRun.state.in_(("queued", "retrying"))
+        with self.db.sessions() as session:
+            counts = session.execute(
+                select(JobRun.name, func.count()).where(waiting).group_by(JobRun.name)
+            )
+            for name, count in counts:
+                spec = _JOBS.get(name)
+                depth[spec.queue if spec else "short"] += count
+        for queue, count in depth.items():
+            QUEUE_DEPTH.labels(queue=queue).set(count)
 
     def queue_name(self, queue: QueueName) -> str:
         return f"{self.namespace}.{queue}"

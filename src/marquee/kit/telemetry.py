@@ -3,7 +3,7 @@
 * Logs are JSON lines (python-json-logger) carrying the request id of the request being served,
   or short lines for people (Rich) when the output is a terminal.
 * Metrics are Prometheus text on ``/metrics``: requests and latency per route template, jobs
-  per outcome and their durations.
+  per outcome and their durations, and the jobs waiting per queue (read at each scrape).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 import warnings
 from typing import TextIO
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from pythonjsonlogger.json import JsonFormatter
 from rich.console import Console
 from rich.logging import RichHandler
@@ -40,6 +40,7 @@ REQUEST_LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 JOBS = Counter("marquee_jobs_total", "Background job attempts", ["job", "outcome"])
+QUEUE_DEPTH = Gauge("marquee_jobs_queued", "Jobs waiting to run, per queue", ["queue"])
 JOB_DURATION = Histogram(
     "marquee_job_duration_seconds",
     "Duration of one background job attempt",
@@ -181,6 +182,7 @@ def metrics_response(request: Request) -> Response:
         return JSONResponse(
             {**body, "detail": detail}, status_code=403, media_type="application/problem+json"
         )
+    request.app.state.platform.queue.record_depth()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
