@@ -9,7 +9,8 @@
 3. Runs the whole pipeline on the embedded platform (object store, queue, in-process workers):
    probe, QC, encodes, VMAF, packaging with encryption, thumbnails.
 4. Prints both wall times, their ratio, the realtime factor, and where the pipeline's time went
-   (per step); then, unless ``--quick``, the pipeline on the clips of
+   (per step), for each ``--ladders`` (fixed and per-title: the latter's probe encodes and
+   their CPU seconds too) and ``--modes``; then, unless ``--quick``, the pipeline on the clips of
    ``../shared/data/video_clips`` (first 20 s, at most 3) with VMAF per rendition.
 
 Figures are printed, never asserted. Settings come from the environment as usual
@@ -99,10 +100,14 @@ def single_command(source: Path, out: Path, settings: Settings) -> tuple[float, 
 
 
 def run_pipeline(
-    source: Path, data_dir: Path, workers: int, mode: str = "rendition"
+    source: Path, data_dir: Path, workers: int, mode: str = "rendition", ladder: str = "fixed"
 ) -> tuple[float, AssetOut]:
     settings = load_settings(
-        data_dir=data_dir, log_json=False, log_level="WARNING", media_encode_jobs=mode
+        data_dir=data_dir,
+        log_json=False,
+        log_level="WARNING",
+        media_encode_jobs=mode,
+        media_ladder=ladder,
     )
     migrate.upgrade(settings.resolved_database_url)
     platform = build_platform(settings)
@@ -149,6 +154,9 @@ def main() -> None:
     parser.add_argument(
         "--modes", default="rendition,ladder", help="MARQUEE_MEDIA_ENCODE_JOBS values to run"
     )
+    parser.add_argument(
+        "--ladders", default="fixed,per-title", help="MARQUEE_MEDIA_LADDER values to run"
+    )
     args = parser.parse_args()
     settings = load_settings()
     work = args.work or Path(tempfile.mkdtemp(prefix="marquee-bench-"))
@@ -164,12 +172,20 @@ def main() -> None:
         print(f"ladder: {', '.join(ladder)}")
         print(f"single ffmpeg command (decode once, split, -f dash): {single_s:7.1f} s")
         print(f"realtime factor of the single command: {args.seconds / single_s:.2f}x")
-        for mode in args.modes.split(","):
-            pipeline_s, asset = run_pipeline(source, work / f"var-{mode}", args.workers, mode)
+        runs = [(m, ladder) for ladder in args.ladders.split(",") for m in args.modes.split(",")]
+        for mode, ladder in runs:
+            data_dir = work / f"var-{mode}-{ladder}"
+            pipeline_s, asset = run_pipeline(source, data_dir, args.workers, mode, ladder)
             print(
-                f"whole pipeline, encode jobs per {mode} (probe, QC, encodes, VMAF, "
-                f"package+CENC, thumbnails): {pipeline_s:7.1f} s"
+                f"whole pipeline, {ladder} ladder, encode jobs per {mode} (probe, QC, encodes,"
+                f" VMAF, package+CENC, thumbnails): {pipeline_s:7.1f} s"
             )
+            if asset.per_title_ladder:
+                chosen = asset.per_title_ladder
+                print(
+                    f"  per-title: {chosen['method']} {chosen['reason'] or ''}"
+                    f" probes {len(chosen['probes'])}, {chosen['cpu_s']} s of CPU"
+                )
             print(f"  ratio pipeline / single command: {pipeline_s / single_s:.2f}")
             print(f"  realtime factor: {args.seconds / pipeline_s:.2f}x")
             print("  steps:")
