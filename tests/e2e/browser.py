@@ -126,6 +126,7 @@ def environment(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARQUEE_")}
     env.update(FAST_ACCOUNTS)
     env.update({"MARQUEE_DATA_DIR": str(data_dir), "MARQUEE_LOG_JSON": "false"})
+    env["MARQUEE_MEDIA_LADDER"] = "fixed"  # per-title probes would slow every seeded clip
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
 
