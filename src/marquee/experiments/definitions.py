@@ -45,6 +45,7 @@ def create(session: Session, form: ExperimentIn) -> Experiment:
         metrics=form.metrics.model_dump(),
         layer=form.layer,
         rollout=form.rollout,
+        days=form.days,
         layer_offset=_place(session, form),
     )
     session.add(row)

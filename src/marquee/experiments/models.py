@@ -30,6 +30,8 @@ class Experiment(Base):
     #: percent from ``layer_offset``: the rollout of a feature flag.
     layer_offset: Mapped[int] = mapped_column(Integer, default=0)
     rollout: Mapped[int] = mapped_column(Integer, default=100)
+    #: The planned duration in days: one look a day, the alpha spent over them.
+    days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     state: Mapped[str] = mapped_column(String(16), default="draft")
     stop_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

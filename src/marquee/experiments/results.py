@@ -1,7 +1,9 @@
 """An experiment's results: per variant its exposed units and exposures, and each metric named
 in its definition beside the control (the first variant) — Welch's difference and interval,
 the same after CUPED with the pre-period (as long as the experiment, just before its start),
-and the mSPRT p-value, valid whenever it is read. The units per variant are checked against
+and the sequential test of the CUPED difference at today's look (one look a day: the
+group-sequential boundary, repeated p-value and interval over the planned days, the mSPRT past
+them). The units per variant are checked against
 the weights (sample-ratio mismatch); a guardrail whose interval lies wholly on its worse side
 of the tolerance is a breach."""
 
@@ -25,6 +27,7 @@ from marquee.experiments.schemas import (
     MetricResult,
     Metrics,
     Results,
+    Sequential,
     VariantResult,
 )
 from marquee.kit.db import utcnow
@@ -33,6 +36,14 @@ from marquee.kit.plumbing import Plumbing
 #: Metrics a member without any play has as 0 (the others it has not at all).
 COUNTS = frozenset({"plays_per_member", "viewing_hours_per_member", "active_days"})
 MemberFigures = Mapping[str, Mapping[str, float | None]]
+
+
+@dataclass(frozen=True)
+class Looks:
+    """Which daily look this reading is (1 on the start day), of how many planned."""
+
+    look: int
+    planned: int
 
 
 @dataclass(frozen=True)
@@ -77,13 +88,14 @@ def results(session: Session, platform: Plumbing, row: Experiment) -> Results:
     )
     metrics = Metrics.model_validate(row.metrics)
     control = found[0]
+    looks = Looks(look=(last - started).days + 1, planned=row.days)
     variants = [
         VariantResult(
             variant=arm.variant,
             units=len(arm.units),
             exposures=arm.exposures,
             metrics=[
-                compare(name, role, control.units, arm.units, now, then)
+                compare(name, role, control.units, arm.units, now, then, looks)
                 for name, role in named(metrics)
             ],
         )
@@ -134,6 +146,7 @@ def compare(
     units: Sequence[str],
     now: MemberFigures,
     then: MemberFigures,
+    looks: Looks,
 ) -> MetricResult:
     control, treatment = values(name, control_units, now), values(name, units, now)
     result = MetricResult(
@@ -156,13 +169,22 @@ def compare(
     )
     reduced = statistics.welch(adjusted.control, adjusted.treatment)
     tau = statistics.mixture_tau(float(np.std(list(control.values()), ddof=1)))
+    sequential = statistics.sequential_look(
+        reduced, look=looks.look, planned_looks=looks.planned, tau=tau
+    )
     return result.model_copy(
         update={
             "difference": _interval(plain),
             "cuped": _interval(reduced),
             "cuped_variance_reduction": adjusted.variance_reduction,
-            "sequential_p_value": statistics.msprt_p_value(
-                reduced.estimate, reduced.variance, tau=tau
+            "sequential_p_value": sequential.p_value,
+            "sequential": Sequential(
+                method=sequential.method,
+                look=sequential.look,
+                planned_looks=sequential.planned_looks,
+                boundary=sequential.boundary,
+                low=sequential.low,
+                high=sequential.high,
             ),
         }
     )

@@ -15,6 +15,10 @@ Unit = Literal["profile", "account"]
 State = Literal["draft", "running", "stopped"]
 #: The metrics results can read from the lake (analytics' per-member figures).
 MetricName = str
+PLANNED_DAYS = (
+    "planned duration in days: results are read once a day, and the sequential test spends "
+    "its alpha over these looks (past them it falls back to the always-valid mSPRT)"
+)
 
 
 class Variant(BaseModel):
@@ -87,6 +91,7 @@ class ExperimentIn(BaseModel):
     layer_offset: int | None = Field(
         default=None, ge=0, le=99, description="where its share of the layer starts, in percent"
     )
+    days: int = Field(default=14, ge=1, le=90, description=PLANNED_DAYS)
 
 
 class ExperimentChange(BaseModel):
@@ -105,6 +110,7 @@ class Experiment(BaseModel):
     layer: str | None
     layer_offset: int
     rollout: int
+    days: int = Field(description=PLANNED_DAYS)
     audience: Audience
     metrics: Metrics
     state: State
@@ -154,6 +160,22 @@ class MetricResult(BaseModel):
     cuped: Interval | None = None
     cuped_variance_reduction: float | None = None
     sequential_p_value: float | None = None
+    sequential: Sequential | None = None
+
+
+class Sequential(BaseModel):
+    """The sequential test at this look: ``group-sequential`` within the planned days (the
+    boundary the CUPED z must reach and the repeated interval), ``msprt`` past them."""
+
+    method: Literal["group-sequential", "msprt"]
+    look: int
+    planned_looks: int
+    boundary: float | None
+    low: float
+    high: float
+
+
+MetricResult.model_rebuild()
 
 
 class VariantResult(BaseModel):

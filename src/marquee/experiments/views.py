@@ -16,6 +16,7 @@ def experiment(row: Experiment) -> ExperimentOut:
             "layer": row.layer,
             "layer_offset": row.layer_offset,
             "rollout": row.rollout,
+            "days": row.days,
             "audience": row.audience,
             "metrics": row.metrics,
             "state": row.state,

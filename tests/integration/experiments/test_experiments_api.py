@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from marquee.analytics import service as analytics
 from marquee.analytics.query import run as run_query
 from marquee.experiments import service
+from marquee.experiments.models import Experiment
 from tests.integration.analytics.conftest import Caller, World
 
 URL = "/api/v1/experiments"
@@ -217,6 +219,19 @@ def test_results_compare_variants_and_a_breached_guardrail_stops_the_experiment(
     assert primary["mean"] == pytest.approx(0.5)
     assert primary["difference"]["high"] < 0
     assert primary["sequential_p_value"] < 0.05
+    sequential = primary["sequential"]
+    assert sequential | {"boundary": None} == sequential | {
+        "method": "group-sequential",
+        "look": 1,
+        "planned_looks": 14,
+        "boundary": None,
+    }
+    # The first of 14 daily looks spends almost nothing: its boundary is far above 1.96, and
+    # its repeated interval wider than the fixed-sample one.
+    assert sequential["boundary"] > 7
+    assert (
+        sequential["low"] < primary["cuped"]["low"] < primary["cuped"]["high"] < sequential["high"]
+    )
     assert not results["sample_ratio_mismatch"]
     assert "plays_per_member" in results["guardrail_breaches"][0]
 
@@ -225,6 +240,34 @@ def test_results_compare_variants_and_a_breached_guardrail_stops_the_experiment(
     stopped = admin.call("GET", f"{URL}/{body['key']}").json()
     assert stopped["state"] == "stopped"
     assert "Guardrail plays_per_member breached by big" in stopped["stop_reason"]
+
+
+def test_past_its_planned_days_an_experiment_falls_back_to_the_msprt(
+    world: World, admin: Caller
+) -> None:
+    body = definition(days=1)
+    assert admin.call("POST", URL, json=body).json()["days"] == 1
+    admin.call("POST", f"{URL}/{body['key']}/start")
+    with world.platform.db.transaction() as session:
+        row = session.scalars(select(Experiment).where(Experiment.key == body["key"])).one()
+        row.started_at = datetime.now(UTC) - timedelta(days=2)
+    _expose(world, body["key"], {"control": 60, "big": 60}, {"control": 4, "big": 0})
+
+    primary = admin.call("GET", f"{URL}/{body['key']}/results").json()["variants"][1]["metrics"][0]
+    assert primary["sequential"]["method"] == "msprt"
+    assert (primary["sequential"]["look"], primary["sequential"]["planned_looks"]) == (3, 1)
+    assert primary["sequential"]["boundary"] is None
+    assert primary["sequential"]["high"] < 0
+    assert primary["sequential_p_value"] < 0.05
+
+
+@pytest.mark.parametrize("days", [0, 91, "two weeks"])
+def test_planned_days_out_of_range_are_refused(admin: Caller, days: object) -> None:
+    body = definition(days=days)
+    answer = admin.call("POST", URL, json=body)
+    assert answer.status_code == 422, answer.text
+    assert "days" in answer.text
+    assert admin.call("GET", f"{URL}/{body['key']}").status_code == 404
 
 
 def test_a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch(
