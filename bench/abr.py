@@ -160,11 +160,11 @@ def _is_note(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class Stream:
-    """The ingested title and its renditions: bitrate (Mbit/s) and VMAF by height."""
+    """The ingested title and its renditions' bitrate (Mbit/s) and VMAF by folder name."""
 
     title_id: str
-    mbps: dict[int, float]
-    vmaf: dict[int, float | None]
+    mbps: dict[str, float]
+    vmaf: dict[str, float | None]
 
 
 def ingest(work: Path, clip_seconds: float, clip_height: int) -> Stream:
@@ -187,12 +187,24 @@ def ingest(work: Path, clip_seconds: float, clip_height: int) -> Stream:
         )
         answer.write_text(ingested.strip().splitlines()[-1])
     read = json.loads(answer.read_text())
-    renditions = read["renditions"]
+    renditions = dict(zip(folder_names(read["renditions"]), read["renditions"], strict=True))
     return Stream(
         title_id=read["title_id"],
-        mbps={r["height"]: r["bitrate_kbps"] / 1000 for r in renditions},
-        vmaf={r["height"]: r["vmaf"] for r in renditions},
+        mbps={name: r["bitrate_kbps"] / 1000 for name, r in renditions.items()},
+        vmaf={name: r["vmaf"] for name, r in renditions.items()},
     )
+
+
+def folder_names(renditions: list[dict[str, Any]]) -> list[str]:
+    """The renditions' folders as media names them: ``720p``, then ``720p-2`` for a second
+    rendition of that height (a per-title ladder), in the ingest's order."""
+    seen: dict[int, int] = {}
+    names = []
+    for rendition in renditions:
+        height = rendition["height"]
+        seen[height] = seen.get(height, 0) + 1
+        names.append(f"{height}p" if seen[height] == 1 else f"{height}p-{seen[height]}")
+    return names
 
 
 # --- one run ---------------------------------------------------------------------------------
@@ -224,24 +236,24 @@ class Run:
 
 @dataclass
 class SegmentLog:
-    """Video segments fetched: (height, index) in order, read from their URLs."""
+    """Video segments fetched: (rendition folder, number) in order, read from their URLs."""
 
-    fetched: list[tuple[int, int]] = field(default_factory=list)
+    fetched: list[tuple[str, int]] = field(default_factory=list)
 
     def note(self, url: str) -> None:
         path = url.split("?", 1)[0]
         parts = path.rsplit("/", 3)
-        if len(parts) < 4 or parts[-3] != "video" or not parts[-2].endswith("p"):
+        if len(parts) < 4 or parts[-3] != "video":
             return
         number = parts[-1].rsplit(".", 1)[0].rsplit("-", 1)[-1]  # seg-<rep>-<number>.m4s
         if parts[-1].startswith("seg-") and number.isdigit():
-            self.fetched.append((int(parts[-2][:-1]), int(number)))
+            self.fetched.append((parts[-2], int(number)))
 
-    def played(self, position_s: float) -> list[int]:
-        """The height of each segment the playhead reached (the last fetch of each)."""
-        last: dict[int, int] = {}
-        for height, index in self.fetched:
-            last[index] = height
+    def played(self, position_s: float) -> list[str]:
+        """The rendition of each segment the playhead reached (the last fetch of each)."""
+        last: dict[int, str] = {}
+        for rendition, index in self.fetched:
+            last[index] = rendition
         first = min(last, default=1)
         return [last[i] for i in sorted(last) if (i - first) * SEGMENT_S < position_s]
 
@@ -260,14 +272,14 @@ def play(page: Page, url: str, trace: Trace, seconds: float, stream: Stream, rul
     read = page.evaluate(READ_PROBE)
     page.goto("about:blank")
     cdp.detach()
-    heights = log.played(read["positionS"])
+    played = log.played(read["positionS"])
     return Run(
         rule=rule,
         trace=trace.name,
         startup_ms=read["firstFrameMs"] if read["firstFrameMs"] is not None else seconds * 1000,
         stalls_s=[ms / 1000 for ms in read["stallsMs"]],
-        segments_mbps=[stream.mbps.get(h, 0.0) for h in heights],
-        segments_vmaf=[v for h in heights if (v := stream.vmaf.get(h)) is not None],
+        segments_mbps=[stream.mbps.get(name, 0.0) for name in played],
+        segments_vmaf=[v for name in played if (v := stream.vmaf.get(name)) is not None],
         played_s=read["positionS"],
     )
 
@@ -316,10 +328,13 @@ class Player:
     sessions: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     def url(self) -> str:
-        """The web app's watch page, or the dash.js page on a session started here."""
+        """The web app's watch page, or the dash.js page on a session started here; from the
+        start of the title either way (the profile's history is forgotten first)."""
+        headers = e2e.log_in(self.served.base, self.viewer.email, self.viewer.password)
+        history = f"/api/v1/profiles/{self.viewer.profile_id}/history/{self.title_id}"
+        httpx.delete(self.served.base + history, headers=headers, timeout=30)
         if self.rule != "dashjs":
             return f"{self.served.base}/watch/{self.title_id}?abr={self.rule}"
-        headers = e2e.log_in(self.served.base, self.viewer.email, self.viewer.password)
         body = {"title_id": self.title_id, "profile_id": self.viewer.profile_id}
         answer = httpx.post(
             f"{self.served.base}/api/v1/playback/sessions", json=body, headers=headers, timeout=30

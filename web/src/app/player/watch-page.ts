@@ -235,16 +235,14 @@ export class WatchPage implements OnDestroy {
 
   /** The ABR rule asked for, with the session's plan cap and its renditions' VMAF. */
   private abrSetup(started: SessionStarted): AbrSetup {
-    const vmafByHeight = new Map<number, number>();
-    for (const rendition of started.renditions ?? []) {
-      if (rendition.vmaf !== null) {
-        vmafByHeight.set(rendition.height, rendition.vmaf);
-      }
-    }
     return {
       rule: this.abr() === 'shaka' ? 'shaka' : 'marquee',
       maxHeight: started.max_height,
-      vmafByHeight,
+      renditions: (started.renditions ?? []).map((rendition) => ({
+        height: rendition.height,
+        bitrateKbps: rendition.bitrate_kbps,
+        vmaf: rendition.vmaf ?? null,
+      })),
       segmentS: SEGMENT_S,
     };
   }

@@ -8,12 +8,19 @@ import { DEFAULT_RULE_CONFIG, type Rung, type RuleConfig, choose } from './rule'
 import { rememberThroughput, rememberedThroughputBps } from './startup';
 import { ThroughputHistory } from './throughput';
 
+/** A rendition as the session answer describes it. */
+export interface RenditionQuality {
+  height: number;
+  bitrateKbps: number;
+  vmaf: number | null;
+}
+
 /** What the page knows about the session that Shaka's variants do not say. */
 export interface MarqueeAbrOptions {
   /** The plan's tallest rendition (the session answer's `max_height`). */
   maxHeight: number;
-  /** VMAF per rendition height, where the session answer carries it. */
-  vmafByHeight: ReadonlyMap<number, number>;
+  /** The renditions' measured bitrate and VMAF, where the session answer carries them. */
+  renditions: readonly RenditionQuality[];
   /** The media segment duration (s). */
   segmentS: number;
 }
@@ -150,8 +157,23 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
       id: variant.id,
       bitrateBps: variant.bandwidth,
       height,
-      vmaf: this.options.vmafByHeight.get(height) ?? null,
+      vmaf: this.vmafOf(height, (variant.video?.bandwidth ?? variant.bandwidth) / 1000),
     };
+  }
+
+  /** The VMAF of the rendition of this height nearest in bitrate (a per-title ladder may
+   * hold two renditions of one height). */
+  private vmafOf(height: number, kbps: number): number | null {
+    let vmaf: number | null = null;
+    let distance = Number.POSITIVE_INFINITY;
+    for (const rendition of this.options.renditions) {
+      const apart = Math.abs(rendition.bitrateKbps - kbps);
+      if (rendition.height === height && apart < distance) {
+        vmaf = rendition.vmaf;
+        distance = apart;
+      }
+    }
+    return vmaf;
   }
 
   private config(): RuleConfig {
