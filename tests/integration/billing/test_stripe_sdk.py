@@ -38,7 +38,7 @@ def test_a_customer_is_made_through_the_sdk(
     client = stripe.StripeClient(STRIPE_KEY, base_addresses={"api": localstripe_url})
     customer = client.v1.customers.retrieve(customer_id)
     assert customer.email == "viewer@example.com"
-    assert dict(customer.metadata or {}) == {"account_id": "acc-1"}
+    assert customer.to_dict()["metadata"] == {"account_id": "acc-1"}
 
 
 def test_a_refusal_by_stripe_is_a_problem_and_changes_nothing(
