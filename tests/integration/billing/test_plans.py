@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from marquee.app import create_app
+from marquee.billing.models import Subscription
 from marquee.identity import service
-from marquee.kit.db import Database
+from marquee.kit.db import Database, utcnow
 from marquee.settings import Settings
 from tests.integration.identity.conftest import PASSWORD, bearer, new_email, signup
 
@@ -119,3 +123,23 @@ def test_admin_endpoints_need_the_admin_role(
     expired = {"plan_id": "premium", "status": "expired"}
     client.put(url, json=expired, headers=bearer(admin))
     assert entitlement(client, viewer)["can_watch"] is False
+
+
+def test_the_trial_comes_once_per_account(identity_settings: Settings) -> None:
+    settings = identity_settings.model_copy(update={"trial_days": 7})
+    with TestClient(create_app(settings)) as client:
+        tokens = signup(client)
+        url = "/api/v1/account/subscription"
+        first = client.put(url, json={"plan_id": "basic"}, headers=bearer(tokens)).json()
+        assert first["status"] == "trialing"
+        client.delete(url, headers=bearer(tokens))
+        db = Database(settings.resolved_database_url)
+        with db.transaction() as session:
+            sub = session.scalars(
+                select(Subscription).where(Subscription.account_id == tokens["account_id"])
+            ).one()
+            sub.current_period_end = utcnow() - timedelta(seconds=1)
+        db.dispose()
+        assert entitlement(client, tokens)["status"] == "expired"
+        again = client.put(url, json={"plan_id": "basic"}, headers=bearer(tokens)).json()
+        assert (again["status"], again["trial_ends_at"]) == ("active", None)
