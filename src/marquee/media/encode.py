@@ -71,7 +71,8 @@ def rendition_sar(plan: LadderPlan, rendition: Rendition) -> Fraction:
 
 
 def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads: int) -> list[str]:
-    """x264 options for capped VBR with a fixed, closed GOP and no scene-cut keyframes."""
+    """x264 options for capped VBR (capped CRF for a per-title rung) with a fixed, closed GOP
+    and no scene-cut keyframes."""
     gop = str(plan.gop_frames)
     sar = rendition_sar(plan, rendition)
     vf = video_filter(video, rendition.width, rendition.height, plan.frame_rate)
@@ -81,7 +82,7 @@ def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads
         "-c:v", "libx264",
         "-profile:v", rendition.profile,
         "-preset", rendition.preset,
-        "-b:v", f"{rendition.video_bitrate_kbps}k",
+        *rate_args(rendition),
         "-maxrate", f"{rendition.maxrate_kbps}k",
         "-bufsize", f"{rendition.bufsize_kbits}k",
         "-g", gop,
@@ -91,6 +92,13 @@ def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads
         "-force_key_frames", f"expr:eq(mod(n,{gop}),0)",
         "-threads", str(threads),
     ]  # fmt: skip
+
+
+def rate_args(rendition: Rendition) -> list[str]:
+    """The average rate (capped VBR), or the probed CRF of a per-title rung (capped CRF)."""
+    if rendition.crf is not None:
+        return ["-crf", str(rendition.crf)]
+    return ["-b:v", f"{rendition.video_bitrate_kbps}k"]
 
 
 def audio_filter(loudness: Loudness | None) -> str:

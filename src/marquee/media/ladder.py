@@ -35,6 +35,8 @@ class Rung(_Model):
     width: int
     height: int
     video_bitrate_kbps: int
+    #: Capped CRF at this x264 CRF (a per-title rung, as probed) instead of capped VBR.
+    crf: int | None = None
 
 
 class LadderSpec(_Model):
@@ -59,6 +61,8 @@ class Rendition(_Model):
     audio_bitrate_kbps: int
     profile: str
     preset: str
+    #: Capped CRF (per-title rungs): quality as probed, peak rate and buffer as in VBR.
+    crf: int | None = None
 
 
 class LadderPlan(_Model):
@@ -207,4 +211,5 @@ def _rendition(rung: Rung, width: int, height: int, kbps: int, spec: LadderSpec)
         audio_bitrate_kbps=spec.audio_bitrate_kbps,
         profile=spec.profile,
         preset=spec.preset,
+        crf=rung.crf,
     )

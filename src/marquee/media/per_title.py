@@ -10,7 +10,6 @@ cheapest size to reach it; rungs sit on that hull :data:`VMAF_STEP` points apart
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import resource
@@ -53,9 +52,13 @@ PROBE_SIZE_RATIO = 0.67
 PROBE_VMAF_EVERY = 3
 #: The top rung aims at this VMAF (past it viewers see no difference, bits are wasted).
 TOP_VMAF = 95.0
-#: Rungs this many VMAF points apart: about one just-noticeable difference (Netflix: ~6).
+#: Rungs this many VMAF points apart: about one just-noticeable difference (Netflix: ~6);
+#: the probes' spacing allows less, never under MIN_VMAF_STEP.
 VMAF_STEP = 6.0
+MIN_VMAF_STEP = 4.0
 MAX_RUNGS = 6
+#: Probes scoring less than this are no use to anyone: never a rung.
+BOTTOM_VMAF = 35.0
 #: A dearer probe must score this much more VMAF to join the hull.
 MIN_GAIN = 0.5
 
@@ -75,11 +78,13 @@ class ProbePoint(_Model):
 
 
 class ChosenRung(_Model):
+    """A rung: the probe it is (size, CRF), its rate and VMAF as probed."""
+
     name: str
     width: int
     height: int
+    crf: int
     kbps: int
-    #: VMAF the hull predicts at that rate (the rendition's own is measured after encoding).
     vmaf: float
 
 
@@ -138,30 +143,39 @@ def _turns_right(a: ProbePoint, b: ProbePoint, c: ProbePoint) -> bool:
 
 
 def choose_rungs(hull: Sequence[ProbePoint]) -> list[ChosenRung]:
-    """Rungs on the hull, best first: at :data:`TOP_VMAF` (or the best the hull reaches),
-    then every :data:`VMAF_STEP` below, and the hull's cheapest point last; at most
-    :data:`MAX_RUNGS`, each spending at least ``ladder.MIN_STEP`` times the one below."""
-    top = min(TOP_VMAF, hull[-1].vmaf)
-    targets: list[float] = []
-    target = top
-    while target > hull[0].vmaf and len(targets) < MAX_RUNGS - 1:
-        targets.append(target)
-        target -= VMAF_STEP
-    points = [_on_hull(hull, t) for t in targets] + [(hull[0], hull[0].kbps, hull[0].vmaf)]
-    kept: list[tuple[ProbePoint, float, float]] = []
-    for point in reversed(points):  # cheapest first; the cheapest is always kept
-        if not kept or point[1] >= MIN_STEP * kept[-1][1]:
-            kept.append(point)
+    """Rungs among the hull's probes, best first, each encoded as probed (its CRF, capped):
+    the probe nearest :data:`TOP_VMAF`, then each time the probe nearest :data:`VMAF_STEP`
+    lower of those at least :data:`MIN_VMAF_STEP` lower and ``ladder.MIN_STEP`` cheaper,
+    down to :data:`BOTTOM_VMAF`, and the cheapest probe above that floor last; at most
+    :data:`MAX_RUNGS`."""
+    usable = [p for p in hull if p.vmaf >= BOTTOM_VMAF] or [hull[-1]]
+    chosen = [min(usable, key=lambda p: abs(p.vmaf - TOP_VMAF))]
+    while len(chosen) < MAX_RUNGS:
+        above = chosen[-1]
+        lower = [
+            p
+            for p in usable
+            if p.vmaf <= above.vmaf - MIN_VMAF_STEP and p.kbps * MIN_STEP <= above.kbps
+        ]
+        if not lower:
+            break
+        chosen.append(min(lower, key=lambda p: abs(p.vmaf - (above.vmaf - VMAF_STEP))))
+    cheapest = usable[0]
+    if cheapest.kbps * MIN_STEP <= chosen[-1].kbps:
+        if len(chosen) == MAX_RUNGS:
+            chosen.pop()
+        chosen.append(cheapest)
     names: set[str] = set()
     return [
         ChosenRung(
-            name=_unique(f"{size.height}p", names),
-            width=size.width,
-            height=size.height,
-            kbps=round(kbps),
-            vmaf=round(vmaf, 2),
+            name=_unique(f"{p.height}p", names),
+            width=p.width,
+            height=p.height,
+            crf=p.crf,
+            kbps=round(p.kbps),
+            vmaf=p.vmaf,
         )
-        for size, kbps, vmaf in reversed(kept)
+        for p in chosen
     ]
 
 
@@ -171,17 +185,6 @@ def _unique(name: str, taken: set[str]) -> str:
         candidate, n = f"{name}-{n}", n + 1
     taken.add(candidate)
     return candidate
-
-
-def _on_hull(hull: Sequence[ProbePoint], vmaf: float) -> tuple[ProbePoint, float, float]:
-    """The size and bit rate reaching ``vmaf`` on the hull (log rate interpolated between
-    its neighbours; the size of the nearer one in quality)."""
-    for low, high in itertools.pairwise(hull):
-        if low.vmaf <= vmaf <= high.vmaf:
-            share = (vmaf - low.vmaf) / (high.vmaf - low.vmaf)
-            kbps = math.exp(math.log(low.kbps) + share * (math.log(high.kbps) - math.log(low.kbps)))
-            return (high if share >= 0.5 else low), kbps, vmaf
-    return hull[-1], hull[-1].kbps, hull[-1].vmaf
 
 
 def plan_per_title(
@@ -231,7 +234,7 @@ def plan_per_title(
     rungs = choose_rungs(hull)
     sized = [
         (
-            Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=r.kbps),
+            Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=r.kbps, crf=r.crf),
             r.width,
             r.height,
         )

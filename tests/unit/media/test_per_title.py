@@ -12,6 +12,7 @@ from marquee.media.bdrate import bd_rate
 from marquee.media.ffmpeg import MediaError
 from marquee.media.ladder import DEFAULT_LADDER, MIN_STEP
 from marquee.media.per_title import (
+    BOTTOM_VMAF,
     MAX_RUNGS,
     TOP_VMAF,
     ProbePoint,
@@ -60,18 +61,28 @@ def test_the_hull_is_monotone_and_no_probe_lies_above_it() -> None:
                 assert probe.vmaf <= low.vmaf + share * (high.vmaf - low.vmaf) + 1e-9
 
 
-def test_rungs_sit_on_the_hull_a_visible_step_apart_capped_near_95() -> None:
+def test_rungs_are_hull_probes_a_visible_step_apart_from_near_95_down() -> None:
     rungs = choose_rungs(convex_hull(PROBES))
-    assert rungs[0].vmaf == TOP_VMAF
-    assert rungs[0].height == 720
-    assert 1400 < rungs[0].kbps < 3000
-    assert rungs[-1].kbps == 150
-    assert rungs[-1].height == 360
-    assert len(rungs) <= MAX_RUNGS
+    assert [(r.height, r.kbps, r.vmaf) for r in rungs] == [
+        (720, 3000, 97),  # nearest 95
+        (720, 1400, 92),
+        (360, 600, 84),
+        (360, 300, 76),
+        (360, 150, 62),
+    ]
+    assert [r.name for r in rungs] == ["720p", "720p-2", "360p", "360p-2", "360p-3"]
+
+
+def test_rungs_are_bounded_visible_steps_above_the_floor() -> None:
+    hull = convex_hull([point(720, 100 * 1.3**n, 100 - 80 * 0.85**n, 50 - n) for n in range(24)])
+    rungs = choose_rungs(hull)
+    assert len(rungs) == MAX_RUNGS
+    assert rungs[0].vmaf == pytest.approx(TOP_VMAF, abs=2.5)
+    assert min(r.vmaf for r in rungs) >= BOTTOM_VMAF
     for higher, lower in itertools.pairwise(rungs):
         assert higher.kbps >= MIN_STEP * lower.kbps
-        assert higher.vmaf - lower.vmaf >= 6 - 1e-9 or lower is rungs[-1]
-    assert len({r.name for r in rungs}) == len(rungs)
+        assert higher.vmaf - lower.vmaf >= 4
+        assert higher.crf < lower.crf
 
 
 def test_a_hull_below_95_tops_out_at_its_best_probe() -> None:
