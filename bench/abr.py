@@ -363,7 +363,9 @@ def player(
 ) -> Iterator[Player]:
     """A signed-in context for ``rule`` on a full HD screen (every rung is worth showing)."""
     context = browser.new_context(
-        viewport={"width": 1280, "height": 720}, screen={"width": 1920, "height": 1080}
+        viewport={"width": 1280, "height": 720},
+        screen={"width": 1920, "height": 1080},
+        service_workers="block",  # the page's network emulation does not reach a worker's fetches
     )
     context.add_init_script(PROBE)
     viewer = e2e.new_viewer(served.base, plan="premium")
