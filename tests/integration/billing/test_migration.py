@@ -188,7 +188,6 @@ def test_plans_and_subscriptions_move_to_billing_and_back(url: str) -> None:
         assert _rows(engine, "billing") == held
         assert not {"identity_plans", "identity_subscriptions"} & _tables(engine)
         assert _keys_named_for(engine, "billing")
-        assert _schema_differences(engine) == []
 
         command.downgrade(migrate.alembic_config(url), BEFORE)
         assert _rows(engine, "identity") == held
@@ -198,6 +197,8 @@ def test_plans_and_subscriptions_move_to_billing_and_back(url: str) -> None:
         migrate.upgrade(url, MOVE)
         assert _rows(engine, "billing") == held
         _keys_hold(engine)
+        migrate.upgrade(url)  # billing's later migrations, over these rows
+        assert _schema_differences(engine) == []
     finally:
         engine.dispose()
 
