@@ -53,9 +53,8 @@ def every_signal(session: Session, since: datetime) -> Iterator[tuple[str, str, 
 
 def thumbs_down(session: Session) -> Iterator[tuple[str, str]]:
     """(profile, title) of every thumbs down: taken out of the training rows."""
-    yield from session.execute(
-        select(Thumb.profile_id, Thumb.title_id).where(Thumb.thumb == "down")
-    ).tuples()
+    query = select(Thumb.profile_id, Thumb.title_id).where(Thumb.thumb == "down")
+    yield from ((profile_id, title_id) for profile_id, title_id in session.execute(query))
 
 
 def forget_profiles(session: Session, profile_ids: Sequence[str]) -> None:
