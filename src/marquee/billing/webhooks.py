@@ -14,7 +14,9 @@ from marquee.billing import lifecycle, repository
 from marquee.billing.events import INVOICE_FAILED, INVOICE_PAID
 from marquee.billing.models import Plan, ProcessedWebhook, Subscription
 from marquee.billing.providers.base import ProviderEvent
+from marquee.identity import service as identity
 from marquee.kit.db import utcnow
+from marquee.kit.queue import enqueue
 from marquee.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ def _invoice_paid(session: Session, _settings: Settings, event: ProviderEvent) -
     if sub is None:
         return
     lifecycle.revenue(session, INVOICE_PAID, sub, event.amount)
+    _mail(session, sub, "receipt", event.amount)
     start = event.period_start or sub.current_period_start or utcnow()
     end = event.period_end or sub.current_period_end
     if event.reason == "subscription_cycle" or end > sub.current_period_end:
@@ -76,6 +79,7 @@ def _invoice_failed(session: Session, settings: Settings, event: ProviderEvent) 
     lifecycle.payment_failed(sub, grace_days=settings.billing_grace_days)
     session.flush()
     lifecycle.revenue(session, INVOICE_FAILED, sub, event.amount)
+    _mail(session, sub, "payment-failed", event.amount)
 
 
 def _subscription_updated(session: Session, _settings: Settings, event: ProviderEvent) -> None:
@@ -100,6 +104,19 @@ def _subscription_deleted(session: Session, _settings: Settings, event: Provider
     sub.status = "expired"
     session.flush()
     lifecycle.changed(session, sub)
+
+
+def _mail(session: Session, sub: Subscription, template: str, amount: int) -> None:
+    plan = session.get(Plan, sub.plan_id)
+    enqueue(
+        session,
+        "billing.send_mail",
+        template=template,
+        to=identity.get_account(session, account_id=sub.account_id).email,
+        plan=plan.name if plan else sub.plan_id,
+        amount=amount,
+        currency=sub.currency,
+    )
 
 
 _HANDLERS: dict[str, Callable[[Session, Settings, ProviderEvent], None]] = {

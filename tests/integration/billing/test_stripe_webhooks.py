@@ -18,7 +18,7 @@ from marquee.app import create_app
 from marquee.kit.db import utcnow
 from marquee.settings import Settings
 from tests.integration.billing.conftest import published, signed, subscription_row
-from tests.integration.identity.conftest import bearer, signup
+from tests.integration.identity.conftest import bearer, new_email, signup, wait_for_mail
 
 WEBHOOK = "/api/v1/billing/webhooks/stripe"
 DAY = 86400
@@ -76,8 +76,8 @@ def start_playback(client: TestClient, tokens: dict[str, Any]) -> Any:
     return client.post("/api/v1/playback/sessions", json=body, headers=bearer(tokens))
 
 
-def subscribed(client: TestClient) -> tuple[dict[str, Any], str]:
-    tokens = signup(client)
+def subscribed(client: TestClient, email: str | None = None) -> tuple[dict[str, Any], str]:
+    tokens = signup(client, email)
     customer = f"cus_{uuid.uuid4().hex[:12]}"
     done = client.post(WEBHOOK, **signed(checkout_completed(tokens["account_id"], customer)))
     assert done.status_code == 200, done.text
@@ -152,3 +152,21 @@ def test_a_plan_chosen_without_checkout_is_refused(stripe_client: TestClient) ->
     answer = stripe_client.put(url, json={"plan_id": "basic"}, headers=bearer(tokens))
     assert answer.status_code == 409
     assert answer.json()["type"] == "/problems/checkout-required"
+
+
+def test_receipts_and_failed_payments_are_mailed(stripe_settings: Settings) -> None:
+    with TestClient(create_app(stripe_settings, run_workers=True)) as client:
+        email = new_email()
+        _tokens, customer = subscribed(client, email)
+        renewal = int(time.time())
+        failed = invoice("invoice.payment_failed", customer, 1399, start=renewal, reason="cycle")
+        client.post(WEBHOOK, **signed(failed))
+        paid = invoice("invoice.paid", customer, 1399, start=renewal, reason="subscription_cycle")
+        client.post(WEBHOOK, **signed(paid))
+        warning = wait_for_mail(stripe_settings, email, "Your Marquee payment failed")
+        receipt = wait_for_mail(stripe_settings, email, "Your Marquee receipt")
+    for mail in (warning, receipt):
+        body = mail.get_payload(decode=True)
+        assert isinstance(body, bytes)
+        assert "13.99 USD" in body.decode()
+        assert "Standard" in body.decode()
