@@ -125,9 +125,10 @@ def _change_plan(session: Session, settings: Settings, sub: Subscription, plan: 
 
 
 def cancel_subscription(
-    session: Session, *, settings: Settings, account_id: str
+    session: Session, *, account_id: str, settings: Settings | None = None
 ) -> schemas.Subscription:
-    """Cancel at the end of the paid period: watching goes on until then."""
+    """Cancel at the end of the paid period: watching goes on until then. ``settings`` reach
+    the provider of a subscription paid through one (required for those)."""
     sub = repository.subscription_of(session, account_id)
     if sub is None:
         raise NoSubscription
@@ -137,8 +138,10 @@ def cancel_subscription(
     return views.subscription(sub)
 
 
-def _provider_cancel(settings: Settings, sub: Subscription, *, cancel: bool) -> None:
+def _provider_cancel(settings: Settings | None, sub: Subscription, *, cancel: bool) -> None:
     if sub.subscription_ref:
+        if settings is None:
+            raise TypeError("the settings are needed to reach the subscription's provider")
         open_provider(settings).cancel_at_period_end(
             subscription_ref=sub.subscription_ref, cancel=cancel
         )
