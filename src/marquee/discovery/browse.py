@@ -143,6 +143,7 @@ def build_rows(context: Context) -> list[BrowseRow]:
         country=context.territory.upper(),
         limit=PICKS,
         because_of=latest,
+        allowed=context.allowed,
     )
     rows = [
         _top_picks(context),

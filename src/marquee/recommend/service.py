@@ -94,17 +94,24 @@ def picks(
     country: str,
     limit: int,
     because_of: Sequence[str] = (),
+    allowed: frozenset[str] | None = None,
 ) -> Picks:
     """The profile's scores from the served model with its fresh signals folded in, and what
-    the model puts next to each title of ``because_of``."""
+    the model puts next to each title of ``because_of``; only titles of ``allowed`` when
+    given (what the profile may see)."""
     signals = signals_of(session, profile_id=profile_id)
     loaded = _serving.served(settings).current()
     if loaded is None:
         return Picks(version="", scores={}, because={}, down=signals.down, listed=signals.listed)
     return Picks(
         version=loaded.version,
-        scores=dict(_serving.ranked(loaded, signals, country=country, limit=limit)),
-        because={t: _serving.similar(loaded, t, signals, limit=limit) for t in because_of},
+        scores=dict(
+            _serving.ranked(loaded, signals, country=country, limit=limit, allowed=allowed)
+        ),
+        because={
+            t: _serving.similar(loaded, t, signals, limit=limit, allowed=allowed)
+            for t in because_of
+        },
         down=signals.down,
         listed=signals.listed,
     )

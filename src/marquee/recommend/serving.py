@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
@@ -56,6 +56,8 @@ class Source(IntEnum):
 
 #: At most one title in this many of a profile's picks is one the model does not know.
 COLD_EVERY = 5
+#: Sets of visible titles whose hidden columns a loaded model keeps (territories × maturities).
+HIDDEN_SETS = 64
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class Loaded:
     model: Recommender
     columns: dict[str, int]
     content: Content | None = None
+    #: Per set of titles a caller may see: the columns outside it (see :func:`_hidden`).
+    _hidden: dict[int, tuple[frozenset[str], np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 class Served:
@@ -187,14 +193,21 @@ def fold_in(loaded: Loaded, signals: Signals) -> sp.csr_matrix:
 
 
 def ranked(
-    loaded: Loaded, signals: Signals, *, country: str, limit: int
+    loaded: Loaded,
+    signals: Signals,
+    *,
+    country: str,
+    limit: int,
+    allowed: frozenset[str] | None = None,
 ) -> list[tuple[str, float]]:
     """The profile's best titles and their scores, best first: none it has a positive signal
-    on or rated thumbs down."""
+    on or rated thumbs down, and only titles of ``allowed`` when given (what the profile may
+    see: a kids profile's picks are not spent on titles it would never be shown)."""
     scores = loaded.model.score(fold_in(loaded, signals), country=country)
-    best = top_k(scores[None, :], limit, [_excluded(loaded, signals)])[0]
+    best = top_k(scores[None, :], limit, [_excluded(loaded, signals, allowed)])[0]
     picked = [(str(loaded.model.item_ids[c]), float(scores[c])) for c in best]
-    return _with_cold(picked, _cold(loaded, signals), limit)
+    cold = [t for t in _cold(loaded, signals) if allowed is None or t in allowed]
+    return _with_cold(picked, cold, limit)
 
 
 def _cold(loaded: Loaded, signals: Signals) -> list[str]:
@@ -221,7 +234,14 @@ def _with_cold(
     return merged[:limit]
 
 
-def similar(loaded: Loaded, title_id: str, signals: Signals, *, limit: int) -> list[str]:
+def similar(
+    loaded: Loaded,
+    title_id: str,
+    signals: Signals,
+    *,
+    limit: int,
+    allowed: frozenset[str] | None = None,
+) -> list[str]:
     """Titles the model puts next to ``title_id`` (its row alone, folded in), or its metadata
     when the model does not know it, without those the profile already has a signal on."""
     column = loaded.columns.get(title_id)
@@ -229,12 +249,27 @@ def similar(loaded: Loaded, title_id: str, signals: Signals, *, limit: int) -> l
         if loaded.content is None:
             return []
         leave_out = [title_id, *signals.positive, *signals.down]
-        return [t for t, _ in loaded.content.similar_to([title_id], leave_out=leave_out)][:limit]
+        found = loaded.content.similar_to([title_id], leave_out=leave_out)
+        return [t for t, _ in found if allowed is None or t in allowed][:limit]
     row = sp.csr_matrix(([1.0], ([0], [column])), shape=(1, loaded.model.n_items))
-    best = loaded.model.recommend(row, limit, _excluded(loaded, signals))
+    best = loaded.model.recommend(row, limit, _excluded(loaded, signals, allowed))
     return [str(loaded.model.item_ids[c]) for c in best]
 
 
-def _excluded(loaded: Loaded, signals: Signals) -> np.ndarray:
+def _excluded(loaded: Loaded, signals: Signals, allowed: frozenset[str] | None) -> np.ndarray:
     titles = (*signals.positive, *signals.down)
-    return np.array([loaded.columns[t] for t in titles if t in loaded.columns], dtype=np.int64)
+    own = np.array([loaded.columns[t] for t in titles if t in loaded.columns], dtype=np.int64)
+    return own if allowed is None else np.concatenate([own, _hidden(loaded, allowed)])
+
+
+def _hidden(loaded: Loaded, allowed: frozenset[str]) -> np.ndarray:
+    """The model's columns outside ``allowed``, kept per set: callers hand the same frozen set
+    (discovery's visible set per territory and maturity) until it is computed again."""
+    found = loaded._hidden.get(id(allowed))
+    if found is not None and found[0] is allowed:
+        return found[1]
+    outside = np.array([t not in allowed for t in loaded.columns], dtype=bool)
+    if len(loaded._hidden) >= HIDDEN_SETS:
+        loaded._hidden.clear()
+    loaded._hidden[id(allowed)] = (allowed, np.flatnonzero(outside))
+    return loaded._hidden[id(allowed)][1]

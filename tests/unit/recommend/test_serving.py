@@ -114,3 +114,17 @@ def test_fold_in_moves_a_profiles_picks(
     drama_fan = Signals(positive={"t0": 2.0, "t1": 1.0}, down=frozenset(), listed=())
     assert {t for t, _ in ranked(loaded, comedy_fan, country="FR", limit=3)} <= {"t6", "t7", "t8"}
     assert {t for t, _ in ranked(loaded, drama_fan, country="FR", limit=2)} == {"t2", "t3"}
+
+
+def test_picks_keep_to_the_titles_a_profile_may_see(
+    store: LocalObjectStore, blobs: tuple[bytes, bytes]
+) -> None:
+    publish(store, "v1", *blobs)
+    loaded = Served(store, poll_s=0).current()
+    assert loaded is not None
+    comedy_fan = Signals(positive={"t4": 2.0}, down=frozenset(), listed=())
+    allowed = frozenset({"t0", "t1", "t8"})
+    for _ in range(2):  # the second time from the kept columns
+        picks = [t for t, _ in ranked(loaded, comedy_fan, country="FR", limit=5, allowed=allowed)]
+        assert picks[0] == "t8", "the one comedy it may see, first"
+        assert set(picks) <= allowed
