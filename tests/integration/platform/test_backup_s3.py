@@ -35,10 +35,11 @@ def run(data_dir: Path, storage_url: str, *args: str) -> tuple[int, str]:
     return result.exit_code, " ".join(result.output.split())
 
 
-def new_bucket(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def new_bucket(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty bucket on the session's moto server."""
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
-    url = s3_url(endpoint, f"backup-{uuid.uuid4().hex[:12]}")
+    url = s3_url(request.getfixturevalue("s3_endpoint"), f"backup-{uuid.uuid4().hex[:12]}")
     store = open_object_store(url)
     assert isinstance(store, S3ObjectStore)
     store.create_bucket()
@@ -51,12 +52,12 @@ def platform_with_an_object(data_dir: Path, storage_url: str) -> None:
 
 
 def test_a_local_stores_objects_restore_into_a_bucket(
-    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     local = f"file://{tmp_path / 'original' / 'objects'}"
     platform_with_an_object(tmp_path / "original", local)
     assert run(tmp_path / "original", local, "backup", "create", str(tmp_path / "b"))[0] == 0
-    bucket = new_bucket(s3_endpoint, monkeypatch)
+    bucket = new_bucket(request, monkeypatch)
 
     code, output = run(tmp_path / "target", bucket, "backup", "restore", str(tmp_path / "b"))
 
@@ -65,9 +66,9 @@ def test_a_local_stores_objects_restore_into_a_bucket(
 
 
 def test_a_bucket_backed_up_by_its_manifest_restores_onto_the_kept_bucket(
-    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    bucket = new_bucket(s3_endpoint, monkeypatch)
+    bucket = new_bucket(request, monkeypatch)
     platform_with_an_object(tmp_path / "original", bucket)
     code, output = run(
         tmp_path / "original", bucket, "backup", "create", str(tmp_path / "b"), "--no-objects"
