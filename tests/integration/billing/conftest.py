@@ -11,18 +11,26 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from marquee.app import create_app
 from marquee.billing.models import Subscription
 from marquee.kit.db import Database
 from marquee.kit.outbox import OutboxEntry
 from marquee.settings import Settings, load_settings
-from tests.integration.identity.conftest import CHEAP_ARGON2, client, identity_settings
+from tests.integration.identity.conftest import (
+    CHEAP_ARGON2,
+    client,
+    identity_settings,
+    signup,
+)
 
 __all__ = ["client", "identity_settings"]
 
@@ -47,6 +55,12 @@ def stripe_settings(database_url: str, tmp_path: Path) -> Settings:
         billing_grace_days=3,
         **CHEAP_ARGON2,
     )
+
+
+@pytest.fixture
+def stripe_client(stripe_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(stripe_settings)) as client:
+        yield client
 
 
 def signed(event: dict[str, Any], *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> Any:
@@ -119,3 +133,50 @@ def localstripe_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
+
+
+WEBHOOK = "/api/v1/billing/webhooks/stripe"
+DAY = 86400
+
+
+def event(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"evt_{uuid.uuid4().hex}", "type": kind, "data": {"object": obj}}
+
+
+def checkout_completed(account_id: str, customer: str, plan_id: str = "standard") -> Any:
+    return event(
+        "checkout.session.completed",
+        {
+            "id": f"cs_{uuid.uuid4().hex}",
+            "client_reference_id": account_id,
+            "customer": customer,
+            "subscription": f"sub_{customer}",
+            "metadata": {"account_id": account_id, "plan_id": plan_id},
+            "amount_total": 1399,
+            "currency": "usd",
+        },
+    )
+
+
+def invoice(kind: str, customer: str, amount: int, *, start: int, reason: str) -> Any:
+    field = "amount_paid" if kind == "invoice.paid" else "amount_due"
+    return event(
+        kind,
+        {
+            "id": f"in_{uuid.uuid4().hex}",
+            "customer": customer,
+            "subscription": f"sub_{customer}",
+            field: amount,
+            "currency": "usd",
+            "billing_reason": reason,
+            "lines": {"data": [{"period": {"start": start, "end": start + 30 * DAY}}]},
+        },
+    )
+
+
+def subscribed(client: TestClient, email: str | None = None) -> tuple[dict[str, Any], str]:
+    tokens = signup(client, email)
+    customer = f"cus_{uuid.uuid4().hex[:12]}"
+    done = client.post(WEBHOOK, **signed(checkout_completed(tokens["account_id"], customer)))
+    assert done.status_code == 200, done.text
+    return tokens, customer

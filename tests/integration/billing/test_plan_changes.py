@@ -5,19 +5,23 @@ end; a cancellation runs to the period's end and can be taken back."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from marquee.app import create_app
 from marquee.billing.providers.stripe import StripeProvider
 from marquee.kit.db import utcnow
 from marquee.settings import Settings
-from tests.integration.billing.conftest import published, signed, subscription_row
-from tests.integration.billing.test_stripe_webhooks import WEBHOOK, invoice, subscribed
+from tests.integration.billing.conftest import (
+    WEBHOOK,
+    invoice,
+    published,
+    signed,
+    subscribed,
+    subscription_row,
+)
 from tests.integration.identity.conftest import bearer
 
 SUBSCRIPTION = "/api/v1/account/subscription"
@@ -38,12 +42,6 @@ def stripe_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, A
     monkeypatch.setattr(StripeProvider, "change_price", change_price)
     monkeypatch.setattr(StripeProvider, "cancel_at_period_end", cancel_at_period_end)
     return calls
-
-
-@pytest.fixture
-def stripe_client(stripe_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(stripe_settings)) as client:
-        yield client
 
 
 def prices(client: TestClient) -> dict[str, int]:

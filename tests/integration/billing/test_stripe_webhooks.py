@@ -6,64 +6,24 @@ webhook delivered twice is applied once."""
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from marquee.app import create_app
 from marquee.kit.db import utcnow
 from marquee.settings import Settings
-from tests.integration.billing.conftest import published, signed, subscription_row
+from tests.integration.billing.conftest import (
+    WEBHOOK,
+    checkout_completed,
+    invoice,
+    published,
+    signed,
+    subscribed,
+    subscription_row,
+)
 from tests.integration.identity.conftest import bearer, new_email, signup, wait_for_mail
-
-WEBHOOK = "/api/v1/billing/webhooks/stripe"
-DAY = 86400
-
-
-@pytest.fixture
-def stripe_client(stripe_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(stripe_settings)) as client:
-        yield client
-
-
-def event(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-    return {"id": f"evt_{uuid.uuid4().hex}", "type": kind, "data": {"object": obj}}
-
-
-def checkout_completed(account_id: str, customer: str, plan_id: str = "standard") -> Any:
-    return event(
-        "checkout.session.completed",
-        {
-            "id": f"cs_{uuid.uuid4().hex}",
-            "client_reference_id": account_id,
-            "customer": customer,
-            "subscription": f"sub_{customer}",
-            "metadata": {"account_id": account_id, "plan_id": plan_id},
-            "amount_total": 1399,
-            "currency": "usd",
-        },
-    )
-
-
-def invoice(kind: str, customer: str, amount: int, *, start: int, reason: str) -> Any:
-    field = "amount_paid" if kind == "invoice.paid" else "amount_due"
-    return event(
-        kind,
-        {
-            "id": f"in_{uuid.uuid4().hex}",
-            "customer": customer,
-            "subscription": f"sub_{customer}",
-            field: amount,
-            "currency": "usd",
-            "billing_reason": reason,
-            "lines": {"data": [{"period": {"start": start, "end": start + 30 * DAY}}]},
-        },
-    )
-
 
 #: Playback's answer for a title unknown here, which it checks after the entitlement.
 PAST_ENTITLEMENT = "/problems/not-available-in-territory"
@@ -74,14 +34,6 @@ def start_playback(client: TestClient, tokens: dict[str, Any]) -> Any:
     profiles = client.get("/api/v1/profiles", headers=bearer(tokens)).json()
     body = {"title_id": "no-such-title", "profile_id": profiles[0]["id"]}
     return client.post("/api/v1/playback/sessions", json=body, headers=bearer(tokens))
-
-
-def subscribed(client: TestClient, email: str | None = None) -> tuple[dict[str, Any], str]:
-    tokens = signup(client, email)
-    customer = f"cus_{uuid.uuid4().hex[:12]}"
-    done = client.post(WEBHOOK, **signed(checkout_completed(tokens["account_id"], customer)))
-    assert done.status_code == 200, done.text
-    return tokens, customer
 
 
 def test_checkout_then_a_failed_renewal_then_the_card_fixed(
