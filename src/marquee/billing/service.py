@@ -31,7 +31,6 @@ from marquee.kit import personal_data
 from marquee.kit.db import utcnow
 from marquee.settings import Settings
 
-BILLING_PERIOD = lifecycle.BILLING_PERIOD
 WATCHING_STATUSES = ("trialing", "active", "past_due", "canceled")
 
 
@@ -64,7 +63,7 @@ def set_subscription(
     if status is not None:
         return views.subscription(_admin_set(session, settings, account_id, sub, plan, status))
     current = None if sub is None else lifecycle.catch_up(session, sub)
-    if sub is None or current in ("expired", None):
+    if sub is None or current == "expired":
         if settings.billing_provider == "stripe":
             raise CheckoutRequired
         sub = sub or Subscription(account_id=account_id, currency="USD")
@@ -98,7 +97,7 @@ def _admin_set(
         sub.grace_ends_at = None
     if status in ("active", "trialing") and sub.current_period_end <= utcnow():
         sub.current_period_start = utcnow()
-        sub.current_period_end = utcnow() + BILLING_PERIOD
+        sub.current_period_end = utcnow() + lifecycle.BILLING_PERIOD
     session.flush()
     lifecycle.changed(session, sub)
     return sub

@@ -75,7 +75,7 @@ def grant(session: Session, *, account_id: str, plan_id: str, days: int) -> Subs
     if plan is None:
         raise PlanNotFound(plan_id)
     sub = repository.subscription_of(session, account_id)
-    if sub is not None and sub.provider == "stripe" and sub.status not in ("expired",):
+    if sub is not None and sub.provider == "stripe" and sub.status != "expired":
         raise VoucherRefused(
             "This account pays by card: cancel that subscription first.", slug="already-paying"
         )
