@@ -8,31 +8,23 @@ import uuid
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from marquee import migrate
-from marquee.cli.main import app as marquee
 from marquee.kit.storage import S3ObjectStore, open_object_store
 from marquee.settings import load_settings
 from tests.integration.kit.test_storage_contract import (  # noqa: F401 (a fixture, used by name)
     s3_endpoint,
     s3_url,
 )
+from tests.integration.platform.test_backup_errors import env_of
+from tests.integration.platform.test_backup_errors import run as run_marquee
 
 pytestmark = pytest.mark.integration
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 def run(data_dir: Path, storage_url: str, *args: str) -> tuple[int, str]:
-    env = {
-        "MARQUEE_DATA_DIR": str(data_dir),
-        "MARQUEE_STORAGE_URL": storage_url,
-        "MARQUEE_ENV": "test",
-        "MARQUEE_LOG_JSON": "false",
-        **CREDENTIALS,
-    }
-    result = CliRunner().invoke(marquee, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, " ".join(result.output.split())
+    return run_marquee(env_of(data_dir, MARQUEE_STORAGE_URL=storage_url, **CREDENTIALS), *args)
 
 
 def new_bucket(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:

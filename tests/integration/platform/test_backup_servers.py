@@ -10,14 +10,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from marquee import migrate
-from marquee.cli.main import app as marquee
 from marquee.identity import service as identity
 from marquee.kit.db import Database
 from marquee.settings import load_settings
 from tests.conftest import empty_database
+from tests.integration.platform.test_backup_errors import env_of
+from tests.integration.platform.test_backup_errors import run as run_marquee
 from tests.services import MARIADB_URL, POSTGRES_URL
 
 pytestmark = pytest.mark.integration
@@ -36,14 +36,7 @@ def two_databases(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
 
 
 def run(data_dir: Path, database_url: str, *args: str) -> tuple[int, str]:
-    env = {
-        "MARQUEE_DATA_DIR": str(data_dir),
-        "MARQUEE_DATABASE_URL": database_url,
-        "MARQUEE_ENV": "test",
-        "MARQUEE_LOG_JSON": "false",
-    }
-    result = CliRunner().invoke(marquee, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, " ".join(result.output.split())
+    return run_marquee(env_of(data_dir, MARQUEE_DATABASE_URL=database_url), *args)
 
 
 def has_account(database_url: str) -> bool:
