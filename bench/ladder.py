@@ -161,9 +161,8 @@ def bd(reference: Curve, test: Curve) -> str:
         return "n/a"
 
 
-def report(name: str, curves: dict[str, Curve]) -> None:
+def report(curves: dict[str, Curve]) -> None:
     fixed = curves["fixed"]
-    print(f"{name}")
     for label, curve in curves.items():
         rungs = ", ".join(f"{kbps:.0f}k/{vmaf:.1f}" for kbps, vmaf in curve.points)
         ratio = curve.cpu_s / fixed.cpu_s if fixed.cpu_s else float("nan")
@@ -187,7 +186,8 @@ def main() -> None:
             clips = [cut(c, args.seconds, work) for c in sorted(CLIPS.glob("*.mp4"))]
             clips += [generate(n, s, args.seconds, work) for n, s in GENERATED.items()]
         for clip in clips:
-            report(clip.stem, measure(clip, work, args.av1_preset))
+            print(clip.stem)
+            report(measure(clip, work, args.av1_preset))
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
