@@ -1,0 +1,28 @@
+"""bench/ladder.py --smoke runs end to end on a tiny clip and prints its figures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "ladder.py"
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_bench_prints_bd_rates_and_cpu_ratios() -> None:
+    ran = subprocess.run(
+        [sys.executable, str(BENCH), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    for ladder in ("per-title h264", "per-title av1"):
+        line = next(line for line in ran.stdout.splitlines() if line.strip().startswith(ladder))
+        assert re.search(r"\(\d+\.\d\dx\)  BD-rate [+-]\d+\.\d%", line), line
