@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from marquee.billing import schemas, service
 from marquee.identity.schemas import Principal
@@ -112,6 +112,14 @@ def get_entitlement(principal: CurrentAccount, session: DbSession) -> schemas.En
 @router.get("/plans")
 def list_plans(session: DbSession) -> list[schemas.Plan]:
     return service.list_plans(session)
+
+
+@router.get("/plans/countries/{country}")
+def list_plans_in_country(
+    country: Annotated[str, Path(pattern=r"^[A-Za-z]{2}$")], session: DbSession
+) -> list[schemas.PlanInCountry]:
+    """The plans with the country's VAT/GST: what a viewer there is shown and charged."""
+    return service.plans_in_country(session, country=country)
 
 
 @router.put("/admin/accounts/{account_id}/subscription")

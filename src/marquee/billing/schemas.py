@@ -45,6 +45,30 @@ class Plan(BaseModel):
     prices: dict[str, int] = Field(description="Price per month in minor units, by ISO 4217 code")
 
 
+class TaxRate(BaseModel):
+    country: str
+    name: str = Field(description="VAT, GST, ...")
+    rate: str = Field(description="A decimal fraction, e.g. 0.19")
+    inclusive: bool = Field(description="Prices are shown with the tax in them")
+
+
+class TaxedPrice(BaseModel):
+    """A monthly price in minor units: before tax, the tax, the total charged, and what is
+    shown (the total where prices include tax, else the price before tax)."""
+
+    net: int
+    tax: int
+    total: int
+    shown: int
+
+
+class PlanInCountry(Plan):
+    tax: TaxRate | None = Field(default=None, description="The country's rate; null: unknown")
+    taxed_prices: dict[str, TaxedPrice] = Field(
+        default_factory=dict, description="By ISO 4217 code, with the country's tax"
+    )
+
+
 class SubscriptionChange(BaseModel):
     plan_id: str
 

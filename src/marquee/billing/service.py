@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from marquee.billing import lifecycle, repository, schemas, views, vouchers, webhooks
+from marquee.billing import lifecycle, repository, schemas, taxes, views, vouchers, webhooks
 from marquee.billing.errors import (
     CheckoutRequired,
     NoSubscription,
@@ -36,6 +36,21 @@ WATCHING_STATUSES = ("trialing", "active", "past_due", "canceled")
 
 def list_plans(session: Session) -> list[schemas.Plan]:
     return [views.plan(row) for row in repository.plans(session)]
+
+
+def plans_in_country(session: Session, *, country: str) -> list[schemas.PlanInCountry]:
+    """The plans with their prices taxed as in ``country`` (unknown country: no tax shown)."""
+    rate = taxes.rate_for(country)
+    return [
+        schemas.PlanInCountry(
+            **dict(plan),
+            tax=rate,
+            taxed_prices={}
+            if rate is None
+            else {code: taxes.taxed(amount, rate) for code, amount in plan.prices.items()},
+        )
+        for plan in list_plans(session)
+    ]
 
 
 def _plan(session: Session, plan_id: str) -> Plan:

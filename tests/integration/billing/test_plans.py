@@ -143,3 +143,20 @@ def test_the_trial_comes_once_per_account(identity_settings: Settings) -> None:
         assert entitlement(client, tokens)["status"] == "expired"
         again = client.put(url, json={"plan_id": "basic"}, headers=bearer(tokens)).json()
         assert (again["status"], again["trial_ends_at"]) == ("active", None)
+
+
+def test_plans_are_priced_with_the_country_tax(client: TestClient) -> None:
+    plain = {plan["id"]: plan["prices"] for plan in client.get("/api/v1/plans").json()}
+    germany = {p["id"]: p for p in client.get("/api/v1/plans/countries/de").json()}
+    assert germany["premium"]["tax"] == {
+        "country": "DE",
+        "name": "VAT",
+        "rate": "0.19",
+        "inclusive": True,
+    }
+    eur = germany["premium"]["taxed_prices"]["EUR"]
+    assert eur["net"] == plain["premium"]["EUR"]
+    assert eur["shown"] == eur["total"] == eur["net"] + round(eur["net"] * 0.19)
+    nowhere = client.get("/api/v1/plans/countries/ZZ").json()
+    assert [(p["tax"], p["taxed_prices"]) for p in nowhere] == [(None, {})] * 3
+    assert client.get("/api/v1/plans/countries/DEU").status_code == 422
