@@ -1,13 +1,13 @@
 """The event lake: Parquet files in the object store under ``analytics/lake/day=YYYY-MM-DD/``,
 listed in the database (:class:`~marquee.analytics.models.LakeFile`).
 
-Exactly once: a batch claims its event ids in the ledger (the ids already there are left out),
-writes those events' files and lists them, all in one transaction. A consumer killed before
-the commit leaves no claim and no listed file (a file it wrote is never read: readers read only
-listed files), so the retry writes the events again. Two consumers racing on the same events
-collide on the ledger's key: the loser rolls back, deletes its files and is retried, finding
-the ids taken. (No savepoint: with SQLite's Python driver, releasing the first savepoint of a
-transaction commits it.)
+Each event counts once: a batch writes its rows (each id once within the batch) as one file per
+day and lists the files, in one transaction; readers read only listed files and count each id
+once per day (:mod:`.query` deduplicates the days that have several files, compaction keeps one
+row per id). A consumer killed before the commit leaves only unlisted files (never read, deleted
+by :func:`sweep` once old); a batch delivered again is written again and counted once. Rows of
+erased viewers (:class:`~marquee.analytics.models.ErasedViewer`) are left out, so a redelivered
+or late event does not bring them back.
 """
 
 from __future__ import annotations
@@ -15,29 +15,45 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import cast
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Table, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from marquee.analytics.models import LakeEvent, LakeFile
-from marquee.analytics.rows import Row, as_table
+from marquee.analytics.models import ErasedViewer, LakeFile
 from marquee.kit.db import Database
 from marquee.kit.storage import ObjectNotFound, ObjectStore
 
 log = logging.getLogger(__name__)
 PREFIX = "analytics/lake"
 QUARANTINE = "analytics/quarantine"
-#: Ids asked of the ledger per query (well under every backend's bound parameter limit).
+#: Pseudonyms asked of the database per query (well under every backend's parameter limit).
 ID_CHUNK = 900
+#: How a file's name says when it was written (UTC).
+STAMP = "%Y%m%dT%H%M%S"
 
 
 def file_key(day: str, name: str) -> str:
     return f"{PREFIX}/day={day}/{name}.parquet"
+
+
+def day_of(key: str) -> str:
+    """The day (``YYYY-MM-DD``) of a lake or sessions file, from its key."""
+    return key.split("/day=", 1)[1][:10]
+
+
+def shared_days(keys: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``keys`` split into those alone in their day and those sharing it: only the latter can
+    hold an id twice (a file holds each id once), so only they need deduplicating."""
+    per_day = Counter(day_of(key) for key in keys)
+    alone = [key for key in keys if per_day[day_of(key)] == 1]
+    return alone, [key for key in keys if per_day[day_of(key)] > 1]
 
 
 def content_name(kind: str, parts: Iterable[str]) -> str:
@@ -52,52 +68,79 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def append(db: Database, store: ObjectStore, rows: Sequence[Row]) -> int:
-    """Write the rows not yet in the lake; how many were new."""
-    if not rows:
+def append(db: Database, store: ObjectStore, table: pa.Table) -> int:
+    """Write the rows (a table of :data:`~.rows.SCHEMA`), one file per day; how many rows were
+    written (a row already in the lake is written again and counted once by readers)."""
+    if not table.num_rows:
         return 0
-    table = distinct(as_table(list(rows)))
-    days = pc.strftime(table["at"], format="%Y-%m-%d")
-    written: list[str] = []
-    try:
-        with db.transaction() as session:
-            fresh = claim(session, table["id"].to_pylist(), days.to_pylist())
-            if len(fresh) < table.num_rows:
-                kept = pc.is_in(table["id"], pa.array(fresh, pa.string()))
-                table, days = table.filter(kept), days.filter(kept)
-            for day in pc.unique(days).to_pylist():
-                part = table.filter(pc.equal(days, day)).sort_by("at")
-                key = file_key(day, content_name("part", part["id"].to_pylist()))
-                info = store.put_bytes(key, parquet_bytes(part))
-                written.append(key)
-                session.add(LakeFile(key=key, day=day, rows=part.num_rows, size=info.size))
-    except Exception:
-        for key in written:
-            store.delete(key)
-        raise
+    table = distinct(table)
+    with db.transaction() as session:
+        table = _without_erased(session, table)
+        days = pc.strftime(table["at"], format="%Y-%m-%d")
+        for day in pc.unique(days).to_pylist():
+            part = table.filter(pc.equal(days, day)).sort_by("at")
+            key = file_key(day, new_name("part"))
+            info = store.put_bytes(key, parquet_bytes(part))
+            session.add(LakeFile(key=key, day=day, rows=part.num_rows, size=info.size))
     return int(table.num_rows)
 
 
-def claim(session: Session, ids: list[str], days: list[str]) -> list[str]:
-    """Add the ids (each with its day) to the ledger, but those it holds; the ids added. An id
-    another consumer adds meanwhile fails the insert (the caller's transaction rolls back)."""
-    ledger = cast(Table, LakeEvent.__table__)
-    known: set[str] = set()
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = ids[start : start + ID_CHUNK]
-        known.update(session.scalars(select(ledger.c.event_id).where(ledger.c.event_id.in_(chunk))))
-    fresh = [(i, d) for i, d in zip(ids, days, strict=True) if i not in known]
-    if fresh:
-        session.connection().execute(ledger.insert(), [{"event_id": i, "day": d} for i, d in fresh])
-    return [i for i, _ in fresh]
+def new_name(kind: str, *, now: datetime | None = None) -> str:
+    """A file name of its own, starting with when it was written (:func:`sweep` reads it)."""
+    return f"{kind}-{(now or datetime.now(UTC)).strftime(STAMP)}-{uuid.uuid4().hex[:16]}"
+
+
+def written_at(key: str) -> datetime | None:
+    """When the file ``key`` was written, from its name (None for a name without a time)."""
+    stamp = key.rsplit("/", 1)[-1].split("-")[1:2]
+    try:
+        return datetime.strptime(stamp[0], STAMP).replace(tzinfo=UTC) if stamp else None
+    except ValueError:
+        return None
+
+
+def sweep(db: Database, store: ObjectStore, *, older_than: timedelta, now: datetime) -> int:
+    """Delete the lake's files that no row lists and that were written more than
+    ``older_than`` before ``now`` (what killed consumers and compactions left: nothing will
+    list them any more); how many."""
+    with db.sessions() as session:
+        listed = set(session.scalars(select(LakeFile.key)))
+    swept = 0
+    for info in list(store.list(f"{PREFIX}/")):
+        written = written_at(info.key)
+        if info.key not in listed and written is not None and written < now - older_than:
+            store.delete(info.key)
+            swept += 1
+    return swept
+
+
+def _without_erased(session: Session, table: pa.Table) -> pa.Table:
+    """The rows of viewers and profiles not erased."""
+    people = pc.unique(
+        pa.concat_arrays([table["viewer"].combine_chunks(), table["profile"].combine_chunks()])
+    ).drop_null()
+    names = people.to_pylist()
+    erased: list[str] = []
+    for start in range(0, len(names), ID_CHUNK):
+        chunk = names[start : start + ID_CHUNK]
+        query = select(ErasedViewer.pseudonym).where(ErasedViewer.pseudonym.in_(chunk))
+        erased.extend(session.scalars(query))
+    if not erased:
+        return table
+    gone = pa.array(erased, pa.string())
+    theirs = pc.or_(
+        pc.fill_null(pc.is_in(table["viewer"], gone), False),
+        pc.fill_null(pc.is_in(table["profile"], gone), False),
+    )
+    return table.filter(pc.invert(theirs))
 
 
 def distinct(table: pa.Table) -> pa.Table:
     """The first row of each id, in the table's order."""
+    if pc.count_distinct(table["id"]).as_py() == table.num_rows:
+        return table
     numbered = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
     firsts = numbered.group_by("id", use_threads=False).aggregate([("_row", "min")])["_row_min"]
-    if len(firsts) == table.num_rows:
-        return table
     return table.take(pc.sort_indices(firsts))
 
 
@@ -151,8 +194,7 @@ def replace_files(
     for key, table in new.items():
         if table.num_rows:
             info = store.put_bytes(key, parquet_bytes(table))
-            day = key.split("/day=", 1)[1][:10]
-            written.append(LakeFile(key=key, day=day, rows=table.num_rows, size=info.size))
+            written.append(LakeFile(key=key, day=day_of(key), rows=table.num_rows, size=info.size))
     with db.transaction() as session:
         session.execute(delete(LakeFile).where(LakeFile.key.in_([f.key for f in old])))
         session.add_all(written)

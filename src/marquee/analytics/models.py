@@ -1,6 +1,6 @@
-"""Analytics' tables: the lake's ledger. The events themselves live in Parquet files in the
-object store (:mod:`.lake`); the database knows which files make up the lake and which events
-are already in it, which is what makes each event land exactly once (docs/analytics.md)."""
+"""Analytics' tables: the lake's list of files and its erased viewers. The events themselves live
+in Parquet files in the object store (:mod:`.lake`); the database knows which files make up the
+lake (readers read no other) and whose rows it must never hold again (docs/analytics.md)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,11 @@ class LakeFile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class LakeEvent(Base):
-    """An event already in the lake, by its id: a redelivered event is not written again."""
+class ErasedViewer(Base):
+    """The pseudonym of an account or profile that was deleted: the lake keeps none of its rows,
+    including those of events that arrive (again, or late) after the erasure."""
 
-    __tablename__ = "analytics_lake_events"
+    __tablename__ = "analytics_erased_viewers"
 
-    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10))
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

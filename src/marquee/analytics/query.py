@@ -14,7 +14,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import pyarrow as pa
@@ -130,16 +130,41 @@ def _views(connection: duckdb.DuckDBPyConnection, store: ObjectStore, found: Sou
 def _parquet_view(
     connection: duckdb.DuckDBPyConnection, store: LocalObjectStore, name: str, keys: list[str]
 ) -> None:
+    """The rows of the files ``keys``, each id once (a day of several files is deduplicated:
+    a batch delivered twice wrote its rows twice)."""
     if not keys:
         connection.register(name, SCHEMA.empty_table())
         return
+    alone, shared = lake.shared_days(keys)
+    parts = []
+    if alone:
+        parts.append(_read_parquet(connection, store, alone))
+    if shared:
+        rows = _read_parquet(connection, store, shared)
+        once = rows.query("shared", "SELECT DISTINCT ON (id) * FROM shared")
+        parts.append(cast(duckdb.DuckDBPyRelation, once))  # a SELECT always gives a relation
+    functools.reduce(duckdb.DuckDBPyRelation.union, parts).create_view(name)
+
+
+def _read_parquet(
+    connection: duckdb.DuckDBPyConnection, store: LocalObjectStore, keys: list[str]
+) -> duckdb.DuckDBPyRelation:
+    """The files' rows in :data:`SCHEMA`'s order (the lake's files all have its columns)."""
     paths = [str(store.local_path(key)) for key in keys]
-    connection.read_parquet(paths, union_by_name=True).create_view(name)
+    return connection.read_parquet(paths, union_by_name=True).select(*SCHEMA.names)
 
 
 def _arrow_view(
     connection: duckdb.DuckDBPyConnection, store: ObjectStore, name: str, keys: list[str]
 ) -> None:
-    tables = [pq.read_table(io.BytesIO(store.get_bytes(key))) for key in keys]
+    alone, shared = lake.shared_days(keys)
+    tables = [_fetch(store, key) for key in alone]
+    if shared:
+        merged = pa.concat_tables([_fetch(store, key) for key in shared], promote_options="default")
+        tables.append(lake.distinct(merged))
     table = pa.concat_tables(tables, promote_options="default") if tables else SCHEMA.empty_table()
     connection.register(name, table)
+
+
+def _fetch(store: ObjectStore, key: str) -> pa.Table:
+    return pq.read_table(io.BytesIO(store.get_bytes(key)))

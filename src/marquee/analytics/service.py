@@ -9,6 +9,7 @@ import io
 from datetime import date
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from marquee.analytics import lake, members, qoe_metrics, query, reports, upkeep
@@ -19,7 +20,7 @@ from marquee.analytics.errors import (
     UnknownReport,
 )
 from marquee.analytics.events import TELEMETRY_RECEIVED, TelemetryReceived
-from marquee.analytics.rows import Pseudonyms, Row
+from marquee.analytics.rows import Pseudonyms, Row, as_table
 from marquee.analytics.schemas import Report, TelemetryBatch
 from marquee.kit.cache import Cache
 from marquee.kit.events import publish
@@ -66,8 +67,14 @@ def pseudonyms(settings: Settings) -> Pseudonyms:
 
 
 def write_rows(platform: Plumbing, rows: list[Row]) -> int:
-    """Append rows to the lake, each id once; how many were new."""
-    return lake.append(platform.db, platform.storage, rows)
+    """Append rows to the lake (a row whose id is already there is counted once by every
+    reader); how many were written."""
+    return write_table(platform, as_table(rows))
+
+
+def write_table(platform: Plumbing, table: pa.Table) -> int:
+    """:func:`write_rows` for rows already in an Arrow table of :data:`~.rows.SCHEMA`."""
+    return lake.append(platform.db, platform.storage, table)
 
 
 def report(

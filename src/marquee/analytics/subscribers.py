@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from marquee.analytics import service
-from marquee.analytics.ingest import LAKE_EVENTS, rows_of
+from marquee.analytics.ingest import LAKE_EVENTS, table_of
 from marquee.identity.events import ACCOUNT_DELETED, PROFILE_DELETED
 from marquee.kit.events import BatchHandler, Event
 from marquee.kit.plumbing import Plumbing
@@ -27,7 +27,7 @@ def lake_writer(platform: Plumbing) -> BatchHandler:
     names = service.pseudonyms(platform.settings)
 
     def handle(events: Sequence[Event]) -> None:
-        service.write_rows(platform, rows_of(names, events))
+        service.write_table(platform, table_of(names, events))
 
     return handle
 

@@ -9,6 +9,7 @@ Rewrites drop duplicate ids too, should any have got in.
 from __future__ import annotations
 
 import io
+import logging
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,15 +19,26 @@ import pyarrow.parquet as pq
 from sqlalchemy import delete, select
 
 from marquee.analytics import lake, query, rollup
-from marquee.analytics.models import LakeEvent, LakeFile
+from marquee.analytics.models import ErasedViewer, LakeFile
 from marquee.analytics.rows import SCHEMA
 from marquee.kit.db import Database
 from marquee.kit.storage import ObjectStore
 from marquee.settings import Settings
 
+log = logging.getLogger(__name__)
+#: How old a lake file nothing lists must be before compaction deletes it: far longer than a
+#: batch's or a compaction's transaction lasts, so that nobody is still about to list it.
+ORPHAN_AGE = timedelta(hours=1)
 
-def compact(db: Database, store: ObjectStore, *, min_files: int) -> int:
-    """Merge each day that has ``min_files`` files or more into one file; the days merged."""
+
+def compact(
+    db: Database, store: ObjectStore, *, min_files: int, now: datetime | None = None
+) -> int:
+    """Merge each day that has ``min_files`` files or more into one file, and delete the files
+    nothing lists that are older than :data:`ORPHAN_AGE`; the days merged."""
+    swept = lake.sweep(db, store, older_than=ORPHAN_AGE, now=now or datetime.now(UTC))
+    if swept:
+        log.info("analytics: deleted %d lake files no batch listed", swept)
     with db.sessions() as session:
         files = lake.live_files(session)
     counts = Counter(f.day for f in files)
@@ -35,8 +47,8 @@ def compact(db: Database, store: ObjectStore, *, min_files: int) -> int:
         old = [f for f in files if f.day == day]
         readable = [f for f in old if f.key not in lake.quarantine(db, store, [f.key])]
         merged = lake.distinct(pa.concat_tables([_read(store, f.key) for f in readable]))
-        name = lake.content_name("compact", (f.key for f in readable))
-        lake.replace_files(db, store, readable, {lake.file_key(day, name): merged.sort_by("at")})
+        new_key = lake.file_key(day, lake.new_name("compact"))
+        lake.replace_files(db, store, readable, {new_key: merged.sort_by("at")})
         summarise(db, store, day)
     return len(days)
 
@@ -60,7 +72,6 @@ def expire(
     with db.transaction() as session:
         old = list(session.scalars(select(LakeFile).where(LakeFile.day < cutoff)))
         session.execute(delete(LakeFile).where(LakeFile.day < cutoff))
-        session.execute(delete(LakeEvent).where(LakeEvent.day < cutoff))
     for lake_file in old:
         store.delete(lake_file.key)
     return len(old)
@@ -68,8 +79,15 @@ def expire(
 
 def erase_viewer(db: Database, store: ObjectStore, pseudonyms: list[str]) -> int:
     """Rewrite the files (raw and sessions) holding rows of these viewers or profiles without
-    them; the raw rows removed. Their ids stay in the ledger, so a redelivered event does not
-    bring them back."""
+    them; the raw rows removed. The pseudonyms are kept as erased first, so that no event
+    written later (redelivered, or late) brings rows of theirs back."""
+    with db.transaction() as session:
+        known = set(
+            session.scalars(
+                select(ErasedViewer.pseudonym).where(ErasedViewer.pseudonym.in_(pseudonyms))
+            )
+        )
+        session.add_all(ErasedViewer(pseudonym=p) for p in set(pseudonyms) - known)
     with db.sessions() as session:
         files = lake.live_files(session) + lake.live_files(session, prefix=rollup.PREFIX)
     wanted = pa.array(pseudonyms, pa.string())
@@ -86,8 +104,7 @@ def erase_viewer(db: Database, store: ObjectStore, pseudonyms: list[str]) -> int
         if count:
             kept = table.filter(pc.invert(theirs))
             prefix = lake_file.key.split("/day=", 1)[0]
-            name = lake.content_name("erased", [lake_file.key, *pseudonyms])
-            new_key = f"{prefix}/day={lake_file.day}/{name}.parquet"
+            new_key = f"{prefix}/day={lake_file.day}/{lake.new_name('erased')}.parquet"
             lake.replace_files(db, store, [lake_file], {new_key: kept})
             removed += count if prefix == lake.PREFIX else 0
     return removed

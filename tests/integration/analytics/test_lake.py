@@ -42,6 +42,10 @@ def _count(world: World, sql: str = "SELECT count(*) FROM events", day: date = D
     return int(rows[0][0])
 
 
+def _killed(*_args: object, **_kwargs: object) -> None:
+    raise SystemExit("killed mid-batch")
+
+
 def _files(world: World) -> list[LakeFile]:
     with world.platform.db.sessions() as session:
         return lake.live_files(session, first_day=str(DAY.date()), last_day=str(DAY.date()))
@@ -71,18 +75,51 @@ def test_a_consumer_killed_between_file_and_ledger_loses_and_doubles_nothing(
 ) -> None:
     platform = fresh_day.platform
     events = [_started(uuid.uuid4().hex) for _ in range(4)]
-
-    def killed(*_args: object, **_kwargs: object) -> None:
-        raise SystemExit("killed mid-batch")
-
     with monkeypatch.context() as patch:
-        patch.setattr(lake, "LakeFile", killed)
+        patch.setattr(lake, "LakeFile", _killed)
         with pytest.raises(SystemExit):
             lake_writer(platform)(events)
     assert _count(fresh_day) == 0, "a file the ledger does not list is never read"
     lake_writer(platform)(events[2:])
     lake_writer(platform)(events)
     assert _count(fresh_day) == 4
+
+
+def test_a_batch_delivered_again_after_its_commit_counts_once_and_compacts_to_one_row(
+    fresh_day: World,
+) -> None:
+    platform = fresh_day.platform
+    events = [_started(uuid.uuid4().hex) for _ in range(3)]
+    lake_writer(platform)(events)
+    lake_writer(platform)(events)
+    assert [f.rows for f in _files(fresh_day)] == [3, 3]
+    assert _count(fresh_day) == 3
+    assert _count(fresh_day, "SELECT sum(started) FROM sessions") == 3, "plays count once"
+    upkeep.compact(platform.db, platform.storage, min_files=2)
+    assert [f.rows for f in _files(fresh_day)] == [3]
+    assert _count(fresh_day) == 3
+
+
+def test_compaction_deletes_the_files_of_killed_consumers_once_they_are_old(
+    fresh_day: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = fresh_day.platform
+    lake_writer(platform)([_started(uuid.uuid4().hex)])
+    day = f"{lake.PREFIX}/day={DAY.date()}/"
+    before = {info.key for info in platform.storage.list(day)}
+    with monkeypatch.context() as patch:
+        patch.setattr(lake, "LakeFile", _killed)
+        with pytest.raises(SystemExit):
+            lake_writer(platform)([_started(uuid.uuid4().hex)])
+    orphans = [info.key for info in platform.storage.list(day) if info.key not in before]
+    assert len(orphans) == 1
+    upkeep.compact(platform.db, platform.storage, min_files=1000)
+    assert platform.storage.exists(orphans[0]), "a young file may be about to be listed"
+    later = datetime.now(UTC) + upkeep.ORPHAN_AGE + timedelta(minutes=1)
+    upkeep.compact(platform.db, platform.storage, min_files=1000, now=later)
+    assert not platform.storage.exists(orphans[0])
+    assert all(platform.storage.exists(f.key) for f in _files(fresh_day)), "listed ones stay"
+    assert _count(fresh_day) == 1
 
 
 def test_a_file_cut_short_is_quarantined_and_queries_go_on(fresh_day: World) -> None:
@@ -143,6 +180,8 @@ def test_account_deletion_removes_its_rows_and_only_those(fresh_day: World) -> N
     assert _count(fresh_day, left.format(names.of(stays))) == 1
     lake_writer(platform)(events)
     assert _count(fresh_day) == 1, "a redelivered event of the deleted account stays out"
+    lake_writer(platform)([_started(uuid.uuid4().hex, account_id=gone)])
+    assert _count(fresh_day) == 1, "so does one that arrives late"
 
 
 def test_viewers_are_pseudonymous_in_the_files(fresh_day: World) -> None:
