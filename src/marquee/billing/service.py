@@ -78,9 +78,10 @@ def set_subscription(
     if status is not None:
         return views.subscription(_admin_set(session, settings, account_id, sub, plan, status))
     current = None if sub is None else lifecycle.catch_up(session, sub)
+    paying = sub is not None and sub.provider == "stripe" and current != "expired"
+    if settings.billing_provider == "stripe" and not paying:
+        raise CheckoutRequired  # a granted plan is not changed for free either
     if sub is None or current == "expired":
-        if settings.billing_provider == "stripe":
-            raise CheckoutRequired
         sub = sub or Subscription(account_id=account_id, currency="USD")
         lifecycle.start(session, sub, plan=plan, provider="manual", trial_days=settings.trial_days)
         return views.subscription(sub)
@@ -171,9 +172,13 @@ def checkout(
         raise PlanNotFound(f"{plan.id} in {form.currency}")
     account = identity.get_account(session, account_id=account_id)
     sub = repository.subscription_of(session, account_id)
-    if sub is not None and lifecycle.catch_up(session, sub) not in ("expired",):
+    if (
+        sub is not None
+        and sub.provider == "stripe"
+        and lifecycle.catch_up(session, sub) != "expired"
+    ):
         raise NotWithThisProvider(
-            "This account has a subscription: change its plan with PUT /account/subscription."
+            "This account pays already: change its plan with PUT /account/subscription."
         )
     base = settings.public_url.rstrip("/")
     url = open_provider(settings).checkout_url(

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from marquee.billing import service as billing
 from marquee.billing.providers.stripe import StripeProvider
-from marquee.kit.db import utcnow
+from marquee.kit.db import Database, utcnow
 from marquee.settings import Settings
 from tests.integration.billing.conftest import (
     WEBHOOK,
@@ -22,7 +23,7 @@ from tests.integration.billing.conftest import (
     subscribed,
     subscription_row,
 )
-from tests.integration.identity.conftest import bearer
+from tests.integration.identity.conftest import bearer, signup
 
 SUBSCRIPTION = "/api/v1/account/subscription"
 
@@ -112,3 +113,17 @@ def test_cancel_at_the_period_end_then_reactivate(
 
 def canceled_ref(settings: Settings, tokens: dict[str, Any]) -> str | None:
     return subscription_row(settings, tokens["account_id"]).subscription_ref
+
+
+def test_a_granted_plan_is_changed_through_checkout_only(
+    stripe_client: TestClient, stripe_settings: Settings
+) -> None:
+    tokens = signup(stripe_client)
+    db = Database(stripe_settings.resolved_database_url)
+    with db.transaction() as session:
+        billing.grant(session, account_id=tokens["account_id"], plan_id="basic", days=30)
+    db.dispose()
+    answer = stripe_client.put(SUBSCRIPTION, json={"plan_id": "premium"}, headers=bearer(tokens))
+    assert answer.json()["type"] == "/problems/checkout-required"
+    rights = stripe_client.get("/api/v1/account/entitlement", headers=bearer(tokens)).json()
+    assert (rights["plan_id"], rights["max_height"]) == ("basic", 720)
