@@ -15,7 +15,6 @@ from marquee.billing.events import INVOICE_FAILED, INVOICE_PAID
 from marquee.billing.models import Plan, ProcessedWebhook, Subscription
 from marquee.billing.providers.base import ProviderEvent
 from marquee.identity import service as identity
-from marquee.kit.db import utcnow
 from marquee.kit.queue import enqueue
 from marquee.settings import Settings
 
@@ -55,16 +54,17 @@ def _subscription(session: Session, event: ProviderEvent) -> Subscription | None
 
 
 def _invoice_paid(session: Session, _settings: Settings, event: ProviderEvent) -> None:
-    """Paid: a renewal (or the first charge after a trial), or a card fixed after a failure;
-    either way the subscription is active again at once."""
+    """Paid: a renewal (``subscription_cycle``: also the first charge after a trial, and a
+    failed renewal paid once the card is fixed), or another invoice (the first one, an
+    upgrade's proration); either way the subscription is active again at once."""
     sub = _subscription(session, event)
     if sub is None:
         return
     lifecycle.revenue(session, INVOICE_PAID, sub, event.amount)
     _mail(session, sub, "receipt", event.amount)
-    start = event.period_start or sub.current_period_start or utcnow()
-    end = event.period_end or sub.current_period_end
-    if event.reason == "subscription_cycle" or end > sub.current_period_end:
+    if event.reason == "subscription_cycle":
+        start = event.period_start or sub.current_period_end
+        end = event.period_end or start + lifecycle.BILLING_PERIOD
         lifecycle.renew(session, sub, amount=event.amount, period_start=start, period_end=end)
     elif sub.status in ("past_due", "suspended"):
         sub.status, sub.grace_ends_at = "active", None

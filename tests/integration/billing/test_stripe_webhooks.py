@@ -47,7 +47,9 @@ def test_checkout_then_a_failed_renewal_then_the_card_fixed(
     assert start_playback(client, tokens).json()["type"] == PAST_ENTITLEMENT
 
     renewal = int(time.time())
-    failed = invoice("invoice.payment_failed", customer, 1399, start=renewal, reason="cycle")
+    failed = invoice(
+        "invoice.payment_failed", customer, 1399, start=renewal, reason="subscription_cycle"
+    )
     assert client.post(WEBHOOK, **signed(failed)).status_code == 200
     rights = client.get("/api/v1/account/entitlement", headers=bearer(tokens)).json()
     assert (rights["status"], rights["can_watch"]) == ("past_due", True)  # the grace period
@@ -90,12 +92,15 @@ def test_the_same_webhook_twice_is_applied_once(
     stripe_client: TestClient, stripe_settings: Settings
 ) -> None:
     tokens, customer = subscribed(stripe_client)
-    paid = invoice("invoice.paid", customer, 1399, start=int(time.time()), reason="cycle")
+    first_invoice = "subscription_create"
+    paid = invoice("invoice.paid", customer, 1399, start=int(time.time()), reason=first_invoice)
     first = stripe_client.post(WEBHOOK, **signed(paid))
     again = stripe_client.post(WEBHOOK, **signed(paid))
     assert (first.json()["applied"], again.json()["applied"]) == (True, False)
     paid_events = published(stripe_settings, "billing.invoice_paid", tokens["account_id"])
     assert len(paid_events) == 1
+    renewals = published(stripe_settings, "billing.subscription_renewed", tokens["account_id"])
+    assert renewals == []  # the first invoice is no renewal
 
 
 def test_a_plan_chosen_without_checkout_is_refused(stripe_client: TestClient) -> None:
@@ -111,7 +116,9 @@ def test_receipts_and_failed_payments_are_mailed(stripe_settings: Settings) -> N
         email = new_email()
         _tokens, customer = subscribed(client, email)
         renewal = int(time.time())
-        failed = invoice("invoice.payment_failed", customer, 1399, start=renewal, reason="cycle")
+        failed = invoice(
+            "invoice.payment_failed", customer, 1399, start=renewal, reason="subscription_cycle"
+        )
         client.post(WEBHOOK, **signed(failed))
         paid = invoice("invoice.paid", customer, 1399, start=renewal, reason="subscription_cycle")
         client.post(WEBHOOK, **signed(paid))
