@@ -232,19 +232,27 @@ def plan_per_title(
         )
         return fixed, result
     rungs = choose_rungs(hull)
-    sized = [
-        (
-            Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=r.kbps, crf=r.crf),
-            r.width,
-            r.height,
-        )
-        for r in rungs
-    ]
     log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
     result = PerTitleLadder(
         method="per-title", sample_s=sample_s, probes=probes, hull=hull, rungs=rungs, **cost
     )
-    return plan_rungs(info, spec, sized), result
+    return plan_rungs(info, spec, capped_rungs(rungs, info, spec)), result
+
+
+def capped_rungs(
+    rungs: Sequence[ChosenRung], info: SourceInfo, spec: LadderSpec
+) -> list[tuple[Rung, int, int]]:
+    """The chosen rungs as ladder rungs, none spending more than the fixed ladder's rung of
+    its size: grain or noise can need tens of Mbit/s to reach VMAF 95, which no viewer's
+    network carries (such a rung becomes the fixed one: capped VBR at the fixed rate)."""
+    fixed_kbps = {(w, h): rung.video_bitrate_kbps for rung, w, h in rung_sizes(info, spec)}
+    sized = []
+    for r in rungs:
+        cap = fixed_kbps.get((r.width, r.height), r.kbps)
+        kbps, crf = (r.kbps, r.crf) if r.kbps <= cap else (cap, None)
+        rung = Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=kbps, crf=crf)
+        sized.append((rung, r.width, r.height))
+    return sized
 
 
 def _fallback(reason: str) -> PerTitleLadder:

@@ -15,7 +15,9 @@ from marquee.media.per_title import (
     BOTTOM_VMAF,
     MAX_RUNGS,
     TOP_VMAF,
+    ChosenRung,
     ProbePoint,
+    capped_rungs,
     choose_rungs,
     convex_hull,
     probe_sizes,
@@ -135,3 +137,13 @@ def test_per_title_is_the_default_and_fixed_or_a_list_keeps_a_fixed_ladder(tmp_p
     assert ladder_spec(fixed).rungs == DEFAULT_LADDER.rungs
     rung = {"name": "360p", "width": 640, "height": 360, "video_bitrate_kbps": 700}
     assert not per_title(load_settings(data_dir=tmp_path, media_ladder=[rung]))
+
+
+def test_no_rung_spends_more_than_the_fixed_ladder_at_its_size() -> None:
+    grainy = [
+        ChosenRung(name="720p", width=1280, height=720, crf=21, kbps=57000, vmaf=94.5),
+        ChosenRung(name="432p", width=768, height=432, crf=33, kbps=207, vmaf=60.6),
+    ]
+    [(top, _, _), (low, _, _)] = capped_rungs(grainy, source(1280, 720), DEFAULT_LADDER)
+    assert (top.video_bitrate_kbps, top.crf) == (3000, None)  # the fixed 720p rung
+    assert (low.video_bitrate_kbps, low.crf) == (207, 33)
