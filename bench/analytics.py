@@ -9,11 +9,11 @@ ABR throughput traces (``shared/data/abr_traces``: each session follows a trace,
 ladder's highest rung under its throughput and stalls when the buffer runs dry); either is
 generated when it is not there. Sessions are spread over 30 days, in time order.
 
-The rows go through the lake's own consumer (``analytics.subscribers.lake_writer``: parsing,
-pseudonyms, the ledger of event ids, Parquet) in batches of ``--batch`` sessions on SQLite
-and a local directory; the bench prints ingest rows/s (the writer's time only), the lake's
-size before and after compaction, and p50/p95 of each report over the 30 days (``--runs``
-runs each, with its default grouping and by title).
+The rows go through the lake's own consumer (``analytics.subscribers.lake_writer``: Arrow
+columns from the payloads, pseudonyms, Parquet, the list of files) in batches of ``--batch``
+sessions on SQLite and a local directory; the bench prints ingest rows/s (the writer's time
+only), the lake's size before and after compaction, and p50/p95 of each report over the 30
+days (``--runs`` runs each, with its default grouping and by title).
 
     .venv/bin/python bench/analytics.py [--events 10000000] [--batch 200] [--runs 20]
 """
