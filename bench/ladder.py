@@ -3,7 +3,7 @@
     .venv/bin/python bench/ladder.py [--smoke] [--seconds 10] [--work DIR]
 
 For each clip (those of ``../shared/data/video_clips``, their first ``--seconds``, and three
-generated ones: ``testsrc2``, the same with film grain, and a flat cartoon-like pattern):
+generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
 
 1. the fixed ladder (``plan_ladder``) is encoded, every rendition scored with VMAF against the
    source at the source's size;
@@ -53,7 +53,7 @@ VMAF_EVERY = 3
 GENERATED = {
     "testsrc2_720p": "testsrc2=s=1280x720:r=25",
     "grain_720p": "testsrc2=s=1280x720:r=25,noise=alls=24:allf=t",
-    "flat_720p": "mandelbrot=s=1280x720:r=25",
+    "mandelbrot_720p": "mandelbrot=s=1280x720:r=25",
 }
 
 
