@@ -262,11 +262,15 @@ def play(page: Page, url: str, trace: Trace, seconds: float, stream: Stream, rul
     """Open ``url`` and follow ``trace`` for ``seconds`` with network emulation."""
     log = SegmentLog()
     page.on("requestfinished", lambda request: log.note(request.url))
+    origin = "/".join(url.split("/", 3)[:3])
+    page.goto(f"{origin}/healthz")  # the page's process is the origin's before throttling
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
+    second = 0
     throttle(cdp, trace.at(0))
+    page.on("framenavigated", lambda _frame: throttle(cdp, trace.at(second)))
     page.goto(url)
-    for second in range(1, int(seconds)):
+    for second in range(1, int(seconds)):  # the handler above reads it
         page.wait_for_timeout(1000)
         throttle(cdp, trace.at(second))
     read = page.evaluate(READ_PROBE)
