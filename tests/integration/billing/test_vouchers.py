@@ -37,6 +37,10 @@ def manual_settings(database_url: str, tmp_path: Path, monkeypatch: pytest.Monke
 def manual_client(manual_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(manual_settings)) as client:
         yield client
+        # The commands' events were committed outside the app: hand them on before it stops
+        # (later tests on the shared database count today's events).
+        while client.app.state.platform.relay.relay_once():  # type: ignore[attr-defined]
+            pass
 
 
 def marquee(*args: str) -> str:
