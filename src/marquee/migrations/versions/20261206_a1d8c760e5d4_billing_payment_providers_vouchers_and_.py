@@ -85,9 +85,7 @@ def upgrade() -> None:
             sa.Column("current_period_start", marquee.kit.db.UTCDateTime(), nullable=True)
         )
         batch_op.add_column(sa.Column("pending_plan_id", sa.String(length=32), nullable=True))
-        batch_op.add_column(
-            sa.Column("grace_ends_at", marquee.kit.db.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(sa.Column("grace_ends_at", marquee.kit.db.UTCDateTime(), nullable=True))
         batch_op.add_column(
             sa.Column("trial_used", sa.Boolean(), nullable=False, server_default=sa.false())
         )
