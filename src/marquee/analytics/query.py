@@ -136,22 +136,22 @@ def _parquet_view(
         connection.register(name, SCHEMA.empty_table())
         return
     alone, shared = lake.shared_days(keys)
-    parts = []
-    if alone:
-        parts.append(_read_parquet(connection, store, alone))
-    if shared:
-        rows = _read_parquet(connection, store, shared)
-        once = rows.query("shared", "SELECT DISTINCT ON (id) * FROM shared")
-        parts.append(cast(duckdb.DuckDBPyRelation, once))  # a SELECT always gives a relation
-    functools.reduce(duckdb.DuckDBPyRelation.union, parts).create_view(name)
+    if not shared:
+        _read_parquet(connection, store, alone).create_view(name)
+        return
+    rows = _read_parquet(connection, store, shared).select(*SCHEMA.names)
+    deduplicated = rows.query("shared", "SELECT DISTINCT ON (id) * FROM shared")
+    once = cast(duckdb.DuckDBPyRelation, deduplicated)  # a SELECT always gives a relation
+    if alone:  # a union is by position: both in SCHEMA's order (every lake file has its columns)
+        once = _read_parquet(connection, store, alone).select(*SCHEMA.names).union(once)
+    once.create_view(name)
 
 
 def _read_parquet(
     connection: duckdb.DuckDBPyConnection, store: LocalObjectStore, keys: list[str]
 ) -> duckdb.DuckDBPyRelation:
-    """The files' rows in :data:`SCHEMA`'s order (the lake's files all have its columns)."""
     paths = [str(store.local_path(key)) for key in keys]
-    return connection.read_parquet(paths, union_by_name=True).select(*SCHEMA.names)
+    return connection.read_parquet(paths, union_by_name=True)
 
 
 def _arrow_view(
