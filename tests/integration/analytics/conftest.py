@@ -20,20 +20,9 @@ from marquee.kit.db import utcnow
 from marquee.playback.models import PlaybackSession
 from marquee.runtime import Platform, build_platform
 from marquee.settings import Settings
+from tests.integration.viewers import Viewer
 
 PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class Caller:
-    client: TestClient
-    account_id: str
-    profile_id: str
-    headers: dict[str, str]
-
-    def call(self, method: str, url: str, **kwargs: Any) -> Any:
-        headers = {**self.headers, **kwargs.pop("headers", {})}
-        return self.client.request(method, url, headers=headers, **kwargs)
 
 
 @dataclass
@@ -41,7 +30,7 @@ class World:
     platform: Platform
     client: TestClient
 
-    def caller(self, role: Role = "viewer") -> Caller:
+    def caller(self, role: Role = "viewer") -> Viewer:
         email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
         with self.platform.db.transaction() as session:
             identity.register_account(
@@ -56,9 +45,9 @@ class World:
         assert login.status_code == 200, login.text
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         profile = self.client.get("/api/v1/profiles", headers=headers).json()[0]["id"]
-        return Caller(self.client, login.json()["account_id"], profile, headers)
+        return Viewer(self.client, login.json()["account_id"], profile, headers)
 
-    def session_of(self, caller: Caller, *, title_id: str = "t1", country: str = "US") -> str:
+    def session_of(self, caller: Viewer, *, title_id: str = "t1", country: str = "US") -> str:
         """A playback session of ``caller`` (as playback would have started it)."""
         row = PlaybackSession(
             account_id=caller.account_id,

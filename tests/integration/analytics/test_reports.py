@@ -21,7 +21,7 @@ from marquee.cli.analytics import app as analytics_command
 from marquee.kit.events import Event
 from marquee.media.events import ASSET_READY
 from marquee.playback.events import HEARTBEAT, SESSION_ENDED, SESSION_STARTED
-from tests.integration.analytics.conftest import Caller, World
+from tests.integration.analytics.conftest import Viewer, World
 
 DAY = datetime(2026, 10, 7, 9, tzinfo=UTC)
 URL = "/api/v1/analytics/reports/{}?from=2026-10-07&to=2026-10-07"
@@ -119,12 +119,12 @@ def _day_of_events() -> list[Event]:
 
 
 @pytest.fixture
-def analyst(world: World) -> Caller:
+def analyst(world: World) -> Viewer:
     lake_writer(world.platform)(_day_of_events())
     return world.caller("analyst")
 
 
-def _rows(caller: Caller, name: str, query: str = "") -> list[dict[str, Any]]:
+def _rows(caller: Viewer, name: str, query: str = "") -> list[dict[str, Any]]:
     answer = caller.call("GET", URL.format(name) + query)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -133,7 +133,7 @@ def _rows(caller: Caller, name: str, query: str = "") -> list[dict[str, Any]]:
     return [row for row in body["rows"] if row.get("title_id", T1) in (T1, T2, T3)]
 
 
-def test_viewing_by_title(analyst: Caller) -> None:
+def test_viewing_by_title(analyst: Viewer) -> None:
     rows = {row["title_id"]: row for row in _rows(analyst, "viewing", "&group_by=title")}
     assert rows[T1] == {
         "title_id": T1,
@@ -146,7 +146,7 @@ def test_viewing_by_title(analyst: Caller) -> None:
     assert rows[T2]["viewing_hours"] == round(20 / 3600, 4), "two playing heartbeats, 10 s each"
 
 
-def test_quality_by_title(analyst: Caller) -> None:
+def test_quality_by_title(analyst: Viewer) -> None:
     row = next(r for r in _rows(analyst, "quality", "&group_by=title") if r["title_id"] == T1)
     assert row["startup_p50_ms"] == pytest.approx(2000)
     assert row["startup_p95_ms"] == pytest.approx(2900)
@@ -157,13 +157,13 @@ def test_quality_by_title(analyst: Caller) -> None:
     assert row["error_rate"] == pytest.approx(0.5)
 
 
-def test_quality_by_edge_and_country_filter(analyst: Caller) -> None:
+def test_quality_by_edge_and_country_filter(analyst: Viewer) -> None:
     rows = _rows(analyst, "quality", f"&group_by=edge&country=US&title_id={T1}")
     assert [row["edge"] for row in rows] == ["edge-a"]
     assert rows[0]["startup_p50_ms"] == pytest.approx(3000)
 
 
-def test_retention_curve_of_a_title(analyst: Caller) -> None:
+def test_retention_curve_of_a_title(analyst: Viewer) -> None:
     rows = _rows(analyst, "retention", f"&title_id={T1}")
     share = {row["position_pct"]: row["share"] for row in rows}
     assert len(share) == 21
@@ -172,14 +172,14 @@ def test_retention_curve_of_a_title(analyst: Caller) -> None:
     assert share[100] == 0.0
 
 
-def test_content_counts_titles_never_played(analyst: Caller) -> None:
+def test_content_counts_titles_never_played(analyst: Viewer) -> None:
     rows = _rows(analyst, "content", "&group_by=title")
     plays = {row["title_id"]: row["plays"] for row in rows}
     assert plays == {T1: 2, T2: 1, T3: 0}
     assert next(r for r in rows if r["title_id"] == T3)["titles_never_played"] == 1
 
 
-def test_csv_on_accept_text_csv(analyst: Caller) -> None:
+def test_csv_on_accept_text_csv(analyst: Viewer) -> None:
     answer = analyst.call(
         "GET", URL.format("viewing") + "&group_by=title", headers={"Accept": "text/csv"}
     )
@@ -189,7 +189,7 @@ def test_csv_on_accept_text_csv(analyst: Caller) -> None:
     assert next(r for r in rows if r["title_id"] == T1)["plays"] == "2"
 
 
-def test_bad_queries_answer_clear_problems(analyst: Caller) -> None:
+def test_bad_queries_answer_clear_problems(analyst: Viewer) -> None:
     backwards = analyst.call(
         "GET", "/api/v1/analytics/reports/viewing?from=2026-10-08&to=2026-10-07"
     )
@@ -209,7 +209,7 @@ def test_bad_queries_answer_clear_problems(analyst: Caller) -> None:
     assert last_day.status_code == 400
 
 
-def test_viewers_and_editors_may_not_read_reports(world: World, analyst: Caller) -> None:
+def test_viewers_and_editors_may_not_read_reports(world: World, analyst: Viewer) -> None:
     for role in ("viewer", "editor"):
         answer = world.caller(role).call("GET", URL.format("viewing"))
         assert answer.status_code == 403
@@ -227,7 +227,7 @@ def _cli(world: World, *args: str) -> Any:
     return CliRunner().invoke(analytics_command, ["report", *args], env=env)
 
 
-def test_the_command_prints_the_same_report_as_json_and_csv(world: World, analyst: Caller) -> None:
+def test_the_command_prints_the_same_report_as_json_and_csv(world: World, analyst: Viewer) -> None:
     days = ["--from", "2026-10-07", "--to", "2026-10-07", "--group-by", "title"]
     as_json = _cli(world, "viewing", *days)
     assert as_json.exit_code == 0, as_json.output
@@ -250,7 +250,7 @@ def test_the_command_refuses_from_after_to(world: World) -> None:
 
 
 def test_compacted_days_answer_the_same_from_their_sessions_file(
-    world: World, analyst: Caller
+    world: World, analyst: Viewer
 ) -> None:
     queries = [
         ("viewing", "&group_by=title"),

@@ -15,7 +15,7 @@ from marquee.analytics import service as analytics
 from marquee.analytics.query import run as run_query
 from marquee.experiments import service
 from marquee.experiments.models import Experiment
-from tests.integration.analytics.conftest import Caller, World
+from tests.integration.analytics.conftest import Viewer, World
 
 URL = "/api/v1/experiments"
 
@@ -35,7 +35,7 @@ def definition(**fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def admin(world: World) -> Caller:
+def admin(world: World) -> Viewer:
     return world.caller("admin")
 
 
@@ -46,7 +46,7 @@ def problem_of(answer: Any, status: int, slug: str) -> str:
     return str(answer.json()["detail"])
 
 
-def test_an_admin_defines_starts_and_stops_an_experiment(world: World, admin: Caller) -> None:
+def test_an_admin_defines_starts_and_stops_an_experiment(world: World, admin: Viewer) -> None:
     body = definition()
     created = admin.call("POST", URL, json=body)
     assert created.status_code == 201, created.text
@@ -79,14 +79,14 @@ def test_a_viewer_may_not_define_experiments(world: World) -> None:
     ],
 )
 def test_bad_definitions_are_refused_and_nothing_is_kept(
-    admin: Caller, change: dict[str, Any], words: str
+    admin: Viewer, change: dict[str, Any], words: str
 ) -> None:
     body = definition(**change)
     assert words in problem_of(admin.call("POST", URL, json=body), 422, "bad-experiment")
     problem_of(admin.call("GET", f"{URL}/{body['key']}"), 404, "experiment-not-found")
 
 
-def test_experiments_of_a_layer_may_not_overlap(admin: Caller) -> None:
+def test_experiments_of_a_layer_may_not_overlap(admin: Viewer) -> None:
     layer = f"home-{uuid.uuid4().hex[:6]}"
     first = admin.call("POST", URL, json=definition(layer=layer, rollout=60))
     assert first.json()["layer_offset"] == 0
@@ -105,7 +105,7 @@ def test_experiments_of_a_layer_may_not_overlap(admin: Caller) -> None:
     )
 
 
-def test_weights_are_fixed_once_running(admin: Caller) -> None:
+def test_weights_are_fixed_once_running(admin: Viewer) -> None:
     body = definition()
     admin.call("POST", URL, json=body)
     even = {"variants": [{"key": "a", "weight": 30}, {"key": "b", "weight": 70}]}
@@ -118,7 +118,7 @@ def test_weights_are_fixed_once_running(admin: Caller) -> None:
 
 
 def test_a_member_gets_the_same_variant_every_time_and_its_exposure_is_counted(
-    world: World, admin: Caller
+    world: World, admin: Viewer
 ) -> None:
     body = definition()
     admin.call("POST", URL, json=body)
@@ -203,7 +203,7 @@ def _play(profile: str) -> dict[str, Any]:
 
 
 def test_results_compare_variants_and_a_breached_guardrail_stops_the_experiment(
-    world: World, admin: Caller
+    world: World, admin: Viewer
 ) -> None:
     guard = {"metric": "plays_per_member", "higher_is_better": True, "tolerance": 0.0}
     body = definition(metrics={"primary": "plays_per_member", "guardrails": [guard]})
@@ -243,7 +243,7 @@ def test_results_compare_variants_and_a_breached_guardrail_stops_the_experiment(
 
 
 def test_past_its_planned_days_an_experiment_falls_back_to_the_msprt(
-    world: World, admin: Caller
+    world: World, admin: Viewer
 ) -> None:
     body = definition(days=1)
     assert admin.call("POST", URL, json=body).json()["days"] == 1
@@ -262,7 +262,7 @@ def test_past_its_planned_days_an_experiment_falls_back_to_the_msprt(
 
 
 @pytest.mark.parametrize("days", [0, 91, "two weeks"])
-def test_planned_days_out_of_range_are_refused(admin: Caller, days: object) -> None:
+def test_planned_days_out_of_range_are_refused(admin: Viewer, days: object) -> None:
     body = definition(days=days)
     answer = admin.call("POST", URL, json=body)
     assert answer.status_code == 422, answer.text
@@ -271,7 +271,7 @@ def test_planned_days_out_of_range_are_refused(admin: Caller, days: object) -> N
 
 
 def test_a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch(
-    world: World, admin: Caller
+    world: World, admin: Viewer
 ) -> None:
     body = definition()
     admin.call("POST", URL, json=body)
@@ -289,7 +289,7 @@ def test_a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch(
         {"metrics": {"guardrails": [{"metric": "active_days", "tolerance": float("nan")}]}},
     ],
 )
-def test_numbers_json_cannot_hold_are_refused(admin: Caller, change: dict[str, Any]) -> None:
+def test_numbers_json_cannot_hold_are_refused(admin: Viewer, change: dict[str, Any]) -> None:
     body = json.dumps(definition(**change))
     answer = admin.call("POST", URL, content=body, headers={"Content-Type": "application/json"})
     assert answer.status_code == 422, answer.text

@@ -32,6 +32,7 @@ from marquee.runtime import Platform, build_platform
 from tests.conftest import empty_database
 from tests.integration.media.conftest import Sources
 from tests.integration.media.test_pipeline import media_settings, wait_for_asset
+from tests.integration.viewers import Viewer
 from tests.services import MARIADB_URL, POSTGRES_URL
 
 PASSWORD = "correct horse battery staple"
@@ -45,24 +46,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@dataclass
-class Viewer:
-    """A signed-in account on one device, calling from one country."""
-
-    client: TestClient
-    account_id: str
-    profile_id: str
-    headers: dict[str, str]
-
-    def call(self, method: str, url: str, **kwargs: Any) -> Any:
-        headers = {**self.headers, **kwargs.pop("headers", {})}
-        return self.client.request(method, url, headers=headers, **kwargs)
-
-    def play(self, title_id: str, **extra: Any) -> Any:
-        body = {"title_id": title_id, "profile_id": self.profile_id, **extra}
-        return self.call("POST", "/api/v1/playback/sessions", json=body)
 
 
 @dataclass
