@@ -13,6 +13,7 @@ const STATUS_WORDS: Record<Status, string> = {
   trialing: 'Free trial',
   active: 'Active',
   past_due: 'Payment due',
+  suspended: 'Suspended: payment needed',
   canceled: 'Canceled',
   expired: 'Ended',
 };
