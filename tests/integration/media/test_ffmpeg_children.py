@@ -76,7 +76,8 @@ def test_an_abandoned_run_stops_its_ffmpeg() -> None:
     def give_up(_fraction: float) -> None:
         raise MediaError("encode", "the job was cancelled")
 
+    others = set(children("self"))  # servers the suite's other fixtures started
     with pytest.raises(MediaError, match="cancelled"):
         run_ffmpeg(LONG_RUN, step="encode", duration_s=600, on_progress=give_up)
 
-    assert children("self") == []
+    assert set(children("self")) <= others
