@@ -233,10 +233,15 @@ def plan_per_title(
         return fixed, result
     rungs = choose_rungs(hull)
     log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
+    plan = plan_rungs(info, spec, capped_rungs(rungs, info, spec))
+    # The plan thins rungs that capping brought down to a neighbour's rate: keep the rungs
+    # it encodes, so the studio shows the ladder the viewers get.
+    encoded = {rendition.name for rendition in plan.renditions}
+    kept = [rung for rung in rungs if rung.name in encoded]
     result = PerTitleLadder(
-        method="per-title", sample_s=sample_s, probes=probes, hull=hull, rungs=rungs, **cost
+        method="per-title", sample_s=sample_s, probes=probes, hull=hull, rungs=kept, **cost
     )
-    return plan_rungs(info, spec, capped_rungs(rungs, info, spec)), result
+    return plan, result
 
 
 def capped_rungs(
