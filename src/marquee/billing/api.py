@@ -38,7 +38,7 @@ def export_account(
     return service.export_account(session, ident=ident, principal=principal)
 
 
-@router.put("/account/subscription", responses=problems(404))
+@router.put("/account/subscription", responses=problems(404, 409))
 def set_subscription(
     form: schemas.SubscriptionChange,
     principal: CurrentAccount,
@@ -122,7 +122,7 @@ def list_plans_in_country(
     return service.plans_in_country(session, country=country)
 
 
-@router.put("/admin/accounts/{account_id}/subscription")
+@router.put("/admin/accounts/{account_id}/subscription", responses=problems(404, 409))
 def admin_set_subscription(
     account_id: str,
     form: schemas.AdminSubscriptionChange,
