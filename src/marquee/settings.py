@@ -213,6 +213,11 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     #: Signed webhooks older than this are refused (replays).
     stripe_webhook_tolerance_s: int = Field(default=300, gt=0)
+    #: The operator as its invoices name it; the prefix names its series of numbers.
+    billing_operator_name: str = "Marquee"
+    billing_operator_address: str = ""
+    billing_operator_tax_id: str = ""
+    billing_invoice_prefix: str = Field(default="INV", pattern=r"^[A-Z0-9]{1,12}$")
 
     # discovery
     #: Search results per page and as-you-type suggestions per answer.
