@@ -315,7 +315,10 @@ def tree_cpu_s(pid: int) -> float:
 def sign_up(client: httpx.Client, email: str) -> tuple[dict[str, str], str]:
     """(auth headers, profile id) of a new account."""
     body = {"email": email, "password": "correct horse battery staple"}
-    token = client.post("/api/v1/auth/signup", json=body).json()["access_token"]
+    answer = client.post("/api/v1/auth/signup", json=body)
+    if answer.status_code != 201:
+        sys.exit(f"sign-up refused: {answer.status_code} {answer.text}")
+    token = answer.json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     profile = client.get("/api/v1/profiles", headers=headers).json()[0]["id"]
     return headers, profile
