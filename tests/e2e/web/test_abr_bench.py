@@ -20,7 +20,7 @@ BENCH = e2e.REPO / "bench" / "abr.py"
 DASHJS = e2e.REPO / "tests/e2e/players/node_modules/dashjs/dist/modern/umd/dash.all.min.js"
 TRACES = {
     "steady": "0\t3.0\n",
-    "drop": "0\t4.0\n12.5\t0.6\n22\t2.0\n",
+    "drop": "0\t4.0\n5\t0.6\n9\t2.0\n",
 }
 FIGURES = {"qoe_lin", "stall_ratio", "bitrate_mbps", "vmaf", "startup_p50_ms", "startup_p95_ms"}
 
@@ -33,8 +33,8 @@ def test_the_abr_bench_prints_one_json_line_per_its_contract(tmp_path: Path) -> 
     traces.mkdir()
     for name, lines in TRACES.items():
         (traces / name).write_text(lines)
-    options = ["--traces", str(traces), "--max-traces", "2", "--seconds", "30"]
-    options += ["--clip-seconds", "40", "--clip-height", "360", "--work", str(tmp_path / "work")]
+    options = ["--traces", str(traces), "--max-traces", "2", "--seconds", "12"]
+    options += ["--clip-seconds", "16", "--clip-height", "240", "--work", str(tmp_path / "work")]
     done = subprocess.run(
         [sys.executable, str(BENCH), *options, "--json"],
         cwd=e2e.REPO,
