@@ -127,6 +127,7 @@ def environment(data_dir: Path) -> dict[str, str]:
     env.update(FAST_ACCOUNTS)
     env.update({"MARQUEE_DATA_DIR": str(data_dir), "MARQUEE_LOG_JSON": "false"})
     env["MARQUEE_MEDIA_LADDER"] = "fixed"  # per-title probes would slow every seeded clip
+    env["MARQUEE_MEDIA_AV1"] = "false"  # so would AV1 renditions (tests/e2e/players has them)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
 

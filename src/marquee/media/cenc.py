@@ -10,6 +10,12 @@ per NAL unit (so no box changes size): a non-VCL NAL unit is all clear; a slice 
 keeps its length and header clear and protects a whole number of 16-byte AES blocks of its
 body, the remainder of the body before them staying clear. Audio keeps ffmpeg's whole-sample
 encryption.
+
+AV1 (ISO/IEC 23001-7 with the AV1-ISOBMFF binding, section 4.2): ffmpeg's muxer already
+writes the layout the binding requires, one subsample per OBU with the OBU headers, sequence
+and frame headers in the clear and only tile data protected, in whole 16-byte blocks ending
+where the tile data ends. Its samples are left as they are, or, for a rendition of another
+tier, decrypted and encrypted again with that tier's key under the same layout.
 """
 
 from __future__ import annotations
@@ -52,10 +58,15 @@ class Box:
 
 @dataclass(frozen=True)
 class VideoTrack:
-    """What re-encryption needs of an init segment: the NAL length size and the IV size."""
+    """What re-encryption needs of an init segment: the NAL length size (0 for AV1, whose
+    samples are OBUs) and the IV size."""
 
     nal_length_size: int
     iv_size: int
+
+    @property
+    def av1(self) -> bool:
+        return self.nal_length_size == 0
 
 
 @dataclass(frozen=True)
@@ -111,7 +122,7 @@ def find(data: bytes, path: str, start: int = 0, end: int | None = None) -> Box 
 
 
 def video_track(init: bytes) -> VideoTrack | None:
-    """The protected H.264 track of an init segment; None for audio or a clear track."""
+    """The protected H.264 or AV1 track of an init segment; None for audio or a clear track."""
     stsd = find(init, "moov/trak/mdia/minf/stbl/stsd")
     if stsd is None:
         raise MediaError("encrypt", "init segment has no sample description")
@@ -120,10 +131,11 @@ def video_track(init: bytes) -> VideoTrack | None:
         return None
     children = entry.body + _VISUAL_ENTRY_HEADER
     avcc = find(init, "avcC", children, entry.end)
+    av1c = find(init, "av1C", children, entry.end)
     tenc = find(init, "sinf/schi/tenc", children, entry.end)
-    if avcc is None or tenc is None:
+    if (avcc is None and av1c is None) or tenc is None:
         return None
-    nal_length_size = (init[avcc.body + 4] & 0x03) + 1
+    nal_length_size = 0 if avcc is None else (init[avcc.body + 4] & 0x03) + 1
     iv_size = init[tenc.body + 4 + 3]  # version/flags, reserved ×2, isProtected, then IV size
     return VideoTrack(nal_length_size=nal_length_size, iv_size=iv_size)
 
@@ -284,7 +296,10 @@ def relayer_segment(
     segment: bytes, track: VideoTrack, key: bytes, new_key: bytes | None = None
 ) -> bytes:
     """``segment`` with every sample re-encrypted under :func:`clear_layout` (same size), with
-    ``new_key`` when given (a rendition of another tier than the run's key)."""
+    ``new_key`` when given (a rendition of another tier than the run's key). AV1 samples
+    keep ffmpeg's layout (see the module) and change only with ``new_key``."""
+    if track.av1:
+        return segment if new_key is None else _rekey_segment(segment, track, key, new_key)
     out = bytearray(segment)
     for sample in samples(segment, track):
         data = bytearray(segment[sample.offset : sample.offset + sample.size])
@@ -300,4 +315,16 @@ def relayer_segment(
         for clear, protected in layout:
             struct.pack_into(">HI", out, at, clear, protected)
             at += 6
+    return bytes(out)
+
+
+def _rekey_segment(segment: bytes, track: VideoTrack, key: bytes, new_key: bytes) -> bytes:
+    """``segment`` with every sample's protected bytes under ``new_key`` (same IVs, same
+    subsamples)."""
+    out = bytearray(segment)
+    for sample in samples(segment, track):
+        data = bytearray(segment[sample.offset : sample.offset + sample.size])
+        clear_text = _ctr(key, sample.iv, _protected(data, sample.subsamples))
+        _put_protected(data, sample.subsamples, _ctr(new_key, sample.iv, clear_text))
+        out[sample.offset : sample.offset + sample.size] = data
     return bytes(out)

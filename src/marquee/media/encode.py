@@ -1,4 +1,4 @@
-"""Encode renditions (H.264 High + AAC-LC MP4s), whole or in GOP-aligned chunks.
+"""Encode renditions (H.264 High or AV1 Main + AAC-LC MP4s), whole or in GOP-aligned chunks.
 
 Every rendition of a plan shares the frame rate and a fixed GOP (keyframe every
 ``plan.gop_frames`` frames, no scene-cut keyframes), so segment boundaries line up across the
@@ -71,26 +71,46 @@ def rendition_sar(plan: LadderPlan, rendition: Rendition) -> Fraction:
 
 
 def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads: int) -> list[str]:
-    """x264 options for capped VBR (capped CRF for a per-title rung) with a fixed, closed GOP
-    and no scene-cut keyframes."""
+    """Encoder options with a fixed, closed GOP and no scene-cut keyframes: x264 capped VBR
+    (capped CRF for a per-title rung), or SVT-AV1 VBR for an AV1 rendition."""
     gop = str(plan.gop_frames)
     sar = rendition_sar(plan, rendition)
     vf = video_filter(video, rendition.width, rendition.height, plan.frame_rate)
     vf = vf.replace("setsar=1", f"setsar=sar={sar.numerator}/{sar.denominator}:max=65535")
+    codec = av1_args(rendition) if rendition.codec == "av1" else h264_args(rendition, gop)
     return [
         "-vf", vf,
+        *codec,
+        "-g", gop,
+        "-force_key_frames", f"expr:eq(mod(n,{gop}),0)",
+        "-threads", str(threads),
+    ]  # fmt: skip
+
+
+def h264_args(rendition: Rendition, gop: str) -> list[str]:
+    """x264: capped VBR or capped CRF, closed GOPs of exactly ``gop`` frames."""
+    return [
         "-c:v", "libx264",
         "-profile:v", rendition.profile,
         "-preset", rendition.preset,
         *rate_args(rendition),
         "-maxrate", f"{rendition.maxrate_kbps}k",
         "-bufsize", f"{rendition.bufsize_kbits}k",
-        "-g", gop,
         "-keyint_min", gop,
         "-sc_threshold", "0",
         "-x264-params", "scenecut=0:open-gop=0",
-        "-force_key_frames", f"expr:eq(mod(n,{gop}),0)",
-        "-threads", str(threads),
+    ]  # fmt: skip
+
+
+def av1_args(rendition: Rendition) -> list[str]:
+    """SVT-AV1 (Main profile, 8 bits): VBR at the rendition's average rate (SVT-AV1 caps the
+    peak only in CRF mode), key frames (closed GOPs: ``irefresh-type=2``) where the H.264
+    renditions have theirs and nowhere else (``scd=0``: no scene-cut key frames)."""
+    return [
+        "-c:v", "libsvtav1",
+        "-preset", rendition.preset,
+        "-b:v", f"{rendition.video_bitrate_kbps}k",
+        "-svtav1-params", "scd=0:irefresh-type=2",
     ]  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +23,12 @@ MIN_STEP = 1.2
 STANDARD_RATES = tuple(
     Fraction(r) for r in ("15", "24000/1001", "24", "25", "30000/1001", "30", "50", "60")
 )
+#: An AV1 rendition spends this share of its H.264 twin's average rate: SVT-AV1 then covers
+#: the same qualities with fewer bits (bench/ladder.py: BD-rate −30 to −58 % at preset 10).
+AV1_RATE_SHARE = 0.7
+#: Name prefix (and folder prefix) of the AV1 renditions: ``av1-720p``.
+AV1_PREFIX = "av1-"
+Codec = Literal["h264", "av1"]
 
 
 class _Model(BaseModel):
@@ -63,6 +70,8 @@ class Rendition(_Model):
     preset: str
     #: Capped CRF (per-title rungs): quality as probed, peak rate and buffer as in VBR.
     crf: int | None = None
+    #: ``h264`` (x264, ``preset`` an x264 preset) or ``av1`` (SVT-AV1, ``preset`` 0–13).
+    codec: Codec = "h264"
 
 
 class LadderPlan(_Model):
@@ -117,6 +126,28 @@ def plan_ladder(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> LadderPl
     """Renditions for ``info``: never upscaled, one display aspect ratio, a shared GOP, no
     rung spending more bits than the source carries (:func:`source_cap_kbps`)."""
     return plan_rungs(info, spec, rung_sizes(info, spec))
+
+
+def with_av1(plan: LadderPlan, preset: int) -> LadderPlan:
+    """``plan`` plus an AV1 twin of each H.264 rendition: the same size, frame rate and GOP
+    (so segments line up across both sets), capped VBR at :data:`AV1_RATE_SHARE` of the
+    twin's average rate (a per-title rung's probed rate)."""
+    twins = [
+        rendition.model_copy(
+            update={
+                "name": AV1_PREFIX + rendition.name,
+                "codec": "av1",
+                "preset": str(preset),
+                "crf": None,
+                "video_bitrate_kbps": max(1, round(rendition.video_bitrate_kbps * AV1_RATE_SHARE)),
+                "maxrate_kbps": max(1, round(rendition.maxrate_kbps * AV1_RATE_SHARE)),
+                "bufsize_kbits": max(1, round(rendition.bufsize_kbits * AV1_RATE_SHARE)),
+            }
+        )
+        for rendition in plan.renditions
+        if rendition.codec == "h264"
+    ]
+    return plan.model_copy(update={"renditions": [*plan.renditions, *twins]})
 
 
 def rung_sizes(info: SourceInfo, spec: LadderSpec) -> list[tuple[Rung, int, int]]:

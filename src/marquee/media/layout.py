@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from marquee.kit.mpd import parse_mpd, tag, write_mpd
+from marquee.media.ladder import AV1_PREFIX
 from marquee.media.manifest import adaptation_sets
 
 AUDIO, TEXT = "audio/", "text/"
@@ -25,15 +26,17 @@ _SEGMENT_INFO = ("SegmentBase", "SegmentList", "SegmentTemplate")
 _URI = re.compile(r'URI="([^"/]+)"')
 
 
-def video_folders(heights: list[int]) -> list[str]:
+def video_folders(heights: list[int], codecs: list[str] | None = None) -> list[str]:
     """One folder per video rendition, by height (``video/720p/``; ``video/720p-2/`` for a
-    second rendition of the same height)."""
-    seen: dict[int, int] = {}
+    second rendition of the same height), an AV1 rendition's named for its codec too
+    (``video/av1-720p/``; ``codecs`` as the probe names them, H.264 when not given)."""
+    seen: dict[str, int] = {}
     folders = []
-    for height in heights:
-        seen[height] = seen.get(height, 0) + 1
-        suffix = "" if seen[height] == 1 else f"-{seen[height]}"
-        folders.append(f"video/{height}p{suffix}/")
+    for height, codec in zip(heights, codecs or ["h264"] * len(heights), strict=True):
+        name = f"{AV1_PREFIX if codec == 'av1' else ''}{height}p"
+        seen[name] = seen.get(name, 0) + 1
+        suffix = "" if seen[name] == 1 else f"-{seen[name]}"
+        folders.append(f"video/{name}{suffix}/")
     return folders
 
 
@@ -98,15 +101,27 @@ def _master_in_folders(master: str, moved: dict[str, str]) -> str:
 
 
 def link_video_sets(mpd: str) -> str:
-    """Let players switch between the video AdaptationSets (one per key): each names the
-    others in a ``SupplementalProperty`` (nothing to do with a single video set)."""
+    """Let players switch between the video AdaptationSets of one codec (one set per key):
+    each names the others in a ``SupplementalProperty`` (nothing to do for a set alone). Sets
+    of different codecs are not linked: a player plays one codec (H.264 or AV1) throughout."""
     root = parse_mpd(mpd)
-    video = [a for a in adaptation_sets(root) if a.get("contentType") == "video"]
-    if len(video) < 2:
-        return mpd
-    for aset in video:
-        others = ",".join(a.get("id", "") for a in video if a is not aset)
-        prop = ET.Element(tag("SupplementalProperty"), {"schemeIdUri": SET_SWITCHING})
-        prop.set("value", others)
-        aset.insert(0, prop)
-    return write_mpd(root)
+    by_codec: dict[str, list[ET.Element]] = {}
+    for aset in adaptation_sets(root):
+        if aset.get("contentType") == "video":
+            by_codec.setdefault(_codec_family(aset), []).append(aset)
+    linked = [sets for sets in by_codec.values() if len(sets) > 1]
+    for video in linked:
+        for aset in video:
+            others = ",".join(a.get("id", "") for a in video if a is not aset)
+            prop = ET.Element(tag("SupplementalProperty"), {"schemeIdUri": SET_SWITCHING})
+            prop.set("value", others)
+            aset.insert(0, prop)
+    return write_mpd(root) if linked else mpd
+
+
+def _codec_family(aset: ET.Element) -> str:
+    """``avc1``, ``av01``…: the sample entry its (first) Representation's ``codecs`` names."""
+    codecs = aset.get("codecs") or next(
+        (r.get("codecs", "") for r in aset.findall(tag("Representation"))), ""
+    )
+    return codecs.split(".", 1)[0]

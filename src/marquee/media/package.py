@@ -106,13 +106,14 @@ def package(
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     infos = [probe(path) for path in renditions]
+    codecs = [info.video.codec if info.video else "" for info in infos]
     first = infos[0]
     args, tracks = _dash_args(
         renditions,
         first_has_audio=bool(first.audio),
         audio_language=audio_language,
         extra_audio=extra_audio,
-        video_sets=_video_sets(keys, len(renditions)),
+        video_sets=_video_sets(keys, codecs),
     )
     if key is not None:
         args += ["-format_options", ffmpeg_encryption_options(key)]
@@ -135,7 +136,8 @@ def package(
             license_url=license_url,
             key_uri=key_uri,
         )
-    folders = layout.video_folders([info.video.height if info.video else 0 for info in infos])
+    heights = [info.video.height if info.video else 0 for info in infos]
+    folders = layout.video_folders(heights, codecs)
     by_rep = {str(n): folder for n, folder in enumerate(folders)}
     by_rep |= {str(t.stream): layout.AUDIO for t in tracks}
     moved = layout.into_folders(
@@ -156,12 +158,16 @@ def package(
     )
 
 
-def _video_sets(keys: list[ContentKey], count: int) -> list[list[int]]:
-    """The video streams of each video AdaptationSet: one set per key, first key first."""
-    if not keys:
-        return [list(range(count))]
-    kids = list(dict.fromkeys(k.kid_hex for k in keys))
-    return [[n for n, k in enumerate(keys) if k.kid_hex == kid] for kid in kids]
+def _video_sets(keys: list[ContentKey], codecs: list[str]) -> list[list[int]]:
+    """The video streams of each video AdaptationSet: one set per codec and key, in the
+    order of the renditions (H.264 before AV1; first key first). A DASH set holds one codec,
+    so a player that cannot decode AV1 drops the AV1 sets whole and keeps H.264."""
+    kids = [k.kid_hex for k in keys] if keys else [""] * len(codecs)
+    groups = list(dict.fromkeys(zip(codecs, kids, strict=True)))
+    return [
+        [n for n, pair in enumerate(zip(codecs, kids, strict=True)) if pair == group]
+        for group in groups
+    ]
 
 
 def _dash_args(

@@ -26,6 +26,8 @@ class RenditionOut(_Schema):
     #: The content key of its quality tier; None for a clear asset, or one packaged before
     #: tiers (the asset's one key then).
     key_id: str | None = None
+    #: ``h264`` or ``av1`` (the AV1 twin of an H.264 rendition, docs/media.md).
+    codec: str = "h264"
 
 
 class StepOut(_Schema):

@@ -1,5 +1,6 @@
-"""The pipeline with ``MARQUEE_MEDIA_LADDER=per-title``: the chosen ladder is encoded,
-packaged and shown by the API with the hull it was chosen from."""
+"""The pipeline with the defaults ``MARQUEE_MEDIA_LADDER=per-title`` and
+``MARQUEE_MEDIA_AV1=true``: the chosen ladder is encoded in H.264 and AV1, packaged and shown
+by the API with the hull it was chosen from."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_per_title_ladder_is_encoded_packaged_and_shown(tmp_path: Path, sources: Sources) -> None:
-    settings = media_settings(tmp_path).model_copy(update={"media_ladder": "per-title"})
+    settings = media_settings(tmp_path).model_copy(
+        update={"media_ladder": "per-title", "media_av1": True, "media_av1_preset": 12}
+    )
     platform = build_platform(settings)
     platform.start(worker=True, short_threads=1, long_threads=2)
     try:
@@ -29,8 +32,14 @@ def test_a_per_title_ladder_is_encoded_packaged_and_shown(tmp_path: Path, source
     assert chosen["method"] == "per-title"
     assert chosen["cpu_s"] > 0
     assert len(chosen["hull"]) >= 2
-    assert [r.name for r in asset.renditions] == [r["name"] for r in chosen["rungs"]]
+    rungs = [r["name"] for r in chosen["rungs"]]
+    assert [r.name for r in asset.renditions] == [*rungs, *(f"av1-{name}" for name in rungs)]
+    assert [r.codec for r in asset.renditions] == ["h264"] * len(rungs) + ["av1"] * len(rungs)
     assert all(r.width <= 320 and r.height <= 180 for r in asset.renditions)
     assert all(r.vmaf is not None for r in asset.renditions)
+    mpd = pipeline.storage.get_bytes(asset.dash).decode()
+    assert 'codecs="avc1.' in mpd
+    assert 'codecs="av01.0.' in mpd
+    assert "<BaseURL>video/av1-" in mpd
     qc_step = next(s for s in asset.steps if s.name == "qc")
     assert "probe encodes" in qc_step.log

@@ -63,6 +63,7 @@ def media_env(root: Path, **extra: str) -> dict[str, str]:
         "MARQUEE_LOG_LEVEL": "WARNING",
         "MARQUEE_MEDIA_LADDER": json.dumps(LADDER),
         "MARQUEE_MEDIA_PRESET": "ultrafast",
+        "MARQUEE_MEDIA_AV1": "false",  # H.264 only; tests that want AV1 turn it on
         "MARQUEE_MEDIA_VMAF_SUBSAMPLE": "5",
         "MARQUEE_MEDIA_TRICKPLAY_INTERVAL_S": "1",
         "MARQUEE_MEDIA_TEMP_DIR": str(root / "tmp"),

@@ -15,7 +15,7 @@ from marquee.kit.storage import ObjectNotFound, ObjectStore
 from marquee.media import repository as repo
 from marquee.media.encode import Chunk, plan_chunks
 from marquee.media.ffmpeg import MediaError
-from marquee.media.ladder import LadderPlan, plan_ladder
+from marquee.media.ladder import LadderPlan, plan_ladder, with_av1
 from marquee.media.models import ACTIVE_STATUSES, Asset
 from marquee.media.per_title import PerTitleLadder, plan_per_title
 from marquee.media.pipeline.plan import AudioSpec, chunk_step, source_audio, work_key
@@ -94,6 +94,8 @@ def _analyse(
     limits = qc_limits(settings)
     reject_unless_passed(run, probe_report(info, limits))
     plan, per_title = _plan(settings, run, source, info, tmp)
+    if settings.media_av1:
+        plan = with_av1(plan, settings.media_av1_preset)
     chunks = plan_chunks(info, plan, settings.media_chunk_s)
     if len(chunks) < 2:
         chunks = []

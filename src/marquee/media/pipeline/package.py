@@ -116,7 +116,8 @@ def _package(ctx: JobContext, run: StepRun, tmp: Path) -> dict[str, Any]:
         f"packaged {result.duration_s:.2f} s in {len(result.media_playlists)} playlists"
         + (", encrypted (cenc)" if result.encrypted else ", clear")
     )
-    thumbs = make_thumbnails(ctx, run, plan, videos, out / "thumbs")
+    h264 = [v for v, r in zip(videos, plan.ladder.renditions, strict=True) if r.codec == "h264"]
+    thumbs = make_thumbnails(ctx, run, plan, h264, out / "thumbs")
     prefix = asset_prefix(asset_id)
     manifests = [MPD_NAME, HLS_MASTER_NAME]
     files = sorted(p for p in out.rglob("*") if p.is_file())
@@ -133,7 +134,7 @@ def _package(ctx: JobContext, run: StepRun, tmp: Path) -> dict[str, Any]:
         "segments": sum(1 for p in files if p.name.startswith("seg-")),
         "key_id": key.kid_hex if key is not None else None,
         "renditions": [
-            {**{k: by_name[r.name][k] for k in _RENDITION_FIELDS}, "key_id": kid}
+            {**{k: by_name[r.name][k] for k in _RENDITION_FIELDS}, "key_id": kid, "codec": r.codec}
             for r, kid in zip(plan.ladder.renditions, kids, strict=True)
         ],
         "duration_s": result.duration_s,
