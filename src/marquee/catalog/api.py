@@ -313,6 +313,15 @@ def add_artwork(
     settings: SettingsDep,
     storage: StorageDep,
     language: Annotated[str, Form(description="BCP 47 tag; empty for the neutral image")] = "",
+    variant: Annotated[
+        str,
+        Form(
+            max_length=32,
+            pattern=r"^([a-z0-9][a-z0-9_.-]*)?$",
+            description="empty for the image everyone sees; a name for an alternate that an "
+            'experiment\'s variant with parameters {"artwork": name} shows',
+        ),
+    ] = "",
 ) -> s.Artwork:
     """Set the title's poster, backdrop or logo for a language (replacing the one there)."""
     data = file.file.read(settings.catalog_artwork_max_bytes + 1)
@@ -328,6 +337,7 @@ def add_artwork(
         language=tag,
         data=data,
         max_pixels=settings.catalog_artwork_max_pixels,
+        variant=variant,
     )
     return artwork_out(row)
 

@@ -133,7 +133,9 @@ class Credit(Base):
 
 
 class Artwork(Base):
-    """An image of a title; ``language`` "" is the one shown when no variant matches."""
+    """An image of a title; ``language`` "" is the one shown when no variant matches.
+    ``variant`` "" is the image everyone sees; a named one is an alternate that only an
+    experiment's ``artwork`` variant shows (docs/experiments.md)."""
 
     __tablename__ = "catalog_artwork"
 
@@ -145,9 +147,10 @@ class Artwork(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     #: ``upload`` (studio) or ``media`` (taken from the pipeline's thumbnails).
     source: Mapped[str] = mapped_column(String(8), default="upload")
+    variant: Mapped[str] = mapped_column(String(32), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    __table_args__ = (UniqueConstraint("title_id", "kind", "language"),)
+    __table_args__ = (UniqueConstraint("title_id", "kind", "language", "variant"),)
 
 
 class Rating(Base):

@@ -158,6 +158,9 @@ class Artwork(BaseModel):
     language: str = Field(description="'' for the language-neutral image")
     url: str
     source: Literal["upload", "media"]
+    variant: str = Field(
+        default="", description="'' for the image everyone sees; else an experiment's alternate"
+    )
 
 
 class StudioEpisode(_Out):

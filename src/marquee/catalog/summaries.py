@@ -82,9 +82,10 @@ def build(
     found: Mapping[str, Row[*tuple[Any, ...]]],
     ratings: Mapping[str, Rating],
     languages: Sequence[str],
+    artwork_variant: str = "",
 ) -> list[TitleSummary]:
     """Summaries of ``ids`` (all in ``found``, from :func:`titles`), in that order, with the
-    ratings shown."""
+    ratings shown and the posters of ``artwork_variant`` where a title has one."""
     if not ids:
         return []
     wanted = {"ids": list(dict.fromkeys(ids))}
@@ -106,7 +107,9 @@ def build(
             found=texts.get(title_id, {}),
             languages=languages,
         )
-        images = chosen_artwork(title.original_language, languages, artwork[title_id])
+        images = chosen_artwork(
+            title.original_language, languages, artwork[title_id], artwork_variant
+        )
         poster = next((a for a in images if a.kind == "poster"), None)
         rating = ratings.get(title_id)
         summaries.append(
@@ -144,18 +147,23 @@ class _Image(Protocol):
     def kind(self) -> str: ...
     @property
     def language(self) -> str: ...
+    @property
+    def variant(self) -> str: ...
 
 
 Image = TypeVar("Image", bound=_Image)
 
 
 def chosen_artwork(
-    original_language: str, languages: Sequence[str], found: Sequence[Image]
+    original_language: str, languages: Sequence[str], found: Sequence[Image], variant: str = ""
 ) -> list[Image]:
-    """One image per kind: the viewer's language, else the neutral one, else the original's."""
+    """One image per kind: the viewer's language, else the neutral one, else the original's;
+    of the alternate ``variant`` where the kind has one, else of the image everyone sees."""
     chosen: list[Image] = []
     for kind in ("poster", "backdrop", "logo"):
-        variants = {a.language: a for a in found if a.kind == kind}
+        of_kind = [a for a in found if a.kind == kind]
+        wanted = variant if any(a.variant == variant for a in of_kind) else ""
+        variants = {a.language: a for a in of_kind if a.variant == wanted}
         if not variants:
             continue
         best = pick([*languages], {k: v for k, v in variants.items() if k})

@@ -54,6 +54,7 @@ def artwork_out(row: Artwork) -> schemas.Artwork:
         language=row.language,
         url=ARTWORK_URL.format(id=row.id),
         source=row.source,
+        variant=row.variant,
     )
 
 

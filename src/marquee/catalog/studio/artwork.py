@@ -35,8 +35,10 @@ def add_artwork(
     language: str,
     data: bytes,
     max_pixels: int,
+    variant: str = "",
 ) -> Artwork:
-    """Store an image as the title's ``kind`` for ``language`` ("" neutral), replacing any.
+    """Store an image as the title's ``kind`` for ``language`` ("" neutral) and ``variant``
+    ("" the one everyone sees, else an experiment's alternate), replacing any.
 
     The image is decoded and encoded again (``images.clean_image``): what is stored is the
     picture alone, or nothing when ``data`` is not a picture of at most ``max_pixels``.
@@ -45,11 +47,14 @@ def add_artwork(
     image = clean_image(data, max_pixels=max_pixels)
     row = session.scalar(
         select(Artwork).where(
-            Artwork.title_id == title.id, Artwork.kind == kind, Artwork.language == language
+            Artwork.title_id == title.id,
+            Artwork.kind == kind,
+            Artwork.language == language,
+            Artwork.variant == variant,
         )
     )
     if row is None:
-        row = Artwork(title_id=title.id, kind=kind, language=language)
+        row = Artwork(title_id=title.id, kind=kind, language=language, variant=variant)
         session.add(row)
     old_key = row.object_key if row.source == "upload" else None
     row.object_key = f"artwork/{title.id}/{new_id()}.{image.extension}"
@@ -58,7 +63,7 @@ def add_artwork(
     storage.put_bytes(row.object_key, image.data, content_type=image.content_type)
     if old_key:
         after_commit(session, lambda: storage.delete(old_key))
-    changes = {"kind": kind, "language": language, "bytes": len(image.data)}
+    changes = {"kind": kind, "language": language, "variant": variant, "bytes": len(image.data)}
     record(
         session,
         actor=actor,
