@@ -28,7 +28,16 @@ from marquee.analytics.schemas import (
     StallStart,
     Startup,
 )
-from marquee.billing.events import SUBSCRIPTION_CHANGED
+from marquee.billing.events import (
+    INVOICE_FAILED,
+    INVOICE_PAID,
+    PLAN_CHANGED,
+    SUBSCRIPTION_CANCELED,
+    SUBSCRIPTION_CHANGED,
+    SUBSCRIPTION_RENEWED,
+    SUBSCRIPTION_STARTED,
+    Revenue,
+)
 from marquee.catalog.events import TITLE_PUBLISHED, TITLE_UNPUBLISHED, TITLE_UPDATED
 from marquee.identity.events import ACCOUNT_CREATED
 from marquee.kit.events import Event, EventType
@@ -201,6 +210,39 @@ def _subscription(names: Pseudonyms, event: Event) -> Iterator[Row]:
     }
 
 
+#: Billing's money events, each landed as a ``revenue`` row whose ``reason`` is the event's
+#: name without ``billing.`` (``invoice_paid``: money received; ``subscription_started``,
+#: ``subscription_renewed``, ``plan_changed``: what was booked; ``subscription_canceled``: the
+#: monthly price given up; ``invoice_failed``: a charge that failed).
+REVENUE_EVENTS: tuple[EventType[Revenue], ...] = (
+    SUBSCRIPTION_STARTED,
+    SUBSCRIPTION_RENEWED,
+    PLAN_CHANGED,
+    SUBSCRIPTION_CANCELED,
+    INVOICE_PAID,
+    INVOICE_FAILED,
+)
+
+
+def _revenue(event_type: EventType[Revenue]) -> RowConverter:
+    reason = event_type.name.removeprefix("billing.")
+
+    def convert(names: Pseudonyms, event: Event) -> Iterator[Row]:
+        money = event_type.parse(event)
+        yield {
+            "id": event.id,
+            "kind": "revenue",
+            "reason": reason,
+            "at": money.at,
+            "viewer": names.of(money.account_id),
+            "plan": money.plan_id,
+            "currency": money.currency,
+            "amount": money.amount,
+        }
+
+    return convert
+
+
 CONVERTERS: dict[str, Converter] = {
     SESSION_STARTED.name: _session_event(
         "session_started", PlaybackStarted, ("asset_id", "device")
@@ -218,8 +260,9 @@ CONVERTERS: dict[str, Converter] = {
     TELEMETRY_RECEIVED.name: _telemetry,
     ACCOUNT_CREATED.name: _one_by_one(_signup),
     SUBSCRIPTION_CHANGED.name: _one_by_one(_subscription),
+    **{event_type.name: _one_by_one(_revenue(event_type)) for event_type in REVENUE_EVENTS},
 }
-LAKE_EVENTS = (
+LAKE_EVENTS: tuple[EventType[Any], ...] = (
     SESSION_STARTED,
     HEARTBEAT,
     SESSION_ENDED,
@@ -230,6 +273,7 @@ LAKE_EVENTS = (
     TELEMETRY_RECEIVED,
     ACCOUNT_CREATED,
     SUBSCRIPTION_CHANGED,
+    *REVENUE_EVENTS,
 )
 
 

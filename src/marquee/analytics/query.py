@@ -76,25 +76,36 @@ def run(
     first: date,
     last: date,
     parameters: Mapping[str, Any] | None = None,
+    tables: Mapping[str, pa.Table] | None = None,
 ) -> Result:
     """Run ``sql`` against the views ``events`` (the lake's rows of days ``first``..``last``),
-    ``sessions`` (those rows summed per session and day, :mod:`.rollup`) and ``lake`` (every
+    ``sessions`` (those rows summed per session and day, :mod:`.rollup`), ``lake`` (every
     day's rows, for facts older than the period such as renditions; the same as ``events`` on
-    S3, where every file read is fetched whole); the column names and the rows."""
+    S3, where every file read is fetched whole) and ``tables`` (facts from elsewhere, by
+    name); the column names and the rows."""
+    given = tables or {}
     for _attempt in range(2):
         found = sources(db, first, last)
         try:
-            return _execute(store, found, sql, parameters or {})
+            return _execute(store, found, sql, parameters or {}, given)
         except (duckdb.IOException, duckdb.InvalidInputException, pa.ArrowInvalid, ObjectNotFound):
             if not lake.quarantine(db, store, found.everything + found.summed):
                 raise
-    return _execute(store, Sources(), sql, parameters or {})
+    return _execute(store, Sources(), sql, parameters or {}, given)
 
 
-def _execute(store: ObjectStore, found: Sources, sql: str, parameters: Mapping[str, Any]) -> Result:
+def _execute(
+    store: ObjectStore,
+    found: Sources,
+    sql: str,
+    parameters: Mapping[str, Any],
+    tables: Mapping[str, pa.Table],
+) -> Result:
     connection = _database().cursor()
     try:
         _views(connection, store, found)
+        for name, table in tables.items():
+            connection.register(name, table)
         cursor = connection.execute(sql, dict(parameters))
         columns = [column[0] for column in cursor.description or ()]
         return columns, cursor.fetchall()

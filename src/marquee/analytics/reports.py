@@ -9,8 +9,10 @@ of playing).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+
+import pyarrow as pa
 
 #: Seconds of playing one ``playing`` heartbeat stands for (the player beats every 10 s).
 HEARTBEAT_S = 10
@@ -26,6 +28,8 @@ class Spec:
     from_the_start: bool = False
     #: Whether it reads ``sessions`` (already the period's days only) rather than ``events``.
     over_sessions: bool = False
+    #: The joins a group needs (SQL for ``{joins}``), made only when grouping by it.
+    joins: Mapping[str, str] = field(default_factory=dict)
 
 
 EVENT_PERIOD = ('"at" >= $since::TIMESTAMPTZ', '"at" < $until::TIMESTAMPTZ')
@@ -54,7 +58,17 @@ WITH rows AS (
 SELECT {keys}, count(*) AS plays, count(DISTINCT viewer) AS unique_viewers,
        round(sum(played_s) / 3600, 4) AS viewing_hours,
        round(avg(completed), 4) AS completion_rate
-FROM rows GROUP BY ALL ORDER BY plays DESC, {order}
+FROM rows {joins} GROUP BY ALL ORDER BY plays DESC, {order}
+"""
+#: The viewer's plan when the session started: their subscription's last change before it,
+#: while it lets them watch (``trialing``, ``active``, ``canceled`` to the period's end,
+#: ``past_due`` in its grace period); null for viewers without one.
+PLAN_AT_START = """
+ASOF LEFT JOIN (
+    SELECT viewer AS subscriber, "at" AS changed_at,
+           CASE WHEN state IN ('trialing', 'active', 'canceled', 'past_due') THEN plan END AS plan
+    FROM lake WHERE kind = 'subscription'
+) ON subscriber = viewer AND changed_at <= started_at
 """
 
 RETENTION = """
@@ -98,46 +112,96 @@ WITH titles AS (
 ), plays AS (
     SELECT title_id, count(*) AS plays FROM events
     WHERE kind = 'session_started' AND {where} GROUP BY title_id
+), expiring AS (
+    SELECT DISTINCT window_id, title_id, "at" FROM windows WHERE {where}
 ), rows AS (
-    SELECT t.title_id, strftime(t.added_at, '%Y-%m-%d') AS day, coalesce(p.plays, 0) AS plays
+    SELECT t.title_id, strftime(t.added_at, '%Y-%m-%d') AS day, coalesce(p.plays, 0) AS plays,
+           true AS added
     FROM titles t LEFT JOIN plays p USING (title_id)
+    UNION ALL
+    SELECT title_id, strftime("at", '%Y-%m-%d'), 0, false FROM expiring
 )
-SELECT {keys}, count(*) AS titles_added, count(*) FILTER (WHERE plays = 0) AS titles_never_played,
-       sum(plays) AS plays
+SELECT {keys}, count(*) FILTER (WHERE added) AS titles_added,
+       count(*) FILTER (WHERE added AND plays = 0) AS titles_never_played,
+       coalesce(sum(plays), 0) AS plays,
+       count(*) FILTER (WHERE NOT added) AS windows_expiring
 FROM rows GROUP BY ALL ORDER BY {order}
 """
+#: The ``windows`` table the content report reads: the catalog's licence windows ending in the
+#: period, a row per country each covers (``at``: when it ends).
+WINDOWS = pa.schema(
+    [
+        ("window_id", pa.string()),
+        ("title_id", pa.string()),
+        ("country", pa.string()),
+        ("at", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 BUSINESS = """
 WITH days AS (
     SELECT CAST(unnest(generate_series($since::TIMESTAMPTZ, $until::TIMESTAMPTZ - INTERVAL 1 DAY,
                                        INTERVAL 1 DAY)) AS DATE) AS day
 ), changes AS (
-    SELECT viewer, "at", plan, state, amount FROM events
+    SELECT viewer, "at", plan, state, currency, amount FROM events
     WHERE kind = 'subscription' AND "at" < $until::TIMESTAMPTZ
 ), states AS (
     SELECT d.day, c.viewer, arg_max(c.plan, c."at") AS plan, arg_max(c.state, c."at") AS state,
-           arg_max(c.amount, c."at") AS amount,
+           arg_max(c.currency, c."at") AS currency, arg_max(c.amount, c."at") AS amount,
            bool_or(c.state = 'canceled' AND CAST(c."at" AS DATE) = d.day) AS churned
     FROM days d JOIN changes c ON c."at" < d.day + INTERVAL 1 DAY
     GROUP BY d.day, c.viewer
+), marked AS (
+    SELECT *, last_value(CASE WHEN state IN {trial_marks} THEN state END IGNORE NULLS)
+                  OVER (PARTITION BY viewer ORDER BY "at"
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+    FROM changes
 ), rows AS (
-    SELECT day, plan, 'subscription' AS kind, state, amount, churned FROM states
+    SELECT day, plan, currency, 'subscription' AS kind, state, amount, churned FROM states
     UNION ALL
-    SELECT CAST("at" AS DATE), NULL, 'signup', NULL, NULL, false FROM events
+    SELECT CAST("at" AS DATE), NULL, NULL, 'signup', NULL, NULL, false FROM events
     WHERE kind = 'signup' AND {where}
+    UNION ALL
+    SELECT CAST("at" AS DATE), plan, currency, 'revenue', reason, amount, false FROM events
+    WHERE kind = 'revenue' AND {where}
+    UNION ALL
+    SELECT CAST("at" AS DATE), plan, currency, 'trial_end', state, NULL, false FROM marked
+    WHERE before = 'trialing' AND state IN {trial_marks} AND state <> 'trialing'
+          AND "at" >= $since::TIMESTAMPTZ
 )
 SELECT {keys}, count(*) FILTER (WHERE kind = 'signup') AS signups,
-       count(*) FILTER (WHERE state IN ('active', 'canceled')) AS active_subscriptions,
-       round(coalesce(sum(amount) FILTER (WHERE state IN ('active', 'canceled')), 0) / 100, 2)
-           AS mrr,
+       count(*) FILTER (WHERE kind = 'subscription' AND state IN {running})
+           AS active_subscriptions,
+       round(coalesce(sum(amount) FILTER (WHERE kind = 'subscription' AND state IN {running}), 0)
+             / 100, 2) AS mrr,
        round(count(*) FILTER (WHERE churned)
-             / nullif(count(*) FILTER (WHERE state IN ('active', 'canceled') OR churned), 0), 4)
-           AS churn_rate
+             / nullif(count(*) FILTER (WHERE kind = 'subscription'
+                                       AND (state IN {running} OR churned)), 0), 4)
+           AS churn_rate,
+       round(coalesce(sum(amount) FILTER (WHERE kind = 'revenue' AND state = 'invoice_paid'), 0)
+             / 100, 2) AS revenue,
+       count(*) FILTER (WHERE kind = 'revenue' AND state = 'invoice_failed') AS payments_failed,
+       count(*) FILTER (WHERE kind = 'trial_end') AS trials_ended,
+       round(count(*) FILTER (WHERE kind = 'trial_end' AND state = 'active')
+             / nullif(count(*) FILTER (WHERE kind = 'trial_end'), 0), 4)
+           AS trial_conversion_rate
 FROM rows GROUP BY ALL ORDER BY {order}
 """
+#: Subscription states that count as running (a cancelled plan runs to its period's end).
+RUNNING = ("active", "canceled")
+#: The states that open (``trialing``) and close a trial: paid (``active``, converted), or ended
+#: unpaid (``expired``, ``suspended``); ``canceled`` and ``past_due`` leave it open (a trial
+#: can be taken back, a card fixed).
+TRIAL_MARKS = ("trialing", "active", "expired", "suspended")
 
 SPECS: dict[str, Spec] = {
-    "viewing": Spec(VIEWING, SESSION_GROUPS, ("day",), over_sessions=True),
+    "viewing": Spec(
+        VIEWING,
+        SESSION_GROUPS | {"plan": "plan"},
+        ("day",),
+        over_sessions=True,
+        joins={"plan": PLAN_AT_START},
+    ),
     "retention": Spec(RETENTION, {"title": "title_id"}, ("title",), over_sessions=True),
     "quality": Spec(
         QUALITY,
@@ -154,7 +218,10 @@ SPECS: dict[str, Spec] = {
     ),
     "content": Spec(CONTENT, {"day": "day", "title": "title_id"}, ("day",)),
     "business": Spec(
-        BUSINESS, {"day": "strftime(day, '%Y-%m-%d') AS day", "plan": "plan"}, ("day",), True
+        BUSINESS,
+        {"day": "strftime(day, '%Y-%m-%d') AS day", "plan": "plan", "currency": "currency"},
+        ("day",),
+        from_the_start=True,
     ),
 }
 
@@ -175,6 +242,9 @@ def sql_of(
         where=where,
         beat=HEARTBEAT_S,
         region=_region_case(regions),
+        joins="".join(spec.joins.get(group, "") for group in group_by),
+        running=RUNNING,
+        trial_marks=TRIAL_MARKS,
     )
 
 

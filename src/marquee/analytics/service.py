@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -22,6 +22,7 @@ from marquee.analytics.errors import (
 from marquee.analytics.events import TELEMETRY_RECEIVED, TelemetryReceived
 from marquee.analytics.rows import Pseudonyms, Row, as_table
 from marquee.analytics.schemas import Report, TelemetryBatch
+from marquee.catalog import service as catalog
 from marquee.kit.cache import Cache
 from marquee.kit.events import publish
 from marquee.kit.plumbing import Plumbing
@@ -116,6 +117,9 @@ def report(
         first=date.min if spec.from_the_start else first,
         last=last,
         parameters=reports.bounds(first, last) | bound,
+        tables={"windows": _windows_ending(platform, first, last, country)}
+        if name == "content"
+        else None,
     )
     return Report.model_validate(
         {
@@ -126,6 +130,24 @@ def report(
             "rows": [dict(zip(columns, row, strict=True)) for row in rows],
         }
     )
+
+
+def _windows_ending(platform: Plumbing, first: date, last: date, country: str | None) -> pa.Table:
+    """The catalog's licence windows ending in the days ``first``..``last``, as
+    :data:`~.reports.WINDOWS` (a window for everywhere counts in the country asked for)."""
+    start = datetime.combine(first, time(), UTC)
+    with platform.db.sessions() as session:
+        ending = catalog.windows_ending(
+            session, start=start, end=start + timedelta(days=(last - first).days + 1)
+        )
+    rows = [
+        {"window_id": w.id, "title_id": w.title_id, "country": code, "at": w.ends_at}
+        for w in ending
+        for code in w.countries
+    ]
+    if country:
+        rows = [row | {"country": country} if row["country"] == "*" else row for row in rows]
+    return pa.Table.from_pylist(rows, schema=reports.WINDOWS)
 
 
 def member_metrics(

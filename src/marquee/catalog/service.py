@@ -35,9 +35,10 @@ from marquee.catalog.schemas import (
     TitlePage,
     TitleSummary,
     TitleView,
+    Window,
 )
 from marquee.catalog.territories import COUNTRY_NAMES
-from marquee.catalog.views import artwork_out, credits_of, studio_views
+from marquee.catalog.views import artwork_out, credits_of, studio_views, window_out
 from marquee.identity.schemas import Maturity
 from marquee.kit.db import utcnow
 from marquee.kit.errors import NotFound
@@ -149,22 +150,15 @@ def title_summaries(
 
 
 def summaries_of_visible(
-    session: Session,
-    *,
-    title_ids: Sequence[str],
-    territory: str,
-    languages: Sequence[str],
-    artwork_variant: str = "",
+    session: Session, *, title_ids: Sequence[str], territory: str, languages: Sequence[str]
 ) -> list[TitleSummary]:
     """Summaries of ``title_ids``, in the order given, for callers that have kept only titles
     of :func:`visible_title_ids` (discovery holds that set per territory and maturity): no
-    visibility check but the status, so titles unpublished or deleted since are left out.
-    ``artwork_variant`` names the alternate posters to show where a title has them (an
-    experiment's ``artwork``)."""
+    visibility check but the status, so titles unpublished or deleted since are left out."""
     titles = summaries.titles(session, title_ids)
     kept = [t for t in title_ids if t in titles and titles[t].status == PUBLISHED]
     ratings = repo.ratings_for(session, kept, territory.upper())
-    return summaries.build(session, kept, titles, ratings, languages, artwork_variant)
+    return summaries.build(session, kept, titles, ratings, languages)
 
 
 def summary_source(title: StudioTitle) -> bytes:
@@ -321,3 +315,9 @@ def _episode_view(
         audio_languages=list(episode.audio_languages),
         subtitle_languages=list(episode.subtitle_languages),
     )
+
+
+def windows_ending(session: Session, *, start: datetime, end: datetime) -> list[Window]:
+    """The licence windows that end in ``[start, end)``, soonest first (analytics counts them
+    in its content report)."""
+    return [window_out(window) for window, _title in repo.expiring(session, start, end)]
