@@ -150,15 +150,22 @@ def title_summaries(
 
 
 def summaries_of_visible(
-    session: Session, *, title_ids: Sequence[str], territory: str, languages: Sequence[str]
+    session: Session,
+    *,
+    title_ids: Sequence[str],
+    territory: str,
+    languages: Sequence[str],
+    artwork_variant: str = "",
 ) -> list[TitleSummary]:
     """Summaries of ``title_ids``, in the order given, for callers that have kept only titles
     of :func:`visible_title_ids` (discovery holds that set per territory and maturity): no
-    visibility check but the status, so titles unpublished or deleted since are left out."""
+    visibility check but the status, so titles unpublished or deleted since are left out.
+    ``artwork_variant`` names the alternate posters to show where a title has them (an
+    experiment's ``artwork``)."""
     titles = summaries.titles(session, title_ids)
     kept = [t for t in title_ids if t in titles and titles[t].status == PUBLISHED]
     ratings = repo.ratings_for(session, kept, territory.upper())
-    return summaries.build(session, kept, titles, ratings, languages)
+    return summaries.build(session, kept, titles, ratings, languages, artwork_variant)
 
 
 def summary_source(title: StudioTitle) -> bytes:
