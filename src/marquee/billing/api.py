@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Query, Request, Response
 
 from marquee.billing import schemas, service
 from marquee.identity.schemas import Principal
@@ -80,9 +80,11 @@ def billing_portal(principal: CurrentAccount, session: DbSession, request: Reque
 
 @router.post("/account/subscription/redeem", responses=problems(404, 409))
 def redeem_voucher(
-    form: schemas.VoucherRedeem, principal: CurrentAccount, session: DbSession
+    form: schemas.VoucherRedeem, principal: CurrentAccount, session: DbSession, request: Request
 ) -> schemas.Subscription:
-    return service.redeem_voucher(session, account_id=principal.account_id, code=form.code)
+    return service.redeem_voucher(
+        session, account_id=principal.account_id, code=form.code, settings=_settings(request)
+    )
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -137,3 +139,98 @@ def admin_set_subscription(
         plan_id=form.plan_id,
         status=form.status,
     )
+
+
+@router.get("/account/invoices", tags=["billing"])
+def list_invoices(principal: CurrentAccount, session: DbSession) -> list[schemas.Invoice]:
+    """The account's invoices and credit notes, newest first."""
+    return service.list_invoices(session, account_id=principal.account_id)
+
+
+@router.get("/account/invoices/{number}", tags=["billing"], responses=problems(404))
+def get_invoice(number: str, principal: CurrentAccount, session: DbSession) -> schemas.Invoice:
+    return service.get_invoice(session, number=number, account_id=principal.account_id)
+
+
+@router.get(
+    "/account/invoices/{number}/pdf",
+    tags=["billing"],
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problems(404)},
+)
+def download_invoice(
+    number: str, principal: CurrentAccount, session: DbSession, request: Request
+) -> Response:
+    """The invoice or credit note as a PDF."""
+    document = service.invoice_pdf(
+        session, settings=_settings(request), number=number, account_id=principal.account_id
+    )
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{number}.pdf"'},
+    )
+
+
+@router.get("/admin/subscriptions", tags=["billing"])
+def admin_list_subscriptions(
+    _admin: Admin,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[schemas.AdminSubscription]:
+    """Subscriptions, past due and suspended first, then by the next renewal."""
+    return service.admin_subscriptions(session, limit=limit)
+
+
+@router.post("/admin/accounts/{account_id}/grants", tags=["billing"], responses=problems(404, 409))
+def admin_grant(
+    account_id: str, form: schemas.Grant, _admin: Admin, session: DbSession, request: Request
+) -> schemas.Subscription:
+    """Days of a plan, no payment (added to a running grant of the same plan)."""
+    return service.grant(
+        session,
+        account_id=account_id,
+        plan_id=form.plan_id,
+        days=form.days,
+        settings=_settings(request),
+    )
+
+
+@router.get("/admin/accounts/{account_id}/invoices", tags=["billing"])
+def admin_list_invoices(
+    account_id: str, _admin: Admin, session: DbSession
+) -> list[schemas.Invoice]:
+    return service.list_invoices(session, account_id=account_id)
+
+
+@router.post(
+    "/admin/invoices/{number}/refunds",
+    tags=["billing"],
+    status_code=201,
+    responses={
+        200: {"description": "Refunded before with this Idempotency-Key"},
+        **problems(404, 409, 502),
+    },
+)
+def admin_refund(
+    number: str,
+    form: schemas.RefundRequest,
+    _admin: Admin,
+    session: DbSession,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[str, Header(min_length=8, max_length=255)],
+) -> schemas.Invoice:
+    """Refund all or part of an invoice through its provider: the credit note. The same
+    ``Idempotency-Key`` again answers the first credit note (200) and refunds nothing more."""
+    note, made = service.refund(
+        session,
+        settings=_settings(request),
+        number=number,
+        key=idempotency_key,
+        amount=form.amount,
+        reason=form.reason,
+    )
+    if not made:
+        response.status_code = 200
+    return note

@@ -50,3 +50,14 @@ class VoucherNotFound(NotFound):
 class VoucherRefused(Conflict):
     """A voucher that exists but cannot be redeemed (expired, used up, or already redeemed by
     this account): ``slug`` says which."""
+
+
+class InvoiceNotFound(NotFound):
+    def __init__(self, number: str) -> None:
+        super().__init__(f"No invoice {number!r}.")
+
+
+class RefundRefused(Conflict):
+    """More than is left of the invoice, or a document that is no paid invoice."""
+
+    slug = "refund-refused"

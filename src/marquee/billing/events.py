@@ -52,3 +52,5 @@ SUBSCRIPTION_CANCELED = declare("billing.subscription_canceled", Revenue)
 INVOICE_PAID = declare("billing.invoice_paid", Revenue)
 INVOICE_FAILED = declare("billing.invoice_failed", Revenue)
 """A charge failed: the subscription is past due (grace period), then suspended."""
+REFUNDED = declare("billing.refunded", Revenue)
+"""An admin gave money back on an invoice (a credit note); ``amount`` is what was refunded."""

@@ -88,3 +88,56 @@ class ProcessedWebhook(Base):
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InvoiceSeries(Base):
+    """The last number given in a series (an operator's invoices, or its credit notes): the
+    next number is taken by a conditional UPDATE in the transaction that stores the document,
+    so a rolled-back document gives its number back and the sequence has no gaps."""
+
+    __tablename__ = "billing_invoice_series"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Invoice(Base):
+    """An invoice for a charge, or a credit note (``kind``) for a refund of one. Kept when the
+    account is deleted (tax law keeps invoices): only the link to the account goes."""
+
+    __tablename__ = "billing_invoices"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_ref", name="uq_billing_invoice_provider_ref"),
+    )
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    #: ``invoice`` or ``credit_note``.
+    kind: Mapped[str] = mapped_column(String(16), default="invoice")
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    customer_email: Mapped[str] = mapped_column(String(320))
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    plan_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    #: Minor units; ``total`` = ``net`` + ``tax`` = the sum of the lines' totals.
+    net: Mapped[int] = mapped_column(Integer)
+    tax: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    #: Numbered lines: ``[{"position", "description", "net", "tax_rate", "tax", "total"}]``.
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: ``stripe``, ``manual`` or ``grant``; the provider's invoice or refund id (``in_…``,
+    #: ``re_…``) and, for a paid Stripe invoice, its payment (``pi_…`` or ``ch_…``).
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_ref: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    payment_ref: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: A credit note's invoice, and what has been refunded of an invoice so far.
+    credited_invoice_id: Mapped[str | None] = mapped_column(
+        ForeignKey("billing_invoices.id"), nullable=True, index=True
+    )
+    refunded: Mapped[int] = mapped_column(Integer, default=0)
+    #: A refund asked for twice with the same key is made once.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    reason: Mapped[str | None] = mapped_column(String(255), nullable=True)

@@ -1,6 +1,6 @@
 """What billing holds of a person, for the account export (:mod:`marquee.kit.personal_data`):
 the subscription and the vouchers it redeemed, deleted with the account by the database (a
-cascade from identity's row)."""
+cascade from identity's row), and its invoices, which tax law keeps."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marquee.billing.models import Subscription, VoucherRedemption
+from marquee.billing.models import Invoice, Subscription, VoucherRedemption
 from marquee.kit.personal_data import Holder, Subject, as_json, register
 
 
@@ -21,9 +21,11 @@ def export(session: Session, subject: Subject) -> Mapping[str, Any]:
     redemptions = session.scalars(
         select(VoucherRedemption).where(VoucherRedemption.account_id == subject.account_id)
     )
+    invoices = session.scalars(select(Invoice).where(Invoice.account_id == subject.account_id))
     return {
         "subscriptions": [as_json(row) for row in rows],
         "voucher_redemptions": [as_json(row) for row in redemptions],
+        "invoices": [as_json(row) for row in invoices],
     }
 
 
@@ -33,6 +35,8 @@ register(
         tables={
             "billing_subscriptions": "deleted with the account (database cascade)",
             "billing_voucher_redemptions": "deleted with the account (database cascade)",
+            "billing_invoices": "kept, as tax law requires, with the e-mail address they were "
+            "issued to; the link to the account is cleared (database SET NULL)",
         },
         export=export,
     )

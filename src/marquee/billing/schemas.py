@@ -124,3 +124,60 @@ class AccountExport(BaseModel):
         description="By domain (identity, billing, catalog, playback, discovery, ...): each "
         "one's rows about the account and its profiles (history, sessions, plays, ...)",
     )
+
+
+class InvoiceLine(BaseModel):
+    position: int = Field(description="1, 2, ... in the invoice")
+    description: str
+    net: int = Field(description="Minor units before tax")
+    tax_rate: str = Field(description="A decimal fraction, e.g. 0.19")
+    tax: int
+    total: int
+
+
+class Invoice(BaseModel):
+    """An invoice for a charge, or a credit note for a refund of one (``kind``); amounts in
+    minor units of ``currency``."""
+
+    number: str = Field(description="Gap-free in its series: INV-000042, INV-CN-000003")
+    kind: Literal["invoice", "credit_note"]
+    issued_at: datetime
+    customer_email: str
+    country: str | None
+    plan_id: str | None
+    currency: str
+    net: int
+    tax: int
+    total: int
+    lines: list[InvoiceLine]
+    provider: str
+    refunded: int = Field(description="Refunded so far (credit notes) of an invoice")
+    credited_invoice: str | None = Field(description="A credit note's invoice number")
+    reason: str | None = None
+    pdf_url: str
+
+
+class RefundRequest(BaseModel):
+    amount: int | None = Field(
+        default=None, gt=0, description="Minor units; unset: what is left of the invoice"
+    )
+    reason: str | None = Field(default=None, max_length=255)
+
+
+class Grant(BaseModel):
+    plan_id: str
+    days: int = Field(ge=1, le=3660)
+
+
+class AdminSubscription(BaseModel):
+    """A subscription as the admin billing view lists it."""
+
+    account_id: str
+    email: str
+    plan_id: str
+    status: SubscriptionStatus
+    provider: str
+    currency: str
+    current_period_end: datetime = Field(description="The next renewal (or the end)")
+    pending_plan_id: str | None
+    grace_ends_at: datetime | None

@@ -15,7 +15,17 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from marquee.billing import lifecycle, repository, schemas, taxes, views, vouchers, webhooks
+from marquee.billing import (
+    invoices,
+    lifecycle,
+    pdf,
+    repository,
+    schemas,
+    taxes,
+    views,
+    vouchers,
+    webhooks,
+)
 from marquee.billing.errors import (
     CheckoutRequired,
     NoSubscription,
@@ -229,16 +239,95 @@ def create_voucher(
     ).code
 
 
-def redeem_voucher(session: Session, *, account_id: str, code: str) -> schemas.Subscription:
-    return views.subscription(vouchers.redeem(session, account_id=account_id, code=code))
+def redeem_voucher(
+    session: Session, *, account_id: str, code: str, settings: Settings | None = None
+) -> schemas.Subscription:
+    """Redeem a voucher; with ``settings``, the account gets an invoice of 0 for it."""
+    sub = vouchers.redeem(session, account_id=account_id, code=code)
+    if settings is not None:
+        _free_invoice(session, settings, sub, f"voucher {code.strip().upper()}")
+    return views.subscription(sub)
 
 
-def grant(session: Session, *, account_id: str, plan_id: str, days: int) -> schemas.Subscription:
-    """An admin's gift: ``days`` of ``plan_id``, no payment."""
+def grant(
+    session: Session,
+    *,
+    account_id: str,
+    plan_id: str,
+    days: int,
+    settings: Settings | None = None,
+) -> schemas.Subscription:
+    """An admin's gift: ``days`` of ``plan_id``, no payment; with ``settings``, the account
+    gets an invoice of 0 for it."""
     identity.get_account(session, account_id=account_id)
-    return views.subscription(
-        vouchers.grant(session, account_id=account_id, plan_id=plan_id, days=days)
+    sub = vouchers.grant(session, account_id=account_id, plan_id=plan_id, days=days)
+    if settings is not None:
+        _free_invoice(session, settings, sub, f"granted, {days} days")
+    return views.subscription(sub)
+
+
+def _free_invoice(session: Session, settings: Settings, sub: Subscription, why: str) -> None:
+    """The invoice of a plan given, not sold: the account's record of it (nothing is due)."""
+    plan = _plan(session, sub.plan_id)
+    until = sub.current_period_end.date().isoformat()
+    invoices.issue(
+        session,
+        settings=settings,
+        account_id=sub.account_id,
+        charged=[(f"{plan.name} plan until {until} ({why})", 0)],
+        currency=sub.currency,
+        provider=sub.provider,
+        plan_id=plan.id,
     )
+
+
+# --- invoices, refunds and the admin's view ---------------------------------------------------
+
+
+def list_invoices(session: Session, *, account_id: str) -> list[schemas.Invoice]:
+    """The account's invoices and credit notes, newest first."""
+    return [invoices.view(session, row) for row in invoices.of_account(session, account_id)]
+
+
+def get_invoice(session: Session, *, number: str, account_id: str | None = None) -> schemas.Invoice:
+    """The invoice or credit note ``number`` (only the account's own, with ``account_id``)."""
+    return invoices.view(session, invoices.by_number(session, number, account_id=account_id))
+
+
+def invoice_pdf(
+    session: Session, *, settings: Settings, number: str, account_id: str | None = None
+) -> bytes:
+    return pdf.render(get_invoice(session, number=number, account_id=account_id), settings)
+
+
+def refund(
+    session: Session,
+    *,
+    settings: Settings,
+    number: str,
+    key: str,
+    amount: int | None = None,
+    reason: str | None = None,
+) -> tuple[schemas.Invoice, bool]:
+    """Refund ``amount`` (unset: all that is left) of invoice ``number`` through its provider,
+    with a credit note and a ``billing.refunded`` event. The same ``key`` again answers the
+    first credit note (the bool: whether it was made now)."""
+    note, made = invoices.refund(
+        session, settings=settings, number=number, amount=amount, reason=reason, key=key
+    )
+    return invoices.view(session, note), made
+
+
+def admin_subscriptions(session: Session, *, limit: int = 200) -> list[schemas.AdminSubscription]:
+    """Subscriptions for the admin's billing view: past due and suspended first, then by the
+    next renewal."""
+    rows = []
+    for sub in repository.subscriptions(session, limit=limit):
+        lifecycle.catch_up(session, sub)
+        email = identity.get_account(session, account_id=sub.account_id).email
+        rows.append(schemas.AdminSubscription.model_validate({**vars(sub), "email": email}))
+    unpaid = ("past_due", "suspended")
+    return sorted(rows, key=lambda row: (row.status not in unpaid, row.current_period_end))
 
 
 def entitlement(session: Session, *, account_id: str) -> schemas.Entitlement:

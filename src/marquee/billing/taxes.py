@@ -30,3 +30,9 @@ def taxed(amount: int, rate: schemas.TaxRate) -> schemas.TaxedPrice:
     return schemas.TaxedPrice(
         net=amount, tax=tax, total=amount + tax, shown=amount + tax if rate.inclusive else amount
     )
+
+
+def contained(total: int, rate: str) -> int:
+    """The tax inside an amount charged with the tax in it, at ``rate`` (e.g. ``"0.19"``)."""
+    net = (Decimal(total) / (1 + Decimal(rate))).quantize(Decimal(1), ROUND_HALF_UP)
+    return total - int(net)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marquee.billing import lifecycle, repository
+from marquee.billing import invoices, lifecycle, repository
 from marquee.billing.events import INVOICE_FAILED, INVOICE_PAID
 from marquee.billing.models import Plan, ProcessedWebhook, Subscription
 from marquee.billing.providers.base import ProviderEvent
@@ -53,7 +53,7 @@ def _subscription(session: Session, event: ProviderEvent) -> Subscription | None
     return sub
 
 
-def _invoice_paid(session: Session, _settings: Settings, event: ProviderEvent) -> None:
+def _invoice_paid(session: Session, settings: Settings, event: ProviderEvent) -> None:
     """Paid: a renewal (``subscription_cycle``: also the first charge after a trial, and a
     failed renewal paid once the card is fixed), or another invoice (the first one, an
     upgrade's proration); either way the subscription is active again at once."""
@@ -62,6 +62,8 @@ def _invoice_paid(session: Session, _settings: Settings, event: ProviderEvent) -
         return
     lifecycle.revenue(session, INVOICE_PAID, sub, event.amount)
     _mail(session, sub, "receipt", event.amount)
+    if event.amount > 0:
+        _issue_invoice(session, settings, sub, event)
     if event.reason == "subscription_cycle":
         start = event.period_start or sub.current_period_end
         end = event.period_end or start + lifecycle.BILLING_PERIOD
@@ -70,6 +72,28 @@ def _invoice_paid(session: Session, _settings: Settings, event: ProviderEvent) -
         sub.status, sub.grace_ends_at = "active", None
         session.flush()
         lifecycle.changed(session, sub)
+
+
+def _issue_invoice(
+    session: Session, settings: Settings, sub: Subscription, event: ProviderEvent
+) -> None:
+    """Stripe's lines where they add up to what was paid, else one line for the plan."""
+    charged = list(event.lines)
+    if not charged or sum(amount for _, amount in charged) != event.amount:
+        plan = session.get(Plan, sub.plan_id)
+        charged = [(f"{plan.name if plan else sub.plan_id} plan", event.amount)]
+    invoices.issue(
+        session,
+        settings=settings,
+        account_id=sub.account_id,
+        charged=charged,
+        currency=event.currency or sub.currency,
+        provider="stripe",
+        plan_id=sub.plan_id,
+        country=event.country,
+        provider_ref=event.ref,
+        payment_ref=event.payment_ref,
+    )
 
 
 def _invoice_failed(session: Session, settings: Settings, event: ProviderEvent) -> None:

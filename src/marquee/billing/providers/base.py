@@ -72,6 +72,24 @@ class ProviderEvent:
     reason: str | None = None
     cancel_at_period_end: bool | None = None
     trial_end: datetime | None = None
+    #: The provider's own id of what the event is about (Stripe's invoice ``in_…``) and of its
+    #: payment (``pi_…`` or ``ch_…``: what a refund names).
+    ref: str | None = None
+    payment_ref: str | None = None
+    #: An invoice's lines as the provider charged them: (description, amount in minor units).
+    lines: tuple[tuple[str, int], ...] = ()
+    #: The customer's country (ISO 3166-1), where the provider knows it.
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money given back on a paid charge: ``amount`` minor units of ``payment_ref``'s payment.
+    The provider makes it once per ``key``, however often it is asked."""
+
+    payment_ref: str
+    amount: int
+    key: str
 
 
 class PaymentProvider(Protocol):
@@ -93,6 +111,10 @@ class PaymentProvider(Protocol):
         ...
 
     def cancel_at_period_end(self, *, subscription_ref: str, cancel: bool) -> None: ...
+
+    def refund(self, refund: Refund) -> str | None:
+        """Give the money back; the provider's id of the refund (None: nothing was taken)."""
+        ...
 
     def verify_webhook(self, payload: bytes, signature: str) -> ProviderEvent | None:
         """The verified event, or None for an event billing does not handle; raises

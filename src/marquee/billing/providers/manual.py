@@ -3,7 +3,7 @@ admin or given by vouchers (:mod:`marquee.billing.vouchers`)."""
 
 from __future__ import annotations
 
-from marquee.billing.providers.base import Checkout, NotWithThisProvider, ProviderEvent
+from marquee.billing.providers.base import Checkout, NotWithThisProvider, ProviderEvent, Refund
 
 
 class ManualProvider:
@@ -24,6 +24,10 @@ class ManualProvider:
 
     def cancel_at_period_end(self, *, subscription_ref: str, cancel: bool) -> None:
         """Nothing to stop charging."""
+
+    def refund(self, refund: Refund) -> str | None:
+        """The money was not taken here: the operator pays it back; the credit note records it."""
+        return None
 
     def verify_webhook(self, payload: bytes, signature: str) -> ProviderEvent | None:
         raise NotWithThisProvider("Stripe is not this platform's payment provider.")

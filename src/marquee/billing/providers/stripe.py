@@ -16,6 +16,7 @@ from marquee.billing.providers.base import (
     Checkout,
     PaymentProviderError,
     ProviderEvent,
+    Refund,
 )
 from marquee.settings import Settings
 
@@ -98,6 +99,14 @@ class StripeProvider:
         params: Any = {"cancel_at_period_end": cancel}
         self._call(lambda: self._client.v1.subscriptions.update(subscription_ref, params))
 
+    def refund(self, refund: Refund) -> str | None:
+        """A refund of the payment, made once per key (Stripe's idempotency key)."""
+        field = "charge" if refund.payment_ref.startswith("ch_") else "payment_intent"
+        params: Any = {field: refund.payment_ref, "amount": refund.amount}
+        options: Any = {"idempotency_key": refund.key}
+        made = self._call(lambda: self._client.v1.refunds.create(params, options))
+        return str(made.id)
+
     def verify_webhook(self, payload: bytes, signature: str) -> ProviderEvent | None:
         """Stripe's signature (``t=…,v1=…``: HMAC-SHA256 of ``t.payload``) within the tolerance."""
         if not self._webhook_secret:
@@ -150,10 +159,27 @@ def _invoice_subscription(obj: Json) -> str | None:
     return obj.get("subscription") or details.get("subscription")
 
 
+def _invoice_payment(obj: Json) -> str | None:
+    """The invoice's payment: ``payment_intent`` or ``charge`` (before API version 2025-03-31),
+    else its first payment's intent."""
+    payments = (obj.get("payments") or {}).get("data") or [{}]
+    payment = payments[0].get("payment") or {}
+    return obj.get("payment_intent") or obj.get("charge") or payment.get("payment_intent")
+
+
+def _invoice_lines(lines: list[Json]) -> tuple[tuple[str, int], ...]:
+    return tuple(
+        (str(line.get("description") or ""), int(line["amount"]))
+        for line in lines
+        if isinstance(line.get("amount"), int)
+    )
+
+
 def _invoice(kind: str) -> Callable[[str, Json], ProviderEvent]:
     def parse(event_id: str, obj: Json) -> ProviderEvent:
         lines = (obj.get("lines") or {}).get("data") or [{}]
         period = lines[0].get("period") or {}
+        address = obj.get("customer_address") or {}
         paid = obj.get("amount_paid") if kind == "invoice_paid" else obj.get("amount_due")
         return ProviderEvent(
             id=event_id,
@@ -165,6 +191,10 @@ def _invoice(kind: str) -> Callable[[str, Json], ProviderEvent]:
             period_start=_time(period.get("start")),
             period_end=_time(period.get("end")),
             reason=obj.get("billing_reason"),
+            ref=obj.get("id"),
+            payment_ref=_invoice_payment(obj),
+            lines=_invoice_lines(lines),
+            country=address.get("country"),
         )
 
     return parse
