@@ -172,7 +172,7 @@ def download_invoice(
     )
 
 
-@router.get("/admin/subscriptions", tags=["billing"])
+@router.get("/admin/subscriptions", tags=["billing"], responses=problems(404))
 def admin_list_subscriptions(
     _admin: Admin,
     session: DbSession,
