@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, input, model } from '@angular/core';
-import { type Plan, planPrice, planQuality, planStreams } from './plans';
+import { type Plan, planDownloads, planPrice, planQuality, planStreams } from './plans';
 
 let nextGroup = 0;
 
@@ -29,6 +29,7 @@ let nextGroup = 0;
             <li class="price">{{ price(plan) }}</li>
             <li>{{ streams(plan) }}</li>
             <li>{{ quality(plan) }}</li>
+            <li>{{ downloads(plan) }}</li>
           </ul>
         </div>
       }
@@ -109,4 +110,5 @@ export class PlanChoice {
   protected readonly price = planPrice;
   protected readonly quality = planQuality;
   protected readonly streams = planStreams;
+  protected readonly downloads = planDownloads;
 }

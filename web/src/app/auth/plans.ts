@@ -37,3 +37,13 @@ export function planStreams(plan: Plan): string {
     ? 'Watch on 1 screen at a time'
     : `Watch on ${plan.max_streams} screens at a time`;
 }
+
+/** Downloads to watch offline, on how many devices (a plan with none says so). */
+export function planDownloads(plan: Plan): string {
+  if (plan.download_devices < 1) {
+    return 'No downloads';
+  }
+  return plan.download_devices === 1
+    ? 'Download to watch offline on 1 device'
+    : `Download to watch offline on ${plan.download_devices} devices`;
+}

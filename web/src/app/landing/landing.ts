@@ -11,8 +11,9 @@ import { RouterLink } from '@angular/router';
       <section class="hero" aria-labelledby="landing-title">
         <h1 id="landing-title">Films and series, streamed.</h1>
         <p class="pitch">
-          Watch in your web browser, on a laptop, tablet or phone. Up to five profiles per account,
-          kids profiles included. Change plans or cancel at any time.
+          Watch in your web browser, on a laptop, tablet or phone, or download films and episodes to
+          watch offline. Up to five profiles per account, kids profiles included. Change plans or
+          cancel at any time.
         </p>
         <div class="actions">
           <a class="button primary" routerLink="/signup">Sign up</a>
@@ -26,6 +27,10 @@ import { RouterLink } from '@angular/router';
         </li>
         <li>
           <strong>For the whole family</strong><span>Kids profiles and PIN-locked profiles.</span>
+        </li>
+        <li>
+          <strong>Watch offline</strong
+          ><span>Download films and episodes for the plane or the commute.</span>
         </li>
         <li>
           <strong>Pick up where you left off</strong
