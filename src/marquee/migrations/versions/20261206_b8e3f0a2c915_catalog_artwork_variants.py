@@ -5,7 +5,7 @@ alternate that an experiment's variant shows on cards; a title keeps one image p
 language and variant.
 
 Revision ID: b8e3f0a2c915
-Revises: 5d0e3b7a9c41
+Revises: d5e2a9f1c806
 Create Date: 2026-12-06 16:10:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b8e3f0a2c915"
-down_revision: str | None = "5d0e3b7a9c41"
+down_revision: str | None = "d5e2a9f1c806"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
