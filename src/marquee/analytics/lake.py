@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
@@ -73,21 +74,46 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def append(db: Database, store: ObjectStore, table: pa.Table) -> int:
-    """Write the rows (a table of :data:`~.rows.SCHEMA`), one file per day; how many rows were
-    written (a row already in the lake is written again and counted once by readers)."""
+@dataclass(frozen=True)
+class Appended:
+    """What :func:`append` did."""
+
+    rows: int
+    #: The days the batch's rows fall on (those of erased viewers included).
+    days: list[str]
+    #: The batch's viewers and profiles found erased, before the write or just after it.
+    erased: list[str]
+
+
+def append(db: Database, store: ObjectStore, table: pa.Table) -> Appended:
+    """Write the rows (a table of :data:`~.rows.SCHEMA`), one file per day, leaving out those
+    of erased viewers (a row already in the lake is written again and counted once by readers).
+
+    An erasure that commits between this batch's look at the erased viewers and the listing of
+    its files may have looked for their rows before those files were listed; so the batch looks
+    again once its files are listed, and returns whom it found erased either time: the caller
+    removes their rows from the batch's days (:func:`~.upkeep.erase_viewer`), which also
+    covers a batch that was killed before doing so and is delivered again."""
     if not table.num_rows:
-        return 0
+        return Appended(0, [], [])
     table = distinct(table)
+    people = _people(table)
+    days = pc.strftime(table["at"], format="%Y-%m-%d")
+    all_days = sorted(pc.unique(days).to_pylist())
     with db.transaction() as session:
-        table = _without_erased(session, table)
-        days = pc.strftime(table["at"], format="%Y-%m-%d")
+        erased = _erased_among(session, people)
+        if erased:
+            kept = pc.invert(_rows_of(table, erased))
+            table, days = table.filter(kept), days.filter(kept)
         for day in pc.unique(days).to_pylist():
             part = table.filter(pc.equal(days, day)).sort_by("at")
             key = file_key(day, new_name("part"))
             info = store.put_bytes(key, parquet_bytes(part))
             session.add(LakeFile(key=key, day=day, rows=part.num_rows, size=info.size))
-    return int(table.num_rows)
+    found = set(erased)
+    with db.sessions() as session:
+        erased += _erased_among(session, [name for name in people if name not in found])
+    return Appended(int(table.num_rows), all_days, sorted(erased))
 
 
 def new_name(kind: str, *, now: datetime | None = None) -> str:
@@ -119,24 +145,27 @@ def sweep(db: Database, store: ObjectStore, *, older_than: timedelta, now: datet
     return swept
 
 
-def _without_erased(session: Session, table: pa.Table) -> pa.Table:
-    """The rows of viewers and profiles not erased."""
-    people = pc.unique(
-        pa.concat_arrays([table["viewer"].combine_chunks(), table["profile"].combine_chunks()])
-    ).drop_null()
-    names = people.to_pylist()
+def _people(table: pa.Table) -> list[str]:
+    """The viewers and profiles of the rows."""
+    both = pa.concat_arrays([table["viewer"].combine_chunks(), table["profile"].combine_chunks()])
+    return list(pc.unique(both).drop_null().to_pylist())
+
+
+def _erased_among(session: Session, names: list[str]) -> list[str]:
     erased: list[str] = []
     for start in range(0, len(names), ID_CHUNK):
         chunk = names[start : start + ID_CHUNK]
         erased.extend(session.scalars(ERASED_AMONG, {"names": chunk}))
-    if not erased:
-        return table
-    gone = pa.array(erased, pa.string())
-    theirs = pc.or_(
+    return erased
+
+
+def _rows_of(table: pa.Table, names: list[str]) -> pa.ChunkedArray:
+    """Whether each row is of one of these viewers or profiles."""
+    gone = pa.array(names, pa.string())
+    return pc.or_(
         pc.fill_null(pc.is_in(table["viewer"], gone), False),
         pc.fill_null(pc.is_in(table["profile"], gone), False),
     )
-    return table.filter(pc.invert(theirs))
 
 
 def distinct(table: pa.Table) -> pa.Table:

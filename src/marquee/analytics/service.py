@@ -75,7 +75,10 @@ def write_rows(platform: Plumbing, rows: list[Row]) -> int:
 
 def write_table(platform: Plumbing, table: pa.Table) -> int:
     """:func:`write_rows` for rows already in an Arrow table of :data:`~.rows.SCHEMA`."""
-    return lake.append(platform.db, platform.storage, table)
+    written = lake.append(platform.db, platform.storage, table)
+    if written.erased:  # an erasure raced the batch, or the batch came again after one
+        upkeep.erase_viewer(platform.db, platform.storage, written.erased, days=written.days)
+    return written.rows
 
 
 def report(

@@ -77,10 +77,12 @@ def expire(
     return len(old)
 
 
-def erase_viewer(db: Database, store: ObjectStore, pseudonyms: list[str]) -> int:
+def erase_viewer(
+    db: Database, store: ObjectStore, pseudonyms: list[str], *, days: list[str] | None = None
+) -> int:
     """Rewrite the files (raw and sessions) holding rows of these viewers or profiles without
-    them; the raw rows removed. The pseudonyms are kept as erased first, so that no event
-    written later (redelivered, or late) brings rows of theirs back."""
+    them, of every day or of ``days``; the raw rows removed. The pseudonyms are kept as erased
+    first, so that no event written later (redelivered, or late) brings rows of theirs back."""
     with db.transaction() as session:
         known = set(
             session.scalars(
@@ -90,6 +92,8 @@ def erase_viewer(db: Database, store: ObjectStore, pseudonyms: list[str]) -> int
         session.add_all(ErasedViewer(pseudonym=p) for p in set(pseudonyms) - known)
     with db.sessions() as session:
         files = lake.live_files(session) + lake.live_files(session, prefix=rollup.PREFIX)
+    if days is not None:
+        files = [f for f in files if f.day in days]
     wanted = pa.array(pseudonyms, pa.string())
     removed = 0
     for lake_file in files:

@@ -5,8 +5,9 @@ deleted account's rows leave it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from marquee.analytics.models import LakeFile
 from marquee.analytics.subscribers import lake_writer
 from marquee.identity.events import ACCOUNT_DELETED, AccountDeleted
 from marquee.kit.events import Event, publish
-from marquee.playback.events import HEARTBEAT, SESSION_STARTED
+from marquee.playback.events import HEARTBEAT, SESSION_STARTED, PlaybackStarted
 from tests.integration.analytics.conftest import World
 
 DAY = datetime(2026, 11, 3, 12, tzinfo=UTC)
@@ -202,3 +203,85 @@ def test_heartbeats_of_a_session_are_rows_with_their_state(fresh_day: World) -> 
     )
     lake_writer(fresh_day.platform)([started, beat])
     assert _count(fresh_day, "SELECT count(*) FROM events WHERE state = 'paused'") == 1
+
+
+class _ErasingOnWrite:
+    """The object store, but the batch's first file write lets an account deletion run to its
+    end first: after the batch looked for erased viewers, before it lists its files."""
+
+    def __init__(self, world: World, account_id: str) -> None:
+        self._store, self._world, self._account = world.platform.storage, world, account_id
+
+    def put_bytes(self, key: str, data: bytes) -> object:
+        if self._account:
+            account, self._account = self._account, ""
+            service.erase_people(self._world.platform, ids=[account, f"{account}-profile"])
+        return self._store.put_bytes(key, data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def _killed_when_by_days(erase: Callable[..., int]) -> Callable[..., int]:
+    """The erasure, but killed when the batch removes rows it found erased (by days)."""
+
+    def erase_or_die(*args: Any, days: list[str] | None = None, **kwargs: Any) -> int:
+        if days is not None:
+            raise SystemExit("killed after its commit")
+        return erase(*args, **kwargs)
+
+    return erase_or_die
+
+
+def _rows_of(world: World, account_id: str) -> int:
+    viewer = service.pseudonyms(world.platform.settings).of(account_id)
+    sql = "SELECT count(*) FROM events WHERE viewer = $viewer"
+    platform, day = world.platform, DAY.date()
+    _, rows = query.run(
+        platform.db, platform.storage, sql, first=day, last=day, parameters={"viewer": viewer}
+    )
+    return int(rows[0][0])
+
+
+def test_an_account_deleted_while_its_batch_is_being_written_leaves_no_row(
+    fresh_day: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = fresh_day.platform
+    gone, stays = uuid.uuid4().hex, uuid.uuid4().hex
+    events = [_started(uuid.uuid4().hex, account_id=who) for who in (gone, stays, gone)]
+    monkeypatch.setattr(platform, "storage", _ErasingOnWrite(fresh_day, gone))
+    lake_writer(platform)(events)
+    monkeypatch.undo()
+    assert _rows_of(fresh_day, gone) == 0, "the erasure listed the files before the batch's"
+    assert _rows_of(fresh_day, stays) == 1
+
+
+def test_a_batch_killed_after_racing_an_erasure_leaves_no_row_once_delivered_again(
+    fresh_day: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = fresh_day.platform
+    gone = uuid.uuid4().hex
+    events = [_started(uuid.uuid4().hex, account_id=gone), _started(uuid.uuid4().hex)]
+    with monkeypatch.context() as patch:
+        patch.setattr(platform, "storage", _ErasingOnWrite(fresh_day, gone))
+        patch.setattr(upkeep, "erase_viewer", _killed_when_by_days(upkeep.erase_viewer))
+        with pytest.raises(SystemExit):
+            lake_writer(platform)(events)
+    assert _rows_of(fresh_day, gone) == 1, "killed before it removed what the erasure missed"
+    lake_writer(platform)(events)
+    assert _rows_of(fresh_day, gone) == 0
+    assert _count(fresh_day) == 1
+
+
+def test_an_account_deleted_while_its_events_wait_in_the_outbox_leaves_no_row(
+    fresh_day: World,
+) -> None:
+    platform = fresh_day.platform
+    gone = uuid.uuid4().hex
+    started = _started(uuid.uuid4().hex, account_id=gone)
+    with platform.db.transaction() as session:
+        publish(session, SESSION_STARTED, PlaybackStarted.model_validate(started.payload))
+        deleted = AccountDeleted(account_id=gone, profile_ids=[f"{gone}-profile"])
+        publish(session, ACCOUNT_DELETED, deleted)
+    fresh_day.relay()
+    assert _rows_of(fresh_day, gone) == 0
