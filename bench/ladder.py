@@ -8,9 +8,9 @@ generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
 1. the fixed ladder (``plan_ladder``) is encoded, every rendition scored with VMAF against the
    source at the source's size;
 2. the per-title ladder (``plan_per_title``: probe encodes, hull, rungs) is encoded and scored;
-3. the per-title sizes are encoded with SVT-AV1 (preset ``--av1-preset``) at
-   ``AV1_RATE_SHARE`` of the H.264 rung's rate (so the AV1 curve covers the same qualities),
-   and scored.
+3. the AV1 twins of the per-title rungs, as the pipeline encodes them
+   (``ladder.with_av1``: SVT-AV1 preset ``--av1-preset``, the same sizes and GOP, VBR at
+   ``AV1_RATE_SHARE`` of the H.264 rung's rate), are encoded and scored.
 
 Each ladder's rate-quality curve is its renditions' (measured kbit/s, VMAF); printed: the
 BD-rate (``marquee.media.bdrate``) of per-title H.264 and of per-title AV1 against the fixed
@@ -35,20 +35,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from marquee.media.bdrate import bd_rate  # noqa: E402
-from marquee.media.encode import video_args, video_filter  # noqa: E402
+from marquee.media.encode import video_args  # noqa: E402
 from marquee.media.ffmpeg import MediaError, run_ffmpeg  # noqa: E402
 from marquee.media.ladder import (  # noqa: E402
     DEFAULT_LADDER,
     LadderPlan,
+    Rendition,
     plan_ladder,
+    with_av1,
 )
 from marquee.media.per_title import plan_per_title  # noqa: E402
 from marquee.media.probe import SourceInfo, probe  # noqa: E402
 from marquee.media.vmaf import measure_vmaf_many  # noqa: E402
 
 CLIPS = ROOT.parent / "shared" / "data" / "video_clips"
-#: AV1 rungs spend this share of the H.264 rung's rate.
-AV1_RATE_SHARE = 0.7
 VMAF_EVERY = 3
 GENERATED = {
     "testsrc2_720p": "testsrc2=s=1280x720:r=25",
@@ -85,34 +85,16 @@ def cut(clip: Path, seconds: float, work: Path) -> Path:
     return out
 
 
-def encode_h264(
-    source: Path, info: SourceInfo, plan: LadderPlan, work: Path, tag: str
+def encode(
+    source: Path, info: SourceInfo, plan: LadderPlan, renditions: list[Rendition], work: Path
 ) -> list[Path]:
+    """``renditions`` of ``plan`` with the pipeline's encoder options (video only)."""
     assert info.video is not None
     outs = []
-    for rendition in plan.renditions:
-        out = work / f"{tag}-{rendition.name}.mp4"
+    for rendition in renditions:
+        out = work / f"{rendition.name}.mp4"
         args = ["-i", str(source), "-map", "0:v:0", *video_args(info.video, plan, rendition, 2)]
         run_ffmpeg([*args, "-an", str(out)], step="bench")
-        outs.append(out)
-    return outs
-
-
-def encode_av1(
-    source: Path, info: SourceInfo, plan: LadderPlan, work: Path, preset: int
-) -> list[Path]:
-    """The plan's sizes in SVT-AV1 (same GOP, no scene-cut keyframes), capped VBR."""
-    assert info.video is not None
-    gop = str(plan.gop_frames)
-    outs = []
-    for rendition in plan.renditions:
-        out = work / f"av1-{rendition.name}.mp4"
-        kbps = round(rendition.video_bitrate_kbps * AV1_RATE_SHARE)
-        chain = video_filter(info.video, rendition.width, rendition.height, plan.frame_rate)
-        args = ["-i", str(source), "-map", "0:v:0", "-vf", chain, "-c:v", "libsvtav1"]
-        args += ["-preset", str(preset), "-b:v", f"{kbps}k", "-g", gop]
-        args += ["-svtav1-params", "scd=0", "-an", str(out)]
-        run_ffmpeg(args, step="bench")
         outs.append(out)
     return outs
 
@@ -134,7 +116,7 @@ def measure(source: Path, work: Path, av1_preset: int) -> dict[str, Curve]:
     spec = DEFAULT_LADDER.model_copy(update={"preset": "veryfast"})
     fixed = plan_ladder(info, spec)
     start = cpu_s()
-    outs = encode_h264(source, info, fixed, work, "fixed")
+    outs = encode(source, info, fixed, fixed.renditions, work)
     fixed_cpu = cpu_s() - start
     curves = {"fixed": Curve(score(outs, source, info, fixed), fixed_cpu)}
     start = cpu_s()
@@ -143,11 +125,13 @@ def measure(source: Path, work: Path, av1_preset: int) -> dict[str, Curve]:
     if chosen.reason:
         print(f"  per-title fell back: {chosen.reason}")
     start = cpu_s()
-    outs = encode_h264(source, info, plan, work, "title")
+    plan = with_av1(plan, av1_preset)
+    h264 = [r for r in plan.renditions if r.codec == "h264"]
+    outs = encode(source, info, plan, h264, work)
     title_cpu = probe_cpu + cpu_s() - start
     curves["per-title h264"] = Curve(score(outs, source, info, plan), title_cpu)
     start = cpu_s()
-    outs = encode_av1(source, info, plan, work, av1_preset)
+    outs = encode(source, info, plan, [r for r in plan.renditions if r.codec == "av1"], work)
     # The H.264 set stays for clients without AV1: both sets are the cost of AV1.
     curves["per-title av1"] = Curve(score(outs, source, info, plan), title_cpu + cpu_s() - start)
     print(f"  probes: {len(chosen.probes)} encodes, {probe_cpu:.1f} s of CPU")
