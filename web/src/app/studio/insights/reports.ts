@@ -19,7 +19,7 @@ export const REPORTS: readonly ReportSpec[] = [
   {
     name: 'viewing',
     label: 'Viewing',
-    groups: ['day', 'title', 'episode', 'country', 'device'],
+    groups: ['day', 'title', 'episode', 'country', 'device', 'plan'],
     metrics: ['plays', 'unique_viewers', 'viewing_hours', 'completion_rate'],
   },
   {
@@ -45,14 +45,23 @@ export const REPORTS: readonly ReportSpec[] = [
   {
     name: 'business',
     label: 'Business',
-    groups: ['day', 'plan'],
-    metrics: ['signups', 'active_subscriptions', 'mrr', 'churn_rate'],
+    groups: ['day', 'plan', 'currency'],
+    metrics: [
+      'signups',
+      'active_subscriptions',
+      'mrr',
+      'churn_rate',
+      'revenue',
+      'payments_failed',
+      'trials_ended',
+      'trial_conversion_rate',
+    ],
   },
   {
     name: 'content',
     label: 'Content',
     groups: ['day', 'title'],
-    metrics: ['titles_added', 'titles_never_played', 'plays'],
+    metrics: ['titles_added', 'titles_never_played', 'plays', 'windows_expiring'],
   },
 ];
 
@@ -66,6 +75,7 @@ const HEADINGS: Record<string, string> = {
   edge: 'Edge',
   region: 'Region',
   plan: 'Plan',
+  currency: 'Currency',
   position_pct: 'Position (% of running time)',
   plays: 'Plays',
   unique_viewers: 'Unique viewers',
@@ -83,8 +93,13 @@ const HEADINGS: Record<string, string> = {
   active_subscriptions: 'Active subscriptions',
   mrr: 'MRR',
   churn_rate: 'Churn rate',
+  revenue: 'Revenue',
+  payments_failed: 'Payments failed',
+  trials_ended: 'Trials ended',
+  trial_conversion_rate: 'Trial conversion rate',
   titles_added: 'Titles added',
   titles_never_played: 'Titles never played',
+  windows_expiring: 'Licence windows expiring',
 };
 
 /** The key a group's value comes under in a row (`title` → `title_id`). */
