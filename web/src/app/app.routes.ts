@@ -1,5 +1,6 @@
 import { Routes } from '@angular/router';
 import { insightsRole, profileChosen, signedIn, signedOut, studioRole } from './core/guards';
+import { downloadsOpen } from './downloads/guard';
 import { markPlay } from './player/play-mark';
 
 /** Every screen is its own lazy chunk: the player (Shaka) and the studio load only when opened. */
@@ -49,6 +50,11 @@ export const routes: Routes = [
     path: 'watch/:titleId',
     canActivate: [profileChosen, markPlay],
     loadComponent: () => import('./player/watch-page').then((m) => m.WatchPage),
+  },
+  {
+    path: 'downloads',
+    canActivate: [downloadsOpen],
+    loadComponent: () => import('./downloads/downloads-page').then((m) => m.DownloadsPage),
   },
   {
     path: 'account',

@@ -1,5 +1,6 @@
-import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, effect, inject, untracked } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { Connectivity } from './core/connectivity';
 import { Session } from './core/session';
 
 /** The shell: a header with navigation for a signed-in viewer, and the routed screen. */
@@ -13,8 +14,17 @@ import { Session } from './core/session';
 export class App {
   protected readonly session = inject(Session);
   private readonly router = inject(Router);
+  protected readonly online = inject(Connectivity).online;
 
   constructor() {
+    let wasOffline = false;
+    effect(() => {
+      const online = this.online();
+      if (online && wasOffline) {
+        untracked(() => void this.session.load(true)); // who is signed in, unknown offline
+      }
+      wasOffline = !online;
+    });
     void this.session.load();
   }
 

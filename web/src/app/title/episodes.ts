@@ -8,6 +8,7 @@ import {
 } from '@angular/core';
 import { Router } from '@angular/router';
 import type { Schemas } from '../api/client';
+import { DownloadButton } from '../downloads/download-button';
 import { watchedFraction } from '../shared/title-card';
 import { runtime } from './format';
 
@@ -18,6 +19,7 @@ type HistoryEntry = Schemas['HistoryEntry'];
 /** A series' seasons: a season selector and each episode's play button, synopsis and progress. */
 @Component({
   selector: 'app-episodes',
+  imports: [DownloadButton],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './episodes.html',
   styleUrl: './episodes.css',
@@ -31,6 +33,9 @@ export class Episodes {
   readonly positions = input.required<Map<string, HistoryEntry>>();
   /** The season shown first: the one holding this episode. */
   readonly startEpisodeId = input<string | null>(null);
+  /** The series' languages, offered when downloading an episode. */
+  readonly audioLanguages = input<string[]>([]);
+  readonly subtitleLanguages = input<string[]>([]);
 
   protected readonly seasonNumber = linkedSignal(() => this.startingSeason().number);
   protected readonly season = computed(

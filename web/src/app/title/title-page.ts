@@ -11,6 +11,7 @@ import { Router } from '@angular/router';
 import { ApiError, api, ok, type Schemas } from '../api/client';
 import { viewerMessage } from '../core/problems';
 import { Session } from '../core/session';
+import { DownloadButton } from '../downloads/download-button';
 import { MyListButton } from '../shared/my-list-button';
 import { Thumbs } from '../shared/thumbs';
 import { Episodes } from './episodes';
@@ -39,7 +40,7 @@ interface Resume {
 /** A title's page: details for the profile's language and territory, episodes, Play or Resume. */
 @Component({
   selector: 'app-title-page',
-  imports: [Episodes, MyListButton, Thumbs],
+  imports: [DownloadButton, Episodes, MyListButton, Thumbs],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './title-page.html',
   styleUrl: './title-page.css',
