@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { Session } from '../core/session';
+import { BillingSection } from './billing-section';
 import { DataSection } from './data-section';
 import { DeleteSection } from './delete-section';
 import { DevicesSection } from './devices-section';
@@ -7,11 +8,19 @@ import { MfaSection } from './mfa-section';
 import { PasswordSection } from './password-section';
 import { PlanSection } from './plan-section';
 
-/** The account: plan, devices, password, two-step verification, data export and deletion. */
+/** The account: plan, billing (invoices, vouchers, the card), devices, password, two-step verification, data export and deletion. */
 @Component({
   selector: 'app-account-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [PlanSection, DevicesSection, PasswordSection, MfaSection, DataSection, DeleteSection],
+  imports: [
+    PlanSection,
+    BillingSection,
+    DevicesSection,
+    PasswordSection,
+    MfaSection,
+    DataSection,
+    DeleteSection,
+  ],
   template: `
     <main class="page account">
       <h1>Account</h1>
@@ -19,6 +28,7 @@ import { PlanSection } from './plan-section';
         <p class="muted email">{{ account.email }}</p>
       }
       <app-plan-section />
+      <app-billing-section />
       <app-devices-section />
       <app-password-section />
       <app-mfa-section />

@@ -1,6 +1,6 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { api, ok, type Schemas } from '../api/client';
+import { ApiError, api, ok, type Schemas } from '../api/client';
 import { Action } from '../auth/action';
 import { FocusOnShow } from '../auth/focus-on-show';
 import { PlanChoice } from '../auth/plan-choice';
@@ -66,11 +66,38 @@ export class PlanSection {
       return;
     }
     const done = await this.action.run(async () => {
-      await ok(api.PUT('/api/v1/account/subscription', { body: { plan_id: planId } }));
-      await this.session.load(true);
-      return `You are on ${this.plan()?.name ?? 'your new plan'} now.`;
+      const moved = await this.putPlan(planId);
+      return moved ? `You are on ${this.plan()?.name ?? 'your new plan'} now.` : undefined;
     });
     this.choosing.set(!done);
+  }
+
+  protected async reactivate(): Promise<void> {
+    const planId = this.subscription()?.plan_id;
+    if (planId) {
+      await this.action.run(async () => {
+        await this.putPlan(planId);
+        return 'Your subscription goes on: it renews at the end of the period.';
+      });
+    }
+  }
+
+  /** Puts the account on the plan; false when it went to the provider's checkout instead (a
+   * new subscription with card payments starts there). */
+  private async putPlan(planId: string): Promise<boolean> {
+    try {
+      await ok(api.PUT('/api/v1/account/subscription', { body: { plan_id: planId } }));
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.slug !== 'checkout-required') {
+        throw error;
+      }
+      const body = { plan_id: planId, currency: 'USD' };
+      const { url } = await ok(api.POST('/api/v1/account/subscription/checkout', { body }));
+      window.location.assign(url);
+      return false;
+    }
+    await this.session.load(true);
+    return true;
   }
 
   protected async cancel(): Promise<void> {

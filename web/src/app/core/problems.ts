@@ -16,6 +16,12 @@ const VIEWER_WORDS: Record<string, string> = {
   'token-expired': 'Your sign-in has expired. Please sign in again.',
   'no-subscription': 'You need a subscription to watch. Choose a plan in your account.',
   'subscription-required': 'You need a subscription to watch. Choose a plan in your account.',
+  'payment-required':
+    'Your last payment failed. Update your card in your account (Billing) to watch again.',
+  'voucher-already-redeemed': 'This account has already redeemed that voucher.',
+  'voucher-used-up': 'That voucher has been used up.',
+  'voucher-expired': 'That voucher has expired.',
+  'already-paying': 'This account pays by card: cancel that subscription first.',
   'too-many-streams': 'Too many people are watching on this account right now.',
   'not-available-in-territory': 'This title is not available in your country.',
   'maturity-restricted': 'This title is not available on this profile.',

@@ -34,7 +34,8 @@ const NOTHING_TO_DO: PlayerProblem = {
 };
 
 const PIN_SLUGS = new Set(['pin-required', 'wrong-pin']);
-const PLAN_SLUGS = new Set(['subscription-required', 'no-subscription']);
+/** The fix is on the account page: a plan, or (payment-required) a card in its Billing. */
+const PLAN_SLUGS = new Set(['subscription-required', 'no-subscription', 'payment-required']);
 const FINAL_SLUGS = new Set([
   'not-available-in-territory',
   'maturity-restricted',

@@ -21,6 +21,9 @@ import { Session } from '../core/session';
         <a routerLink="/studio/new" routerLinkActive="active">New title</a>
         <a routerLink="/studio/licences" routerLinkActive="active">Expiring licences</a>
       }
+      @if (session.account()?.role === 'admin') {
+        <a routerLink="/studio/billing" routerLinkActive="active">Billing</a>
+      }
       @if (session.readsInsights()) {
         <a routerLink="/studio/insights" routerLinkActive="active">Insights</a>
       }

@@ -12,6 +12,7 @@ export const STUDIO_ROUTES: Routes = [
         path: 'licences',
         loadComponent: () => import('./expiring').then((m) => m.ExpiringWindows),
       },
+      { path: 'billing', loadComponent: () => import('./billing').then((m) => m.StudioBilling) },
       {
         path: 'titles/:titleId',
         loadComponent: () => import('./title-editor').then((m) => m.TitleEditor),
