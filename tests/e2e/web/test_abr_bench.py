@@ -53,3 +53,30 @@ def test_the_abr_bench_prints_one_json_line_per_its_contract(tmp_path: Path) -> 
         assert figures["bitrate_mbps"] > 0, rule
         assert 0 < figures["startup_p50_ms"] <= figures["startup_p95_ms"], rule
         assert 0 <= figures["stall_ratio"] < 1, rule
+
+
+def test_the_offline_tuner_plays_the_web_rule_over_traces_and_prints_its_contract(
+    tmp_path: Path,
+) -> None:
+    """``bench/abr_tune.py`` bundles the web player's rule and simulator and tunes on traces."""
+    if not (e2e.REPO / "web/node_modules/.bin/esbuild").exists():
+        unavailable("run `make web`: the tuner bundles the rule with the web app's esbuild")
+    for name, lines in TRACES.items():
+        (tmp_path / name).write_text(lines)
+    options = ["--traces", str(tmp_path), "--evaluation", str(tmp_path), "--seconds", "24"]
+    done = subprocess.run(
+        [sys.executable, str(e2e.REPO / "bench/abr_tune.py"), *options, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    answer = json.loads(done.stdout)
+    assert answer["traces"] == {"tuning": 2, "evaluation": 2}
+    assert answer["tried"] > 100
+    shipped, throughput_only, tuned = answer["rows"]
+    assert (shipped["name"], throughput_only["name"]) == ("shipped", "throughput rule only")
+    assert tuned["tuning"]["qoeLin"] >= shipped["tuning"]["qoeLin"]
+    for row in answer["rows"]:
+        assert row["evaluation"]["meanMbps"] > 0

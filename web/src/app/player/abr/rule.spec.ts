@@ -7,6 +7,7 @@ import {
   choose,
   utilities,
 } from './rule';
+import { type TracePoint, parseTrace, simulate, transferSeconds } from './simulate';
 import { ThroughputHistory } from './throughput';
 
 /** The default ladder's rungs (video + 128 kbit/s audio), lowest first. */
@@ -21,57 +22,20 @@ const LADDER: Rung[] = [
 ].map(([height, kbps, vmaf], id) => ({ id, height, bitrateBps: (kbps + 128) * 1000, vmaf }));
 const SEGMENT_S = 4;
 
-interface Step {
-  atS: number;
-  rung: Rung;
-  bufferS: number;
+/** A trace from `[seconds, Mbit/s]` points, the last one held to the end of any test. */
+function trace(...points: [number, number][]): TracePoint[] {
+  const given = points.map(([atS, mbps]) => ({ atS, mbps }));
+  return [...given, { atS: 1e6, mbps: given[given.length - 1].mbps }];
 }
 
-/**
- * Plays `seconds` of a stream over `mbpsAt(t)` with the rule: each segment is downloaded at the
- * throughput of the moment, the buffer drains while it downloads and fills by a segment after,
- * the player waits while the buffer is full (30 s). Returns each decision and the stall time.
- */
-function simulate(
-  mbpsAt: (t: number) => number,
-  seconds: number,
-  config: RuleConfig = DEFAULT_RULE_CONFIG,
-): { steps: Step[]; stallS: number } {
-  const history = new ThroughputHistory();
-  const steps: Step[] = [];
-  let t = 0;
-  let bufferS = 0;
-  let stallS = 0;
-  let current: number | null = null;
-  while (t < seconds) {
-    const situation = {
-      bufferS,
-      throughputBps: history.estimateBps(),
-      currentId: current,
-      segmentS: SEGMENT_S,
-    };
-    const rung = choose(LADDER, situation, config);
-    current = rung.id;
-    steps.push({ atS: t, rung, bufferS });
-    const downloadS = (rung.bitrateBps * SEGMENT_S) / (mbpsAt(t) * 1e6);
-    history.add((rung.bitrateBps * SEGMENT_S) / 8, downloadS * 1000);
-    if (steps.length > 1) {
-      stallS += Math.max(0, downloadS - bufferS);
-    }
-    bufferS = Math.max(0, bufferS - downloadS) + SEGMENT_S;
-    t += downloadS;
-    if (bufferS > config.bufferTargetS) {
-      t += bufferS - config.bufferTargetS;
-      bufferS = config.bufferTargetS;
-    }
-  }
-  return { steps, stallS };
+function play(network: TracePoint[], seconds: number, config: RuleConfig = DEFAULT_RULE_CONFIG) {
+  return simulate(LADDER, network, { seconds, segmentS: SEGMENT_S, latencyS: 0, config });
 }
 
 describe('Marquee ABR rule', () => {
   it('steps down before the buffer empties when throughput drops', () => {
     const dropAtS = 120;
-    const { steps, stallS } = simulate((t) => (t < dropAtS ? 8 : 0.9), 240);
+    const { steps, stallS } = play(trace([0, 8], [dropAtS, 0.9]), 240);
     const before = steps.filter((step) => step.atS < dropAtS).at(-1)!;
     expect(before.rung.height).toBeGreaterThanOrEqual(720);
     const firstLow = steps.find((step) => step.atS >= dropAtS && step.rung.bitrateBps < 0.9e6)!;
@@ -81,7 +45,7 @@ describe('Marquee ABR rule', () => {
   });
 
   it('steps up again when throughput recovers', () => {
-    const { steps, stallS } = simulate((t) => (t < 60 ? 0.6 : 10), 200);
+    const { steps, stallS } = play(trace([0, 0.6], [60, 10]), 200);
     const low = steps.filter((step) => step.atS < 60);
     expect(Math.max(...low.map((step) => step.rung.bitrateBps))).toBeLessThan(0.6e6);
     expect(steps.at(-1)!.rung.height).toBe(1080);
@@ -90,7 +54,7 @@ describe('Marquee ABR rule', () => {
 
   it('never picks a rendition above the plan or the screen', () => {
     const plan = { ...DEFAULT_RULE_CONFIG, maxHeight: 720 };
-    const { steps } = simulate(() => 50, 120, plan);
+    const { steps } = play(trace([0, 50]), 120, plan);
     expect(Math.max(...steps.map((step) => step.rung.height))).toBe(720);
     const screen = { ...DEFAULT_RULE_CONFIG, screenHeight: 500 };
     expect(candidates(LADDER, screen).at(-1)!.height).toBe(540);
@@ -141,5 +105,25 @@ describe('throughput history', () => {
     const history = new ThroughputHistory();
     history.add(500, 1);
     expect(history.estimateBps()).toBeNull();
+  });
+});
+
+describe('trace simulation', () => {
+  it('moves bits at each moment’s throughput and repeats the trace after its end', () => {
+    const network = parseTrace('0\t8\n1.0\t2\n# a comment\n2.0\t8\n');
+    expect(network).toHaveLength(3);
+    expect(transferSeconds(network, 0, 8e6)).toBeCloseTo(1);
+    expect(transferSeconds(network, 0, 9e6)).toBeCloseTo(1.5);
+    expect(transferSeconds(network, 3, 8e6)).toBeCloseTo(1);
+  });
+
+  it('counts a stall when a segment takes longer than the buffer holds, not at startup', () => {
+    const slow = trace([0, 0.1]);
+    const floor = { ...DEFAULT_RULE_CONFIG, defaultThroughputBps: 1e3 };
+    const { stallS, startupS, qoeLin } = play(slow, 8, floor);
+    const segmentS = (LADDER[0].bitrateBps * SEGMENT_S) / 0.1e6;
+    expect(startupS).toBeCloseTo(segmentS);
+    expect(stallS).toBeCloseTo(segmentS - SEGMENT_S);
+    expect(qoeLin).toBeLessThan(0);
   });
 });

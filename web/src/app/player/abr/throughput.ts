@@ -7,8 +7,14 @@
 
 /** Samples smaller than this say more about latency than throughput: they are ignored. */
 const MIN_SAMPLE_BYTES = 16_000;
-const FAST_WINDOW_MS = 3_000;
-const SLOW_WINDOW_MS = 12_000;
+
+/** The two windows of transfer time (ms) the estimate looks at. */
+export interface ThroughputWindows {
+  fastMs: number;
+  slowMs: number;
+}
+
+export const DEFAULT_WINDOWS: ThroughputWindows = { fastMs: 3_000, slowMs: 12_000 };
 
 interface Sample {
   bytes: number;
@@ -18,6 +24,8 @@ interface Sample {
 export class ThroughputHistory {
   private samples: Sample[] = [];
 
+  constructor(private readonly windows: ThroughputWindows = DEFAULT_WINDOWS) {}
+
   /** Records `bytes` that took `ms` to arrive. */
   add(bytes: number, ms: number): void {
     if (bytes < MIN_SAMPLE_BYTES || !(ms > 0)) {
@@ -26,7 +34,7 @@ export class ThroughputHistory {
     this.samples.push({ bytes, ms });
     let keptMs = 0;
     let keep = this.samples.length;
-    while (keep > 0 && keptMs < SLOW_WINDOW_MS) {
+    while (keep > 0 && keptMs < this.windows.slowMs) {
       keep--;
       keptMs += this.samples[keep].ms;
     }
@@ -38,7 +46,7 @@ export class ThroughputHistory {
     if (this.samples.length === 0) {
       return null;
     }
-    return Math.min(this.windowBps(FAST_WINDOW_MS), this.windowBps(SLOW_WINDOW_MS));
+    return Math.min(this.windowBps(this.windows.fastMs), this.windowBps(this.windows.slowMs));
   }
 
   /** Bits over milliseconds of the newest samples covering `windowMs` of transfer time. */
