@@ -31,7 +31,7 @@ PROFILES: tuple[tuple[str, Maturity], ...] = (("Demo", "adult"), ("Kids", "kids"
 
 def create_accounts(platform: Platform) -> None:
     """Make the viewer (with its profiles) and the admin account, each unless it exists."""
-    ident = Identity.build(platform.settings, platform.cache)
+    ident = Identity.build(platform.settings, platform.cache, platform.db.sessions)
     with platform.db.transaction() as session:
         if not identity.account_exists(session, email=VIEWER.email):
             _add_profiles(session, ident, _account(session, ident, VIEWER, "viewer", VIEWER_PLAN))

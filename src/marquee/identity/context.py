@@ -3,7 +3,10 @@ or per command."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from marquee.identity.limits import Limiter
 from marquee.identity.passwords import Passwords
@@ -30,12 +33,14 @@ class Identity:
     limiter: Limiter
 
     @classmethod
-    def build(cls, settings: Settings, cache: Cache) -> Identity:
+    def build(cls, settings: Settings, cache: Cache, db: Callable[[], Session]) -> Identity:
+        """Identity's services on the platform's cache and database (``db`` opens a session of
+        it: sessions and lock-outs write their rows in short transactions of their own)."""
         return cls(
             settings=settings,
             cache=cache,
             keys=Keys(settings.secret()),
             passwords=Passwords(settings),
-            sessions=SessionStore(cache, settings.session_ttl_s),
-            limiter=Limiter(cache),
+            sessions=SessionStore(cache, db, settings.session_ttl_s),
+            limiter=Limiter(cache, db),
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from marquee.identity import repository, schemas, views
 from marquee.identity.context import ClientInfo, Identity
@@ -43,7 +44,7 @@ async def identity(request: Request) -> Identity:
     platform = state.platform
     built: tuple[object, Identity] | None = getattr(state, IDENTITY_STATE, None)
     if built is None or built[0] is not platform:
-        built = (platform, Identity.build(platform.settings, platform.cache))
+        built = (platform, Identity.build(platform.settings, platform.cache, platform.db.sessions))
         setattr(state, IDENTITY_STATE, built)
     return built[1]
 
@@ -72,9 +73,11 @@ class Authenticated:
 
 @answers(401, 403)  # 403: a cookie request that changes state without its CSRF header
 async def signed_in(request: Request) -> SessionRecord:
-    """The caller's sign-in session, from the access token or the cookie: the cache only, no
-    database, so it runs on the event loop. Its helpers are called, not declared as
-    dependencies: each FastAPI dependency costs the hot paths more than its work."""
+    """The caller's sign-in session, from the access token or the cookie: the cache's copy, so
+    it runs on the event loop (the database is read only when the cache lost the copy, once a
+    session; noting the device seen, once a minute, writes in the thread pool). Its helpers are
+    called, not declared as dependencies: each FastAPI dependency costs the hot paths more than
+    its work."""
     ident = await identity(request)
     header = request.headers.get("authorization")
     if header is not None:
@@ -83,7 +86,7 @@ async def signed_in(request: Request) -> SessionRecord:
         record = _cookie_session(request, ident)
     if ident.sessions.touch_due(record):
         client = await client_info(request)
-        ident.sessions.touch(record, client.ip, client.country)
+        await run_in_threadpool(ident.sessions.touch, record, client.ip, client.country)
     return record
 
 

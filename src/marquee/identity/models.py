@@ -1,10 +1,11 @@
-"""Identity's tables. Sessions, refresh-token families and counters live in the cache."""
+"""Identity's tables. Sign-in sessions (with their refresh-token families) and lock-outs live
+here, the cache keeps copies of sessions for the hot path; rate-limit windows live in the cache."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marquee.kit.db import Base, UTCDateTime, id_column_type, new_id, utcnow
@@ -57,3 +58,29 @@ class EmailToken(Base):
     email: Mapped[str] = mapped_column(String(254))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SignInSession(Base):
+    """A device's sign-in session (``sessions.SessionRecord`` as JSON): the truth the cached
+    copy is rebuilt from, so that a flushed or restarted cache signs nobody out."""
+
+    __tablename__ = "identity_sessions"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), index=True
+    )
+    record: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Lockout(Base):
+    """Failures in a row of one subject (a hashed email or profile id) at one check (sign-in,
+    PIN), and until when it is locked out."""
+
+    __tablename__ = "identity_lockouts"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    counted_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,24 +1,33 @@
-"""Sign-in sessions (one per device) in the cache backend.
+"""Sign-in sessions (one per device): rows in the database, copies in the cache.
 
 A session is what a browser cookie and a refresh-token family both point at: signing out a
 device deletes it, which ends the cookie, the refresh family and every access token issued for
 it at once (access tokens are checked against their session on each request).
+
+Every request reads the cached copy; the row is the truth a missing copy is rebuilt from, so a
+flushed or restarted cache signs nobody out. Each change writes the row (in a short transaction
+of its own) and then the copy; sign-ins and refreshes are rare beside the reads.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Select, delete, select, update
+from sqlalchemy.orm import Session
 
 from marquee.identity.errors import TokenInvalid, TokenReused
+from marquee.identity.models import SignInSession
 from marquee.identity.tokens import RefreshToken, digest, random_token
 from marquee.kit.cache import Cache
-from marquee.kit.db import new_id, utcnow
+from marquee.kit.db import after_commit, new_id, utcnow
 
 SESSION_PREFIX = "identity:session:"
-INDEX_PREFIX = "identity:sessions:"
 TOUCH_EVERY_S = 60
 BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"))
 SYSTEMS = (
@@ -60,29 +69,71 @@ class SessionRecord:
 
 
 class SessionStore:
-    def __init__(self, cache: Cache, ttl_s: float) -> None:
+    def __init__(self, cache: Cache, sessions: Callable[[], Session], ttl_s: float) -> None:
         self.cache = cache
+        self.sessions = sessions
         self.ttl_s = ttl_s
 
     def create(
-        self, account_id: str, *, user_agent: str, ip: str, country: str | None
+        self,
+        db: Session,
+        account_id: str,
+        *,
+        user_agent: str,
+        ip: str,
+        country: str | None,
+        refresh: RefreshToken,
     ) -> tuple[SessionRecord, str]:
-        """A new session and the secret of its cookie."""
-        record = SessionRecord(account_id, device_name(user_agent), ip, country)
+        """The session of ``refresh`` (its first refresh token) and the secret of its cookie.
+        Written with ``db``'s transaction (a sign-up's account is not committed yet), cached
+        once that commits; the account's expired sessions go."""
+        record = SessionRecord(account_id, device_name(user_agent), ip, country, refresh.session_id)
         cookie_secret = random_token()
         record.cookie_hash = digest(cookie_secret)
-        self.save(record)
-        self._index(account_id, add=record.id)
+        self._note_refresh(record, refresh)
+        raw = json.dumps(asdict(record))
+        db.execute(
+            delete(SignInSession).where(
+                SignInSession.account_id == account_id, SignInSession.expires_at <= utcnow()
+            )
+        )
+        db.add(
+            SignInSession(
+                id=record.id, account_id=account_id, record=raw, expires_at=self._expiry()
+            )
+        )
+        key = self._key(account_id, record.id)
+        after_commit(db, lambda: self.cache.set(key, raw, ttl_s=self.ttl_s))
         return record, cookie_secret
 
     def get(self, account_id: str, session_id: str) -> SessionRecord | None:
         raw = self.cache.get(self._key(account_id, session_id))
-        return None if raw is None else SessionRecord(**json.loads(raw))
+        if raw is not None:
+            return SessionRecord(**json.loads(raw))
+        with self.sessions() as session:
+            row = session.scalars(
+                self._live().where(
+                    SignInSession.id == session_id, SignInSession.account_id == account_id
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        left_s = (row.expires_at - utcnow()).total_seconds()
+        self.cache.set(self._key(account_id, session_id), row.record, ttl_s=max(left_s, 1.0))
+        return SessionRecord(**json.loads(row.record))
 
     def save(self, record: SessionRecord) -> None:
-        self.cache.set(
-            self._key(record.account_id, record.id), json.dumps(asdict(record)), ttl_s=self.ttl_s
-        )
+        """Write the session's changes and slide its expiry; a session revoked meanwhile (by
+        another device or node) stays revoked."""
+        raw = json.dumps(asdict(record))
+        with self.sessions() as session, session.begin():
+            result = session.execute(
+                update(SignInSession)
+                .where(SignInSession.id == record.id)
+                .values(record=raw, expires_at=self._expiry())
+            )
+        if cast("CursorResult[Any]", result).rowcount:
+            self.cache.set(self._key(record.account_id, record.id), raw, ttl_s=self.ttl_s)
 
     def touch_due(self, record: SessionRecord) -> bool:
         """Whether the device's last sighting is old enough to note again (once a minute)."""
@@ -108,26 +159,38 @@ class SessionStore:
             raise TokenReused("This refresh token was already used: the session is signed out.")
 
     def set_refresh(self, record: SessionRecord, token: RefreshToken) -> None:
-        record.refresh_generation = token.generation
-        record.refresh_hash = digest(token.nonce)
+        self._note_refresh(record, token)
         self.save(record)
 
+    @staticmethod
+    def _note_refresh(record: SessionRecord, token: RefreshToken) -> None:
+        record.refresh_generation = token.generation
+        record.refresh_hash = digest(token.nonce)
+
     def of_account(self, account_id: str) -> list[SessionRecord]:
-        records = [self.get(account_id, sid) for sid in self._ids(account_id)]
-        return [record for record in records if record is not None]
+        with self.sessions() as session:
+            rows = session.scalars(self._live().where(SignInSession.account_id == account_id))
+            return [SessionRecord(**json.loads(row.record)) for row in rows]
 
     def revoke(self, account_id: str, session_id: str) -> None:
+        with self.sessions() as session, session.begin():
+            session.execute(
+                delete(SignInSession).where(
+                    SignInSession.id == session_id, SignInSession.account_id == account_id
+                )
+            )
         self.cache.delete(self._key(account_id, session_id))
-        self._index(account_id, remove=session_id)
 
     def revoke_all(self, account_id: str, *, keep: str | None = None) -> None:
-        if keep is None:
-            self.cache.delete_prefix(f"{SESSION_PREFIX}{account_id}:")
-            self.cache.delete(INDEX_PREFIX + account_id)
-            return
-        for sid in self._ids(account_id):
-            if sid != keep:
-                self.revoke(account_id, sid)
+        with self.sessions() as session, session.begin():
+            ids = session.scalars(
+                select(SignInSession.id).where(
+                    SignInSession.account_id == account_id, SignInSession.id != (keep or "")
+                )
+            ).all()
+            session.execute(delete(SignInSession).where(SignInSession.id.in_(ids)))
+        if ids:
+            self.cache.delete(*(self._key(account_id, sid) for sid in ids))
 
     def require(self, account_id: str, session_id: str) -> SessionRecord:
         record = self.get(account_id, session_id)
@@ -138,14 +201,9 @@ class SessionStore:
     def _key(self, account_id: str, session_id: str) -> str:
         return f"{SESSION_PREFIX}{account_id}:{session_id}"
 
-    def _ids(self, account_id: str) -> list[str]:
-        raw = self.cache.get(INDEX_PREFIX + account_id)
-        return [] if raw is None else list(json.loads(raw))
+    def _expiry(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.ttl_s)
 
-    def _index(self, account_id: str, *, add: str = "", remove: str = "") -> None:
-        """The account's session ids (for the device list); dead ids are pruned as we go."""
-        ids = [sid for sid in self._ids(account_id) if sid != remove]
-        ids = [sid for sid in ids if self.cache.get(self._key(account_id, sid)) is not None]
-        if add:
-            ids.append(add)
-        self.cache.set(INDEX_PREFIX + account_id, json.dumps(ids), ttl_s=self.ttl_s)
+    @staticmethod
+    def _live() -> Select[SignInSession]:
+        return select(SignInSession).where(SignInSession.expires_at > utcnow())

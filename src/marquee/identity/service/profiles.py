@@ -3,7 +3,7 @@ device has chosen, and the copies remembered in the cache for hot read paths."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.identity import remembered, repository, schemas, views
 from marquee.identity.context import Identity
@@ -177,7 +177,7 @@ def verify_pin(
     pin: str,
 ) -> None:
     """:func:`check_pin` for other domains (playback asks for a profile's PIN)."""
-    ident = Identity.build(settings, cache)
+    ident = Identity.build(settings, cache, sessionmaker(session.get_bind()))
     check_pin(session, ident=ident, account_id=account_id, profile_id=profile_id, pin=pin)
 
 

@@ -62,7 +62,7 @@ def signup(
         return _decoy_sign_in(ident)
     account = register_account(session, settings=settings, email=email, password=form.password)
     mail_token(session, account, "verify", email, settings.verify_token_ttl_s)
-    return _start_session(ident, account.id, client)
+    return _start_session(session, ident, account.id, client)
 
 
 def login(
@@ -80,7 +80,7 @@ def login(
     check_password(ident, account, form.password, InvalidCredentials)
     if account.totp_secret is not None:
         return second_factor.challenge(ident, account.id)
-    return _start_session(ident, account.id, client)
+    return _start_session(session, ident, account.id, client)
 
 
 def login_mfa(
@@ -88,7 +88,7 @@ def login_mfa(
 ) -> SignedIn:
     """The second step of a sign-in that :func:`login` answered with a challenge."""
     account = second_factor.redeem(session, ident, form)
-    return _start_session(ident, account.id, client)
+    return _start_session(session, ident, account.id, client)
 
 
 def _refuse_unknown(ident: Identity, email: str, password: str) -> None:
@@ -98,12 +98,18 @@ def _refuse_unknown(ident: Identity, email: str, password: str) -> None:
     count_failure(ident, email)
 
 
-def _start_session(ident: Identity, account_id: str, client: ClientInfo) -> SignedIn:
+def _start_session(
+    session: Session, ident: Identity, account_id: str, client: ClientInfo
+) -> SignedIn:
+    refresh = issue_refresh_token(account_id, new_id(), 1, ident.settings.session_ttl_s)
     record, cookie_secret = ident.sessions.create(
-        account_id, user_agent=client.user_agent, ip=client.ip, country=client.country
+        session,
+        account_id,
+        user_agent=client.user_agent,
+        ip=client.ip,
+        country=client.country,
+        refresh=refresh,
     )
-    refresh = issue_refresh_token(account_id, record.id, 1, ident.settings.session_ttl_s)
-    ident.sessions.set_refresh(record, refresh)
     approvals.grant(ident, record.id)  # the password was just given
     return SignedIn(
         tokens=_tokens(ident, account_id, record.id, refresh.encode(ident.keys)),
