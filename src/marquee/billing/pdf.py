@@ -13,8 +13,10 @@ from marquee.billing.tasks import money
 from marquee.settings import Settings
 
 _TITLES = {"invoice": "Invoice", "credit_note": "Credit note"}
-#: Column widths (mm) of the lines' table: #, description, net, tax rate, tax, total.
-_COLUMNS = (10, 80, 25, 18, 22, 25)
+#: The lines' table: its columns and their widths (mm, the A4 page less its margins).
+_HEADINGS = ("#", "Description", "Net", "Tax rate", "Tax", "Total")
+_COLUMNS = (10, 85, 25, 20, 25, 25)
+_ALIGN = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
 
 
 def _latin1(text: str) -> str:
@@ -55,31 +57,28 @@ def _header(pdf: FPDF, invoice: schemas.Invoice, settings: Settings) -> None:
     pdf.ln(6)
 
 
-def _row(pdf: FPDF, cells: tuple[str, ...], *, bold: bool = False) -> None:
-    pdf.set_font("Helvetica", "B" if bold else "", 9)
-    for index, (width, cell) in enumerate(zip(_COLUMNS, cells, strict=True)):
-        align = "L" if index < 2 else "R"
-        pdf.cell(width, 7, _latin1(cell), border="B", align=align)
-    pdf.ln()
+def _cells(line: schemas.InvoiceLine, currency: str) -> tuple[str, ...]:
+    return (
+        str(line.position),
+        line.description,
+        money(line.net, currency),
+        f"{float(line.tax_rate) * 100:g} %",
+        money(line.tax, currency),
+        money(line.total, currency),
+    )
 
 
 def _table(pdf: FPDF, invoice: schemas.Invoice) -> None:
     currency = invoice.currency
-    _row(pdf, ("#", "Description", "Net", "Tax rate", "Tax", "Total"), bold=True)
-    for line in invoice.lines:
-        _row(
-            pdf,
-            (
-                str(line.position),
-                line.description,
-                money(line.net, currency),
-                f"{float(line.tax_rate) * 100:g} %",
-                money(line.tax, currency),
-                money(line.total, currency),
-            ),
-        )
+    rows = [_HEADINGS, *(_cells(line, currency) for line in invoice.lines)]
+    pdf.set_font("Helvetica", "", 9)
+    with pdf.table(col_widths=_COLUMNS, text_align=_ALIGN, line_height=5) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(_latin1(cell))
     pdf.ln(2)
     for label, amount in (("Net", invoice.net), ("Tax", invoice.tax), ("Total", invoice.total)):
         pdf.set_font("Helvetica", "B" if label == "Total" else "", 10)
-        pdf.cell(sum(_COLUMNS[:-1]), 6, label, align="R")
+        pdf.cell(pdf.epw - _COLUMNS[-1], 6, label, align="R")
         pdf.cell(_COLUMNS[-1], 6, money(amount, currency), align="R", new_x="LMARGIN", new_y="NEXT")
