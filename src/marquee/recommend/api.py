@@ -1,5 +1,5 @@
-"""Recommend's routes: a profile's thumbs and My List. ``profile_id`` must be the caller's
-(another account's profile answers 404, as an unknown one does)."""
+"""Recommend's routes: a profile's thumbs, My List and search clicks. ``profile_id`` must be
+the caller's (another account's profile answers 404, as an unknown one does)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from marquee.identity import service as identity
 from marquee.identity.service import CurrentAccount
 from marquee.kit.web import ClientCountry, DbSession, api_router, problems
 from marquee.recommend import signals
-from marquee.recommend.schemas import ListItem, ThumbIn, ThumbRating
+from marquee.recommend.schemas import ListItem, SearchClickIn, ThumbIn, ThumbRating
 
 router = api_router(tags=["recommend"])
 NO_CONTENT = status.HTTP_204_NO_CONTENT
@@ -89,3 +89,19 @@ def remove_from_list(profile_id: Id, title_id: Id, me: CurrentAccount, session: 
     """Take a title off the profile's My List (204 whether it was on it or not)."""
     identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
     signals.remove_from_list(session, profile_id=profile_id, title_id=title_id)
+
+
+@router.post(
+    "/profiles/{profile_id}/search-clicks", status_code=NO_CONTENT, responses=problems(404)
+)
+def record_search_click(
+    profile_id: Id,
+    form: SearchClickIn,
+    me: CurrentAccount,
+    session: DbSession,
+    country: ClientCountry,
+) -> None:
+    """The profile opened a title from search results or suggestions: a signal its
+    recommendations take in at once (weaker than a play)."""
+    profile = identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
+    signals.record_search_click(session, profile=profile, title_id=form.title_id, territory=country)

@@ -1,5 +1,5 @@
 """Events recommend publishes when a profile's explicit signals change (after commit, at least
-once): discovery renews the profile's browse rows on them."""
+once): recommend bumps the profile's signals count on them, which renews its browse rows."""
 
 from __future__ import annotations
 
@@ -27,8 +27,17 @@ class ListChanged(BaseModel):
     at: datetime
 
 
+class SearchClicked(BaseModel):
+    profile_id: str
+    title_id: str
+    at: datetime
+
+
 THUMB_CHANGED = declare("recommend.thumb_changed", ThumbChanged)
 """A profile rated a title thumbs up or down, or cleared its rating."""
 
 LIST_CHANGED = declare("recommend.list_changed", ListChanged)
 """A profile added a title to its My List or removed one."""
+
+SEARCH_CLICKED = declare("recommend.search_clicked", SearchClicked)
+"""A profile opened a title from search results or suggestions."""

@@ -19,11 +19,14 @@ Matrix: TypeAlias = sp.csr_matrix
 
 @dataclass(frozen=True)
 class Interactions:
-    """Who interacted with what, and when; ``countries`` names each row's country ("" unknown)."""
+    """Who interacted with what, and when; ``countries`` names each row's country ("" unknown);
+    ``strength`` how much each interaction counts, where not all count 1 (the same pairs as
+    ``matrix``, each > 0: a search click counts less than a play)."""
 
     matrix: Matrix
     item_ids: np.ndarray
     countries: np.ndarray | None = None
+    strength: Matrix | None = None
 
     @property
     def n_items(self) -> int:
@@ -38,24 +41,31 @@ def build(
     n_users: int,
     item_ids: Sequence[str],
     countries: Sequence[str] | None = None,
+    strengths: Sequence[float] | np.ndarray | None = None,
 ) -> Interactions:
-    """An :class:`Interactions` from parallel (row, column, time) lists; a repeated pair keeps
-    its latest time. Times must be > 0 (a zero would vanish from the sparse matrix)."""
+    """An :class:`Interactions` from parallel (row, column, time) lists and, optionally, how
+    much each counts; a repeated pair keeps its latest time and its greatest strength. Times
+    and strengths must be > 0 (a zero would vanish from the sparse matrix)."""
     when = np.asarray(times, dtype=np.float64)
     if when.size and when.min() <= 0:
         raise ValueError("interaction times must be > 0 (seconds since the epoch)")
-    coo = sp.coo_matrix(
-        (when, (np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64))),
-        shape=(n_users, len(item_ids)),
-    )
+    pairs = (np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64))
+    shape = (n_users, len(item_ids))
+    strength = None
+    if strengths is not None:
+        counts = np.asarray(strengths, dtype=np.float64)
+        if counts.size and counts.min() <= 0:
+            raise ValueError("interaction strengths must be > 0")
+        strength = _greatest_per_pair(sp.coo_matrix((counts, pairs), shape=shape))
     return Interactions(
-        matrix=_latest_per_pair(coo),
+        matrix=_greatest_per_pair(sp.coo_matrix((when, pairs), shape=shape)),
         item_ids=np.asarray(item_ids, dtype=str),
         countries=None if countries is None else np.asarray(countries, dtype=str),
+        strength=strength,
     )
 
 
-def _latest_per_pair(coo: sp.coo_matrix) -> Matrix:
+def _greatest_per_pair(coo: sp.coo_matrix) -> Matrix:
     """A CSR matrix keeping the greatest value of each repeated (row, column) pair (COO → CSR
     would add them up)."""
     order = np.lexsort((-coo.data, coo.col, coo.row))
@@ -70,6 +80,14 @@ def binary(matrix: Matrix) -> Matrix:
     ones = matrix.astype(np.float32, copy=True)
     ones.data[:] = 1.0
     return ones
+
+
+def weighted(weights: Matrix, strength: Matrix | None) -> Matrix:
+    """``weights`` (a row's fold-in, or the training matrix made binary) times each
+    interaction's strength; unchanged without strengths."""
+    if strength is None:
+        return weights
+    return sp.csr_matrix(weights.multiply(strength), dtype=np.float32)
 
 
 def recency_weights(matrix: Matrix, *, half_life: float, floor: float) -> Matrix:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from marquee.catalog.schemas import TitleSummary
 
@@ -16,6 +16,14 @@ class ThumbIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     thumb: ThumbValue
+
+
+class SearchClickIn(BaseModel):
+    """A title opened from the search page's results or suggestions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title_id: str = Field(min_length=1, max_length=64)
 
 
 class ThumbRating(BaseModel):
@@ -37,6 +45,8 @@ class Signals(BaseModel):
 
     #: Titles with a positive signal, and when it was last given (seconds since the epoch).
     positive: dict[str, float]
+    #: How much those of ``positive`` that count less than 1 count (search clicks alone).
+    strength: dict[str, float] = {}
     #: Titles rated thumbs down: never recommended.
     down: frozenset[str]
     #: Titles on My List, latest added first.

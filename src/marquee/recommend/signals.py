@@ -20,9 +20,23 @@ from marquee.playback import service as playback
 from marquee.playback.events import PlaybackEnded, PlaybackStarted
 from marquee.recommend import repository as repo
 from marquee.recommend.errors import TitleNotFound
-from marquee.recommend.events import LIST_CHANGED, THUMB_CHANGED, ListChanged, ThumbChanged
+from marquee.recommend.events import (
+    LIST_CHANGED,
+    SEARCH_CLICKED,
+    THUMB_CHANGED,
+    ListChanged,
+    SearchClicked,
+    ThumbChanged,
+)
 from marquee.recommend.schemas import ListItem, Signals, ThumbRating, ThumbValue
-from marquee.recommend.tables import DOWN, ListEntry, Play, Thumb
+from marquee.recommend.tables import (
+    DOWN,
+    SEARCH_CLICK_STRENGTH,
+    ListEntry,
+    Play,
+    SearchClick,
+    Thumb,
+)
 
 
 def rate(
@@ -77,6 +91,22 @@ def remove_from_list(session: Session, *, profile_id: str, title_id: str) -> Non
         publish(session, LIST_CHANGED, change)
 
 
+def record_search_click(
+    session: Session, *, profile: Profile, title_id: str, territory: str
+) -> None:
+    """The profile opened the title from search: a positive signal of
+    :data:`SEARCH_CLICK_STRENGTH`; TitleNotFound when the profile may not see it here."""
+    _check_visible(session, profile, title_id, territory)
+    now = utcnow()
+    found = session.get(SearchClick, (profile.id, title_id))
+    if found is None:
+        session.add(SearchClick(profile_id=profile.id, title_id=title_id, clicks=1, at=now))
+    else:
+        found.clicks, found.at = found.clicks + 1, now
+    clicked = SearchClicked(profile_id=profile.id, title_id=title_id, at=now)
+    publish(session, SEARCH_CLICKED, clicked)
+
+
 def my_list(
     session: Session, *, profile: Profile, territory: str, languages: Sequence[str]
 ) -> list[ListItem]:
@@ -95,7 +125,8 @@ def my_list(
 
 
 def signals_of(session: Session, *, profile_id: str) -> Signals:
-    """The profile's row as the model folds it in, read fresh (three queries by key)."""
+    """The profile's row as the model folds it in, read fresh (four queries by key): a title
+    searched for and also played, rated up or listed counts as much as those do."""
     thumbs = repo.thumbs_of(session, profile_id)
     down = frozenset(t.title_id for t in thumbs if t.thumb == DOWN)
     listed = repo.list_of(session, profile_id)
@@ -105,9 +136,18 @@ def signals_of(session: Session, *, profile_id: str) -> Signals:
         *((t.title_id, t.at) for t in thumbs if t.thumb != DOWN),
         *((entry.title_id, entry.added_at) for entry in listed),
     ):
-        if title_id not in down:
-            positive[title_id] = max(positive.get(title_id, 0.0), at.timestamp())
-    return Signals(positive=positive, down=down, listed=tuple(e.title_id for e in listed))
+        positive[title_id] = max(positive.get(title_id, 0.0), at.timestamp())
+    strength: dict[str, float] = {}
+    for click in repo.search_clicks_of(session, profile_id):
+        if click.title_id not in positive:
+            strength[click.title_id] = SEARCH_CLICK_STRENGTH
+        positive[click.title_id] = max(positive.get(click.title_id, 0.0), click.at.timestamp())
+    return Signals(
+        positive={t: at for t, at in positive.items() if t not in down},
+        strength={t: weight for t, weight in strength.items() if t not in down},
+        down=down,
+        listed=tuple(e.title_id for e in listed),
+    )
 
 
 def record_started(session: Session, started: PlaybackStarted) -> None:

@@ -1,7 +1,8 @@
 """Recommend listens to playback (plays, and how far they got) and to identity (a deleted
-profile's signals go with it), and to its own signal changes, to bump the profile's signals
-count in the cache once they are committed (``service.signals_key``): browse answers cached
-under the old count are renewed at the next request."""
+profile's signals go with it), and to its own signal changes (thumbs, My List, search clicks),
+to bump the profile's signals count in the cache once they are committed
+(``service.signals_key``): browse answers cached under the old count are renewed at the next
+request."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from marquee.kit.events import BatchHandler, Event
 from marquee.kit.plumbing import Plumbing
 from marquee.playback.events import SESSION_ENDED, SESSION_STARTED
 from marquee.recommend import signals
-from marquee.recommend.events import LIST_CHANGED, THUMB_CHANGED
+from marquee.recommend.events import LIST_CHANGED, SEARCH_CLICKED, THUMB_CHANGED
 from marquee.recommend.service import signals_key
 
 GROUP = "recommend"
-OWN_CHANGES = (THUMB_CHANGED, LIST_CHANGED)
+OWN_CHANGES = (THUMB_CHANGED, LIST_CHANGED, SEARCH_CLICKED)
 
 
 def subscribe(platform: Plumbing) -> None:

@@ -1,6 +1,6 @@
 """Recommend's tables (``models`` is the package of model families): the signals each profile
-gives about titles, explicit (thumbs, My List) and heard from playback (plays, how far they got),
-and the versions of the production model trained from them."""
+gives about titles, explicit (thumbs, My List), heard from playback (plays, how far they got)
+and from the search page (which results it opened)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marquee.kit.db import Base, UTCDateTime, id_column_type
 
 UP, DOWN = "up", "down"
+#: What opening a title from search counts for, against a play, a thumbs up or a My List entry
+#: (1): interest shown, not yet confirmed by watching. It scales the interaction in training
+#: and in the profile's fold-in; a title also played, rated up or listed counts 1.
+SEARCH_CLICK_STRENGTH = 0.5
 
 
 class Thumb(Base):
@@ -50,4 +54,16 @@ class Play(Base):
     fraction: Mapped[float] = mapped_column(Float, default=0.0)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SearchClick(Base):
+    """A profile opened a title from search results or suggestions: how often, when last."""
+
+    __tablename__ = "recommend_search_clicks"
+    __table_args__ = (Index("ix_recommend_search_clicks_at", "at"),)
+
+    profile_id: Mapped[str] = mapped_column(id_column_type(), primary_key=True)
+    title_id: Mapped[str] = mapped_column(id_column_type(), primary_key=True)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -71,13 +71,13 @@ class Pointer:
 
 def interactions_from(session: Session, *, now: datetime) -> Interactions:
     """Every positive signal of the last :data:`HISTORY`, one row per profile, thumbs down
-    taken out."""
+    taken out, each with its strength (a search click counts less than a play)."""
     down = set(repo.thumbs_down(session))
     rows: dict[str, int] = {}
     columns: dict[str, int] = {}
     countries: list[str] = []
-    users, items, times = [], [], []
-    for profile_id, title_id, territory, at in repo.every_signal(session, now - HISTORY):
+    users, items, times, strengths = [], [], [], []
+    for profile_id, title_id, territory, at, strength in repo.every_signal(session, now - HISTORY):
         if (profile_id, title_id) in down:
             continue
         row = rows.setdefault(profile_id, len(rows))
@@ -88,8 +88,15 @@ def interactions_from(session: Session, *, now: datetime) -> Interactions:
         users.append(row)
         items.append(columns.setdefault(title_id, len(columns)))
         times.append(at)
+        strengths.append(strength)
     return build(
-        users, items, times, n_users=len(rows), item_ids=list(columns), countries=countries
+        users,
+        items,
+        times,
+        n_users=len(rows),
+        item_ids=list(columns),
+        countries=countries,
+        strengths=strengths,
     )
 
 

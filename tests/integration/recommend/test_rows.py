@@ -8,6 +8,7 @@ import pytest
 
 from marquee.recommend import service as recommend
 from marquee.recommend import serving
+from marquee.recommend.tables import SEARCH_CLICK_STRENGTH
 from marquee.recommend.training import retrain
 from marquee.runtime import Platform
 from tests.integration.catalog.conftest import Caller
@@ -175,3 +176,36 @@ def test_a_title_with_no_plays_is_reached_through_its_metadata(
         )
     assert cold in picks.scores, "no plays, but the same genre, people and words"
     assert unrelated not in picks.scores
+
+
+def search_click(caller: Caller, title_id: str) -> None:
+    path = f"/api/v1/profiles/{profile_of(caller)}/search-clicks"
+    answer = caller.request("POST", path, json={"title_id": title_id})
+    assert answer.status_code == 204, answer.text
+
+
+def picked(platform: Platform, caller: Caller) -> dict[str, float]:
+    with platform.db.transaction() as session:
+        return recommend.picks(
+            session,
+            settings=platform.settings,
+            profile_id=profile_of(caller),
+            country="JP",
+            limit=50,
+        ).scores
+
+
+def test_a_search_click_changes_the_rows_without_a_retrain(
+    shelf: dict[str, str], studio: Studio, callers: Callers, platform: Platform
+) -> None:
+    searcher, player = callers(country="JP"), callers(country="JP")
+    before = rows(searcher)
+    search_click(searcher, shelf["d"])
+    relay(platform)
+    after = rows(searcher)
+    assert ids(after["top-picks"])[:1] == [shelf["b"]], "what d is watched with"
+    assert ids(after["top-picks"]) != ids(before["top-picks"])
+    assert shelf["d"] not in model_rows(after), "clicked: folded in, no longer picked"
+    studio.play(player, shelf["d"], position_s=HALF)
+    clicked, played = picked(platform, searcher), picked(platform, player)
+    assert clicked[shelf["b"]] == pytest.approx(SEARCH_CLICK_STRENGTH * played[shelf["b"]])

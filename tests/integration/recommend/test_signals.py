@@ -1,4 +1,4 @@
-"""Thumbs and My List through the API: who may write, what is checked, what is kept."""
+"""Thumbs, My List and search clicks through the API: who may write, what is checked, what is kept."""
 
 from __future__ import annotations
 
@@ -64,6 +64,8 @@ def test_unknown_or_unseeable_titles_are_refused(studio: Studio, callers: Caller
         for kind, body in (("list", None), ("ratings", {"thumb": "up"})):
             answer = kid.request("PUT", path(kid, kind, title_id), json=body)
             assert answer.status_code == 404, answer.text
+        answer = kid.request("POST", path(kid, "search-clicks"), json={"title_id": title_id})
+        assert answer.status_code == 404, answer.text
     assert listed(kid) == []
 
 
@@ -98,6 +100,7 @@ def test_signals_are_exported_and_deleted_with_the_profile(
     profile_id = profile_of(viewer)
     viewer.request("PUT", path(viewer, "list", title_id))
     viewer.request("PUT", path(viewer, "ratings", title_id), json={"thumb": "up"})
+    viewer.request("POST", path(viewer, "search-clicks"), json={"title_id": title_id})
     studio.play(viewer, title_id)
     subject = Subject(account_id="", profile_ids=(profile_id,))
     with platform.db.transaction() as session:
@@ -105,9 +108,10 @@ def test_signals_are_exported_and_deleted_with_the_profile(
     assert [row["title_id"] for row in held["list"]] == [title_id]
     assert [row["thumb"] for row in held["thumbs"]] == ["up"]
     assert [row["plays"] for row in held["plays"]] == [1]
+    assert [row["clicks"] for row in held["search_clicks"]] == [1]
     with platform.db.transaction() as session:  # as identity announces a deleted profile
         publish(session, PROFILE_DELETED, ProfileDeleted(account_id="a", profile_id=profile_id))
     relay(platform)
     with platform.db.transaction() as session:
         held = privacy.export(session, subject)
-    assert held == {"thumbs": [], "list": [], "plays": []}
+    assert held == {"thumbs": [], "list": [], "plays": [], "search_clicks": []}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from marquee.recommend.interactions import Interactions, build
 from marquee.recommend.models import MODELS, fit
@@ -63,6 +64,31 @@ def test_recency_weighted_ease_follows_what_the_profile_watched_last(
 
     assert set(drama_then_comedy) == {6, 7, 8}
     assert set(comedy_then_drama) == {2, 3}
+
+
+@pytest.mark.parametrize("name", PERSONAL)
+def test_a_weaker_interaction_adds_less_to_a_profiles_scores(
+    name: str, tastes: Interactions
+) -> None:
+    model = fit(name, tastes)
+    both = row([0, 1, 4, 5])
+    weak_comedy = sp.csr_matrix(([1.0, 1.0, 0.2, 0.2], ([0] * 4, [0, 1, 4, 5])), shape=(1, 9))
+    weak_drama = sp.csr_matrix(([0.2, 0.2, 1.0, 1.0], ([0] * 4, [0, 1, 4, 5])), shape=(1, 9))
+
+    drama_first = model.recommend(both, 2, exclude=[0, 1, 4, 5], strength=weak_comedy)
+    comedy_first = model.recommend(both, 3, exclude=[0, 1, 4, 5], strength=weak_drama)
+
+    assert set(drama_first) == {2, 3}, f"{name}: {drama_first}"
+    assert set(comedy_first) == {6, 7, 8}, f"{name}: {comedy_first}"
+
+
+def test_a_repeated_interaction_keeps_its_greatest_strength() -> None:
+    built = build(
+        [0, 0, 1], [1, 1, 2], [5.0, 9.0, 7.0], n_users=2, item_ids="abc", strengths=[1, 0.5, 0.5]
+    )
+
+    assert built.strength is not None
+    assert built.strength.toarray().tolist() == [[0, 1, 0], [0, 0, 0.5]]
 
 
 def test_a_repeated_interaction_keeps_its_latest_time() -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
-from marquee.recommend.interactions import Interactions, Matrix, binary
+from marquee.recommend.interactions import Interactions, Matrix, binary, weighted
 from marquee.recommend.models.base import Recommender, item_popularity
 
 
@@ -52,7 +52,9 @@ class Als(Recommender):
         solver = _solver(params)
         # implicit runs its own threads; OpenBLAS threads on top of them only compete.
         with threadpool_limits(1, "blas"):
-            solver.fit(binary(interactions.matrix), show_progress=False)
+            solver.fit(
+                weighted(binary(interactions.matrix), interactions.strength), show_progress=False
+            )
         return cls(
             item_ids=interactions.item_ids,
             popularity=item_popularity(interactions),
@@ -60,10 +62,12 @@ class Als(Recommender):
             params=params,
         )
 
-    def _scores(self, rows: Matrix, countries: Sequence[str] | None) -> np.ndarray:
+    def _scores(
+        self, rows: Matrix, countries: Sequence[str] | None, strength: Matrix | None
+    ) -> np.ndarray:
         users = np.arange(rows.shape[0])
         with threadpool_limits(1, "blas"):
-            factors = self._solver.recalculate_user(users, binary(rows))
+            factors = self._solver.recalculate_user(users, weighted(binary(rows), strength))
         return np.asarray(factors @ self._solver.item_factors.T)
 
     def _params(self) -> dict[str, Any]:

@@ -33,8 +33,11 @@ class Recommender(ABC):
         """The model fitted on ``interactions`` (each family adds its own keyword parameters)."""
 
     @abstractmethod
-    def _scores(self, rows: Matrix, countries: Sequence[str] | None) -> np.ndarray:
-        """Dense scores, one line per row of ``rows``, one column per item."""
+    def _scores(
+        self, rows: Matrix, countries: Sequence[str] | None, strength: Matrix | None
+    ) -> np.ndarray:
+        """Dense scores, one line per row of ``rows``, one column per item; ``strength``
+        (the pairs of ``rows``) scales what each interaction contributes."""
 
     @abstractmethod
     def _params(self) -> dict[str, Any]:
@@ -56,19 +59,30 @@ class Recommender(ABC):
     def n_items(self) -> int:
         return len(self.item_ids)
 
-    def score_many(self, rows: Matrix, countries: Sequence[str] | None = None) -> np.ndarray:
-        """Scores of every item (columns) for every row of ``rows`` (float64)."""
+    def score_many(
+        self,
+        rows: Matrix,
+        countries: Sequence[str] | None = None,
+        strength: Matrix | None = None,
+    ) -> np.ndarray:
+        """Scores of every item (columns) for every row of ``rows`` (float64); ``strength``,
+        over the same pairs, says how much each interaction counts (1 without it)."""
         if rows.shape[1] != self.n_items:
             raise ValueError(f"rows have {rows.shape[1]} items, the model {self.n_items}")
-        scores = np.asarray(self._scores(rows.tocsr(), countries), dtype=np.float64)
+        if strength is not None:
+            strength = strength.tocsr()
+        scores = np.asarray(self._scores(rows.tocsr(), countries, strength), dtype=np.float64)
         peak = self.popularity.max() if self.popularity.size else 0.0
         if peak > 0:
             scores += TIE_BREAK * (self.popularity / peak)
         return scores
 
-    def score(self, user_row: Matrix, *, country: str | None = None) -> np.ndarray:
+    def score(
+        self, user_row: Matrix, *, country: str | None = None, strength: Matrix | None = None
+    ) -> np.ndarray:
         """Scores of every item for one profile's row (1 × items), folded in."""
-        scores: np.ndarray = self.score_many(user_row, None if country is None else [country])[0]
+        countries = None if country is None else [country]
+        scores: np.ndarray = self.score_many(user_row, countries, strength)[0]
         return scores
 
     def recommend(
@@ -78,9 +92,10 @@ class Recommender(ABC):
         exclude: Iterable[int] = (),
         *,
         country: str | None = None,
+        strength: Matrix | None = None,
     ) -> np.ndarray:
         """The ``k`` best item columns for ``user_row``, best first, none of ``exclude``."""
-        scores = self.score(user_row, country=country)
+        scores = self.score(user_row, country=country, strength=strength)
         return top_k(scores[None, :], k, [np.fromiter(exclude, dtype=np.int64)])[0]
 
     def to_bytes(self) -> bytes:

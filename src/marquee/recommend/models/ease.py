@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
-from marquee.recommend.interactions import Interactions, Matrix, binary
+from marquee.recommend.interactions import Interactions, Matrix, binary, weighted
 from marquee.recommend.models.base import Recommender, item_popularity
 from marquee.recommend.models.itemknn import sparse_arrays, sparse_matrix
 
@@ -55,7 +55,7 @@ class Ease(Recommender):
     ) -> Self:
         popularity = item_popularity(interactions)
         columns = modelled_items(popularity, max_items)
-        ones = binary(interactions.matrix)[:, columns]
+        ones = weighted(binary(interactions.matrix), interactions.strength)[:, columns]
         gram = np.asarray((ones.T @ ones).todense(), dtype=np.float32)
         counts = np.diag(gram).copy()
         penalty = l2 + emphasis / (1.0 - emphasis) * counts
@@ -77,9 +77,11 @@ class Ease(Recommender):
         """What a row contributes: each interaction counts 1."""
         return binary(rows)
 
-    def _scores(self, rows: Matrix, countries: Sequence[str] | None) -> np.ndarray:
+    def _scores(
+        self, rows: Matrix, countries: Sequence[str] | None, strength: Matrix | None
+    ) -> np.ndarray:
         scores = np.zeros(rows.shape, dtype=np.float32)
-        folded = self.fold_in(rows)[:, self.columns] @ self.weights
+        folded = weighted(self.fold_in(rows), strength)[:, self.columns] @ self.weights
         scores[:, self.columns] = folded.toarray() if sp.issparse(folded) else folded
         return scores
 

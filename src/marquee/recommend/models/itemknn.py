@@ -9,7 +9,7 @@ from typing import Any, Self
 import numpy as np
 import scipy.sparse as sp
 
-from marquee.recommend.interactions import Interactions, Matrix, binary
+from marquee.recommend.interactions import Interactions, Matrix, binary, weighted
 from marquee.recommend.models.base import Recommender, item_popularity
 
 
@@ -36,8 +36,10 @@ class ItemKnn(Recommender):
             similarity=keep_largest_per_row(cosine, neighbours),
         )
 
-    def _scores(self, rows: Matrix, countries: Sequence[str] | None) -> np.ndarray:
-        return np.asarray((binary(rows) @ self.similarity).todense())
+    def _scores(
+        self, rows: Matrix, countries: Sequence[str] | None, strength: Matrix | None
+    ) -> np.ndarray:
+        return np.asarray((weighted(binary(rows), strength) @ self.similarity).todense())
 
     def _params(self) -> dict[str, Any]:
         return {}

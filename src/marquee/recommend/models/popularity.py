@@ -48,7 +48,9 @@ class Popularity(Recommender):
             by_country=by_country,
         )
 
-    def _scores(self, rows: Matrix, countries: Sequence[str] | None) -> np.ndarray:
+    def _scores(
+        self, rows: Matrix, countries: Sequence[str] | None, strength: Matrix | None
+    ) -> np.ndarray:
         codes = countries or [""] * rows.shape[0]
         lines = [self._country_line.get(code) for code in codes]
         return np.stack([self.popularity if n is None else self.by_country[n] for n in lines])

@@ -28,6 +28,7 @@ const RESULTS_DELAY_MS = 400;
 /**
  * Search: a search box with as-you-type suggestions (the combobox pattern on a searchbox), and
  * result pages of title cards. The words live in the URL (`?q=`) so Back comes back to them.
+ * Opening a result or a suggestion is told to recommend (a search click, a signal).
  */
 @Component({
   selector: 'app-search-page',
@@ -116,7 +117,28 @@ export class SearchPage {
 
   protected choose(suggestion: Suggestion): void {
     this.closeSuggestions();
+    this.recordClick(suggestion.id);
     void this.router.navigate(['/title', suggestion.id]);
+  }
+
+  /** A result's link was followed (not its My List button): a click for recommendations. */
+  protected opened(event: Event, titleId: string): void {
+    if ((event.target as Element | null)?.closest('a')) {
+      this.recordClick(titleId);
+    }
+  }
+
+  /** Tells recommend which title search led to; the page goes on whatever the answer. */
+  private recordClick(titleId: string): void {
+    const profileId = this.session.profile()?.id;
+    if (profileId) {
+      api
+        .POST('/api/v1/profiles/{profile_id}/search-clicks', {
+          params: { path: { profile_id: profileId } },
+          body: { title_id: titleId },
+        })
+        .catch(() => undefined);
+    }
   }
 
   protected closeSuggestions(): void {
