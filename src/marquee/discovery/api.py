@@ -15,6 +15,8 @@ from marquee.discovery import browse as rows
 from marquee.discovery import service
 from marquee.discovery.node import Node, node_for
 from marquee.discovery.schemas import Browse, SearchPage, Suggestions
+from marquee.experiments import service as experiments
+from marquee.experiments.service import BROWSE_KNOBS
 from marquee.identity import service as identity
 from marquee.identity.schemas import Caller, Profile
 from marquee.identity.service import CurrentCaller
@@ -161,7 +163,7 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
     platform: Plumbing = request.app.state.platform
     country = request_country(request)
     profile = _recall(platform, me, profile_id)
-    if profile is not None:
+    if profile is not None and not experiments.knobs_in_play(platform, names=BROWSE_KNOBS):
         found = rows.cached(platform.cache, platform.settings, profile, country, [profile.language])
         if found is not None:
             return _json(found)
@@ -180,8 +182,17 @@ def _build_rows(
     known: Profile | None,
     country: str,
 ) -> bytes:
-    """The rows built for the profile, read first unless already ``known``."""
+    """The rows built for the profile, read first unless already ``known``, with its variants
+    of the experiments turning browse's knobs (their exposures recorded when rows are built)."""
     profile = _profile(session, platform, me, profile_id, known)
+    knobs = experiments.knobs_for(
+        session,
+        platform,
+        account_id=me.account_id,
+        profile_id=profile.id,
+        country=country,
+        names=BROWSE_KNOBS,
+    )
     return rows.browse(
         session,
         settings=platform.settings,
@@ -189,7 +200,13 @@ def _build_rows(
         profile=profile,
         territory=country,
         languages=[profile.language],
+        knobs=knobs,
+        exposed=partial(_exposed, session, platform),
     )
+
+
+def _exposed(session: Session, platform: Plumbing, knobs: experiments.Knobs) -> None:
+    experiments.use_knobs(session, platform, knobs=knobs, names=BROWSE_KNOBS)
 
 
 def _json(body: bytes) -> Response:

@@ -11,14 +11,19 @@ the genre rows come from recommend's served model, with the profile's fresh sign
 down is left out of those rows. The answer is cached per profile under a key holding a catalog
 generation (bumped by catalog events), the profile's history version (bumped by its plays,
 progress and history edits), its signals count (bumped by recommend after thumbs, My List and
-plays) and the model version this process serves, so any such change is seen at the next
-request.
+plays), the model version this process serves and the profile's variants of the experiments
+turning browse's knobs, so any such change is seen at the next request.
+
+Experiments (docs/experiments.md, *Knobs*) may turn the model the picks come from
+(``recommend_model``), the order of the rows below Continue Watching and My List
+(``row_order``, row kinds first to last), the alternate posters on cards (``artwork``) and the
+row size (``settings``); the rows built with a profile's variants record its exposures.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,6 +35,7 @@ from marquee.discovery import history
 from marquee.discovery.node import Node, node_for
 from marquee.discovery.schemas import Browse, BrowseRow, RowItem
 from marquee.discovery.service import genre_titles, newest_visible, popularity, visible
+from marquee.experiments.service import Knobs
 from marquee.identity.schemas import Profile
 from marquee.kit.cache import Cache, spread
 from marquee.kit.db import utcnow
@@ -72,6 +78,7 @@ class Context:
     profile: Profile
     territory: str
     languages: Sequence[str]
+    knobs: Knobs = field(default_factory=Knobs)
     picks: Picks | None = None
 
     @property
@@ -89,14 +96,22 @@ def browse(
     profile: Profile,
     territory: str,
     languages: Sequence[str],
+    knobs: Knobs | None = None,
+    exposed: Callable[[Knobs], None] = lambda _knobs: None,
 ) -> bytes:
     """The profile's rows as JSON (a :class:`Browse`), from the cache when nothing they depend
-    on changed: a cached answer goes out as stored, without being parsed again."""
-    key = _cache_key(cache, settings, profile, territory, languages)
+    on changed: a cached answer goes out as stored, without being parsed again. Rows built
+    with the profile's ``knobs`` call ``exposed`` with them (a cached answer was built for the
+    same profile and variants, whose exposure was recorded then)."""
+    knobs = knobs or Knobs()
+    key = _cache_key(cache, settings, profile, territory, languages, knobs)
     if (found := cache.get(key)) is not None:
         return found
-    context = Context(session, settings, node_for(settings), profile, territory, languages)
+    settings = knobs.settings(settings)
+    context = Context(session, settings, node_for(settings), profile, territory, languages, knobs)
     answer = Browse(profile_id=profile.id, territory=territory, rows=build_rows(context))
+    if knobs.turned:
+        exposed(knobs)
     encoded = answer.model_dump_json().encode()
     cache.set(key, encoded, ttl_s=spread(settings.discovery_browse_ttl_s))
     return encoded
@@ -109,7 +124,7 @@ def cached(
     shared cache's, copied here for ``discovery_stats_ttl_s``. The key changes with every edit
     the rows depend on, so a copy can only lag other profiles' plays, as this node's play
     counts do; with Redis as the cache it saves the largest read of the request."""
-    key = _cache_key(cache, settings, profile, territory, languages)
+    key = _cache_key(cache, settings, profile, territory, languages, Knobs())
     if cache.local:
         return cache.get(key)
     near = node_for(settings).rows
@@ -119,17 +134,22 @@ def cached(
 
 
 def _cache_key(
-    cache: Cache, settings: Settings, profile: Profile, territory: str, languages: Sequence[str]
+    cache: Cache,
+    settings: Settings,
+    profile: Profile,
+    territory: str,
+    languages: Sequence[str],
+    knobs: Knobs,
 ) -> str:
     versions = cache.get_many(
         GENERATION_KEY, history_key(profile.id), recommend.signals_key(profile.id)
     )
     generation, version, signals = ((found or b"0").decode() for found in versions)
-    model = recommend.model_version(settings)
+    model = recommend.model_version(settings, knobs.value("recommend_model", "current"))
     langs = ",".join(languages)
     return (
         f"discovery:browse:{profile.id}:{generation}:{version}:{signals}:{model}:"
-        f"{territory}:{profile.maturity}:{langs}"
+        f"{territory}:{profile.maturity}:{langs}:{knobs.signature}"
     )
 
 
@@ -144,6 +164,7 @@ def build_rows(context: Context) -> list[BrowseRow]:
         limit=PICKS,
         because_of=latest,
         allowed=context.allowed,
+        model=context.knobs.value("recommend_model", "current"),
     )
     rows = [
         _top_picks(context),
@@ -153,7 +174,11 @@ def build_rows(context: Context) -> list[BrowseRow]:
         _trending(context),
         _new_releases(context),
     ]
-    ordered = [_continue_watching(context), _my_list(context), *_personal_order(context, rows)]
+    ordered = [
+        _continue_watching(context),
+        _my_list(context),
+        *_experiment_order(context, _personal_order(context, rows)),
+    ]
     _claim(context, ordered)
     return _rows_out(context, ordered)
 
@@ -169,6 +194,18 @@ def _personal_order(context: Context, rows: list[Row]) -> list[Row]:
         return sum(scores.get(t, 0.0) for t in leading) / ROW_ORDER_TITLES
 
     return sorted(rows, key=lambda row: -weight(row))
+
+
+def _experiment_order(context: Context, rows: list[Row]) -> list[Row]:
+    """The rows in the order of the profile's ``row_order`` variant, if any: the kinds it
+    names first, in its order, then the others as they were."""
+    kinds: list[str] = context.knobs.value("row_order") or []
+
+    def place(row: Row) -> int:
+        named = [n for n, kind in enumerate(kinds) if row.id.startswith(kind)]
+        return named[0] if named else len(kinds)
+
+    return sorted(rows, key=place)
 
 
 def _top_picks(context: Context) -> Row:
@@ -305,4 +342,5 @@ def _summaries(context: Context, ids: Sequence[str]) -> list[TitleSummary]:
         title_ids=[t for t in ids if t in allowed],
         territory=context.territory,
         languages=context.languages,
+        artwork_variant=context.knobs.value("artwork", ""),
     )

@@ -8,9 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
-from marquee.billing import service as billing
 from marquee.experiments import schemas, service
-from marquee.identity import service as identity
 from marquee.identity.schemas import Principal
 from marquee.identity.service import CurrentAccount, require_role
 from marquee.kit.web import ClientCountry, DbSession, api_router, problems
@@ -103,13 +101,6 @@ def post_exposure(
 def _member(
     session: Session, me: Principal, profile_id: str, country: str, device: str | None
 ) -> service.Member:
-    """The caller's profile as the audience filters see it (404 for another account's)."""
-    identity.get_profile(session, account_id=me.account_id, profile_id=profile_id)
-    return service.Member(
-        account_id=me.account_id,
-        profile_id=profile_id,
-        country=country,
-        plan=billing.entitlement(session, account_id=me.account_id).plan_id,
-        joined_at=identity.get_account(session, account_id=me.account_id).created_at,
-        device=device,
+    return service.member_of(
+        session, account_id=me.account_id, profile_id=profile_id, country=country, device=device
     )

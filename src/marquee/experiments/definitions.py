@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marquee.analytics.service import MEMBER_METRICS
-from marquee.experiments import running
+from marquee.experiments import knobs, running
 from marquee.experiments.assignment import free_offset, overlaps
 from marquee.experiments.errors import (
     BadExperiment,
@@ -60,6 +60,11 @@ def check_variants(variants: list[Variant]) -> None:
     keys = [v.key for v in variants]
     if len(set(keys)) != len(keys):
         raise BadExperiment(f"Variant keys must differ: {', '.join(keys)}.")
+    for variant in variants:
+        if problem := knobs.problem_with(variant.parameters):
+            raise BadExperiment(f"Variant {variant.key!r}: {problem}.")
+    if problem := knobs.client_knob_problem([v.parameters for v in variants]):
+        raise BadExperiment(f"The player reads its variant alone: {problem}.")
 
 
 def check_metrics(metrics: Metrics) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from marquee.experiments.service import RecommendModel
 from marquee.recommend import serving as _serving
 from marquee.recommend.artifact import ArtifactError
 from marquee.recommend.evaluation import Evaluation, MalformedRatings, evaluate, read_ratings
@@ -80,10 +81,12 @@ def signals_key(profile_id: str) -> str:
     return f"recommend:signals:{profile_id}"
 
 
-def model_version(settings: Settings) -> str:
-    """The version this process serves now ("" none), without any I/O."""
+def model_version(settings: Settings, model: RecommendModel = "current") -> str:
+    """The version this process serves now ("" none), without any I/O; with ``model``
+    "popularity", that version's popularity model's."""
     loaded = _serving.served(settings).loaded
-    return loaded.version if loaded is not None else ""
+    version = loaded.version if loaded is not None else ""
+    return f"{version}-popularity" if version and model == "popularity" else version
 
 
 def picks(
@@ -95,12 +98,15 @@ def picks(
     limit: int,
     because_of: Sequence[str] = (),
     allowed: frozenset[str] | None = None,
+    model: RecommendModel = "current",
 ) -> Picks:
     """The profile's scores from the served model with its fresh signals folded in, and what
     the model puts next to each title of ``because_of``; only titles of ``allowed`` when
-    given (what the profile may see)."""
+    given (what the profile may see). ``model`` "popularity" scores with the served
+    version's popularity model instead (an experiment's ``recommend_model`` variant)."""
     signals = signals_of(session, profile_id=profile_id)
-    loaded = _serving.served(settings).current()
+    served = _serving.served(settings)
+    loaded = served.popularity() if model == "popularity" else served.current()
     if loaded is None:
         return Picks(version="", scores={}, because={}, down=signals.down, listed=signals.listed)
     return Picks(

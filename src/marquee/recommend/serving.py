@@ -83,6 +83,8 @@ class Served:
         self._content: Content | None = None
         self._next_poll = 0.0
         self._lock = threading.Lock()
+        self._pointer: Pointer | None = None
+        self._popularity: Loaded | None = None
 
     def current(self) -> Loaded | None:
         """The model to serve, after a look at the pointer when one is due."""
@@ -94,12 +96,29 @@ class Served:
                 self._lock.release()
         return self.loaded
 
+    def popularity(self) -> Loaded | None:
+        """The served version's popularity model (an experiment's ``recommend_model``
+        variant), loaded at its first use per version; None when it cannot be."""
+        loaded, pointer = self.current(), self._pointer
+        if loaded is None or pointer is None:
+            return None
+        version = f"{pointer.version}-popularity"
+        if self._popularity is None or self._popularity.version != version:
+            try:
+                model = self._load(pointer.fallback_key)
+            except ArtifactError as exc:
+                log.error("recommend: popularity model of %s unusable (%s)", version, exc)
+                return None
+            columns = {str(title_id): n for n, title_id in enumerate(model.item_ids)}
+            self._popularity = Loaded(version, model, columns, self._content)
+        return self._popularity
+
     def refresh(self) -> None:
         """Load the pointer's version if it is new to this node."""
         pointer = current_pointer(self.storage)
         if pointer is None or pointer.version == self._seen:
             return
-        self._seen = pointer.version
+        self._seen, self._pointer = pointer.version, pointer
         self._content = self._load_content(pointer)
         try:
             self._swap(pointer.version, self._load(pointer.key), Source.CURRENT)
