@@ -25,6 +25,7 @@ DOMAINS: tuple[str, ...] = (
     "catalog",
     "delivery",
     "playback",
+    "downloads",
     "analytics",
     "experiments",
     "recommend",

@@ -298,6 +298,14 @@ class Settings(BaseSettings):
     #: Continue-watching rows at most.
     playback_continue_limit: int = Field(default=20, ge=1)
 
+    # downloads (docs/downloads.md)
+    #: Days a download may be started after its grant or renewal (never past its window's end).
+    downloads_license_days: float = Field(default=30, gt=0)
+    #: Hours a download may be played after its first play.
+    downloads_play_window_hours: float = Field(default=48, gt=0)
+    #: Active downloads an account may hold, on all its devices together.
+    downloads_max_per_account: int = Field(default=100, ge=1)
+
     # analytics (docs/analytics.md)
     #: Days of events the lake keeps; older days are deleted by the compaction job.
     analytics_retention_days: int = Field(default=400, ge=1)

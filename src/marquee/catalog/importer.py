@@ -276,12 +276,14 @@ def _person_key(name: str) -> str:
 
 
 def _window_key(window: Window) -> tuple[object, ...]:
-    return (window.territories, window.starts_at, window.ends_at, window.licensor, window.exclusive)
+    terms = (window.licensor, window.exclusive, window.downloads_allowed)
+    return (window.territories, window.starts_at, window.ends_at, *terms)
 
 
 def _window_in_key(window: schemas.WindowIn) -> tuple[object, ...]:
     territories = [t.strip().upper() for t in window.territories]
-    return (territories, window.starts_at, window.ends_at, window.licensor, window.exclusive)
+    terms = (window.licensor, window.exclusive, window.downloads_allowed)
+    return (territories, window.starts_at, window.ends_at, *terms)
 
 
 def import_rows(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -180,6 +181,8 @@ class Window(Base):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     licensor: Mapped[str] = mapped_column(String(200), default="")
     exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Viewers in its territories may download the title to watch offline (docs/downloads.md).
+    downloads_allowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     codes: Mapped[list[WindowTerritory]] = relationship(

@@ -260,6 +260,25 @@ def shown_rating(
     return own or max(by_territory.values(), key=rank_of)
 
 
+def open_windows(session: Session, title_id: str, territory: str, at: datetime) -> list[Window]:
+    """The windows of a published title that cover ``territory`` at ``at``."""
+    covering = select(WindowTerritory.window_id).where(
+        WindowTerritory.title_id == title_id,
+        WindowTerritory.territory.in_([territory, WORLDWIDE]),
+    )
+    query = (
+        select(Window)
+        .join(Title, Title.id == Window.title_id)
+        .where(
+            Window.id.in_(covering),
+            Title.status == PUBLISHED,
+            Window.starts_at <= at,
+            or_(Window.ends_at.is_(None), Window.ends_at > at),
+        )
+    )
+    return list(session.scalars(query))
+
+
 def expiring(session: Session, start: datetime, end: datetime) -> list[tuple[Window, Title]]:
     query = (
         select(Window, Title)

@@ -134,6 +134,9 @@ class WindowIn(BaseModel):
     ends_at: AwareDatetime | None = Field(default=None, description="Exclusive; none: open")
     licensor: Annotated[str, Field(max_length=200)] = ""
     exclusive: bool = False
+    downloads_allowed: bool = Field(
+        default=True, description="Viewers in its territories may download the title"
+    )
 
 
 class Window(_Out):
@@ -145,11 +148,21 @@ class Window(_Out):
     ends_at: datetime | None
     licensor: str
     exclusive: bool
+    downloads_allowed: bool
 
 
 class ExpiringWindow(Window):
     original_title: str
     status: Status
+
+
+class DownloadTerms(BaseModel):
+    """What the licence windows covering a viewer's territory now say of downloads."""
+
+    allowed: bool = Field(description="One of them allows downloads")
+    ends_at: datetime | None = Field(
+        description="When the last of those allowing downloads ends; null: open-ended"
+    )
 
 
 class Artwork(BaseModel):

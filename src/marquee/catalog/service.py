@@ -29,6 +29,7 @@ from marquee.catalog.models import (
 )
 from marquee.catalog.ratings import rank
 from marquee.catalog.schemas import (
+    DownloadTerms,
     EpisodeView,
     SeasonView,
     StudioTitle,
@@ -237,6 +238,21 @@ def playable_asset(
     if asset_id is None:
         raise TitleNotFound
     return asset_id
+
+
+def download_terms(
+    session: Session, *, title_id: str, territory: str, at: datetime | None = None
+) -> DownloadTerms | None:
+    """May a viewer in ``territory`` download the published title at ``at`` (now), and until
+    when (the windows covering it that allow downloads: ``downloads_allowed``)? None when no
+    window covers it then, or the title is not published."""
+    windows = repo.open_windows(session, title_id, territory.upper(), at or utcnow())
+    if not windows:
+        return None
+    ends = [w.ends_at for w in windows if w.downloads_allowed]
+    if not ends:
+        return DownloadTerms(allowed=False, ends_at=None)
+    return DownloadTerms(allowed=True, ends_at=None if None in ends else max(filter(None, ends)))
 
 
 def episode_title(session: Session, *, episode_id: str) -> str | None:

@@ -68,6 +68,7 @@ def window_out(window: Window) -> schemas.Window:
         ends_at=window.ends_at,
         licensor=window.licensor,
         exclusive=window.exclusive,
+        downloads_allowed=window.downloads_allowed,
     )
 
 

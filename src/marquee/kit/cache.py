@@ -13,6 +13,9 @@ from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
+from sqlalchemy.orm import Session
+
+from marquee.kit.db import after_commit
 
 DEFAULT_MAX_KEYS = 100_000
 DELETE_BATCH = 500
@@ -60,6 +63,17 @@ class Cache(Protocol):
         """Raise if the cache cannot be reached."""
 
     def close(self) -> None: ...
+
+
+def hold_until_commit(cache: Cache, session: Session, key: str, *, ttl_s: float) -> None:
+    """Take the lock ``key`` (waiting up to ``ttl_s`` for whoever holds it) until the session's
+    transaction commits, so that two requests checking a limit (streams, download devices)
+    cannot both take its last place. Delete ``key`` to release it at once (a refusal); after
+    any other rollback it lapses within ``ttl_s``."""
+    deadline = time.monotonic() + ttl_s
+    while not cache.add(key, "1", ttl_s=ttl_s) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    after_commit(session, lambda: cache.delete(key))
 
 
 def _encode(value: bytes | str) -> bytes:

@@ -14,8 +14,8 @@ from marquee.identity.events import AccountDeleted, ProfileDeleted
 from marquee.kit.events import publish
 from marquee.playback import repository
 from marquee.playback.events import HISTORY_REMOVED, HistoryRemoved
-from marquee.playback.models import PlaybackSession, ViewingPosition
-from marquee.playback.schemas import ContinueItem, HistoryEntry
+from marquee.playback.models import PlaybackSession, ViewingPosition, WatchEvent
+from marquee.playback.schemas import ContinueItem, HistoryEntry, PlayedPosition
 from marquee.settings import Settings
 
 HISTORY_LIMIT = 500
@@ -31,19 +31,67 @@ def record_position(
     finished: bool,
 ) -> None:
     """Move the profile's latest position; watched from ``playback_watched_fraction`` on."""
-    found = repository.position(session, row.profile_id, row.title_id, row.episode_id)
-    if found is None:
-        found = ViewingPosition(
+    _move_position(
+        session,
+        settings,
+        PlayedPosition(
+            account_id=row.account_id,
             profile_id=row.profile_id,
             title_id=row.title_id,
-            episode_id=row.episode_id,
-            account_id=row.account_id,
+            episode_id=row.episode_id or None,
+            country=row.country,
+            position_s=position_s,
+            duration_s=row.duration_s,
+            played_at=now,
+        ),
+        finished=finished,
+    )
+
+
+def record_offline_play(session: Session, *, settings: Settings, play: PlayedPosition) -> None:
+    """A play of a download, reported when its device is back online (maybe days later): a
+    watch event, and the position unless the profile has watched the title since."""
+    session.add(
+        WatchEvent(
+            account_id=play.account_id,
+            profile_id=play.profile_id,
+            session_id=play.download_id,
+            title_id=play.title_id,
+            episode_id=play.episode_id or "",
+            kind="offline",
+            position_s=play.position_s,
+            country=play.country,
+            at=play.played_at,
+        )
+    )
+    found = repository.position(session, play.profile_id, play.title_id, play.episode_id or "")
+    if found is None or found.updated_at <= play.played_at:
+        _move_position(session, settings, play, finished=False)
+
+
+def _move_position(
+    session: Session, settings: Settings, play: PlayedPosition, *, finished: bool
+) -> None:
+    episode_id = play.episode_id or ""
+    found = repository.position(session, play.profile_id, play.title_id, episode_id)
+    if found is None:
+        found = ViewingPosition(
+            profile_id=play.profile_id,
+            title_id=play.title_id,
+            episode_id=episode_id,
+            account_id=play.account_id,
             watched=False,
         )
         session.add(found)
-    found.position_s, found.duration_s, found.updated_at = position_s, row.duration_s, now
-    threshold = settings.playback_watched_fraction * row.duration_s
-    found.watched = found.watched or finished or (row.duration_s > 0 and position_s >= threshold)
+    duration_s = play.duration_s
+    found.position_s, found.duration_s, found.updated_at = (
+        play.position_s,
+        duration_s,
+        play.played_at,
+    )
+    threshold = settings.playback_watched_fraction * duration_s
+    watched = finished or (duration_s > 0 and play.position_s >= threshold)
+    found.watched = found.watched or watched
     session.flush()
 
 

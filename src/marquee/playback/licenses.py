@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from marquee.playback.drm.clearkey import (
 from marquee.playback.errors import LicenseRateLimited, SessionEnded
 from marquee.playback.liveness import is_live, own_session
 from marquee.playback.manifest import allowed_heights
-from marquee.playback.models import PlaybackSession
+from marquee.playback.schemas import DownloadGrant
 from marquee.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def issue_license(
     count = cache.incr(f"playback:license:{row.id}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
     if count > settings.playback_license_limit:
         raise LicenseRateLimited(LICENSE_WINDOW_S - int(time.time()) % LICENSE_WINDOW_S)
-    grant = key_grant(session, row)
+    grant = key_grant(session, asset_id=row.asset_id, max_height=row.max_height)
     try:
         answer = license_service.issue(session, settings, body, grant, kid=kid)
     except Exception as exc:
@@ -58,11 +59,27 @@ def issue_license(
     return answer
 
 
-def key_grant(session: Session, row: PlaybackSession) -> KeyGrant:
-    """The asset's keys the session's plan allows (those of the renditions it is offered,
-    :func:`manifest.allowed_heights`) and the others."""
-    assets = media.asset_manifests(session, asset_id=row.asset_id)
-    heights = allowed_heights((r.height for r in assets.renditions), row.max_height)
-    allowed = media.key_ids_for_heights(session, asset_id=row.asset_id, heights=heights)
+def download_license(
+    session: Session,
+    *,
+    settings: Settings,
+    grant: DownloadGrant,
+    body: bytes,
+    expires_at: datetime,
+) -> License:
+    """A persistent licence for the keys of a download's renditions, valid until
+    ``expires_at`` (downloads has checked that the download may still be played)."""
+    keys = key_grant(session, asset_id=grant.asset_id, max_height=grant.max_height)
+    answer = license_service.issue(session, settings, body, keys, expires_at=expires_at)
+    log.info("licence issued: download %s asset %s", grant.download_id, grant.asset_id)
+    return answer
+
+
+def key_grant(session: Session, *, asset_id: str, max_height: int) -> KeyGrant:
+    """The asset's keys that a plan (or a download) of ``max_height`` allows (those of the
+    renditions it is offered, :func:`manifest.allowed_heights`) and the others."""
+    assets = media.asset_manifests(session, asset_id=asset_id)
+    heights = allowed_heights((r.height for r in assets.renditions), max_height)
+    allowed = media.key_ids_for_heights(session, asset_id=asset_id, heights=heights)
     above = [kid for kid in assets.key_ids if kid not in allowed]
-    return KeyGrant(allowed=allowed, above_plan=above, max_height=row.max_height)
+    return KeyGrant(allowed=allowed, above_plan=above, max_height=max_height)

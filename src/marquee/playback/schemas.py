@@ -30,6 +30,44 @@ class SessionStart(BaseModel):
         return self
 
 
+class PlayRights(BaseModel):
+    """What a profile may play of a title here and now, and what the plan allows."""
+
+    profile_id: str
+    title_id: str
+    episode_id: str | None
+    asset_id: str
+    max_height: int
+    max_streams: int
+    download_devices: int
+
+
+class PlayedPosition(BaseModel):
+    """Where a profile got to in a title or episode: a stream's heartbeat, or a play of a
+    download that its device reports when back online (downloads hands it to the history)."""
+
+    account_id: str
+    profile_id: str
+    title_id: str
+    episode_id: str | None
+    country: str
+    position_s: float
+    duration_s: float
+    played_at: datetime
+    #: The download it was played from; "" for a stream.
+    download_id: str = ""
+
+
+class DownloadGrant(BaseModel):
+    """A download's asset as playback serves it: its manifest and its persistent licence."""
+
+    download_id: str
+    asset_id: str
+    max_height: int
+    #: The viewer's country when it was granted (the edges its segments come from).
+    country: str
+
+
 class Manifests(BaseModel):
     dash: str
     hls: str

@@ -6,7 +6,9 @@ a slot counts), :mod:`~marquee.playback.session_manifests` (a session's manifest
 they name), :mod:`~marquee.playback.licenses` (keys) and :mod:`~marquee.playback.history`.
 Discovery and others read the history through :func:`recent_plays`, :func:`history_title_ids`
 and :func:`continue_watching`; delivery's edges refuse the tokens of :func:`revoked_sessions`
-(handed to it by the platform).
+(handed to it by the platform). Downloads asks :func:`play_rights` before a grant, serves a
+download's manifest and persistent licence through :func:`download_mpd` and
+:func:`download_license`, and hands its plays to :func:`record_offline_play`.
 """
 
 from __future__ import annotations
@@ -22,19 +24,27 @@ from marquee.playback.history import (
     history,
     history_title_ids,
     recent_plays,
+    record_offline_play,
     remove_from_history,
 )
+from marquee.playback.licenses import download_license
 from marquee.playback.liveness import revoked_sessions
 from marquee.playback.models import PlaybackSession
+from marquee.playback.session_manifests import download_mpd
+from marquee.playback.sessions import play_rights
 
 __all__ = [
     "SessionOfAccount",
     "continue_watching",
+    "download_license",
+    "download_mpd",
     "erase_account",
     "erase_profile",
     "history",
     "history_title_ids",
+    "play_rights",
     "recent_plays",
+    "record_offline_play",
     "remove_from_history",
     "revoked_sessions",
     "session_of_account",

@@ -19,6 +19,7 @@ from marquee.playback.drm.clearkey import b64url
 from marquee.playback.errors import SessionNotFound
 from marquee.playback.liveness import live_session
 from marquee.playback.models import PlaybackSession
+from marquee.playback.schemas import DownloadGrant
 from marquee.settings import Settings
 
 API_PATH = "/api/v1/playback/sessions"
@@ -78,9 +79,42 @@ def folder_urls(settings: Settings, row: PlaybackSession, folder: str) -> list[s
 def _labelled_edges(settings: Settings, row: PlaybackSession, folder: str = "") -> dict[str, str]:
     """:func:`folder_urls` by the edges' labels in HLS playlist names."""
     ttl_s = max(1.0, (row.expires_at - utcnow()).total_seconds())
-    prefix = delivery.asset_prefix(row.asset_id, folder)
-    signed = delivery.sign_path(settings, prefix=prefix, session_id=row.id, ttl_s=ttl_s)
+    return _signed_folder(settings, row.asset_id, row.id, row.country, ttl_s, folder)
+
+
+def _signed_folder(
+    settings: Settings, asset_id: str, grant_id: str, country: str, ttl_s: float, folder: str
+) -> dict[str, str]:
+    """A folder of the asset, signed for ``ttl_s`` under ``grant_id`` (a session's or a
+    download's id), on each edge steered for ``country`` by label, nearest first."""
+    prefix = delivery.asset_prefix(asset_id, folder)
+    signed = delivery.sign_path(settings, prefix=prefix, session_id=grant_id, ttl_s=ttl_s)
     return {
         manifest.edge_label(edge.name): f"{edge.url.rstrip('/')}{signed}"
-        for edge in delivery.edges_for(settings, country=row.country)
+        for edge in delivery.edges_for(settings, country=country)
     }
+
+
+def download_mpd(
+    session: Session,
+    *,
+    settings: Settings,
+    storage: ObjectStore,
+    grant: DownloadGrant,
+    license_url: str,
+) -> str:
+    """A download's MPD: the renditions up to ``grant.max_height``, its licence URL, and its
+    segments signed under the download's id for ``playback_session_ttl_s`` (the device fetches
+    them now, while it downloads)."""
+    assets = media.asset_manifests(session, asset_id=grant.asset_id)
+    ttl_s = settings.playback_session_ttl_s
+    return manifest.session_mpd(
+        storage.get_bytes(assets.dash).decode(),
+        max_height=grant.max_height,
+        license_url=license_url,
+        folder_urls=lambda folder: list(
+            _signed_folder(
+                settings, grant.asset_id, grant.download_id, grant.country, ttl_s, folder
+            ).values()
+        ),
+    )

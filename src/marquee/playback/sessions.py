@@ -4,7 +4,6 @@ position on, and stopping; each step logs a watch event and publishes playback's
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,8 +14,8 @@ from marquee.catalog import service as catalog
 from marquee.delivery import service as delivery
 from marquee.identity import service as identity
 from marquee.identity.schemas import Principal, Profile
-from marquee.kit.cache import Cache
-from marquee.kit.db import after_commit, utcnow
+from marquee.kit.cache import Cache, hold_until_commit
+from marquee.kit.db import utcnow
 from marquee.kit.events import publish
 from marquee.media import service as media
 from marquee.media.schemas import AssetManifests
@@ -43,6 +42,7 @@ from marquee.playback.models import PlaybackSession, WatchEvent
 from marquee.playback.schemas import (
     Heartbeat,
     Manifests,
+    PlayRights,
     RenditionQuality,
     SessionStart,
     SessionStarted,
@@ -65,26 +65,14 @@ def start_session(
     device: str,
 ) -> SessionStarted:
     """Check that the account may play the title here and now, then open a stream slot."""
-    profile = identity.get_profile(session, account_id=me.account_id, profile_id=form.profile_id)
-    rights = billing.entitlement(session, account_id=me.account_id)
-    billing.refuse_unpaid(rights)
-    if not rights.can_watch:
-        raise SubscriptionRequired
-    title_id, episode_id = _target(session, form, profile.id)
-    _check_rights(session, settings, cache, me, profile, form.pin, title_id, country)
-    asset_id = catalog.playable_asset(
-        session,
-        title_id=title_id,
-        territory=country,
-        maturity=profile.maturity,
-        episode_id=episode_id or None,
-    )
+    rights = play_rights(session, settings=settings, cache=cache, me=me, form=form, country=country)
+    title_id, episode_id, asset_id = rights.title_id, rights.episode_id or "", rights.asset_id
     assets = media.asset_manifests(session, asset_id=asset_id)
     now = utcnow()
     _claim_slot(session, settings, cache, me, rights.max_streams, now)
     row = PlaybackSession(
         account_id=me.account_id,
-        profile_id=profile.id,
+        profile_id=rights.profile_id,
         device_id=me.session_id,
         device_name=device,
         title_id=title_id,
@@ -100,13 +88,50 @@ def start_session(
     session.add(row)
     session.flush()
     resume = resume_position(
-        session, profile_id=profile.id, title_id=title_id, episode_id=episode_id
+        session, profile_id=rights.profile_id, title_id=title_id, episode_id=episode_id
     )
     _log_event(session, row, "start", resume)
     publish(
         session, SESSION_STARTED, PlaybackStarted(**_facts(row), asset_id=asset_id, device=device)
     )
     return _started(settings, row, resume, assets)
+
+
+def play_rights(
+    session: Session,
+    *,
+    settings: Settings,
+    cache: Cache,
+    me: Principal,
+    form: SessionStart,
+    country: str,
+) -> PlayRights:
+    """What pressing play (or downloading) the form's title or episode would play, after the
+    checks that may refuse it: the subscription, the territory, the profile's maturity and
+    PIN, and an asset attached."""
+    profile = identity.get_profile(session, account_id=me.account_id, profile_id=form.profile_id)
+    rights = billing.entitlement(session, account_id=me.account_id)
+    billing.refuse_unpaid(rights)
+    if not rights.can_watch:
+        raise SubscriptionRequired
+    title_id, episode_id = _target(session, form, profile.id)
+    _check_rights(session, settings, cache, me, profile, form.pin, title_id, country)
+    asset_id = catalog.playable_asset(
+        session,
+        title_id=title_id,
+        territory=country,
+        maturity=profile.maturity,
+        episode_id=episode_id or None,
+    )
+    return PlayRights(
+        profile_id=profile.id,
+        title_id=title_id,
+        episode_id=episode_id or None,
+        asset_id=asset_id,
+        max_height=rights.max_height,
+        max_streams=rights.max_streams,
+        download_devices=rights.download_devices,
+    )
 
 
 def _target(session: Session, form: SessionStart, profile_id: str) -> tuple[str, str]:
@@ -162,10 +187,7 @@ def _claim_slot(
     starting at once cannot both take the last stream slot (released after commit or on
     refusal; after any other rollback it lapses within ``START_LOCK_S``)."""
     key = f"playback:start-lock:{me.account_id}"
-    deadline = time.monotonic() + START_LOCK_S
-    while not cache.add(key, "1", ttl_s=START_LOCK_S) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    after_commit(session, lambda: cache.delete(key))
+    hold_until_commit(cache, session, key, ttl_s=START_LOCK_S)
     try:
         _free_slot(session, settings, me, max_streams, now)
     except TooManyStreams:

@@ -87,6 +87,7 @@ def fill_window(regions: dict[str, str], window: Window, data: schemas.WindowIn)
     window.starts_at = data.starts_at.astimezone(UTC)
     window.ends_at = data.ends_at and data.ends_at.astimezone(UTC)
     window.licensor, window.exclusive = data.licensor, data.exclusive
+    window.downloads_allowed = data.downloads_allowed
     window.codes = [WindowTerritory(territory=c, title_id=window.title_id) for c in sorted(codes)]
 
 

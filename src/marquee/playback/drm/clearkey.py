@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel, Field, ValidationError
@@ -48,9 +49,11 @@ class LicenseService(Protocol):
         grant: KeyGrant,
         *,
         kid: str | None = None,
+        expires_at: datetime | None = None,
     ) -> License:
         """Answer a player's licence request for keys the ``grant`` allows; ``request`` None:
-        the ``GET`` of an HLS key URI, for ``kid`` (32 hex digits) when it names one. Raise a
+        the ``GET`` of an HLS key URI, for ``kid`` (32 hex digits) when it names one;
+        ``expires_at``: a persistent licence (a download's), valid until then. Raise a
         Problem for a request it cannot or may not answer."""
         ...
 
@@ -69,6 +72,13 @@ class JsonWebKey(BaseModel):
 class ClearKeyLicense(BaseModel):
     keys: list[JsonWebKey]
     type: str = "temporary"
+
+
+class PersistentClearKeyLicense(ClearKeyLicense):
+    """A download's licence: the device keeps the keys until ``expires_at``."""
+
+    type: str = "persistent-license"
+    expires_at: datetime
 
 
 def b64url_decode(value: str) -> bytes:
@@ -94,6 +104,7 @@ class ClearKeyLicenseService:
         grant: KeyGrant,
         *,
         kid: str | None = None,
+        expires_at: datetime | None = None,
     ) -> License:
         if request is None:
             return self._raw_key(session, settings, grant, kid)
@@ -103,7 +114,12 @@ class ClearKeyLicenseService:
         for kid in wanted:
             key_id, key = self._key(session, settings, kid)
             keys.append(JsonWebKey(kid=b64url(key_id), k=b64url(key)))
-        body = ClearKeyLicense(keys=keys).model_dump_json().encode()
+        answer = (
+            ClearKeyLicense(keys=keys)
+            if expires_at is None
+            else PersistentClearKeyLicense(keys=keys, expires_at=expires_at)
+        )
+        body = answer.model_dump_json().encode()
         return License(body=body, media_type="application/json")
 
     def _raw_key(

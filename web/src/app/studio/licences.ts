@@ -130,6 +130,7 @@ interface Bar {
               <th scope="col">Ends</th>
               <th scope="col">Licensor</th>
               <th scope="col">Exclusive</th>
+              <th scope="col">Downloads</th>
               <th scope="col"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
@@ -144,6 +145,7 @@ interface Bar {
                 <td>{{ window.ends_at ? date(window.ends_at) : 'open-ended' }}</td>
                 <td>{{ window.licensor || '—' }}</td>
                 <td>{{ window.exclusive ? 'yes' : 'no' }}</td>
+                <td>{{ window.downloads_allowed ? 'allowed' : 'streaming only' }}</td>
                 <td class="actions">
                   <button
                     type="button"
@@ -204,6 +206,14 @@ interface Bar {
         <label class="check"
           ><input type="checkbox" name="exclusive" [checked]="editing()?.exclusive ?? false" />
           Exclusive</label
+        >
+        <label class="check"
+          ><input
+            type="checkbox"
+            name="downloads_allowed"
+            [checked]="editing()?.downloads_allowed ?? true"
+          />
+          Allow downloads</label
         >
         <div class="actions">
           <button class="primary" type="submit" [disabled]="store.saving()">
@@ -296,6 +306,7 @@ export class TitleLicences {
       ends_at: text('ends') ? localInputToIso(text('ends')) : null,
       licensor: text('licensor'),
       exclusive: text('exclusive') === 'on',
+      downloads_allowed: text('downloads_allowed') === 'on',
     };
     const editing = this.editing();
     const saved = await this.store.save('Licence window', () =>

@@ -1,0 +1,140 @@
+"""A platform of its own per test module and database: one clip ingested through the real
+pipeline into a movie downloadable everywhere, and a second movie (the same clip) whose one
+window, in the US only, allows streaming but not downloads."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from marquee.app import create_app
+from marquee.downloads.models import Download
+from marquee.runtime import build_platform
+from tests.conftest import empty_database
+from tests.integration.media.conftest import Sources
+from tests.integration.media.test_pipeline import media_settings, wait_for_asset
+from tests.integration.playback.conftest import (
+    BACKENDS,
+    GEO,
+    World,
+    _ingest,
+    _title,
+    _wait_attached,
+)
+from tests.integration.viewers import Viewer
+from tests.services import MARIADB_URL, POSTGRES_URL
+
+#: An account's cap on active downloads in these tests (MARQUEE_DOWNLOADS_MAX_PER_ACCOUNT).
+MAX_PER_ACCOUNT = 3
+
+
+@dataclass
+class Downloads(World):
+    """The playback tests' world, with what downloads' tests need besides."""
+
+    window_id: str = ""
+    editor: Viewer | None = None
+
+    def download(self, viewer: Viewer, device_id: str, **extra: Any) -> Any:
+        body = {
+            "title_id": self.title_id,
+            "profile_id": viewer.profile_id,
+            "device_id": device_id,
+            "quality": "high",
+            **extra,
+        }
+        return viewer.call("POST", "/api/v1/downloads", json=body)
+
+    def on_device(self, viewer: Viewer, device_id: str) -> list[dict[str, Any]]:
+        answer = viewer.call("GET", "/api/v1/downloads", params={"device_id": device_id})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["downloads"]  # type: ignore[no-any-return]
+
+    def shift(self, download_id: str, **deltas: timedelta) -> None:
+        """Move a download's dates back in time (as if time passed)."""
+        with self.platform.db.transaction() as session:
+            row = session.get_one(Download, download_id)
+            for column, delta in deltas.items():
+                setattr(row, column, getattr(row, column) - delta)
+
+    def revoked_reason(self, download_id: str) -> str | None:
+        """Read without the device asking (asking counts as the device being seen)."""
+        with self.platform.db.sessions() as session:
+            return session.get_one(Download, download_id).revoked_reason
+
+    def until(self, check: Callable[[], Any], timeout_s: float = 10) -> Any:
+        """Poll ``check`` until it answers something true (an event handled)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = check()
+            if found:
+                return found
+            time.sleep(0.05)
+        pytest.fail("the platform never got there")
+
+
+def _publish(editor: Viewer, title_id: str, window: dict[str, Any]) -> str:
+    response = editor.call("POST", f"/api/v1/studio/titles/{title_id}/windows", json=window)
+    assert response.status_code == 201, response.text
+    published = editor.call("POST", f"/api/v1/studio/titles/{title_id}/publish")
+    assert published.status_code == 200, published.text
+    return str(response.json()["id"])
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Downloads]:
+    with ExitStack() as stack:
+        extra = {}
+        if request.param != "sqlite":
+            admin = {"postgresql": POSTGRES_URL, "mariadb": MARIADB_URL}[request.param]
+            url = stack.enter_context(empty_database(admin, request.param))
+            extra["MARQUEE_DATABASE_URL"] = url
+        yield from _world(tmp_path_factory, extra)
+
+
+def _world(tmp_path_factory: pytest.TempPathFactory, extra: dict[str, str]) -> Iterator[Downloads]:
+    settings = media_settings(
+        tmp_path_factory.mktemp("downloads"),
+        MARQUEE_PUBLIC_URL="http://127.0.0.1:9",
+        MARQUEE_GEO_NETWORKS=GEO,
+        MARQUEE_ARGON2_TIME_COST="1",
+        MARQUEE_ARGON2_MEMORY_COST_KIB="8",
+        MARQUEE_ARGON2_PARALLELISM="1",
+        MARQUEE_DOWNLOADS_MAX_PER_ACCOUNT=str(MAX_PER_ACCOUNT),
+        **extra,
+    )
+    platform = build_platform(settings)
+    platform.start(worker=True, short_threads=1, long_threads=2)
+    app = create_app(settings, platform=platform)
+    app.state.platform = platform
+    world = Downloads(platform, app, "", "", "", "")
+    editor = world.editor = world.viewer(None, role="editor")
+    world.title_id, world.other_title_id = _title(editor), _title(editor)
+    clip = Sources(tmp_path_factory.mktemp("sources")).path("h264_aac.mp4")
+    world.asset_id = _ingest(platform, clip, world.title_id)
+    world.other_asset_id = _ingest(platform, clip, world.other_title_id)
+    for asset_id in (world.asset_id, world.other_asset_id):
+        assert wait_for_asset(platform, asset_id).status == "ready"
+    for title_id in (world.title_id, world.other_title_id):
+        _wait_attached(editor, title_id)
+    world.window_id = _publish(
+        editor, world.title_id, {"territories": ["WORLD"], "starts_at": "2020-01-01T00:00:00Z"}
+    )
+    streaming_only = {
+        "territories": ["US"],
+        "starts_at": "2020-01-01T00:00:00Z",
+        "downloads_allowed": False,
+    }
+    _publish(editor, world.other_title_id, streaming_only)
+    yield world
+    for client in world.clients:
+        client.close()
+    platform.stop()
