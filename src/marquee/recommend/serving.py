@@ -202,13 +202,19 @@ def served(settings: Settings) -> Served:
         return found
 
 
-def fold_in(loaded: Loaded, signals: Signals) -> sp.csr_matrix:
-    """The profile's row over the model's items: each positive signal at its time."""
-    pairs = [(loaded.columns[t], at) for t, at in signals.positive.items() if t in loaded.columns]
-    columns = np.array([c for c, _ in pairs], dtype=np.int64)
-    times = np.array([at for _, at in pairs], dtype=np.float64)
-    rows = np.zeros(len(pairs), dtype=np.int64)
-    return sp.csr_matrix((times, (rows, columns)), shape=(1, loaded.model.n_items))
+def fold_in(loaded: Loaded, signals: Signals) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The profile's row over the model's items, each positive signal at its time, and the
+    same pairs' strengths (a title only searched for counts less)."""
+    known = [t for t in signals.positive if t in loaded.columns]
+    columns = np.array([loaded.columns[t] for t in known], dtype=np.int64)
+    rows = np.zeros(len(known), dtype=np.int64)
+    shape = (1, loaded.model.n_items)
+    times = np.array([signals.positive[t] for t in known], dtype=np.float64)
+    strength = np.array([signals.strength.get(t, 1.0) for t in known], dtype=np.float64)
+    return (
+        sp.csr_matrix((times, (rows, columns)), shape=shape),
+        sp.csr_matrix((strength, (rows, columns)), shape=shape),
+    )
 
 
 def ranked(
@@ -222,7 +228,8 @@ def ranked(
     """The profile's best titles and their scores, best first: none it has a positive signal
     on or rated thumbs down, and only titles of ``allowed`` when given (what the profile may
     see: a kids profile's picks are not spent on titles it would never be shown)."""
-    scores = loaded.model.score(fold_in(loaded, signals), country=country)
+    row, strength = fold_in(loaded, signals)
+    scores = loaded.model.score(row, country=country, strength=strength)
     best = top_k(scores[None, :], limit, [_excluded(loaded, signals, allowed)])[0]
     picked = [(str(loaded.model.item_ids[c]), float(scores[c])) for c in best]
     cold = [t for t in _cold(loaded, signals) if allowed is None or t in allowed]
