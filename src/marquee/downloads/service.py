@@ -173,7 +173,7 @@ def record_plays(
     _seen(session, account_id, row.device_id, now)
     duration_s = media.asset_manifests(session, asset_id=row.asset_id).duration_s
     for play in sorted(plays, key=lambda p: p.played_at):
-        played_at = min(play.played_at, now)
+        played_at = min(max(play.played_at, row.created_at), now)  # the device's clock
         if row.first_played_at is None or played_at < row.first_played_at:
             row.first_played_at = played_at
         position = PlayedPosition(

@@ -150,6 +150,7 @@ def test_an_expired_download_refuses_its_licence_until_renewed(world: Downloads)
 def test_the_first_play_starts_the_play_window_and_the_history(world: Downloads) -> None:
     viewer, phone = world.viewer("standard"), device()
     download = granted(world, viewer, phone)
+    world.shift(download["id"], created_at=timedelta(hours=4))  # downloaded, then flown
     first = datetime.now(UTC) - timedelta(hours=3)
     plays = [
         {"position_s": 2.5, "played_at": (first + timedelta(hours=1)).isoformat()},
