@@ -9,6 +9,7 @@ import {
 import { ApiError, api, ok, type Schemas } from '../api/client';
 import { viewerMessage } from '../core/problems';
 import { dateTime, valueOf } from './format';
+import { LadderChart, type PerTitleLadder } from './ladder-chart';
 import { PipelineSteps, stepLabel } from './pipeline';
 import { QcReportView, type QcReport } from './qc-report';
 import { TitleStore } from './title-store';
@@ -31,7 +32,7 @@ const BUSY = new Set(['pending', 'processing']);
 @Component({
   selector: 'app-studio-title-media',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [PipelineSteps, QcReportView],
+  imports: [LadderChart, PipelineSteps, QcReportView],
   styleUrl: './studio.css',
   template: `@if (store.title(); as title) {
     <section class="panel" aria-labelledby="upload-heading">
@@ -178,6 +179,9 @@ const BUSY = new Set(['pending', 'processing']);
         <app-studio-pipeline [steps]="a.steps" [clear]="a.clear" [now]="now()" />
       </section>
       <app-studio-qc-report [report]="qcOf(a)" [renditions]="a.renditions" />
+      @if (ladderOf(a); as ladder) {
+        <app-studio-ladder-chart [ladder]="ladder" />
+      }
     }
   }`,
   styles: `
@@ -246,6 +250,11 @@ export class TitleMedia {
 
   protected qcOf(asset: Asset): QcReport | null {
     return (asset.qc ?? null) as QcReport | null;
+  }
+
+  /** The per-title ladder's probes, hull and rungs (null for a fixed ladder). */
+  protected ladderOf(asset: Asset): PerTitleLadder | null {
+    return (asset.per_title_ladder ?? null) as PerTitleLadder | null;
   }
 
   protected mb(bytes: number): string {
