@@ -14,7 +14,7 @@ from fastapi import Depends, Header, Path, Query, Request, Response
 from marquee.billing import schemas, service
 from marquee.identity.schemas import Principal
 from marquee.identity.service import CurrentAccount, IdentityDep, require_role
-from marquee.kit.web import DbSession, api_router, problems
+from marquee.kit.web import ClientCountry, DbSession, api_router, problems
 from marquee.settings import Settings
 
 router = api_router(tags=["identity"])
@@ -114,6 +114,13 @@ def get_entitlement(principal: CurrentAccount, session: DbSession) -> schemas.En
 @router.get("/plans")
 def list_plans(session: DbSession) -> list[schemas.Plan]:
     return service.list_plans(session)
+
+
+@router.get("/plans/offer", tags=["billing"])
+def plan_offer(session: DbSession, request: Request, country: ClientCountry) -> schemas.PlanOffer:
+    """The plans taxed as in the caller's country (by its address), with the trial's days:
+    what sign-up shows."""
+    return service.plan_offer(session, settings=_settings(request), country=country)
 
 
 @router.get("/plans/countries/{country}")

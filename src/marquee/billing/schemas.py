@@ -69,6 +69,15 @@ class PlanInCountry(Plan):
     )
 
 
+class PlanOffer(BaseModel):
+    """What a new viewer is offered where they are: the plans taxed as in their country (from
+    their address), and the free trial's days."""
+
+    country: str
+    trial_days: int
+    plans: list[PlanInCountry]
+
+
 class SubscriptionChange(BaseModel):
     plan_id: str
 

@@ -63,6 +63,15 @@ def plans_in_country(session: Session, *, country: str) -> list[schemas.PlanInCo
     ]
 
 
+def plan_offer(session: Session, *, settings: Settings, country: str) -> schemas.PlanOffer:
+    """The plans priced for a viewer in ``country``, and the trial a new account gets."""
+    return schemas.PlanOffer(
+        country=country.upper(),
+        trial_days=settings.trial_days,
+        plans=plans_in_country(session, country=country),
+    )
+
+
 def _plan(session: Session, plan_id: str) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None:

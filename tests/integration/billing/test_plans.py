@@ -160,3 +160,16 @@ def test_plans_are_priced_with_the_country_tax(client: TestClient) -> None:
     nowhere = client.get("/api/v1/plans/countries/ZZ").json()
     assert [(p["tax"], p["taxed_prices"]) for p in nowhere] == [(None, {})] * 3
     assert client.get("/api/v1/plans/countries/DEU").status_code == 422
+
+
+def test_sign_up_is_offered_the_plans_taxed_where_the_viewer_is(
+    identity_settings: Settings,
+) -> None:
+    settings = identity_settings.model_copy(update={"trial_days": 14, "default_country": "DE"})
+    with TestClient(create_app(settings)) as client:
+        offer = client.get("/api/v1/plans/offer").json()  # the test client's address: unknown
+    assert (offer["country"], offer["trial_days"]) == ("DE", 14)
+    premium = next(plan for plan in offer["plans"] if plan["id"] == "premium")
+    assert premium["tax"]["name"] == "VAT"
+    eur = premium["taxed_prices"]["EUR"]
+    assert eur["shown"] == eur["net"] + eur["tax"] > eur["net"]
