@@ -1,10 +1,10 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { ApiError, api, ok, type Schemas } from '../api/client';
+import { api, ok, type Schemas } from '../api/client';
 import { Action } from '../auth/action';
 import { FocusOnShow } from '../auth/focus-on-show';
 import { PlanChoice } from '../auth/plan-choice';
-import { type Plan, planPrice } from '../auth/plans';
+import { type Plan, planPrice, subscribe } from '../auth/plans';
 import { Session } from '../core/session';
 
 type Status = Schemas['Subscription']['status'];
@@ -82,22 +82,13 @@ export class PlanSection {
     }
   }
 
-  /** Puts the account on the plan; false when it went to the provider's checkout instead (a
-   * new subscription with card payments starts there). */
+  /** Puts the account on the plan (false: it went to the provider's checkout instead). */
   private async putPlan(planId: string): Promise<boolean> {
-    try {
-      await ok(api.PUT('/api/v1/account/subscription', { body: { plan_id: planId } }));
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.slug !== 'checkout-required') {
-        throw error;
-      }
-      const body = { plan_id: planId, currency: 'USD' };
-      const { url } = await ok(api.POST('/api/v1/account/subscription/checkout', { body }));
-      window.location.assign(url);
-      return false;
+    const moved = await subscribe(planId);
+    if (moved) {
+      await this.session.load(true);
     }
-    await this.session.load(true);
-    return true;
+    return moved;
   }
 
   protected async cancel(): Promise<void> {

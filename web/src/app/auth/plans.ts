@@ -1,20 +1,46 @@
-import { type Schemas } from '../api/client';
+import { ApiError, api, ok, type Schemas } from '../api/client';
+import { money } from '../core/money';
 
-export type Plan = Schemas['Plan'];
+/** A plan; priced for the viewer's country (tax included or added) where it came with one. */
+export type Plan = Schemas['Plan'] &
+  Partial<Pick<Schemas['PlanInCountry'], 'tax' | 'taxed_prices'>>;
 
 const PREFERRED_CURRENCIES = ['USD', 'EUR', 'GBP'];
 
-/** "$15.49 a month", in the first currency the plan has among the preferred ones. */
+/** "$15.49 a month" ("€18.43 a month incl. VAT" where priced for a country), in the first
+ * currency the plan has among the preferred ones. */
 export function planPrice(plan: Plan): string {
   const currencies = Object.keys(plan.prices);
   const currency = PREFERRED_CURRENCIES.find((code) => code in plan.prices) ?? currencies[0];
   if (!currency) {
     return 'Free';
   }
-  const amount = new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(
-    plan.prices[currency] / 100,
-  );
-  return `${amount} a month`;
+  const taxed = plan.taxed_prices?.[currency];
+  const tax = plan.tax;
+  if (!taxed || !tax || taxed.tax === 0) {
+    return `${money(plan.prices[currency], currency)} a month`;
+  }
+  const how = tax.inclusive ? 'incl.' : 'plus';
+  return `${money(taxed.shown, currency)} a month ${how} ${tax.name}`;
+}
+
+/**
+ * Puts the account on the plan, or sends the viewer to the payment provider's checkout where a
+ * new subscription starts there (`checkout-required`): false when it went to checkout.
+ */
+export async function subscribe(planId: string): Promise<boolean> {
+  try {
+    await ok(api.PUT('/api/v1/account/subscription', { body: { plan_id: planId } }));
+    return true;
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.slug !== 'checkout-required') {
+      throw error;
+    }
+  }
+  const body = { plan_id: planId, currency: 'USD' };
+  const { url } = await ok(api.POST('/api/v1/account/subscription/checkout', { body }));
+  window.location.assign(url);
+  return false;
 }
 
 /**

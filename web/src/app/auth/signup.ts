@@ -7,11 +7,13 @@ import { Action } from './action';
 import { nextUrl } from './next-url';
 import { PASSWORD_RULES, weakPasswordDetail } from './password';
 import { PlanChoice } from './plan-choice';
-import { type Plan } from './plans';
+import { type Plan, subscribe } from './plans';
 
+const CHECKOUT = 'Taking you to the payment page…';
 const NOT_SIGNED_IN = 'We could not sign you in. If you already have an account, sign in instead.';
 
-/** Sign-up: a plan, an email and a password; the account starts on the chosen plan. */
+/** Sign-up: a plan (priced for the viewer's country, with the trial), an email and a password;
+ * the account starts on the chosen plan, or at the payment provider's checkout for it. */
 @Component({
   selector: 'app-signup',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -26,6 +28,7 @@ export class SignUpPage {
 
   protected readonly action = new Action();
   protected readonly plans = signal<Plan[]>([]);
+  protected readonly trialDays = signal(0);
   protected readonly planId = signal<string | null>(null);
   protected readonly email = signal('');
   protected readonly password = signal('');
@@ -41,11 +44,9 @@ export class SignUpPage {
   protected async createAccount(): Promise<void> {
     const created = await this.action.run(async () => {
       await this.session.signUp(this.email(), this.password());
-      if (this.session.signedIn()) {
-        await this.startPlan();
-      }
+      return this.session.signedIn() && !(await this.startPlan()) ? CHECKOUT : undefined;
     });
-    if (!created) {
+    if (!created || this.action.notice() === CHECKOUT) {
       return;
     }
     if (this.session.signedIn()) {
@@ -55,16 +56,20 @@ export class SignUpPage {
     }
   }
 
-  private async startPlan(): Promise<void> {
+  /** The chosen plan starts now, or through the provider's checkout (false: gone there). */
+  private async startPlan(): Promise<boolean> {
     const planId = this.planId();
-    if (planId) {
-      await ok(api.PUT('/api/v1/account/subscription', { body: { plan_id: planId } }));
-      await this.session.load(true);
+    if (planId && !(await subscribe(planId))) {
+      return false;
     }
+    await this.session.load(true);
+    return true;
   }
 
   private async loadPlans(): Promise<void> {
-    const plans = await ok(api.GET('/api/v1/plans'));
+    const offer = await ok(api.GET('/api/v1/plans/offer'));
+    const plans = offer.plans;
+    this.trialDays.set(offer.trial_days);
     this.plans.set(plans);
     this.planId.set(plans[Math.floor(plans.length / 2)]?.id ?? null);
   }
