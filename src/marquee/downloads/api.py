@@ -14,11 +14,11 @@ from marquee.kit.cors import cors_headers, preflight_headers
 from marquee.kit.web import (
     ClientCountry,
     DbSession,
-    answers,
     api_router,
     cross_origin_router,
     preflight,
     problems,
+    raw_body,
 )
 
 router = api_router(tags=["downloads"])
@@ -141,12 +141,6 @@ def manifest(
 @players.options(MANIFEST_PATH, include_in_schema=False)
 def manifest_preflight() -> Response:
     return preflight(MANIFEST_PREFLIGHT)
-
-
-@answers(413)
-async def raw_body(request: Request) -> bytes:
-    """The request body as sent: its format belongs to the licence service."""
-    return await request.body()
 
 
 LICENSE_REQUEST = {

@@ -102,6 +102,13 @@ def answers(*statuses: int) -> Callable[[Call], Call]:
     return mark
 
 
+@answers(413)
+async def raw_body(request: Request) -> bytes:
+    """The request body as sent, for a route whose body's format is not the API's (a licence
+    request belongs to the licence service): ``Annotated[bytes, Depends(raw_body)]``."""
+    return await request.body()
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for problem documents (``application/problem+json``) of these
     statuses, for a route's ``responses=`` where no dependency says it."""

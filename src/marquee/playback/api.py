@@ -16,11 +16,11 @@ from marquee.kit.cors import cors_headers, preflight_headers
 from marquee.kit.web import (
     ClientCountry,
     DbSession,
-    answers,
     api_router,
     cross_origin_router,
     preflight,
     problems,
+    raw_body,
 )
 from marquee.playback import licenses, service, session_manifests, sessions
 from marquee.playback.drm.clearkey import ClearKeyLicense, ClearKeyRequest
@@ -177,12 +177,6 @@ def session_manifest(
 @players.options(MANIFEST_PATH, include_in_schema=False)
 def session_manifest_preflight() -> Response:
     return preflight(MANIFEST_PREFLIGHT)
-
-
-@answers(413)
-async def raw_body(request: Request) -> bytes:
-    """The request body as sent: its format belongs to the licence service."""
-    return await request.body()
 
 
 LICENSE_REQUEST = {
