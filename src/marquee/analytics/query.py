@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +27,8 @@ from marquee.kit.db import Database
 from marquee.kit.storage import LocalObjectStore, ObjectNotFound, ObjectStore
 
 Result = tuple[list[str], list[tuple[Any, ...]]]
+#: The names of the lake's views, as a query's SQL reads them.
+VIEW_NAMES = re.compile(r"\b(events|lake|sessions)\b")
 
 
 @dataclass
@@ -62,7 +65,7 @@ def summed_day(db: Database, store: ObjectStore, day: date) -> pa.Table:
     """The day's raw rows summed per session (what :mod:`.rollup` keeps)."""
     connection = _database().cursor()
     try:
-        _views(connection, store, sources(db, day, day))
+        _views(connection, store, sources(db, day, day), {"sessions"})
         return connection.sql("SELECT * FROM sessions").to_arrow_table()
     finally:
         connection.close()
@@ -103,7 +106,7 @@ def _execute(
 ) -> Result:
     connection = _database().cursor()
     try:
-        _views(connection, store, found)
+        _views(connection, store, found, _views_in(sql))
         for name, table in tables.items():
             connection.register(name, table)
         cursor = connection.execute(sql, dict(parameters))
@@ -122,19 +125,36 @@ def _database() -> duckdb.DuckDBPyConnection:
     return database
 
 
-def _views(connection: duckdb.DuckDBPyConnection, store: ObjectStore, found: Sources) -> None:
+def _views_in(sql: str) -> set[str]:
+    """The lake's views ``sql`` reads."""
+    return set(VIEW_NAMES.findall(sql))
+
+
+def _views(
+    connection: duckdb.DuckDBPyConnection, store: ObjectStore, found: Sources, wanted: set[str]
+) -> None:
+    """The views ``wanted`` (a view costs its files' footers to make, so a query gets only
+    those it reads)."""
     if not isinstance(store, LocalObjectStore):
         _arrow_view(connection, store, "events", found.period)
         connection.execute("CREATE TEMPORARY VIEW lake AS SELECT * FROM events")
         connection.sql(rollup.summing("events")).create_view("sessions")
         return
-    _parquet_view(connection, store, "events", found.period)
-    _parquet_view(connection, store, "lake", found.everything)
+    summing = "sessions" in wanted and (found.unsummed or not found.summed)
+    if "events" in wanted:
+        _parquet_view(connection, store, "events", found.period)
+    if "lake" in wanted or summing:  # summing days reads the renditions of every day
+        _parquet_view(connection, store, "lake", found.everything)
+    if "sessions" not in wanted:
+        return
+    summed = [str(store.local_path(key)) for key in found.summed]
+    if not summing:
+        connection.read_parquet(summed).create_view("sessions")
+        return
     _parquet_view(connection, store, "unsummed", found.unsummed)
     sessions = connection.sql(rollup.summing("unsummed"))
-    if found.summed:
-        paths = [str(store.local_path(key)) for key in found.summed]
-        sessions = connection.read_parquet(paths).union(sessions)
+    if summed:
+        sessions = connection.read_parquet(summed).union(sessions)
     sessions.create_view("sessions")
 
 

@@ -47,15 +47,15 @@ SESSION_GROUPS = {
 
 VIEWING = """
 WITH rows AS (
-    SELECT session_id, min(started_at) AS started_at, any_value(viewer) AS viewer,
+    SELECT session_key, min(started_at) AS started_at, any_value(viewer_key) AS viewer_key,
            any_value(title_id) AS title_id, any_value(episode_id) AS episode_id,
            any_value(country) AS country, any_value(device) AS device,
            coalesce(nullif(sum(played_ms), 0) / 1000.0, sum(beats) * {beat}, 0) AS played_s,
            CASE WHEN max(duration_s) > 0
                 THEN (max(furthest) >= 0.9 * max(duration_s))::INT END AS completed
-    FROM sessions WHERE {where} GROUP BY session_id HAVING sum(started) > 0
+    FROM sessions WHERE {where} GROUP BY session_key HAVING sum(started) > 0
 )
-SELECT {keys}, count(*) AS plays, count(DISTINCT viewer) AS unique_viewers,
+SELECT {keys}, count(*) AS plays, count(DISTINCT viewer_key) AS unique_viewers,
        round(sum(played_s) / 3600, 4) AS viewing_hours,
        round(avg(completed), 4) AS completion_rate
 FROM rows {joins} GROUP BY ALL ORDER BY plays DESC, {order}
@@ -65,20 +65,20 @@ FROM rows {joins} GROUP BY ALL ORDER BY plays DESC, {order}
 #: ``past_due`` in its grace period); null for viewers without one.
 PLAN_AT_START = """
 ASOF LEFT JOIN (
-    SELECT viewer AS subscriber, "at" AS changed_at,
+    SELECT hash(viewer) AS subscriber, "at" AS changed_at,
            CASE WHEN state IN ('trialing', 'active', 'canceled', 'past_due') THEN plan END AS plan
     FROM lake WHERE kind = 'subscription'
-) ON subscriber = viewer AND changed_at <= started_at
+) ON subscriber = viewer_key AND changed_at <= started_at
 """
 
 RETENTION = """
 WITH per_session AS (
-    SELECT session_id, any_value(title_id) AS title_id, any_value(viewer) AS viewer,
+    SELECT session_key, any_value(title_id) AS title_id, any_value(viewer_key) AS viewer_key,
            max(furthest) AS furthest, max(duration_s) AS duration_s
-    FROM sessions WHERE {where} GROUP BY session_id
+    FROM sessions WHERE {where} GROUP BY session_key
 ), rows AS (
-    SELECT title_id, viewer, max(furthest / duration_s) AS reached
-    FROM per_session WHERE duration_s > 0 GROUP BY title_id, viewer
+    SELECT title_id, viewer_key, max(furthest / duration_s) AS reached
+    FROM per_session WHERE duration_s > 0 GROUP BY title_id, viewer_key
 )
 SELECT {keys}, step.pct AS position_pct,
        count(*) FILTER (WHERE reached * 100 >= step.pct) AS unique_viewers,
@@ -110,8 +110,8 @@ WITH titles AS (
     SELECT title_id, min("at") AS added_at FROM events
     WHERE kind = 'title_published' AND {where} GROUP BY title_id
 ), plays AS (
-    SELECT title_id, count(*) AS plays FROM events
-    WHERE kind = 'session_started' AND {where} GROUP BY title_id
+    SELECT title_id, sum(started) AS plays FROM sessions
+    WHERE started > 0 AND {session_where} GROUP BY title_id
 ), expiring AS (
     SELECT DISTINCT window_id, title_id, "at" FROM windows WHERE {where}
 ), rows AS (
@@ -240,6 +240,7 @@ def sql_of(
         keys=", ".join(keys),
         order=order,
         where=where,
+        session_where=" AND ".join([*SESSION_PERIOD, *filters]),
         beat=HEARTBEAT_S,
         region=_region_case(regions),
         joins="".join(spec.joins.get(group, "") for group in group_by),

@@ -34,8 +34,9 @@ ORPHAN_AGE = timedelta(hours=1)
 def compact(
     db: Database, store: ObjectStore, *, min_files: int, now: datetime | None = None
 ) -> int:
-    """Merge each day that has ``min_files`` files or more into one file, and delete the files
-    nothing lists that are older than :data:`ORPHAN_AGE`; the days merged."""
+    """Merge each day that has ``min_files`` files or more into one file (in
+    :func:`~.lake.in_kind_order`), and delete the files nothing lists that are older than
+    :data:`ORPHAN_AGE`; the days merged."""
     swept = lake.sweep(db, store, older_than=ORPHAN_AGE, now=now or datetime.now(UTC))
     if swept:
         log.info("analytics: deleted %d lake files no batch listed", swept)
@@ -48,9 +49,27 @@ def compact(
         readable = [f for f in old if f.key not in lake.quarantine(db, store, [f.key])]
         merged = lake.distinct(pa.concat_tables([_read(store, f.key) for f in readable]))
         new_key = lake.file_key(day, lake.new_name("compact"))
-        lake.replace_files(db, store, readable, {new_key: merged.sort_by("at")})
+        lake.replace_files(db, store, readable, {new_key: lake.in_kind_order(merged)})
+        summarise(db, store, day)
+    for day in _single_files_unsummed(db, skip=days):
         summarise(db, store, day)
     return len(days)
+
+
+def _single_files_unsummed(db: Database, *, skip: list[str]) -> list[str]:
+    """The days of one raw file with no sessions file of it (one written by an older
+    :data:`~.rollup.VERSION` or DuckDB, or none), but those of ``skip``."""
+    with db.sessions() as session:
+        raw = lake.live_files(session)
+        summed = {f.key for f in lake.live_files(session, prefix=rollup.PREFIX)}
+    per_day: dict[str, list[str]] = {}
+    for lake_file in raw:
+        per_day.setdefault(lake_file.day, []).append(lake_file.key)
+    return [
+        day
+        for day, keys in sorted(per_day.items())
+        if len(keys) == 1 and day not in skip and rollup.key_for(day, keys) not in summed
+    ]
 
 
 def summarise(db: Database, store: ObjectStore, day: str) -> None:
