@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from marquee.analytics import lake, query, service, upkeep
+from marquee.analytics import lake, query, rollup, service, upkeep
 from marquee.analytics.models import LakeFile
 from marquee.analytics.subscribers import lake_writer
 from marquee.identity.events import ACCOUNT_DELETED, AccountDeleted
@@ -285,3 +285,14 @@ def test_an_account_deleted_while_its_events_wait_in_the_outbox_leaves_no_row(
         publish(session, ACCOUNT_DELETED, deleted)
     fresh_day.relay()
     assert _rows_of(fresh_day, gone) == 0
+
+
+def test_tidying_sums_a_day_of_one_file_that_has_no_sessions_file(fresh_day: World) -> None:
+    platform = fresh_day.platform
+    lake_writer(platform)([_started(uuid.uuid4().hex), _started(uuid.uuid4().hex)])
+    [raw] = _files(fresh_day)
+    summary = rollup.key_for(str(DAY.date()), [raw.key])
+    assert not platform.storage.exists(summary)
+    upkeep.compact(platform.db, platform.storage, min_files=1000)
+    assert platform.storage.exists(summary), "a sessions file as this version sums the day"
+    assert _count(fresh_day, "SELECT sum(started) FROM sessions") == 2
