@@ -24,6 +24,7 @@ import {
   type TextOption,
   preloadEngine,
 } from './engine';
+import { type AbrVariant, abrVariant, reportExposure } from './abr/experiment';
 import { type EpisodeRef, currentEpisode, nextEpisode } from './next-episode';
 import { PostPlay } from './post-play';
 import { type PlayerProblem, playerProblem } from './problem';
@@ -166,6 +167,8 @@ export class WatchPage implements OnDestroy {
     await this.release();
     this.reset();
     void preloadEngine();
+    // Given no ?abr=, the profile's experiment variant may choose the rule (read meanwhile).
+    const variant = this.abr() ? Promise.resolve(null) : abrVariant(this.profileId());
     try {
       const started = await this.openSession(titleId, episodeId, pin);
       if (attempt !== this.attempt) {
@@ -177,7 +180,7 @@ export class WatchPage implements OnDestroy {
         this.engine ? this.engine.delivery() : null,
       );
       void this.loadSurroundings(started, attempt);
-      await this.play(started, attempt);
+      await this.play(started, attempt, await variant);
     } catch (error) {
       if (attempt === this.attempt) {
         this.fail(error);
@@ -199,7 +202,11 @@ export class WatchPage implements OnDestroy {
     );
   }
 
-  private async play(started: SessionStarted, attempt: number): Promise<void> {
+  private async play(
+    started: SessionStarted,
+    attempt: number,
+    variant: AbrVariant | null,
+  ): Promise<void> {
     const video = this.videoRef().nativeElement;
     const engine = await PlaybackEngine.attach(
       video,
@@ -213,7 +220,7 @@ export class WatchPage implements OnDestroy {
         buffering: (on) => this.buffering.set(on),
         tracksChanged: () => this.readTracks(),
       },
-      this.abrSetup(started),
+      this.abrSetup(started, variant),
     );
     if (attempt !== this.attempt) {
       await engine.destroy();
@@ -228,15 +235,21 @@ export class WatchPage implements OnDestroy {
     }
     await engine.load(started.manifests.dash, started.resume_position_s);
     if (attempt === this.attempt) {
+      if (variant) {
+        reportExposure(variant, this.profileId());
+      }
       this.readTracks();
       await this.autoplay(video);
     }
   }
 
-  /** The ABR rule asked for, with the session's plan cap and its renditions' VMAF. */
-  private abrSetup(started: SessionStarted): AbrSetup {
+  /** The ABR rule asked for (`?abr=`, else the experiment variant's, else Marquee's), with
+   * the session's plan cap and its renditions' VMAF. */
+  private abrSetup(started: SessionStarted, variant: AbrVariant | null): AbrSetup {
+    const asked = this.abr() ?? variant?.rule;
     return {
-      rule: this.abr() === 'shaka' ? 'shaka' : 'marquee',
+      rule: asked === 'shaka' ? 'shaka' : 'marquee',
+      tuning: variant?.tuning,
       maxHeight: started.max_height,
       renditions: (started.renditions ?? []).map((rendition) => ({
         height: rendition.height,

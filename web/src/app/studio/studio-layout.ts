@@ -23,6 +23,7 @@ import { Session } from '../core/session';
       }
       @if (session.account()?.role === 'admin') {
         <a routerLink="/studio/billing" routerLinkActive="active">Billing</a>
+        <a routerLink="/studio/experiments" routerLinkActive="active">Experiments</a>
       }
       @if (session.readsInsights()) {
         <a routerLink="/studio/insights" routerLinkActive="active">Insights</a>

@@ -14,6 +14,10 @@ export const STUDIO_ROUTES: Routes = [
       },
       { path: 'billing', loadComponent: () => import('./billing').then((m) => m.StudioBilling) },
       {
+        path: 'experiments',
+        loadComponent: () => import('./experiments').then((m) => m.StudioExperiments),
+      },
+      {
         path: 'titles/:titleId',
         loadComponent: () => import('./title-editor').then((m) => m.TitleEditor),
         children: [

@@ -23,6 +23,8 @@ export interface MarqueeAbrOptions {
   renditions: readonly RenditionQuality[];
   /** The media segment duration (s). */
   segmentS: number;
+  /** The rule's parameters an experiment's variant sets (`abr_parameters`), over the defaults. */
+  tuning?: Partial<RuleConfig>;
 }
 
 type Variant = shaka.extern.Variant;
@@ -179,6 +181,7 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
   private config(): RuleConfig {
     return {
       ...DEFAULT_RULE_CONFIG,
+      ...this.options.tuning,
       maxHeight: this.options.maxHeight,
       screenHeight: screenHeightPx(),
       defaultThroughputBps: this.defaultBps,
