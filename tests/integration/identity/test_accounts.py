@@ -206,6 +206,9 @@ def test_password_reset_signs_out_everywhere_and_is_single_use(
 ) -> None:
     email = new_email()
     old = signup(mail_client, email)
+    for _ in range(identity_settings.lockout_threshold):  # the reset lifts the lock-out too
+        login(mail_client, email, "guessing wrongly")
+    assert problem(login(mail_client, email)) == (429, "/problems/account-locked")
     assert mail_client.post("/api/v1/auth/password-reset", json={"email": email}).status_code == 202
     token = token_in(wait_for_mail(identity_settings, email, "Reset your Marquee password"))
     weak = mail_client.post(

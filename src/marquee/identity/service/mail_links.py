@@ -23,7 +23,7 @@ from marquee.identity.service.credentials import (
     set_password,
 )
 from marquee.identity.tokens import read_email_token
-from marquee.kit.db import new_id, utcnow
+from marquee.kit.db import after_commit, new_id, utcnow
 from marquee.kit.queue import enqueue
 
 
@@ -112,5 +112,8 @@ def reset_password(session: Session, *, ident: Identity, token: str, password: s
     set_password(session, ident, account, password)
     if account.email == row.email:
         account.email_verified_at = account.email_verified_at or utcnow()
-    ident.limiter.succeed(LOGIN, account.email)
+    # After the commit: the lock-out row is written in a transaction of its own, which must
+    # not wait on this one's (SQLite allows one writer).
+    email = account.email
+    after_commit(session, lambda: ident.limiter.succeed(LOGIN, email))
     revoke_after_commit(session, ident, account.id)
