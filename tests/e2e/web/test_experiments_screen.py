@@ -1,6 +1,7 @@
 """The studio's Experiments screen in headless Chromium (issue 22): an admin defines an
 experiment as JSON, starts it, reads its results with the difference's interval drawn and the
-sequential test's decision, and stops it."""
+sequential test's decision, and stops it. And the player: without ``?abr=`` it takes the rule
+of the profile's variant and reports the exposure once it plays."""
 
 from __future__ import annotations
 
@@ -117,3 +118,40 @@ def test_an_admin_defines_starts_reads_and_stops_an_experiment(
 
     page.get_by_role("button", name=f"Stop {key}").click()
     expect(experiments.get_by_role("row").filter(has_text=key)).to_contain_text("stopped")
+
+
+def test_the_player_plays_with_its_variants_abr_rule_and_reports_the_exposure(
+    page: Page, context: BrowserContext, platform: e2e.Served
+) -> None:
+    key = f"abr-{uuid.uuid4().hex[:8]}"
+    variants = [
+        {"key": "control", "weight": 50, "parameters": {"abr": "marquee"}},
+        {"key": "treated", "weight": 50, "parameters": {"abr": "shaka"}},
+    ]
+    admin = admin_headers(platform)
+    created = httpx.post(
+        f"{platform.base}/api/v1/experiments",
+        json={"key": key, "unit": "profile", "variants": variants},
+        headers=admin,
+        timeout=30,
+    )
+    created.raise_for_status()
+    httpx.post(f"{platform.base}/api/v1/experiments/{key}/start", headers=admin, timeout=30)
+    try:
+        viewer = e2e.new_viewer(platform.base)
+        assigned = variant_of(platform, viewer, key)
+        e2e.sign_in(context, platform.base, viewer.email, viewer.password)
+        e2e.select_profile(context, platform.base, viewer.profile_id)
+        exposures = f"/api/v1/experiments/{key}/exposures"
+        with page.expect_request(
+            lambda sent: sent.method == "POST" and sent.url.endswith(exposures), timeout=60_000
+        ) as reported:
+            page.goto(f"/watch/{platform.catalog.titles[FILM]}")
+        assert reported.value.post_data_json == {"profile_id": viewer.profile_id}
+        answer = reported.value.response()
+        assert answer is not None
+        assert answer.status == 202
+        assert answer.json()["variant"] == assigned
+        expect(page.get_by_test_id("player-error")).to_have_count(0)
+    finally:
+        httpx.post(f"{platform.base}/api/v1/experiments/{key}/stop", headers=admin, timeout=30)
