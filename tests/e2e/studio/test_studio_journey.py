@@ -91,8 +91,13 @@ def write_texts(page: Page, name: str, screenshot: Screenshot) -> None:
 def license_in_france(page: Page, screenshot: Screenshot) -> None:
     page.get_by_role("link", name="Licences", exact=True).click()
     page.get_by_label("Territories (ISO codes or regions such as EU, WORLD)").fill("FR")
+    allow_downloads = page.get_by_role("checkbox", name="Allow downloads")
+    expect(allow_downloads).to_be_checked()
+    allow_downloads.uncheck()
     page.get_by_role("button", name="Add window").click()
-    expect(page.get_by_role("table", name="Licence windows")).to_contain_text("FR")
+    windows = page.get_by_role("table", name="Licence windows")
+    expect(windows).to_contain_text("FR")
+    expect(windows).to_contain_text("streaming only")
     expect(page.get_by_test_id("visible-now")).to_contain_text("France (FR)")
     screenshot(page, "licences")
 
