@@ -64,11 +64,20 @@ def cancel_subscription(
 
 @router.post("/account/subscription/checkout", responses=problems(404, 409, 502))
 def start_checkout(
-    form: schemas.CheckoutStart, principal: CurrentAccount, session: DbSession, request: Request
+    form: schemas.CheckoutStart,
+    principal: CurrentAccount,
+    session: DbSession,
+    request: Request,
+    country: ClientCountry,
 ) -> schemas.Link:
-    """The payment provider's page where a new subscription is paid for."""
+    """The payment provider's page where a new subscription is paid for, at the plan's price
+    with the tax of the caller's country (by its address)."""
     return service.checkout(
-        session, settings=_settings(request), account_id=principal.account_id, form=form
+        session,
+        settings=_settings(request),
+        account_id=principal.account_id,
+        form=form,
+        country=country,
     )
 
 

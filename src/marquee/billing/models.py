@@ -51,6 +51,8 @@ class Subscription(Base):
     grace_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: One trial per account, even after the subscription ended and started again.
     trial_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Where the customer pays tax (ISO 3166-1), from checkout: prices are charged taxed as there.
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
 
 
 class Voucher(Base):

@@ -148,7 +148,7 @@ def _change_plan(session: Session, settings: Settings, sub: Subscription, plan: 
         open_provider(settings).change_price(
             subscription_ref=sub.subscription_ref,
             plan_id=plan.id,
-            amount=lifecycle.price(plan, sub.currency),
+            amount=taxes.charged(lifecycle.price(plan, sub.currency), sub.country),
             currency=sub.currency,
             prorate=upgrade,
         )
@@ -182,10 +182,16 @@ def _provider_cancel(settings: Settings | None, sub: Subscription, *, cancel: bo
 
 
 def checkout(
-    session: Session, *, settings: Settings, account_id: str, form: schemas.CheckoutStart
+    session: Session,
+    *,
+    settings: Settings,
+    account_id: str,
+    form: schemas.CheckoutStart,
+    country: str | None = None,
 ) -> schemas.Link:
     """The provider's page where the account pays for a new subscription to ``plan_id``; the
-    price is the plan's (the client names only the plan and the currency)."""
+    price is the plan's, taxed as in ``country`` (the client names only the plan and the
+    currency)."""
     plan = _plan(session, form.plan_id)
     if form.currency not in plan.prices:
         raise PlanNotFound(f"{plan.id} in {form.currency}")
@@ -206,8 +212,9 @@ def checkout(
             email=account.email,
             plan_id=plan.id,
             plan_name=plan.name,
-            amount=lifecycle.price(plan, form.currency),
+            amount=taxes.charged(lifecycle.price(plan, form.currency), country),
             currency=form.currency,
+            country=None if country is None else country.upper(),
             trial_days=0 if sub is not None and sub.trial_used else settings.trial_days,
             customer_ref=None if sub is None else sub.customer_ref,
             success_url=f"{base}/account?checkout=done",

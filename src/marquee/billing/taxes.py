@@ -32,6 +32,12 @@ def taxed(amount: int, rate: schemas.TaxRate) -> schemas.TaxedPrice:
     )
 
 
+def charged(price: int, country: str | None) -> int:
+    """What a customer in ``country`` pays for ``price`` (before tax): the price and its tax."""
+    rate = None if country is None else rate_for(country)
+    return price if rate is None else taxed(price, rate).total
+
+
 def contained(total: int, rate: str) -> int:
     """The tax inside an amount charged with the tax in it, at ``rate`` (e.g. ``"0.19"``)."""
     net = (Decimal(total) / (1 + Decimal(rate))).quantize(Decimal(1), ROUND_HALF_UP)

@@ -43,6 +43,7 @@ def _checkout_completed(session: Session, settings: Settings, event: ProviderEve
     )
     sub.customer_ref, sub.subscription_ref = event.customer_ref, event.subscription_ref
     sub.currency = event.currency or sub.currency or "USD"
+    sub.country = event.country
     lifecycle.start(session, sub, plan=plan, provider="stripe", trial_days=settings.trial_days)
 
 
@@ -90,7 +91,7 @@ def _issue_invoice(
         currency=event.currency or sub.currency,
         provider="stripe",
         plan_id=sub.plan_id,
-        country=event.country,
+        country=event.country or sub.country,
         provider_ref=event.ref,
         payment_ref=event.payment_ref,
     )

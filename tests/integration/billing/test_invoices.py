@@ -19,11 +19,14 @@ from pypdf import PdfReader
 
 from marquee.app import create_app
 from marquee.billing import service as billing
+from marquee.billing.providers.base import Checkout
+from marquee.billing.providers.stripe import StripeProvider
 from marquee.kit.db import Database
 from marquee.settings import Settings, load_settings
 from tests.integration.billing.conftest import (
     STRIPE_KEY,
     WEBHOOK,
+    checkout_completed,
     invoice,
     published,
     signed,
@@ -217,3 +220,33 @@ def test_the_admin_list_shows_unpaid_subscriptions_first(
     assert by_account[fine["account_id"]]["email"].startswith("viewer-")
     refused = client.get("/api/v1/admin/subscriptions", headers=bearer(fine))
     assert refused.status_code == 403
+
+
+def test_checkout_charges_the_taxed_price_and_its_invoice_shows_the_tax(
+    stripe_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkouts: list[Checkout] = []
+
+    def checkout_url(_provider: StripeProvider, checkout: Checkout) -> str:
+        checkouts.append(checkout)
+        return "https://checkout.example/session"
+
+    monkeypatch.setattr(StripeProvider, "checkout_url", checkout_url)
+    settings = stripe_settings.model_copy(update={"default_country": "DE"})
+    with TestClient(create_app(settings)) as client:
+        tokens = signup(client)
+        body = {"plan_id": "premium", "currency": "EUR"}
+        url = "/api/v1/account/subscription/checkout"
+        assert client.post(url, json=body, headers=bearer(tokens)).status_code == 200
+        offer = client.get("/api/v1/plans/offer").json()["plans"]
+        shown = next(p for p in offer if p["id"] == "premium")["taxed_prices"]["EUR"]
+        assert (checkouts[0].amount, checkouts[0].country) == (shown["total"], "DE")
+
+        customer = f"cus_{uuid.uuid4().hex[:12]}"
+        completed = checkout_completed(tokens["account_id"], customer, plan_id="premium")
+        completed["data"]["object"]["metadata"]["country"] = "DE"
+        assert client.post(WEBHOOK, **signed(completed)).status_code == 200
+        assert client.post(WEBHOOK, **paid(customer, shown["total"])).status_code == 200
+        charged = client.get(INVOICES, headers=bearer(tokens)).json()[0]
+    assert (charged["country"], charged["total"]) == ("DE", shown["total"])
+    assert (charged["net"], charged["tax"]) == (shown["net"], shown["tax"])

@@ -49,6 +49,8 @@ class Checkout:
     currency: str
     trial_days: int
     customer_ref: str | None
+    #: Where the customer pays tax (``amount`` has it in); it comes back with the completion.
+    country: str | None
     success_url: str
     cancel_url: str
 

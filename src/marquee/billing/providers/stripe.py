@@ -53,6 +53,8 @@ class StripeProvider:
 
     def checkout_url(self, checkout: Checkout) -> str:
         metadata = {"account_id": checkout.account_id, "plan_id": checkout.plan_id}
+        if checkout.country:
+            metadata["country"] = checkout.country
         subscription_data: dict[str, Any] = {"metadata": metadata}
         if checkout.trial_days:
             subscription_data["trial_period_days"] = checkout.trial_days
@@ -149,6 +151,7 @@ def _checkout_completed(event_id: str, obj: Json) -> ProviderEvent:
         plan_id=metadata.get("plan_id"),
         amount=int(obj.get("amount_total") or 0),
         currency=(obj.get("currency") or "usd").upper(),
+        country=metadata.get("country"),
     )
 
 
