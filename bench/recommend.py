@@ -4,9 +4,10 @@ training time at 1 million interactions and the latency of scoring one profile.
 Split (written down in docs/recommend.md): per user, ratings in time order (ties by item id);
 the last 20 % (rounded down) are the test set, the rest training. Tuning never sees the test
 set: the same cut applied to the training set gives a fit part and a validation part; EASE's
-``l2`` and the recency weights are chosen on validation NDCG@10, then every model is fitted on
-the whole training set and measured on test by the protocol of ``marquee recommend evaluate``
-(``recommend.evaluation``).
+``l2`` is chosen on validation NDCG@10, the production model's recency weights, then its
+dropout emphasis and diagonal relaxation, by their worst NDCG@10 gain over EASE on that carve
+and on a random one; then every model is fitted on the whole training set and measured on test
+by the protocol of ``marquee recommend evaluate`` (``recommend.evaluation``).
 
 Latency: for 2,000 profiles (the training rows, repeated), in-process, the production model's
 fold-in of the profile's row and its top 20 with the row's items excluded: p50/p99 of wall time
@@ -18,7 +19,8 @@ items of Zipf popularity in 50 taste clusters), the production model's and ALS's
         [--interactions 1000000] [--smoke]
 
 ``--ratings`` also reads tab-separated MovieLens files (``u.data``); ``--write-split DIR``
-writes train.tsv and test.tsv for ``marquee recommend evaluate``. ``--smoke``: a few hundred
+writes train.tsv and test.tsv for ``marquee recommend evaluate``; ``--random-split`` holds out
+a random 20 % of all ratings (seed 5) instead of each user's latest. ``--smoke``: a few hundred
 ratings, two grid points, 20,000 synthetic interactions (seconds, for CI).
 """
 
@@ -29,7 +31,7 @@ import csv
 import os
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -46,15 +48,23 @@ from marquee.recommend.evaluation import (
 from marquee.recommend.interactions import Interactions, build, row_items
 from marquee.recommend.models import MODELS, PRODUCTION_MODEL, Recommender, top_k
 from marquee.recommend.models.als import Als
-from marquee.recommend.models.ease import Ease
+from marquee.recommend.models.base import item_popularity
+from marquee.recommend.models.ease import (
+    MAX_ITEMS,
+    Ease,
+    modelled_items,
+    penalised_inverse,
+    weights_of,
+)
 from marquee.recommend.models.recency import RecencyEase
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RATINGS = ROOT.parent / "shared/data/movielens/ml-latest-small/ratings.csv"
 TEST_SHARE = 0.2
 L2_GRID = (100.0, 200.0, 300.0, 500.0, 1000.0)
-EMPHASIS = 0.15  # EDLAE's dropout emphasis, measured at the tuned l2
 RECENCY_GRID = tuple((h, f) for h in (3.0, 5.0, 10.0) for f in (0.1, 0.5, 1.0, 2.0))
+# (dropout emphasis p, diagonal relaxation ξ): DLAE's penalty and RDLAE's relaxed diagonal
+RDLAE_GRID = tuple((p, r) for p in (0.0, 0.15, 0.3) for r in (0.0, 0.1, 0.2, 0.4))
 # (factors, regularization, alpha)
 ALS_GRID = ((32, 0.1, 10.0), (64, 0.1, 10.0), (64, 1.0, 5.0), (128, 0.1, 10.0), (128, 1.0, 20.0))
 
@@ -130,11 +140,13 @@ class Validation:
         return score(model, self.interactions, self.rows, self.held_out)
 
 
-def tune(train: Ratings, l2_grid: tuple, recency_grid: tuple, als_grid: tuple) -> dict:
+def tune(
+    train: Ratings, l2_grid: tuple, recency_grid: tuple, als_grid: tuple, rdlae_grid: tuple
+) -> dict:
     """Parameters chosen on validation carved from ``train``: ALS's and EASE's by NDCG@10 on a
-    temporal carve; the recency weights by the smaller of their relative NDCG@10 gains over
-    EASE (same l2) on the temporal carve and on a random one, so that the choice holds whether
-    the future or a random sample is held out."""
+    temporal carve; the recency weights, then (at those) the emphasis and relaxation, by the
+    smaller of their relative NDCG@10 gains over EASE (same l2) on the temporal carve and on a
+    random one, so that the choice holds whether the future or a random sample is held out."""
     temporal = Validation("temporal", split_per_user(train, TEST_SHARE))
     print("tuning on validation:                                  NDCG@10  Recall@20")
     als = max(
@@ -144,7 +156,6 @@ def tune(train: Ratings, l2_grid: tuple, recency_grid: tuple, als_grid: tuple) -
     eases = {l2: Ease.fit(temporal.interactions, l2=l2) for l2 in l2_grid}
     ease_ndcg = {l2: _shown("ease", temporal, ease)[0] for l2, ease in eases.items()}
     l2 = max(ease_ndcg, key=ease_ndcg.__getitem__)
-    _shown("ease", temporal, Ease.fit(temporal.interactions, l2=l2, emphasis=EMPHASIS))
     random = Validation("random", random_split(train, TEST_SHARE))
     carves = {temporal: eases[l2], random: Ease.fit(random.interactions, l2=l2)}
     baselines = {temporal: ease_ndcg[l2], random: _shown("ease", random, carves[random])[0]}
@@ -156,14 +167,49 @@ def tune(train: Ratings, l2_grid: tuple, recency_grid: tuple, als_grid: tuple) -
         return min((ndcgs[c] - baselines[c]) / (baselines[c] or 1.0) for c in carves)
 
     half_life, floor = max(recency_grid, key=worst_gain)
+    gains: dict[tuple[float, float], float] = {}
+    for carve in carves:
+        for point, ease in rdlae(carve.interactions, l2, rdlae_grid):
+            ndcg = _shown("ease-recency", carve, with_recency(ease, half_life, floor))[0]
+            gain = (ndcg - baselines[carve]) / (baselines[carve] or 1.0)
+            gains[point] = min(gains.get(point, gain), gain)
+    emphasis, relax = max(gains, key=gains.__getitem__)
     chosen = {
         "als": als,
         "ease": {"l2": l2},
-        "ease-recency": {"l2": l2, "half_life": half_life, "floor": floor},
+        "ease-recency": {
+            "l2": l2,
+            "emphasis": emphasis,
+            "relax": relax,
+            "half_life": half_life,
+            "floor": floor,
+        },
     }
     for name, params in chosen.items():
         print(f"chosen for {name}: {params}")
     return chosen
+
+
+def rdlae(
+    interactions: Interactions, l2: float, grid: tuple
+) -> Iterator[tuple[tuple[float, float], Ease]]:
+    """EASE at ``l2`` with each (emphasis, relax) of ``grid``: one inverse per emphasis, the
+    relaxations computed from it."""
+    popularity = item_popularity(interactions)
+    columns = modelled_items(popularity, MAX_ITEMS)
+    for emphasis in dict.fromkeys(p for p, _ in grid):
+        penalty, inverse = penalised_inverse(interactions, columns, l2=l2, emphasis=emphasis)
+        for relax in (r for p, r in grid if p == emphasis):
+            yield (
+                (emphasis, relax),
+                Ease(
+                    item_ids=interactions.item_ids,
+                    popularity=popularity,
+                    columns=columns,
+                    weights=weights_of(inverse.copy(), penalty, relax),
+                    params={"l2": l2, "emphasis": emphasis, "relax": relax},
+                ),
+            )
 
 
 def with_recency(ease: Ease, half_life: float, floor: float) -> RecencyEase:
@@ -187,21 +233,19 @@ def _shown(name: str, carve: Validation, model: Ease | Als) -> tuple[float, floa
 
 def compare(train: Ratings, test: Ratings, tuned: dict) -> None:
     """Every model fitted on the whole training set with its tuned parameters, measured on
-    test; the recency model reuses EASE's fit (the same weights, folded in differently)."""
+    test."""
     interactions, rows = to_interactions(train, extra_users=list(positive_items(test)))
     print(
         f"\ntest: {len(positive_items(test))} users with a positive; {interactions.matrix.nnz}"
         f" training interactions, {interactions.n_items} items"
     )
     print(f"{'model':<14} {'NDCG@10':>8} {'Recall@20':>9} {'train s':>8}  parameters")
-    ease = _timed(partial(Ease.fit, **tuned["ease"]), interactions)
-    recency = tuned["ease-recency"]
     fitted = {
         "popularity": _timed(MODELS["popularity"], interactions),
         "itemknn": _timed(MODELS["itemknn"], interactions),
         "als": _timed(partial(Als.fit, **tuned["als"]), interactions),
-        "ease": ease,
-        "ease-recency": (with_recency(ease[0], recency["half_life"], recency["floor"]), ease[1]),
+        "ease": _timed(partial(Ease.fit, **tuned["ease"]), interactions),
+        "ease-recency": _timed(partial(RecencyEase.fit, **tuned["ease-recency"]), interactions),
     }
     for name, (model, train_s) in fitted.items():
         ndcg, recall = score(model, interactions, rows, test)
@@ -284,22 +328,27 @@ def main() -> None:
     parser.add_argument("--ratings", type=Path, default=DEFAULT_RATINGS)
     parser.add_argument("--write-split", type=Path)
     parser.add_argument("--interactions", type=int, default=1_000_000)
+    parser.add_argument("--random-split", action="store_true", help="hold out random ratings")
     parser.add_argument("--smoke", action="store_true", help="seconds: a small sample, for CI")
     args = parser.parse_args()
     ratings = read_any(args.ratings) if args.ratings.exists() else synthetic_ratings()
-    l2_grid, recency_grid, als_grid, n = L2_GRID, RECENCY_GRID, ALS_GRID, args.interactions
+    grids = L2_GRID, RECENCY_GRID, ALS_GRID, RDLAE_GRID
+    n = args.interactions
     if args.smoke:
         keep = [i for i, user in enumerate(ratings.users) if zlib.crc32(user.encode()) % 50 == 1]
         ratings = _subset(ratings, np.array(keep))
-        l2_grid, recency_grid, als_grid, n = L2_GRID[1:3], RECENCY_GRID[:2], ALS_GRID[:1], 20_000
-    train, test = split_per_user(ratings, TEST_SHARE)
-    print(
-        f"{args.ratings}: {len(ratings.users)} ratings; per-user temporal split, last "
-        f"{TEST_SHARE:.0%} of each user's ratings are the test set"
-    )
+        grids = L2_GRID[1:3], RECENCY_GRID[:2], ALS_GRID[:1], RDLAE_GRID[4:6]
+        n = 20_000
+    if args.random_split:
+        train, test = random_split(ratings, TEST_SHARE, seed=5)
+        split = f"random split, {TEST_SHARE:.0%} of all ratings (seed 5) are the test set"
+    else:
+        train, test = split_per_user(ratings, TEST_SHARE)
+        split = f"per-user temporal split, last {TEST_SHARE:.0%} of each user's ratings are test"
+    print(f"{args.ratings}: {len(ratings.users)} ratings; {split}")
     if args.write_split:
         write_split(args.write_split, train, test)
-    tuned = tune(train, l2_grid, recency_grid, als_grid)
+    tuned = tune(train, *grids)
     compare(train, test, tuned)
     scale(n)
 

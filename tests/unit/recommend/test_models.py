@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from marquee.recommend.interactions import Interactions, build
+from marquee.recommend.interactions import Interactions, binary, build
 from marquee.recommend.models import MODELS, fit
 from marquee.recommend.models.ease import Ease
 from marquee.recommend.models.recency import RecencyEase
@@ -64,6 +64,19 @@ def test_recency_weighted_ease_follows_what_the_profile_watched_last(
 
     assert set(drama_then_comedy) == {6, 7, 8}
     assert set(comedy_then_drama) == {2, 3}
+
+
+def test_a_relaxed_diagonal_is_rdlaes_closed_form(tastes: Interactions) -> None:
+    l2, relax = 5.0, 0.3
+    gram = (binary(tastes.matrix).T @ binary(tastes.matrix)).toarray().astype(np.float64)
+    inverse = np.linalg.inv(gram + l2 * np.eye(9))
+    expected = -inverse * np.maximum(l2, (1 - relax) / np.diag(inverse))[None, :]
+    np.fill_diagonal(expected, 0.0)
+
+    model = Ease.fit(tastes, l2=l2, relax=relax)
+
+    assert np.allclose(model.weights, expected, atol=1e-5)
+    assert not np.allclose(Ease.fit(tastes, l2=l2).weights, expected, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", PERSONAL)

@@ -3,7 +3,12 @@ from the Gram matrix of the interactions plus a diagonal penalty.
 
 The penalty is ``l2`` on every item plus, when ``emphasis`` p > 0, ``p / (1 - p)`` times the
 item's own count: the closed form of a denoising autoencoder trained with dropout rate p
-(EDLAE, Steck 2020), which penalises popular items more. The inverse is of an items × items
+(EDLAE, Steck 2020), which penalises popular items more. With ``relax`` ξ > 0 the diagonal
+of the weights may reach ξ instead of being held at 0 (RDLAE, Moon et al. 2023): each column
+of the inverse P is scaled by max(penalty, (1 − ξ) / P_jj) instead of EASE's 1 / P_jj, which
+lifts the less popular items a little. Scores of a profile's own items (the only ones a
+diagonal touches) are never recommended, so the diagonal is stored as 0 either way. The
+inverse is of an items × items
 matrix: only the ``max_items`` most popular items are modelled (the others score 0 and come
 after them, by popularity). With ``neighbours`` > 0 each item keeps only its that many largest
 weights, stored sparse: a smaller artifact and a faster fold-in for a little accuracy.
@@ -50,16 +55,14 @@ class Ease(Recommender):
         *,
         l2: float = 500.0,
         emphasis: float = 0.0,
+        relax: float = 0.0,
         max_items: int = MAX_ITEMS,
         neighbours: int = 0,
     ) -> Self:
         popularity = item_popularity(interactions)
         columns = modelled_items(popularity, max_items)
-        ones = weighted(binary(interactions.matrix), interactions.strength)[:, columns]
-        gram = np.asarray((ones.T @ ones).todense(), dtype=np.float32)
-        counts = np.diag(gram).copy()
-        penalty = l2 + emphasis / (1.0 - emphasis) * counts
-        weights = closed_form(gram, penalty)
+        penalty, inverse = penalised_inverse(interactions, columns, l2=l2, emphasis=emphasis)
+        weights = weights_of(inverse, penalty, relax)
         return cls(
             item_ids=interactions.item_ids,
             popularity=popularity,
@@ -68,6 +71,7 @@ class Ease(Recommender):
             params={
                 "l2": l2,
                 "emphasis": emphasis,
+                "relax": relax,
                 "max_items": max_items,
                 "neighbours": neighbours,
             },
@@ -114,9 +118,30 @@ def modelled_items(popularity: np.ndarray, max_items: int) -> np.ndarray:
     return seen
 
 
-def closed_form(gram: np.ndarray, penalty: np.ndarray) -> np.ndarray:
-    """EASE's weights: P = (G + diag(penalty))⁻¹, B = I − P / diag(P), diagonal set to 0.
-    ``gram`` is overwritten (the inverse is computed in place, by Cholesky)."""
+def penalised_inverse(
+    interactions: Interactions, columns: np.ndarray, *, l2: float, emphasis: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(penalty, P): the diagonal penalty of every modelled item and P = (G + diag(penalty))⁻¹,
+    G the Gram matrix of the (strength-weighted) interactions with those items."""
+    ones = weighted(binary(interactions.matrix), interactions.strength)[:, columns]
+    gram = np.asarray((ones.T @ ones).todense(), dtype=np.float32)
+    penalty = l2 + emphasis / (1.0 - emphasis) * np.diag(gram).astype(np.float64)
+    return penalty, inverse_in_place(gram, penalty)
+
+
+def weights_of(inverse: np.ndarray, penalty: np.ndarray, relax: float = 0.0) -> np.ndarray:
+    """The weights B = I − P·diag(γ) with γ_j = max(penalty_j, (1 − relax) / P_jj), diagonal set
+    to 0 (relax 0: EASE's γ = 1 / P_jj, the diagonal constraint held). Computed in
+    ``inverse``'s memory (float32), which it returns."""
+    diagonal = np.diag(inverse).astype(np.float64)
+    scale = np.maximum(penalty, (1.0 - relax) / diagonal) if relax else 1.0 / diagonal
+    inverse *= (-scale).astype(inverse.dtype)[None, :]
+    np.fill_diagonal(inverse, 0.0)
+    return inverse
+
+
+def inverse_in_place(gram: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """(G + diag(penalty))⁻¹, symmetric (float32), by Cholesky in ``gram``'s memory."""
     gram[np.diag_indices_from(gram)] += penalty.astype(gram.dtype)
     factor, info = lapack.spotrf(gram, lower=False, overwrite_a=True, clean=False)
     if info != 0:
@@ -124,11 +149,9 @@ def closed_form(gram: np.ndarray, penalty: np.ndarray) -> np.ndarray:
     inverse, info = lapack.spotri(factor, lower=False, overwrite_c=True)
     if info != 0:
         raise ValueError(f"the penalised Gram matrix cannot be inverted (spotri {info})")
-    upper = np.triu(inverse)
+    upper: np.ndarray = np.triu(inverse)
     upper += np.triu(upper, 1).T
-    weights = upper / -np.diag(upper)[None, :]
-    np.fill_diagonal(weights, 0.0)
-    return np.asarray(weights, dtype=np.float32)
+    return upper
 
 
 def keep_largest(weights: np.ndarray, n: int) -> sp.csr_matrix:

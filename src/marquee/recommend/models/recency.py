@@ -23,13 +23,19 @@ class RecencyEase(Ease):
         *,
         l2: float = 500.0,
         emphasis: float = 0.0,
+        relax: float = 0.0,
         max_items: int = MAX_ITEMS,
         neighbours: int = 0,
         half_life: float = 3.0,
         floor: float = 1.0,
     ) -> Self:
         model = super().fit(
-            interactions, l2=l2, emphasis=emphasis, max_items=max_items, neighbours=neighbours
+            interactions,
+            l2=l2,
+            emphasis=emphasis,
+            relax=relax,
+            max_items=max_items,
+            neighbours=neighbours,
         )
         model.params = {**model.params, "half_life": half_life, "floor": floor}
         return model
