@@ -253,11 +253,12 @@ def spending_boundaries(
 ) -> list[float]:
     """Each look's two-sided z boundary: the first crossing at a look has, under no effect,
     the chance the spending function allots between the previous fraction and this one."""
-    state, spent, found = _start(), 0.0, []
+    state, spent = _start(), 0.0
+    found: list[float] = []
     for fraction in _fractions(fractions):
         share = spending(fraction, alpha) - spent
         spent += share
-        boundary = _boundary_for(state, share, fraction)
+        boundary = _first_boundary(share) if not found else _boundary_for(state, share, fraction)
         found.append(boundary)
         state = state.advance(boundary, fraction, 0.0)
     return found
@@ -265,6 +266,14 @@ def spending_boundaries(
 
 #: A look with nothing (numerically) left to spend gets this boundary: never crossed.
 NEVER = 40.0
+
+
+def _first_boundary(share: float) -> float:
+    """The first look's boundary in closed form: its z is standard normal, so the two-sided
+    crossing chance is ``share`` at ``-ndtri(share / 2)``, exact even where ``share`` is far
+    below what the integration resolves (about 1e-16 at the first of 14 O'Brien-Fleming-like
+    looks, whose boundary is 8.30)."""
+    return float(-ndtri(share / 2)) if share > 0 else NEVER
 
 
 def _boundary_for(state: _Continuation, share: float, fraction: float) -> float:

@@ -79,6 +79,14 @@ def test_lan_demets_obrien_fleming_boundaries_of_five_looks() -> None:
     assert _total_alpha(found) == pytest.approx(0.05, abs=1e-4)
 
 
+def test_the_first_of_many_looks_has_a_finite_boundary() -> None:
+    # The first of 14 daily looks may spend about 1e-16: the normal quantile of that share,
+    # not the "never crossed" sentinel the integration would give so small a chance.
+    first, second = statistics.spending_boundaries([1 / 14, 2 / 14])
+    assert first == pytest.approx(8.30, abs=0.01)
+    assert second == pytest.approx(5.82, abs=0.01)
+
+
 def test_information_fractions_must_increase() -> None:
     with pytest.raises(ValueError, match="strictly increasing"):
         statistics.spending_boundaries([0.5, 0.5, 1.0])
