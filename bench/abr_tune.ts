@@ -3,23 +3,17 @@
  * simulator (web/src/app/player/abr/), then scores the chosen constants on traces held apart.
  * Run by `bench/abr_tune.py`, which bundles this file with esbuild; argv: a JSON job.
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
+import { DEFAULT_RULE_CONFIG, type RuleConfig, type Rung } from '../web/src/app/player/abr/rule';
 import {
-  DEFAULT_RULE_CONFIG,
-  type RuleConfig,
-  type Rung,
-} from "../web/src/app/player/abr/rule";
-import {
+  FIXED_LADDER,
   type TracePoint,
   parseTrace,
   simulate,
-} from "../web/src/app/player/abr/simulate";
-import {
-  DEFAULT_WINDOWS,
-  type ThroughputWindows,
-} from "../web/src/app/player/abr/throughput";
+} from '../web/src/app/player/abr/simulate';
+import { DEFAULT_WINDOWS, type ThroughputWindows } from '../web/src/app/player/abr/throughput';
 
 interface Job {
   tuning: string;
@@ -45,21 +39,8 @@ interface Score {
 
 /** Two ladders (bit/s with 128 kbit/s of audio): the fixed one, and a per-title one measured
  * on bench/abr.py's clip (docs/playback.md), whose rungs carry no VMAF. */
-const LADDERS: Rung[][] = [
-  [
-    [234, 145, 40],
-    [270, 365, 55],
-    [360, 730, 68],
-    [432, 1100, 76],
-    [540, 2000, 84],
-    [720, 3000, 90],
-    [1080, 6000, 95],
-  ].map(([height, kbps, vmaf], id) => ({
-    id,
-    height,
-    bitrateBps: (kbps + 128) * 1e3,
-    vmaf,
-  })),
+const LADDERS: (readonly Rung[])[] = [
+  FIXED_LADDER,
   [
     [270, 150],
     [270, 310],
@@ -77,14 +58,12 @@ const LADDERS: Rung[][] = [
 
 function readTraces(folder: string, limit: number): TracePoint[][] {
   const names = readdirSync(folder)
-    .filter((name) => !name.startsWith("."))
+    .filter((name) => !name.startsWith('.'))
     .sort();
   const step = Math.max(1, names.length / Math.max(limit, 1));
-  const picked = names
-    .filter((_, i) => Math.floor(i % step) === 0)
-    .slice(0, limit);
+  const picked = names.filter((_, i) => Math.floor(i % step) === 0).slice(0, limit);
   return picked
-    .map((name) => parseTrace(readFileSync(join(folder, name), "utf8")))
+    .map((name) => parseTrace(readFileSync(join(folder, name), 'utf8')))
     .filter((trace) => trace.length > 0);
 }
 
@@ -150,12 +129,12 @@ function main(): void {
   const tuning = readTraces(job.tuning, job.maxTraces);
   const evaluation = readTraces(job.evaluation, job.maxTraces);
   const shipped: Candidate = {
-    name: "shipped",
+    name: 'shipped',
     config: DEFAULT_RULE_CONFIG,
     windows: DEFAULT_WINDOWS,
   };
   const throughputOnly: Candidate = {
-    name: "throughput rule only",
+    name: 'throughput rule only',
     config: {
       ...DEFAULT_RULE_CONFIG,
       bolaFromBufferS: Number.POSITIVE_INFINITY,

@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RULE_CONFIG,
-  type Rung,
-  type RuleConfig,
-  candidates,
-  choose,
-  utilities,
-} from './rule';
-import { type TracePoint, parseTrace, simulate, transferSeconds } from './simulate';
+import { DEFAULT_RULE_CONFIG, type RuleConfig, candidates, choose, utilities } from './rule';
+import { FIXED_LADDER, type TracePoint, parseTrace, simulate, transferSeconds } from './simulate';
 import { ThroughputHistory } from './throughput';
 
-/** The default ladder's rungs (video + 128 kbit/s audio), lowest first. */
-const LADDER: Rung[] = [
-  [234, 145, 40],
-  [270, 365, 55],
-  [360, 730, 68],
-  [432, 1100, 76],
-  [540, 2000, 84],
-  [720, 3000, 90],
-  [1080, 6000, 95],
-].map(([height, kbps, vmaf], id) => ({ id, height, bitrateBps: (kbps + 128) * 1000, vmaf }));
+const LADDER = FIXED_LADDER;
 const SEGMENT_S = 4;
 
 /** A trace from `[seconds, Mbit/s]` points, the last one held to the end of any test. */

@@ -46,6 +46,18 @@ export interface Simulation {
   meanMbps: number;
 }
 
+/** The fixed ladder's rungs as a session answer gives them (video plus 128 kbit/s of audio,
+ * VMAF of a typical title), lowest first: the ladder the tests and the tuner play. */
+export const FIXED_LADDER: readonly Rung[] = [
+  [234, 145, 40],
+  [270, 365, 55],
+  [360, 730, 68],
+  [432, 1100, 76],
+  [540, 2000, 84],
+  [720, 3000, 90],
+  [1080, 6000, 95],
+].map(([height, kbps, vmaf], id) => ({ id, height, bitrateBps: (kbps + 128) * 1000, vmaf }));
+
 /** Pensieve's price of a second of stall, in Mbit/s of one segment's bitrate. */
 export const STALL_PENALTY = 4.3;
 
