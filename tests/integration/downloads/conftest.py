@@ -1,6 +1,7 @@
 """A platform of its own per test module and database: one clip ingested through the real
 pipeline into a movie downloadable everywhere, and a second movie (the same asset) whose one
-window, in the US only, allows streaming but not downloads."""
+window, in the US only, allows streaming but not downloads; a series whose one episode plays
+that asset too."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from tests.services import MARIADB_URL, POSTGRES_URL
 
 #: An account's cap on active downloads in these tests (MARQUEE_DOWNLOADS_MAX_PER_ACCOUNT).
 MAX_PER_ACCOUNT = 3
+WORLDWIDE = {"territories": ["WORLD"], "starts_at": "2020-01-01T00:00:00Z"}
 
 
 @dataclass
@@ -87,6 +89,22 @@ def _publish(editor: Viewer, title_id: str, window: dict[str, Any]) -> str:
     return str(response.json()["id"])
 
 
+def _series(world: Downloads, editor: Viewer) -> None:
+    """A published series of one episode, playing the movie's asset."""
+    body = {"kind": "series", "original_title": "Serial", "original_language": "en"}
+    world.series_id = editor.call("POST", "/api/v1/studio/titles", json=body).json()["id"]
+    added = editor.call(
+        "POST", f"/api/v1/studio/titles/{world.series_id}/seasons", json={"number": 1}
+    ).json()
+    form = {"number": 1, "original_title": "Pilot"}
+    path = f"/api/v1/studio/seasons/{added['seasons'][0]['id']}/episodes"
+    title = editor.call("POST", path, json=form).json()
+    world.episode_ids.append(title["seasons"][0]["episodes"][-1]["id"])
+    attach = "UPDATE catalog_episodes SET asset_id = :asset_id WHERE id = :episode_id"
+    world.sql(attach, asset_id=world.asset_id, episode_id=world.episode_ids[0])
+    _publish(editor, world.series_id, WORLDWIDE)
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -125,9 +143,8 @@ def _world(tmp_path_factory: pytest.TempPathFactory, extra: dict[str, str]) -> I
     # One ingest for both (the second title's media matters to no test, only that it has some).
     attach = "UPDATE catalog_titles SET asset_id = :asset_id WHERE id = :title_id"
     world.sql(attach, asset_id=world.asset_id, title_id=world.other_title_id)
-    world.window_id = _publish(
-        editor, world.title_id, {"territories": ["WORLD"], "starts_at": "2020-01-01T00:00:00Z"}
-    )
+    world.window_id = _publish(editor, world.title_id, WORLDWIDE)
+    _series(world, editor)
     streaming_only = {
         "territories": ["US"],
         "starts_at": "2020-01-01T00:00:00Z",

@@ -83,6 +83,17 @@ def test_a_download_comes_with_its_manifest_and_a_persistent_licence(world: Down
     assert again["id"] == download["id"]
 
 
+def test_an_episode_downloads_under_its_series_name(world: Downloads) -> None:
+    viewer = world.viewer("standard")
+    body = {"title_id": None, "episode_id": world.episode_ids[0]}
+    download = granted(world, viewer, device(), **body, quality="standard")
+    assert (download["title_id"], download["episode_id"]) == (world.series_id, world.episode_ids[0])
+    assert download["title"] == "Serial · S1:E1 Pilot"
+    assert download["max_height"] == 540  # standard quality, below the plan's 1080p
+    both = viewer.call("POST", "/api/v1/downloads", json={**body, "title_id": world.series_id})
+    assert both.status_code == 422
+
+
 def test_refusals_of_the_entitlement_come_first(world: Downloads) -> None:
     refused(world.download(world.viewer(None), device()), 403, "subscription-required")
     abroad = world.viewer("standard", country="JP")
