@@ -39,23 +39,17 @@ log = logging.getLogger(__name__)
 
 #: A clip shorter than this is not probed (too little picture to judge): the fixed ladder.
 MIN_PROBE_S = 3.0
-#: Titles up to this long are probed whole; longer ones through SCENES scenes of an eighth
-#: of the runtime each, between MIN_SCENE_S and MAX_SCENE_S: a short clip's probes then cost
-#: about half a pass over it, a long title's 8 s of picture.
-WHOLE_PROBE_S = 4.0
+#: Titles up to this long are probed whole; longer ones through SCENES scenes of SCENE_S.
+WHOLE_PROBE_S = 8.0
 SCENES = 4
-MIN_SCENE_S = 1.0
-MAX_SCENE_S = 2.0
+SCENE_S = 2.0
 #: x264 CRF points of each probe size (lower: better): VMAF ~60 to ~97 on most titles.
-CRFS = (22, 30, 38)
+CRFS = (21, 27, 33, 40)
 #: At most this many probe sizes, each at most PROBE_SIZE_RATIO the height of the one above.
 MAX_PROBE_SIZES = 4
 PROBE_SIZE_RATIO = 0.67
-#: x264 preset of the probes, whatever the ladder's: CRF aims at the same quality in every
-#: preset, so the hull's shape holds, and superfast costs about half of veryfast.
-PROBE_PRESET = "superfast"
-#: VMAF of one probe frame in this many (scoring was half the probes' cost at one in 3).
-PROBE_VMAF_EVERY = 6
+#: VMAF of one probe frame in this many.
+PROBE_VMAF_EVERY = 3
 #: The top rung aims at this VMAF (past it viewers see no difference, bits are wasted).
 TOP_VMAF = 95.0
 #: Rungs this many VMAF points apart: about one just-noticeable difference (Netflix: ~6);
@@ -112,13 +106,11 @@ class PerTitleLadder(_Model):
 
 def sample_spans(duration_s: float) -> list[tuple[float, float]]:
     """(start, length) of the scenes probed: the whole title when short, else :data:`SCENES`
-    scenes at the middles of equal parts of the runtime, each half its part's length within
-    :data:`MIN_SCENE_S` and :data:`MAX_SCENE_S`."""
+    scenes of :data:`SCENE_S` at the middles of equal parts of the runtime."""
     if duration_s <= WHOLE_PROBE_S:
         return [(0.0, duration_s)]
     part = duration_s / SCENES
-    scene = min(MAX_SCENE_S, max(MIN_SCENE_S, part / 2))
-    return [(part * (n + 0.5) - scene / 2, scene) for n in range(SCENES)]
+    return [(part * (n + 0.5) - SCENE_S / 2, SCENE_S) for n in range(SCENES)]
 
 
 def probe_sizes(info: SourceInfo, spec: LadderSpec) -> list[tuple[int, int]]:
@@ -219,7 +211,7 @@ def plan_per_title(
         info,
         fixed,
         probe_sizes(info, spec),
-        PROBE_PRESET,
+        spec.preset,
         work,
         threads=threads,
         on_progress=progress,
