@@ -1,6 +1,7 @@
-"""Billing API fixtures: identity's (an app with cheap argon2, helpers to sign up), an app with
-Stripe as the provider on every database backend, Stripe-signed webhooks, and localstripe (a
-local fake of Stripe's API) for the SDK's requests."""
+"""Billing API fixtures: identity's (an app with cheap argon2, helpers to sign up), apps with the
+manual provider (and the commands on the same settings) and with Stripe on every database
+backend, Stripe-signed webhooks, and localstripe (a local fake of Stripe's API) for the SDK's
+requests."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from marquee.app import create_app
 from marquee.billing.models import Subscription
+from marquee.cli.main import app as cli
 from marquee.kit.db import Database
 from marquee.kit.outbox import OutboxEntry
 from marquee.settings import Settings, load_settings
@@ -180,3 +183,30 @@ def subscribed(client: TestClient, email: str | None = None) -> tuple[dict[str, 
     done = client.post(WEBHOOK, **signed(checkout_completed(tokens["account_id"], customer)))
     assert done.status_code == 200, done.text
     return tokens, customer
+
+
+@pytest.fixture
+def manual_settings(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The manual provider on each backend; the commands read the same settings."""
+    monkeypatch.setenv("MARQUEE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MARQUEE_DATABASE_URL", database_url)
+    monkeypatch.setenv("MARQUEE_LOG_JSON", "false")
+    return load_settings(
+        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
+    )
+
+
+@pytest.fixture
+def manual_client(manual_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(manual_settings)) as client:
+        yield client
+        # The commands' events were committed outside the app: hand them on before it stops
+        # (later tests on the shared database count today's events).
+        while client.app.state.platform.relay.relay_once():  # type: ignore[attr-defined]
+            pass
+
+
+def marquee(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output.strip()

@@ -8,8 +8,6 @@ from __future__ import annotations
 import io
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,22 +16,24 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from marquee.app import create_app
+from marquee.billing import invoices
 from marquee.billing import service as billing
 from marquee.billing.providers.base import Checkout
 from marquee.billing.providers.stripe import StripeProvider
 from marquee.kit.db import Database
-from marquee.settings import Settings, load_settings
+from marquee.settings import Settings
 from tests.integration.billing.conftest import (
     STRIPE_KEY,
     WEBHOOK,
     checkout_completed,
     invoice,
+    marquee,
     published,
     signed,
     subscribed,
 )
 from tests.integration.billing.test_plans import make_admin
-from tests.integration.identity.conftest import CHEAP_ARGON2, PASSWORD, bearer, signup
+from tests.integration.identity.conftest import PASSWORD, bearer, signup
 
 INVOICES = "/api/v1/account/invoices"
 
@@ -156,20 +156,6 @@ def test_an_admin_refunds_part_then_the_rest_through_stripe_once_per_key(
     assert viewer_refund.status_code == 403
 
 
-@pytest.fixture
-def manual_settings(database_url: str, tmp_path: Path) -> Settings:
-    """The manual provider, on each database backend."""
-    return load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
-    )
-
-
-@pytest.fixture
-def manual_client(manual_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(manual_settings)) as client:
-        yield client
-
-
 def test_vouchers_and_grants_get_invoices_of_nothing(
     manual_client: TestClient, manual_settings: Settings
 ) -> None:
@@ -250,3 +236,35 @@ def test_checkout_charges_the_taxed_price_and_its_invoice_shows_the_tax(
         charged = client.get(INVOICES, headers=bearer(tokens)).json()[0]
     assert (charged["country"], charged["total"]) == ("DE", shown["total"])
     assert (charged["net"], charged["tax"]) == (shown["net"], shown["tax"])
+
+
+def test_marquee_billing_refund_records_a_manual_refund_once_per_key(
+    manual_client: TestClient, manual_settings: Settings
+) -> None:
+    tokens = signup(manual_client)
+    db = Database(manual_settings.resolved_database_url)
+    with db.transaction() as session:  # an operator's charge taken outside Marquee
+        charge = [("Premium plan, paid by bank transfer", 1549)]
+        number = invoices.issue(
+            session,
+            settings=manual_settings,
+            account_id=tokens["account_id"],
+            charged=charge,
+            currency="EUR",
+            provider="manual",
+            country="FR",
+        ).number
+    db.dispose()
+    refund = ("billing", "refund", "--invoice", number, "--amount", "549")
+    key = ("--key", f"cli-{uuid.uuid4().hex}")
+    first = marquee(*refund, "--reason", "late activation", *key)
+    again = marquee(*refund, *key)
+    note = first.split()[0]
+    assert note.startswith("INV-CN-")
+    assert "refunded: 5.49 EUR" in first
+    assert again == f"{note} already refunded with this key: 5.49 EUR"
+    listed = {
+        doc["number"]: doc for doc in manual_client.get(INVOICES, headers=bearer(tokens)).json()
+    }
+    assert listed[number]["refunded"] == 549
+    assert (listed[note]["reason"], listed[note]["lines"][0]["tax"]) == ("late activation", 91)

@@ -4,49 +4,19 @@ on every database backend."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from marquee.app import create_app
 from marquee.billing.models import Voucher
 from marquee.cli.main import app as cli
 from marquee.kit.db import Database, utcnow
-from marquee.settings import Settings, load_settings
-from tests.integration.identity.conftest import CHEAP_ARGON2, bearer, signup
+from marquee.settings import Settings
+from tests.integration.billing.conftest import marquee
+from tests.integration.identity.conftest import bearer, signup
 
 REDEEM = "/api/v1/account/subscription/redeem"
-
-
-@pytest.fixture
-def manual_settings(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The manual provider on each backend; the commands read the same settings."""
-    monkeypatch.setenv("MARQUEE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("MARQUEE_DATABASE_URL", database_url)
-    monkeypatch.setenv("MARQUEE_LOG_JSON", "false")
-    return load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
-    )
-
-
-@pytest.fixture
-def manual_client(manual_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(manual_settings)) as client:
-        yield client
-        # The commands' events were committed outside the app: hand them on before it stops
-        # (later tests on the shared database count today's events).
-        while client.app.state.platform.relay.relay_once():  # type: ignore[attr-defined]
-            pass
-
-
-def marquee(*args: str) -> str:
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output.strip()
 
 
 def test_a_voucher_gives_its_days_once_per_account_up_to_its_uses(
