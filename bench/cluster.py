@@ -32,7 +32,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.cluster.topology import TUS, Caller, Cluster, account, make_clip, poll, publish, running
+from tests.cluster.topology import (
+    TUS,
+    Caller,
+    Cluster,
+    account,
+    make_clip,
+    poll,
+    publish,
+    running,
+    sign_in,
+)
 from tests.conftest import empty_database
 from tests.integration.delivery.test_failover import base_urls, segment_names
 from tests.services import POSTGRES_URL
@@ -71,10 +81,7 @@ def encodes(cluster: Cluster, editor: Caller, clip: Path, count: int) -> tuple[f
     assets, title_id = [], ""
     for _ in range(count):
         upload_id, title_id = upload(editor, clip)
-        ingests = f"/api/v1/studio/titles/{title_id}/ingests"
-        started = editor.call("POST", ingests, json={"upload_id": upload_id})
-        assert started.status_code == 201, started.text
-        assets.append(started.json()["asset_id"])
+        assets.append(start_ingest(editor, title_id, upload_id))
     for asset_id in assets:
 
         def ready(asset_id: str = asset_id) -> bool:
@@ -84,6 +91,20 @@ def encodes(cluster: Cluster, editor: Caller, clip: Path, count: int) -> tuple[f
 
         poll(f"asset {asset_id}", ready, 600, every_s=0.2)
     return time.monotonic() - began, title_id
+
+
+def start_ingest(editor: Caller, title_id: str, upload_id: str) -> str:
+    """The new asset's id, once the upload is assembled (the ingest is refused until then)."""
+    answers: list[httpx.Response] = []
+
+    def started() -> bool:
+        path = f"/api/v1/studio/titles/{title_id}/ingests"
+        answers.append(editor.call("POST", path, json={"upload_id": upload_id}))
+        assert answers[-1].status_code in (201, 409), answers[-1].text
+        return answers[-1].status_code == 201
+
+    poll("the ingest started", started, 60, every_s=0.1)
+    return str(answers[-1].json()["asset_id"])
 
 
 def upload(editor: Caller, clip: Path) -> tuple[str, str]:
@@ -134,7 +155,7 @@ def main() -> None:
 
 
 def measure(cluster: Cluster, root: Path, seconds: float, clips: int) -> None:
-    editor = account(cluster, "--role", "admin")
+    editor = Caller(cluster, cluster.admin, sign_in(cluster, cluster.admin))
     viewer = account(cluster, "--plan", "standard")
     one = requests_per_s(cluster, cluster.node_url("api-1"), editor, seconds)
     both = requests_per_s(cluster, cluster.url, editor, seconds)

@@ -72,9 +72,21 @@ class Server:
         self.node.kill(signal.SIGKILL)
 
 
+@dataclass
+class Site:
+    """A primary, its streaming replica and an API node on the multi-host URL of both."""
+
+    primary: Server
+    replica: Server
+    api: Node
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.api.port}"
+
+
 @pytest.fixture(scope="module")
-def pair() -> Iterator[tuple[Server, Server]]:
-    """A primary and its streaming replica, both running."""
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     bin_dir = postgres_bin()
     user = "postgres" if os.geteuid() == 0 else None
     # Not under pytest's temporary folders: those are private to root, and PostgreSQL refuses
@@ -83,24 +95,39 @@ def pair() -> Iterator[tuple[Server, Server]]:
         root = Path(name)
         if user is not None:
             shutil.chown(root, user)
-        yield from _pair(bin_dir, root, user)
+        yield from _site(bin_dir, root, user, tmp_path_factory.mktemp("failover-api"))
 
 
-def _pair(bin_dir: Path, root: Path, user: str | None) -> Iterator[tuple[Server, Server]]:
+def _site(bin_dir: Path, root: Path, user: str | None, api_dir: Path) -> Iterator[Site]:
+    """The primary first; the API node boots while the replica is copied from it."""
     primary = Server(bin_dir, root / "primary", free_port(), user)
     replica = Server(bin_dir, root / "replica", free_port(), user)
+    hosts = f"host=127.0.0.1:{primary.port}&host=127.0.0.1:{replica.port}"
+    url = f"postgresql+psycopg://postgres@/marquee?{hosts}&target_session_attrs=read-write"
+    port = free_port()
+    env = {**FAST, "MARQUEE_ENV": "test", "MARQUEE_DATABASE_URL": url,
+           "MARQUEE_DATA_DIR": str(api_dir / "var"),
+           "MARQUEE_PUBLIC_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
+    api = Node("api", [MARQUEE, "serve", "--role", "api", "--host", "127.0.0.1", "--port",
+                       str(port), "--no-migrate"], api_dir / "api.log", env, port)  # fmt: skip
     primary.run("initdb", "-D", str(primary.data), "-U", "postgres", "--auth=trust",
                 "--no-sync", "-E", "UTF8")  # fmt: skip
     try:
         primary.start()
         primary.run("createdb", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
                     "marquee")  # fmt: skip
+        migrate.upgrade(url)
+        api.start()
         primary.run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U",
                     "postgres", "-D", str(replica.data), "-R", "-X", "stream",
                     "--checkpoint=fast", "--no-sync")  # fmt: skip
         replica.start()
-        yield primary, replica
+        api.wait_port(90)
+        ready = f"http://127.0.0.1:{port}/readyz"
+        poll("the API node ready", lambda: httpx.get(ready).status_code == 200, 60)
+        yield Site(primary, replica, api)
     finally:
+        api.stop()
         for server in (primary, replica):
             if server.node is not None:
                 server.node.stop()
@@ -127,46 +154,28 @@ class Probe:
                 time.sleep(0.02)
 
 
-def test_the_api_node_reconnects_to_the_promoted_replica(
-    pair: tuple[Server, Server], tmp_path: Path
-) -> None:
-    primary, replica = pair
-    hosts = f"host=127.0.0.1:{primary.port}&host=127.0.0.1:{replica.port}"
-    url = f"postgresql+psycopg://postgres@/marquee?{hosts}&target_session_attrs=read-write"
-    migrate.upgrade(url)
-    port = free_port()
-    env = {**FAST, "MARQUEE_ENV": "test", "MARQUEE_DATABASE_URL": url,
-           "MARQUEE_DATA_DIR": str(tmp_path / "var"),
-           "MARQUEE_PUBLIC_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
-    api = Node("api", [MARQUEE, "serve", "--role", "api", "--host", "127.0.0.1", "--port",
-                       str(port), "--no-migrate"], tmp_path / "api.log", env, port)  # fmt: skip
-    api.start()
-    try:
-        api.wait_port(90)
-        base = f"http://127.0.0.1:{port}"
-        poll("the API node ready", lambda: httpx.get(f"{base}/readyz").status_code == 200, 60)
-        probe = Probe(f"{base}/api/v1/plans")  # reads the database
-        thread = threading.Thread(target=probe.run)
-        thread.start()
-        poll("requests answered", lambda: len(probe.successes) > 10, 30)
-        killed = time.monotonic()
-        primary.kill()
-        poll("requests failing", lambda: bool(probe.failures), 10, every_s=0.01)
-        replica.run("pg_ctl", "promote", "-D", str(replica.data), "-w")
-        promoted = time.monotonic() - killed
-        poll("requests answered again", lambda: probe.successes[-1] > probe.failures[-1], 60)
-        probe.stop.set()
-        thread.join()
-        back = next(at for at in probe.successes if at > probe.failures[0])
-        window = back - probe.failures[0]
-        signup = {"email": "after-failover@example.com", "password": "correct horse battery"}
-        written = httpx.post(f"{base}/api/v1/auth/signup", json=signup, timeout=30)
-        print(
-            f"\ndatabase failover: primary SIGKILLed, replica promoted {promoted:.2f} s later; "
-            f"requests failed for {window:.2f} s ({len(probe.failures)} failed, first success "
-            f"{back - killed:.2f} s after the kill); a write after it: {written.status_code}"
-        )
-        assert written.status_code == 201, written.text
-        assert window < MAX_UNAVAILABLE_S
-    finally:
-        api.stop()
+def test_the_api_node_reconnects_to_the_promoted_replica(site: Site) -> None:
+    primary, replica, base = site.primary, site.replica, site.url
+    probe = Probe(f"{base}/api/v1/plans")  # reads the database
+    thread = threading.Thread(target=probe.run)
+    thread.start()
+    poll("requests answered", lambda: len(probe.successes) > 10, 30)
+    killed = time.monotonic()
+    primary.kill()
+    poll("requests failing", lambda: bool(probe.failures), 10, every_s=0.01)
+    replica.run("pg_ctl", "promote", "-D", str(replica.data), "-w")
+    promoted = time.monotonic() - killed
+    poll("requests answered again", lambda: probe.successes[-1] > probe.failures[-1], 60)
+    probe.stop.set()
+    thread.join()
+    back = next(at for at in probe.successes if at > probe.failures[0])
+    window = back - probe.failures[0]
+    signup = {"email": "after-failover@example.com", "password": "correct horse battery"}
+    written = httpx.post(f"{base}/api/v1/auth/signup", json=signup, timeout=30)
+    print(
+        f"\ndatabase failover: primary SIGKILLed, replica promoted {promoted:.2f} s later; "
+        f"requests failed for {window:.2f} s ({len(probe.failures)} failed, first success "
+        f"{back - killed:.2f} s after the kill); a write after it: {written.status_code}"
+    )
+    assert written.status_code == 201, written.text
+    assert window < MAX_UNAVAILABLE_S

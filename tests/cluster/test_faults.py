@@ -34,6 +34,7 @@ from tests.cluster.topology import (
     make_clip,
     poll,
     publish,
+    sign_in,
 )
 from tests.integration.delivery.test_failover import base_urls, play, segment_names
 
@@ -43,7 +44,7 @@ CHUNK = 64 * 1024
 
 @pytest.fixture(scope="module")
 def editor(cluster: Cluster) -> Caller:
-    return account(cluster, "--role", "admin")
+    return Caller(cluster, cluster.admin, sign_in(cluster, cluster.admin))
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +125,7 @@ def test_a_studio_upload_continues_through_the_other_api_node(
     poll("the upload assembled", assembled, 30)
     key = cluster.sql("SELECT object_key FROM catalog_uploads WHERE id = :id",
                       id=uploaded.upload_id)[0][0]  # fmt: skip
-    stored = s3_object(cluster, key)
+    stored = cluster.s3().get_object(Bucket="marquee", Key=key)["Body"].read()
     print(
         f"\ntus upload of {clip.stat().st_size} bytes: the node taking it SIGKILLed mid-PATCH; "
         f"{uploaded.resumed} resumption(s) from the other node's offset, PATCHes answered "
@@ -132,19 +133,6 @@ def test_a_studio_upload_continues_through_the_other_api_node(
     )
     assert hashlib.sha256(stored).digest() == hashlib.sha256(clip.read_bytes()).digest()
     assert uploaded.resumed == 1
-
-
-def s3_object(cluster: Cluster, key: str) -> bytes:
-    import boto3
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{cluster.nodes['s3'].port}",
-        region_name="us-east-1",
-        aws_access_key_id="cluster",
-        aws_secret_access_key="cluster-secret",
-    )
-    return client.get_object(Bucket="marquee", Key=key)["Body"].read()  # type: ignore[no-any-return]
 
 
 # --- a worker SIGKILLed mid-encode --------------------------------------------------------------
@@ -369,8 +357,13 @@ def test_a_flushed_or_restarted_cache_signs_nobody_out_and_keeps_lock_outs(
     assert check("redis FLUSHDB") == (len(devices), 0)
     cluster.nodes["redis"].kill()
     cluster.nodes["redis"].start().wait_port(30)
-    poll("the API nodes' cache back", lambda: cluster.ready("api-1") and cluster.ready("api-2"), 60)
+    poll("the balancer ready again", lambda: lb_ready(cluster), 60, every_s=0.1)
     assert check("redis SIGKILLed and restarted empty") == (len(devices), 0)
+
+
+def lb_ready(cluster: Cluster) -> bool:
+    """Whether ``/readyz`` answers 200 through the balancer (every backend reachable)."""
+    return httpx.get(f"{cluster.url}/readyz", timeout=5).status_code == 200
 
 
 # --- the broker restarted ----------------------------------------------------------------------

@@ -184,7 +184,8 @@ class Cluster:
     nodes: dict[str, Node] = field(default_factory=dict)
     lb_port: int = 0
     redis_port: int = 0
-    rabbit: dict[str, str] = field(default_factory=dict)
+    #: An admin account (``marquee user create --role admin``, made while the nodes boot).
+    admin: str = field(default_factory=lambda: f"admin-{uuid.uuid4().hex[:8]}@example.com")
 
     @property
     def url(self) -> str:
@@ -223,6 +224,16 @@ class Cluster:
             return wanted <= set(seen[-4:])
 
         return poll("the balancer using both API nodes", both, timeout_s, every_s=0.1)
+
+    def s3(self) -> Any:
+        """A client of the topology's S3 server (the nodes' credentials)."""
+        return boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{self.nodes['s3'].port}",
+            region_name="us-east-1",
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+        )
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
         from sqlalchemy import create_engine, text
@@ -296,7 +307,7 @@ http {{
     return conf
 
 
-def rabbitmq_node(root: Path) -> tuple[Node, dict[str, str]]:
+def rabbitmq_node(root: Path) -> Node:
     """A RabbitMQ of its own (no plugins), its data in ``root`` so that a restart keeps it."""
     home = root / "rabbitmq"
     home.mkdir()
@@ -314,7 +325,7 @@ def rabbitmq_node(root: Path) -> tuple[Node, dict[str, str]]:
     }
     # The server itself: Debian's wrapper on PATH would run it as the rabbitmq user.
     server = need_tool("rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server")
-    return Node("rabbitmq", [server], root / "rabbitmq.log", env, port), env
+    return Node("rabbitmq", [server], root / "rabbitmq.log", env, port)
 
 
 def build(root: Path, database_url: str) -> Cluster:
@@ -361,7 +372,7 @@ def build(root: Path, database_url: str) -> Cluster:
             "s3", [MOTO, "-H", "127.0.0.1", "-p", str(moto_port)], root / "s3.log", port=moto_port
         ),
     )
-    rabbit, cluster.rabbit = rabbitmq_node(root)
+    rabbit = rabbitmq_node(root)
     add("rabbitmq", rabbit)
 
     edges = []
@@ -469,17 +480,6 @@ def build(root: Path, database_url: str) -> Cluster:
     return cluster
 
 
-def create_bucket(cluster: Cluster) -> None:
-    endpoint = f"http://127.0.0.1:{cluster.nodes['s3'].port}"
-    boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="cluster",
-        aws_secret_access_key="cluster-secret",
-    ).create_bucket(Bucket="marquee")
-
-
 def stop_all(cluster: Cluster) -> None:
     """Stop every node at once: the load balancer and Marquee's nodes, then the servers."""
     for names in ([n for n in cluster.nodes if n not in SERVERS], SERVERS):
@@ -490,8 +490,8 @@ def stop_all(cluster: Cluster) -> None:
 @contextmanager
 def running(root: Path, database_url: str, prepare: Callable[[], None]) -> Iterator[Cluster]:
     """Start the topology, every node at once: the servers, then (while they boot, and
-    ``prepare`` migrates the database) Marquee's nodes, which wait for them; stop every node at
-    the end."""
+    ``prepare`` migrates the database) Marquee's nodes, which wait for them, and make the admin
+    account meanwhile; stop every node at the end."""
     cluster = build(root, database_url)
     began = time.monotonic()
     with ExitStack() as stack:
@@ -500,12 +500,14 @@ def running(root: Path, database_url: str, prepare: Callable[[], None]) -> Itera
             cluster.nodes[name].start()
         prepare()
         cluster.nodes["s3"].wait_port(30)
-        create_bucket(cluster)
+        cluster.s3().create_bucket(Bucket="marquee")
         for name, node in cluster.nodes.items():
             if name not in SERVERS:
                 node.start()
         with ThreadPoolExecutor(4) as pool:
-            waits = [pool.submit(cluster.wait_ready, name) for name in ("api-1", "api-2")]
+            admin = ("user", "create", "--email", cluster.admin, "--password", PASSWORD)
+            waits = [pool.submit(cluster.marquee, *admin, "--role", "admin")]
+            waits += [pool.submit(cluster.wait_ready, name) for name in ("api-1", "api-2")]
             waits += [pool.submit(node.wait_port, 90) for node in cluster.of("edge")]
             waits.append(pool.submit(cluster.nodes["lb"].wait_port, 30))
             for wait in waits:
