@@ -65,7 +65,7 @@ FROM rows {joins} GROUP BY ALL ORDER BY plays DESC, {order}
 #: ``past_due`` in its grace period); null for viewers without one.
 PLAN_AT_START = """
 ASOF LEFT JOIN (
-    SELECT hash(viewer) AS subscriber, "at" AS changed_at,
+    SELECT md5_number_lower(viewer) AS subscriber, "at" AS changed_at,
            CASE WHEN state IN ('trialing', 'active', 'canceled', 'past_due') THEN plan END AS plan
     FROM lake WHERE kind = 'subscription'
 ) ON subscriber = viewer_key AND changed_at <= started_at

@@ -11,26 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
-
 from marquee.analytics import lake
 
 PREFIX = "analytics/sessions"
 #: The version of :data:`SESSIONS_SQL`'s columns, part of each sessions file's name.
-VERSION = "2"
+VERSION = "3"
 TELEMETRY_KINDS = ("startup", "stall_start", "stall_end", "quality_change", "error", "sample")
 SESSION_KINDS = ("session_started", "heartbeat", "session_ended", *TELEMETRY_KINDS)
 
 #: One row per session and day, from a view of raw rows (renditions from ``lake``). The reports
-#: group sessions and count viewers by ``session_key`` and ``viewer_key``, 64-bit hashes of the
-#: ids: grouping half a million sessions by a number costs about half as much as by a
-#: 32-character string.
+#: group sessions and count viewers by ``session_key`` and ``viewer_key``, 64 bits of the ids'
+#: MD5: grouping half a million sessions by a number costs about half as much as by a
+#: 32-character string. (DuckDB's own ``hash`` is no key: ids that differ in a few characters
+#: share its values.)
 SESSIONS_SQL = """
 WITH renditions AS (
     SELECT asset_id, height, max(vmaf) AS vmaf FROM lake WHERE kind = 'rendition' GROUP BY ALL
 )
 SELECT session_id, strftime(e."at", '%Y-%m-%d') AS day,
-       hash(session_id) AS session_key, hash(any_value(viewer)) AS viewer_key,
+       md5_number_lower(session_id) AS session_key,
+       md5_number_lower(any_value(viewer)) AS viewer_key,
        any_value(viewer) AS viewer, any_value(title_id) AS title_id,
        any_value(episode_id) AS episode_id, any_value(country) AS country,
        any_value(device) AS device,
@@ -63,7 +63,7 @@ def summing(source: str) -> str:
 
 def key_for(day: str, raw_keys: Sequence[str]) -> str:
     """The sessions file of a day whose raw files are ``raw_keys``, as this version of
-    :data:`SESSIONS_SQL` on this DuckDB sums them (a file of another, or whose hashes another
-    DuckDB made, is not used: the day is summed again)."""
-    name = lake.content_name("sessions", [VERSION, duckdb.__version__, *sorted(raw_keys)])
+    :data:`SESSIONS_SQL` sums them (a file of another version is not used: the day is summed
+    again)."""
+    name = lake.content_name("sessions", [VERSION, *sorted(raw_keys)])
     return f"{PREFIX}/day={day}/{name}.parquet"
