@@ -1,12 +1,19 @@
-"""Identity's background jobs: outgoing mail, sent after the request that caused it commits."""
+"""Identity's background jobs: outgoing mail, sent after the request that caused it commits;
+the hourly purge of ended sessions and lock-outs."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import delete, or_
+from sqlalchemy.orm import Session
+
+from marquee.identity.models import Lockout, SignInSession
 from marquee.identity.tokens import Keys, email_token
+from marquee.kit.db import utcnow
 from marquee.kit.mail import Mail, open_mailer
-from marquee.kit.queue import JobContext, PermanentJobError, job
+from marquee.kit.queue import JobContext, PermanentJobError, job, periodic
 from marquee.settings import Settings
 
 # template -> (subject, body, page the link opens; "" for no link)
@@ -58,3 +65,22 @@ def send_mail(ctx: JobContext, *, template: str, to: str, token_id: str | None =
     settings: Settings = ctx.services.settings
     mailer = open_mailer(settings.smtp_url, settings.data_dir, settings.mail_from)
     mailer.send(render(settings, template, to, token_id))
+
+
+PURGE_INTERVAL_S = 3600.0
+
+
+@periodic("identity.purge_ended", interval_s=PURGE_INTERVAL_S)
+def purge_ended(platform: Any) -> None:
+    """Every worker's hourly tick; deleting what has ended is safe in several at once."""
+    with platform.db.transaction() as session:
+        purge(session)
+
+
+def purge(session: Session) -> None:
+    """Delete the sessions past their expiry (a sign-in prunes only its own account's) and the
+    lock-outs whose lock and failure count have both run out."""
+    now = utcnow()
+    session.execute(delete(SignInSession).where(SignInSession.expires_at <= now))
+    lapsed = or_(Lockout.locked_until.is_(None), Lockout.locked_until <= now)
+    session.execute(delete(Lockout).where(Lockout.counted_until <= now, lapsed))

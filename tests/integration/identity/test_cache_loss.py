@@ -4,14 +4,18 @@ copies. On every database backend; the cluster suite (tests/cluster) flushes a r
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
 from marquee.app import create_app
-from marquee.identity.limits import Limiter
+from marquee.identity.limits import Limiter, subject
+from marquee.identity.models import Lockout, SignInSession
+from marquee.identity.tasks import purge
 from marquee.kit.cache import MemoryCache
-from marquee.kit.db import Database
+from marquee.kit.db import Database, utcnow
 from marquee.settings import load_settings
 from tests.integration.identity.conftest import CHEAP_ARGON2, PASSWORD, bearer, new_email, signup
 
@@ -66,3 +70,42 @@ def test_the_lock_out_starts_at_the_threshold_and_lifts_on_success(database_url:
     assert 0 < (limiter.locked_for("login", who) or 0) <= 60
     limiter.succeed("login", who)
     assert limiter.locked_for("login", who) is None
+
+
+def test_the_hourly_purge_deletes_ended_sessions_and_lock_outs(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = load_settings(
+        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
+    )
+    with TestClient(create_app(settings)) as client:
+        platform = client.app.state.platform  # type: ignore[attr-defined]
+        ended, kept = signup(client), signup(client)
+        limiter = Limiter(platform.cache, platform.db.sessions)
+        lapsed, locked = new_email(), new_email()
+        for who in (lapsed, locked):
+            limiter.fail("login", who, threshold=1, lock_s=60)
+        past = utcnow() - timedelta(seconds=1)
+        with platform.db.transaction() as session:
+            session.execute(
+                update(SignInSession)
+                .where(SignInSession.account_id == ended["account_id"])
+                .values(expires_at=past)
+            )
+            session.execute(
+                update(Lockout)
+                .where(Lockout.key == f"login:{subject(lapsed)}")
+                .values(counted_until=past, locked_until=past)
+            )
+
+        with platform.db.transaction() as session:
+            purge(session)
+
+        with platform.db.sessions() as session:
+            owners = set(session.scalars(select(SignInSession.account_id)))
+            keys = set(session.scalars(select(Lockout.key)))
+        assert ended["account_id"] not in owners
+        assert kept["account_id"] in owners
+        assert f"login:{subject(lapsed)}" not in keys
+        assert f"login:{subject(locked)}" in keys
+        assert client.get("/api/v1/account", headers=bearer(kept)).status_code == 200
