@@ -111,7 +111,11 @@ let nextId = 0;
   `,
   styles: `
     :host {
-      display: inline-block;
+      display: contents;
+    }
+    .choices,
+    .notice {
+      flex-basis: 100%;
     }
     .choices {
       display: grid;

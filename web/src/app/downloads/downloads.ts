@@ -39,6 +39,8 @@ export interface StorageUse {
   persisted: boolean;
 }
 
+const RETRY_MS = 5000;
+
 interface Licence {
   keys: JsonWebKey[];
   expires_at?: string;
@@ -56,6 +58,9 @@ export class DownloadStore {
   readonly storage = signal<StorageUse | null>(null);
   private readonly operations = new Map<string, shaka.extern.IAbortableOperation<unknown>>();
   private loading: Promise<void> | null = null;
+  private syncing: Promise<void> | null = null;
+  private sending: Promise<void> = Promise.resolve();
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     effect(() => {
@@ -77,6 +82,7 @@ export class DownloadStore {
    * (its progress then shows on the Downloads page). */
   async download(choice: DownloadChoice): Promise<SavedDownload> {
     const device_id = await deviceId();
+    await this.syncing; // one request at a time names a new device to the server
     const grant = await ok(api.POST('/api/v1/downloads', { body: { ...choice, device_id } }));
     void this.keepStorage();
     const manifest = await fetch(grant.manifest_url).then((answer) => answer.text());
@@ -153,7 +159,12 @@ export class DownloadStore {
 
   /** Sends what is owed, then takes the server's word on every download of this device:
    * expiry, first play, revocation (a revoked download's media is deleted). */
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
+    this.syncing ??= this.settle().finally(() => (this.syncing = null));
+    return this.syncing;
+  }
+
+  private async settle(): Promise<void> {
     await this.load();
     await this.sendOutbox();
     let listed: Download[];
@@ -278,8 +289,23 @@ export class DownloadStore {
     }
   }
 
-  private async sendOutbox(): Promise<void> {
-    writeOutbox(await flush(readOutbox(), (item) => this.send(item)));
+  /** Sends what is owed, one sending at a time; what could not go is tried again a little
+   * later while online (the network often lags the browser's `online` event). */
+  private sendOutbox(): Promise<void> {
+    this.sending = this.sending.then(() => this.sendPending());
+    return this.sending;
+  }
+
+  private async sendPending(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    const pending = readOutbox();
+    const left = await flush(pending, (item) => this.send(item));
+    const sent = new Set(pending.slice(0, pending.length - left.length).map(key));
+    const owed = readOutbox().filter((item) => !sent.has(key(item))); // plays noted meanwhile
+    writeOutbox(owed);
+    if (owed.length && this.connectivity.online()) {
+      this.retryTimer = setTimeout(() => void this.sendOutbox(), RETRY_MS);
+    }
   }
 
   private async send(item: OutboxItem): Promise<Sent> {
@@ -318,6 +344,10 @@ export class DownloadStore {
     await navigator.storage?.persist?.().catch(() => false);
     await this.measure();
   }
+}
+
+function key(item: OutboxItem): string {
+  return JSON.stringify(item);
 }
 
 /** A download's grant as kept on the device (its URLs for fetching are not kept). */

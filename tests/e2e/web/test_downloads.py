@@ -1,0 +1,242 @@
+"""Downloads in the installed web app (issue 25), by the accessible names of docs/web.md: a
+film downloaded with Shaka's offline storage plays with the network off after a reload (the
+service worker starts the app) and its play reaches the server once back online; revoked from
+elsewhere, it is deleted saying why; past its expiry it refuses to play, saying so, and offers
+renewal once online; a plan's device limit names the devices that hold downloads.
+
+The service worker is the production build's (`make web`); Playwright contexts allow service
+workers by default, so the app registers it on the served origin (127.0.0.1 is a secure one).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.e2e import browser as e2e
+from tests.e2e.conftest import Screenshot, SignedIn
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
+
+MOVIE = "tidepool"
+MOVIE_NAME = "Tidepool"
+PLAYED_S = 5.0
+TIMEOUT_MS = 30_000
+#: Past the default 30 days to start a download (MARQUEE_DOWNLOADS_LICENSE_DAYS).
+LATER = timedelta(days=31)
+
+#: Names of the progress bars the page shows, recorded as they appear (a tiny clip downloads
+#: faster than a locator polls).
+WATCH_PROGRESSBARS = """() => {
+    window.__progressbars = [];
+    new MutationObserver(() => {
+        for (const bar of document.querySelectorAll('progress, [role=progressbar]')) {
+            const name = bar.getAttribute('aria-label');
+            if (name && !window.__progressbars.includes(name)) window.__progressbars.push(name);
+        }
+    }).observe(document.body, { childList: true, subtree: true });
+}"""
+
+VIDEO_PLAYED = """(t) => { const v = document.querySelector('[data-testid="video"]');
+    return v !== null && v.currentTime >= t
+        && v.getVideoPlaybackQuality().totalVideoFrames > 0; }"""
+
+
+#: This device's id for the downloads API, as the app keeps it (IndexedDB).
+DEVICE_ID = """() => new Promise((resolve, reject) => {
+    const opened = indexedDB.open('marquee-downloads');
+    opened.onerror = () => reject(opened.error);
+    opened.onsuccess = () => {
+        const read = opened.result.transaction('settings').objectStore('settings').get('device_id');
+        read.onsuccess = () => resolve(read.result);
+    };
+})"""
+
+#: How many downloads Shaka's offline storage holds (its IndexedDB manifest stores).
+STORED_MANIFESTS = """() => new Promise((resolve, reject) => {
+    const opened = indexedDB.open('shaka_offline_db');
+    opened.onerror = () => reject(opened.error);
+    opened.onsuccess = () => {
+        const names = [...opened.result.objectStoreNames].filter((n) => n.startsWith('manifest'));
+        if (!names.length) return resolve(0);
+        const reading = opened.result.transaction(names);
+        let total = 0, left = names.length;
+        for (const name of names) {
+            const count = reading.objectStore(name).count();
+            count.onsuccess = () => { total += count.result; if (--left === 0) resolve(total); };
+        }
+    };
+})"""
+
+
+def contract(what: str) -> str:
+    return f"docs/web.md names contract: {what}"
+
+
+def wait_for_service_worker(page: Page) -> None:
+    """Until the app's service worker controls the page (it then serves the app offline)."""
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def download(page: Page, platform: e2e.Served) -> None:
+    """Download the film from its page and wait until it is stored."""
+    page.goto(f"/title/{platform.catalog.titles[MOVIE]}")
+    page.evaluate(WATCH_PROGRESSBARS)
+    page.get_by_role("button", name="Download", exact=True).click()
+    page.get_by_label("Standard (smaller)").check()
+    page.get_by_role("button", name="Start download").click()
+    started = page.get_by_role("status").filter(has_text="Downloading")
+    try:
+        expect(started).to_be_visible()
+    except AssertionError:
+        pytest.fail(f"no download started: {page.get_by_role('alert').all_inner_texts()}")
+    page.get_by_role("link", name="Downloads", exact=True).click()
+    expect(page.get_by_role("heading", name="Downloads", level=1)).to_be_visible()
+    play = page.get_by_role("button", name=f"Play {MOVIE_NAME}", exact=True)
+    expect(play, contract(f'Downloads: button "Play {MOVIE_NAME}" once stored')).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    shown: list[str] = page.evaluate("() => window.__progressbars")
+    assert MOVIE_NAME in shown, contract(f"a progressbar named {MOVIE_NAME!r} while it downloads")
+
+
+def play_to(page: Page, at_least: float) -> dict[str, Any]:
+    try:
+        page.wait_for_function(VIDEO_PLAYED, arg=at_least, timeout=TIMEOUT_MS)
+    except PlaywrightTimeoutError:
+        alerts = page.get_by_role("alert").all_inner_texts()
+        pytest.fail(f"the download did not play to {at_least} s; the page says {alerts}")
+    state: dict[str, Any] = page.get_by_test_id("video").evaluate(
+        "(v) => ({ time: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames })"
+    )
+    return state
+
+
+def test_a_downloaded_film_plays_offline_after_a_reload(
+    page: Page,
+    context: BrowserContext,
+    platform: e2e.Served,
+    viewer: e2e.Viewer,
+    signed_in: SignedIn,
+    screenshot: Screenshot,
+) -> None:
+    signed_in(viewer)
+    page.goto("/browse")
+    wait_for_service_worker(page)
+    download(page, platform)
+    expect(page.get_by_test_id("storage")).to_contain_text("used")
+    screenshot(page, "1-downloaded")
+
+    context.set_offline(True)
+    try:
+        page.reload()
+        expect(page.get_by_role("heading", name="Downloads", level=1)).to_be_visible()
+        expect(page.get_by_role("status").filter(has_text="You are offline")).to_be_visible()
+        page.get_by_role("button", name=f"Play {MOVIE_NAME}", exact=True).click()
+        played = play_to(page, PLAYED_S)
+        screenshot(page, "2-playing-offline")
+        page.get_by_role("button", name="Close player").click()
+    finally:
+        plays = re.compile(r"/api/v1/downloads/[^/]+/plays$")
+        with page.expect_response(
+            lambda answer: bool(plays.search(answer.url)) and answer.ok, timeout=TIMEOUT_MS
+        ) as reported:
+            context.set_offline(False)  # the app sends it once the network answers
+    assert played["frames"] > 0, played
+    answer = reported.value
+    assert answer.json()["first_played_at"], "the offline play did not start the play window"
+    assert answer.request.post_data_json[0]["position_s"] >= PLAYED_S
+
+
+def test_a_download_revoked_elsewhere_is_deleted_saying_why(
+    page: Page, platform: e2e.Served, viewer: e2e.Viewer, signed_in: SignedIn
+) -> None:
+    signed_in(viewer)
+    download(page, platform)
+    assert page.evaluate(STORED_MANIFESTS) == 1
+    device = page.evaluate(DEVICE_ID)
+    headers = e2e.log_in(platform.base, viewer.email, viewer.password)
+    with httpx.Client(base_url=platform.base, headers=headers, timeout=30) as api:
+        listed = api.get("/api/v1/downloads", params={"device_id": device}).json()["downloads"]
+        assert [d["title"] for d in listed] == [MOVIE_NAME], listed
+        assert api.delete(f"/api/v1/downloads/{listed[0]['id']}").status_code == 204
+
+    page.reload()
+    expect(page.get_by_text("Removed from this device.")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Play {MOVIE_NAME}", exact=True)).to_have_count(0)
+    assert page.evaluate(STORED_MANIFESTS) == 0, "the revoked download's media is still stored"
+    page.get_by_role("button", name=f"Delete {MOVIE_NAME}", exact=True).click()
+    expect(page.get_by_text("Nothing downloaded on this device yet.")).to_be_visible()
+
+
+def test_an_expired_download_refuses_to_play_and_is_renewed_online(
+    page: Page,
+    context: BrowserContext,
+    platform: e2e.Served,
+    viewer: e2e.Viewer,
+    signed_in: SignedIn,
+    screenshot: Screenshot,
+) -> None:
+    now = datetime.now(UTC)
+    page.clock.install(time=now)
+    signed_in(viewer)
+    download(page, platform)
+
+    page.clock.set_system_time(now + LATER)
+    page.get_by_role("button", name=f"Play {MOVIE_NAME}", exact=True).click()
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_contain_text(f"{MOVIE_NAME} cannot play")
+    expect(refusal).to_contain_text("expired")
+    expect(page.get_by_test_id("video")).to_be_hidden()
+    renew = page.get_by_role("button", name=f"Renew {MOVIE_NAME}", exact=True)
+    expect(renew, contract(f'Downloads: button "Renew {MOVIE_NAME}" when expired')).to_be_enabled()
+    screenshot(page, "1-expired")
+
+    context.set_offline(True)
+    expect(renew, "renewing needs the network").to_be_disabled()
+    expect(page.get_by_text("Renewing needs a connection.")).to_be_visible()
+    context.set_offline(False)
+
+    page.clock.set_system_time(now + timedelta(minutes=1))
+    renew.click()
+    expect(page.get_by_role("alert")).to_contain_text(f"{MOVIE_NAME} is renewed.")
+    page.get_by_role("button", name=f"Play {MOVIE_NAME}", exact=True).click()
+    assert play_to(page, 1.0)["frames"] > 0
+
+
+def test_the_device_limit_lists_the_devices_holding_downloads(
+    page: Page, platform: e2e.Served, signed_in: SignedIn, screenshot: Screenshot
+) -> None:
+    basic = e2e.new_viewer(platform.base, plan="basic")  # downloads on 1 device
+    headers = e2e.log_in(platform.base, basic.email, basic.password)
+    body = {
+        "title_id": platform.catalog.titles[MOVIE],
+        "profile_id": basic.profile_id,
+        "device_id": "living-room-tablet",
+        "quality": "standard",
+    }
+    granted = httpx.post(
+        f"{platform.base}/api/v1/downloads", json=body, headers=headers, timeout=30
+    )
+    assert granted.status_code == 201, granted.text
+
+    signed_in(basic)
+    page.goto(f"/title/{platform.catalog.titles[MOVIE]}")
+    page.get_by_role("button", name="Download", exact=True).click()
+    page.get_by_role("button", name="Start download").click()
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_contain_text("device")
+    devices = refusal.get_by_role("list", name="Devices with downloads")
+    expect(devices.get_by_role("listitem")).to_have_count(1)
+    expect(devices).to_contain_text("living-room-tablet")
+    expect(devices).to_contain_text(re.compile(r"1 download\b"))
+    screenshot(page, "device-limit")
