@@ -203,7 +203,7 @@ class Cluster:
         except httpx.TransportError:
             return False
 
-    def wait_ready(self, name: str, timeout_s: float = 90) -> float:
+    def wait_ready(self, name: str, timeout_s: float = 120) -> float:
         node = self.nodes[name]
 
         def up() -> bool:
@@ -253,7 +253,7 @@ class Cluster:
             env={**os.environ, **self.env},
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=120,
             check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
@@ -480,6 +480,14 @@ def build(root: Path, database_url: str) -> Cluster:
     return cluster
 
 
+def make_admin(cluster: Cluster) -> None:
+    """``marquee user create --role admin`` once the broker answers (the command hands its
+    outbox on before it exits)."""
+    cluster.nodes["rabbitmq"].wait_port(120)
+    create = ("user", "create", "--email", cluster.admin, "--password", PASSWORD)
+    cluster.marquee(*create, "--role", "admin")
+
+
 def stop_all(cluster: Cluster) -> None:
     """Stop every node at once: the load balancer and Marquee's nodes, then the servers."""
     for names in ([n for n in cluster.nodes if n not in SERVERS], SERVERS):
@@ -505,10 +513,9 @@ def running(root: Path, database_url: str, prepare: Callable[[], None]) -> Itera
             if name not in SERVERS:
                 node.start()
         with ThreadPoolExecutor(4) as pool:
-            admin = ("user", "create", "--email", cluster.admin, "--password", PASSWORD)
-            waits = [pool.submit(cluster.marquee, *admin, "--role", "admin")]
+            waits = [pool.submit(make_admin, cluster)]
             waits += [pool.submit(cluster.wait_ready, name) for name in ("api-1", "api-2")]
-            waits += [pool.submit(node.wait_port, 90) for node in cluster.of("edge")]
+            waits += [pool.submit(node.wait_port, 120) for node in cluster.of("edge")]
             waits.append(pool.submit(cluster.nodes["lb"].wait_port, 30))
             for wait in waits:
                 wait.result()
