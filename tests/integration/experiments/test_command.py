@@ -32,7 +32,7 @@ def _definition(tmp_path: Path, weights: tuple[int, int]) -> tuple[str, Path]:
         "unit": "account",
         "variants": [
             {"key": "off", "weight": weights[0], "parameters": {}},
-            {"key": "on", "weight": weights[1], "parameters": {"abr": "bola"}},
+            {"key": "on", "weight": weights[1], "parameters": {"player": "v2"}},
         ],
     }
     path = tmp_path / f"{key}.json"

@@ -27,7 +27,7 @@ def definition(**fields: Any) -> dict[str, Any]:
         "unit": "profile",
         "variants": [
             {"key": "control", "weight": 50, "parameters": {}},
-            {"key": "big", "weight": 50, "parameters": {"artwork": "large"}},
+            {"key": "big", "weight": 50, "parameters": {"card_size": "large"}},
         ],
         "metrics": {"primary": "plays_per_member", "secondary": ["viewing_hours_per_member"]},
     }
