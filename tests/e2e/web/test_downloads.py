@@ -135,6 +135,7 @@ def test_a_downloaded_film_plays_offline_after_a_reload(
     download(page, platform)
     expect(page.get_by_test_id("storage")).to_contain_text("used")
     screenshot(page, "1-downloaded")
+    assert not e2e.accessibility_violations(page), "the Downloads page"
 
     context.set_offline(True)
     try:
@@ -240,3 +241,4 @@ def test_the_device_limit_lists_the_devices_holding_downloads(
     expect(devices).to_contain_text("living-room-tablet")
     expect(devices).to_contain_text(re.compile(r"1 download\b"))
     screenshot(page, "device-limit")
+    assert not e2e.accessibility_violations(page), "the title page's download choices"
