@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -268,3 +269,30 @@ def test_marquee_billing_refund_records_a_manual_refund_once_per_key(
     }
     assert listed[number]["refunded"] == 549
     assert (listed[note]["reason"], listed[note]["lines"][0]["tax"]) == ("late activation", 91)
+
+
+def test_invoices_issued_at_once_take_consecutive_numbers(
+    manual_client: TestClient, manual_settings: Settings
+) -> None:
+    account = signup(manual_client)["account_id"]
+    db = Database(manual_settings.resolved_database_url)
+
+    def issue(_: int) -> str:
+        with db.transaction() as session:
+            return invoices.issue(
+                session,
+                settings=manual_settings,
+                account_id=account,
+                charged=[("Basic plan", 799)],
+                currency="USD",
+                provider="manual",
+            ).number
+
+    try:
+        issue(0)  # the series exists (a new series' first two at once may deadlock on MariaDB)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            numbers = sorted(pool.map(issue, range(12)), key=sequence)
+    finally:
+        db.dispose()
+    first = sequence(numbers[0])
+    assert [sequence(number) for number in numbers] == list(range(first, first + 12))
