@@ -1,4 +1,4 @@
-"""The cluster suite's topology, started once a session (tests/cluster/topology.py)."""
+"""The cluster suite's topology (tests/cluster/topology.py), started once for the faults."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from tests.conftest import empty_database
 from tests.services import POSTGRES_URL, need
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """The whole topology on a fresh database of the local PostgreSQL."""
+    """The whole topology on a fresh database of the local PostgreSQL. Module-scoped: its
+    thirteen processes stop when the faults module ends, not when the whole run does."""
     need("postgresql")
     with empty_database(POSTGRES_URL, "postgresql") as database_url:
         root = tmp_path_factory.mktemp("cluster")
