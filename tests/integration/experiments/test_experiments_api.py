@@ -15,7 +15,8 @@ from marquee.analytics import service as analytics
 from marquee.analytics.query import run as run_query
 from marquee.experiments import service
 from marquee.experiments.models import Experiment
-from tests.integration.analytics.conftest import Viewer, World
+from tests.integration.analytics.conftest import World
+from tests.integration.viewers import Viewer
 
 URL = "/api/v1/experiments"
 
