@@ -5,10 +5,15 @@ profiles' viewing history of 1,000,000 plays over the last week (popular titles 
 played, five countries) bulk-inserted into discovery's plays table, ``marquee serve`` on
 127.0.0.1, and 1,000 of those profiles signed in (200 accounts × 5 profiles), each with
 playback positions in 20 titles (Continue Watching and the personal rows come from playback).
-Every profile's rows are built once (cold figures), then wrk asks for random profiles' rows
-with 64 connections (warm figures).
+The same plays are recommend's signals (one per profile and title) and the production model is
+trained on them as the worker's job does (``--no-model``: none, the heuristic rows), then served
+by ``marquee serve``; the model's part of a profile's rows (``recommend.picks`` as discovery
+asks for it: 200 picks, Because You Watched one of its titles, only visible titles) is timed
+in-process for the signed-in profiles. Every profile's rows are built once (cold figures), then
+wrk asks for random profiles' rows with 16 and 64 connections (warm figures).
 
     .venv/bin/python bench/browse.py [--plays 1000000] [--seconds 20] [--wrk-threads 1]
+        [--no-model] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -37,13 +42,19 @@ from search import (  # bench/search.py
     serve,
     sign_up,
 )
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from marquee import migrate
+from marquee.catalog import service as catalog_service
 from marquee.discovery.models import DiscoveryPlay
 from marquee.identity.models import Profile
 from marquee.kit.db import Database
+from marquee.kit.storage import open_object_store
 from marquee.playback.models import ViewingPosition
+from marquee.recommend import service as recommend
+from marquee.recommend.tables import Play
+from marquee.recommend.training import retrain
+from marquee.settings import Settings
 
 TITLES = 10_000
 PROFILES = 10_000
@@ -110,6 +121,92 @@ def fill_positions(database_url: str, title_ids: list[str], profiles: list[str])
             for title_id in rng.sample(title_ids[:2000], POSITIONS)
         ]
         session.execute(insert(ViewingPosition), batch)
+    db.dispose()
+
+
+def train_model(database_url: str, settings: Settings) -> None:
+    """Recommend's plays of the history (one per profile and title: its latest time, watched
+    to the end) and the production model trained on them, as the worker's job trains it."""
+    db = Database(database_url)
+    with db.transaction() as session:
+        query = select(
+            DiscoveryPlay.profile_id,
+            DiscoveryPlay.title_id,
+            func.max(DiscoveryPlay.territory),
+            func.count(),
+            func.max(DiscoveryPlay.at),
+        ).group_by(DiscoveryPlay.profile_id, DiscoveryPlay.title_id)
+        plays = [
+            {
+                "profile_id": profile_id,
+                "title_id": title_id,
+                "territory": territory,
+                "plays": count,
+                "fraction": 1.0,
+                "completed": True,
+                "abandoned": False,
+                "at": at,
+            }
+            for profile_id, title_id, territory, count, at in session.execute(query)
+        ]
+        for start in range(0, len(plays), 50_000):
+            session.execute(insert(Play), plays[start : start + 50_000])
+    started = time.perf_counter()
+    with db.transaction() as session:
+        pointer = retrain(session, open_object_store(settings.resolved_storage_url))
+    print(
+        f"{len(plays):,} signals; {pointer and pointer.model} trained in "
+        f"{time.perf_counter() - started:.1f} s (version, popularity and metadata artifacts)"
+    )
+    db.dispose()
+
+
+def picks_in_process(
+    database_url: str, settings: Settings, profiles: list[str], profile_to: Path | None
+) -> None:
+    """p50/p99 of the model's part of each profile's rows, in this process, as discovery asks
+    for it (the profile's signals read, folded in, 200 picks among the visible titles and
+    Because You Watched one of its titles), after one warm-up round; the measured round
+    profiled by pyinstrument into ``profile_to`` when given."""
+    db = Database(database_url)
+    with db.transaction() as session:
+        allowed = frozenset(t.id for t in catalog_service.published_titles(session))
+        played = dict(
+            session.execute(
+                select(Play.profile_id, func.max(Play.title_id)).group_by(Play.profile_id)
+            ).all()
+        )
+    took = []
+    profiler = None
+    if profile_to:
+        from pyinstrument import Profiler  # a dev dependency, for --profile only
+
+        profiler = Profiler(interval=0.0005)
+    for round_ in range(2):
+        if round_ and profiler:
+            profiler.start()
+        for profile_id in profiles:
+            started = time.perf_counter()
+            with db.transaction() as session:
+                recommend.picks(
+                    session,
+                    settings=settings,
+                    profile_id=profile_id,
+                    country="US",
+                    limit=200,
+                    because_of=[played[profile_id]] if profile_id in played else [],
+                    allowed=allowed,
+                )
+            if round_:
+                took.append((time.perf_counter() - started) * 1000)
+    if profiler and profile_to:
+        profiler.stop()
+        profile_to.write_text(profiler.output_text(show_all=False))
+    p50, p99 = percentiles(took)
+    print(
+        f"picks in-process (the model's rows of {len(profiles)} profiles): "
+        f"p50 {p50:.1f} ms  p99 {p99:.1f} ms"
+    )
     db.dispose()
 
 
@@ -189,14 +286,27 @@ def main() -> None:
     # the server's core on a 2-core machine and put the load generator's waits into the p99
     # (with two: the same req/s, p99 80-120 ms instead of 20-35 ms)
     parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument("--profile", type=Path, help="pyinstrument's report of the picks here")
+    parser.add_argument(
+        "--model",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="train and serve the production model (default) or none",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench/browse.py needs wrk: apt-get install wrk")
     with tempfile.TemporaryDirectory(prefix="bench-browse-") as tmp:
-        run(Path(tmp), args.plays, args.seconds, args.connections, args.wrk_threads)
+        run(Path(tmp), args)
 
 
-def run(work: Path, plays: int, seconds: int, connections: list[int], threads: int) -> None:
+def run(work: Path, args: argparse.Namespace) -> None:
+    plays, seconds, connections, threads = (
+        args.plays,
+        args.seconds,
+        args.connections,
+        args.wrk_threads,
+    )
     (work / "var").mkdir()
     url = f"sqlite:///{work / 'var' / 'marquee.db'}"
     migrate.upgrade(url)
@@ -220,6 +330,10 @@ def run(work: Path, plays: int, seconds: int, connections: list[int], threads: i
             f"{TITLES:,} titles, {PROFILES:,} profiles, {plays:,} plays and "
             f"{len(pairs) * POSITIONS:,} positions inserted in {took:.1f} s"
         )
+        if args.model:
+            settings = Settings(data_dir=work / "var")
+            train_model(url, settings)
+            picks_in_process(url, settings, [p for _, p in pairs], args.profile)
         p50, p99 = percentiles(cold(base, pairs))
         print(f"cold (rows built, 8 at a time): p50 {p50:.1f} ms  p99 {p99:.1f} ms")
         for count in connections:

@@ -19,9 +19,10 @@ items of Zipf popularity in 50 taste clusters), the production model's and ALS's
         [--interactions 1000000] [--smoke]
 
 ``--ratings`` also reads tab-separated MovieLens files (``u.data``); ``--write-split DIR``
-writes train.tsv and test.tsv for ``marquee recommend evaluate``; ``--random-split`` holds out
-a random 20 % of all ratings (seed 5) instead of each user's latest. ``--smoke``: a few hundred
-ratings, two grid points, 20,000 synthetic interactions (seconds, for CI).
+writes train.tsv and test.tsv for ``marquee recommend evaluate``, and stops;
+``--random-split`` holds out a random 20 % of all ratings (seed 5) instead of each user's
+latest. ``--smoke``: a few hundred ratings, two grid points, 20,000 synthetic interactions
+(seconds, for CI).
 """
 
 from __future__ import annotations
@@ -348,6 +349,7 @@ def main() -> None:
     print(f"{args.ratings}: {len(ratings.users)} ratings; {split}")
     if args.write_split:
         write_split(args.write_split, train, test)
+        return
     tuned = tune(train, *grids)
     compare(train, test, tuned)
     scale(n)
