@@ -1,5 +1,7 @@
 """What identity holds of a person, for the account export (:mod:`marquee.kit.personal_data`).
-Deleting the account deletes these rows at once (profiles and tokens by cascade)."""
+Deleting the account deletes these rows at once (profiles, tokens and sign-in sessions by
+cascade). The sign-in sessions reach the export as its ``devices``, from the account's own
+answer, so they are not listed again here."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ register(
             "identity_accounts": DELETED,
             "identity_profiles": DELETED,
             "identity_email_tokens": DELETED,
+            "identity_sessions": DELETED,
         },
         export=export,
     )
