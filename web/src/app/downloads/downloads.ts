@@ -167,6 +167,9 @@ export class DownloadStore {
   private async settle(): Promise<void> {
     await this.load();
     await this.sendOutbox();
+    if (!this.items().length) {
+      return; // nothing to settle: no request, so a device without downloads stays unknown
+    }
     let listed: Download[];
     try {
       const device_id = await deviceId();
