@@ -221,11 +221,13 @@ def plan_per_title(
         "wall_s": round(time.monotonic() - started, 2),
     }
     sample_s = round(sum(length for _, length in spans), 2)
-    hull = convex_hull(probes)
+    hull = convex_hull(affordable(probes, info, spec))
     if len(hull) < 2:
         reason = (
             f"too uniform to probe: the cheapest probe ({hull[0].kbps} kbit/s) scored VMAF"
             f" {hull[0].vmaf:.1f}, and no dearer one {MIN_GAIN} more"
+            if hull
+            else "every probe spends more than the fixed ladder's rung of its size"
         )
         result = _fallback(reason).model_copy(
             update={"probes": probes, "hull": hull, "sample_s": sample_s, **cost}
@@ -233,9 +235,9 @@ def plan_per_title(
         return fixed, result
     rungs = choose_rungs(hull)
     log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
-    plan = plan_rungs(info, spec, capped_rungs(rungs, info, spec))
-    # The plan thins rungs that capping brought down to a neighbour's rate: keep the rungs
-    # it encodes, so the studio shows the ladder the viewers get.
+    plan = plan_rungs(info, spec, ladder_rungs(rungs))
+    # The plan thins rungs that the source's cap brought down to a neighbour's rate: keep the
+    # rungs it encodes, so the studio shows the ladder the viewers get.
     encoded = {rendition.name for rendition in plan.renditions}
     kept = [rung for rung in rungs if rung.name in encoded]
     result = PerTitleLadder(
@@ -244,20 +246,28 @@ def plan_per_title(
     return plan, result
 
 
-def capped_rungs(
-    rungs: Sequence[ChosenRung], info: SourceInfo, spec: LadderSpec
-) -> list[tuple[Rung, int, int]]:
-    """The chosen rungs as ladder rungs, none spending more than the fixed ladder's rung of
-    its size: grain or noise can need tens of Mbit/s to reach VMAF 95, which no viewer's
-    network carries (such a rung becomes the fixed one: capped VBR at the fixed rate)."""
+def affordable(
+    probes: Sequence[ProbePoint], info: SourceInfo, spec: LadderSpec
+) -> list[ProbePoint]:
+    """The probes spending no more than the fixed ladder's rung of their size: grain or noise
+    can need tens of Mbit/s to reach VMAF 95, which no viewer's network carries. Left out
+    before the hull is drawn, so that the rungs are chosen among what may be encoded (capping
+    a chosen rung afterwards dropped it: bikes' top rung, 416x176 at 278 kbit/s, capped to the
+    fixed 145, then thinned as a copy of the next one, left a ladder topping out at VMAF 84)."""
     fixed_kbps = {(w, h): rung.video_bitrate_kbps for rung, w, h in rung_sizes(info, spec)}
-    sized = []
-    for r in rungs:
-        cap = fixed_kbps.get((r.width, r.height), r.kbps)
-        kbps, crf = (r.kbps, r.crf) if r.kbps <= cap else (cap, None)
-        rung = Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=kbps, crf=crf)
-        sized.append((rung, r.width, r.height))
-    return sized
+    return [p for p in probes if p.kbps <= fixed_kbps.get((p.width, p.height), math.inf)]
+
+
+def ladder_rungs(rungs: Sequence[ChosenRung]) -> list[tuple[Rung, int, int]]:
+    """The chosen rungs as ladder rungs, sized: capped CRF at their probe's CRF and rate."""
+    return [
+        (
+            Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=r.kbps, crf=r.crf),
+            r.width,
+            r.height,
+        )
+        for r in rungs
+    ]
 
 
 def _fallback(reason: str) -> PerTitleLadder:
