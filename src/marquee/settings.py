@@ -291,7 +291,7 @@ class Settings(BaseSettings):
     playback_heartbeat_timeout_s: float = Field(default=90, gt=0)
     #: How long a playback session (its manifest, licence and delivery URLs) lasts at most.
     playback_session_ttl_s: float = Field(default=6 * 3600, gt=0)
-    #: Licence requests per session per minute.
+    #: Licence requests per session (and per download) per minute.
     playback_license_limit: int = Field(default=30, ge=1)
     #: Share of the running time after which a title counts as watched.
     playback_watched_fraction: float = Field(default=0.9, gt=0, le=1)

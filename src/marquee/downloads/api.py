@@ -111,7 +111,8 @@ def plays(
 
 MANIFEST_PATH = "/downloads/{download_id}/{token}/manifest.mpd"
 LICENSE_PATH = "/downloads/{download_id}/license"
-players = cross_origin_router(cors_headers())  # tagged by `router`
+#: A licence's ``Retry-After`` is for the player to read.
+players = cross_origin_router(cors_headers(expose=("Retry-After",)))  # tagged by `router`
 MANIFEST_PREFLIGHT = preflight_headers(methods=("GET", "OPTIONS"), headers=())
 LICENSE_PREFLIGHT = preflight_headers(
     methods=("POST", "OPTIONS"), headers=("Authorization", "Content-Type")
@@ -163,7 +164,7 @@ LICENSE_REQUEST = {
 @players.post(
     LICENSE_PATH,
     openapi_extra={"requestBody": LICENSE_REQUEST},
-    responses=problems(403),
+    responses=problems(403, 429),
 )
 def license(
     download_id: DownloadId,
@@ -174,10 +175,13 @@ def license(
 ) -> Response:
     """W3C ClearKey licence for a download: ``{"kids": [...], "type": "persistent-license"}``
     → ``{"keys": [...], "type": "persistent-license", "expires_at": ...}``; 403
-    ``download-expired`` or ``download-revoked`` once it may no longer be played."""
+    ``download-expired`` or ``download-revoked`` once it may no longer be played; 429
+    ``rate-limited`` (with ``Retry-After``) past the licence requests a download may make."""
+    platform = request.app.state.platform
     answer, media_type = service.license(
         session,
-        settings=request.app.state.platform.settings,
+        settings=platform.settings,
+        cache=platform.cache,
         account_id=me.account_id,
         download_id=download_id,
         body=body,

@@ -46,7 +46,13 @@ from marquee.kit.secret_text import same_secret
 from marquee.kit.storage import ObjectStore
 from marquee.media import service as media
 from marquee.playback import service as playback
-from marquee.playback.schemas import DownloadGrant, PlayedPosition, PlayRights, SessionStart
+from marquee.playback.schemas import (
+    DownloadGrant,
+    PlayedPosition,
+    PlayRights,
+    SessionStart,
+    TrackChoice,
+)
 from marquee.settings import Settings
 
 API_PATH = "/api/v1/downloads"
@@ -192,10 +198,17 @@ def record_plays(
 
 
 def license(
-    session: Session, *, settings: Settings, account_id: str, download_id: str, body: bytes
+    session: Session,
+    *,
+    settings: Settings,
+    cache: Cache,
+    account_id: str,
+    download_id: str,
+    body: bytes,
 ) -> tuple[bytes, str]:
     """The persistent ClearKey licence of an active download, valid to its ``playable_until``:
-    ``(body, media type)``."""
+    ``(body, media type)``; ``rate-limited`` past ``MARQUEE_PLAYBACK_LICENSE_LIMIT`` requests a
+    minute for the download."""
     row = _own(session, account_id, download_id)
     now = utcnow()
     _seen(session, account_id, row.device_id, now)
@@ -203,6 +216,7 @@ def license(
     answer = playback.download_license(
         session,
         settings=settings,
+        cache=cache,
         grant=_grant(row),
         body=body,
         expires_at=playable_until(settings, row),
@@ -218,11 +232,12 @@ def manifest(
     if row is None or not same_secret(token, manifest_token(settings, download_id=download_id)):
         raise DownloadNotFound
     _refuse_unplayable(settings, row, utcnow())
+    grant = _grant(row).model_copy(update={"tracks": _tracks(session, row)})
     return playback.download_mpd(
         session,
         settings=settings,
         storage=storage,
-        grant=_grant(row),
+        grant=grant,
         license_url=_url(settings, row.id, "license"),
     )
 
@@ -357,6 +372,20 @@ def _display_name(session: Session, account_id: str, rights: PlayRights, country
 def _grant(row: Download) -> DownloadGrant:
     return DownloadGrant(
         download_id=row.id, asset_id=row.asset_id, max_height=row.max_height, country=row.country
+    )
+
+
+def _tracks(session: Session, row: Download) -> TrackChoice:
+    """The tracks the download holds: the audio and subtitle languages asked for; none asked
+    for, the profile's language (and for audio the original soundtrack too)."""
+    audio, subtitles = list(row.audio_languages), list(row.subtitle_languages)
+    if audio and subtitles:
+        return TrackChoice(audio=audio, subtitles=subtitles)
+    profile = identity.get_profile(session, account_id=row.account_id, profile_id=row.profile_id)
+    return TrackChoice(
+        audio=audio or [profile.language],
+        subtitles=subtitles or [profile.language],
+        original_audio=not audio,
     )
 
 

@@ -45,10 +45,7 @@ def issue_license(
     row = own_session(session, me, session_id)
     if not is_live(settings, row=row):
         raise SessionEnded
-    window = int(time.time() // LICENSE_WINDOW_S)
-    count = cache.incr(f"playback:license:{row.id}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
-    if count > settings.playback_license_limit:
-        raise LicenseRateLimited(LICENSE_WINDOW_S - int(time.time()) % LICENSE_WINDOW_S)
+    _count_request(settings, cache, row.id)
     grant = key_grant(session, asset_id=row.asset_id, max_height=row.max_height)
     try:
         answer = license_service.issue(session, settings, body, grant, kid=kid)
@@ -63,16 +60,28 @@ def download_license(
     session: Session,
     *,
     settings: Settings,
+    cache: Cache,
     grant: DownloadGrant,
     body: bytes,
     expires_at: datetime,
 ) -> License:
     """A persistent licence for the keys of a download's renditions, valid until
-    ``expires_at`` (downloads has checked that the download may still be played)."""
+    ``expires_at`` (downloads has checked that the download may still be played); rate-limited
+    per download like a session's."""
+    _count_request(settings, cache, f"download:{grant.download_id}")
     keys = key_grant(session, asset_id=grant.asset_id, max_height=grant.max_height)
     answer = license_service.issue(session, settings, body, keys, expires_at=expires_at)
     log.info("licence issued: download %s asset %s", grant.download_id, grant.asset_id)
     return answer
+
+
+def _count_request(settings: Settings, cache: Cache, grant_key: str) -> None:
+    """Count a licence request of a session (its id) or a download (``download:<id>``);
+    ``rate-limited`` past ``playback_license_limit`` in a minute."""
+    window = int(time.time() // LICENSE_WINDOW_S)
+    count = cache.incr(f"playback:license:{grant_key}:{window}", ttl_s=LICENSE_WINDOW_S * 2)
+    if count > settings.playback_license_limit:
+        raise LicenseRateLimited(LICENSE_WINDOW_S - int(time.time()) % LICENSE_WINDOW_S)
 
 
 def key_grant(session: Session, *, asset_id: str, max_height: int) -> KeyGrant:

@@ -17,7 +17,11 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 
+import langcodes
+from langcodes.tag_parser import LanguageTagError
+
 from marquee.kit.mpd import parse_mpd, tag, write_mpd
+from marquee.playback.schemas import TrackChoice
 
 PLACEHOLDER = re.compile(r"https://license\.invalid/[A-Za-z0-9/_-]*")
 _URI = re.compile(r'URI="([^"]*)"')
@@ -40,9 +44,19 @@ def allowed_heights(heights: Iterable[int], max_height: int) -> set[int]:
     return kept or ({min(found)} if found else set())
 
 
-def session_mpd(mpd: str, *, max_height: int, license_url: str, folder_urls: FolderURLs) -> str:
+def session_mpd(
+    mpd: str,
+    *,
+    max_height: int,
+    license_url: str,
+    folder_urls: FolderURLs,
+    tracks: TrackChoice | None = None,
+) -> str:
+    """The session's (or download's) MPD; given ``tracks``, only those audio and text sets."""
     root = parse_mpd(mpd)
     _cap_video(root, max_height)
+    if tracks is not None:
+        _keep_tracks(root, tracks)
     for laurl in root.iter(tag("Laurl", "dashif")):
         laurl.text = license_url
     relative = [
@@ -106,6 +120,38 @@ def _cap_video(root: ET.Element, max_height: int) -> None:
             if aset.get(name) is not None:
                 aset.set(name, str(max(int(r.get(attribute, "0")) for r in kept)))
     _relink_video_sets(root)
+
+
+def _keep_tracks(root: ET.Element, tracks: TrackChoice) -> None:
+    """Drop the audio sets in no language of ``tracks.audio`` (keeping the original, the first
+    audio set: the source's own soundtrack, when ``tracks.original_audio`` or when none is
+    left) and the text sets in no language of ``tracks.subtitles``."""
+    period = root.find(tag("Period"))
+    if period is None:
+        return
+    sets = period.findall(tag("AdaptationSet"))
+    audio = [aset for aset in sets if aset.get("contentType") == "audio"]
+    kept = [aset for aset in audio if _speaks(aset, tracks.audio)]
+    if audio and (tracks.original_audio or not kept) and audio[0] not in kept:
+        kept.insert(0, audio[0])
+    text = [aset for aset in sets if aset.get("contentType") == "text"]
+    dropped = [aset for aset in audio if aset not in kept]
+    dropped += [aset for aset in text if not _speaks(aset, tracks.subtitles)]
+    for aset in dropped:
+        period.remove(aset)
+
+
+def _speaks(aset: ET.Element, languages: Sequence[str]) -> bool:
+    """Whether the set's ``lang`` is one of ``languages``, by language alone (``eng`` is
+    ``en``, ``pt-BR`` is ``pt``)."""
+    return _base_language(aset.get("lang", "und")) in {_base_language(t) for t in languages}
+
+
+def _base_language(language_tag: str) -> str:
+    try:
+        return langcodes.Language.get(language_tag).language or "und"
+    except LanguageTagError:
+        return language_tag.casefold()
 
 
 def _relink_video_sets(root: ET.Element) -> None:

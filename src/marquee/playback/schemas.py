@@ -58,6 +58,16 @@ class PlayedPosition(BaseModel):
     download_id: str = ""
 
 
+class TrackChoice(BaseModel):
+    """The audio and subtitle tracks a manifest keeps, by language (``eng`` and ``en`` alike)."""
+
+    audio: list[str] = Field(default_factory=list)
+    subtitles: list[str] = Field(default_factory=list)
+    #: Keep the original audio (the source's own soundtrack) besides ``audio``; it is kept
+    #: anyway when none of ``audio`` is there, so that a download is never silent.
+    original_audio: bool = False
+
+
 class DownloadGrant(BaseModel):
     """A download's asset as playback serves it: its manifest and its persistent licence."""
 
@@ -66,6 +76,8 @@ class DownloadGrant(BaseModel):
     max_height: int
     #: The viewer's country when it was granted (the edges its segments come from).
     country: str
+    #: The tracks its manifest holds.
+    tracks: TrackChoice = Field(default_factory=TrackChoice)
 
 
 class Manifests(BaseModel):

@@ -103,15 +103,16 @@ def download_mpd(
     grant: DownloadGrant,
     license_url: str,
 ) -> str:
-    """A download's MPD: the renditions up to ``grant.max_height``, its licence URL, and its
-    segments signed under the download's id for ``playback_session_ttl_s`` (the device fetches
-    them now, while it downloads)."""
+    """A download's MPD: the renditions up to ``grant.max_height`` and its chosen tracks
+    (``grant.tracks``), its licence URL, and its segments signed under the download's id for
+    ``playback_session_ttl_s`` (the device fetches them now, while it downloads)."""
     assets = media.asset_manifests(session, asset_id=grant.asset_id)
     ttl_s = settings.playback_session_ttl_s
     return manifest.session_mpd(
         storage.get_bytes(assets.dash).decode(),
         max_height=grant.max_height,
         license_url=license_url,
+        tracks=grant.tracks,
         folder_urls=lambda folder: list(
             _signed_folder(
                 settings, grant.asset_id, grant.download_id, grant.country, ttl_s, folder

@@ -1,7 +1,7 @@
 """A platform of its own per test module and database: one clip ingested through the real
-pipeline into a movie downloadable everywhere, and a second movie (the same asset) whose one
-window, in the US only, allows streaming but not downloads; a series whose one episode plays
-that asset too."""
+pipeline into a movie downloadable everywhere (its own untagged soundtrack, a French dub,
+English and French subtitles), and a second movie (the same asset) whose one window, in the
+US only, allows streaming but not downloads; a series whose one episode plays that asset too."""
 
 from __future__ import annotations
 
@@ -16,15 +16,17 @@ import pytest
 
 from marquee.app import create_app
 from marquee.downloads.models import Download
-from marquee.runtime import build_platform
+from marquee.media import service as media
+from marquee.media.ffmpeg import run_ffmpeg
+from marquee.media.schemas import InputFile
+from marquee.runtime import Platform, build_platform
 from tests.conftest import empty_database
-from tests.integration.media.conftest import Sources
+from tests.integration.media.conftest import Sources, tone
 from tests.integration.media.test_pipeline import media_settings, wait_for_asset
 from tests.integration.playback.conftest import (
     BACKENDS,
     GEO,
     World,
-    _ingest,
     _title,
     _wait_attached,
 )
@@ -33,6 +35,8 @@ from tests.services import MARIADB_URL, POSTGRES_URL
 
 #: An account's cap on active downloads in these tests (MARQUEE_DOWNLOADS_MAX_PER_ACCOUNT).
 MAX_PER_ACCOUNT = 3
+#: Licence requests a download may make a minute here (MARQUEE_PLAYBACK_LICENSE_LIMIT).
+LICENSE_LIMIT = 4
 WORLDWIDE = {"territories": ["WORLD"], "starts_at": "2020-01-01T00:00:00Z"}
 
 
@@ -89,6 +93,37 @@ def _publish(editor: Viewer, title_id: str, window: dict[str, Any]) -> str:
     return str(response.json()["id"])
 
 
+def _ingest_with_tracks(platform: Platform, sources: Sources, title_id: str) -> str:
+    """The clip with a French dub (``fra``) and subtitles in English and French (``en``,
+    ``fr``) besides its own untagged soundtrack."""
+    french = sources.root / "french.m4a"
+    run_ffmpeg([*tone(freq=660), "-c:a", "aac", str(french)], step="fixture")
+    asset_id = media.new_asset_id()
+    prefix = media.source_prefix(asset_id)
+    files = {
+        "source.mp4": sources.path("h264_aac.mp4"),
+        "audio-0.m4a": french,
+        "subtitles-0.srt": sources.srt(),
+        "subtitles-1.srt": sources.srt(),
+    }
+    for name, path in files.items():
+        platform.storage.upload_from(str(path), prefix + name)
+    with platform.db.transaction() as session:
+        media.start_ingest(
+            session,
+            storage=platform.storage,
+            source_key=f"{prefix}source.mp4",
+            title_id=title_id,
+            asset_id=asset_id,
+            audio=[InputFile(language="fra", key=f"{prefix}audio-0.m4a")],
+            subtitles=[
+                InputFile(language="en", key=f"{prefix}subtitles-0.srt"),
+                InputFile(language="fr", key=f"{prefix}subtitles-1.srt"),
+            ],
+        )
+    return asset_id
+
+
 def _series(world: Downloads, editor: Viewer) -> None:
     """A published series of one episode, playing the movie's asset."""
     body = {"kind": "series", "original_title": "Serial", "original_language": "en"}
@@ -127,6 +162,7 @@ def _world(tmp_path_factory: pytest.TempPathFactory, extra: dict[str, str]) -> I
         MARQUEE_ARGON2_MEMORY_COST_KIB="8",
         MARQUEE_ARGON2_PARALLELISM="1",
         MARQUEE_DOWNLOADS_MAX_PER_ACCOUNT=str(MAX_PER_ACCOUNT),
+        MARQUEE_PLAYBACK_LICENSE_LIMIT=str(LICENSE_LIMIT),
         **extra,
     )
     platform = build_platform(settings)
@@ -136,8 +172,8 @@ def _world(tmp_path_factory: pytest.TempPathFactory, extra: dict[str, str]) -> I
     world = Downloads(platform, app, "", "", "", "")
     editor = world.editor = world.viewer(None, role="editor")
     world.title_id, world.other_title_id = _title(editor), _title(editor)
-    clip = Sources(tmp_path_factory.mktemp("sources")).path("h264_aac.mp4")
-    world.asset_id = world.other_asset_id = _ingest(platform, clip, world.title_id)
+    sources = Sources(tmp_path_factory.mktemp("sources"))
+    world.asset_id = world.other_asset_id = _ingest_with_tracks(platform, sources, world.title_id)
     assert wait_for_asset(platform, world.asset_id).status == "ready"
     _wait_attached(editor, world.title_id)
     # One ingest for both (the second title's media matters to no test, only that it has some).

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from marquee.billing import service as billing
+from marquee.kit.mpd import parse_mpd, tag
 from marquee.playback import service as playback
-from tests.integration.downloads.conftest import MAX_PER_ACCOUNT, Downloads
+from tests.integration.downloads.conftest import LICENSE_LIMIT, MAX_PER_ACCOUNT, Downloads
 from tests.integration.playback.conftest import PASSWORD
 from tests.integration.viewers import Viewer
 
@@ -262,3 +263,42 @@ def test_a_deleted_profile_and_a_window_without_downloads_revoke(world: Download
 def _state(world: Downloads, viewer: Viewer, device_id: str, download_id: str) -> tuple[str, str]:
     found = {d["id"]: d for d in world.on_device(viewer, device_id)}[download_id]
     return found["state"], found["revoked_reason"]
+
+
+def track_languages(mpd: str, content_type: str) -> list[str]:
+    root = parse_mpd(mpd)
+    sets = root.iter(tag("AdaptationSet"))
+    return [s.get("lang", "") for s in sets if s.get("contentType") == content_type]
+
+
+def test_a_download_holds_only_its_chosen_audio_and_subtitles(world: Downloads) -> None:
+    viewer = world.viewer("standard")
+    dubbed = granted(world, viewer, device(), audio_languages=["fr"], subtitle_languages=["fra"])
+    mpd = viewer.client.get(dubbed["manifest_url"]).text
+    assert track_languages(mpd, "audio") == ["fra"]
+    assert track_languages(mpd, "text") == ["fr"]
+    assert track_languages(mpd, "video")
+
+
+def test_a_download_without_languages_holds_the_original_and_the_profiles(
+    world: Downloads,
+) -> None:
+    viewer = world.viewer("standard")  # an English profile
+    download = granted(world, viewer, device())
+    mpd = viewer.client.get(download["manifest_url"]).text
+    assert track_languages(mpd, "audio") == ["und"]  # the clip's own soundtrack: no English dub
+    assert track_languages(mpd, "text") == ["en"]
+
+
+def test_a_download_makes_only_so_many_licence_requests_a_minute(world: Downloads) -> None:
+    viewer, phone = world.viewer("standard"), device()
+    download = granted(world, viewer, phone)
+    mpd = viewer.client.get(download["manifest_url"]).text
+    # Twice the limit and one: a 429 even if a minute's window turns over on the way.
+    answers = [licence(viewer, download, mpd) for _ in range(2 * LICENSE_LIMIT + 1)]
+    assert [a.status_code for a in answers[:LICENSE_LIMIT]] == [200] * LICENSE_LIMIT
+    limited = next(a for a in answers if a.status_code == 429)
+    refused(limited, 429, "rate-limited")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    other = granted(world, viewer, phone, title_id=None, episode_id=world.episode_ids[0])
+    assert licence(viewer, other, mpd).status_code == 200  # each download counts its own

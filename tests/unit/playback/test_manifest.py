@@ -11,6 +11,7 @@ from marquee.playback.manifest import (
     session_media_playlist,
     session_mpd,
 )
+from marquee.playback.schemas import TrackChoice
 
 LICENSE = "https://api.example/api/v1/playback/sessions/s1/license"
 MPD = """<?xml version='1.0' encoding='utf-8'?>
@@ -162,3 +163,39 @@ def test_a_plan_of_every_tier_can_switch_between_the_sets() -> None:
     assert heights(mpd) == ["720", "360"]
     assert mpd.count("adaptation-set-switching") == 2
     assert "sig-top" not in mpd
+
+
+#: The source's own soundtrack first (untagged), then two dubs; subtitles in two languages.
+TRACKS_MPD = """<?xml version='1.0' encoding='utf-8'?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">
+  <Period id="0">
+    <AdaptationSet id="0" contentType="video"><Representation id="0" height="360" /></AdaptationSet>
+    <AdaptationSet id="1" contentType="audio" lang="und"><Representation id="1" /></AdaptationSet>
+    <AdaptationSet id="2" contentType="audio" lang="eng"><Representation id="2" /></AdaptationSet>
+    <AdaptationSet id="3" contentType="audio" lang="pt"><Representation id="3" /></AdaptationSet>
+    <AdaptationSet id="4" contentType="text" lang="fr"><Representation id="4" /></AdaptationSet>
+    <AdaptationSet id="5" contentType="text" lang="en"><Representation id="5" /></AdaptationSet>
+  </Period>
+</MPD>
+"""
+
+
+def kept_sets(tracks: TrackChoice) -> list[str]:
+    mpd = session_mpd(
+        TRACKS_MPD, max_height=360, license_url=LICENSE, folder_urls=top_folder, tracks=tracks
+    )
+    return re.findall(r'<AdaptationSet id="(\d+)"', mpd)
+
+
+def test_a_download_keeps_its_languages_whichever_code_names_them() -> None:
+    assert kept_sets(TrackChoice(audio=["en", "pt-BR"], subtitles=["fra"])) == ["0", "2", "3", "4"]
+
+
+def test_the_original_soundtrack_stays_when_asked_for_or_when_no_dub_matches() -> None:
+    assert kept_sets(TrackChoice(audio=["en"], original_audio=True)) == ["0", "1", "2"]
+    assert kept_sets(TrackChoice(audio=["ja"], subtitles=["ja"])) == ["0", "1"]
+
+
+def test_a_session_keeps_every_track() -> None:
+    mpd = session_mpd(TRACKS_MPD, max_height=360, license_url=LICENSE, folder_urls=top_folder)
+    assert len(re.findall("<AdaptationSet ", mpd)) == 6
