@@ -37,7 +37,9 @@ MODELS: dict[str, Callable[[Interactions], Recommender]] = {
     "itemknn": partial(ItemKnn.fit, neighbours=100),
     "ease": partial(Ease.fit, l2=500.0),
     "als": partial(Als.fit, factors=64, regularization=1.0, alpha=5.0),
-    "ease-recency": partial(RecencyEase.fit, l2=500.0, half_life=3.0, floor=1.0),
+    "ease-recency": partial(
+        RecencyEase.fit, l2=500.0, emphasis=0.3, relax=0.1, half_life=3.0, floor=2.0
+    ),
 }
 
 # The model the platform serves, chosen by the offline evaluation (docs/recommend.md).
