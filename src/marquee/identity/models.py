@@ -72,6 +72,11 @@ class SignInSession(Base):
     )
     record: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The family's current refresh token (its generation and nonce's digest, copied into
+    #: ``record``): a refresh moves them on with one conditional UPDATE, so that of two uses
+    #: of a token only one can win, whatever the cache holds.
+    refresh_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refresh_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Lockout(Base):

@@ -6,7 +6,9 @@ it at once (access tokens are checked against their session on each request).
 
 Every request reads the cached copy; the row is the truth a missing copy is rebuilt from, so a
 flushed or restarted cache signs nobody out. Each change writes the row (in a short transaction
-of its own) and then the copy; sign-ins and refreshes are rare beside the reads.
+of its own) and then the copy; sign-ins and refreshes are rare beside the reads. Which refresh
+token is current is decided by the row alone (its ``refresh_generation`` and ``refresh_hash``
+columns, moved on by one conditional UPDATE), never by the copy.
 """
 
 from __future__ import annotations
@@ -99,7 +101,12 @@ class SessionStore:
         )
         db.add(
             SignInSession(
-                id=record.id, account_id=account_id, record=raw, expires_at=self._expiry()
+                id=record.id,
+                account_id=account_id,
+                record=raw,
+                expires_at=self._expiry(),
+                refresh_generation=record.refresh_generation,
+                refresh_hash=record.refresh_hash,
             )
         )
         key = self._key(account_id, record.id)
@@ -146,21 +153,40 @@ class SessionStore:
         record.ip, record.ip_country = ip, country
         self.save(record)
 
-    def rotate_refresh(self, record: SessionRecord, presented: RefreshToken) -> None:
-        """Accept the family's current refresh token once and move the family on; anything
-        else signed by us is a replay, which ends the session."""
-        current = (
-            presented.generation == record.refresh_generation
-            and digest(presented.nonce) == record.refresh_hash
-        )
-        once = f"{SESSION_PREFIX}rotated:{record.id}:{presented.generation}"
-        if not current or not self.cache.add(once, b"1", ttl_s=self.ttl_s):
+    def rotate_refresh(
+        self, record: SessionRecord, presented: RefreshToken, successor: RefreshToken
+    ) -> None:
+        """Spend ``presented`` and make ``successor`` the family's current refresh token.
+
+        One conditional UPDATE of the row (``WHERE id = ? AND refresh_generation = ? AND
+        refresh_hash = ?``) does both, so of two uses of one token, even at the same moment
+        and with an emptied cache, exactly one matches. Any other token signed by us is a
+        replay, which ends the session (the whole family, the winner's new tokens too). The
+        copy is dropped rather than rewritten: a copy written after a concurrent sign-out
+        would bring the ended session back."""
+        spent = digest(presented.nonce)
+        self._note_refresh(record, successor)
+        with self.sessions() as session, session.begin():
+            result = session.execute(
+                update(SignInSession)
+                .where(
+                    SignInSession.id == record.id,
+                    SignInSession.account_id == record.account_id,
+                    SignInSession.expires_at > utcnow(),
+                    SignInSession.refresh_generation == presented.generation,
+                    SignInSession.refresh_hash == spent,
+                )
+                .values(
+                    record=json.dumps(asdict(record)),
+                    expires_at=self._expiry(),
+                    refresh_generation=record.refresh_generation,
+                    refresh_hash=record.refresh_hash,
+                )
+            )
+        if not cast("CursorResult[Any]", result).rowcount:
             self.revoke(record.account_id, record.id)
             raise TokenReused("This refresh token was already used: the session is signed out.")
-
-    def set_refresh(self, record: SessionRecord, token: RefreshToken) -> None:
-        self._note_refresh(record, token)
-        self.save(record)
+        self.cache.delete(self._key(record.account_id, record.id))
 
     @staticmethod
     def _note_refresh(record: SessionRecord, token: RefreshToken) -> None:

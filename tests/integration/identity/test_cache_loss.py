@@ -4,15 +4,23 @@ copies. On every database backend; the cluster suite (tests/cluster) flushes a r
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from marquee.app import create_app
+from marquee.identity.context import Identity
+from marquee.identity.errors import TokenReused
 from marquee.identity.limits import Limiter, subject
 from marquee.identity.models import Lockout, SignInSession
+from marquee.identity.schemas import Tokens
+from marquee.identity.service import signin
+from marquee.identity.sessions import SessionRecord
 from marquee.identity.tasks import purge
 from marquee.kit.cache import MemoryCache
 from marquee.kit.db import Database, utcnow
@@ -58,6 +66,57 @@ def test_nobody_is_signed_out_and_lock_outs_hold_when_the_cache_is_emptied(
         )
         assert replayed.status_code == 401  # a spent refresh token stays spent
         assert client.get("/api/v1/account", headers=bearer(tokens)).status_code == 401
+
+
+class ForgetfulCache(MemoryCache):
+    """A cache flushed between every write and the next read: it keeps nothing."""
+
+    def set(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> None:
+        pass
+
+    def add(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> bool:
+        return True
+
+
+def test_one_refresh_token_used_twice_at_once_after_a_flush_wins_once_and_ends_the_family(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(
+        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
+    )
+    with TestClient(create_app(settings)) as client:
+        platform = client.app.state.platform  # type: ignore[attr-defined]
+        tokens = signup(client)
+        platform.cache.delete_prefix("")
+        ident = Identity.build(settings, ForgetfulCache(), platform.db.sessions)
+        both_read = threading.Barrier(2, timeout=30)
+        require = ident.sessions.require
+
+        def require_together(account_id: str, session_id: str) -> SessionRecord:
+            record = require(account_id, session_id)
+            both_read.wait()  # both uses passed every check before either rotates
+            return record
+
+        monkeypatch.setattr(ident.sessions, "require", require_together)
+
+        def use(token: str) -> Tokens | TokenReused:
+            try:
+                return signin.refresh(ident, refresh_token=token)
+            except TokenReused as reused:
+                return reused
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(use, [tokens["refresh_token"]] * 2))
+
+        won = [answer for answer in answers if isinstance(answer, Tokens)]
+        assert len(won) == 1, answers
+        assert sum(isinstance(answer, TokenReused) for answer in answers) == 1
+        successor = {"refresh_token": won[0].refresh_token}
+        assert client.post("/api/v1/auth/refresh", json=successor).status_code == 401
+        assert client.get("/api/v1/account", headers=bearer(tokens)).status_code == 401
+        with platform.db.sessions() as session:
+            owners = set(session.scalars(select(SignInSession.account_id)))
+        assert tokens["account_id"] not in owners
 
 
 def test_the_lock_out_starts_at_the_threshold_and_lifts_on_success(database_url: str) -> None:

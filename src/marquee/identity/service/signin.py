@@ -148,11 +148,10 @@ def refresh(ident: Identity, *, refresh_token: str) -> schemas.Tokens:
     """Rotate: the presented token is spent; presenting it again signs the session out."""
     presented = read_refresh_token(ident.keys, refresh_token)
     record = ident.sessions.require(presented.account_id, presented.session_id)
-    ident.sessions.rotate_refresh(record, presented)
     successor = issue_refresh_token(
-        record.account_id, record.id, record.refresh_generation + 1, ident.settings.session_ttl_s
+        record.account_id, record.id, presented.generation + 1, ident.settings.session_ttl_s
     )
-    ident.sessions.set_refresh(record, successor)
+    ident.sessions.rotate_refresh(record, presented, successor)
     return _tokens(ident, record.account_id, record.id, successor.encode(ident.keys))
 
 
