@@ -16,6 +16,11 @@ import pyarrow as pa
 
 #: Seconds of playing one ``playing`` heartbeat stands for (the player beats every 10 s).
 HEARTBEAT_S = 10
+#: A session whose sessions row is all of it: it started and ended that day. Only the others
+#: (crossing midnight, or not ended yet) are grouped by session to join their parts, which
+#: spares viewing a grouping of every session. (A row the session sends after its end on a
+#: later day is left out.)
+WHOLE = "started > 0 AND ended > 0"
 
 
 @dataclass(frozen=True)
@@ -46,14 +51,20 @@ SESSION_GROUPS = {
 }
 
 VIEWING = """
-WITH rows AS (
-    SELECT session_key, min(started_at) AS started_at, any_value(viewer_key) AS viewer_key,
-           any_value(title_id) AS title_id, any_value(episode_id) AS episode_id,
-           any_value(country) AS country, any_value(device) AS device,
-           coalesce(nullif(sum(played_ms), 0) / 1000.0, sum(beats) * {beat}, 0) AS played_s,
+WITH parts AS (
+    SELECT * FROM sessions WHERE {where}
+), rows AS (
+    SELECT session_key, started_at, viewer_key, title_id, episode_id, country, device,
+           coalesce(nullif(played_ms, 0) / 1000.0, beats * {beat}, 0) AS played_s,
+           CASE WHEN duration_s > 0 THEN (furthest >= 0.9 * duration_s)::INT END AS completed
+    FROM parts WHERE {whole}
+    UNION ALL
+    SELECT session_key, min(started_at), any_value(viewer_key), any_value(title_id),
+           any_value(episode_id), any_value(country), any_value(device),
+           coalesce(nullif(sum(played_ms), 0) / 1000.0, sum(beats) * {beat}, 0),
            CASE WHEN max(duration_s) > 0
-                THEN (max(furthest) >= 0.9 * max(duration_s))::INT END AS completed
-    FROM sessions WHERE {where} GROUP BY session_key HAVING sum(started) > 0
+                THEN (max(furthest) >= 0.9 * max(duration_s))::INT END
+    FROM parts WHERE NOT ({whole}) GROUP BY session_key HAVING sum(started) > 0
 )
 SELECT {keys}, count(*) AS plays, count(DISTINCT viewer_key) AS unique_viewers,
        round(sum(played_s) / 3600, 4) AS viewing_hours,
@@ -243,6 +254,7 @@ def sql_of(
         session_where=" AND ".join([*SESSION_PERIOD, *filters]),
         beat=HEARTBEAT_S,
         region=_region_case(regions),
+        whole=WHOLE,
         joins="".join(spec.joins.get(group, "") for group in group_by),
         running=RUNNING,
         trial_marks=TRIAL_MARKS,

@@ -15,7 +15,7 @@ from marquee.analytics import lake
 
 PREFIX = "analytics/sessions"
 #: The version of :data:`SESSIONS_SQL`'s columns, part of each sessions file's name.
-VERSION = "3"
+VERSION = "4"
 TELEMETRY_KINDS = ("startup", "stall_start", "stall_end", "quality_change", "error", "sample")
 SESSION_KINDS = ("session_started", "heartbeat", "session_ended", *TELEMETRY_KINDS)
 
@@ -36,6 +36,7 @@ SELECT session_id, strftime(e."at", '%Y-%m-%d') AS day,
        any_value(device) AS device,
        min(e."at") FILTER (WHERE kind = 'session_started') AS started_at,
        count(*) FILTER (WHERE kind = 'session_started') AS started,
+       count(*) FILTER (WHERE kind = 'session_ended') AS ended,
        arg_max(edge_host, e."at") FILTER (WHERE kind = 'sample') AS edge,
        min(startup_ms) AS startup_ms,
        sum(stall_ms) AS stall_ms,
