@@ -17,7 +17,7 @@ from marquee.analytics.models import LakeFile
 from marquee.analytics.subscribers import lake_writer
 from marquee.identity.events import ACCOUNT_DELETED, AccountDeleted
 from marquee.kit.events import Event, publish
-from marquee.playback.events import HEARTBEAT, SESSION_STARTED, PlaybackStarted
+from marquee.playback.events import HEARTBEAT, SESSION_ENDED, SESSION_STARTED, PlaybackStarted
 from tests.integration.analytics.conftest import World
 
 DAY = datetime(2026, 11, 3, 12, tzinfo=UTC)
@@ -304,3 +304,33 @@ def test_every_session_counts_whatever_its_id_looks_like(fresh_day: World) -> No
     lake_writer(fresh_day.platform)([_started(session_id) for session_id in ids])
     viewing = service.report(fresh_day.platform, name="viewing", first=DAY.date(), last=DAY.date())
     assert [row["plays"] for row in viewing.rows] == [3000]
+
+
+def test_a_session_across_midnight_counts_once_on_the_day_it_started(fresh_day: World) -> None:
+    title = uuid.uuid4().hex
+    late = DAY.replace(hour=23, minute=59, second=50)
+    crossing = _started(uuid.uuid4().hex, at=late)
+    crossing.payload["title_id"] = title
+    after_midnight = (late + timedelta(seconds=20)).isoformat()
+    beat = {"position_s": 20.0, "state": "playing", "at": after_midnight}
+    whole = _started(uuid.uuid4().hex)
+    whole.payload["title_id"] = title
+    lake_writer(fresh_day.platform)(
+        [
+            crossing,
+            Event(HEARTBEAT.name, crossing.payload | beat),
+            Event(SESSION_ENDED.name, crossing.payload | beat | {"reason": "stopped"}),
+            whole,
+            Event(HEARTBEAT.name, whole.payload | {"position_s": 10.0, "state": "playing"}),
+            Event(SESSION_ENDED.name, whole.payload | {"position_s": 10.0, "reason": "stopped"}),
+        ]
+    )
+    viewing = service.report(
+        fresh_day.platform,
+        name="viewing",
+        first=DAY.date(),
+        last=DAY.date() + timedelta(days=1),
+        title_id=title,
+    )
+    assert [(row["day"], row["plays"]) for row in viewing.rows] == [(str(DAY.date()), 2)]
+    assert viewing.rows[0]["viewing_hours"] == round(20 / 3600, 4), "both heartbeats count"
