@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -51,20 +52,42 @@ class Content:
         except (KeyError, ValueError, TypeError) as exc:
             raise artifact.ArtifactError(f"content artifact incomplete ({exc!r})") from None
 
+    @cached_property
+    def rows(self) -> dict[str, int]:
+        """Each title's row (made once: a request's picks look titles up here)."""
+        return {str(t): n for n, t in enumerate(self.item_ids)}
+
     def similar_to(
-        self, titles: Iterable[str], *, leave_out: Sequence[str]
+        self,
+        titles: Iterable[str],
+        *,
+        leave_out: Sequence[str],
+        among: np.ndarray | None = None,
+        allowed: frozenset[str] | None = None,
+        limit: int | None = None,
     ) -> list[tuple[str, float]]:
-        """Every title but ``leave_out`` by its similarity to ``titles`` taken together
-        (the sum of their vectors), best first; only those with some similarity."""
-        rows = {str(t): n for n, t in enumerate(self.item_ids)}
+        """Titles but ``leave_out`` by their similarity to ``titles`` taken together (the sum
+        of their vectors), best first; only those with some similarity, of the rows ``among``
+        marks (a boolean mask over ``item_ids``) and of ``allowed`` when given, ``limit`` at
+        most (only so many are turned into names: a request wants a few of thousands)."""
+        rows = self.rows
         picked = [rows[t] for t in titles if t in rows]
         if not picked:
             return []
         profile = np.asarray(self.vectors[picked].sum(axis=0)).ravel()
         scores = self.vectors @ profile
+        if among is not None:
+            scores[~among] = 0.0
         scores[[rows[t] for t in leave_out if t in rows]] = 0.0
-        order = np.argsort(-scores, kind="stable")
-        return [(str(self.item_ids[n]), float(scores[n])) for n in order if scores[n] > 0]
+        order = np.argsort(-scores, kind="stable")[: np.count_nonzero(scores > 0)]
+        found: list[tuple[str, float]] = []
+        for n in order:
+            title_id = str(self.item_ids[n])
+            if allowed is None or title_id in allowed:
+                found.append((title_id, float(scores[n])))
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
 
 
 def tokens(title: StudioTitle) -> list[str]:

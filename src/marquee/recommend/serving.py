@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -70,6 +71,14 @@ class Loaded:
     _hidden: dict[int, tuple[frozenset[str], np.ndarray]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @cached_property
+    def without_column(self) -> np.ndarray | None:
+        """Which of the metadata's titles the model has no column for (a mask over
+        ``content.item_ids``), made once per loaded model."""
+        if self.content is None:
+            return None
+        return np.array([str(t) not in self.columns for t in self.content.item_ids], dtype=bool)
 
 
 class Served:
@@ -232,19 +241,25 @@ def ranked(
     scores = loaded.model.score(row, country=country, strength=strength)
     best = top_k(scores[None, :], limit, [_excluded(loaded, signals, allowed)])[0]
     picked = [(str(loaded.model.item_ids[c]), float(scores[c])) for c in best]
-    cold = [t for t in _cold(loaded, signals) if allowed is None or t in allowed]
+    cold = _cold(loaded, signals, allowed, max(1, limit // COLD_EVERY))
     return _with_cold(picked, cold, limit)
 
 
-def _cold(loaded: Loaded, signals: Signals) -> list[str]:
-    """Titles the model has no column for (no plays when it was trained), by how much their
-    metadata looks like the profile's titles."""
+def _cold(
+    loaded: Loaded, signals: Signals, allowed: frozenset[str] | None, count: int
+) -> list[str]:
+    """``count`` titles at most the model has no column for (no plays when it was trained),
+    by how much their metadata looks like the profile's titles."""
     if loaded.content is None:
         return []
     similar = loaded.content.similar_to(
-        signals.positive, leave_out=[*signals.positive, *signals.down]
+        signals.positive,
+        leave_out=[*signals.positive, *signals.down],
+        among=loaded.without_column,
+        allowed=allowed,
+        limit=count,
     )
-    return [t for t, _ in similar if t not in loaded.columns]
+    return [t for t, _ in similar]
 
 
 def _with_cold(
@@ -275,8 +290,10 @@ def similar(
         if loaded.content is None:
             return []
         leave_out = [title_id, *signals.positive, *signals.down]
-        found = loaded.content.similar_to([title_id], leave_out=leave_out)
-        return [t for t, _ in found if allowed is None or t in allowed][:limit]
+        found = loaded.content.similar_to(
+            [title_id], leave_out=leave_out, allowed=allowed, limit=limit
+        )
+        return [t for t, _ in found]
     row = sp.csr_matrix(([1.0], ([0], [column])), shape=(1, loaded.model.n_items))
     best = loaded.model.recommend(row, limit, _excluded(loaded, signals, allowed))
     return [str(loaded.model.item_ids[c]) for c in best]
