@@ -14,6 +14,7 @@ import hmac
 from collections import Counter
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marquee.catalog import service as catalog
@@ -346,10 +347,17 @@ def _seen(session: Session, account_id: str, device_id: str, now: datetime) -> N
     """The device is online: it keeps its downloads first when the plan allows fewer devices."""
     device = repository.device(session, account_id, device_id)
     if device is None:
-        session.add(DownloadDevice(account_id=account_id, device_id=device_id, last_seen_at=now))
-    else:
+        try:
+            with session.begin_nested():
+                session.add(
+                    DownloadDevice(account_id=account_id, device_id=device_id, last_seen_at=now)
+                )
+            return
+        except IntegrityError:  # another request named this new device at the same moment
+            device = repository.device(session, account_id, device_id)
+    if device is not None:
         device.last_seen_at = now
-    session.flush()
+        session.flush()
 
 
 def _display_name(session: Session, account_id: str, rights: PlayRights, country: str) -> str:

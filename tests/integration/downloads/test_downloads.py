@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -302,3 +303,19 @@ def test_a_download_makes_only_so_many_licence_requests_a_minute(world: Download
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     other = granted(world, viewer, phone, title_id=None, episode_id=world.episode_ids[0])
     assert licence(viewer, other, mpd).status_code == 200  # each download counts its own
+
+
+def test_a_new_device_named_by_several_requests_at_once_is_answered_each_time(
+    world: Downloads,
+) -> None:
+    """The app lists a new device's downloads while it asks for a grant: both record the device
+    (a unique row), and neither may fail because the other did it first."""
+    viewer, tablet = world.viewer("premium"), device()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(
+            pool.map(
+                lambda _: viewer.call("GET", "/api/v1/downloads", params={"device_id": tablet}),
+                range(12),
+            )
+        )
+    assert [answer.status_code for answer in answers] == [200] * 12
