@@ -222,12 +222,12 @@ def plan_per_title(
     }
     sample_s = round(sum(length for _, length in spans), 2)
     hull = convex_hull(affordable(probes, info, spec))
+    if len(hull) < 2:  # a small or busy source: even cheap probes spend more than the fixed rates
+        hull = convex_hull(probes)
     if len(hull) < 2:
         reason = (
             f"too uniform to probe: the cheapest probe ({hull[0].kbps} kbit/s) scored VMAF"
             f" {hull[0].vmaf:.1f}, and no dearer one {MIN_GAIN} more"
-            if hull
-            else "every probe spends more than the fixed ladder's rung of its size"
         )
         result = _fallback(reason).model_copy(
             update={"probes": probes, "hull": hull, "sample_s": sample_s, **cost}
@@ -235,9 +235,9 @@ def plan_per_title(
         return fixed, result
     rungs = choose_rungs(hull)
     log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
-    plan = plan_rungs(info, spec, ladder_rungs(rungs))
-    # The plan thins rungs that the source's cap brought down to a neighbour's rate: keep the
-    # rungs it encodes, so the studio shows the ladder the viewers get.
+    plan = plan_rungs(info, spec, capped_rungs(rungs, info, spec))
+    # The plan thins rungs that capping brought down to a neighbour's rate: keep the rungs
+    # it encodes, so the studio shows the ladder the viewers get.
     encoded = {rendition.name for rendition in plan.renditions}
     kept = [rung for rung in rungs if rung.name in encoded]
     result = PerTitleLadder(
@@ -249,25 +249,35 @@ def plan_per_title(
 def affordable(
     probes: Sequence[ProbePoint], info: SourceInfo, spec: LadderSpec
 ) -> list[ProbePoint]:
-    """The probes spending no more than the fixed ladder's rung of their size: grain or noise
-    can need tens of Mbit/s to reach VMAF 95, which no viewer's network carries. Left out
-    before the hull is drawn, so that the rungs are chosen among what may be encoded (capping
-    a chosen rung afterwards dropped it: bikes' top rung, 416x176 at 278 kbit/s, capped to the
-    fixed 145, then thinned as a copy of the next one, left a ladder topping out at VMAF 84)."""
-    fixed_kbps = {(w, h): rung.video_bitrate_kbps for rung, w, h in rung_sizes(info, spec)}
-    return [p for p in probes if p.kbps <= fixed_kbps.get((p.width, p.height), math.inf)]
+    """The probes spending no more than the fixed ladder's rung of their size. The hull is
+    drawn over these when there are two or more, so that the rungs are chosen among what may
+    be encoded: capping a chosen rung afterwards (:func:`capped_rungs`) dropped bikes' top
+    rung, 416x176 at 278 kbit/s capped to the fixed 145 and thinned as a copy of the rung
+    below, and left a ladder topping out at VMAF 84 (the fixed one: 98)."""
+    fixed = _fixed_kbps(info, spec)
+    return [p for p in probes if p.kbps <= fixed.get((p.width, p.height), math.inf)]
 
 
-def ladder_rungs(rungs: Sequence[ChosenRung]) -> list[tuple[Rung, int, int]]:
-    """The chosen rungs as ladder rungs, sized: capped CRF at their probe's CRF and rate."""
-    return [
-        (
-            Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=r.kbps, crf=r.crf),
-            r.width,
-            r.height,
-        )
-        for r in rungs
-    ]
+def capped_rungs(
+    rungs: Sequence[ChosenRung], info: SourceInfo, spec: LadderSpec
+) -> list[tuple[Rung, int, int]]:
+    """The chosen rungs as ladder rungs, none spending more than the fixed ladder's rung of
+    its size: grain or noise can need tens of Mbit/s to reach VMAF 95, which no viewer's
+    network carries (such a rung becomes the fixed one: capped VBR at the fixed rate). Only
+    rungs chosen from all probes (fewer than two were :func:`affordable`) can be capped."""
+    fixed = _fixed_kbps(info, spec)
+    sized = []
+    for r in rungs:
+        cap = fixed.get((r.width, r.height), r.kbps)
+        kbps, crf = (r.kbps, r.crf) if r.kbps <= cap else (cap, None)
+        rung = Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=kbps, crf=crf)
+        sized.append((rung, r.width, r.height))
+    return sized
+
+
+def _fixed_kbps(info: SourceInfo, spec: LadderSpec) -> dict[tuple[int, int], int]:
+    """The fixed ladder's rate of each size it has for this source."""
+    return {(w, h): rung.video_bitrate_kbps for rung, w, h in rung_sizes(info, spec)}
 
 
 def _fallback(reason: str) -> PerTitleLadder:

@@ -15,8 +15,10 @@ from marquee.media.per_title import (
     BOTTOM_VMAF,
     MAX_RUNGS,
     TOP_VMAF,
+    ChosenRung,
     ProbePoint,
     affordable,
+    capped_rungs,
     choose_rungs,
     convex_hull,
     probe_sizes,
@@ -149,3 +151,13 @@ def test_no_rung_spends_more_than_the_fixed_ladder_at_its_size() -> None:
     ]
     kept = affordable(grainy, source(1280, 720), DEFAULT_LADDER)
     assert [(p.height, p.crf) for p in kept] == [(720, 40), (432, 33)]
+
+
+def test_a_rung_chosen_from_all_probes_is_capped_at_the_fixed_rate() -> None:
+    grainy = [
+        ChosenRung(name="720p", width=1280, height=720, crf=21, kbps=57000, vmaf=94.5),
+        ChosenRung(name="432p", width=768, height=432, crf=33, kbps=207, vmaf=60.6),
+    ]
+    [(top, _, _), (low, _, _)] = capped_rungs(grainy, source(1280, 720), DEFAULT_LADDER)
+    assert (top.video_bitrate_kbps, top.crf) == (3000, None)  # the fixed 720p rung
+    assert (low.video_bitrate_kbps, low.crf) == (207, 33)
