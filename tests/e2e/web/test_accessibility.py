@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e import browser as e2e
 from tests.e2e.conftest import Screenshot, SignedIn
+from tests.e2e.web.test_post_play import FIRST, SERIES
 from tests.e2e.web.test_viewer_journey import MOVIE, MOVIE_NAME, first_position, search
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -84,6 +85,11 @@ def test_the_signed_in_screens_have_no_serious_violation(
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
     audit(page, "title", found, screenshot)
 
+    page.goto(f"/title/{platform.catalog.titles[SERIES]}")
+    expect(page.get_by_role("button", name=f"Play {FIRST}")).to_be_visible()
+    audit(page, "series", found, screenshot)
+
+    page.goto(f"/title/{platform.catalog.titles[MOVIE]}")
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page).to_have_url(re.compile(r"/watch/"))
     first_position(page)
