@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field
+
+from marquee.playback.schemas import SessionStart
 
 Quality = Literal["standard", "high"]
 DownloadState = Literal["active", "expired", "revoked"]
@@ -14,26 +16,15 @@ Language = Annotated[str, Field(min_length=2, max_length=16)]
 DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
-class DownloadRequest(BaseModel):
+class DownloadRequest(SessionStart):
     """What to download (a movie by ``title_id`` or one ``episode_id``), for which profile,
-    onto which device (an id the device keeps, the same on every call)."""
+    onto which device (an id the device keeps, the same on every call): what pressing play
+    would start (playback's checks and its one-target rule), plus the device and the tracks."""
 
-    title_id: str | None = Field(default=None, max_length=64)
-    episode_id: str | None = Field(default=None, max_length=64)
-    profile_id: str = Field(max_length=64)
     device_id: DeviceId
     quality: Quality = "standard"
     audio_languages: list[Language] = Field(default_factory=list, max_length=16)
     subtitle_languages: list[Language] = Field(default_factory=list, max_length=32)
-    pin: str | None = Field(
-        default=None, max_length=16, description="The profile's PIN, when it has one"
-    )
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Self:
-        if (self.title_id is None) == (self.episode_id is None):
-            raise ValueError("give either title_id or episode_id")
-        return self
 
 
 class Download(BaseModel):

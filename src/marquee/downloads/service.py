@@ -83,11 +83,8 @@ def grant(
     country: str,
 ) -> DownloadOut:
     """Grant the download after every check, or answer the one the device already holds."""
-    target = SessionStart(
-        title_id=form.title_id, episode_id=form.episode_id, profile_id=form.profile_id, pin=form.pin
-    )
     rights = playback.play_rights(
-        session, settings=settings, cache=cache, me=me, form=target, country=country
+        session, settings=settings, cache=cache, me=me, form=form, country=country
     )
     now = utcnow()
     _seen(session, me.account_id, form.device_id, now)
