@@ -79,7 +79,8 @@ class Content:
         if among is not None:
             scores[~among] = 0.0
         scores[[rows[t] for t in leave_out if t in rows]] = 0.0
-        order = np.argsort(-scores, kind="stable")[: np.count_nonzero(scores > 0)]
+        similar = np.flatnonzero(scores > 0)
+        order = similar[np.argsort(-scores[similar], kind="stable")]
         found: list[tuple[str, float]] = []
         for n in order:
             title_id = str(self.item_ids[n])
