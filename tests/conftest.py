@@ -40,6 +40,18 @@ def empty_database(admin_url: str, service: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def platform_database(backend: str) -> Iterator[dict[str, str]]:
+    """The settings a platform takes to run on ``backend`` (a ``DATABASE_BACKENDS`` value): a new,
+    empty database on its server as ``MARQUEE_DATABASE_URL``, none for SQLite (the data dir's)."""
+    if backend == "sqlite":
+        yield {}
+        return
+    admin = {"postgresql": POSTGRES_URL, "mariadb": MARIADB_URL}[backend]
+    with empty_database(admin, backend) as url:
+        yield {"MARQUEE_DATABASE_URL": url}
+
+
 def _scratch_database(admin_url: str, service: str) -> Iterator[str]:
     """A database of its own for this test session, migrated once, dropped after."""
     with empty_database(admin_url, service) as url:

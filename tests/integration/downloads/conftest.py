@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,18 +19,16 @@ from marquee.media import service as media
 from marquee.media.ffmpeg import run_ffmpeg
 from marquee.media.schemas import InputFile
 from marquee.runtime import Platform, build_platform
-from tests.conftest import empty_database
+from tests.conftest import DATABASE_BACKENDS, platform_database
 from tests.integration.media.conftest import Sources, tone
 from tests.integration.media.test_pipeline import media_settings, wait_for_asset
 from tests.integration.playback.conftest import (
-    BACKENDS,
     GEO,
     World,
     _title,
     _wait_attached,
 )
 from tests.integration.viewers import Viewer
-from tests.services import MARIADB_URL, POSTGRES_URL
 
 #: An account's cap on active downloads in these tests (MARQUEE_DOWNLOADS_MAX_PER_ACCOUNT).
 MAX_PER_ACCOUNT = 3
@@ -140,16 +137,11 @@ def _series(world: Downloads, editor: Viewer) -> None:
     _publish(editor, world.series_id, WORLDWIDE)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=DATABASE_BACKENDS)
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Downloads]:
-    with ExitStack() as stack:
-        extra = {}
-        if request.param != "sqlite":
-            admin = {"postgresql": POSTGRES_URL, "mariadb": MARIADB_URL}[request.param]
-            url = stack.enter_context(empty_database(admin, request.param))
-            extra["MARQUEE_DATABASE_URL"] = url
+    with platform_database(request.param) as extra:
         yield from _world(tmp_path_factory, extra)
 
 

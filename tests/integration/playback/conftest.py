@@ -8,7 +8,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -29,11 +28,10 @@ from marquee.playback import service as playback
 from marquee.playback.events import HEARTBEAT, HISTORY_REMOVED, SESSION_ENDED, SESSION_STARTED
 from marquee.playback.models import PlaybackSession
 from marquee.runtime import Platform, build_platform
-from tests.conftest import empty_database
+from tests.conftest import DATABASE_BACKENDS, platform_database
 from tests.integration.media.conftest import Sources
 from tests.integration.media.test_pipeline import media_settings, wait_for_asset
 from tests.integration.viewers import Viewer
-from tests.services import MARIADB_URL, POSTGRES_URL
 
 PASSWORD = "correct horse battery staple"
 ADDRESSES = {"US": "127.0.0.1", "FR": "127.0.0.2", "JP": "127.0.0.5"}
@@ -193,23 +191,11 @@ def _series(world: World, editor: Viewer, clip: Path) -> None:
     _publish(editor, world.series_id, ["WORLD"])
 
 
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.integration),
-    pytest.param("mariadb", marks=pytest.mark.integration),
-]
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=DATABASE_BACKENDS)
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
-    with ExitStack() as stack:
-        extra = {}
-        if request.param != "sqlite":
-            admin = {"postgresql": POSTGRES_URL, "mariadb": MARIADB_URL}[request.param]
-            url = stack.enter_context(empty_database(admin, request.param))
-            extra["MARQUEE_DATABASE_URL"] = url
+    with platform_database(request.param) as extra:
         yield from _world(tmp_path_factory.mktemp("playback"), tmp_path_factory, extra)
 
 
