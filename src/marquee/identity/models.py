@@ -20,6 +20,9 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The TOTP time step of the last code used to sign in: codes of it and earlier are spent
+    #: (see ``service.second_factor``), whatever the cache holds.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

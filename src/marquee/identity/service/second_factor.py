@@ -1,10 +1,17 @@
 """Two-step sign-in: turning TOTP on and off, and the step between the password and the session
-(a short-lived token in the cache that a TOTP code, used once, or a recovery code redeems)."""
+(a short-lived token in the cache that a TOTP code, used once, or a recovery code redeems).
+
+Which TOTP time step was used last is a column of the account (``totp_last_step``), moved on by
+one conditional UPDATE: a flushed or restarted cache cannot let a code be replayed, and of two
+uses of one code at the same moment exactly one matches the row.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.orm import Session
 
 from marquee.identity import mfa, schemas
@@ -16,7 +23,6 @@ from marquee.identity.tokens import digest, random_token
 
 MFA_PREFIX = "identity:mfa:"
 TOTP_PENDING_PREFIX = "identity:totp-pending:"
-TOTP_USED_PREFIX = "identity:totp-used:"
 TOTP_PENDING_S = 600
 MFA_ATTEMPTS = 5
 
@@ -38,7 +44,7 @@ def redeem(session: Session, ident: Identity, form: schemas.MfaLogin) -> Account
         raise TokenInvalid("The sign-in step has expired: sign in again.")
     state = json.loads(raw)
     account = session.get(Account, state["account_id"])
-    if account is None or not _second_factor_ok(ident, account, form.code):
+    if account is None or not _second_factor_ok(session, ident, account, form.code):
         state["attempts"] += 1
         if state["attempts"] >= MFA_ATTEMPTS:
             ident.cache.delete(key)
@@ -49,18 +55,32 @@ def redeem(session: Session, ident: Identity, form: schemas.MfaLogin) -> Account
     return account
 
 
-def _second_factor_ok(ident: Identity, account: Account, code: str) -> bool:
+def _second_factor_ok(session: Session, ident: Identity, account: Account, code: str) -> bool:
     """A TOTP code not used before, or an unused recovery code (which is then spent)."""
     assert account.totp_secret is not None
     step = mfa.matching_step(mfa.unseal(ident.keys, account.totp_secret), code.strip())
     if step is not None:
-        once = f"{TOTP_USED_PREFIX}{account.id}:{step}"
-        return ident.cache.add(once, b"1", ttl_s=3 * mfa.TOTP_STEP_S)
+        return _spend_totp_step(session, account.id, step)
     hashed = mfa.recovery_digest(code)
     if hashed in account.recovery_codes:
         account.recovery_codes = [c for c in account.recovery_codes if c != hashed]
         return True
     return False
+
+
+def _spend_totp_step(session: Session, account_id: str, step: int) -> bool:
+    """Record ``step`` as the account's last used TOTP step, unless it (or a later one) already
+    is: a code of that step, or of an earlier one, is then refused. The row stays locked until
+    the sign-in commits, so a second use waiting on it finds the step spent."""
+    result = session.execute(
+        update(Account)
+        .where(
+            Account.id == account_id,
+            or_(Account.totp_last_step.is_(None), Account.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    )
+    return bool(cast("CursorResult[Any]", result).rowcount)
 
 
 def start_totp(session: Session, *, ident: Identity, account_id: str) -> schemas.TotpSetup:
@@ -93,5 +113,6 @@ def disable_totp(session: Session, *, ident: Identity, account_id: str, password
     account = require_account(session, account_id)
     check_password(ident, account, password, WrongPassword)
     account.totp_secret = None
+    account.totp_last_step = None
     account.recovery_codes = []
     session.flush()
