@@ -54,7 +54,14 @@ LADDER = [
 ]
 #: Key tiers at the ladder's scale (docs/media.md): 240p is "HD", with a key and an
 #: AdaptationSet of its own, so that every player plays a title of several content keys.
-SETTINGS = {"MARQUEE_MEDIA_LADDER": json.dumps(LADDER), "MARQUEE_MEDIA_SD_MAX_HEIGHT": "180"}
+#: AV1 twins of the rungs (SVT-AV1's fastest preset) as by default: players that decode AV1
+#: pick them (test_av1.py).
+SETTINGS = {
+    "MARQUEE_MEDIA_LADDER": json.dumps(LADDER),
+    "MARQUEE_MEDIA_SD_MAX_HEIGHT": "180",
+    "MARQUEE_MEDIA_AV1": "true",
+    "MARQUEE_MEDIA_AV1_PRESET": "12",
+}
 TITLE = "Interop"
 #: The "standard" plan: two streams at once; each test stops its sessions.
 VIEWER = e2e.Credentials("interop-viewer@example.com", e2e.PASSWORD)
