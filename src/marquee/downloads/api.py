@@ -20,6 +20,7 @@ from marquee.kit.web import (
     problems,
     raw_body,
 )
+from marquee.playback.schemas import license_request_body
 
 router = api_router(tags=["downloads"])
 DownloadId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -144,26 +145,9 @@ def manifest_preflight() -> Response:
     return preflight(MANIFEST_PREFLIGHT)
 
 
-LICENSE_REQUEST = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "kids": {"type": "array", "items": {"type": "string"}},
-                    "type": {"type": "string", "examples": ["persistent-license"]},
-                },
-                "required": ["kids"],
-            }
-        }
-    },
-}
-
-
 @players.post(
     LICENSE_PATH,
-    openapi_extra={"requestBody": LICENSE_REQUEST},
+    openapi_extra={"requestBody": license_request_body("persistent-license")},
     responses=problems(403, 429),
 )
 def license(

@@ -23,7 +23,7 @@ from marquee.kit.web import (
     raw_body,
 )
 from marquee.playback import licenses, service, session_manifests, sessions
-from marquee.playback.drm.clearkey import ClearKeyLicense, ClearKeyRequest
+from marquee.playback.drm.clearkey import ClearKeyLicense
 from marquee.playback.schemas import (
     ContinueItem,
     Heartbeat,
@@ -31,6 +31,7 @@ from marquee.playback.schemas import (
     SessionStart,
     SessionStarted,
     Stop,
+    license_request_body,
 )
 
 router = api_router(tags=["playback"])
@@ -179,15 +180,9 @@ def session_manifest_preflight() -> Response:
     return preflight(MANIFEST_PREFLIGHT)
 
 
-LICENSE_REQUEST = {
-    "required": True,
-    "content": {"application/json": {"schema": ClearKeyRequest.model_json_schema()}},
-}
-
-
 @players.post(
     LICENSE_PATH,
-    openapi_extra={"requestBody": LICENSE_REQUEST},
+    openapi_extra={"requestBody": license_request_body()},
     response_model=ClearKeyLicense,
     responses=problems(409, 429),  # 429: playback_license_limit per session per minute
 )

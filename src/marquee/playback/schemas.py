@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -28,6 +28,22 @@ class SessionStart(BaseModel):
         if (self.title_id is None) == (self.episode_id is None):
             raise ValueError("give either title_id or episode_id")
         return self
+
+
+# A W3C ClearKey licence request, a session's or a download's (no docstring: it would change
+# the sessions' licence request body that round one's OpenAPI document published).
+class ClearKeyRequest(BaseModel):
+    kids: list[str] = Field(min_length=1, max_length=16)
+    type: str = "temporary"
+
+
+def license_request_body(example_type: str | None = None) -> dict[str, Any]:
+    """The OpenAPI request body of a licence route: a :class:`ClearKeyRequest`, with
+    ``example_type`` as the example of its ``type`` where the route expects another."""
+    schema = ClearKeyRequest.model_json_schema()
+    if example_type is not None:
+        schema["properties"]["type"]["examples"] = [example_type]
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 class PlayRights(BaseModel):

@@ -14,12 +14,13 @@ import binascii
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from marquee.kit.errors import Problem
 from marquee.media import service as media
 from marquee.playback.errors import KeyAbovePlan, KeyIdRequired, KeyNotAllowed
+from marquee.playback.schemas import ClearKeyRequest
 from marquee.settings import Settings
 
 
@@ -56,11 +57,6 @@ class LicenseService(Protocol):
         ``expires_at``: a persistent licence (a download's), valid until then. Raise a
         Problem for a request it cannot or may not answer."""
         ...
-
-
-class ClearKeyRequest(BaseModel):
-    kids: list[str] = Field(min_length=1, max_length=16)
-    type: str = "temporary"
 
 
 class JsonWebKey(BaseModel):
