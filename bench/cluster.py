@@ -37,6 +37,8 @@ from tests.cluster.topology import (
     Caller,
     Cluster,
     account,
+    drive,
+    in_parallel,
     make_clip,
     poll,
     publish,
@@ -52,27 +54,10 @@ from marquee import migrate
 THREADS = 8
 
 
-def requests_per_s(cluster: Cluster, base: str, caller: Caller, seconds: float) -> float:
-    """Authenticated GETs that read the database, ``THREADS`` clients at ``base``."""
-    sent, lock = [0], threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def client() -> None:
-        count = 0
-        with httpx.Client(base_url=base, headers=caller.headers, timeout=15) as http:
-            while time.monotonic() < deadline:
-                path = "/api/v1/account" if count % 2 else "/api/v1/plans"
-                count += http.get(path).status_code == 200
-        with lock:
-            sent[0] += count
-
-    began = time.monotonic()
-    pool = [threading.Thread(target=client) for _ in range(THREADS)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return sent[0] / (time.monotonic() - began)
+def requests_per_s(base: str, caller: Caller, seconds: float) -> float:
+    """Authenticated GETs that read the database and succeed, ``THREADS`` clients at ``base``."""
+    load = drive(base, caller, seconds, THREADS)
+    return (load.sent - load.failed) / load.seconds
 
 
 def encodes(cluster: Cluster, editor: Caller, clip: Path, count: int) -> tuple[float, str]:
@@ -132,13 +117,8 @@ def edge_hits_per_s(segment_url: str, seconds: float) -> float:
         with lock:
             hits[0] += count
 
-    began = time.monotonic()
-    pool = [threading.Thread(target=client) for _ in range(THREADS)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return hits[0] / (time.monotonic() - began)
+    took = in_parallel(client, THREADS)
+    return hits[0] / took
 
 
 def main() -> None:
@@ -157,8 +137,8 @@ def main() -> None:
 def measure(cluster: Cluster, root: Path, seconds: float, clips: int) -> None:
     editor = Caller(cluster, cluster.admin, sign_in(cluster, cluster.admin))
     viewer = account(cluster, "--plan", "standard")
-    one = requests_per_s(cluster, cluster.node_url("api-1"), editor, seconds)
-    both = requests_per_s(cluster, cluster.url, editor, seconds)
+    one = requests_per_s(cluster.node_url("api-1"), editor, seconds)
+    both = requests_per_s(cluster.url, editor, seconds)
     print(f"API: {one:.0f} req/s on one node directly, {both:.0f} req/s on two through nginx "
           f"({THREADS} clients, GET /account and /plans)")  # fmt: skip
 

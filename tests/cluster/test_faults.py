@@ -31,6 +31,7 @@ from tests.cluster.topology import (
     Cluster,
     Node,
     account,
+    drive,
     make_clip,
     poll,
     publish,
@@ -269,42 +270,6 @@ def test_an_edge_killed_mid_play_costs_a_retry_not_a_segment(
 # --- an API node SIGKILLed under load ----------------------------------------------------------
 
 
-@dataclass
-class Load:
-    sent: int = 0
-    failed: int = 0
-    seconds: float = 0.0
-
-
-def drive(cluster: Cluster, caller: Caller, seconds: float, threads: int = 4) -> Load:
-    """GETs that read the database (the account, the plans) through the balancer."""
-    load, lock = Load(), threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def worker() -> None:
-        sent = failed = 0
-        with httpx.Client(base_url=cluster.url, headers=caller.headers, timeout=15) as client:
-            while time.monotonic() < deadline:
-                path = "/api/v1/account" if sent % 2 else "/api/v1/plans"
-                try:
-                    status = client.get(path).status_code
-                except httpx.TransportError:
-                    status = 0
-                failed += status != 200
-                sent += 1
-        with lock:
-            load.sent, load.failed = load.sent + sent, load.failed + failed
-
-    began = time.monotonic()
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    load.seconds = time.monotonic() - began
-    return load
-
-
 def test_an_api_node_killed_under_load_fails_under_a_thousandth(
     cluster: Cluster, editor: Caller
 ) -> None:
@@ -312,7 +277,7 @@ def test_an_api_node_killed_under_load_fails_under_a_thousandth(
     victim = cluster.nodes["api-2"]
     killer = threading.Timer(1.5, victim.kill)
     killer.start()
-    load = drive(cluster, editor, 4.0)
+    load = drive(cluster.url, editor, 4.0, threads=4)
     killer.join()
     victim.start()
     rate = load.sent / load.seconds

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -85,6 +86,48 @@ def poll(what: str, check: Callable[[], bool], timeout_s: float, every_s: float 
             raise TimeoutError(f"{what}: not within {timeout_s} s")
         time.sleep(every_s)
     return time.monotonic() - began
+
+
+def in_parallel(work: Callable[[], None], threads: int) -> float:
+    """Run ``work`` on ``threads`` threads at once: the seconds until the last one is done."""
+    began = time.monotonic()
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return time.monotonic() - began
+
+
+@dataclass
+class Load:
+    sent: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+
+
+def drive(base_url: str, caller: Caller, seconds: float, threads: int) -> Load:
+    """GETs that read the database (the account, the plans) at ``base_url`` for ``seconds``;
+    a refused connection counts as a failed GET."""
+    load, lock = Load(), threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        sent = failed = 0
+        with httpx.Client(base_url=base_url, headers=caller.headers, timeout=15) as client:
+            while time.monotonic() < deadline:
+                path = "/api/v1/account" if sent % 2 else "/api/v1/plans"
+                try:
+                    status = client.get(path).status_code
+                except httpx.TransportError:
+                    status = 0
+                failed += status != 200
+                sent += 1
+        with lock:
+            load.sent, load.failed = load.sent + sent, load.failed + failed
+
+    load.seconds = in_parallel(worker, threads)
+    return load
 
 
 def need_tool(name: str, *places: str) -> str:
