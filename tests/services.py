@@ -7,7 +7,10 @@ test run; otherwise the tests that need it are skipped with the reason.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -44,7 +47,20 @@ def need(service: str) -> None:
     host, port = SERVICES[service]
     if reachable(host, port):
         return
-    reason = f"{service} is not reachable at {host}:{port}"
+    missing(f"{service} is not reachable at {host}:{port}")
+
+
+def need_tool(name: str, *places: str, install: str) -> str:
+    """The tool's path: the first of ``places`` that exists, else ``name`` on PATH; skip (or,
+    when services are required, fail) where it is not installed, saying how to ``install`` it."""
+    found = next((p for p in places if Path(p).is_file()), None) or shutil.which(name)
+    if not found:
+        missing(f"{name} is not installed ({install})")
+    return found
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip the test for ``reason``, or fail it when services are required."""
     if services_required():
         pytest.fail(f"{reason} (MARQUEE_TEST_SERVICES=required)", pytrace=False)
     pytest.skip(reason)

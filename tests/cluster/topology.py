@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,11 +28,10 @@ from typing import Any
 
 import boto3
 import httpx
-import pytest
 
 from marquee.media.ffmpeg import run_ffmpeg
+from tests import services
 from tests.integration.media.test_pipeline import LADDER
-from tests.services import services_required
 
 MARQUEE = str(Path(sys.executable).with_name("marquee"))
 MOTO = str(Path(sys.executable).with_name("moto_server"))
@@ -131,15 +129,9 @@ def drive(base_url: str, caller: Caller, seconds: float, threads: int) -> Load:
 
 
 def need_tool(name: str, *places: str) -> str:
-    """The tool's path (the first of ``places`` that exists, else on PATH); skip (or fail,
-    when services are required) if it is not installed."""
-    found = next((p for p in places if Path(p).is_file()), None) or shutil.which(name)
-    if found:
-        return found
-    reason = f"{name} is not installed (the cluster suite starts its own; .ci/run installs it)"
-    if services_required():
-        pytest.fail(f"{reason} (MARQUEE_TEST_SERVICES=required)", pytrace=False)
-    pytest.skip(reason)
+    """The tool's path (see tests.services.need_tool)."""
+    install = "the cluster suite starts its own; .ci/run installs it"
+    return services.need_tool(name, *places, install=install)
 
 
 @dataclass

@@ -6,7 +6,6 @@ import asyncio
 import ipaddress
 import json
 import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -16,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-import pytest
 
 from marquee.delivery import nginx, nginx_metrics
 from marquee.delivery.edge import Edge, EdgeConfig
@@ -24,7 +22,7 @@ from marquee.delivery.errors import InvalidToken
 from marquee.delivery.headers import cache_control, content_type, http_date
 from marquee.delivery.revocation import REVOKED_PATH, NginxMapWriter, is_edge_credential
 from marquee.delivery.tokens import KeyRing, verify
-from tests.services import services_required
+from tests.services import need_tool
 
 MODIFIED = 1_700_000_000.0
 LOOPBACK = ("127.0.0.0/8", "::1/128")
@@ -47,17 +45,6 @@ def wait_for_port(port: int, timeout_s: float = 10.0) -> None:
         except OSError:
             time.sleep(0.02)
     raise TimeoutError(f"nothing listens on port {port}")
-
-
-def need_binary(name: str) -> str:
-    """The binary's path; skip (or fail, when services are required) if it is not installed."""
-    found = shutil.which(name)
-    if found:
-        return found
-    reason = f"{name} is not installed (apt-get install {name})"
-    if services_required():
-        pytest.fail(f"{reason} (MARQUEE_TEST_SERVICES=required)", pytrace=False)
-    pytest.skip(reason)
 
 
 class FakeOrigin:
@@ -196,7 +183,7 @@ class NginxEdge:
         keys: KeyRing,
         metrics_networks: tuple[str, ...] = LOOPBACK,
     ) -> None:
-        self.binary = need_binary("nginx")
+        self.binary = need_tool("nginx", install="apt-get install nginx")
         port = free_port()
         self.run_dir = cache_dir.parent / "nginx-run"
         nginx.prepare_run_dir(self.run_dir)
