@@ -61,6 +61,7 @@ export class DownloadStore {
   private syncing: Promise<void> | null = null;
   private sending: Promise<void> = Promise.resolve();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private listTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     effect(() => {
@@ -175,7 +176,8 @@ export class DownloadStore {
       const device_id = await deviceId();
       listed = (await ok(api.GET('/api/v1/downloads', { params: { query: { device_id } } })))
         .downloads;
-    } catch {
+    } catch (error) {
+      this.listAgainLater(error);
       return;
     }
     const byId = new Map(listed.map((grant) => [grant.id, grant]));
@@ -289,6 +291,17 @@ export class DownloadStore {
       }
     } finally {
       await storage.destroy();
+    }
+  }
+
+  /** A listing that did not reach the server (the service worker answers 504 while the
+   * network lags the `online` event) is asked again a little later while online, so a
+   * revocation is applied without waiting for the next start. */
+  private listAgainLater(error: unknown): void {
+    clearTimeout(this.listTimer);
+    const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
+    if (!refused && this.connectivity.online()) {
+      this.listTimer = setTimeout(() => void this.sync(), RETRY_MS);
     }
   }
 
