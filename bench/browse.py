@@ -12,8 +12,13 @@ asks for it: 200 picks, Because You Watched one of its titles, only visible titl
 in-process for the signed-in profiles. Every profile's rows are built once (cold figures), then
 wrk asks for random profiles' rows with 16 and 64 connections (warm figures).
 
+With ``--real`` the same bench then runs again on the real backends an operator who outgrows
+one machine uses: a scratch database on PostgreSQL (``--postgres-url``, an admin URL; the
+database is created and dropped) and Redis as the cache (``--redis-url``, a database of its own,
+flushed first), so the two sets of figures print one after the other.
+
     .venv/bin/python bench/browse.py [--plays 1000000] [--seconds 20] [--wrk-threads 1]
-        [--no-model] [--profile FILE]
+        [--no-model] [--profile FILE] [--real [--postgres-url URL] [--redis-url URL]]
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,7 +49,8 @@ from search import (  # bench/search.py
     serve,
     sign_up,
 )
-from sqlalchemy import func, insert, select
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
 
 from marquee import migrate
 from marquee.catalog import service as catalog_service
@@ -293,28 +301,59 @@ def main() -> None:
         default=True,
         help="train and serve the production model (default) or none",
     )
+    parser.add_argument("--real", action="store_true", help="then on PostgreSQL and Redis")
+    parser.add_argument(
+        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench/browse.py needs wrk: apt-get install wrk")
     with tempfile.TemporaryDirectory(prefix="bench-browse-") as tmp:
-        run(Path(tmp), args)
+        print("== embedded: SQLite, in-process cache")
+        work = Path(tmp) / "embedded"
+        run(work, args, f"sqlite:///{work / 'var' / 'marquee.db'}", "memory://")
+    if args.real:
+        with tempfile.TemporaryDirectory(prefix="bench-browse-") as tmp, scratch(args) as url:
+            print("== real: PostgreSQL, Redis")
+            run(Path(tmp) / "real", args, url, args.redis_url)
 
 
-def run(work: Path, args: argparse.Namespace) -> None:
+@contextmanager
+def scratch(args: argparse.Namespace) -> Iterator[str]:
+    """A new database on the PostgreSQL server of ``--postgres-url``, dropped after, and the
+    Redis database of ``--redis-url`` flushed (the bench's own: rows cached by an earlier run
+    would be warm from the start)."""
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+    name = f"marquee_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def run(work: Path, args: argparse.Namespace, url: str, cache_url: str) -> None:
     plays, seconds, connections, threads = (
         args.plays,
         args.seconds,
         args.connections,
         args.wrk_threads,
     )
-    (work / "var").mkdir()
-    url = f"sqlite:///{work / 'var' / 'marquee.db'}"
+    (work / "var").mkdir(parents=True)
     migrate.upgrade(url)
     titles = catalog(rows(CSV), TITLES)
     fill_catalog(url, titles)
     # rows stay cached for the whole run: the figures are for a warm cache
     env = {
-        **environment(work),
+        **environment(work, cache_url),
+        "MARQUEE_DATABASE_URL": url,
         "MARQUEE_DEFAULT_COUNTRY": "US",
         "MARQUEE_DISCOVERY_BROWSE_TTL_S": "3600",
     }
@@ -331,7 +370,7 @@ def run(work: Path, args: argparse.Namespace) -> None:
             f"{len(pairs) * POSITIONS:,} positions inserted in {took:.1f} s"
         )
         if args.model:
-            settings = Settings(data_dir=work / "var")
+            settings = Settings(data_dir=work / "var", database_url=url, cache_url=cache_url)
             train_model(url, settings)
             picks_in_process(url, settings, [p for _, p in pairs], args.profile)
         p50, p99 = percentiles(cold(base, pairs))
