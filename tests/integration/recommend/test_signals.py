@@ -1,4 +1,4 @@
-"""Thumbs, My List and search clicks through the API: who may write, what is checked, what is kept."""
+"""Thumbs, My List and search clicks through the API: who may write, what is checked, kept."""
 
 from __future__ import annotations
 
