@@ -2,7 +2,8 @@
 film downloaded with Shaka's offline storage plays with the network off after a reload (the
 service worker starts the app) and its play reaches the server once back online; revoked from
 elsewhere, it is deleted saying why; past its expiry it refuses to play, saying so, and offers
-renewal once online; a plan's device limit names the devices that hold downloads.
+renewal once online; a plan's device limit names the devices that hold downloads; a downgrade
+to fewer devices revokes the download of the device seen least recently once it is back online.
 
 The service worker is the production build's (`make web`); Playwright contexts allow service
 workers by default, so the app registers it on the served origin (127.0.0.1 is a secure one).
@@ -11,6 +12,7 @@ workers by default, so the app registers it on the served origin (127.0.0.1 is a
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -243,3 +245,71 @@ def test_the_device_limit_lists_the_devices_holding_downloads(
     expect(devices).to_contain_text(re.compile(r"1 download\b"))
     screenshot(page, "device-limit")
     assert not e2e.accessibility_violations(page), "the title page's download choices"
+
+
+def test_a_plan_downgrade_revokes_the_extra_devices_download_when_it_comes_online(
+    page: Page,
+    context: BrowserContext,
+    platform: e2e.Served,
+    viewer: e2e.Viewer,
+    signed_in: SignedIn,
+    screenshot: Screenshot,
+) -> None:
+    """Standard (2 devices) down to Basic (1): the device seen last keeps its download, so
+    the browser, offline while the other device is used, loses its own once back online."""
+    signed_in(viewer)
+    download(page, platform)
+    context.set_offline(True)
+    headers = e2e.log_in(platform.base, viewer.email, viewer.password)
+    with httpx.Client(base_url=platform.base, headers=headers, timeout=30) as api:
+        other = {"profile_id": viewer.profile_id, "quality": "standard"}
+        other |= {"title_id": platform.catalog.titles[MOVIE], "device_id": "the-other-device"}
+        assert api.post("/api/v1/downloads", json=other).status_code == 201
+        downgrade_now(platform, viewer, plan="basic")
+        holders = wait_for_device_holders(api, {**other, "device_id": "a-third-device"}, 1)
+        assert [(d["device_id"], d["downloads"]) for d in holders] == [("the-other-device", 1)]
+
+        device = page.evaluate(DEVICE_ID)
+        context.set_offline(False)  # the app lists this device's downloads, again while it fails
+        message = "Removed: your plan now allows downloads on fewer devices."
+        expect(page.get_by_text(message), "the reason, in words").to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.get_by_role("button", name=f"Play {MOVIE_NAME}", exact=True)).to_have_count(0)
+        assert page.evaluate(STORED_MANIFESTS) == 0, "the revoked download's media is still stored"
+        screenshot(page, "revoked-by-plan")
+
+        mine = api.get("/api/v1/downloads", params={"device_id": device}).json()["downloads"]
+        assert [(d["state"], d["revoked_reason"]) for d in mine] == [("revoked", "plan")], mine
+        kept = api.get("/api/v1/downloads", params={"device_id": "the-other-device"}).json()
+        assert [d["state"] for d in kept["downloads"]] == ["active"], kept
+
+
+def downgrade_now(platform: e2e.Served, viewer: e2e.Viewer, *, plan: str) -> None:
+    """An admin's grant of ``plan``: it applies now (the viewer's own downgrade would wait for
+    the period's end)."""
+    admin = platform.catalog.admin
+    granted = httpx.post(
+        f"{platform.base}/api/v1/admin/accounts/{viewer.account_id}/grants",
+        json={"plan_id": plan, "days": 30},
+        headers=e2e.log_in(platform.base, admin.email, admin.password),
+        timeout=30,
+    )
+    assert granted.status_code == 200, granted.text
+    assert granted.json()["plan_id"] == plan, granted.text
+
+
+def wait_for_device_holders(
+    api: httpx.Client, probe: dict[str, str], count: int
+) -> list[dict[str, Any]]:
+    """The devices holding downloads, once ``count`` of them do (revocation follows billing's
+    event), as a grant to a device holding none is refused listing them: asking that way
+    sees no device that holds downloads, so the ranking by last seen stays as it was."""
+    holders: list[dict[str, Any]] = []
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        refused = api.post("/api/v1/downloads", json=probe)
+        assert refused.status_code == 409, refused.text
+        holders = refused.json()["devices"]
+        if len(holders) == count:
+            return holders
+        time.sleep(0.2)
+    pytest.fail(f"still {len(holders)} devices hold downloads after the downgrade: {holders}")
