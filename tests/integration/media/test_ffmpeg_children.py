@@ -31,8 +31,15 @@ job.join()
 
 
 def children(pid: int | str) -> list[int]:
-    tasks = Path(f"/proc/{pid}/task")
-    return [int(c) for t in tasks.iterdir() for c in (t / "children").read_text().split()]
+    """The processes each thread of ``pid`` started (a thread that ends while they are read
+    takes its file with it: it has none left)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def running(pid: int) -> bool:
