@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     #: one answers 413 before it is read (kit.body_limit). Uploads have their own limits:
     #: ``catalog_upload_chunk_max_bytes`` (one tus PATCH), ``catalog_artwork_max_bytes`` (an image).
     max_json_body_bytes: int = Field(default=1024**2, ge=1024)
+    #: How long the API keeps an idle HTTP connection open. Longer than a load balancer keeps
+    #: its idle upstream connections (nginx: 60 s), so that the balancer, not the node, closes
+    #: them: a node closing one just as the balancer reuses it fails that request with 502,
+    #: and nginx never retries a POST (docs/operations.md).
+    http_keep_alive_s: int = Field(default=75, ge=1)
     #: Serve Swagger UI at /api/docs. Off by default: FastAPI's page loads its script from a CDN
     #: (jsDelivr), so it is for development only (docs/web.md).
     api_docs: bool = False

@@ -260,6 +260,19 @@ class Cluster:
 
         return poll("the balancer using both API nodes", both, timeout_s, every_s=0.1)
 
+    def describe(self, lines: int = 15) -> str:
+        """The load balancer's error log, then each node of Marquee: running or not, and the
+        end of its log."""
+        errors = self.root / "nginx-error.log"
+        parts = ["nginx-error.log:\n" + (errors.read_text()[-4000:] if errors.exists() else "")]
+        for name, node in self.nodes.items():
+            if name not in SERVERS:
+                state = (
+                    "running" if node.alive() else f"exited {node.process and node.process.poll()}"
+                )
+                parts.append(f"{name} ({state}):\n{node.tail(lines)}")
+        return "\n\n".join(parts)
+
     def s3(self) -> Any:
         """A client of the topology's S3 server (the nodes' credentials)."""
         return boto3.client(

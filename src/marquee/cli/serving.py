@@ -54,7 +54,7 @@ def serve_platform(
             if "api" in roles:
                 app = create_app(settings, platform=platform, routers=routers)
                 _freeze_startup_objects()
-                uvicorn.Server(server_config(app, host, port)).run()
+                uvicorn.Server(server_config(app, settings, host, port)).run()
             else:
                 wait_for_signal()
     finally:
@@ -63,14 +63,20 @@ def serve_platform(
         platform.stop()
 
 
-def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+def server_config(app: FastAPI, settings: Settings, host: str, port: int) -> uvicorn.Config:
     """Uvicorn's settings for the API. ``proxy_headers`` is off: uvicorn would otherwise believe
     ``X-Forwarded-For`` from 127.0.0.1 (its ``forwarded_allow_ips`` default) and hand the app
     the forwarded address as the peer. Marquee reads that header itself, from the proxies of
     ``MARQUEE_TRUSTED_PROXIES`` only (``kit.web.client_address_of``): lock-outs and the
     viewer's country depend on it."""
     return uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        timeout_keep_alive=settings.http_keep_alive_s,
     )
 
 
