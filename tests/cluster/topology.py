@@ -566,6 +566,9 @@ def running(root: Path, database_url: str, prepare: Callable[[], None]) -> Itera
             waits.append(pool.submit(cluster.nodes["lb"].wait_port, 30))
             for wait in waits:
                 wait.result()
+        # The edges poll the origin through the balancer from their start, so while the API
+        # nodes boot nginx marks both failed and answers 502 for fail_timeout after they are up.
+        cluster.wait_balanced()
         print(f"\ncluster: {len(cluster.nodes)} processes up in {time.monotonic() - began:.1f} s")
         yield cluster
 
