@@ -9,6 +9,11 @@ flushed or restarted cache signs nobody out. Each change writes the row (in a sh
 of its own) and then the copy; sign-ins and refreshes are rare beside the reads. Which refresh
 token is current is decided by the row alone (its ``refresh_generation`` and ``refresh_hash``
 columns, moved on by one conditional UPDATE), never by the copy.
+
+A copy is checked against the row after it is written (:meth:`SessionStore._cache_copy`): a
+request that read the row just before a sign-out deleted it would otherwise write its copy
+after the sign-out dropped the cached one, and the ended session would live on in the cache
+until the copy expired.
 """
 
 from __future__ import annotations
@@ -109,24 +114,18 @@ class SessionStore:
                 refresh_hash=record.refresh_hash,
             )
         )
-        key = self._key(account_id, record.id)
-        after_commit(db, lambda: self.cache.set(key, raw, ttl_s=self.ttl_s))
+        after_commit(db, lambda: self._cache_copy(account_id, record.id, raw, self.ttl_s))
         return record, cookie_secret
 
     def get(self, account_id: str, session_id: str) -> SessionRecord | None:
         raw = self.cache.get(self._key(account_id, session_id))
         if raw is not None:
             return SessionRecord(**json.loads(raw))
-        with self.sessions() as session:
-            row = session.scalars(
-                self._live().where(
-                    SignInSession.id == session_id, SignInSession.account_id == account_id
-                )
-            ).one_or_none()
+        row = self._row(account_id, session_id)
         if row is None:
             return None
         left_s = (row.expires_at - utcnow()).total_seconds()
-        self.cache.set(self._key(account_id, session_id), row.record, ttl_s=max(left_s, 1.0))
+        self._cache_copy(account_id, session_id, row.record, max(left_s, 1.0))
         return SessionRecord(**json.loads(row.record))
 
     def save(self, record: SessionRecord) -> None:
@@ -140,7 +139,7 @@ class SessionStore:
                 .values(record=raw, expires_at=self._expiry())
             )
         if cast("CursorResult[Any]", result).rowcount:
-            self.cache.set(self._key(record.account_id, record.id), raw, ttl_s=self.ttl_s)
+            self._cache_copy(record.account_id, record.id, raw, self.ttl_s)
 
     def touch_due(self, record: SessionRecord) -> bool:
         """Whether the device's last sighting is old enough to note again (once a minute)."""
@@ -223,6 +222,30 @@ class SessionStore:
         if record is None:
             raise TokenInvalid("This session has ended: sign in again.")
         return record
+
+    def _cache_copy(self, account_id: str, session_id: str, raw: str, ttl_s: float) -> None:
+        """Cache ``raw`` as the session's copy, then read the row again and drop the copy
+        unless the row still holds ``raw``.
+
+        A sign-out deletes the row, then the copy. If this write comes before that deletion of
+        the copy, the sign-out removes it; if it comes after, the row was already gone, so the
+        read after it sees that and drops the copy. Either way no ended session stays cached,
+        whatever the timing; a copy older than the row (two saves crossing) is dropped too and
+        rebuilt by the next read. One more database read per cache miss, sign-in and save."""
+        key = self._key(account_id, session_id)
+        self.cache.set(key, raw, ttl_s=ttl_s)
+        row = self._row(account_id, session_id)
+        if row is None or row.record != raw:
+            self.cache.delete(key)
+
+    def _row(self, account_id: str, session_id: str) -> SignInSession | None:
+        """The live row, read in a transaction of its own (so it sees every commit before)."""
+        with self.sessions() as session:
+            return session.scalars(
+                self._live().where(
+                    SignInSession.id == session_id, SignInSession.account_id == account_id
+                )
+            ).one_or_none()
 
     def _key(self, account_id: str, session_id: str) -> str:
         return f"{SESSION_PREFIX}{account_id}:{session_id}"
