@@ -9,11 +9,16 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request, Response, status
 
 from marquee.analytics import service
-from marquee.analytics.schemas import Report, TelemetryAccepted, TelemetryBatch
+from marquee.analytics.schemas import (
+    Report,
+    StartupThroughput,
+    TelemetryAccepted,
+    TelemetryBatch,
+)
 from marquee.identity.schemas import Principal
 from marquee.identity.service import CurrentAccount
 from marquee.kit.errors import Forbidden
-from marquee.kit.web import DbSession, answers, api_router, problems
+from marquee.kit.web import ClientCountry, DbSession, answers, api_router, problems
 
 router = api_router(tags=["analytics"])
 SessionId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -44,6 +49,17 @@ def post_telemetry(
         batch=batch,
     )
     return TelemetryAccepted(accepted=accepted)
+
+
+@router.get("/analytics/startup-throughput")
+def get_startup_throughput(
+    _me: CurrentAccount, country: ClientCountry, request: Request, response: Response
+) -> StartupThroughput:
+    """A first throughput for a player that has measured none on this device: the median of
+    recent sessions' throughput in the caller's country, else its delivery region (null when
+    too few sessions give one). The player keeps it a while; so may the browser."""
+    response.headers["Cache-Control"] = f"private, max-age={int(service.STARTUP_TTL_S)}"
+    return service.startup_throughput(request.app.state.platform, country=country)
 
 
 @answers(403)

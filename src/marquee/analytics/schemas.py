@@ -105,3 +105,17 @@ class Report(BaseModel):
     rows: list[dict[str, str | int | float | None]]
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class StartupThroughput(BaseModel):
+    """A first throughput for a player that has measured none: the median of recent sessions'
+    throughput in the caller's country, else in its delivery region, else none."""
+
+    #: The country the request comes from (ISO 3166-1 alpha-2).
+    country: str
+    #: Whose sessions the figure comes from; null when too few sessions give one.
+    scope: Literal["country", "region"] | None
+    #: The median of those sessions' median throughput (kbit/s), or null.
+    throughput_kbps: float | None
+    #: The sessions behind the figure (those of the country when it has none).
+    sessions: int

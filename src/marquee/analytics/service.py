@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy.orm import Session
 
-from marquee.analytics import lake, members, qoe_metrics, query, reports, upkeep
+from marquee.analytics import lake, members, qoe_metrics, query, reports, startup, upkeep
 from marquee.analytics.errors import (
     BadReportQuery,
     TelemetryRateLimited,
@@ -21,9 +21,9 @@ from marquee.analytics.errors import (
 )
 from marquee.analytics.events import TELEMETRY_RECEIVED, TelemetryReceived
 from marquee.analytics.rows import Pseudonyms, Row, as_table
-from marquee.analytics.schemas import Report, TelemetryBatch
+from marquee.analytics.schemas import Report, StartupThroughput, TelemetryBatch
 from marquee.catalog import service as catalog
-from marquee.kit.cache import Cache
+from marquee.kit.cache import Cache, spread
 from marquee.kit.events import publish
 from marquee.kit.plumbing import Plumbing
 from marquee.playback import service as playback
@@ -31,6 +31,9 @@ from marquee.settings import Settings
 
 RATE_PREFIX = "analytics:telemetry:"
 RATE_WINDOW_S = 60.0
+STARTUP_PREFIX = "analytics:startup-throughput:"
+#: How long a country's first-throughput answer is kept (the figure moves over days, not minutes).
+STARTUP_TTL_S = 600.0
 REPORTS = tuple(reports.SPECS)
 MEMBER_METRICS = members.METRICS
 
@@ -175,6 +178,39 @@ def member_metrics(
         by_name[row[0]]: dict(zip(MEMBER_METRICS, (_number(v) for v in row[1:]), strict=True))
         for row in rows
     }
+
+
+def startup_throughput(platform: Plumbing, *, country: str) -> StartupThroughput:
+    """What recent sessions from ``country`` (else its delivery region) measured, for a player
+    with no throughput of its own yet; kept :data:`STARTUP_TTL_S` in the shared cache."""
+    key = f"{STARTUP_PREFIX}{country}"
+    if (kept := platform.cache.get(key)) is not None:
+        return StartupThroughput.model_validate_json(kept)
+    answer = _startup_throughput(platform, country)
+    platform.cache.set(key, answer.model_dump_json(), ttl_s=spread(STARTUP_TTL_S))
+    return answer
+
+
+def _startup_throughput(platform: Plumbing, country: str) -> StartupThroughput:
+    countries = startup.region_of(country, platform.settings.delivery_country_regions)
+    first, last = startup.period(datetime.now(UTC).date())
+    _columns, rows = query.run(
+        platform.db,
+        platform.storage,
+        startup.SQL,
+        first=first,
+        last=last,
+        parameters={"countries": countries},
+    )
+    found = {code: (int(sessions), float(kbps)) for code, sessions, kbps in rows}
+    own = found.get(country, (0, 0.0))
+    region = found.get(None, (0, 0.0)) if len(countries) > 1 else (0, 0.0)
+    for scope, (sessions, kbps) in (("country", own), ("region", region)):
+        if sessions >= startup.MIN_SESSIONS:
+            return StartupThroughput(
+                country=country, scope=scope, throughput_kbps=round(kbps), sessions=sessions
+            )
+    return StartupThroughput(country=country, scope=None, throughput_kbps=None, sessions=own[0])
 
 
 def _number(value: Any) -> float | None:
