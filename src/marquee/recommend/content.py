@@ -7,7 +7,7 @@ family ``content`` (``artifact.dump``: plain arrays and a digest)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -79,16 +79,30 @@ class Content:
         if among is not None:
             scores[~among] = 0.0
         scores[[rows[t] for t in leave_out if t in rows]] = 0.0
-        similar = np.flatnonzero(scores > 0)
-        order = similar[np.argsort(-scores[similar], kind="stable")]
         found: list[tuple[str, float]] = []
-        for n in order:
+        for n in best_first(scores, np.flatnonzero(scores > 0), limit or len(scores)):
             title_id = str(self.item_ids[n])
             if allowed is None or title_id in allowed:
                 found.append((title_id, float(scores[n])))
                 if limit is not None and len(found) >= limit:
                     break
         return found
+
+
+def best_first(scores: np.ndarray, rows: np.ndarray, wanted: int) -> Iterator[int]:
+    """``rows`` (ascending) by ``scores``, best first, ties in row order: the order of a stable
+    sort of them all, sorting only the ``wanted`` best at first (a partial sort,
+    ``np.partition``), then twice as many of the rest each time the caller asks for more
+    (``allowed`` may pass over many)."""
+    while len(rows):
+        if len(rows) > wanted:
+            left = scores[rows]
+            above = left >= np.partition(left, -wanted)[-wanted]
+            top, rows = rows[above], rows[~above]
+        else:
+            top, rows = rows, rows[:0]
+        yield from top[np.argsort(-scores[top], kind="stable")]
+        wanted *= 2
 
 
 def tokens(title: StudioTitle) -> list[str]:
