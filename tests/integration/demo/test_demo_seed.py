@@ -1,4 +1,8 @@
-"""The demo seed on a platform of its own: short, small clips through the real pipeline."""
+"""The demo seed on a platform of its own: short, small clips through the real pipeline.
+
+``marquee demo --seed-only`` seeds a fresh data dir once for the whole module (a second run finds
+it seeded); the other tests read that seed through a platform of their own on the same data dir.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +17,23 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from marquee import migrate
 from marquee.app import create_app
 from marquee.catalog import service as catalog
 from marquee.catalog.views import studio_view
-from marquee.demo import ADMIN, VIEWER, DemoSeed, is_seeded, seed
+from marquee.demo import ADMIN, VIEWER, is_seeded, prepare, seed
 from marquee.demo.catalog import TITLES
 from marquee.media import service as media
 from marquee.runtime import Platform, build_platform
 from marquee.settings import load_settings
 
-pytestmark = pytest.mark.slow
+# The module's seed (its fixture) runs within the first test's time limit.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 MARQUEE = str(Path(sys.executable).parent / "marquee")
 QUICK: dict[str, Any] = {"clip_seconds": 2, "height": 240}
+#: The fixed ladder without AV1: per-title probe encodes and AV1 renditions (each tested in
+#: tests/integration/media) would take most of the seed's time, and nothing here looks at them.
+QUICK_MEDIA = {"MARQUEE_MEDIA_LADDER": "fixed", "MARQUEE_MEDIA_AV1": "false"}
 KIDS = {
     "paper-moons",
     "tidepool",
@@ -41,29 +48,45 @@ FRANCE_ONLY = "le-jardin-d-hiver"
 @dataclass
 class Seeded:
     platform: Platform
-    result: DemoSeed
+    #: The demo's title ids by slug.
+    titles: dict[str, str]
+    #: ``marquee demo --seed-only`` on the fresh data dir, then once more.
+    first: subprocess.CompletedProcess[str]
+    again: subprocess.CompletedProcess[str]
+
+
+def seed_only(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``marquee demo --seed-only`` on ``data_dir`` with 2-second 240p clips."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MARQUEE_")}
+    env |= {"MARQUEE_DATA_DIR": str(data_dir), "MARQUEE_LOG_JSON": "false", **QUICK_MEDIA}
+    command = [MARQUEE, "demo", "--seed-only", "--clip-seconds", "2", "--height", "240"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=540)
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    data_dir = tmp_path_factory.mktemp("demo") / "var"
+    first = seed_only(data_dir)
+    assert first.returncode == 0, first.stderr
+    again = seed_only(data_dir)
     settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("demo") / "var",
+        data_dir=data_dir,
         env="test",
         log_json=False,
         log_level="WARNING",
+        media_ladder="fixed",
+        media_av1=False,
     )
-    migrate.upgrade(settings.resolved_database_url)
     platform = build_platform(settings)
     platform.start(worker=True)
     try:
-        assert not is_seeded(platform)
-        yield Seeded(platform, seed(platform, **QUICK))
+        yield Seeded(platform, prepare(platform), first, again)
     finally:
         platform.stop()
 
 
 def test_the_catalog_lists_every_title_licensed_where_the_viewer_is(seeded: Seeded) -> None:
-    ids = seeded.result.titles
+    ids = seeded.titles
     with seeded.platform.db.sessions() as session:
         us = set(catalog.visible_title_ids(session, territory="US", maturity="adult"))
         france = set(catalog.visible_title_ids(session, territory="FR", maturity="adult"))
@@ -77,7 +100,7 @@ def test_the_catalog_lists_every_title_licensed_where_the_viewer_is(seeded: Seed
 
 
 def test_the_series_has_two_seasons_of_playable_episodes(seeded: Seeded) -> None:
-    series = seeded.result.titles["harbour-lights"]
+    series = seeded.titles["harbour-lights"]
     with seeded.platform.db.sessions() as session:
         view = catalog.get_title(
             session, title_id=series, territory="GB", maturity="kids", languages=["en"]
@@ -88,7 +111,7 @@ def test_the_series_has_two_seasons_of_playable_episodes(seeded: Seeded) -> None
 
 
 def test_a_kids_profile_sees_the_kids_titles_only(seeded: Seeded) -> None:
-    ids = seeded.result.titles
+    ids = seeded.titles
     with seeded.platform.db.sessions() as session:
         kids = set(catalog.visible_title_ids(session, territory="US", maturity="kids"))
     assert kids == {ids[slug] for slug in KIDS}
@@ -97,7 +120,7 @@ def test_a_kids_profile_sees_the_kids_titles_only(seeded: Seeded) -> None:
 
 def test_every_title_has_ready_encrypted_media_and_artwork(seeded: Seeded) -> None:
     with seeded.platform.db.sessions() as session:
-        for title_id in seeded.result.titles.values():
+        for title_id in seeded.titles.values():
             assets = media.assets_by_title(session, title_id=title_id)
             assert assets, title_id
             assert all(a.status == "ready" and not a.clear and a.key_ids for a in assets)
@@ -128,20 +151,14 @@ def test_a_seeded_platform_is_not_seeded_again(seeded: Seeded) -> None:
     platform = seeded.platform
     assert is_seeded(platform)
     again = seed(platform, **QUICK)
-    assert again.titles == seeded.result.titles
+    assert again.titles == seeded.titles
     with platform.db.sessions() as session:
         counts = [len(media.assets_by_title(session, title_id=t)) for t in again.titles.values()]
     assert counts == [4 if t.seasons else 1 for t in TITLES]
 
 
-@pytest.mark.timeout(600)  # about 25 s alone; much longer on a machine busy with other work
-def test_marquee_demo_seed_only_on_a_fresh_data_dir(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARQUEE_")}
-    env |= {"MARQUEE_DATA_DIR": str(tmp_path / "var"), "MARQUEE_LOG_JSON": "false"}
-    command = [MARQUEE, "demo", "--seed-only", "--clip-seconds", "2", "--height", "240"]
-    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=540)
-    assert first.returncode == 0, first.stderr
-    assert VIEWER.password in first.stderr
-    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-    assert again.returncode == 0, again.stderr
-    assert "seeded in" in again.stderr
+def test_marquee_demo_seed_only_on_a_fresh_data_dir(seeded: Seeded) -> None:
+    assert "seeded in" not in seeded.first.stderr
+    assert VIEWER.password in seeded.first.stderr
+    assert seeded.again.returncode == 0, seeded.again.stderr
+    assert "seeded in" in seeded.again.stderr

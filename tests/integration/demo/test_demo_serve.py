@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import pytest
 from marquee.demo import VIEWER
 from marquee.demo.catalog import TITLES
 from tests.e2e.browser import free_port
+from tests.integration.demo.test_demo_seed import QUICK_MEDIA
 
 pytestmark = pytest.mark.slow
 
@@ -26,10 +27,13 @@ FIRST_ANSWER_S = 60.0
 
 
 @contextmanager
-def _demo(data_dir: Path, port: int, *options: str) -> Iterator[subprocess.Popen[bytes]]:
-    """``marquee demo`` in a session of its own (its ffmpeg children stop with it)."""
+def _demo(
+    data_dir: Path, port: int, *options: str, settings: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``marquee demo`` in a session of its own (its ffmpeg children stop with it);
+    ``settings``: ``MARQUEE_*`` variables beside the data dir."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARQUEE_")}
-    env["MARQUEE_DATA_DIR"] = str(data_dir)
+    env |= {"MARQUEE_DATA_DIR": str(data_dir), **(settings or {})}
     log = data_dir.parent / "demo.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -90,13 +94,13 @@ def test_titles_become_ready_while_serving_and_a_second_start_finds_them(tmp_pat
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     quick = ("--clip-seconds", "2", "--height", "240")
-    with _demo(tmp_path / "var", port, *quick) as process:
+    with _demo(tmp_path / "var", port, *quick, settings=QUICK_MEDIA) as process:
         _first_answer(f"{base}/", process, time.monotonic() + FIRST_ANSWER_S)
         seen = _status_until_ready(f"{base}/api/v1/demo/status", deadline=time.monotonic() + 480)
     assert seen[-1] == {"titles_ready": len(TITLES), "titles_preparing": 0}
     assert any(0 < s["titles_preparing"] < len(TITLES) for s in seen), "titles came one by one"
     restarted = time.monotonic()
-    with _demo(tmp_path / "var", port, *quick) as process:
+    with _demo(tmp_path / "var", port, *quick, settings=QUICK_MEDIA) as process:
         _first_answer(f"{base}/", process, restarted + FIRST_ANSWER_S)
         again = httpx.get(f"{base}/api/v1/demo/status", timeout=30).json()
     assert again == {"titles_ready": len(TITLES), "titles_preparing": 0}

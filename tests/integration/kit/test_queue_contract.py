@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from marquee.kit import queue as queue_module
 from marquee.kit.db import Database
 from marquee.kit.outbox import OutboxRelay
 from marquee.kit.queue import JobQueue, enqueue
@@ -56,7 +57,11 @@ def effects(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def queue(queue_url: str, db: Database) -> Iterator[JobQueue]:
+def queue(queue_url: str, db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobQueue]:
+    """A queue on a bare database, with none of the platform's periodic jobs: those the test
+    session has imported (``identity.purge_ended``, ``recommend.retrain``, …) work on a whole
+    platform, which these workers do not have."""
+    monkeypatch.setattr(queue_module, "_PERIODIC", {})
     job_queue = JobQueue(queue_url, db)
     yield job_queue
     job_queue.stop()
