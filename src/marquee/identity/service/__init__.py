@@ -42,7 +42,12 @@ from marquee.identity.service.accounts import (
 )
 from marquee.identity.service.approvals import Actor
 from marquee.identity.service.approvals import approve as approve_profile_changes
-from marquee.identity.service.devices import list_devices, sign_out_device, sign_out_everywhere
+from marquee.identity.service.devices import (
+    list_devices,
+    sign_out_device,
+    sign_out_everyone,
+    sign_out_everywhere,
+)
 from marquee.identity.service.mail_links import (
     request_password_reset,
     resend_verification,
@@ -113,6 +118,7 @@ __all__ = [
     "select_profile",
     "set_role",
     "sign_out_device",
+    "sign_out_everyone",
     "sign_out_everywhere",
     "signup",
     "start_totp",

@@ -33,3 +33,9 @@ def sign_out_device(ident: Identity, *, account_id: str, device_id: str) -> None
 
 def sign_out_everywhere(ident: Identity, *, account_id: str) -> None:
     ident.sessions.revoke_all(account_id)
+
+
+def sign_out_everyone(ident: Identity) -> int:
+    """End every session of every account (after a backup is restored: sessions signed out
+    since it was taken would otherwise come back); how many were ended."""
+    return ident.sessions.end_all()
