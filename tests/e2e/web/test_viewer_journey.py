@@ -1,6 +1,7 @@
 """A viewer's journey through the web app in headless Chromium, by the accessible names of
-docs/web.md: sign up, profiles, home, search, play with ClearKey, resume, the kids profile,
-the stream limit, a wrong password and a deep link while signed out."""
+docs/web.md: sign up, profiles, home, search (a result opened is a search click recommend
+keeps), play with ClearKey, resume, the kids profile, the stream limit, a wrong password and a
+deep link while signed out."""
 
 from __future__ import annotations
 
@@ -126,6 +127,15 @@ def search(page: Page, text: str) -> None:
     box.fill(text)
 
 
+def searched_for(page: Page, platform: e2e.Served) -> dict[str, int]:
+    """The search clicks recommend holds for the signed-in account, from its export (the table
+    the profile's fold-in and the training read): clicks by title."""
+    answer = page.request.get(f"{platform.base}/api/v1/account/export")
+    assert answer.ok, f"account export: {answer.status}"
+    held = answer.json()["data"]["recommend"]["search_clicks"]
+    return {row["title_id"]: row["clicks"] for row in held}
+
+
 def test_a_new_viewer_signs_up_finds_a_film_by_a_typo_plays_it_and_resumes(
     page: Page, screenshot: Screenshot, platform: e2e.Served
 ) -> None:
@@ -146,9 +156,16 @@ def test_a_new_viewer_signs_up_finds_a_film_by_a_typo_plays_it_and_resumes(
     found = title_cards(page, MOVIE_NAME)
     expect(found.first, f"searching {TYPO!r} finds {MOVIE_NAME}").to_be_visible()
     screenshot(page, "4-search")
-    found.first.click()
+    with page.expect_response(re.compile(r"/search-clicks$")) as clicked:
+        found.first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(MOVIE_NAME)
     screenshot(page, "5-title")
+    film = platform.catalog.titles[MOVIE]
+    assert (clicked.value.status, clicked.value.request.post_data_json) == (
+        204,
+        {"title_id": film},
+    ), "opening a search result tells recommend (docs/recommend-online.md)"
+    assert searched_for(page, platform) == {film: 1}, "the click is a signal recommend reads"
 
     licence = re.compile(r"/api/v1/playback/sessions/[^/]+/license$")
     with page.expect_response(licence, timeout=PLAY_TIMEOUT_MS) as licensed:
@@ -166,7 +183,7 @@ def test_a_new_viewer_signs_up_finds_a_film_by_a_typo_plays_it_and_resumes(
     stopped_at = float(json.loads(stop.value.post_data or "{}").get("position_s") or 0)
     assert stopped_at >= LEAVE_AT_S, f"the player stopped at {stopped_at} s"
 
-    page.goto(f"/title/{platform.catalog.titles[MOVIE]}")
+    page.goto(f"/title/{film}")
     resume = page.get_by_role("button", name="Resume", exact=True)
     expect(resume, contract('title page: button "Resume" once in progress')).to_be_visible()
     screenshot(page, "7-resume")
