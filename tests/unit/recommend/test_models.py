@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from marquee.recommend.interactions import Interactions, binary, build
 from marquee.recommend.models import MODELS, fit
-from marquee.recommend.models.ease import Ease
+from marquee.recommend.models.ease import Ease, inverse_in_place, mirror_upper
 from marquee.recommend.models.recency import RecencyEase
 from tests.unit.recommend.conftest import COMEDY, DRAMA, row
 
@@ -77,6 +77,28 @@ def test_a_relaxed_diagonal_is_rdlaes_closed_form(tastes: Interactions) -> None:
 
     assert np.allclose(model.weights, expected, atol=1e-5)
     assert not np.allclose(Ease.fit(tastes, l2=l2).weights, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_inverse_takes_no_more_memory_than_the_gram_matrix(order: str) -> None:
+    factors = np.random.default_rng(2).random((40, 12))
+    gram = np.asarray(factors @ factors.T, dtype=np.float32, order=order)
+    expected = np.linalg.inv(gram.astype(np.float64) + 3.0 * np.eye(40))
+
+    inverse = inverse_in_place(gram, np.full(40, 3.0))
+
+    assert np.allclose(inverse, expected, atol=1e-5)
+    assert np.shares_memory(inverse, gram), "LAPACK worked in the Gram matrix, no copy"
+    assert inverse.flags.c_contiguous, "rows in order for a profile's scores"
+
+
+def test_the_upper_triangle_is_mirrored_across_blocks() -> None:
+    upper = np.triu(np.random.default_rng(3).random((20, 20)))
+    matrix = upper + np.tril(np.full((20, 20), 9.0), -1)
+
+    mirror_upper(matrix, block=7)
+
+    assert np.array_equal(matrix, upper + np.triu(upper, 1).T)
 
 
 @pytest.mark.parametrize("name", PERSONAL)

@@ -28,7 +28,7 @@ from marquee.recommend.models.base import Recommender, item_popularity
 from marquee.recommend.models.itemknn import sparse_arrays, sparse_matrix
 
 MAX_ITEMS = 10_000
-PRUNE_ROWS = 1024  # rows pruned at once: bounds the index arrays argpartition makes
+PRUNE_ROWS = 1024  # rows pruned or mirrored at once: bounds the temporary arrays
 
 
 class Ease(Recommender):
@@ -124,7 +124,7 @@ def penalised_inverse(
     """(penalty, P): the diagonal penalty of every modelled item and P = (G + diag(penalty))⁻¹,
     G the Gram matrix of the (strength-weighted) interactions with those items."""
     ones = weighted(binary(interactions.matrix), interactions.strength)[:, columns]
-    gram = np.asarray((ones.T @ ones).todense(), dtype=np.float32)
+    gram = (ones.T @ ones).astype(np.float32, copy=False).toarray()
     penalty = l2 + emphasis / (1.0 - emphasis) * np.diag(gram).astype(np.float64)
     return penalty, inverse_in_place(gram, penalty)
 
@@ -141,17 +141,35 @@ def weights_of(inverse: np.ndarray, penalty: np.ndarray, relax: float = 0.0) -> 
 
 
 def inverse_in_place(gram: np.ndarray, penalty: np.ndarray) -> np.ndarray:
-    """(G + diag(penalty))⁻¹, symmetric (float32), by Cholesky in ``gram``'s memory."""
+    """(G + diag(penalty))⁻¹, symmetric, float32 and C-ordered (a profile's scores multiply
+    its rows), by Cholesky in ``gram``'s memory.
+
+    LAPACK copies any array that is not in Fortran order; a symmetric matrix in C order is
+    its own transpose in Fortran order, so whichever of ``gram`` and its transpose is in
+    Fortran order is factored and inverted in place (its lower triangle), then mirrored block
+    by block: one items² buffer in all, not three."""
     gram[np.diag_indices_from(gram)] += penalty.astype(gram.dtype)
-    factor, info = lapack.spotrf(gram, lower=False, overwrite_a=True, clean=False)
+    fortran = gram if gram.flags.f_contiguous else gram.T
+    factor, info = lapack.spotrf(fortran, lower=True, overwrite_a=True, clean=False)
     if info != 0:
         raise ValueError(f"the penalised Gram matrix is not positive definite (spotrf {info})")
-    inverse, info = lapack.spotri(factor, lower=False, overwrite_c=True)
+    inverse, info = lapack.spotri(factor, lower=True, overwrite_c=True)
     if info != 0:
         raise ValueError(f"the penalised Gram matrix cannot be inverted (spotri {info})")
-    upper: np.ndarray = np.triu(inverse)
-    upper += np.triu(upper, 1).T
+    upper: np.ndarray = inverse.T
+    mirror_upper(upper)
     return upper
+
+
+def mirror_upper(matrix: np.ndarray, block: int = PRUNE_ROWS) -> None:
+    """Copy a square matrix's upper triangle onto its lower one, in place, ``block`` rows at a
+    time (the temporary copies stay a block's size)."""
+    for start in range(0, len(matrix), block):
+        stop = min(start + block, len(matrix))
+        matrix[start:stop, :start] = matrix[:start, start:stop].T
+        tile = matrix[start:stop, start:stop]
+        below = np.tril_indices(stop - start, -1)
+        tile[below] = tile.T[below]
 
 
 def keep_largest(weights: np.ndarray, n: int) -> sp.csr_matrix:
