@@ -1,5 +1,5 @@
 """Adaptive bitrate on real network traces: Marquee's rule, Shaka's default and dash.js's, played
-in headless Chromium while DevTools network emulation follows each trace second by second.
+in headless Chromium while a shaping proxy makes the network follow each trace second by second.
 
 It ingests once (kept under ``.bench/abr-<seconds>s-<height>p/`` and reused) a generated clip
 with the full ladder, serves the platform (``marquee serve``, every role) on loopback, and plays
@@ -45,6 +45,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from abr_shaper import Link, Shaper, shaping  # bench/abr_shaper.py
 from playwright.sync_api import BrowserContext, Page
 from tests.e2e import browser as e2e
 
@@ -65,8 +66,8 @@ MEDIA = {"MARQUEE_MEDIA_ENCODE_JOBS": "ladder", "MARQUEE_MEDIA_PRESET": "ultrafa
 #: rung of the ladder reaches its bitrate (a bare test pattern would take a fraction of it).
 LOOK = "testsrc2=s={size},noise=alls=24:allf=t+u"
 #: Round trip added to every request (Pensieve's emulation used 80 ms; loopback has none).
-LATENCY_MS = 40
-#: Throttled below this, Chromium would stop the connection altogether.
+LATENCY_S = 0.04
+#: The link never goes slower than this (a trace's zero would stall a response for good).
 MIN_KBPS = 16
 WARM_UP_S = 4
 FRAME_TIMEOUT_MS = 60_000
@@ -258,24 +259,20 @@ class SegmentLog:
         return [last[i] for i in sorted(last) if (i - first) * SEGMENT_S < position_s]
 
 
-def play(page: Page, url: str, trace: Trace, seconds: float, stream: Stream, rule: str) -> Run:
-    """Open ``url`` and follow ``trace`` for ``seconds`` with network emulation."""
+def play(
+    page: Page, url: str, trace: Trace, seconds: float, stream: Stream, link: Link, rule: str
+) -> Run:
+    """Open ``url`` and follow ``trace`` for ``seconds`` on the shaped ``link``."""
     log = SegmentLog()
     page.on("requestfinished", lambda request: log.note(request.url))
-    origin = "/".join(url.split("/", 3)[:3])
-    page.goto(f"{origin}/healthz")  # the page's process is the origin's before throttling
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    second = 0
-    throttle(cdp, trace.at(0))
-    page.on("framenavigated", lambda _frame: throttle(cdp, trace.at(second)))
+    link.set_mbps(trace_mbps(trace, 0))
     page.goto(url)
-    for second in range(1, int(seconds)):  # the handler above reads it
+    for second in range(1, int(seconds)):
         page.wait_for_timeout(1000)
-        throttle(cdp, trace.at(second))
+        link.set_mbps(trace_mbps(trace, second))
     read = page.evaluate(READ_PROBE)
     page.goto("about:blank")
-    cdp.detach()
+    link.set_mbps(None)
     played = log.played(read["positionS"])
     return Run(
         rule=rule,
@@ -288,11 +285,9 @@ def play(page: Page, url: str, trace: Trace, seconds: float, stream: Stream, rul
     )
 
 
-def throttle(cdp: Any, mbps: float) -> None:
-    """Download throughput ``mbps`` (bytes/s for CDP), upload unlimited, fixed latency."""
-    rate = max(mbps * 1000, MIN_KBPS) * 1000 / 8
-    conditions = {"offline": False, "latency": LATENCY_MS, "downloadThroughput": rate}
-    cdp.send("Network.emulateNetworkConditions", {**conditions, "uploadThroughput": -1})
+def trace_mbps(trace: Trace, second: float) -> float:
+    """The trace's throughput at ``second``, never under :data:`MIN_KBPS`."""
+    return max(trace.at(second), MIN_KBPS / 1000)
 
 
 # --- the rules' pages ------------------------------------------------------------------------
@@ -326,6 +321,7 @@ class Player:
     rule: str
     served: e2e.Served
     context: BrowserContext
+    link: Link
     viewer: e2e.Viewer
     title_id: str
     dashjs_page: str
@@ -363,19 +359,21 @@ class Player:
 
 @contextmanager
 def player(
-    browser: Any, served: e2e.Served, rule: str, title_id: str, dashjs_page: str
+    browser: Any, served: e2e.Served, shaper: Shaper, rule: str, title_id: str, dashjs_page: str
 ) -> Iterator[Player]:
-    """A signed-in context for ``rule`` on a full HD screen (every rung is worth showing)."""
+    """A signed-in context for ``rule`` on a full HD screen (every rung is worth showing), its
+    every request through ``shaper`` (loopback included)."""
     context = browser.new_context(
         viewport={"width": 1280, "height": 720},
         screen={"width": 1920, "height": 1080},
-        service_workers="block",  # the page's network emulation does not reach a worker's fetches
+        proxy={"server": shaper.url, "bypass": "<-loopback>"},
+        service_workers="block",  # the web app's worker would answer from its own cache
     )
     context.add_init_script(PROBE)
     viewer = e2e.new_viewer(served.base, plan="premium")
     e2e.sign_in(context, served.base, viewer.email, viewer.password)
     e2e.select_profile(context, served.base, viewer.profile_id)
-    playing = Player(rule, served, context, viewer, title_id, dashjs_page)
+    playing = Player(rule, served, context, shaper.link, viewer, title_id, dashjs_page)
     try:
         yield playing
     finally:
@@ -400,7 +398,7 @@ def run_rule(playing: Player, traces: list[Trace], seconds: float, stream: Strea
     runs = []
     for trace in traces:
         page = playing.context.new_page()
-        runs.append(play(page, playing.url(), trace, seconds, stream, playing.rule))
+        runs.append(play(page, playing.url(), trace, seconds, stream, playing.link, playing.rule))
         page.close()
         playing.stop_sessions()
         print(f"  {playing.rule:8} {trace.name:24} {summary_line(runs[-1])}", file=sys.stderr)
@@ -442,7 +440,7 @@ def figures(runs: list[Run]) -> dict[str, float]:
 
 
 def print_table(results: dict[str, dict[str, float]], traces: int, seconds: float) -> None:
-    print(f"{traces} traces x {seconds:g} s, headless Chromium, CDP network emulation:")
+    print(f"{traces} traces x {seconds:g} s, headless Chromium, shaped by trace:")
     print("rule      QoE_lin/seg  stall ratio  Mbit/s   VMAF  startup p50  p95")
     for rule, f in results.items():
         print(
@@ -485,10 +483,11 @@ def measure(
     with (
         e2e.serving(work / "var", catalog, settings=MEDIA) as served,
         dashjs_pages() as dashjs_page,
+        shaping(LATENCY_S) as shaper,
         e2e.chromium() as browser,
     ):
         for rule in rules:
-            with player(browser, served, rule, stream.title_id, dashjs_page) as playing:
+            with player(browser, served, shaper, rule, stream.title_id, dashjs_page) as playing:
                 results[rule] = figures(run_rule(playing, traces, seconds, stream))
     return results
 
