@@ -1,6 +1,6 @@
 """Per-title ladders (H.264, and AV1 at the same sizes) against the fixed H.264 ladder.
 
-    .venv/bin/python bench/ladder.py [--smoke] [--seconds 10] [--work DIR]
+    .venv/bin/python bench/ladder.py [--smoke] [--seconds 10] [--only NAME ...] [--work DIR]
 
 For each clip (those of ``../shared/data/video_clips``, their first ``--seconds``, and three
 generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
@@ -17,8 +17,10 @@ BD-rate (``marquee.media.bdrate``) of per-title H.264 and of per-title AV1 again
 ladder (negative = fewer bits at equal VMAF; "n/a" where a ladder has a single rung or the
 curves share no VMAF range), and the CPU seconds of each (ffmpeg's) over the fixed ladder's:
 per-title including its probes, AV1 including the probes and the per-title H.264 set, which
-clients without AV1 still need. ``--smoke``: one tiny generated clip, a few seconds of CPU.
-Figures are printed, never asserted.
+clients without AV1 still need; and the per-title rungs as the probes predicted them (kbit/s,
+VMAF), to compare with what their encodes measured. ``--only``: the clips whose names contain
+one of these words. ``--smoke``: one tiny generated clip, a few seconds of CPU. Figures are
+printed, never asserted.
 """
 
 from __future__ import annotations
@@ -134,7 +136,13 @@ def measure(source: Path, work: Path, av1_preset: int) -> dict[str, Curve]:
     outs = encode(source, info, plan, [r for r in plan.renditions if r.codec == "av1"], work)
     # The H.264 set stays for clients without AV1: both sets are the cost of AV1.
     curves["per-title av1"] = Curve(score(outs, source, info, plan), title_cpu + cpu_s() - start)
-    print(f"  probes: {len(chosen.probes)} encodes, {probe_cpu:.1f} s of CPU")
+    print(
+        f"  probes: {len(chosen.probes)} encodes of {chosen.sample_s} s, {probe_cpu:.1f} s of CPU"
+    )
+    predicted = ", ".join(
+        f"{r.width}x{r.height} crf {r.crf} {r.kbps}k/{r.vmaf:.1f}" for r in chosen.rungs
+    )
+    print(f"  per-title rungs as probed: [{predicted}]")
     return curves
 
 
@@ -154,11 +162,16 @@ def report(curves: dict[str, Curve]) -> None:
         print(f"  {label:15} cpu {curve.cpu_s:6.1f} s ({ratio:4.2f}x){saving}  [{rungs}]")
 
 
+def wanted(name: str, only: list[str] | None) -> bool:
+    return only is None or any(word in name for word in only)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="one tiny generated clip (CI)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--av1-preset", type=int, default=10)
+    parser.add_argument("--only", nargs="*", default=None, help="clips whose names contain these")
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-ladder-"))
@@ -167,8 +180,16 @@ def main() -> None:
         if args.smoke:
             clips = [generate("smoke_360p", "testsrc2=s=640x360:r=25", 4, work)]
         else:
-            clips = [cut(c, args.seconds, work) for c in sorted(CLIPS.glob("*.mp4"))]
-            clips += [generate(n, s, args.seconds, work) for n, s in GENERATED.items()]
+            clips = [
+                cut(c, args.seconds, work)
+                for c in sorted(CLIPS.glob("*.mp4"))
+                if wanted(c.stem, args.only)
+            ]
+            clips += [
+                generate(n, s, args.seconds, work)
+                for n, s in GENERATED.items()
+                if wanted(n, args.only)
+            ]
         for clip in clips:
             print(clip.stem)
             report(measure(clip, work, args.av1_preset))

@@ -161,12 +161,16 @@ def plan_rungs(
     info: SourceInfo, spec: LadderSpec, sizes: list[tuple[Rung, int, int]]
 ) -> LadderPlan:
     """The plan of rungs already sized (highest first): capped at what the source carries,
-    thinned to distinct steps, sharing the output frame rate and GOP."""
+    thinned to distinct steps, sharing the output frame rate and GOP. A CRF rung (per title)
+    is not capped: its rate was measured on this source at this size, while the cap is an
+    estimate that cut bikes' 416x176 CRF 21 rung (278 kbit/s) to 224 and so thinned it."""
     if info.video is None:
         raise MediaError("ladder", "the source has no video stream")
     rate = output_rate(info.video, spec.max_fps)
     capped = [
         (rung, w, h, min(rung.video_bitrate_kbps, source_cap_kbps(info, w, h, float(rate))))
+        if rung.crf is None
+        else (rung, w, h, rung.video_bitrate_kbps)
         for rung, w, h in sizes
     ]
     return LadderPlan(

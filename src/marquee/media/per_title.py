@@ -15,10 +15,12 @@ import math
 import resource
 import time
 from collections.abc import Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+from scipy.interpolate import PchipInterpolator
 
 from marquee.media.encode import video_filter
 from marquee.media.ffmpeg import DEFAULT_THREADS, MediaError, ProgressCallback, run_ffmpeg
@@ -40,11 +42,12 @@ log = logging.getLogger(__name__)
 #: A clip shorter than this is not probed (too little picture to judge): the fixed ladder.
 MIN_PROBE_S = 3.0
 #: Titles up to this long are probed whole; longer ones through SCENES scenes of SCENE_S.
-WHOLE_PROBE_S = 8.0
+WHOLE_PROBE_S = 4.0
 SCENES = 4
-SCENE_S = 2.0
-#: x264 CRF points of each probe size (lower: better): VMAF ~60 to ~97 on most titles.
-CRFS = (21, 27, 33, 40)
+SCENE_S = 1.0
+#: x264 CRF points of each probe size (lower: better), the CRFs between them interpolated
+#: (:func:`interpolate`): VMAF ~35 to ~99 on most titles.
+CRFS = (21, 30, 40)
 #: At most this many probe sizes, each at most PROBE_SIZE_RATIO the height of the one above.
 MAX_PROBE_SIZES = 4
 PROBE_SIZE_RATIO = 0.67
@@ -123,6 +126,36 @@ def probe_sizes(info: SourceInfo, spec: LadderSpec) -> list[tuple[int, int]]:
     return sizes[:MAX_PROBE_SIZES]
 
 
+def interpolate(probes: Sequence[ProbePoint]) -> list[ProbePoint]:
+    """Each size's probes and every whole CRF between them, rate and VMAF read off monotone
+    cubics through the probes (log rate and VMAF over CRF: both smooth and monotone in CRF).
+    So the hull, and the rungs on it, can sit between the probed CRFs: with the probes alone
+    neighbouring points were 6-15 VMAF apart and the top rung, "nearest 95", landed near 92
+    or 99."""
+    points: list[ProbePoint] = []
+    for (width, height), group in groupby(
+        sorted(probes, key=lambda p: (p.width, p.height, p.crf)), key=lambda p: (p.width, p.height)
+    ):
+        measured = list(group)
+        crfs = [p.crf for p in measured]
+        if len(set(crfs)) < len(crfs) or len(crfs) < 2:
+            points += measured
+            continue
+        log_rate = PchipInterpolator(crfs, [math.log(p.kbps) for p in measured])
+        vmaf = PchipInterpolator(crfs, [p.vmaf for p in measured])
+        points += [
+            ProbePoint(
+                width=width,
+                height=height,
+                crf=crf,
+                kbps=round(math.exp(float(log_rate(crf))), 1),
+                vmaf=round(float(vmaf(crf)), 2),
+            )
+            for crf in range(crfs[0], crfs[-1] + 1)
+        ]
+    return points
+
+
 def convex_hull(points: Sequence[ProbePoint]) -> list[ProbePoint]:
     """The upper convex hull of (log bit rate, VMAF), cheapest first: every point on it has
     at least MIN_GAIN more VMAF than the one before, and no probe lies above it."""
@@ -142,29 +175,28 @@ def _turns_right(a: ProbePoint, b: ProbePoint, c: ProbePoint) -> bool:
     return (bx - ax) * (c.vmaf - a.vmaf) - (b.vmaf - a.vmaf) * (cx - ax) < 0
 
 
-def choose_rungs(hull: Sequence[ProbePoint]) -> list[ChosenRung]:
-    """Rungs among the hull's probes, best first, each encoded as probed (its CRF, capped):
-    the probe nearest :data:`TOP_VMAF`, then each time the probe nearest :data:`VMAF_STEP`
-    lower of those at least :data:`MIN_VMAF_STEP` lower and ``ladder.MIN_STEP`` cheaper,
-    down to :data:`BOTTOM_VMAF`, and the cheapest probe above that floor last; at most
-    :data:`MAX_RUNGS`."""
+def choose_rungs(hull: Sequence[ProbePoint], bottom_kbps: float | None = None) -> list[ChosenRung]:
+    """Rungs on the hull, best first, each encoded as probed (its CRF, capped): the point
+    nearest :data:`TOP_VMAF`; the bottom one, the best costing no more than ``bottom_kbps``
+    (the fixed ladder's bottom rate: a viewer whose network carried the fixed ladder's
+    cheapest rung gets as much) or, without one, the cheapest; and between them points at
+    even quality steps of about :data:`VMAF_STEP`, at most :data:`MAX_RUNGS` in all, each at
+    least :data:`MIN_VMAF_STEP` and ``ladder.MIN_STEP`` times the rate from its neighbours.
+    Nothing under :data:`BOTTOM_VMAF` (unless the whole hull is)."""
     usable = [p for p in hull if p.vmaf >= BOTTOM_VMAF] or [hull[-1]]
-    chosen = [min(usable, key=lambda p: abs(p.vmaf - TOP_VMAF))]
-    while len(chosen) < MAX_RUNGS:
-        above = chosen[-1]
-        lower = [
-            p
-            for p in usable
-            if p.vmaf <= above.vmaf - MIN_VMAF_STEP and p.kbps * MIN_STEP <= above.kbps
-        ]
-        if not lower:
-            break
-        chosen.append(min(lower, key=lambda p: abs(p.vmaf - (above.vmaf - VMAF_STEP))))
-    cheapest = usable[0]
-    if cheapest.kbps * MIN_STEP <= chosen[-1].kbps:
-        if len(chosen) == MAX_RUNGS:
-            chosen.pop()
-        chosen.append(cheapest)
+    top = min(usable, key=lambda p: abs(p.vmaf - TOP_VMAF))
+    below_top = [p for p in usable if p.kbps <= top.kbps]
+    within = [p for p in below_top if bottom_kbps is not None and p.kbps <= bottom_kbps]
+    bottom = max(within, key=lambda p: p.vmaf) if within else below_top[0]
+    chosen = [top]
+    steps = max(1, min(MAX_RUNGS - 1, round((top.vmaf - bottom.vmaf) / VMAF_STEP)))
+    for n in range(1, steps):
+        target = top.vmaf - n * (top.vmaf - bottom.vmaf) / steps
+        between = [p for p in usable if _apart(chosen[-1], p) and _apart(p, bottom)]
+        if between:
+            chosen.append(min(between, key=lambda p: abs(p.vmaf - target)))
+    if _apart(chosen[-1], bottom):
+        chosen.append(bottom)
     names: set[str] = set()
     return [
         ChosenRung(
@@ -177,6 +209,11 @@ def choose_rungs(hull: Sequence[ProbePoint]) -> list[ChosenRung]:
         )
         for p in chosen
     ]
+
+
+def _apart(higher: ProbePoint, lower: ProbePoint) -> bool:
+    """Whether ``lower`` is a step below ``higher`` a viewer sees and a network feels."""
+    return higher.vmaf - lower.vmaf >= MIN_VMAF_STEP and lower.kbps * MIN_STEP <= higher.kbps
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -221,9 +258,12 @@ def plan_per_title(
         "wall_s": round(time.monotonic() - started, 2),
     }
     sample_s = round(sum(length for _, length in spans), 2)
-    hull = convex_hull(affordable(probes, info, spec))
+    # Points under the floor can never be rungs: left out, they cannot pull the hull over
+    # the cheapest usable ones (bbb: from VMAF 25 straight to 58).
+    curves = [p for p in interpolate(probes) if p.vmaf >= BOTTOM_VMAF] or probes
+    hull = convex_hull(affordable(curves, info, spec))
     if len(hull) < 2:  # a small or busy source: even cheap probes spend more than the fixed rates
-        hull = convex_hull(probes)
+        hull = convex_hull(curves)
     if len(hull) < 2:
         reason = (
             f"too uniform to probe: the cheapest probe ({hull[0].kbps} kbit/s) scored VMAF"
@@ -233,7 +273,7 @@ def plan_per_title(
             update={"probes": probes, "hull": hull, "sample_s": sample_s, **cost}
         )
         return fixed, result
-    rungs = choose_rungs(hull)
+    rungs = choose_rungs(hull, min(r.video_bitrate_kbps for r in fixed.renditions))
     log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
     plan = plan_rungs(info, spec, capped_rungs(rungs, info, spec))
     # The plan thins rungs that capping brought down to a neighbour's rate: keep the rungs
@@ -249,35 +289,38 @@ def plan_per_title(
 def affordable(
     probes: Sequence[ProbePoint], info: SourceInfo, spec: LadderSpec
 ) -> list[ProbePoint]:
-    """The probes spending no more than the fixed ladder's rung of their size. The hull is
-    drawn over these when there are two or more, so that the rungs are chosen among what may
-    be encoded: capping a chosen rung afterwards (:func:`capped_rungs`) dropped bikes' top
-    rung, 416x176 at 278 kbit/s capped to the fixed 145 and thinned as a copy of the rung
-    below, and left a ladder topping out at VMAF 84 (the fixed one: 98)."""
-    fixed = _fixed_kbps(info, spec)
-    return [p for p in probes if p.kbps <= fixed.get((p.width, p.height), math.inf)]
+    """The probes spending no more than the fixed ladder's top rendition (:func:`rate_cap_kbps`).
+    The hull is drawn over these when there are two or more, so that the rungs are chosen
+    among what may be encoded: capping a chosen rung afterwards (:func:`capped_rungs`) dropped
+    bikes' top rung and left a ladder topping out at VMAF 84 (the fixed one: 98). The cap is
+    the ladder's top rate, not the fixed rate of the probe's own size: a smaller size at more
+    bits than the fixed table gives it is what per-title encoding is for (bikes scores higher
+    at 416x176 than at 640x272 for the same rate up to VMAF 95, but the fixed 416x176 rung
+    has 145 kbit/s, so the hull had been drawn at 640x272 above that)."""
+    cap = rate_cap_kbps(info, spec)
+    return [p for p in probes if p.kbps <= cap]
 
 
 def capped_rungs(
     rungs: Sequence[ChosenRung], info: SourceInfo, spec: LadderSpec
 ) -> list[tuple[Rung, int, int]]:
-    """The chosen rungs as ladder rungs, none spending more than the fixed ladder's rung of
-    its size: grain or noise can need tens of Mbit/s to reach VMAF 95, which no viewer's
-    network carries (such a rung becomes the fixed one: capped VBR at the fixed rate). Only
-    rungs chosen from all probes (fewer than two were :func:`affordable`) can be capped."""
-    fixed = _fixed_kbps(info, spec)
+    """The chosen rungs as ladder rungs, none spending more than the fixed ladder's top
+    rendition: grain or noise can need tens of Mbit/s to reach VMAF 95, which no viewer's
+    network carries (such a rung becomes capped VBR at that rate). Only rungs chosen from all
+    probes (fewer than two were :func:`affordable`) can be capped."""
+    cap = rate_cap_kbps(info, spec)
     sized = []
     for r in rungs:
-        cap = fixed.get((r.width, r.height), r.kbps)
         kbps, crf = (r.kbps, r.crf) if r.kbps <= cap else (cap, None)
         rung = Rung(name=r.name, width=r.width, height=r.height, video_bitrate_kbps=kbps, crf=crf)
         sized.append((rung, r.width, r.height))
     return sized
 
 
-def _fixed_kbps(info: SourceInfo, spec: LadderSpec) -> dict[tuple[int, int], int]:
-    """The fixed ladder's rate of each size it has for this source."""
-    return {(w, h): rung.video_bitrate_kbps for rung, w, h in rung_sizes(info, spec)}
+def rate_cap_kbps(info: SourceInfo, spec: LadderSpec) -> int:
+    """The most a per-title rung may spend: the rate of the fixed ladder's top rendition for
+    this source, so a network that carries the fixed ladder's best carries every rung."""
+    return max(rendition.video_bitrate_kbps for rendition in plan_ladder(info, spec).renditions)
 
 
 def _fallback(reason: str) -> PerTitleLadder:

@@ -15,6 +15,7 @@ from marquee.media.ladder import (
     LadderSpec,
     Rung,
     plan_ladder,
+    plan_rungs,
     source_cap_kbps,
     source_video_kbps,
 )
@@ -186,6 +187,18 @@ def test_the_cap_scales_with_pixels_and_frames_per_second() -> None:
     cap = source_cap_kbps(info, 1280, 720, 25.0)
     assert cap == pytest.approx(4000 * ((1280 * 720 * 25) / (1920 * 1080 * 50)) ** 0.75)
     assert source_cap_kbps(info, 1920, 1080, 50.0) == pytest.approx(4000)
+
+
+def test_a_per_title_crf_rung_keeps_its_measured_rate_under_the_estimated_cap() -> None:
+    """bikes: 416x176 at CRF 21 measured 278 kbit/s; the estimate for that size, 224, had
+    cut it and thinned it as a copy of the rung below."""
+    info = with_rates(source(640, 272), video_bps=428_000)
+    small = Rung(name="176p", width=416, height=176, video_bitrate_kbps=278, crf=21)
+    vbr = small.model_copy(update={"crf": None})
+    [crf_rung] = plan_rungs(info, DEFAULT_LADDER, [(small, 416, 176)]).renditions
+    [vbr_rung] = plan_rungs(info, DEFAULT_LADDER, [(vbr, 416, 176)]).renditions
+    assert (crf_rung.video_bitrate_kbps, crf_rung.maxrate_kbps) == (278, 417)
+    assert vbr_rung.video_bitrate_kbps < 278
 
 
 def test_unknown_rates_leave_the_ladder_alone() -> None:

@@ -15,12 +15,14 @@ from marquee.media.per_title import (
     BOTTOM_VMAF,
     MAX_RUNGS,
     TOP_VMAF,
+    WHOLE_PROBE_S,
     ChosenRung,
     ProbePoint,
     affordable,
     capped_rungs,
     choose_rungs,
     convex_hull,
+    interpolate,
     probe_sizes,
     sample_spans,
 )
@@ -88,6 +90,12 @@ def test_rungs_are_bounded_visible_steps_above_the_floor() -> None:
         assert higher.crf < lower.crf
 
 
+def test_the_bottom_rung_is_the_best_the_fixed_ladders_bottom_rate_buys() -> None:
+    rungs = choose_rungs(convex_hull(PROBES), bottom_kbps=350)
+    assert (rungs[-1].kbps, rungs[-1].vmaf) == (300, 76)
+    assert [r.vmaf for r in rungs] == [97, 92, 84, 76]
+
+
 def test_a_hull_below_95_tops_out_at_its_best_probe() -> None:
     rungs = choose_rungs(convex_hull([point(360, 100, 70), point(360, 400, 88)]))
     assert (rungs[0].kbps, rungs[0].vmaf) == (400, 88)
@@ -101,7 +109,8 @@ def test_no_probe_size_is_above_the_source() -> None:
 
 
 def test_long_titles_are_probed_through_scenes_spread_over_the_runtime() -> None:
-    assert sample_spans(5.0) == [(0.0, 5.0)]
+    assert sample_spans(WHOLE_PROBE_S) == [(0.0, WHOLE_PROBE_S)]
+    assert sum(length for _, length in sample_spans(6.0)) == WHOLE_PROBE_S
     spans = sample_spans(600.0)
     assert len(spans) == 4
     assert spans[0][0] > 0
@@ -140,9 +149,10 @@ def test_per_title_is_the_default_and_fixed_or_a_list_keeps_a_fixed_ladder(tmp_p
     assert not per_title(load_settings(data_dir=tmp_path, media_ladder=[rung]))
 
 
-def test_no_rung_spends_more_than_the_fixed_ladder_at_its_size() -> None:
-    """Probes dearer than the fixed rung of their size never reach the hull (grain reached
-    VMAF 95 at 720p only at 57 Mbit/s; bikes at 416x176 at 278 kbit/s, fixed 145)."""
+def test_no_rung_spends_more_than_the_fixed_ladders_top_rung() -> None:
+    """Probes dearer than the fixed ladder's top rendition never reach the hull (grain
+    reached VMAF 95 at 720p only at 57 Mbit/s); a small size may spend more than the fixed
+    table gives its own size (bikes: 416x176 at 278 kbit/s beat 640x272, fixed 145)."""
     grainy = [
         ProbePoint(width=1280, height=720, crf=21, kbps=57000, vmaf=94.5),
         ProbePoint(width=1280, height=720, crf=40, kbps=2900, vmaf=70.9),
@@ -150,14 +160,34 @@ def test_no_rung_spends_more_than_the_fixed_ladder_at_its_size() -> None:
         ProbePoint(width=416, height=234, crf=21, kbps=278, vmaf=95.0),
     ]
     kept = affordable(grainy, source(1280, 720), DEFAULT_LADDER)
-    assert [(p.height, p.crf) for p in kept] == [(720, 40), (432, 33)]
+    assert [(p.height, p.crf) for p in kept] == [(720, 40), (432, 33), (234, 21)]
 
 
-def test_a_rung_chosen_from_all_probes_is_capped_at_the_fixed_rate() -> None:
+def test_rungs_sit_between_the_probed_crfs_on_interpolated_curves() -> None:
+    """Three probes a size; the CRFs between them are read off curves through the probes, so
+    the top rung can sit near 95 where the probes jump from 92 to 99."""
+    probes = [
+        ProbePoint(width=640, height=360, crf=21, kbps=470, vmaf=98.8),
+        ProbePoint(width=640, height=360, crf=30, kbps=185, vmaf=85.8),
+        ProbePoint(width=640, height=360, crf=40, kbps=73, vmaf=46.5),
+    ]
+    curve = interpolate(probes)
+    assert [p.crf for p in curve] == list(range(21, 41))
+    assert [p for p in curve if p.crf in (21, 30, 40)] == probes
+    rates = [p.kbps for p in curve]
+    scores = [p.vmaf for p in curve]
+    assert rates == sorted(rates, reverse=True)
+    assert scores == sorted(scores, reverse=True)
+    top = choose_rungs(convex_hull(curve))[0]
+    assert 21 < top.crf < 30
+    assert top.vmaf == pytest.approx(TOP_VMAF, abs=1.5)
+
+
+def test_a_rung_chosen_from_all_probes_is_capped_at_the_top_fixed_rate() -> None:
     grainy = [
         ChosenRung(name="720p", width=1280, height=720, crf=21, kbps=57000, vmaf=94.5),
         ChosenRung(name="432p", width=768, height=432, crf=33, kbps=207, vmaf=60.6),
     ]
     [(top, _, _), (low, _, _)] = capped_rungs(grainy, source(1280, 720), DEFAULT_LADDER)
-    assert (top.video_bitrate_kbps, top.crf) == (3000, None)  # the fixed 720p rung
+    assert (top.video_bitrate_kbps, top.crf) == (3000, None)  # the fixed 720p rung's rate
     assert (low.video_bitrate_kbps, low.crf) == (207, 33)
