@@ -114,7 +114,11 @@ export class PlaybackEngine {
       streaming: { bufferingGoal: 30 },
     });
     if (abr.rule === 'marquee') {
-      player.configure('abrFactory', () => new MarqueeAbrManager(abr));
+      const manager = new MarqueeAbrManager(abr);
+      player.configure('abrFactory', () => manager);
+      player.addEventListener('segmentappended', (event) =>
+        manager.segmentAppended(String((event as Event & { contentType?: string }).contentType)),
+      );
     }
     player.getNetworkingEngine()?.registerRequestFilter((type, request) => {
       if (type === lib.net.NetworkingEngine.RequestType.LICENSE) {

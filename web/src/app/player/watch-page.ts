@@ -25,6 +25,7 @@ import {
   preloadEngine,
 } from './engine';
 import { type AbrVariant, abrVariant, reportExposure } from './abr/experiment';
+import { StartupThroughput } from './abr/startup';
 import { type EpisodeRef, currentEpisode, nextEpisode } from './next-episode';
 import { PostPlay } from './post-play';
 import { type PlayerProblem, playerProblem } from './problem';
@@ -169,6 +170,7 @@ export class WatchPage implements OnDestroy {
     void preloadEngine();
     // Given no ?abr=, the profile's experiment variant may choose the rule (read meanwhile).
     const variant = this.abr() ? Promise.resolve(null) : abrVariant(this.profileId());
+    const startup = new StartupThroughput(); // asked beside the session, never waited for
     try {
       const started = await this.openSession(titleId, episodeId, pin);
       if (attempt !== this.attempt) {
@@ -180,7 +182,7 @@ export class WatchPage implements OnDestroy {
         this.engine ? this.engine.delivery() : null,
       );
       void this.loadSurroundings(started, attempt);
-      await this.play(started, attempt, await variant);
+      await this.play(started, attempt, await variant, startup);
     } catch (error) {
       if (attempt === this.attempt) {
         this.fail(error);
@@ -206,6 +208,7 @@ export class WatchPage implements OnDestroy {
     started: SessionStarted,
     attempt: number,
     variant: AbrVariant | null,
+    startup: StartupThroughput,
   ): Promise<void> {
     const video = this.videoRef().nativeElement;
     const engine = await PlaybackEngine.attach(
@@ -220,7 +223,7 @@ export class WatchPage implements OnDestroy {
         buffering: (on) => this.buffering.set(on),
         tracksChanged: () => this.readTracks(),
       },
-      this.abrSetup(started, variant),
+      this.abrSetup(started, variant, startup),
     );
     if (attempt !== this.attempt) {
       await engine.destroy();
@@ -244,12 +247,17 @@ export class WatchPage implements OnDestroy {
   }
 
   /** The ABR rule asked for (`?abr=`, else the experiment variant's, else Marquee's), with
-   * the session's plan cap and its renditions' VMAF. */
-  private abrSetup(started: SessionStarted, variant: AbrVariant | null): AbrSetup {
+   * the session's plan cap, its renditions' VMAF and the throughput to start from. */
+  private abrSetup(
+    started: SessionStarted,
+    variant: AbrVariant | null,
+    startup: StartupThroughput,
+  ): AbrSetup {
     const asked = this.abr() ?? variant?.rule;
     return {
       rule: asked === 'shaka' ? 'shaka' : 'marquee',
       tuning: variant?.tuning,
+      startBps: () => startup.known(),
       maxHeight: started.max_height,
       renditions: (started.renditions ?? []).map((rendition) => ({
         height: rendition.height,

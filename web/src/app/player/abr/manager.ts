@@ -5,7 +5,7 @@
  */
 import type shaka from 'shaka-player/dist/shaka-player.compiled-es2021';
 import { DEFAULT_RULE_CONFIG, type Rung, type RuleConfig, choose } from './rule';
-import { rememberThroughput, rememberedThroughputBps } from './startup';
+import { rememberThroughput } from './startup';
 import { ThroughputHistory } from './throughput';
 
 /** A rendition as the session answer describes it. */
@@ -25,6 +25,9 @@ export interface MarqueeAbrOptions {
   segmentS: number;
   /** The rule's parameters an experiment's variant sets (`abr_parameters`), over the defaults. */
   tuning?: Partial<RuleConfig>;
+  /** The throughput (bit/s) to start from before any is measured (./startup.ts), if known
+   * by the time the rule first decides. */
+  startBps?: () => number | null;
 }
 
 type Variant = shaka.extern.Variant;
@@ -37,7 +40,6 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
   private restrictions: shaka.extern.Restrictions | null = null;
   private defaultBps = DEFAULT_RULE_CONFIG.defaultThroughputBps;
   private readonly history = new ThroughputHistory();
-  private readonly startBps = rememberedThroughputBps();
   private chosen: Variant | null = null;
 
   constructor(private readonly options: MarqueeAbrOptions) {}
@@ -78,7 +80,7 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
       rungs,
       {
         bufferS: this.bufferAheadS(),
-        throughputBps: measured ?? this.startBps,
+        throughputBps: measured ?? this.options.startBps?.() ?? null,
         currentId: this.chosen?.id ?? null,
         segmentS: this.options.segmentS,
       },
@@ -96,19 +98,31 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
     this.enabled = false;
   }
 
+  /**
+   * A piece of a download arrived (Shaka reports them every 100 ms or so). Only a step down
+   * is taken at once: a switch while a segment downloads makes Shaka abort that download
+   * where its buffer allows, so a step up waits for the segment's end ({@link segmentAppended}).
+   */
   segmentDownloaded(deltaTimeMs: number, numBytes: number, allowSwitch: boolean): void {
-    this.history.add(numBytes, deltaTimeMs);
+    this.history.add(numBytes, deltaTimeMs, performance.now());
     if (allowSwitch) {
-      this.suggest();
+      this.suggest('down');
+    }
+  }
+
+  /** A segment was appended: the moment to decide on the next one (up or down). */
+  segmentAppended(contentType: string): void {
+    if (contentType === 'video') {
+      this.suggest('any');
     }
   }
 
   trySuggestStreams(): void {
-    this.suggest();
+    this.suggest('any');
   }
 
   getBandwidthEstimate(): number {
-    return this.history.estimateBps() ?? this.startBps ?? this.defaultBps;
+    return this.history.estimateBps() ?? this.options.startBps?.() ?? this.defaultBps;
   }
 
   playbackRateChanged(): void {
@@ -128,13 +142,18 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
     this.defaultBps = config.defaultBandwidthEstimate || this.defaultBps;
   }
 
-  /** Asks Shaka to switch when the rule now prefers another variant. */
-  private suggest(): void {
+  /** Asks Shaka to switch when the rule now prefers another variant (`down`: a lower one
+   * only; a higher choice is then left for later). */
+  private suggest(allowed: 'down' | 'any'): void {
     if (!this.enabled || !this.switchTo || this.variants.length === 0) {
       return;
     }
     const before = this.chosen;
     const next = this.chooseVariant();
+    if (allowed === 'down' && before && next.bandwidth > before.bandwidth) {
+      this.chosen = before;
+      return;
+    }
     if (next !== before) {
       this.switchTo(next);
     }

@@ -85,6 +85,15 @@ describe('throughput history', () => {
     expect(history.estimateBps()!).toBeLessThan(8e6);
   });
 
+  it('counts the time two downloads shared once', () => {
+    const history = new ThroughputHistory();
+    for (let endMs = 100; endMs <= 2000; endMs += 100) {
+      history.add(50_000, 100, endMs); // video, at half of an 8 Mbit/s link
+      history.add(50_000, 100, endMs); // audio beside it, the other half
+    }
+    expect(history.estimateBps()).toBeCloseTo(8e6);
+  });
+
   it('ignores samples too small to measure', () => {
     const history = new ThroughputHistory();
     history.add(500, 1);
