@@ -64,6 +64,9 @@ MAX_RUNGS = 6
 BOTTOM_VMAF = 35.0
 #: A dearer probe must score this much more VMAF to join the hull.
 MIN_GAIN = 0.5
+#: Neighbouring rungs at most this many times each other's rate where the probes allow
+#: (Apple's HLS authoring specification: adjacent rates 1.5-2x apart).
+MAX_RATE_STEP = 2.0
 
 
 class _Model(BaseModel):
@@ -156,13 +159,22 @@ def interpolate(probes: Sequence[ProbePoint]) -> list[ProbePoint]:
     return points
 
 
+def frontier(points: Sequence[ProbePoint]) -> list[ProbePoint]:
+    """The points no cheaper one matches, cheapest first: each scores at least MIN_GAIN more
+    VMAF than the one before. The convex hull and the points a little under its chords, which
+    rungs may use (Mandelbrot: the hull went from 550 to 2,840 kbit/s in one chord)."""
+    front: list[ProbePoint] = []
+    for point in sorted(points, key=lambda p: (p.kbps, -p.vmaf)):
+        if not front or point.vmaf >= front[-1].vmaf + MIN_GAIN:
+            front.append(point)
+    return front
+
+
 def convex_hull(points: Sequence[ProbePoint]) -> list[ProbePoint]:
     """The upper convex hull of (log bit rate, VMAF), cheapest first: every point on it has
     at least MIN_GAIN more VMAF than the one before, and no probe lies above it."""
     hull: list[ProbePoint] = []
-    for point in sorted(points, key=lambda p: (p.kbps, -p.vmaf)):
-        if hull and point.vmaf < hull[-1].vmaf + MIN_GAIN:
-            continue  # costs more for no quality anyone could see
+    for point in frontier(points):
         while len(hull) >= 2 and not _turns_right(hull[-2], hull[-1], point):
             hull.pop()
         hull.append(point)
@@ -175,15 +187,17 @@ def _turns_right(a: ProbePoint, b: ProbePoint, c: ProbePoint) -> bool:
     return (bx - ax) * (c.vmaf - a.vmaf) - (b.vmaf - a.vmaf) * (cx - ax) < 0
 
 
-def choose_rungs(hull: Sequence[ProbePoint], bottom_kbps: float | None = None) -> list[ChosenRung]:
-    """Rungs on the hull, best first, each encoded as probed (its CRF, capped): the point
-    nearest :data:`TOP_VMAF`; the bottom one, the best costing no more than ``bottom_kbps``
-    (the fixed ladder's bottom rate: a viewer whose network carried the fixed ladder's
-    cheapest rung gets as much) or, without one, the cheapest; and between them points at
-    even quality steps of about :data:`VMAF_STEP`, at most :data:`MAX_RUNGS` in all, each at
-    least :data:`MIN_VMAF_STEP` and ``ladder.MIN_STEP`` times the rate from its neighbours.
-    Nothing under :data:`BOTTOM_VMAF` (unless the whole hull is)."""
-    usable = [p for p in hull if p.vmaf >= BOTTOM_VMAF] or [hull[-1]]
+def choose_rungs(front: Sequence[ProbePoint], bottom_kbps: float | None = None) -> list[ChosenRung]:
+    """Rungs on the frontier (:func:`frontier`, or the hull), best first, each encoded as
+    probed (its CRF, capped): the point nearest :data:`TOP_VMAF`; the bottom one, the best
+    costing no more than ``bottom_kbps`` (the fixed ladder's bottom rate: a viewer whose
+    network carried the fixed ladder's cheapest rung gets as much) or, without one, the
+    cheapest; between them points at even quality steps of about :data:`VMAF_STEP`, each at
+    least :data:`MIN_VMAF_STEP` and ``ladder.MIN_STEP`` times the rate from its neighbours;
+    then, while rungs are left, a point in the middle of each rate step over
+    :data:`MAX_RATE_STEP` (a network between them would otherwise fall far). At most
+    :data:`MAX_RUNGS`; nothing under :data:`BOTTOM_VMAF` (unless everything is)."""
+    usable = [p for p in front if p.vmaf >= BOTTOM_VMAF] or [front[-1]]
     top = min(usable, key=lambda p: abs(p.vmaf - TOP_VMAF))
     below_top = [p for p in usable if p.kbps <= top.kbps]
     within = [p for p in below_top if bottom_kbps is not None and p.kbps <= bottom_kbps]
@@ -197,6 +211,7 @@ def choose_rungs(hull: Sequence[ProbePoint], bottom_kbps: float | None = None) -
             chosen.append(min(between, key=lambda p: abs(p.vmaf - target)))
     if _apart(chosen[-1], bottom):
         chosen.append(bottom)
+    chosen = _fill_rate_gaps(chosen, usable)
     names: set[str] = set()
     return [
         ChosenRung(
@@ -209,6 +224,32 @@ def choose_rungs(hull: Sequence[ProbePoint], bottom_kbps: float | None = None) -
         )
         for p in chosen
     ]
+
+
+def _fill_rate_gaps(chosen: list[ProbePoint], usable: Sequence[ProbePoint]) -> list[ProbePoint]:
+    """``chosen`` (best first) with a point added at the rate nearest the middle (geometric)
+    of its widest step over :data:`MAX_RATE_STEP` that has one, until :data:`MAX_RUNGS`."""
+    while len(chosen) < MAX_RUNGS:
+        gaps = sorted(
+            (
+                n
+                for n in range(len(chosen) - 1)
+                if chosen[n].kbps > MAX_RATE_STEP * chosen[n + 1].kbps
+            ),
+            key=lambda n: chosen[n + 1].kbps / chosen[n].kbps,
+        )
+        fill = None
+        for n in gaps:
+            high, low = chosen[n], chosen[n + 1]
+            inside = [p for p in usable if low.kbps * MIN_STEP <= p.kbps <= high.kbps / MIN_STEP]
+            if inside:
+                middle = math.sqrt(high.kbps * low.kbps)
+                fill = (n + 1, min(inside, key=lambda p: abs(math.log(p.kbps / middle))))
+                break
+        if fill is None:
+            return chosen
+        chosen = [*chosen[: fill[0]], fill[1], *chosen[fill[0] :]]
+    return chosen
 
 
 def _apart(higher: ProbePoint, lower: ProbePoint) -> bool:
@@ -261,9 +302,10 @@ def plan_per_title(
     # Points under the floor can never be rungs: left out, they cannot pull the hull over
     # the cheapest usable ones (bbb: from VMAF 25 straight to 58).
     curves = [p for p in interpolate(probes) if p.vmaf >= BOTTOM_VMAF] or probes
-    hull = convex_hull(affordable(curves, info, spec))
-    if len(hull) < 2:  # a small or busy source: even cheap probes spend more than the fixed rates
-        hull = convex_hull(curves)
+    candidates = affordable(curves, info, spec)
+    if len(convex_hull(candidates)) < 2:  # a small or busy source: all spend over the fixed rates
+        candidates = curves
+    hull = convex_hull(candidates)
     if len(hull) < 2:
         reason = (
             f"too uniform to probe: the cheapest probe ({hull[0].kbps} kbit/s) scored VMAF"
@@ -273,7 +315,7 @@ def plan_per_title(
             update={"probes": probes, "hull": hull, "sample_s": sample_s, **cost}
         )
         return fixed, result
-    rungs = choose_rungs(hull, min(r.video_bitrate_kbps for r in fixed.renditions))
+    rungs = choose_rungs(frontier(candidates), min(r.video_bitrate_kbps for r in fixed.renditions))
     log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
     plan = plan_rungs(info, spec, capped_rungs(rungs, info, spec))
     # The plan thins rungs that capping brought down to a neighbour's rate: keep the rungs

@@ -22,6 +22,7 @@ from marquee.media.per_title import (
     capped_rungs,
     choose_rungs,
     convex_hull,
+    frontier,
     interpolate,
     probe_sizes,
     sample_spans,
@@ -94,6 +95,21 @@ def test_the_bottom_rung_is_the_best_the_fixed_ladders_bottom_rate_buys() -> Non
     rungs = choose_rungs(convex_hull(PROBES), bottom_kbps=350)
     assert (rungs[-1].kbps, rungs[-1].vmaf) == (300, 76)
     assert [r.vmaf for r in rungs] == [97, 92, 84, 76]
+
+
+def test_rungs_may_sit_under_the_hulls_chords_on_the_frontier() -> None:
+    under = point(432, 700, 70)  # the chord from 300 to 3000 kbit/s passes 71 at 700
+    points = [point(270, 300, 60), under, point(720, 3000, 90)]
+    assert under not in convex_hull(points)
+    assert frontier(points) == points
+
+
+def test_a_rate_step_over_twofold_gets_a_rung_in_its_middle() -> None:
+    """Even quality steps went from 3000 kbit/s straight to 1000: a viewer's network
+    between them fell threefold."""
+    points = [point(270, 500, 70), point(432, 1000, 80), point(720, 2000, 93), point(720, 3000, 95)]
+    rungs = choose_rungs(frontier(points))
+    assert [r.kbps for r in rungs] == [3000, 2000, 1000, 500]
 
 
 def test_a_hull_below_95_tops_out_at_its_best_probe() -> None:
