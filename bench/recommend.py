@@ -13,10 +13,12 @@ Latency: for 2,000 profiles (the training rows, repeated), in-process, the produ
 fold-in of the profile's row and its top 20 with the row's items excluded: p50/p99 of wall time
 and of the thread's CPU time (on a shared machine the wall time's tail is the scheduler's).
 Scale: a synthetic 1,000,000-interaction matrix (``--interactions``; 40,000 users, 20,000
-items of Zipf popularity in 50 taste clusters), the production model's and ALS's fits timed.
+items of Zipf popularity in 50 taste clusters), the production model's and ALS's fits timed
+(wall and CPU) with the peak memory they allocate; EASE's BLAS on one thread as the worker
+runs it (``--blas-threads N``: on N, 0 for OpenBLAS's default), ``--scale-only``: only that.
 
     .venv/bin/python bench/recommend.py [--ratings FILE] [--write-split DIR]
-        [--interactions 1000000] [--smoke]
+        [--interactions 1000000] [--blas-threads N] [--scale-only] [--smoke]
 
 ``--ratings`` also reads tab-separated MovieLens files (``u.data``); ``--write-split DIR``
 writes train.tsv and test.tsv for ``marquee recommend evaluate``, and stops;
@@ -31,12 +33,14 @@ import argparse
 import csv
 import os
 import time
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from marquee.recommend import models
 from marquee.recommend.evaluation import (
@@ -58,6 +62,7 @@ from marquee.recommend.models.ease import (
     weights_of,
 )
 from marquee.recommend.models.recency import RecencyEase
+from marquee.recommend.training import FIT_BLAS_THREADS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RATINGS = ROOT.parent / "shared/data/movielens/ml-latest-small/ratings.csv"
@@ -303,17 +308,30 @@ def synthetic(n: int, *, users: int, items: int, seed: int = 7) -> Interactions:
     )
 
 
-def scale(n: int) -> None:
+def scale(n: int, threads: int) -> None:
+    """The production model's and ALS's fits on ``n`` synthetic interactions: wall and CPU
+    time, and the peak of what the fit allocated (``tracemalloc``: NumPy's and SciPy's arrays
+    included, LAPACK works in them); EASE's BLAS on ``threads`` threads (0: OpenBLAS's
+    default, one per core). ALS runs its own threads and keeps BLAS to one."""
     interactions = synthetic(n, users=max(n // 25, 10), items=max(n // 50, 20))
     matrix = interactions.matrix
     print(
         f"\nscale: {matrix.nnz} synthetic interactions, {matrix.shape[0]} users, "
-        f"{matrix.shape[1]} items (EASE models the {models.ease.MAX_ITEMS} most popular)"
+        f"{matrix.shape[1]} items (EASE models the {models.ease.MAX_ITEMS} most popular); "
+        f"BLAS threads: {threads or 'default'}"
     )
     for name in (PRODUCTION_MODEL, "als"):
-        started = time.perf_counter()
-        MODELS[name](interactions)
-        print(f"  {name}: trained in {time.perf_counter() - started:.1f} s")
+        with threadpool_limits(threads or None, "blas"):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            tracemalloc.start()
+            MODELS[name](interactions)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        print(
+            f"  {name}: trained in {time.perf_counter() - started:.1f} s "
+            f"(CPU {time.process_time() - started_cpu:.1f} s), peak {peak / 2**20:,.0f} MiB "
+            f"allocated; load average {os.getloadavg()[0]:.1f}"
+        )
 
 
 def write_split(directory: Path, train: Ratings, test: Ratings) -> None:
@@ -329,9 +347,19 @@ def main() -> None:
     parser.add_argument("--ratings", type=Path, default=DEFAULT_RATINGS)
     parser.add_argument("--write-split", type=Path)
     parser.add_argument("--interactions", type=int, default=1_000_000)
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=FIT_BLAS_THREADS,
+        help="EASE's BLAS threads at scale (default: as the worker fits; 0: OpenBLAS's default)",
+    )
+    parser.add_argument("--scale-only", action="store_true", help="only the training at scale")
     parser.add_argument("--random-split", action="store_true", help="hold out random ratings")
     parser.add_argument("--smoke", action="store_true", help="seconds: a small sample, for CI")
     args = parser.parse_args()
+    if args.scale_only:
+        scale(args.interactions, args.blas_threads)
+        return
     ratings = read_any(args.ratings) if args.ratings.exists() else synthetic_ratings()
     grids = L2_GRID, RECENCY_GRID, ALS_GRID, RDLAE_GRID
     n = args.interactions
@@ -352,7 +380,7 @@ def main() -> None:
         return
     tuned = tune(train, *grids)
     compare(train, test, tuned)
-    scale(n)
+    scale(n, args.blas_threads)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
 
 from marquee.catalog import service as catalog
 from marquee.kit.db import utcnow
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 POINTER = "recommend/current.json"
 #: Signals older than this are not trained on.
 HISTORY = timedelta(days=730)
+#: BLAS threads of a fit. A worker shares its cores with transcodes and the API; OpenBLAS's
+#: threads wait on each other at every step of the Cholesky inverse, and on busy cores two
+#: took twice the CPU time of one for no gain in wall time (docs/recommend.md, Scale).
+FIT_BLAS_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,9 @@ def retrain(
     pointer = Pointer(
         version=f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", model=model, trained_at=utcnow()
     )
-    storage.put_bytes(pointer.key, fit(model, interactions).to_bytes())
+    with threadpool_limits(FIT_BLAS_THREADS, "blas"):
+        fitted = fit(model, interactions)
+    storage.put_bytes(pointer.key, fitted.to_bytes())
     storage.put_bytes(pointer.fallback_key, fit("popularity", interactions).to_bytes())
     titles = catalog.published_titles(session)
     storage.put_bytes(pointer.content_key, content.build(titles).to_bytes())
