@@ -202,7 +202,8 @@ def _startup_throughput(platform: Plumbing, country: str) -> StartupThroughput:
         last=last,
         parameters={"countries": countries},
     )
-    found = {code: (int(sessions), float(kbps)) for code, sessions, kbps in rows}
+    # No session at all still gives the region's row, with no figure: left out.
+    found = {code: (int(sessions), float(kbps)) for code, sessions, kbps in rows if sessions}
     own = found.get(country, (0, 0.0))
     region = found.get(None, (0, 0.0)) if len(countries) > 1 else (0, 0.0)
     for scope, (sessions, kbps) in (("country", own), ("region", region)):

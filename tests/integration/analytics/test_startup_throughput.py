@@ -72,5 +72,16 @@ def test_too_few_in_the_country_falls_back_to_the_region_then_to_none(regional: 
     }
 
 
+def test_with_no_session_yet_there_is_no_figure(regional: World) -> None:
+    answer = regional.caller().call("GET", URL)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "country": "US",
+        "scope": None,
+        "throughput_kbps": None,
+        "sessions": 0,
+    }
+
+
 def test_signed_out_callers_are_refused(world: World) -> None:
     assert world.client.get(URL).status_code == 401
