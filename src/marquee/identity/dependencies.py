@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from marquee.identity import repository, schemas, views
 from marquee.identity.context import ClientInfo, Identity
@@ -75,9 +74,9 @@ class Authenticated:
 async def signed_in(request: Request) -> SessionRecord:
     """The caller's sign-in session, from the access token or the cookie: the cache's copy, so
     it runs on the event loop (the database is read only when the cache lost the copy, once a
-    session; noting the device seen, once a minute, writes in the thread pool). Its helpers are
-    called, not declared as dependencies: each FastAPI dependency costs the hot paths more than
-    its work."""
+    session; noting the device seen, once a minute, writes in the background without holding
+    the request up: ``SessionStore.note_seen``). Its helpers are called, not declared as
+    dependencies: each FastAPI dependency costs the hot paths more than its work."""
     ident = await identity(request)
     header = request.headers.get("authorization")
     if header is not None:
@@ -86,7 +85,7 @@ async def signed_in(request: Request) -> SessionRecord:
         record = _cookie_session(request, ident)
     if ident.sessions.touch_due(record):
         client = await client_info(request)
-        await run_in_threadpool(ident.sessions.touch, record, client.ip, client.country)
+        ident.sessions.note_seen(record, client.ip, client.country)
     return record
 
 

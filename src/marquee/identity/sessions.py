@@ -19,9 +19,12 @@ until the copy expired.
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -33,6 +36,8 @@ from marquee.identity.models import SignInSession
 from marquee.identity.tokens import RefreshToken, digest, random_token
 from marquee.kit.cache import Cache
 from marquee.kit.db import after_commit, new_id, utcnow
+
+log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "identity:session:"
 TOUCH_EVERY_S = 60
@@ -80,6 +85,9 @@ class SessionStore:
         self.cache = cache
         self.sessions = sessions
         self.ttl_s = ttl_s
+        self._seen_lock = threading.Lock()
+        self._noting: set[str] = set()
+        self._noter: ThreadPoolExecutor | None = None
 
     def create(
         self,
@@ -151,6 +159,33 @@ class SessionStore:
         record.last_seen_at = utcnow().isoformat()
         record.ip, record.ip_country = ip, country
         self.save(record)
+
+    def note_seen(self, record: SessionRecord, ip: str, country: str | None) -> None:
+        """:meth:`touch` a copy of ``record`` in a background thread of this store's, one
+        session at a time, and return at once; a session already being noted is skipped.
+
+        Requests once waited for this write (UPDATE, cache copy, read back) once a minute per
+        session, and every request of the session meanwhile started one more: under load
+        those were browse's slowest answers, the writers queueing for SQLite's lock or filling
+        the thread pool and connection pool on PostgreSQL. A failed note is logged; the next
+        request after it tries again."""
+        with self._seen_lock:
+            if record.id in self._noting:
+                return
+            self._noting.add(record.id)
+            if self._noter is None:
+                self._noter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-seen")
+            noter = self._noter
+        noter.submit(self._note, replace(record), ip, country)
+
+    def _note(self, record: SessionRecord, ip: str, country: str | None) -> None:
+        try:
+            self.touch(record, ip, country)
+        except Exception:
+            log.exception("noting that session %s was seen failed", record.id)
+        finally:
+            with self._seen_lock:
+                self._noting.discard(record.id)
 
     def rotate_refresh(
         self, record: SessionRecord, presented: RefreshToken, successor: RefreshToken
