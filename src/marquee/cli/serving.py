@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from marquee.app import create_app
 from marquee.cli.common import platform_or_exit
 from marquee.cli.edge import local_edge
+from marquee.recommend import service as recommend
 from marquee.runtime import Platform
 from marquee.settings import Settings
 
@@ -40,7 +41,9 @@ def serve_platform(
     database must be migrated.
 
     Uvicorn's access log is off: a JSON line per request cost more than a cached answer, and
-    ``/metrics`` counts requests and their latencies per route."""
+    ``/metrics`` counts requests and their latencies per route. The recommend model is loaded
+    before the first request: rows built while it loaded were cached under no model version,
+    then built again in the middle of the traffic, each build taking CPU from cached answers."""
     settings = with_listening_url(settings, host, port)
     edge = None
     if "edge" in roles:
@@ -53,6 +56,7 @@ def serve_platform(
         with alongside(platform) if alongside is not None else nullcontext():
             if "api" in roles:
                 app = create_app(settings, platform=platform, routers=routers)
+                recommend.load_model(settings)
                 _freeze_startup_objects()
                 uvicorn.Server(server_config(app, settings, host, port)).run()
             else:

@@ -81,9 +81,16 @@ def signals_key(profile_id: str) -> str:
     return f"recommend:signals:{profile_id}"
 
 
+def load_model(settings: Settings) -> None:
+    """Load the model to serve now rather than at the first rows built: an API node calls this
+    before it answers (see :func:`model_version`)."""
+    _serving.served(settings).current()
+
+
 def model_version(settings: Settings, model: RecommendModel = "current") -> str:
     """The version this process serves now ("" none), without any I/O; with ``model``
-    "popularity", that version's popularity model's."""
+    "popularity", that version's popularity model's. Browse's cache keys carry it: rows built
+    before a node's first load were cached under "" and built again once it loaded."""
     loaded = _serving.served(settings).loaded
     version = loaded.version if loaded is not None else ""
     return f"{version}-popularity" if version and model == "popularity" else version
