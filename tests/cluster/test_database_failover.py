@@ -61,7 +61,9 @@ class Server:
         args = [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port),
                 "-c", f"listen_addresses={self.address}",
                 "-c", f"unix_socket_directories={self.data}",
-                "-c", "fsync=off", "-c", "shared_buffers=16MB"]  # fmt: skip
+                "-c", "fsync=off", "-c", "shared_buffers=16MB",
+                # in the data directory: a SIGKILLed server leaves no segment in /dev/shm
+                "-c", "dynamic_shared_memory_type=mmap"]  # fmt: skip
         log = self.data.parent / f"postgres-{self.port}.log"
         if self.host is None:
             self.node = Node(f"postgres:{self.port}", args, log, user=self.user)
