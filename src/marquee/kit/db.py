@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, String, create_engine, event, text
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -33,6 +33,8 @@ NAMING_CONVENTION = {
 AFTER_COMMIT_KEY = "marquee.after_commit"
 POOL_SIZE = 10
 POOL_OVERFLOW = 20
+#: Seconds to connect; milliseconds that sent data may stay unacknowledged (a silent host).
+POSTGRES_TIMEOUTS = {"connect_timeout": "5", "tcp_user_timeout": "10000"}
 #: Pooled connections left to background work (outbox relay, job workers) beside requests.
 BACKGROUND_CONNECTIONS = 6
 
@@ -105,8 +107,23 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        connect_args=_default_timeouts(parsed),
     )
+
+
+def _default_timeouts(url: URL) -> dict[str, str]:
+    """libpq's connect and TCP timeouts, where the URL sets none of its own. Without them a
+    database host that answers nothing (power or network lost, as in a failover) holds every
+    request for TCP's retries: two minutes on each new connection, about fifteen on a pooled
+    one (docs/operations.md, "Database failover")."""
+    if url.get_backend_name() != "postgresql":
+        return {}
+    return {key: value for key, value in POSTGRES_TIMEOUTS.items() if key not in url.query}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from marquee.kit.db import Database, after_commit
+from marquee.kit.db import Database, after_commit, create_db_engine
 from marquee.kit.queue import JobRun
+from tests.services import POSTGRES_URL, need
 
 
 @pytest.fixture
@@ -77,3 +78,24 @@ def test_naive_datetimes_are_refused(db: Database) -> None:
 def test_ping_reports_the_backend(db: Database) -> None:
     db.ping()
     assert db.backend in {"sqlite", "postgresql", "mysql", "mariadb"}
+
+
+@pytest.mark.integration
+def test_postgresql_connections_give_up_on_a_silent_host_unless_the_url_says_otherwise() -> None:
+    """Without timeouts a lost database host would hold requests for TCP's retries (minutes):
+    connections carry libpq's, and a URL's own values win."""
+    need("postgresql")
+    for url, expected in (
+        (POSTGRES_URL, {"connect_timeout": "5", "tcp_user_timeout": "10000"}),
+        (
+            f"{POSTGRES_URL}?connect_timeout=2",
+            {"connect_timeout": "2", "tcp_user_timeout": "10000"},
+        ),
+    ):
+        engine = create_db_engine(url)
+        try:
+            with engine.connect() as connection:
+                parameters = connection.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
+        finally:
+            engine.dispose()
+        assert {key: parameters.get(key) for key in expected} == expected
