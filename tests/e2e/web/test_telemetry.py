@@ -33,8 +33,9 @@ USER_AGENT = (
     "Mozilla/5.0 (X11; TruthTest) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/140.0.0.0 Safari/537.36"
 )
-#: Below the 240p clips' bitrate, so the buffer runs dry while playing.
-SLOW_BYTES_PER_S = 12_000
+#: Below the 240p clips' rate (about 34 kB/s, video and audio), so the buffer runs dry while
+#: playing; not far below, so that the film is over in about 20 s.
+SLOW_BYTES_PER_S = 20_000
 
 PROBE = """(() => {
   const seen = (window.__truth = { stalls: 0, playedMs: 0, ended: false });
