@@ -14,8 +14,9 @@ from marquee.kit.storage.local import LocalObjectStore
 from marquee.recommend.interactions import Interactions
 from marquee.recommend.models import fit
 from marquee.recommend.schemas import Signals
-from marquee.recommend.serving import Served, Source, ranked
+from marquee.recommend.serving import Served, Source, ranked, served
 from marquee.recommend.training import POINTER, Pointer
+from marquee.settings import Settings
 
 
 def publish(store: LocalObjectStore, version: str, model: bytes, popularity: bytes) -> None:
@@ -128,3 +129,19 @@ def test_picks_keep_to_the_titles_a_profile_may_see(
         picks = [t for t, _ in ranked(loaded, comedy_fan, country="FR", limit=5, allowed=allowed)]
         assert picks[0] == "t8", "the one comedy it may see, first"
         assert set(picks) <= allowed
+
+
+def test_a_node_finds_its_model_again_without_touching_the_file_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every cached browse answer asks which model is served, on the event loop."""
+    settings = Settings(data_dir=tmp_path, storage_url="")  # objects under the data dir
+    first = served(settings)
+
+    def no_file_system(*_args: object, **_kwargs: object) -> Path:
+        raise AssertionError("resolved the data dir again")
+
+    monkeypatch.setattr(Path, "resolve", no_file_system)
+    assert served(settings) is first
+    assert served(settings.model_copy()) is first
+    assert served(settings.model_copy(update={"recommend_model_poll_s": 1})) is first
