@@ -643,6 +643,8 @@ def test_a_worker_killed_mid_encode_is_replaced_and_the_asset_completes(
     extra = {
         "MARQUEE_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}?lease_s=2",
         "MARQUEE_MEDIA_PRESET": "veryslow",
+        # The killed encode's step is taken again once its claim runs out (15 s by default).
+        "MARQUEE_MEDIA_STEP_LEASE_S": "4",
     }
     env = media_env(tmp_path, **extra)
     settings = media_settings(tmp_path, **extra)
