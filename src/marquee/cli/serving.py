@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -17,6 +18,8 @@ from marquee.cli.edge import local_edge
 from marquee.recommend import service as recommend
 from marquee.runtime import Platform
 from marquee.settings import Settings
+
+log = logging.getLogger(__name__)
 
 ROLES = frozenset({"api", "worker", "edge"})
 EDGE_CACHE_SIZE = "2G"
@@ -56,7 +59,7 @@ def serve_platform(
         with alongside(platform) if alongside is not None else nullcontext():
             if "api" in roles:
                 app = create_app(settings, platform=platform, routers=routers)
-                recommend.load_model(settings)
+                _load_model(settings)
                 _freeze_startup_objects()
                 uvicorn.Server(server_config(app, settings, host, port)).run()
             else:
@@ -82,6 +85,15 @@ def server_config(app: FastAPI, settings: Settings, host: str, port: int) -> uvi
         proxy_headers=False,
         timeout_keep_alive=settings.http_keep_alive_s,
     )
+
+
+def _load_model(settings: Settings) -> None:
+    """The recommend model loaded before serving; an object store that cannot be read now
+    (logged) leaves it to the first rows built, as before, rather than keeping the API down."""
+    try:
+        recommend.load_model(settings)
+    except Exception:
+        log.exception("recommend: no model loaded at start; the first rows built will load it")
 
 
 def _freeze_startup_objects() -> None:

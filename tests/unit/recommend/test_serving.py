@@ -14,6 +14,7 @@ from marquee.kit.storage.local import LocalObjectStore
 from marquee.recommend.interactions import Interactions
 from marquee.recommend.models import fit
 from marquee.recommend.schemas import Signals
+from marquee.recommend.service import load_model, model_version
 from marquee.recommend.serving import Served, Source, ranked, served
 from marquee.recommend.training import POINTER, Pointer
 from marquee.settings import Settings
@@ -145,3 +146,16 @@ def test_a_node_finds_its_model_again_without_touching_the_file_system(
     assert served(settings) is first
     assert served(settings.model_copy()) is first
     assert served(settings.model_copy(update={"recommend_model_poll_s": 1})) is first
+
+
+def test_a_node_started_on_a_published_model_names_it_before_any_rows_are_built(
+    tmp_path: Path, blobs: tuple[bytes, bytes]
+) -> None:
+    """Browse's cache keys carry the version: rows cached under none would be built again."""
+    settings = Settings(data_dir=tmp_path, storage_url="")
+    publish(LocalObjectStore(tmp_path / "objects"), "v1", *blobs)
+    assert model_version(settings) == ""
+
+    load_model(settings)
+
+    assert model_version(settings) == "v1"
