@@ -97,6 +97,17 @@ def test_the_bottom_rung_is_the_best_the_fixed_ladders_bottom_rate_buys() -> Non
     assert [r.vmaf for r in rungs] == [97, 92, 84, 76]
 
 
+def test_no_crf_is_read_between_probes_where_the_rate_collapses() -> None:
+    """Grain at 432p: 12,071 kbit/s at CRF 21 and 389 at 30 (x264 stops coding the noise);
+    CRF 24 read off a curve through them came out at half what it measured."""
+    grain = [
+        ProbePoint(width=768, height=432, crf=21, kbps=12071, vmaf=75.0),
+        ProbePoint(width=768, height=432, crf=30, kbps=389, vmaf=62.0),
+        ProbePoint(width=768, height=432, crf=40, kbps=120, vmaf=45.0),
+    ]
+    assert [p.crf for p in interpolate(grain)] == [21, *range(30, 41)]
+
+
 def test_rungs_may_sit_under_the_hulls_chords_on_the_frontier() -> None:
     under = point(432, 700, 70)  # the chord from 300 to 3000 kbit/s passes 71 at 700
     points = [point(270, 300, 60), under, point(720, 3000, 90)]
