@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from functools import partial
@@ -27,6 +28,7 @@ router = api_router(tags=["discovery"])
 log = logging.getLogger(__name__)
 
 SearchText = Annotated[str, Query(min_length=1, max_length=200)]
+BUILDS_STATE = "discovery_builds"
 
 
 def _platform(request: Request) -> Plumbing:
@@ -162,16 +164,43 @@ async def browse(profile_id: str, me: CurrentCaller, request: Request) -> Respon
     # this is the home screen's request, the busiest of all.
     platform: Plumbing = request.app.state.platform
     country = request_country(request)
-    profile = _recall(platform, me, profile_id)
-    if profile is not None and not experiments.knobs_in_play(platform, names=BROWSE_KNOBS):
-        found = rows.cached(platform.cache, platform.settings, profile, country, [profile.language])
-        if found is not None:
-            return _json(found)
-    session = await request_session(request)
-    built = await run_in_threadpool(
-        _build_rows, session, platform, me, profile_id, profile, country
-    )
+    key = (me.account_id, profile_id, country)
+    builds = _builds(request)
+    while True:
+        profile = _recall(platform, me, profile_id)
+        if profile is not None and not experiments.knobs_in_play(platform, names=BROWSE_KNOBS):
+            languages = [profile.language]
+            found = rows.cached(platform.cache, platform.settings, profile, country, languages)
+            if found is not None:
+                return _json(found)
+        if (building := builds.get(key)) is None:
+            break
+        await building.wait()
+    builds[key] = done = asyncio.Event()
+    try:
+        session = await request_session(request)
+        built = await run_in_threadpool(
+            _build_rows, session, platform, me, profile_id, profile, country
+        )
+    finally:
+        del builds[key]
+        done.set()
     return _json(built)
+
+
+def _builds(request: Request) -> dict[tuple[str, str, str], asyncio.Event]:
+    """The rows this app is building, per (account, profile, country), each set when done.
+
+    A request missing rows already being built waits for them and then finds them cached (or,
+    when that build failed, builds them itself). Each built them again before: after a model
+    swap or a catalog change, the busiest profiles' rows were built by every request that
+    missed them during the first build, and those builds took the CPU of cached answers."""
+    state = request.app.state
+    found: dict[tuple[str, str, str], asyncio.Event] | None = getattr(state, BUILDS_STATE, None)
+    if found is None:
+        found = {}
+        setattr(state, BUILDS_STATE, found)
+    return found
 
 
 def _build_rows(
