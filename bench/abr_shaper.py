@@ -58,6 +58,7 @@ class Shaper:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._relays: set[asyncio.Task[None] | None] = set()
 
     def start(self) -> None:
         self._thread.start()
@@ -79,6 +80,14 @@ class Shaper:
 
     async def _relay(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
         """One request from Chromium, relayed to its origin; the answer through the link."""
+        task = asyncio.current_task()
+        self._relays.add(task)  # the server holds its tasks weakly: a waiting one would be lost
+        try:
+            await self._request(client, to_client)
+        finally:
+            self._relays.discard(task)
+
+    async def _request(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
         try:
             head = await client.readuntil(b"\r\n\r\n")
             method, target, headers = _parse(head)
