@@ -214,7 +214,7 @@ def choose_rungs(front: Sequence[ProbePoint], bottom_kbps: float | None = None) 
     :data:`MAX_RATE_STEP` (a network between them would otherwise fall far). At most
     :data:`MAX_RUNGS`; nothing under :data:`BOTTOM_VMAF` (unless everything is)."""
     usable = [p for p in front if p.vmaf >= BOTTOM_VMAF] or [front[-1]]
-    top = min(usable, key=lambda p: abs(p.vmaf - TOP_VMAF))
+    top = _worth_its_rate(min(usable, key=lambda p: abs(p.vmaf - TOP_VMAF)), usable)
     below_top = [p for p in usable if p.kbps <= top.kbps]
     within = [p for p in below_top if bottom_kbps is not None and p.kbps <= bottom_kbps]
     bottom = max(within, key=lambda p: p.vmaf) if within else below_top[0]
@@ -240,6 +240,18 @@ def choose_rungs(front: Sequence[ProbePoint], bottom_kbps: float | None = None) 
         )
         for p in chosen
     ]
+
+
+def _worth_its_rate(top: ProbePoint, usable: Sequence[ProbePoint]) -> ProbePoint:
+    """``top``, or the best point costing at most 1/:data:`MAX_RATE_STEP` of it while
+    scoring less than :data:`MIN_VMAF_STEP` under it: more bits for no visible step buy a
+    viewer nothing (grain: 2,584 kbit/s for VMAF 66.4 where 389 gave 65.8)."""
+    close = [
+        p
+        for p in usable
+        if top.vmaf - p.vmaf < MIN_VMAF_STEP and p.kbps * MAX_RATE_STEP <= top.kbps
+    ]
+    return _worth_its_rate(max(close, key=lambda p: p.vmaf), usable) if close else top
 
 
 def _fill_rate_gaps(chosen: list[ProbePoint], usable: Sequence[ProbePoint]) -> list[ProbePoint]:

@@ -80,7 +80,7 @@ def test_rungs_are_hull_probes_a_visible_step_apart_from_near_95_down() -> None:
 
 
 def test_rungs_are_bounded_visible_steps_above_the_floor() -> None:
-    hull = convex_hull([point(720, 100 * 1.3**n, 100 - 80 * 0.85**n, 50 - n) for n in range(24)])
+    hull = convex_hull([point(720, 100 * 1.3**n, 100 - 80 * 0.75**n, 50 - n) for n in range(24)])
     rungs = choose_rungs(hull)
     assert len(rungs) == MAX_RUNGS
     assert rungs[0].vmaf == pytest.approx(TOP_VMAF, abs=2.5)
@@ -121,6 +121,12 @@ def test_a_rate_step_over_twofold_gets_a_rung_in_its_middle() -> None:
     points = [point(270, 500, 70), point(432, 1000, 80), point(720, 2000, 93), point(720, 3000, 95)]
     rungs = choose_rungs(frontier(points))
     assert [r.kbps for r in rungs] == [3000, 2000, 1000, 500]
+
+
+def test_no_top_rung_spends_twice_the_rate_for_less_than_a_visible_step() -> None:
+    grain = [point(270, 139, 56.8), point(432, 389, 65.8), point(270, 2584, 66.4)]
+    rungs = choose_rungs(frontier(grain))
+    assert [(r.kbps, r.vmaf) for r in rungs] == [(389, 65.8), (139, 56.8)]
 
 
 def test_a_hull_below_95_tops_out_at_its_best_probe() -> None:
