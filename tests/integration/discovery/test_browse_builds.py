@@ -4,40 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 
-from marquee.app import create_app
 from marquee.discovery import api
-from marquee.runtime import build_platform
 from marquee.settings import Settings
+from tests.integration.viewers import signed_up_async
 
 AT_ONCE = 6
-PASSWORD = "a long passphrase 7"
 
 
 async def _ask_together(settings: Settings) -> list[httpx.Response]:
-    platform = build_platform(settings)
-    app = create_app(settings, platform=platform)
-    app.state.platform = platform
-    transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            signup = await client.post(
-                "/api/v1/auth/signup",
-                json={"email": f"{uuid.uuid4().hex}@example.com", "password": PASSWORD},
-            )
-            assert signup.status_code == 201, signup.text
-            headers = {"Authorization": f"Bearer {signup.json()['access_token']}"}
-            profile = (await client.get("/api/v1/profiles", headers=headers)).json()[0]["id"]
-            path = f"/api/v1/browse?profile_id={profile}"
-            asks = (client.get(path, headers=headers) for _ in range(AT_ONCE))
-            return await asyncio.wait_for(asyncio.gather(*asks), 60)
-    finally:
-        platform.stop()
+    async with signed_up_async(settings) as (client, token):
+        headers = {"Authorization": f"Bearer {token}"}
+        profile = (await client.get("/api/v1/profiles", headers=headers)).json()[0]["id"]
+        path = f"/api/v1/browse?profile_id={profile}"
+        asks = (client.get(path, headers=headers) for _ in range(AT_ONCE))
+        return await asyncio.wait_for(asyncio.gather(*asks), 60)
 
 
 def test_rows_missed_by_many_requests_at_once_are_built_once(

@@ -4,17 +4,14 @@ steps (authentication, then the handler), must all be answered, not stall on the
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import httpx
 
-from marquee.app import create_app
 from marquee.kit.db import POOL_OVERFLOW, POOL_SIZE
-from marquee.runtime import build_platform
 from marquee.settings import Settings
+from tests.integration.viewers import signed_up_async
 
 CONCURRENT = 3 * (POOL_SIZE + POOL_OVERFLOW)
-PASSWORD = "a long passphrase 7"
 
 
 async def _hammer(client: httpx.AsyncClient, token: str) -> list[int]:
@@ -26,20 +23,8 @@ async def _hammer(client: httpx.AsyncClient, token: str) -> list[int]:
 
 
 async def _scenario(settings: Settings) -> list[int]:
-    platform = build_platform(settings)
-    app = create_app(settings, platform=platform)
-    app.state.platform = platform
-    transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            signup = await client.post(
-                "/api/v1/auth/signup",
-                json={"email": f"{uuid.uuid4().hex}@example.com", "password": PASSWORD},
-            )
-            assert signup.status_code == 201, signup.text
-            return await asyncio.wait_for(_hammer(client, signup.json()["access_token"]), 60)
-    finally:
-        platform.stop()
+    async with signed_up_async(settings) as (client, token):
+        return await asyncio.wait_for(_hammer(client, token), 60)
 
 
 def test_more_requests_than_pooled_connections_are_all_answered(settings: Settings) -> None:
