@@ -26,6 +26,10 @@ STANDARD_RATES = tuple(
 #: An AV1 rendition spends this share of its H.264 twin's average rate: SVT-AV1 then covers
 #: the same qualities with fewer bits (bench/ladder.py: BD-rate −30 to −58 % at preset 10).
 AV1_RATE_SHARE = 0.7
+#: AV1 clients get at most this many rungs, spread over the H.264 ladder's rates
+#: (:func:`av1_twins`): SVT-AV1 costs more CPU per picture than x264, and AV1's curve covers
+#: the same qualities with fewer bits, so fewer, wider-spaced rungs serve its clients.
+AV1_MAX_RUNGS = 3
 #: Name prefix (and folder prefix) of the AV1 renditions: ``av1-720p``.
 AV1_PREFIX = "av1-"
 Codec = Literal["h264", "av1"]
@@ -128,10 +132,12 @@ def plan_ladder(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> LadderPl
     return plan_rungs(info, spec, rung_sizes(info, spec))
 
 
-def with_av1(plan: LadderPlan, preset: int) -> LadderPlan:
-    """``plan`` plus an AV1 twin of each H.264 rendition: the same size, frame rate and GOP
-    (so segments line up across both sets), capped VBR at :data:`AV1_RATE_SHARE` of the
-    twin's average rate (a per-title rung's probed rate)."""
+def with_av1(plan: LadderPlan, preset: int, rungs: int = AV1_MAX_RUNGS) -> LadderPlan:
+    """``plan`` plus AV1 twins of at most ``rungs`` of its H.264 renditions
+    (:func:`av1_twins`): the same size, frame rate and GOP (so segments line up across both
+    sets), capped VBR at :data:`AV1_RATE_SHARE` of the twin's average rate (a per-title
+    rung's probed rate)."""
+    h264 = [rendition for rendition in plan.renditions if rendition.codec == "h264"]
     twins = [
         rendition.model_copy(
             update={
@@ -144,10 +150,24 @@ def with_av1(plan: LadderPlan, preset: int) -> LadderPlan:
                 "bufsize_kbits": max(1, round(rendition.bufsize_kbits * AV1_RATE_SHARE)),
             }
         )
-        for rendition in plan.renditions
-        if rendition.codec == "h264"
+        for rendition in av1_twins(h264, rungs)
     ]
     return plan.model_copy(update={"renditions": [*plan.renditions, *twins]})
+
+
+def av1_twins(renditions: list[Rendition], rungs: int) -> list[Rendition]:
+    """The renditions (highest first) that get an AV1 twin: all of them up to ``rungs``, else
+    the top, the bottom (so every tier a session may be capped to keeps one) and between
+    them those nearest even steps of the log rate."""
+    if len(renditions) <= rungs:
+        return list(renditions)
+    logs = [math.log(rendition.video_bitrate_kbps) for rendition in renditions]
+    chosen = {0, len(renditions) - 1}
+    for n in range(1, rungs - 1):
+        target = logs[0] - n * (logs[0] - logs[-1]) / (rungs - 1)
+        left = [i for i in range(len(renditions)) if i not in chosen]
+        chosen.add(min(left, key=lambda i: abs(logs[i] - target)))
+    return [renditions[i] for i in sorted(chosen)]
 
 
 def rung_sizes(info: SourceInfo, spec: LadderSpec) -> list[tuple[Rung, int, int]]:

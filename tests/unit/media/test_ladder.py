@@ -8,6 +8,7 @@ import pytest
 from marquee.media.encode import plan_chunks
 from marquee.media.ffmpeg import MediaError
 from marquee.media.ladder import (
+    AV1_MAX_RUNGS,
     CODEC_EFFICIENCY,
     DEFAULT_LADDER,
     MIN_STEP,
@@ -18,6 +19,7 @@ from marquee.media.ladder import (
     plan_rungs,
     source_cap_kbps,
     source_video_kbps,
+    with_av1,
 )
 from marquee.media.probe import AudioTrack, SourceInfo, VideoInfo
 
@@ -74,6 +76,28 @@ def test_full_hd_gets_every_rung() -> None:
     top = plan.renditions[0]
     assert (top.maxrate_kbps, top.bufsize_kbits, top.audio_bitrate_kbps) == (9000, 18000, 128)
     assert (top.profile, top.preset) == ("high", "slow")
+
+
+def test_av1_clients_get_a_few_rungs_spread_over_the_rates_from_top_to_bottom() -> None:
+    plan = with_av1(plan_ladder(source()), preset=10)
+    h264 = {r.name: r for r in plan.renditions if r.codec == "h264"}
+    av1 = [r for r in plan.renditions if r.codec == "av1"]
+    assert len(h264) == 7
+    assert len(av1) == AV1_MAX_RUNGS == 3
+    assert [(r.name, r.video_bitrate_kbps) for r in av1] == [
+        ("av1-1080p", 4200),
+        ("av1-432p", 770),
+        ("av1-234p", 102),
+    ]
+    twins = [h264[r.name.removeprefix("av1-")] for r in av1]
+    assert [(r.width, r.height) for r in av1] == [(r.width, r.height) for r in twins]
+    assert {r.preset for r in av1} == {"10"}
+
+
+def test_a_short_ladder_gets_an_av1_twin_of_every_rung() -> None:
+    plan = with_av1(plan_ladder(source(640, 360)), preset=10)
+    names = [r.name for r in plan.renditions]
+    assert names == ["360p", "270p", "234p", "av1-360p", "av1-270p", "av1-234p"]
 
 
 def test_four_by_three_keeps_its_shape() -> None:
