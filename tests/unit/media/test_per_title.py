@@ -14,8 +14,9 @@ from marquee.media.ladder import DEFAULT_LADDER, MIN_STEP
 from marquee.media.per_title import (
     BOTTOM_VMAF,
     MAX_RUNGS,
+    SCENE_S,
+    SCENES,
     TOP_VMAF,
-    WHOLE_PROBE_S,
     ChosenRung,
     ProbePoint,
     affordable,
@@ -141,11 +142,12 @@ def test_no_probe_size_is_above_the_source() -> None:
     assert probe_sizes(source(300, 200), DEFAULT_LADDER) == [(300, 200)]
 
 
-def test_long_titles_are_probed_through_scenes_spread_over_the_runtime() -> None:
-    assert sample_spans(WHOLE_PROBE_S) == [(0.0, WHOLE_PROBE_S)]
-    assert sum(length for _, length in sample_spans(6.0)) == WHOLE_PROBE_S
+def test_titles_are_probed_through_scenes_spread_over_the_runtime() -> None:
+    assert sample_spans(2.0) == [(0.0, 2.0)]
+    assert sample_spans(6.0) == [(1.0, SCENE_S), (4.0, SCENE_S)]  # a third of a short title
+    assert len(sample_spans(9.0)) == 3
     spans = sample_spans(600.0)
-    assert len(spans) == 4
+    assert len(spans) == SCENES
     assert spans[0][0] > 0
     assert spans[-1][0] + spans[-1][1] < 600
     assert spans[-1][0] - spans[0][0] > 400
