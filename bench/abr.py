@@ -16,6 +16,11 @@ QoE_lin (Pensieve, Mao et al. 2017) per segment of a run:
 (Σ bitrate Mbit/s − 4.3 × stall seconds − Σ |bitrate change| Mbit/s) / segments.
 
     .venv/bin/python bench/abr.py [--traces DIR] [--max-traces N] [--seconds S] [--json]
+        [--records FILE]
+
+``--records`` writes one JSON line per run, to see why a rule chose what it did: every video
+segment fetched (rendition, number, when its request started and ended, in seconds from the
+page's opening) and, each second, the link's throughput, the buffer ahead and the playhead.
 
 A trace file has one ``time_s<TAB>Mbps`` line per sample (any spacing; the value holds until
 the next line); every file under ``--traces`` (recursively) but READMEs and licences is one.
@@ -31,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import threading
+import time
 from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +52,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from abr_shaper import Link, Shaper, shaping  # bench/abr_shaper.py
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, Request
 from tests.e2e import browser as e2e
 
 from marquee.demo.clips import make_clip
@@ -94,6 +100,17 @@ PROBE = """(() => {
   new MutationObserver(() => document.querySelectorAll('video').forEach(watch))
     .observe(document, { childList: true, subtree: true });
 })();"""
+READ_BUFFER = """() => {
+  const video = document.querySelector('video');
+  if (!video) return [0, 0];
+  const now = video.currentTime;
+  for (let i = 0; i < video.buffered.length; i++) {
+    if (video.buffered.start(i) <= now + 0.1 && video.buffered.end(i) > now) {
+      return [video.buffered.end(i) - now, now];
+    }
+  }
+  return [0, now];
+}"""
 READ_PROBE = """() => {
   const abr = window.__abr;
   const video = document.querySelector('video');
@@ -220,6 +237,10 @@ class Run:
     segments_mbps: list[float]
     segments_vmaf: list[float]
     played_s: float
+    #: What ``--records`` writes: the segments fetched and the per-second timeline.
+    fetched: list[dict[str, Any]] = field(default_factory=list)
+    aborted: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[list[float]] = field(default_factory=list)
 
     @property
     def stall_s(self) -> float:
@@ -237,18 +258,34 @@ class Run:
 
 @dataclass
 class SegmentLog:
-    """Video segments fetched: (rendition folder, number) in order, read from their URLs."""
+    """Video segments fetched: (rendition folder, number) in order, read from their URLs, and
+    when each request started and ended (seconds after ``opened_at``, the epoch in seconds)."""
 
+    opened_at: float
     fetched: list[tuple[str, int]] = field(default_factory=list)
+    times: list[tuple[float, float]] = field(default_factory=list)
+    #: Video segment requests that failed (a player aborts one when it switches): records.
+    failed: list[dict[str, Any]] = field(default_factory=list)
 
-    def note(self, url: str) -> None:
-        path = url.split("?", 1)[0]
-        parts = path.rsplit("/", 3)
-        if len(parts) < 4 or parts[-3] != "video":
-            return
-        number = parts[-1].rsplit(".", 1)[0].rsplit("-", 1)[-1]  # seg-<rep>-<number>.m4s
-        if parts[-1].startswith("seg-") and number.isdigit():
-            self.fetched.append((parts[-2], int(number)))
+    def note(self, request: Request) -> None:
+        segment = video_segment(request.url)
+        if segment:
+            self.fetched.append(segment)
+            timing = request.timing
+            start_s = timing["startTime"] / 1000 - self.opened_at
+            self.times.append((start_s, start_s + timing["responseEnd"] / 1000))
+
+    def note_failed(self, request: Request) -> None:
+        segment = video_segment(request.url)
+        if segment:
+            at_s = round(time.time() - self.opened_at, 2)
+            self.failed.append({"rendition": segment[0], "number": segment[1], "at_s": at_s})
+
+    def records(self) -> list[dict[str, Any]]:
+        return [
+            {"rendition": name, "number": number, "start_s": round(a, 2), "end_s": round(b, 2)}
+            for (name, number), (a, b) in zip(self.fetched, self.times, strict=True)
+        ]
 
     def played(self, position_s: float) -> list[str]:
         """The rendition of each segment the playhead reached (the last fetch of each)."""
@@ -259,17 +296,31 @@ class SegmentLog:
         return [last[i] for i in sorted(last) if (i - first) * SEGMENT_S < position_s]
 
 
+def video_segment(url: str) -> tuple[str, int] | None:
+    """The rendition folder and number of a video segment's URL, else None."""
+    parts = url.split("?", 1)[0].rsplit("/", 3)
+    if len(parts) < 4 or parts[-3] != "video" or not parts[-1].startswith("seg-"):
+        return None
+    number = parts[-1].rsplit(".", 1)[0].rsplit("-", 1)[-1]  # seg-<rep>-<number>.m4s
+    return (parts[-2], int(number)) if number.isdigit() else None
+
+
 def play(
     page: Page, url: str, trace: Trace, seconds: float, stream: Stream, link: Link, rule: str
 ) -> Run:
     """Open ``url`` and follow ``trace`` for ``seconds`` on the shaped ``link``."""
-    log = SegmentLog()
-    page.on("requestfinished", lambda request: log.note(request.url))
+    log = SegmentLog(opened_at=time.time())
+    page.on("requestfinished", log.note)
+    page.on("requestfailed", log.note_failed)
+    timeline = []
     link.set_mbps(trace_mbps(trace, 0))
     page.goto(url)
     for second in range(1, int(seconds)):
         page.wait_for_timeout(1000)
-        link.set_mbps(trace_mbps(trace, second))
+        mbps = trace_mbps(trace, second)
+        link.set_mbps(mbps)
+        buffer_s, position_s = page.evaluate(READ_BUFFER)
+        timeline.append([second, mbps, round(buffer_s, 2), round(position_s, 2)])
     read = page.evaluate(READ_PROBE)
     page.goto("about:blank")
     link.set_mbps(None)
@@ -282,6 +333,9 @@ def play(
         segments_mbps=[stream.mbps.get(name, 0.0) for name in played],
         segments_vmaf=[v for name in played if (v := stream.vmaf.get(name)) is not None],
         played_s=read["positionS"],
+        fetched=log.records(),
+        aborted=log.failed,
+        timeline=timeline,
     )
 
 
@@ -459,6 +513,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="where the ingest is kept")
     parser.add_argument("--rules", default=",".join(RULES))
     parser.add_argument("--json", action="store_true", help="one line of JSON")
+    parser.add_argument("--records", type=Path, default=None, help="JSON lines, one per run")
     args = parser.parse_args()
     reason = e2e.missing_requirement() or (None if DASHJS.exists() else f"{DASHJS} is missing")
     if reason:
@@ -468,7 +523,7 @@ def main() -> None:
         sys.exit(f"abr: no trace files under {args.traces}")
     work = args.work or REPO / ".bench" / f"abr-{args.clip_seconds:g}s-{args.clip_height}p"
     stream = ingest(work, args.clip_seconds, args.clip_height)
-    results = measure(work, stream, traces, args.seconds, args.rules.split(","))
+    results = measure(work, stream, traces, args.seconds, args.rules.split(","), args.records)
     if args.json:
         print(json.dumps({"traces": len(traces), "rules": results}))
     else:
@@ -476,7 +531,12 @@ def main() -> None:
 
 
 def measure(
-    work: Path, stream: Stream, traces: list[Trace], seconds: float, rules: list[str]
+    work: Path,
+    stream: Stream,
+    traces: list[Trace],
+    seconds: float,
+    rules: list[str],
+    records: Path | None = None,
 ) -> dict[str, dict[str, float]]:
     catalog = e2e.Catalog(titles={"abr": stream.title_id}, viewer=NOBODY, admin=NOBODY)
     results = {}
@@ -488,8 +548,29 @@ def measure(
     ):
         for rule in rules:
             with player(browser, served, shaper, rule, stream.title_id, dashjs_page) as playing:
-                results[rule] = figures(run_rule(playing, traces, seconds, stream))
+                runs = run_rule(playing, traces, seconds, stream)
+            results[rule] = figures(runs)
+            if records:
+                write_records(records, runs)
     return results
+
+
+def write_records(path: Path, runs: list[Run]) -> None:
+    """Appends one JSON line per run: its figures, segments fetched and timeline."""
+    with path.open("a") as out:
+        for run in runs:
+            line = {
+                "rule": run.rule,
+                "trace": run.trace,
+                "qoe_lin": round(run.qoe_lin, 3),
+                "startup_ms": round(run.startup_ms),
+                "stalls_s": run.stalls_s,
+                "played_mbps": run.segments_mbps,
+                "fetched": run.fetched,
+                "aborted": run.aborted,
+                "timeline": run.timeline,
+            }
+            print(json.dumps(line), file=out)
 
 
 NOBODY = e2e.Credentials("", "")
