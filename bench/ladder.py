@@ -1,7 +1,7 @@
 """Per-title ladders (H.264, and AV1 at the same sizes) against the fixed H.264 ladder.
 
     .venv/bin/python bench/ladder.py [--smoke] [--seconds 10] [--only NAME ...] [--work DIR]
-        [--av1-preset 10] [--av1-rungs 3]
+        [--av1-preset 10] [--av1-max-rungs 3]
 
 For each clip (those of ``../shared/data/video_clips``, their first ``--seconds``, and three
 generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
@@ -9,8 +9,8 @@ generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
 1. the fixed ladder (``plan_ladder``) is encoded, every rendition scored with VMAF against the
    source at the source's size;
 2. the per-title ladder (``plan_per_title``: probe encodes, hull, rungs) is encoded and scored;
-3. the AV1 twins of the per-title rungs, as the pipeline encodes them
-   (``ladder.with_av1``: at most ``--av1-rungs`` of them, SVT-AV1 preset ``--av1-preset``,
+3. the AV1 twins of the per-title rungs, as the pipeline encodes them (``ladder.with_av1``:
+   about every other rung, at most ``--av1-max-rungs``, SVT-AV1 preset ``--av1-preset``,
    the same sizes and GOP, VBR at ``AV1_RATE_SHARE`` of the H.264 rung's rate), are encoded
    and scored.
 
@@ -116,7 +116,7 @@ def score(
     return points
 
 
-def measure(source: Path, work: Path, av1_preset: int, av1_rungs: int) -> dict[str, Curve]:
+def measure(source: Path, work: Path, av1_preset: int, av1_max_rungs: int) -> dict[str, Curve]:
     info = probe(source)
     spec = DEFAULT_LADDER.model_copy(update={"preset": "veryfast"})
     fixed = plan_ladder(info, spec)
@@ -130,7 +130,7 @@ def measure(source: Path, work: Path, av1_preset: int, av1_rungs: int) -> dict[s
     if chosen.reason:
         print(f"  per-title fell back: {chosen.reason}")
     start = cpu_s()
-    plan = with_av1(plan, av1_preset, av1_rungs)
+    plan = with_av1(plan, av1_preset, av1_max_rungs)
     h264 = [r for r in plan.renditions if r.codec == "h264"]
     outs = encode(source, info, plan, h264, work)
     title_cpu = probe_cpu + cpu_s() - start
@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="one tiny generated clip (CI)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--av1-preset", type=int, default=10)
-    parser.add_argument("--av1-rungs", type=int, default=AV1_MAX_RUNGS)
+    parser.add_argument("--av1-max-rungs", type=int, default=AV1_MAX_RUNGS)
     parser.add_argument("--only", nargs="*", default=None, help="clips whose names contain these")
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
@@ -196,7 +196,7 @@ def main() -> None:
             ]
         for clip in clips:
             print(clip.stem)
-            report(measure(clip, work, args.av1_preset, args.av1_rungs))
+            report(measure(clip, work, args.av1_preset, args.av1_max_rungs))
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -26,10 +26,12 @@ STANDARD_RATES = tuple(
 #: An AV1 rendition spends this share of its H.264 twin's average rate: SVT-AV1 then covers
 #: the same qualities with fewer bits (bench/ladder.py: BD-rate −30 to −58 % at preset 10).
 AV1_RATE_SHARE = 0.7
-#: AV1 clients get at most this many rungs, spread over the H.264 ladder's rates
-#: (:func:`av1_twins`): SVT-AV1 costs more CPU per picture than x264, and AV1's curve covers
-#: the same qualities with fewer bits, so fewer, wider-spaced rungs serve its clients.
+#: AV1 clients get a rung for about every other H.264 one, at least 2 and at most
+#: AV1_MAX_RUNGS, spread over the H.264 ladder's rates (:func:`av1_twins`): SVT-AV1 costs
+#: more CPU per picture than x264 (the twins of every rung cost more than the fixed ladder
+#: on 6 s clips), so its clients get fewer, wider-spaced rungs.
 AV1_MAX_RUNGS = 3
+AV1_MIN_RUNGS = 2
 #: Name prefix (and folder prefix) of the AV1 renditions: ``av1-720p``.
 AV1_PREFIX = "av1-"
 Codec = Literal["h264", "av1"]
@@ -132,12 +134,12 @@ def plan_ladder(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> LadderPl
     return plan_rungs(info, spec, rung_sizes(info, spec))
 
 
-def with_av1(plan: LadderPlan, preset: int, rungs: int = AV1_MAX_RUNGS) -> LadderPlan:
-    """``plan`` plus AV1 twins of at most ``rungs`` of its H.264 renditions
-    (:func:`av1_twins`): the same size, frame rate and GOP (so segments line up across both
-    sets), capped VBR at :data:`AV1_RATE_SHARE` of the twin's average rate (a per-title
-    rung's probed rate)."""
+def with_av1(plan: LadderPlan, preset: int, max_rungs: int = AV1_MAX_RUNGS) -> LadderPlan:
+    """``plan`` plus AV1 twins of some of its H.264 renditions (:func:`av1_twins`): the same
+    size, frame rate and GOP (so segments line up across both sets), capped VBR at
+    :data:`AV1_RATE_SHARE` of the twin's average rate (a per-title rung's probed rate)."""
     h264 = [rendition for rendition in plan.renditions if rendition.codec == "h264"]
+    rungs = min(max_rungs, max(AV1_MIN_RUNGS, math.ceil(len(h264) / 2)))
     twins = [
         rendition.model_copy(
             update={
@@ -156,9 +158,9 @@ def with_av1(plan: LadderPlan, preset: int, rungs: int = AV1_MAX_RUNGS) -> Ladde
 
 
 def av1_twins(renditions: list[Rendition], rungs: int) -> list[Rendition]:
-    """The renditions (highest first) that get an AV1 twin: all of them up to ``rungs``, else
-    the top, the bottom (so every tier a session may be capped to keeps one) and between
-    them those nearest even steps of the log rate."""
+    """The ``rungs`` renditions (all if fewer; highest first) that get an AV1 twin: the top,
+    the bottom (so every tier a session may be capped to keeps one) and between them those
+    nearest even steps of the log rate."""
     if len(renditions) <= rungs:
         return list(renditions)
     logs = [math.log(rendition.video_bitrate_kbps) for rendition in renditions]
