@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ladderScale, rateTicks } from './ladder-chart';
+import { av1Hull, ladderScale, rateTicks } from './ladder-chart';
 
 const probes = [
   { width: 1280, height: 720, crf: 22, kbps: 1200, vmaf: 95 },
@@ -26,5 +26,27 @@ describe('the per-title ladder chart', () => {
   it('labels the log axis with 1, 2, 5 steps inside its range', () => {
     expect(rateTicks(120, 1500)).toEqual([200, 500, 1000]);
     expect(rateTicks(90, 110)).toEqual([100]);
+  });
+
+  it("draws AV1's hull through its scored renditions only, cheapest first", () => {
+    const rendition = (name: string, codec: string, kbps: number, vmaf: number | null) => ({
+      name,
+      codec,
+      bitrate_kbps: kbps,
+      target_kbps: kbps,
+      vmaf,
+      width: 1280,
+      height: 720,
+    });
+    const hull = av1Hull([
+      rendition('720p', 'h264', 1500, 95),
+      rendition('av1-720p', 'av1', 1000, 93),
+      rendition('av1-540p', 'av1', 600, 85),
+      rendition('av1-432p', 'av1', 500, 60), // under the chord from 200 to 600 kbit/s
+      rendition('av1-360p', 'av1', 700, null),
+      rendition('av1-234p', 'av1', 200, 55),
+    ]);
+    expect(hull.map((p) => p.name)).toEqual(['av1-234p', 'av1-540p', 'av1-720p']);
+    expect(hull.map((p) => p.vmaf)).toEqual([55, 85, 93]);
   });
 });

@@ -1,4 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import type { Schemas } from '../api/client';
 
 /** A probe encode of the per-title ladder (docs/media.md): size, x264 CRF, rate, VMAF. */
 export interface LadderProbe {
@@ -24,6 +25,41 @@ export interface PerTitleLadder {
   rungs: LadderRung[];
   cpu_s: number;
   wall_s: number;
+}
+
+/** A point of AV1's hull: one of the asset's AV1 renditions, its rate and VMAF as measured. */
+export interface Av1Point {
+  name: string;
+  kbps: number;
+  vmaf: number;
+}
+
+/**
+ * AV1's hull, from its renditions as encoded and scored (AV1 has no probes of its own): the
+ * upper convex hull of (log bit rate, VMAF) over the scored AV1 renditions, cheapest first.
+ */
+export function av1Hull(renditions: Schemas['RenditionOut'][]): Av1Point[] {
+  const points = renditions
+    .filter((r) => r.codec === 'av1' && r.vmaf !== null && r.bitrate_kbps > 0)
+    .map((r) => ({ name: r.name, kbps: r.bitrate_kbps, vmaf: r.vmaf ?? 0 }))
+    .sort((a, b) => a.kbps - b.kbps || b.vmaf - a.vmaf);
+  const hull: Av1Point[] = [];
+  for (const point of points) {
+    if (hull.length && point.vmaf <= hull[hull.length - 1].vmaf) {
+      continue;
+    }
+    while (hull.length >= 2 && !above(hull[hull.length - 2], hull[hull.length - 1], point)) {
+      hull.pop();
+    }
+    hull.push(point);
+  }
+  return hull;
+}
+
+/** Whether `b` lies above the line from `a` to `c` on log rate across. */
+function above(a: Av1Point, b: Av1Point, c: Av1Point): boolean {
+  const [ax, bx, cx] = [a, b, c].map((p) => Math.log(p.kbps));
+  return (bx - ax) * (c.vmaf - a.vmaf) < (b.vmaf - a.vmaf) * (cx - ax);
 }
 
 /** Plot area inside the SVG's view box (user units). */
@@ -56,7 +92,7 @@ export function rateTicks(low: number, high: number): number[] {
 }
 
 /** Scales of the chart: log bit rate across, VMAF 0–100 up. */
-export function ladderScale(points: LadderProbe[]): Scale {
+export function ladderScale(points: { kbps: number }[]): Scale {
   const rates = points.map((p) => p.kbps).filter((kbps) => kbps > 0);
   const low = Math.min(...rates) / 1.25;
   const high = Math.max(...rates) * 1.25;
@@ -70,8 +106,9 @@ export function ladderScale(points: LadderProbe[]): Scale {
 
 /**
  * The Media tab's chart of a per-title ladder: every probe encode (bit rate against VMAF),
- * their convex hull and the rungs chosen on it, then the same rungs as a table (the chart is
- * hidden from assistive technologies; the table says what it shows).
+ * their convex hull and the rungs chosen on it, AV1's hull from its renditions as measured,
+ * then the same rungs as tables (the chart is hidden from assistive technologies; the tables
+ * say what it shows).
  */
 @Component({
   selector: 'app-studio-ladder-chart',
@@ -138,11 +175,21 @@ export function ladderScale(points: LadderProbe[]): Scale {
               />
               <text class="rung-label" [attr.x]="r.x + 8" [attr.y]="r.y - 8">{{ r.name }}</text>
             }
+            @if (c.av1.length) {
+              <polyline class="av1-hull" [attr.points]="c.av1Line" data-testid="ladder-av1-hull" />
+              @for (r of c.av1; track r.name) {
+                <rect class="av1-rung" [attr.x]="r.x - 4" [attr.y]="r.y - 4" width="8" height="8" />
+              }
+            }
           </svg>
           <figcaption>
             {{ l.probes.length }} probe encodes (grey) of {{ l.sample_s }} s of the title, their bit
             rate–quality hull (line) and the {{ l.rungs.length }} rungs chosen on it (red), listed
             below. Probes cost {{ l.cpu_s }} s of CPU.
+            @if (c.av1.length) {
+              AV1's hull (dashed) runs through its {{ c.av1.length }} renditions as encoded and
+              scored.
+            }
           </figcaption>
         </figure>
       }
@@ -164,6 +211,28 @@ export function ladderScale(points: LadderProbe[]): Scale {
                   <td>{{ r.name }}</td>
                   <td>{{ r.width }}×{{ r.height }}</td>
                   <td>{{ r.crf }}</td>
+                  <td>{{ r.kbps }}</td>
+                  <td>{{ r.vmaf.toFixed(1) }}</td>
+                </tr>
+              }
+            </tbody>
+          </table>
+        </div>
+      }
+      @if (av1().length) {
+        <div class="table-wrap">
+          <table aria-label="AV1 ladder">
+            <thead>
+              <tr>
+                <th scope="col">AV1 rung</th>
+                <th scope="col">kbit/s</th>
+                <th scope="col">VMAF</th>
+              </tr>
+            </thead>
+            <tbody>
+              @for (r of av1(); track r.name) {
+                <tr>
+                  <td>{{ r.name }}</td>
                   <td>{{ r.kbps }}</td>
                   <td>{{ r.vmaf.toFixed(1) }}</td>
                 </tr>
@@ -194,6 +263,15 @@ export function ladderScale(points: LadderProbe[]): Scale {
       stroke: #4fc3f7;
       stroke-width: 2;
     }
+    .av1-hull {
+      fill: none;
+      stroke: #ffb74d;
+      stroke-width: 2;
+      stroke-dasharray: 6 4;
+    }
+    .av1-rung {
+      fill: #ffb74d;
+    }
     .probe {
       fill: #888;
     }
@@ -215,6 +293,10 @@ export function ladderScale(points: LadderProbe[]): Scale {
 })
 export class LadderChart {
   readonly ladder = input.required<PerTitleLadder>();
+  /** The asset's renditions: the AV1 ones, once scored, draw AV1's hull. */
+  readonly renditions = input<Schemas['RenditionOut'][]>([]);
+
+  protected readonly av1 = computed(() => av1Hull(this.renditions()));
 
   protected readonly viewBox = `0 0 ${WIDTH} ${HEIGHT}`;
   protected readonly left = LEFT;
@@ -227,10 +309,13 @@ export class LadderChart {
     if (!ladder.probes.length) {
       return null;
     }
-    const scale = ladderScale(ladder.probes);
-    const at = (p: LadderProbe) => ({ x: scale.x(p.kbps), y: scale.y(p.vmaf) });
+    const av1 = this.av1();
+    const scale = ladderScale([...ladder.probes, ...av1]);
+    const at = (p: { kbps: number; vmaf: number }) => ({ x: scale.x(p.kbps), y: scale.y(p.vmaf) });
     return {
       probes: ladder.probes.map(at),
+      av1: av1.map((p) => ({ name: p.name, ...at(p) })),
+      av1Line: av1.map((p) => `${scale.x(p.kbps)},${scale.y(p.vmaf)}`).join(' '),
       hull: ladder.hull.map((p) => `${scale.x(p.kbps)},${scale.y(p.vmaf)}`).join(' '),
       rungs: ladder.rungs.map((r) => ({ name: r.name, ...at(r) })),
       xTicks: scale.xTicks.map((value) => ({

@@ -180,7 +180,7 @@ const BUSY = new Set(['pending', 'processing']);
       </section>
       <app-studio-qc-report [report]="qcOf(a)" [renditions]="a.renditions" />
       @if (ladderOf(a); as ladder) {
-        <app-studio-ladder-chart [ladder]="ladder" />
+        <app-studio-ladder-chart [ladder]="ladder" [renditions]="a.renditions" />
       }
     }
   }`,
