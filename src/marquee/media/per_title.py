@@ -1,7 +1,7 @@
 """Per-title ladder: rungs chosen on the title's own bitrate-quality convex hull.
 
-A sample of the title (all of it when short, else a few short scenes spread over its
-runtime) is encoded at several sizes and CRF points; each probe's VMAF is measured against
+A sample of the title (a few short scenes spread over its runtime, at most a third of a
+short one) is encoded at several sizes and CRF points; each probe's VMAF is measured against
 the sample at the source's size (the probe scaled back up, as the renditions are scored).
 The upper convex hull of (log bit rate, VMAF) over all probes gives, for every quality, the
 cheapest size to reach it; rungs sit on that hull :data:`VMAF_STEP` points apart from
