@@ -37,7 +37,7 @@ from marquee.discovery.schemas import Browse, BrowseRow, RowItem
 from marquee.discovery.service import genre_titles, newest_visible, popularity, visible
 from marquee.experiments.service import Knobs
 from marquee.identity.schemas import Profile
-from marquee.kit.cache import Cache, spread
+from marquee.kit.cache import Cache, keep_near, spread
 from marquee.kit.db import utcnow
 from marquee.playback import service as playback
 from marquee.recommend import service as recommend
@@ -54,8 +54,16 @@ PICKS = 200
 ROW_ORDER_TITLES = 5
 
 
+HISTORY_PREFIX = "discovery:history:"
+
+
 def history_key(profile_id: str) -> str:
-    return f"discovery:history:{profile_id}"
+    return f"{HISTORY_PREFIX}{profile_id}"
+
+
+# the versions every cached answer's key is made of, read at each request (see ``_cache_key``)
+for _prefix in (GENERATION_KEY, HISTORY_PREFIX, recommend.signals_key("")):
+    keep_near(_prefix)
 
 
 @dataclass

@@ -11,11 +11,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from marquee.identity import schemas
-from marquee.kit.cache import Cache, spread
+from marquee.kit.cache import Cache, keep_near, spread
 from marquee.kit.db import after_commit
 
 PROFILE_TTL_S = 600.0
 PREFIX = "identity:profile:"
+keep_near(PREFIX)
 
 
 def _key(account_id: str, profile_id: str) -> str:

@@ -34,12 +34,13 @@ from sqlalchemy.orm import Session
 from marquee.identity.errors import TokenInvalid, TokenReused
 from marquee.identity.models import SignInSession
 from marquee.identity.tokens import RefreshToken, digest, random_token
-from marquee.kit.cache import Cache
+from marquee.kit.cache import Cache, keep_near
 from marquee.kit.db import after_commit, new_id, utcnow
 
 log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "identity:session:"
+keep_near(SESSION_PREFIX)  # every signed-in request reads its session's copy
 TOUCH_EVERY_S = 60
 BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"))
 SYSTEMS = (

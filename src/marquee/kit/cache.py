@@ -16,6 +16,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from marquee.kit.db import after_commit
+from marquee.kit.near_cache import NearCopies
 
 DEFAULT_MAX_KEYS = 100_000
 DELETE_BATCH = 500
@@ -63,6 +64,18 @@ class Cache(Protocol):
         """Raise if the cache cannot be reached."""
 
     def close(self) -> None: ...
+
+
+#: Key prefixes the domains declared hot (:func:`keep_near`).
+NEAR_PREFIXES: list[str] = []
+
+
+def keep_near(prefix: str) -> None:
+    """Declare the keys under ``prefix`` read on hot paths (every request, every home screen)
+    and written seldom: a shared cache serves them from copies in this process, kept coherent
+    by the server (:mod:`marquee.kit.near_cache`). Domains declare theirs at import."""
+    if prefix not in NEAR_PREFIXES:
+        NEAR_PREFIXES.append(prefix)
 
 
 def hold_until_commit(cache: Cache, session: Session, key: str, *, ttl_s: float) -> None:
@@ -206,6 +219,8 @@ class RedisCache:
     """The cache on a Redis server, every key stored under ``prefix`` (isolates tenants, tests).
 
     Timeouts are in milliseconds on the server, so sub-second TTLs behave as in MemoryCache.
+    Keys under the prefixes declared with :func:`keep_near` are read from copies in this
+    process while Redis's invalidation messages say they have not changed.
     """
 
     local = False
@@ -215,19 +230,32 @@ class RedisCache:
         self._client: redis.Redis[bytes] = redis.Redis.from_url(
             url, socket_connect_timeout=5, socket_timeout=5, health_check_interval=30
         )
+        self._near = NearCopies(
+            url, copies=MemoryCache(), socket_connect_timeout=5, socket_timeout=5
+        )
+        self._near_declared = 0
 
     def get(self, key: str) -> bytes | None:
-        return self._client.get(self.prefix + key)
+        name = self.prefix + key
+        if not self._near_covers(name):
+            return self._client.get(name)
+        return self._read_near([name])[0]
 
     def get_many(self, *keys: str) -> list[bytes | None]:
-        return list(self._client.mget([self.prefix + key for key in keys])) if keys else []
+        names = [self.prefix + key for key in keys]
+        if any(self._near_covers(name) for name in names):
+            return self._read_near(names)
+        return list(self._client.mget(names)) if names else []
 
     def set(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> None:
         self._client.set(self.prefix + key, _encode(value), px=_milliseconds(ttl_s))
+        self._near.drop([self.prefix + key])
 
     def add(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> bool:
         px = _milliseconds(ttl_s)
-        return bool(self._client.set(self.prefix + key, _encode(value), px=px, nx=True))
+        added = bool(self._client.set(self.prefix + key, _encode(value), px=px, nx=True))
+        self._near.drop([self.prefix + key])
+        return added
 
     def incr(self, key: str, amount: int = 1, *, ttl_s: float | None = None) -> int:
         """SET NX (with the expiry) then INCRBY in one MULTI: the expiry is set only by the
@@ -236,11 +264,14 @@ class RedisCache:
         name = self.prefix + key
         with _integer_errors(key):
             if px is None:
-                return int(self._client.incrby(name, amount))
-            pipe = self._client.pipeline(transaction=True)
-            pipe.set(name, 0, px=px, nx=True)
-            pipe.incrby(name, amount)
-            return int(pipe.execute()[1])
+                total = int(self._client.incrby(name, amount))
+            else:
+                pipe = self._client.pipeline(transaction=True)
+                pipe.set(name, 0, px=px, nx=True)
+                pipe.incrby(name, amount)
+                total = int(pipe.execute()[1])
+        self._near.drop([name])
+        return total
 
     def ttl(self, key: str) -> float | None:
         milliseconds = int(self._client.pttl(self.prefix + key))
@@ -248,7 +279,9 @@ class RedisCache:
 
     def delete(self, *keys: str) -> None:
         if keys:
-            self._client.unlink(*(self.prefix + key for key in keys))
+            names = [self.prefix + key for key in keys]
+            self._client.unlink(*names)
+            self._near.drop(names)
 
     def delete_prefix(self, prefix: str) -> None:
         """SCAN, not KEYS, so a large keyspace never blocks the server; UNLINK in batches."""
@@ -261,12 +294,47 @@ class RedisCache:
                 batch.clear()
         if batch:
             self._client.unlink(*batch)
+        self._near.drop_all()
 
     def ping(self) -> None:
         self._client.ping()
 
     def close(self) -> None:
+        self._near.close()
         self._client.close()
+
+    def _near_covers(self, name: str) -> bool:
+        """Whether ``name`` is under a prefix declared hot (tracked from the first such read)."""
+        if self._near_declared != len(NEAR_PREFIXES):
+            self._near_declared = len(NEAR_PREFIXES)
+            self._near.track([self.prefix + prefix for prefix in NEAR_PREFIXES])
+        return self._near.covers(name)
+
+    def _read_near(self, names: list[str]) -> list[bytes | None]:
+        """The values of ``names``: this process's copies, the rest in one round trip."""
+        found, mark = self._near.recall(names)
+        missing = [name for name in names if name not in found]
+        if missing:
+            found.update(self._fetch(missing, mark))
+        return [found.get(name) for name in names]
+
+    def _fetch(self, names: list[str], mark: int | None) -> dict[str, bytes | None]:
+        """The values of ``names`` with the TTLs of those to keep copies of, in one round
+        trip; the copies kept (``mark`` from ``recall``; None: keep none)."""
+        near = [name for name in names if mark is not None and self._near.covers(name)]
+        pipe = self._client.pipeline(transaction=False)
+        pipe.mget(names)
+        for name in near:
+            pipe.pttl(name)
+        values, *ttls = pipe.execute()
+        found = dict(zip(names, values, strict=True))
+        for name, ttl_ms in zip(near, ttls, strict=True):
+            value = found[name]
+            # PTTL: -2 no such key, -1 no expiry; a key changed between the two reads is not
+            # kept, its invalidation is on the way
+            if mark is not None and (ttl_ms == -2) == (value is None) and ttl_ms != 0:
+                self._near.keep(name, value, ttl_ms / 1000 if ttl_ms > 0 else None, mark)
+        return found
 
 
 def _glob_escape(text: str) -> str:
