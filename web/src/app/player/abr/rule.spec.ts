@@ -31,7 +31,7 @@ describe('Marquee ABR rule', () => {
   it('steps up again when throughput recovers', () => {
     const { steps, stallS } = play(trace([0, 0.6], [60, 10]), 200);
     const low = steps.filter((step) => step.atS < 60);
-    expect(Math.max(...low.map((step) => step.rung.bitrateBps))).toBeLessThan(0.6e6);
+    expect(Math.max(...low.map((step) => step.rung.bitrateBps))).toBeLessThan(1e6);
     expect(steps.at(-1)!.rung.height).toBe(1080);
     expect(stallS).toBe(0);
   });
@@ -63,12 +63,37 @@ describe('Marquee ABR rule', () => {
     expect(start(null)).toBe(270);
   });
 
-  it('weighs rungs by VMAF when every rung has one, else by the log of the bitrate', () => {
-    const byVmaf = utilities(LADDER);
-    expect(byVmaf[0]).toBe(1);
-    expect(byVmaf.at(-1)).toBeCloseTo(1 + (95 - 40) / 20);
-    const withoutVmaf = utilities(LADDER.map((rung) => ({ ...rung, vmaf: null })));
-    expect(withoutVmaf.at(-1)).toBeCloseTo(1 + Math.log(6128 / 273));
+  it('weighs rungs by the log of their bitrate', () => {
+    const weights = utilities(LADDER);
+    expect(weights[0]).toBe(1);
+    expect(weights.at(-1)).toBeCloseTo(1 + Math.log(6128 / 273));
+  });
+
+  it('leaves out a rung that adds no visible VMAF over a cheaper one', () => {
+    const flatTop = [...LADDER.slice(0, -1), { ...LADDER.at(-1)!, vmaf: 90.5 }];
+    expect(candidates(flatTop, DEFAULT_RULE_CONFIG).at(-1)!.height).toBe(720);
+    const unknown = flatTop.map((rung) => ({ ...rung, vmaf: null }));
+    expect(candidates(unknown, DEFAULT_RULE_CONFIG).at(-1)!.height).toBe(1080);
+  });
+
+  it('climbs above the throughput rule on a full buffer', () => {
+    const rung = (height: number) => LADDER.find((candidate) => candidate.height === height)!;
+    const full = { bufferS: 29, throughputBps: 2.4e6, currentId: rung(432).id, segmentS: 4 };
+    expect(choose(LADDER, full, DEFAULT_RULE_CONFIG).height).toBe(540);
+  });
+
+  it('keeps the rung playing through a dip it can ride on its buffer, not a fall', () => {
+    const top = LADDER.find((rung) => rung.height === 720)!;
+    const at = (bps: number, bufferS: number) =>
+      choose(
+        LADDER,
+        { bufferS, throughputBps: bps, currentId: top.id, segmentS: 4 },
+        DEFAULT_RULE_CONFIG,
+      ).height;
+    expect(at(3.3e6, 20)).toBe(720); // the throughput rule alone: 540p
+    expect(at(3.3e6, 9)).toBe(720); // the throughput rule decides here, and would step down
+    expect(at(1.5e6, 20)).toBeLessThan(720);
+    expect(at(3.3e6, 3)).toBeLessThan(720); // too little buffer to wait for it
   });
 });
 

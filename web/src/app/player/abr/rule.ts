@@ -6,15 +6,19 @@
  *
  * - while the buffer is short (start-up, after a seek or a stall) it picks by throughput: the
  *   highest rung whose bitrate fits `safety` × the throughput estimate;
- * - once the buffer has grown, BOLA's buffer rule over the rungs' utilities (their VMAF where
- *   known, else the log of their bitrate) may lift the choice above the throughput rule's, one
- *   rung per decision (BOLA-O's limit on climbing, against oscillation);
+ * - once the buffer has grown, BOLA's buffer rule over the log of the rungs' bitrates may lift
+ *   the choice above the throughput rule's, one rung per decision (BOLA-O's limit on climbing,
+ *   against oscillation);
  * - a rung above the throughput rule's is kept only while it is sustainable: its next segment
  *   arrives before the buffer falls to a reserve, and a few segments in a row at it would not
  *   drain the buffer below that reserve either (an MPC-like look-ahead). So the rule lowers the
- *   quality before the buffer empties, not after a stall.
+ *   quality before the buffer empties, not after a stall;
+ * - the rung playing is kept while it is sustainable, whatever the throughput rule or BOLA would
+ *   pick now: a dip of the estimate or of the buffer costs a switch each way, and a step down
+ *   in the middle of a download throws the segment away.
  *
- * Rungs above the plan's maximum height or the screen are never candidates.
+ * Rungs above the plan's maximum height or the screen are never candidates, nor are rungs whose
+ * VMAF (where every rung has one) is not a point above a cheaper rung's: bits nobody sees.
  */
 
 /** One rendition the rule may pick: its id (the caller's), bitrate (bit/s), height and VMAF. */
@@ -69,10 +73,11 @@ export const DEFAULT_RULE_CONFIG: RuleConfig = {
 
 /** BOLA's buffer floor (s): the buffer at which the lowest rung is always chosen. */
 const BOLA_MIN_BUFFER_S = 10;
-/** VMAF points that count as one unit of BOLA utility (the log of a 2.7x bitrate step). */
-const VMAF_PER_UTILITY = 20;
+/** The VMAF a rung must add over every cheaper candidate to be worth its bits. */
+const MIN_VMAF_GAIN = 1;
 
-/** The rungs the rule may pick, lowest bitrate first: within the plan's and screen's caps. */
+/** The rungs the rule may pick, lowest bitrate first: within the plan's and screen's caps, and
+ * (where every rung has a VMAF) each a visible gain over the cheaper ones. */
 export function candidates(rungs: readonly Rung[], config: RuleConfig): Rung[] {
   const sorted = [...rungs].sort((a, b) => a.bitrateBps - b.bitrateBps);
   if (sorted.length === 0) {
@@ -81,22 +86,54 @@ export function candidates(rungs: readonly Rung[], config: RuleConfig): Rung[] {
   const screenCap = coveringHeight(sorted, config.screenHeight);
   const cap = Math.min(config.maxHeight, screenCap);
   const allowed = sorted.filter((rung) => rung.height <= cap);
-  return allowed.length > 0 ? allowed : [sorted[0]];
+  return allowed.length > 0 ? worthTheirBits(allowed) : [sorted[0]];
+}
+
+/** The rungs, lowest first, less those whose VMAF is not {@link MIN_VMAF_GAIN} above the best
+ * cheaper rung kept (all of them when a rung's VMAF is unknown). */
+function worthTheirBits(ladder: readonly Rung[]): Rung[] {
+  if (ladder.some((rung) => rung.vmaf === null)) {
+    return [...ladder];
+  }
+  const kept = [ladder[0]];
+  for (const rung of ladder.slice(1)) {
+    if ((rung.vmaf ?? 0) >= (kept[kept.length - 1].vmaf ?? 0) + MIN_VMAF_GAIN) {
+      kept.push(rung);
+    }
+  }
+  return kept;
 }
 
 /** The rung to play next; `rungs` must not be empty. */
 export function choose(rungs: readonly Rung[], situation: Situation, config: RuleConfig): Rung {
   const ladder = candidates(rungs, config);
   const throughput = situation.throughputBps ?? config.defaultThroughputBps;
-  const byThroughput = throughputIndex(ladder, throughput, config.safety);
+  const current = ladder.findIndex((rung) => rung.id === situation.currentId);
+  const wanted = wantedIndex(ladder, situation, throughput, current, config);
+  const holds =
+    current > wanted &&
+    situation.throughputBps !== null &&
+    sustainable(ladder[current], situation, throughput, config);
+  return ladder[holds ? current : wanted];
+}
+
+/** The throughput rule's rung on a short buffer, else BOLA's (lifted one rung at a time, kept
+ * sustainable), never below the throughput rule's. */
+function wantedIndex(
+  ladder: readonly Rung[],
+  situation: Situation,
+  throughputBps: number,
+  current: number,
+  config: RuleConfig,
+): number {
+  const byThroughput = throughputIndex(ladder, throughputBps, config.safety);
   if (situation.bufferS < config.bolaFromBufferS || situation.throughputBps === null) {
-    return ladder[byThroughput];
+    return byThroughput;
   }
   const byBuffer = bolaIndex(ladder, situation.bufferS, config.bufferTargetS);
-  const current = ladder.findIndex((rung) => rung.id === situation.currentId);
   const climbLimit = Math.max(byThroughput, current + 1);
   const wanted = Math.max(byThroughput, Math.min(byBuffer, climbLimit));
-  return ladder[sustainableIndex(ladder, wanted, situation, throughput, config)];
+  return sustainableIndex(ladder, wanted, situation, throughputBps, config);
 }
 
 /** The highest rung whose bitrate fits `safety` × `throughputBps` (the lowest if none does). */
@@ -133,21 +170,13 @@ function bolaIndex(ladder: readonly Rung[], bufferS: number, targetS: number): n
 }
 
 /**
- * Each rung's utility, 1 for the lowest: from VMAF when every rung has one (what the viewer
- * sees), else from the log of the bitrate (BOLA's own). Utilities never decrease up the ladder.
+ * Each rung's utility, 1 for the lowest: the log of its bitrate over the lowest's (BOLA's own).
+ * Not VMAF: VMAF flattens near the top of a ladder (a few points for twice the bits), so BOLA
+ * over it chose a middle rung even with a full buffer and a fast network; VMAF instead keeps
+ * rungs that add nothing visible out of the candidates.
  */
 export function utilities(ladder: readonly Rung[]): number[] {
-  const byVmaf = ladder.every((rung) => rung.vmaf !== null);
-  const raw = ladder.map((rung) =>
-    byVmaf
-      ? ((rung.vmaf ?? 0) - (ladder[0].vmaf ?? 0)) / VMAF_PER_UTILITY
-      : Math.log(rung.bitrateBps / ladder[0].bitrateBps),
-  );
-  let highest = 0;
-  return raw.map((value) => {
-    highest = Math.max(highest, value);
-    return 1 + highest;
-  });
+  return ladder.map((rung) => 1 + Math.log(rung.bitrateBps / ladder[0].bitrateBps));
 }
 
 /**
@@ -163,17 +192,25 @@ function sustainableIndex(
   throughputBps: number,
   config: RuleConfig,
 ): number {
-  const spareS = Math.max(0, situation.bufferS - config.reserveS);
-  const fits = (rung: Rung): boolean => {
-    const segmentDownloadS = downloadS(rung, situation.segmentS, throughputBps);
-    const drainS = config.horizonSegments * (segmentDownloadS - situation.segmentS);
-    return segmentDownloadS <= spareS && drainS <= spareS;
-  };
   let safe = index;
-  while (safe > 0 && !fits(ladder[safe])) {
+  while (safe > 0 && !sustainable(ladder[safe], situation, throughputBps, config)) {
     safe--;
   }
   return safe;
+}
+
+/** Whether `rung`'s next segment arrives before the buffer falls to the reserve, and
+ * `horizonSegments` of them in a row would not drain it below the reserve either. */
+function sustainable(
+  rung: Rung,
+  situation: Situation,
+  throughputBps: number,
+  config: RuleConfig,
+): boolean {
+  const spareS = Math.max(0, situation.bufferS - config.reserveS);
+  const segmentDownloadS = downloadS(rung, situation.segmentS, throughputBps);
+  const drainS = config.horizonSegments * (segmentDownloadS - situation.segmentS);
+  return segmentDownloadS <= spareS && drainS <= spareS;
 }
 
 function downloadS(rung: Rung, segmentS: number, throughputBps: number): number {
