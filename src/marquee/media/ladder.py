@@ -159,8 +159,8 @@ def with_av1(plan: LadderPlan, preset: int, max_rungs: int = AV1_MAX_RUNGS) -> L
 
 def av1_twins(renditions: list[Rendition], rungs: int) -> list[Rendition]:
     """The ``rungs`` renditions (all if fewer; highest first) that get an AV1 twin: the top,
-    the bottom (so every tier a session may be capped to keeps one) and between them those
-    nearest even steps of the log rate."""
+    the bottom (what the slowest networks get) and between them those nearest even steps of
+    the log rate."""
     if len(renditions) <= rungs:
         return list(renditions)
     logs = [math.log(rendition.video_bitrate_kbps) for rendition in renditions]
