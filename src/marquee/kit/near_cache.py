@@ -24,6 +24,7 @@ back (retried at most once a second); missed messages cannot leave a copy stale.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -50,9 +51,10 @@ class NearCopies:
     of the Redis server at ``url``."""
 
     def __init__(self, url: str, *, copies: MemoryCache, **connection: Any) -> None:
-        pool = redis.ConnectionPool.from_url(url, protocol=3, **connection)
+        self._pool = redis.ConnectionPool.from_url(url, protocol=3, **connection)
         # Any: the type stubs predate redis-py 8's push handling and ``is_connected``
-        self._connection: Any = pool.make_connection()
+        self._connection: Any = self._pool.make_connection()
+        self._pid = os.getpid()
         self._copies = copies
         self._lock = threading.RLock()
         self._prefixes: tuple[str, ...] = ()
@@ -112,6 +114,11 @@ class NearCopies:
     def _live(self) -> bool:
         """Whether the tracking connection is up with every prefix tracked and its messages
         applied; connects (at most once per :data:`RETRY_AFTER_S`) when it is not."""
+        if self._pid != os.getpid():
+            # a forked child: the parent's socket and messages are not this process's
+            self._connection = self._pool.make_connection()
+            self._pid = os.getpid()
+            self._tracked = ()
         try:
             if self._tracked != self._prefixes or not self._connection.is_connected:
                 if time.monotonic() < self._retry_at:
