@@ -24,6 +24,7 @@ back (retried at most once a second); missed messages cannot leave a copy stale.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -35,6 +36,8 @@ import redis
 
 if TYPE_CHECKING:
     from marquee.kit.cache import MemoryCache
+
+log = logging.getLogger(__name__)
 
 #: Keys whose last invalidation is remembered (for reads still in flight); older ones count as
 #: invalidated at the newest forgotten one's time.
@@ -126,12 +129,15 @@ class NearCopies:
                 self._start()
             while self._connection.can_read(timeout=0):
                 self._connection.read_response(push_request=True)
-        except (redis.RedisError, OSError):
+        except (redis.RedisError, OSError) as error:
+            if not self._retry_at:
+                log.warning("hot keys read from Redis each time until tracking is back: %s", error)
             self._connection.disconnect()
             self._invalidate(None)
             self._tracked = ()
             self._retry_at = time.monotonic() + RETRY_AFTER_S
             return False
+        self._retry_at = 0.0
         return True
 
     def _start(self) -> None:
