@@ -13,9 +13,10 @@
  *   arrives before the buffer falls to a reserve, and a few segments in a row at it would not
  *   drain the buffer below that reserve either (an MPC-like look-ahead). So the rule lowers the
  *   quality before the buffer empties, not after a stall;
- * - the rung playing is kept while it is sustainable, whatever the throughput rule or BOLA would
- *   pick now: a dip of the estimate or of the buffer costs a switch each way, and a step down
- *   in the middle of a download throws the segment away.
+ * - the rung playing is kept while it is sustainable, or while its bitrate fits `keepSafety`
+ *   × the estimate (above `safety`: the hysteresis of Shaka's up and down targets), whatever
+ *   the throughput rule or BOLA would pick now: a dip of the estimate or of the buffer costs a
+ *   switch each way, and a step down in the middle of a download throws the segment away.
  *
  * Rungs above the plan's maximum height or the screen are never candidates, nor are rungs whose
  * VMAF (where every rung has one) is not a point above a cheaper rung's: bits nobody sees.
@@ -44,6 +45,8 @@ export interface Situation {
 export interface RuleConfig {
   /** Fraction of the throughput estimate a rung's bitrate may use. */
   safety: number;
+  /** Fraction of the estimate the rung playing may use and still be kept (≥ `safety`). */
+  keepSafety: number;
   /** Below this buffer (s) the throughput rule decides; above it, BOLA. */
   bolaFromBufferS: number;
   /** The buffer the player aims for (its buffering goal), BOLA's target. */
@@ -62,6 +65,7 @@ export interface RuleConfig {
 
 export const DEFAULT_RULE_CONFIG: RuleConfig = {
   safety: 0.85,
+  keepSafety: 0.95,
   bolaFromBufferS: 10,
   bufferTargetS: 30,
   reserveS: 4,
@@ -110,10 +114,12 @@ export function choose(rungs: readonly Rung[], situation: Situation, config: Rul
   const throughput = situation.throughputBps ?? config.defaultThroughputBps;
   const current = ladder.findIndex((rung) => rung.id === situation.currentId);
   const wanted = wantedIndex(ladder, situation, throughput, current, config);
+  const playing = ladder[current];
   const holds =
     current > wanted &&
     situation.throughputBps !== null &&
-    sustainable(ladder[current], situation, throughput, config);
+    (playing.bitrateBps <= config.keepSafety * throughput ||
+      sustainable(playing, situation, throughput, config));
   return ladder[holds ? current : wanted];
 }
 
