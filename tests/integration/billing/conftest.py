@@ -29,7 +29,6 @@ from marquee.kit.db import Database
 from marquee.kit.outbox import OutboxEntry
 from marquee.settings import Settings, load_settings
 from tests.integration.identity.conftest import (
-    CHEAP_ARGON2,
     client,
     identity_settings,
     signup,
@@ -56,7 +55,6 @@ def stripe_settings(database_url: str, tmp_path: Path) -> Settings:
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_api_base=NO_STRIPE,
         billing_grace_days=3,
-        **CHEAP_ARGON2,
     )
 
 
@@ -191,9 +189,7 @@ def manual_settings(database_url: str, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("MARQUEE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("MARQUEE_DATABASE_URL", database_url)
     monkeypatch.setenv("MARQUEE_LOG_JSON", "false")
-    return load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
-    )
+    return load_settings(data_dir=tmp_path / "var", database_url=database_url, env="test")
 
 
 @pytest.fixture

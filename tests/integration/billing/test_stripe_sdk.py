@@ -14,7 +14,7 @@ from marquee.app import create_app
 from marquee.billing.providers.stripe import StripeProvider
 from marquee.settings import Settings, load_settings
 from tests.integration.billing.conftest import STRIPE_KEY, WEBHOOK_SECRET
-from tests.integration.identity.conftest import CHEAP_ARGON2, bearer, signup
+from tests.integration.identity.conftest import bearer, signup
 
 
 def settings_for(localstripe_url: str, tmp_path: Path, sqlite_database_url: str) -> Settings:
@@ -26,7 +26,6 @@ def settings_for(localstripe_url: str, tmp_path: Path, sqlite_database_url: str)
         stripe_secret_key=STRIPE_KEY,
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_api_base=localstripe_url,
-        **CHEAP_ARGON2,
     )
 
 

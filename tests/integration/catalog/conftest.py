@@ -20,12 +20,11 @@ from marquee.settings import Settings
 PASSWORD = "correct horse battery staple"
 ADDRESSES = {"FR": "127.0.0.2", "US": "127.0.0.3", "DE": "127.0.0.4", "JP": "127.0.0.5"}
 GEO = ",".join(f"{ip}/32={country}" for country, ip in ADDRESSES.items())
-CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 8, "argon2_parallelism": 1}
 
 
 @pytest.fixture
 def catalog_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={**CHEAP_ARGON2, "geo_networks": GEO})
+    return settings.model_copy(update={"geo_networks": GEO})
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from marquee.media.service import ready_payload
 from marquee.runtime import Platform
 from marquee.settings import Settings
 from tests.integration.catalog import conftest as catalog
-from tests.integration.catalog.conftest import CHEAP_ARGON2, GEO, Caller, Callers
+from tests.integration.catalog.conftest import GEO, Caller, Callers
 
 __all__ = ["Caller", "Callers", "Studio", "profile_of", "relay", "search"]
 
@@ -29,7 +29,7 @@ DURATION_S, POSITION_S = 3600.0, 60.0
 
 @pytest.fixture
 def catalog_settings(settings: Settings) -> Settings:
-    updates = {**CHEAP_ARGON2, "geo_networks": GEO, "discovery_reindex_on_start": False}
+    updates = {"geo_networks": GEO, "discovery_reindex_on_start": False}
     return settings.model_copy(update=updates)
 
 

@@ -17,7 +17,6 @@ from marquee.app import create_app
 from marquee.settings import Settings
 
 PASSWORD = "correct horse battery staple"
-CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 8, "argon2_parallelism": 1}
 
 
 def new_email() -> str:
@@ -26,7 +25,7 @@ def new_email() -> str:
 
 @pytest.fixture
 def identity_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update=CHEAP_ARGON2)
+    return settings
 
 
 @pytest.fixture

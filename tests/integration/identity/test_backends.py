@@ -8,13 +8,11 @@ from fastapi.testclient import TestClient
 
 from marquee.app import create_app
 from marquee.settings import load_settings
-from tests.integration.identity.conftest import CHEAP_ARGON2, PASSWORD, bearer, new_email, signup
+from tests.integration.identity.conftest import PASSWORD, bearer, new_email, signup
 
 
 def test_account_life_cycle(database_url: str, tmp_path: Path) -> None:
-    settings = load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
-    )
+    settings = load_settings(data_dir=tmp_path / "var", database_url=database_url, env="test")
     with TestClient(create_app(settings)) as client:
         email = new_email()
         tokens = signup(client, email)

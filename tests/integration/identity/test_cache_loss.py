@@ -25,15 +25,13 @@ from marquee.identity.tasks import purge
 from marquee.kit.cache import MemoryCache
 from marquee.kit.db import Database, utcnow
 from marquee.settings import load_settings
-from tests.integration.identity.conftest import CHEAP_ARGON2, PASSWORD, bearer, new_email, signup
+from tests.integration.identity.conftest import PASSWORD, bearer, new_email, signup
 
 
 def test_nobody_is_signed_out_and_lock_outs_hold_when_the_cache_is_emptied(
     database_url: str, tmp_path: Path
 ) -> None:
-    settings = load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
-    )
+    settings = load_settings(data_dir=tmp_path / "var", database_url=database_url, env="test")
     with TestClient(create_app(settings)) as client:
         cache = client.app.state.platform.cache  # type: ignore[attr-defined]
         tokens = signup(client)
@@ -81,9 +79,7 @@ class ForgetfulCache(MemoryCache):
 def test_one_refresh_token_used_twice_at_once_after_a_flush_wins_once_and_ends_the_family(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
-    )
+    settings = load_settings(data_dir=tmp_path / "var", database_url=database_url, env="test")
     with TestClient(create_app(settings)) as client:
         platform = client.app.state.platform  # type: ignore[attr-defined]
         tokens = signup(client)
@@ -134,9 +130,7 @@ def test_the_lock_out_starts_at_the_threshold_and_lifts_on_success(database_url:
 def test_the_hourly_purge_deletes_ended_sessions_and_lock_outs(
     database_url: str, tmp_path: Path
 ) -> None:
-    settings = load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
-    )
+    settings = load_settings(data_dir=tmp_path / "var", database_url=database_url, env="test")
     with TestClient(create_app(settings)) as client:
         platform = client.app.state.platform  # type: ignore[attr-defined]
         ended, kept = signup(client), signup(client)

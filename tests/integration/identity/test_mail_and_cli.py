@@ -18,7 +18,7 @@ from marquee.app import create_app
 from marquee.cli.main import app as cli
 from marquee.kit.mail import Mail, open_mailer
 from marquee.settings import Settings
-from tests.integration.identity.conftest import CHEAP_ARGON2, PASSWORD, bearer, new_email
+from tests.integration.identity.conftest import PASSWORD, bearer, new_email
 
 
 class Inbox:
@@ -93,8 +93,6 @@ def cli_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MARQUEE_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("MARQUEE_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("MARQUEE_LOG_JSON", "false")
-    for name, value in CHEAP_ARGON2.items():
-        monkeypatch.setenv(f"MARQUEE_{name.upper()}", str(value))
 
 
 def test_user_create_makes_an_admin_on_a_plan(

@@ -19,7 +19,7 @@ from marquee.identity.schemas import MfaLogin
 from marquee.identity.service import second_factor
 from marquee.kit.cache import MemoryCache
 from marquee.settings import Settings, load_settings
-from tests.integration.identity.conftest import CHEAP_ARGON2, new_email, signup
+from tests.integration.identity.conftest import new_email, signup
 from tests.integration.identity.test_sessions import enable_totp, login
 
 MFA_URL = "/api/v1/auth/login/mfa"
@@ -27,9 +27,7 @@ MFA_URL = "/api/v1/auth/login/mfa"
 
 @pytest.fixture
 def totp_settings(database_url: str, tmp_path: Path) -> Settings:
-    return load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, env="test", **CHEAP_ARGON2
-    )
+    return load_settings(data_dir=tmp_path / "var", database_url=database_url, env="test")
 
 
 def test_a_used_totp_code_stays_used_after_the_cache_is_emptied(totp_settings: Settings) -> None:

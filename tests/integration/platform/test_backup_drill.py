@@ -41,11 +41,6 @@ from tests.integration.playback.test_playback import frames, key_ids, licence, s
 from tests.services import POSTGRES_URL
 
 pytestmark = pytest.mark.slow
-FAST_HASHING = {
-    "MARQUEE_ARGON2_TIME_COST": "1",
-    "MARQUEE_ARGON2_MEMORY_COST_KIB": "8",
-    "MARQUEE_ARGON2_PARALLELISM": "1",
-}
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
 
 
@@ -98,7 +93,7 @@ def serving(env: dict[str, str]) -> Iterator[World]:
 
 
 def platform_env(root: Path, database_url: str | None) -> dict[str, str]:
-    extra = {"MARQUEE_PUBLIC_URL": f"http://127.0.0.1:{free_port()}", **FAST_HASHING}
+    extra = {"MARQUEE_PUBLIC_URL": f"http://127.0.0.1:{free_port()}"}
     if database_url is not None:
         extra["MARQUEE_DATABASE_URL"] = database_url
     return media_env(root, **extra)

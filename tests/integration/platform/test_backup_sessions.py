@@ -28,12 +28,6 @@ from marquee.settings import Settings, load_settings
 from tests.integration.identity.conftest import PASSWORD, bearer, new_email, signup
 from tests.services import REDIS_URL, need
 
-CHEAP_ARGON2 = {
-    "MARQUEE_ARGON2_TIME_COST": "1",
-    "MARQUEE_ARGON2_MEMORY_COST_KIB": "8",
-    "MARQUEE_ARGON2_PARALLELISM": "1",
-}
-
 
 def marquee_command(env: dict[str, str], *args: str) -> dict[str, Any]:
     result = CliRunner().invoke(marquee, list(args), env=env, catch_exceptions=False)
@@ -58,7 +52,6 @@ def platform(root: Path, cache_url: str) -> dict[str, str]:
         "MARQUEE_ENV": "test",
         "MARQUEE_LOG_JSON": "false",
         "MARQUEE_CACHE_URL": cache_url,
-        **CHEAP_ARGON2,
     }
 
 

@@ -19,7 +19,7 @@ from marquee.cli.main import app as cli
 from marquee.kit.outbox import OutboxEntry
 from marquee.runtime import build_platform
 from marquee.settings import load_settings
-from tests.integration.identity.conftest import CHEAP_ARGON2, PASSWORD, new_email
+from tests.integration.identity.conftest import PASSWORD, new_email
 
 PROMPT_S = 10.0  # each takes about 1 s on a loaded 2-core machine; a wait on a broker, 60 s+
 
@@ -42,8 +42,6 @@ def test_commands_finish_promptly_and_the_outbox_keeps_their_event_while_the_bro
     monkeypatch.setenv("MARQUEE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("MARQUEE_DATABASE_URL", database_url)
     monkeypatch.setenv("MARQUEE_LOG_JSON", "false")
-    for name, value in CHEAP_ARGON2.items():
-        monkeypatch.setenv(f"MARQUEE_{name.upper()}", str(value))
     monkeypatch.setenv("MARQUEE_QUEUE_URL", f"amqp://guest:guest@127.0.0.1:{hung_broker}/")
     monkeypatch.setenv("MARQUEE_EVENTS_URL", f"nats://127.0.0.1:{hung_broker}")
     create = ["user", "create", "--email", new_email(), "--password", PASSWORD]

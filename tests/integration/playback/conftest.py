@@ -207,9 +207,6 @@ def _world(
         root,
         MARQUEE_PUBLIC_URL=f"http://127.0.0.1:{port}",
         MARQUEE_GEO_NETWORKS=GEO,
-        MARQUEE_ARGON2_TIME_COST="1",
-        MARQUEE_ARGON2_MEMORY_COST_KIB="8",
-        MARQUEE_ARGON2_PARALLELISM="1",
         # The origin reads the revoked sessions this often (tests move time, then wait).
         MARQUEE_DELIVERY_REVOCATION_POLL_S="0.2",
         **extra,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from marquee.settings import Settings
-from tests.integration.catalog.conftest import CHEAP_ARGON2, GEO
+from tests.integration.catalog.conftest import GEO
 from tests.integration.discovery import conftest as discovery
 
 app, callers, editor, platform = (
@@ -21,7 +21,6 @@ studio = discovery.studio
 @pytest.fixture
 def catalog_settings(settings: Settings) -> Settings:
     updates = {
-        **CHEAP_ARGON2,
         "geo_networks": GEO,
         "discovery_reindex_on_start": False,
         "discovery_row_size": 2,
