@@ -55,8 +55,13 @@ players: $(PLAYERS_MODULES) ## Install the players the interoperability tests dr
 demo: venv web ## Set up and run the platform on the embedded defaults (http://127.0.0.1:8000)
 	$(BIN)/marquee demo
 
+# Two pytest workers (pytest-xdist): most tests wait on a server, a browser or ffmpeg, so two
+# processes keep both cores of a small machine busy. Tests sharing an expensive fixture stay on
+# one worker (tests/conftest.py, `xdist_group`). `make test TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= 2
+
 test: venv web players ## Set up and run the tests (integration tests skip, saying why, when a service is missing)
-	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider --numprocesses $(TEST_WORKERS) --dist loadgroup
 
 lint: venv ## ruff, mypy, import contracts and `alembic check`
 	$(BIN)/ruff check src tests bench
