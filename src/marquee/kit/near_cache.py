@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 #: invalidated at the newest forgotten one's time.
 REMEMBERED_INVALIDATIONS = 10_000
 RETRY_AFTER_S = 1.0
+PING_EVERY_S = 1.0
 #: A copy is its value after PRESENT, or ABSENT: keys not set (a profile never played) are
 #: read on every request as much as the others, and creating one is a change like any other.
 PRESENT = b"+"
@@ -67,6 +68,8 @@ class NearCopies:
         self._invalidated: OrderedDict[str, int] = OrderedDict()
         self._forgotten = 0
         self._retry_at = 0.0
+        self._pinged_at = 0.0
+        self._answered = True
 
     def track(self, prefixes: Sequence[str]) -> None:
         """Keep copies of keys under ``prefixes`` too (a prefix may only be added)."""
@@ -128,7 +131,9 @@ class NearCopies:
                     return False
                 self._start()
             while self._connection.can_read(timeout=0):
-                self._connection.read_response(push_request=True)
+                if self._connection.read_response(push_request=True) == b"PONG":
+                    self._answered = True
+            self._check_answering()
         except (redis.RedisError, OSError) as error:
             if not self._retry_at:
                 log.warning("hot keys read from Redis each time until tracking is back: %s", error)
@@ -140,20 +145,30 @@ class NearCopies:
         self._retry_at = 0.0
         return True
 
+    def _check_answering(self) -> None:
+        """PING the tracking connection once a second, without waiting: a connection that
+        left the last one unanswered for a second is given up. Without it a node cut off from
+        Redis (no reset, no error) would serve its copies while messages no longer came."""
+        now = time.monotonic()
+        if now - self._pinged_at < PING_EVERY_S:
+            return
+        if not self._answered:
+            raise redis.ConnectionError("the tracking connection left a PING unanswered")
+        self._connection.send_command("PING")
+        self._pinged_at, self._answered = now, False
+
     def _start(self) -> None:
-        """Connect if needed and track every prefix; copies held before are dropped (their
-        invalidations may have been missed)."""
+        """Connect again and track every prefix; copies held before are dropped (their
+        invalidations may have been missed). Prefixes are added at imports, so seldom."""
         self._invalidate(None)
-        if not self._connection.is_connected:
-            self._connection.connect()
-            self._connection._get_parser().set_invalidation_push_handler(self._on_message)
-            self._tracked = ()
-        added = [p for p in self._prefixes if p not in self._tracked]
-        if added:
-            options = [word for prefix in added for word in ("PREFIX", prefix)]
-            self._connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", *options)
-            self._connection.read_response()
+        self._connection.disconnect()
+        self._connection.connect()
+        self._connection._get_parser().set_invalidation_push_handler(self._on_message)
+        options = [word for prefix in self._prefixes for word in ("PREFIX", prefix)]
+        self._connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", *options)
+        self._connection.read_response()
         self._tracked = self._prefixes
+        self._pinged_at, self._answered = time.monotonic(), True
 
     def _on_message(self, message: list[Any]) -> None:
         """An ``invalidate`` push: its keys, or None when the database was flushed."""

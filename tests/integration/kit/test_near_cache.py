@@ -110,3 +110,16 @@ def test_a_node_whose_tracking_connection_breaks_drops_its_copies(
     second._near._connection.disconnect()
     first.delete(HOT + "session")
     assert second.get(HOT + "session") is None
+
+
+def test_a_node_whose_tracking_connection_stops_answering_gives_its_copies_up(
+    nodes: tuple[RedisCache, RedisCache],
+) -> None:
+    first, second = nodes
+    first.set(HOT + "session", b"signed in")
+    assert second.get(HOT + "session") == b"signed in"
+    assert copies(second) == 1
+    # as if cut off from Redis since a PING sent two seconds ago
+    second._near._pinged_at, second._near._answered = time.monotonic() - 2, False
+    assert second.get(HOT + "session") == b"signed in"
+    assert copies(second) == 0
