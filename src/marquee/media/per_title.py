@@ -308,10 +308,13 @@ def plan_per_title(
     on_progress: ProgressCallback | None = None,
 ) -> tuple[LadderPlan, PerTitleLadder]:
     """The per-title plan of ``source`` and what it was chosen from; the fixed ladder of
-    ``spec`` (with the reason, logged) when the title is too short or too uniform to probe."""
+    ``spec`` (with the reason, logged) when the title is too short to probe, allows a single
+    rung, or is too uniform to probe."""
     fixed = plan_ladder(info, spec)
-    if info.duration_s < MIN_PROBE_S:
-        return fixed, _fallback(f"too short to probe ({info.duration_s:.1f} s < {MIN_PROBE_S} s)")
+    sizes = probe_sizes(info, spec)
+    reason = _not_worth_probing(info, fixed, sizes)
+    if reason is not None:
+        return fixed, _fallback(reason)
     started, cpu_before = time.monotonic(), _children_cpu_s()
     spans = sample_spans(info.duration_s)
     sample = make_sample(source, info, fixed, spans, work / "probe-sample.nut", threads=threads)
@@ -321,7 +324,7 @@ def plan_per_title(
         sample,
         info,
         fixed,
-        probe_sizes(info, spec),
+        sizes,
         spec.preset,
         work,
         threads=threads,
@@ -360,6 +363,25 @@ def plan_per_title(
         method="per-title", sample_s=sample_s, probes=probes, hull=hull, rungs=kept, **cost
     )
     return plan, result
+
+
+def _not_worth_probing(
+    info: SourceInfo, fixed: LadderPlan, sizes: Sequence[tuple[int, int]]
+) -> str | None:
+    """Why the probes would be wasted, if they would: the title is too short to judge, or it
+    allows a single rung. With one probe size and one fixed rendition (a source at or under
+    the smallest rung, like the 176x144 carphone clip), the rate cap is the fixed bottom rate
+    and the probes could only move that one rung's rate a little, at 2-3 times the fixed
+    ladder's CPU."""
+    if info.duration_s < MIN_PROBE_S:
+        return f"too short to probe ({info.duration_s:.1f} s < {MIN_PROBE_S} s)"
+    if len(sizes) == 1 and len(fixed.renditions) == 1:
+        width, height = sizes[0]
+        return (
+            f"a single rung to probe ({width}x{height}): one size fits the source and the fixed"
+            " ladder has one rendition"
+        )
+    return None
 
 
 def affordable(

@@ -27,6 +27,8 @@ SRT = "1\n00:00:00,500 --> 00:00:01,500\nHello\n\n2\n00:00:02,000 --> 00:00:03,0
 #: name -> ffmpeg arguments (inputs, then output options) that make it.
 RECIPES: dict[str, list[str]] = {
     "h264_aac.mp4": [*video(), *tone(), *X264, "-c:a", "aac"],
+    # Over the smallest rung: one a per-title ladder probes (two fixed rungs).
+    "h264_aac_270p.mp4": [*video("480x270"), *tone(), *X264, "-c:a", "aac"],
     "hevc_ac3.mkv": [*video(seconds=2), *tone(2), "-c:v", "libx265", "-preset", "ultrafast",
                      "-x265-params", "log-level=error:pools=2", "-c:a", "ac3"],
     "vp9_opus.webm": [*video(seconds=2), *tone(2), "-c:v", "libvpx-vp9", "-deadline", "realtime",

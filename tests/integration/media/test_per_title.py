@@ -41,12 +41,12 @@ def test_a_title_gets_rungs_on_its_hull_never_above_the_source(tmp_path: Path) -
 def test_probes_of_sampled_scenes_are_scored_in_step_with_the_sample(tmp_path: Path) -> None:
     """A clip is probed through scenes; the best probe scores near the sample (one frame
     out of step, every probe scored 20-40 VMAF low)."""
-    source = make(tmp_path / "longer.mp4", video("320x180", seconds=6))
+    source = make(tmp_path / "longer.mp4", video("480x270", seconds=6))
     info = probe(source)
     _, chosen = plan_per_title(source, info, SPEC, tmp_path)
     assert chosen.sample_s < info.duration_s
     best = max(chosen.probes, key=lambda p: p.vmaf)
-    assert (best.height, best.crf) == (180, min(CRFS))
+    assert (best.height, best.crf) == (270, min(CRFS))
     assert best.vmaf > 90
 
 
@@ -63,10 +63,27 @@ def test_a_clip_too_short_to_probe_gets_the_fixed_ladder_with_a_reason(
     assert "too short" in caplog.text
 
 
+def test_a_clip_allowing_a_single_rung_gets_the_fixed_ladder_without_probes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = make(tmp_path / "qcif.mp4", video("176x144", seconds=3.5))
+    info = probe(source)
+    with caplog.at_level(logging.INFO, logger="marquee.media.per_title"):
+        plan, chosen = plan_per_title(source, info, SPEC, tmp_path)
+    assert plan == plan_ladder(info, SPEC)
+    assert len(plan.renditions) == 1
+    assert chosen.method == "fallback"
+    assert chosen.reason is not None
+    assert "single rung" in chosen.reason
+    assert not chosen.probes
+    assert chosen.cpu_s == 0
+    assert "single rung" in caplog.text
+
+
 def test_a_uniform_clip_gets_the_fixed_ladder_with_a_reason(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    source = make(tmp_path / "grey.mp4", ["-f", "lavfi", "-i", "color=c=gray:s=320x180:d=4"])
+    source = make(tmp_path / "grey.mp4", ["-f", "lavfi", "-i", "color=c=gray:s=640x360:d=4"])
     info = probe(source)
     with caplog.at_level(logging.INFO, logger="marquee.media.per_title"):
         plan, chosen = plan_per_title(source, info, SPEC, tmp_path)
