@@ -19,10 +19,10 @@ BD-rate (``marquee.media.bdrate``) of per-title H.264 and of per-title AV1 again
 ladder (negative = fewer bits at equal VMAF; "n/a" where a ladder has a single rung or the
 curves share no VMAF range), and the CPU seconds of each (ffmpeg's) over the fixed ladder's:
 per-title including its probes, AV1 including the probes and the per-title H.264 set, which
-clients without AV1 still need; and the per-title rungs as the probes predicted them (kbit/s,
-VMAF), to compare with what their encodes measured. ``--only``: the clips whose names contain
-one of these words. ``--smoke``: one tiny generated clip, a few seconds of CPU. Figures are
-printed, never asserted.
+clients without AV1 still need (and each step's own: probes, per-title rungs, AV1 twins); and
+the per-title rungs as the probes predicted them (kbit/s, VMAF), to compare with what their
+encodes measured. ``--only``: the clips whose names contain one of these words. ``--smoke``:
+one tiny generated clip, a few seconds of CPU. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -133,14 +133,18 @@ def measure(source: Path, work: Path, av1_preset: int, av1_max_rungs: int) -> di
     plan = with_av1(plan, av1_preset, av1_max_rungs)
     h264 = [r for r in plan.renditions if r.codec == "h264"]
     outs = encode(source, info, plan, h264, work)
-    title_cpu = probe_cpu + cpu_s() - start
-    curves["per-title h264"] = Curve(score(outs, source, info, plan), title_cpu)
+    rungs_cpu = cpu_s() - start
+    curves["per-title h264"] = Curve(score(outs, source, info, plan), probe_cpu + rungs_cpu)
     start = cpu_s()
     outs = encode(source, info, plan, [r for r in plan.renditions if r.codec == "av1"], work)
+    twins_cpu = cpu_s() - start
     # The H.264 set stays for clients without AV1: both sets are the cost of AV1.
-    curves["per-title av1"] = Curve(score(outs, source, info, plan), title_cpu + cpu_s() - start)
+    curves["per-title av1"] = Curve(
+        score(outs, source, info, plan), probe_cpu + rungs_cpu + twins_cpu
+    )
     print(
-        f"  probes: {len(chosen.probes)} encodes of {chosen.sample_s} s, {probe_cpu:.1f} s of CPU"
+        f"  probes: {len(chosen.probes)} encodes of {chosen.sample_s} s, {probe_cpu:.1f} s of CPU;"
+        f" per-title rungs {rungs_cpu:.1f} s, AV1 twins {twins_cpu:.1f} s"
     )
     predicted = ", ".join(
         f"{r.width}x{r.height} crf {r.crf} {r.kbps}k/{r.vmaf:.1f}" for r in chosen.rungs
