@@ -249,12 +249,12 @@ class RedisCache:
 
     def set(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> None:
         self._client.set(self.prefix + key, _encode(value), px=_milliseconds(ttl_s))
-        self._near.drop([self.prefix + key])
+        self._forget([self.prefix + key])
 
     def add(self, key: str, value: bytes | str, *, ttl_s: float | None = None) -> bool:
         px = _milliseconds(ttl_s)
         added = bool(self._client.set(self.prefix + key, _encode(value), px=px, nx=True))
-        self._near.drop([self.prefix + key])
+        self._forget([self.prefix + key])
         return added
 
     def incr(self, key: str, amount: int = 1, *, ttl_s: float | None = None) -> int:
@@ -270,7 +270,7 @@ class RedisCache:
                 pipe.set(name, 0, px=px, nx=True)
                 pipe.incrby(name, amount)
                 total = int(pipe.execute()[1])
-        self._near.drop([name])
+        self._forget([name])
         return total
 
     def ttl(self, key: str) -> float | None:
@@ -281,7 +281,7 @@ class RedisCache:
         if keys:
             names = [self.prefix + key for key in keys]
             self._client.unlink(*names)
-            self._near.drop(names)
+            self._forget(names)
 
     def delete_prefix(self, prefix: str) -> None:
         """SCAN, not KEYS, so a large keyspace never blocks the server; UNLINK in batches."""
@@ -309,6 +309,13 @@ class RedisCache:
             self._near_declared = len(NEAR_PREFIXES)
             self._near.track([self.prefix + prefix for prefix in NEAR_PREFIXES])
         return self._near.covers(name)
+
+    def _forget(self, names: list[str]) -> None:
+        """Drop this node's copies of ``names`` (hot keys only: locks and counters are
+        written far more often and never copied)."""
+        hot = [name for name in names if self._near_covers(name)]
+        if hot:
+            self._near.drop(hot)
 
     def _read_near(self, names: list[str]) -> list[bytes | None]:
         """The values of ``names``: this process's copies, the rest in one round trip."""
