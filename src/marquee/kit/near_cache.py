@@ -19,7 +19,9 @@ A copy is only kept when no invalidation of its key arrived since the read began
 that came between the read and the keeping would otherwise never be seen); copies live no
 longer than their key's TTL in Redis. Writes through this process drop their copies at once.
 When the tracking connection fails every copy is dropped and reads go to Redis until it is
-back (retried at most once a second); missed messages cannot leave a copy stale.
+back (retried at most once a second); missed messages cannot leave a copy stale. A PING
+every second, not waited for, finds a connection cut off without a reset: left unanswered for
+a second, it counts as failed.
 """
 
 from __future__ import annotations
