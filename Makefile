@@ -57,11 +57,11 @@ demo: venv web ## Set up and run the platform on the embedded defaults (http://1
 
 # Two pytest workers (pytest-xdist): most tests wait on a server, a browser or ffmpeg, so two
 # processes keep both cores of a small machine busy. Tests sharing an expensive fixture stay on
-# one worker (tests/conftest.py, `xdist_group`). `make test TEST_WORKERS=0` runs them in one process.
+# one worker (tests/scheduling.py). `make test TEST_WORKERS=0` runs them in one process.
 TEST_WORKERS ?= 2
 
 test: venv web players ## Set up and run the tests (integration tests skip, saying why, when a service is missing)
-	$(BIN)/python -m pytest -p no:cacheprovider --numprocesses $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -p no:cacheprovider --numprocesses $(TEST_WORKERS)
 
 lint: venv ## ruff, mypy, import contracts and `alembic check`
 	$(BIN)/ruff check src tests bench

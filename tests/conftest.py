@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from marquee import migrate
 from marquee.settings import Settings, load_settings
+from tests.scheduling import ByModuleAndSharedFolder
 from tests.services import MARIADB_URL, POSTGRES_URL, need
 
 #: Cheap argon2 for every platform the tests start, here and in the processes they start: the
@@ -21,19 +22,6 @@ from tests.services import MARIADB_URL, POSTGRES_URL, need
 os.environ.setdefault("MARQUEE_ARGON2_TIME_COST", "1")
 os.environ.setdefault("MARQUEE_ARGON2_MEMORY_COST_KIB", "8")
 os.environ.setdefault("MARQUEE_ARGON2_PARALLELISM", "1")
-
-#: Folders whose tests share an expensive session-wide fixture (a seeded platform, a browser, a
-#: stripe server, encoded sources, a topology of processes): under pytest-xdist one worker runs
-#: all of a folder's tests, so the fixture is built once. Other tests are grouped by module.
-SHARED_FIXTURE_FOLDERS = (
-    "tests/cluster",
-    "tests/e2e/players",
-    "tests/e2e/studio",
-    "tests/e2e/web",
-    "tests/integration/billing",
-    "tests/integration/delivery",
-    "tests/integration/media",
-)
 
 DATABASE_BACKENDS = [
     "sqlite",
@@ -110,9 +98,6 @@ def settings(tmp_path: Path, sqlite_database_url: str) -> Settings:
     )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put each test in its ``xdist_group`` (``--dist loadgroup`` keeps a group on one worker)."""
-    for item in items:
-        module = item.path.relative_to(config.rootpath).as_posix()
-        group = next((f for f in SHARED_FIXTURE_FOLDERS if module.startswith(f"{f}/")), module)
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> ByModuleAndSharedFolder:
+    """pytest-xdist's hook: tests go out by module and by shared-fixture folder."""
+    return ByModuleAndSharedFolder(config, log)

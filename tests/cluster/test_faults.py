@@ -113,9 +113,9 @@ def uploaded(cluster: Cluster, editor: Caller, clip: Path) -> Uploaded:
     return Uploaded(upload_id, title.json()["id"], resumed, patches)
 
 
-def test_a_studio_upload_continues_through_the_other_api_node(
-    cluster: Cluster, uploaded: Uploaded, clip: Path
-) -> None:
+def wait_assembled(cluster: Cluster, uploaded: Uploaded) -> None:
+    """Until the upload's parts are joined into one object (after its last PATCH answered)."""
+
     def assembled() -> bool:
         rows = cluster.sql(
             "SELECT 1 FROM catalog_uploads WHERE id = :id AND object_key IS NOT NULL",
@@ -124,6 +124,12 @@ def test_a_studio_upload_continues_through_the_other_api_node(
         return bool(rows)
 
     poll("the upload assembled", assembled, 30)
+
+
+def test_a_studio_upload_continues_through_the_other_api_node(
+    cluster: Cluster, uploaded: Uploaded, clip: Path
+) -> None:
+    wait_assembled(cluster, uploaded)
     key = cluster.sql("SELECT object_key FROM catalog_uploads WHERE id = :id",
                       id=uploaded.upload_id)[0][0]  # fmt: skip
     stored = cluster.s3().get_object(Bucket="marquee", Key=key)["Body"].read()
@@ -167,6 +173,7 @@ def encoding_worker(cluster: Cluster) -> Node | None:
 
 @pytest.fixture(scope="module")
 def encoded(cluster: Cluster, editor: Caller, uploaded: Uploaded) -> Encoded:
+    wait_assembled(cluster, uploaded)  # also when this test runs alone
     began = time.monotonic()
     ingests = f"/api/v1/studio/titles/{uploaded.title_id}/ingests"
     started = editor.call("POST", ingests, json={"upload_id": uploaded.upload_id})
