@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,27 @@ def sqlite_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'marquee.db'}"
     migrate.upgrade(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def empty_sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database no test writes to, for copies."""
+    path = tmp_path_factory.mktemp("empty-db") / "marquee.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def own_sqlite_database_url(tmp_path: Path, empty_sqlite_database: Path) -> str:
+    """A migrated SQLite database of this test alone, for tests that count everything in it
+    (reports): the session's shared one holds other tests' rows and unrelayed events."""
+    path = tmp_path / "own.db"
+    with (
+        closing(sqlite3.connect(empty_sqlite_database)) as empty,
+        closing(sqlite3.connect(path)) as own,
+    ):
+        empty.backup(own)  # its write-ahead log included, which a file copy would miss
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=DATABASE_BACKENDS)

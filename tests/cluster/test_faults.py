@@ -187,7 +187,8 @@ def encoded(cluster: Cluster, editor: Caller, uploaded: Uploaded) -> Encoded:
             found.append(worker)
         return worker is not None
 
-    poll("an encode running on a worker", caught, 90, every_s=0.01)
+    # the ingest's checks and probes come first: minutes when the other pytest worker is busy too
+    poll("an encode running on a worker", caught, 240, every_s=0.01)
     found[0].kill()
     found[0].start()  # the replacement comes up while the other worker carries on
     status = ""

@@ -86,6 +86,12 @@ class World:
 
 
 @pytest.fixture
+def settings(settings: Settings, own_sqlite_database_url: str) -> Settings:
+    """A database of the test's own: the reports count every row and event in it."""
+    return settings.model_copy(update={"database_url": own_sqlite_database_url})
+
+
+@pytest.fixture
 def world(settings: Settings) -> Iterator[World]:
     platform = build_platform(settings)
     app = create_app(settings, platform=platform)

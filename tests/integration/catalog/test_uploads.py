@@ -95,6 +95,16 @@ def _wait_assembled(platform: Platform, upload_id: str) -> str:
     raise AssertionError("the upload was not assembled")
 
 
+def _parts_dropped(platform: Platform, upload_id: str) -> bool:
+    """Whether the parts' objects are gone within seconds (dropped once the assembly commits)."""
+    deadline = time.monotonic() + 10
+    while list(platform.storage.list(f"uploads/{upload_id}/parts/")):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_an_interrupted_upload_resumes_on_another_node_and_arrives_whole(
     editor: Caller, app: FastAPI, platform: Platform, other_node: TestClient
 ) -> None:
@@ -120,7 +130,7 @@ def test_an_interrupted_upload_resumes_on_another_node_and_arrives_whole(
     key = _wait_assembled(platform, upload_id)
     assert key.endswith("/master_take_1.mov")
     assert platform.storage.get_bytes(key) == DATA
-    assert not list(platform.storage.list(f"uploads/{upload_id}/parts/"))
+    assert _parts_dropped(platform, upload_id), "the parts' objects outlived the assembly"
     with platform.db.sessions() as session:
         assert (
             session.scalars(select(UploadPart).where(UploadPart.upload_id == upload_id)).all() == []
