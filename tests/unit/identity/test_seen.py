@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
+from itertools import pairwise
 
 from sqlalchemy.orm import sessionmaker
 
-from marquee.identity.sessions import SessionRecord, SessionStore
+from marquee.identity.sessions import SessionRecord, SessionStore, next_sighting_noted_at
 from marquee.kit.cache import MemoryCache
 
 
@@ -59,3 +61,18 @@ def test_the_next_sighting_is_written_once_the_last_is() -> None:
         time.sleep(0.01)
 
     assert store.written == ["127.0.0.2", "127.0.0.3"]
+
+
+def test_sessions_signed_in_together_note_their_devices_over_a_minute_not_at_once() -> None:
+    records = [SessionRecord("account", "Firefox on Linux", "127.0.0.1", None) for _ in range(300)]
+    for record in records:
+        record.last_seen_at = records[0].last_seen_at
+    signed_in = datetime.fromisoformat(records[0].last_seen_at)
+
+    due = sorted((next_sighting_noted_at(r) - signed_in).total_seconds() for r in records)
+
+    assert due[0] >= 60
+    assert due[-1] < 120
+    assert due[-1] - due[0] > 45  # over the minute after the first one
+    assert max(later - earlier for earlier, later in pairwise(due)) < 5  # not bunched in it
+    assert next_sighting_noted_at(records[7]) == next_sighting_noted_at(records[7])
