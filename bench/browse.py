@@ -233,6 +233,18 @@ def viewers(base: str) -> list[tuple[str, str]]:
     return found
 
 
+def wait_for_model(base: str) -> None:
+    """Until the node serves the trained model (``/metrics``): rows the cold round built
+    before it had loaded would be cached under no model and built again in the warm round."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        metrics = httpx.get(f"{base}/metrics", timeout=10).text
+        if "\nmarquee_recommend_model_source 0.0" in metrics:
+            return
+        time.sleep(MODEL_POLL_S / 4)
+    raise RuntimeError("the node did not load the trained model in 2 minutes")
+
+
 def cold(base: str, pairs: list[tuple[str, str]]) -> list[float]:
     """Build every profile's rows once (8 at a time); latencies in ms."""
 
@@ -378,7 +390,7 @@ def run(work: Path, args: argparse.Namespace, url: str, cache_url: str) -> None:
             settings = Settings(data_dir=work / "var", database_url=url, cache_url=cache_url)
             train_model(url, settings)
             picks_in_process(url, settings, [p for _, p in pairs], args.profile)
-            time.sleep(MODEL_POLL_S)
+            wait_for_model(base)
         p50, p99 = percentiles(cold(base, pairs))
         print(f"cold (rows built, 8 at a time): p50 {p50:.1f} ms  p99 {p99:.1f} ms")
         for count in connections:

@@ -45,8 +45,9 @@ def serve_platform(
 
     Uvicorn's access log is off: a JSON line per request cost more than a cached answer, and
     ``/metrics`` counts requests and their latencies per route. The recommend model is loaded
-    before the first request: rows built while it loaded were cached under no model version,
-    then built again in the middle of the traffic, each build taking CPU from cached answers."""
+    before the first request and new versions off the requests' path: rows built while one
+    loaded were cached under the version before, then built again in the middle of the
+    traffic, each build taking CPU from cached answers."""
     settings = with_listening_url(settings, host, port)
     edge = None
     if "edge" in roles:
@@ -59,7 +60,7 @@ def serve_platform(
         with alongside(platform) if alongside is not None else nullcontext():
             if "api" in roles:
                 app = create_app(settings, platform=platform, routers=routers)
-                _load_model(settings)
+                _serve_model(settings)
                 _freeze_startup_objects()
                 uvicorn.Server(server_config(app, settings, host, port)).run()
             else:
@@ -87,13 +88,14 @@ def server_config(app: FastAPI, settings: Settings, host: str, port: int) -> uvi
     )
 
 
-def _load_model(settings: Settings) -> None:
-    """The recommend model loaded before serving; an object store that cannot be read now
-    (logged) leaves it to the first rows built, as before, rather than keeping the API down."""
+def _serve_model(settings: Settings) -> None:
+    """The recommend model loaded before serving and watched for new versions; an object
+    store that cannot be read now (logged) leaves the model to the watcher's next look rather
+    than keeping the API down."""
     try:
-        recommend.load_model(settings)
+        recommend.serve_model(settings)
     except Exception:
-        log.exception("recommend: no model loaded at start; the first rows built will load it")
+        log.exception("recommend: no model loaded at start; the next look will load it")
 
 
 def _freeze_startup_objects() -> None:

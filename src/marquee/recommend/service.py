@@ -81,10 +81,11 @@ def signals_key(profile_id: str) -> str:
     return f"recommend:signals:{profile_id}"
 
 
-def load_model(settings: Settings) -> None:
-    """Load the model to serve now rather than at the first rows built: an API node calls this
-    before it answers (see :func:`model_version`)."""
-    _serving.served(settings).current()
+def serve_model(settings: Settings) -> None:
+    """Load the model to serve now rather than at the first rows built, then look for new
+    versions on a thread of this process's own: an API node calls this before it answers (see
+    :func:`model_version`)."""
+    _serving.served(settings).watch()
 
 
 def model_version(settings: Settings, model: RecommendModel = "current") -> str:

@@ -1,7 +1,9 @@
 """The model an API node serves, swapped without a restart, and a profile's scores from it.
 
-Each process keeps one :class:`Served` per object store. At most every ``recommend_model_poll_s``
-a request looks at the pointer object (a few bytes); a new version is loaded and swapped in.
+Each process keeps one :class:`Served` per object store. Every ``recommend_model_poll_s`` it
+looks at the pointer object (a few bytes); a new version is loaded and swapped in. An API node
+does that on a thread of its own (:meth:`Served.watch`), so no request waits for a load; any
+other process looks when it asks for the model and the last look is that old.
 When its artifact is missing or corrupt the node keeps the last good model; a node that has
 none yet loads the version's popularity model instead; with neither, it serves nothing and
 discovery's heuristic rows stand in. Each case is logged and shown on ``/metrics``:
@@ -95,16 +97,47 @@ class Served:
         self._lock = threading.Lock()
         self._pointer: Pointer | None = None
         self._popularity: Loaded | None = None
+        self._watcher: threading.Thread | None = None
+        self._unwatched = threading.Event()
 
     def current(self) -> Loaded | None:
-        """The model to serve, after a look at the pointer when one is due."""
-        if time.monotonic() >= self._next_poll and self._lock.acquire(blocking=False):
+        """The model to serve, after a look at the pointer when one is due and no thread
+        watches it."""
+        if self._watcher is None and time.monotonic() >= self._next_poll:
+            self._look()
+        return self.loaded
+
+    def watch(self) -> None:
+        """Look at the pointer now, then every ``poll_s`` on a daemon thread. Looking from
+        requests, the one that found a new version waited seconds for its load, and rows built
+        meanwhile were cached under the old version, to be built again in the traffic."""
+        with self._lock:
+            if self._watcher is not None:
+                return
+            self._watcher = threading.Thread(
+                target=self._watch, name="recommend-model", daemon=True
+            )
+        self._look()
+        self._watcher.start()
+
+    def unwatch(self) -> None:
+        """Stop the thread of :meth:`watch` (it ends within ``poll_s``)."""
+        self._unwatched.set()
+
+    def _watch(self) -> None:
+        while not self._unwatched.wait(self.poll_s):
+            try:
+                self._look()
+            except Exception:  # an unreadable store now: look again at the next poll
+                log.exception("recommend: could not look for a new model version")
+
+    def _look(self) -> None:
+        if self._lock.acquire(blocking=False):
             try:
                 self._next_poll = time.monotonic() + self.poll_s
                 self.refresh()
             finally:
                 self._lock.release()
-        return self.loaded
 
     def popularity(self) -> Loaded | None:
         """The served version's popularity model (an experiment's ``recommend_model``

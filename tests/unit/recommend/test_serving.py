@@ -4,6 +4,7 @@ last good model, then to the version's popularity model, and says so in the log 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from marquee.kit.storage.local import LocalObjectStore
 from marquee.recommend.interactions import Interactions
 from marquee.recommend.models import fit
 from marquee.recommend.schemas import Signals
-from marquee.recommend.service import load_model, model_version
+from marquee.recommend.service import model_version, serve_model
 from marquee.recommend.serving import Served, Source, ranked, served
 from marquee.recommend.training import POINTER, Pointer
 from marquee.settings import Settings
@@ -46,6 +47,22 @@ def store(tmp_path: Path) -> LocalObjectStore:
 @pytest.fixture
 def blobs(tastes: Interactions) -> tuple[bytes, bytes]:
     return fit("ease-recency", tastes).to_bytes(), fit("popularity", tastes).to_bytes()
+
+
+def test_a_watched_node_swaps_a_new_version_in_with_no_request_asking(
+    store: LocalObjectStore, blobs: tuple[bytes, bytes]
+) -> None:
+    served = Served(store, poll_s=0.05)
+    served.watch()
+    try:
+        publish(store, "v1", *blobs)
+        deadline = time.monotonic() + 10
+        while served.loaded is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert served.loaded is not None
+        assert served.loaded.version == "v1"
+    finally:
+        served.unwatch()
 
 
 def test_a_new_version_is_swapped_in(store: LocalObjectStore, blobs: tuple[bytes, bytes]) -> None:
@@ -156,6 +173,6 @@ def test_a_node_started_on_a_published_model_names_it_before_any_rows_are_built(
     publish(LocalObjectStore(tmp_path / "objects"), "v1", *blobs)
     assert model_version(settings) == ""
 
-    load_model(settings)
+    serve_model(settings)
 
     assert model_version(settings) == "v1"
