@@ -125,6 +125,14 @@ class SessionStarted(BaseModel):
     renditions: list[RenditionQuality] | None = Field(
         default=None, description="The video renditions within the plan, lowest first"
     )
+    key_ids: list[str] | None = Field(
+        default=None,
+        description=(
+            "The key ids the session's licence grants (the renditions within the plan, the "
+            "audio), base64url without padding as a ClearKey licence request's kids: a player "
+            "may ask for the licence while it fetches the manifest"
+        ),
+    )
 
 
 class Heartbeat(BaseModel):

@@ -20,6 +20,7 @@ from marquee.kit.events import publish
 from marquee.media import service as media
 from marquee.media.schemas import AssetManifests
 from marquee.playback import repository
+from marquee.playback.drm.clearkey import b64url
 from marquee.playback.errors import (
     MaturityRestricted,
     NotAvailableInTerritory,
@@ -37,6 +38,7 @@ from marquee.playback.events import (
     PlaybackStarted,
 )
 from marquee.playback.history import record_position, resume_position, series_episode
+from marquee.playback.licenses import key_grant
 from marquee.playback.liveness import is_live, own_session
 from marquee.playback.models import PlaybackSession, WatchEvent
 from marquee.playback.schemas import (
@@ -94,7 +96,8 @@ def start_session(
     publish(
         session, SESSION_STARTED, PlaybackStarted(**_facts(row), asset_id=asset_id, device=device)
     )
-    return _started(settings, row, resume, assets)
+    grant = key_grant(session, asset_id=asset_id, max_height=row.max_height)
+    return _started(settings, row, resume, assets, grant.allowed)
 
 
 def play_rights(
@@ -221,8 +224,14 @@ def _free_slot(
 
 
 def _started(
-    settings: Settings, row: PlaybackSession, resume: float, assets: AssetManifests
+    settings: Settings,
+    row: PlaybackSession,
+    resume: float,
+    assets: AssetManifests,
+    key_ids: list[str],
 ) -> SessionStarted:
+    """The session answer; ``key_ids`` (hex): the keys its licence grants, named as a ClearKey
+    licence request names them so that the player can ask for them beside the manifest."""
     base = f"{settings.public_url.rstrip('/')}{API_PATH}/{row.id}"
     files = f"{base}/{manifest_token(settings, session_id=row.id)}"
     return SessionStarted(
@@ -236,6 +245,7 @@ def _started(
         expires_at=row.expires_at,
         thumbnails=_thumbnails_url(settings, row, assets.trickplay),
         renditions=_renditions(assets, row.max_height),
+        key_ids=[b64url(bytes.fromhex(kid)) for kid in key_ids],
     )
 
 

@@ -298,6 +298,24 @@ def test_a_basic_session_can_neither_fetch_nor_decrypt_the_renditions_above_its_
     assert raw.json()["type"] == "/problems/key-above-plan"
 
 
+def test_the_session_names_the_keys_its_licence_grants_and_none_above_its_plan(
+    world: World,
+) -> None:
+    """The answer's ``key_ids`` are a licence request's ``kids`` (issue 23: the web player
+    asks for the licence while Shaka fetches the manifest): the licence answers each of them,
+    and a Basic session is never told the key of the tier above its plan."""
+    sd_kid, hd_kid = world.key_ids(world.asset_id)
+    for plan, expected in (("standard", [sd_kid, hd_kid]), ("basic", [sd_kid])):
+        viewer = world.viewer(plan)
+        session = started(viewer, world.title_id)
+        assert session["key_ids"] == [b64url(bytes.fromhex(kid)) for kid in expected], plan
+        body = {"kids": session["key_ids"], "type": "temporary"}
+        answer = viewer.call("POST", session["license_url"], json=body)
+        assert answer.status_code == 200, answer.text
+        assert [key["kid"] for key in answer.json()["keys"]] == session["key_ids"]
+    assert b64url(bytes.fromhex(hd_kid)) not in session["key_ids"]
+
+
 def ended_long_ago(world: World, session_id: str, seconds: float) -> None:
     """As if the session had stopped ``seconds`` ago."""
     with world.platform.db.transaction() as session:
