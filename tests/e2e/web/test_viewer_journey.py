@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Request, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e import browser as e2e
@@ -136,6 +136,23 @@ def searched_for(page: Page, platform: e2e.Served) -> dict[str, int]:
     return {row["title_id"]: row["clicks"] for row in held}
 
 
+class StartupRequests:
+    """The licence requests (``POST``) a play makes and the arrival of its DASH manifest, in
+    the order the browser saw them."""
+
+    def __init__(self, licence: re.Pattern[str]) -> None:
+        self.licence = licence
+        self.seen: list[str] = []
+
+    def asked(self, request: Request) -> None:
+        if request.method == "POST" and self.licence.search(request.url):
+            self.seen.append("licence asked")
+
+    def finished(self, request: Request) -> None:
+        if request.url.endswith("/manifest.mpd"):
+            self.seen.append("manifest in")
+
+
 def test_a_new_viewer_signs_up_finds_a_film_by_a_typo_plays_it_and_resumes(
     page: Page, screenshot: Screenshot, platform: e2e.Served
 ) -> None:
@@ -168,11 +185,20 @@ def test_a_new_viewer_signs_up_finds_a_film_by_a_typo_plays_it_and_resumes(
     assert searched_for(page, platform) == {film: 1}, "the click is a signal recommend reads"
 
     licence = re.compile(r"/api/v1/playback/sessions/[^/]+/license$")
+    startup = StartupRequests(licence)
+    page.on("request", startup.asked)
+    page.on("requestfinished", startup.finished)
     with page.expect_response(licence, timeout=PLAY_TIMEOUT_MS) as licensed:
         page.get_by_role("button", name="Play", exact=True).click()
     assert licensed.value.ok, f"ClearKey licence: {licensed.value.status}"
     expect(page).to_have_url(re.compile(r"/watch/"))
     start = first_position(page)
+    page.remove_listener("request", startup.asked)
+    page.remove_listener("requestfinished", startup.finished)
+    assert startup.seen[:2] == ["licence asked", "manifest in"], (
+        f"the licence is asked for beside the manifest fetch (issue 23): {startup.seen}"
+    )
+    assert startup.seen.count("licence asked") == 1, "Shaka played with the page's licence"
     played = wait_for_time(page, start + PLAYED_S)
     assert played["frames"] > 0, f"no frame decoded with the licensed key: {played}"
     screenshot(page, "6-playing")

@@ -6,8 +6,8 @@
  * the session request.
  */
 import type shaka from 'shaka-player/dist/shaka-player.compiled-es2021';
-import { readCookie } from '../api/client';
 import { MarqueeAbrManager, type MarqueeAbrOptions } from './abr/manager';
+import { type PrefetchedLicence, licenceHeaders, offerLicence } from './licence';
 
 export interface AudioOption {
   language: string;
@@ -94,13 +94,15 @@ export class PlaybackEngine {
   private constructor(
     private readonly lib: typeof shaka,
     private readonly player: shaka.Player,
+    private readonly withdrawLicence: () => void,
   ) {}
 
-  /** A player on `video` asking `licenseUrl` for keys with the viewer's session and CSRF token,
-   * adapting with `abr`'s rule. */
+  /** A player on `video` asking `licenseUrl` for keys with the viewer's session and CSRF token
+   * unless `licence`, asked for already, has them (./licence.ts), adapting with `abr`'s rule. */
   static async attach(
     video: HTMLVideoElement,
     licenseUrl: string,
+    licence: Promise<PrefetchedLicence | null>,
     listener: EngineListener,
     abr: AbrSetup,
   ): Promise<PlaybackEngine> {
@@ -123,11 +125,10 @@ export class PlaybackEngine {
     player.getNetworkingEngine()?.registerRequestFilter((type, request) => {
       if (type === lib.net.NetworkingEngine.RequestType.LICENSE) {
         request.allowCrossSiteCredentials = true;
-        request.headers['X-CSRF-Token'] = readCookie('marquee_csrf');
-        request.headers['Content-Type'] = 'application/json';
+        Object.assign(request.headers, licenceHeaders());
       }
     });
-    const engine = new PlaybackEngine(lib, player);
+    const engine = new PlaybackEngine(lib, player, offerLicence(lib, licenseUrl, licence));
     player.addEventListener('error', (event) =>
       listener.failed(engine.failure((event as CustomEvent<unknown>).detail)),
     );
@@ -246,6 +247,7 @@ export class PlaybackEngine {
   }
 
   destroy(): Promise<unknown> {
+    this.withdrawLicence();
     return this.player.destroy();
   }
 

@@ -26,6 +26,7 @@ import {
 } from './engine';
 import { type AbrVariant, abrVariant, reportExposure } from './abr/experiment';
 import { StartupThroughput } from './abr/startup';
+import { type PrefetchedLicence, prefetchLicence } from './licence';
 import { type EpisodeRef, currentEpisode, nextEpisode } from './next-episode';
 import { PostPlay } from './post-play';
 import { type PlayerProblem, playerProblem } from './problem';
@@ -177,12 +178,14 @@ export class WatchPage implements OnDestroy {
         stopSession(started.session_id);
         return;
       }
+      // Asked beside Shaka's manifest fetch, handed to Shaka when it asks (./licence.ts).
+      const licence = prefetchLicence(started.license_url, started.key_ids ?? []);
       this.reporter = new SessionReporter(started.session_id, () => this.snapshot());
       this.telemetry = new PlayerTelemetry(started.session_id, this.video, () =>
         this.engine ? this.engine.delivery() : null,
       );
       void this.loadSurroundings(started, attempt);
-      await this.play(started, attempt, await variant, startup);
+      await this.play(started, licence, attempt, await variant, startup);
     } catch (error) {
       if (attempt === this.attempt) {
         this.fail(error);
@@ -206,6 +209,7 @@ export class WatchPage implements OnDestroy {
 
   private async play(
     started: SessionStarted,
+    licence: Promise<PrefetchedLicence | null>,
     attempt: number,
     variant: AbrVariant | null,
     startup: StartupThroughput,
@@ -214,6 +218,7 @@ export class WatchPage implements OnDestroy {
     const engine = await PlaybackEngine.attach(
       video,
       started.license_url,
+      licence,
       {
         failed: (failure) => {
           if (attempt === this.attempt) {
