@@ -274,6 +274,31 @@ def test_a_third_stream_on_a_two_stream_plan_lists_the_devices_watching(
     assert devices.locator("li").count() == 2, devices.inner_html()
 
 
+def test_a_refused_licence_says_the_video_cannot_be_unlocked(
+    page: Page,
+    context: BrowserContext,
+    platform: e2e.Served,
+    viewer: e2e.Viewer,
+    signed_in: SignedIn,
+) -> None:
+    """The page asks for the licence beside the manifest (issue 23); refused, it leaves Shaka
+    to ask as before, and the viewer is told the video cannot be unlocked, as before."""
+    licence = re.compile(r"/api/v1/playback/sessions/[^/]+/license$")
+    problem = {"type": "/problems/key-not-allowed", "status": 403}
+    # On the context: the web app's service worker makes the page's fetches.
+    context.route(licence, lambda route: route.fulfill(status=403, json=problem))
+    startup = StartupRequests(licence)
+    page.on("request", startup.asked)
+    page.on("requestfinished", startup.finished)
+    signed_in(viewer)
+
+    page.goto(f"/title/{platform.catalog.titles[MOVIE]}")
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page.get_by_test_id("player-error")).to_contain_text("could not be unlocked")
+    assert startup.seen[0] == "licence asked", startup.seen
+    assert startup.seen.count("licence asked") >= 2, f"Shaka asked too: {startup.seen}"
+
+
 def test_signing_in_with_a_wrong_password_says_so(
     page: Page, screenshot: Screenshot, viewer: e2e.Viewer
 ) -> None:
