@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from marquee import migrate  # noqa: E402
 from marquee.media import service  # noqa: E402
-from marquee.media.encode import video_filter  # noqa: E402
+from marquee.media.encode import video_filter, x264_params  # noqa: E402
 from marquee.media.ffmpeg import run_ffmpeg  # noqa: E402
 from marquee.media.ladder import plan_ladder  # noqa: E402
 from marquee.media.probe import probe  # noqa: E402
@@ -79,7 +79,7 @@ def single_command(source: Path, out: Path, settings: Settings) -> tuple[float, 
     args += ["-g", gop, "-keyint_min", gop, "-sc_threshold", "0"]
     args += [
         "-x264-params",
-        "scenecut=0:open-gop=0",
+        x264_params(plan.renditions[0].preset),
         "-force_key_frames",
         f"expr:eq(mod(n,{gop}),0)",
     ]

@@ -87,6 +87,20 @@ def video_args(video: VideoInfo, plan: LadderPlan, rendition: Rendition, threads
     ]  # fmt: skip
 
 
+#: x264 presets that leave trellis quantisation off (ultrafast, also off, has no CABAC, which
+#: trellis needs).
+NO_TRELLIS_PRESETS = frozenset({"superfast", "veryfast"})
+
+
+def x264_params(preset: str) -> str:
+    """x264's own options for every H.264 encode: no scene-cut key frames, closed GOPs, and
+    trellis quantisation (``trellis=1``, as from preset "faster" on) where the preset leaves
+    it off: at "veryfast", 6.7–10.1 % fewer bits at equal VMAF for 1–2 % more CPU
+    (docs/media.md, *Trellis*)."""
+    trellis = ":trellis=1" if preset in NO_TRELLIS_PRESETS else ""
+    return f"scenecut=0:open-gop=0{trellis}"
+
+
 def h264_args(rendition: Rendition, gop: str) -> list[str]:
     """x264: capped VBR or capped CRF, closed GOPs of exactly ``gop`` frames."""
     return [
@@ -98,7 +112,7 @@ def h264_args(rendition: Rendition, gop: str) -> list[str]:
         "-bufsize", f"{rendition.bufsize_kbits}k",
         "-keyint_min", gop,
         "-sc_threshold", "0",
-        "-x264-params", "scenecut=0:open-gop=0",
+        "-x264-params", x264_params(rendition.preset),
     ]  # fmt: skip
 
 

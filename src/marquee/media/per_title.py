@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from scipy.interpolate import PchipInterpolator
 
-from marquee.media.encode import video_filter
+from marquee.media.encode import video_filter, x264_params
 from marquee.media.ffmpeg import DEFAULT_THREADS, MediaError, ProgressCallback, run_ffmpeg
 from marquee.media.ladder import (
     MIN_STEP,
@@ -526,6 +526,7 @@ def _encode_size(
     for crf in CRFS:
         path = work / f"probe-{height}p-crf{crf}.mp4"
         args += ["-map", f"[c{crf}]", "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
+        args += ["-x264-params", x264_params(preset)]
         args += [
             "-g",
             gop,
