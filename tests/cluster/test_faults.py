@@ -187,8 +187,18 @@ def encoded(cluster: Cluster, editor: Caller, uploaded: Uploaded) -> Encoded:
             found.append(worker)
         return worker is not None
 
-    # the ingest's checks and probes come first: minutes when the other pytest worker is busy too
-    poll("an encode running on a worker", caught, 240, every_s=0.01)
+    def encodes_made() -> bool:
+        return bool(
+            cluster.sql(
+                "SELECT 1 FROM media_asset_steps WHERE asset_id = :id AND name LIKE 'encode:%'",
+                id=asset_id,
+            )
+        )
+
+    # the ingest's checks come first: minutes when the other pytest worker is busy too, so the
+    # process table (a few ms of CPU a scan) is only scanned every 10 ms once encodes are made
+    poll("the asset's encodes made", encodes_made, 480, every_s=0.1)
+    poll("an encode running on a worker", caught, 120, every_s=0.01)
     found[0].kill()
     found[0].start()  # the replacement comes up while the other worker carries on
     status = ""
