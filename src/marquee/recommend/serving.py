@@ -117,8 +117,10 @@ class Served:
             self._watcher = threading.Thread(
                 target=self._watch, name="recommend-model", daemon=True
             )
-        self._look()
-        self._watcher.start()
+        try:
+            self._look()
+        finally:  # a store unreadable now is looked at again by the thread
+            self._watcher.start()
 
     def unwatch(self) -> None:
         """Stop the thread of :meth:`watch` (it ends within ``poll_s``)."""

@@ -65,6 +65,32 @@ def test_a_watched_node_swaps_a_new_version_in_with_no_request_asking(
         served.unwatch()
 
 
+def test_a_node_whose_store_fails_at_start_loads_the_model_once_it_answers(
+    store: LocalObjectStore, blobs: tuple[bytes, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(store, "v1", *blobs)
+    read = store.get_bytes
+    fails = iter([True])
+
+    def unreachable_once(key: str) -> bytes:
+        if next(fails, False):
+            raise OSError("object store unreachable")
+        return read(key)
+
+    monkeypatch.setattr(store, "get_bytes", unreachable_once)
+    served = Served(store, poll_s=0.05)
+    with pytest.raises(OSError, match="unreachable"):
+        served.watch()
+    try:
+        deadline = time.monotonic() + 10
+        while served.loaded is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert served.loaded is not None
+        assert served.loaded.version == "v1"
+    finally:
+        served.unwatch()
+
+
 def test_a_new_version_is_swapped_in(store: LocalObjectStore, blobs: tuple[bytes, bytes]) -> None:
     served = Served(store, poll_s=0)
     assert served.current() is None
