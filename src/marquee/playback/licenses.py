@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from marquee.identity.schemas import Principal
 from marquee.kit.cache import Cache
 from marquee.media import service as media
+from marquee.media.schemas import AssetManifests
 from marquee.playback.drm.clearkey import (
     ClearKeyLicenseService,
     KeyGrant,
@@ -87,8 +88,12 @@ def _count_request(settings: Settings, cache: Cache, grant_key: str) -> None:
 def key_grant(session: Session, *, asset_id: str, max_height: int) -> KeyGrant:
     """The asset's keys that a plan (or a download) of ``max_height`` allows (those of the
     renditions it is offered, :func:`manifest.allowed_heights`) and the others."""
-    assets = media.asset_manifests(session, asset_id=asset_id)
+    return grant_of(session, media.asset_manifests(session, asset_id=asset_id), max_height)
+
+
+def grant_of(session: Session, assets: AssetManifests, max_height: int) -> KeyGrant:
+    """:func:`key_grant` of an asset whose manifests the caller has read already."""
     heights = allowed_heights((r.height for r in assets.renditions), max_height)
-    allowed = media.key_ids_for_heights(session, asset_id=asset_id, heights=heights)
+    allowed = media.key_ids_for_heights(session, asset_id=assets.asset_id, heights=heights)
     above = [kid for kid in assets.key_ids if kid not in allowed]
     return KeyGrant(allowed=allowed, above_plan=above, max_height=max_height)

@@ -38,7 +38,7 @@ from marquee.playback.events import (
     PlaybackStarted,
 )
 from marquee.playback.history import record_position, resume_position, series_episode
-from marquee.playback.licenses import key_grant
+from marquee.playback.licenses import grant_of
 from marquee.playback.liveness import is_live, own_session
 from marquee.playback.models import PlaybackSession, WatchEvent
 from marquee.playback.schemas import (
@@ -96,7 +96,7 @@ def start_session(
     publish(
         session, SESSION_STARTED, PlaybackStarted(**_facts(row), asset_id=asset_id, device=device)
     )
-    grant = key_grant(session, asset_id=asset_id, max_height=row.max_height)
+    grant = grant_of(session, assets, row.max_height)
     return _started(settings, row, resume, assets, grant.allowed)
 
 
