@@ -236,7 +236,7 @@ def viewers(base: str) -> list[tuple[str, str]]:
 def keep_off_last_cpu(pid: int) -> None:
     """The server's threads (and those they start) on every CPU but wrk's (``WRK_ON_LAST_CPU``).
     Left to the scheduler, the server's threads also ran on wrk's CPU: at 64 connections on
-    the 2-core machine the p99 was 200-450 ms with them free and 75-95 ms pinned, the
+    the 2-core machine the p99 was 200-450 ms with them free and 43-95 ms pinned, the
     other figures alike."""
     if not WRK_ON_LAST_CPU:
         return
