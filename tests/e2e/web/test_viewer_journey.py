@@ -295,8 +295,9 @@ def test_a_refused_licence_says_the_video_cannot_be_unlocked(
     page.goto(f"/title/{platform.catalog.titles[MOVIE]}")
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page.get_by_test_id("player-error")).to_contain_text("could not be unlocked")
-    assert startup.seen[0] == "licence asked", startup.seen
-    assert startup.seen.count("licence asked") >= 2, f"Shaka asked too: {startup.seen}"
+    # The order against the manifest is checked by the journey above: here the route itself
+    # delays the licence's request event, and a CI run saw the manifest in first.
+    assert startup.seen.count("licence asked") >= 2, f"the page's, then Shaka's: {startup.seen}"
 
 
 def test_signing_in_with_a_wrong_password_says_so(
