@@ -22,6 +22,7 @@ row size (``settings``); the rows built with a profile's variants record its exp
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -192,14 +193,21 @@ def build_rows(context: Context) -> list[BrowseRow]:
 
 
 def _personal_order(context: Context, rows: list[Row]) -> list[Row]:
-    """The rows by the profile's scores of their first visible titles, best first (stable:
-    rows the model has no opinion of keep their order)."""
+    """The rows by the profile's scores of their first visible titles, best first."""
     scores = context.picks.scores if context.picks else {}
-    allowed = context.allowed
+    return personal_order(rows, scores, context.allowed)
+
+
+def personal_order(rows: list[Row], scores: dict[str, float], allowed: frozenset[str]) -> list[Row]:
+    """``rows`` by the mean score of their first :data:`ROW_ORDER_TITLES` titles of ``allowed``,
+    best first. Stable: rows the model has no opinion of, and rows that lead with the same
+    titles in another order (Trending and Top Picks for a profile with a short history), keep
+    their order. The sum is exact (``fsum``), so the order titles are added in cannot break
+    such a tie by a rounding: a float sum that did put Trending first now and then."""
 
     def weight(row: Row) -> float:
         leading = [t for t in row.ids if t in allowed][:ROW_ORDER_TITLES]
-        return sum(scores.get(t, 0.0) for t in leading) / ROW_ORDER_TITLES
+        return math.fsum(scores.get(t, 0.0) for t in leading)
 
     return sorted(rows, key=lambda row: -weight(row))
 
