@@ -6,9 +6,12 @@ with the full ladder, serves the platform (``marquee serve``, every role) on loo
 the title once per trace and rule: ``/watch/<id>?abr=marquee`` and ``?abr=shaka`` in the web
 app, and dash.js 5 (the interop tests' package, ``make players``) on a bare page of its own from
 another loopback port, on a session of the same plan. Each rule first plays unthrottled for a
-few seconds in its own browser context, so its code comes from the HTTP cache; the remembered
-throughput is cleared before every run (each run is a new device). From the page it records
-the first frame, stalls (``waiting`` after playing began, until ``playing``) and, from the
+few seconds in its own browser context, so its code comes from the HTTP cache; what a player
+keeps on the device to start from (Marquee's last throughput, dash.js's last bitrate) is cleared
+before every run, so each run is a new device for every rule. From the page it records
+the first frame shown at a playback rate above 0, stalls (after playing began: ``waiting``
+until ``playing``, or the rate held at 0 while not paused, as Shaka does while it buffers to
+its rebuffering goal) and, from the
 network, the rendition of every video segment; the segments counted are those the playhead
 reached, at the last rendition fetched for each.
 
@@ -81,21 +84,35 @@ FRAME_TIMEOUT_MS = 60_000
 PROBE = """(() => {
   const abr = { firstFrameMs: null, stalls: [], stalledAt: null, played: false };
   window.__abr = abr;
-  localStorage.removeItem('marquee.abr.throughput_bps');
+  // a new device: Marquee's last throughput, dash.js's last bitrates (lastBitrateCachingInfo)
+  for (const key of ['marquee.abr.throughput_bps', 'dashjs_video_bitrate', 'dashjs_audio_bitrate'])
+    localStorage.removeItem(key);
   const watch = (video) => {
     if (video.__abrProbed) return;
     video.__abrProbed = true;
-    video.requestVideoFrameCallback(() => { abr.firstFrameMs ??= performance.now(); });
-    video.addEventListener('playing', () => {
-      abr.played = true;
-      if (abr.stalledAt !== null) {
-        abr.stalls.push(performance.now() - abr.stalledAt);
-        abr.stalledAt = null;
+    // A player may hold the picture at playback rate 0 while it buffers (Shaka's rebuffering
+    // goal): the start is the first frame shown at a rate above 0, and a hold after it a stall.
+    let waiting = false;
+    const moving = () => !video.paused && video.playbackRate > 0 && !waiting;
+    const onFrame = () => {
+      if (moving()) abr.firstFrameMs ??= performance.now();
+      else video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+    const update = () => {
+      if (moving()) {
+        abr.played = true;
+        if (abr.stalledAt !== null) {
+          abr.stalls.push(performance.now() - abr.stalledAt);
+          abr.stalledAt = null;
+        }
+      } else if (abr.played && !video.paused && !video.seeking && abr.stalledAt === null) {
+        abr.stalledAt = performance.now();
       }
-    });
-    video.addEventListener('waiting', () => {
-      if (abr.played && !video.seeking && abr.stalledAt === null) abr.stalledAt = performance.now();
-    });
+    };
+    video.addEventListener('waiting', () => { waiting = true; update(); });
+    video.addEventListener('playing', () => { waiting = false; update(); });
+    video.addEventListener('ratechange', update);
   };
   new MutationObserver(() => document.querySelectorAll('video').forEach(watch))
     .observe(document, { childList: true, subtree: true });

@@ -78,6 +78,12 @@ export interface AbrSetup extends MarqueeAbrOptions {
 }
 
 const CLEARKEY = 'org.w3.clearkey';
+/**
+ * Shaka's rebuffering goal under Marquee's rule, which raises it where the link is slower than
+ * the rendition (`hold`, ./abr/rule.ts `holdS`). Never 0: at 0 Shaka leaves buffering to the
+ * media element and a goal raised later is not applied until the next stall.
+ */
+const MIN_REBUFFERING_GOAL_S = 0.5;
 const TRACK_EVENTS = ['trackschanged', 'variantchanged', 'textchanged', 'adaptation'];
 let library: Promise<typeof shaka> | null = null;
 
@@ -116,7 +122,10 @@ export class PlaybackEngine {
       streaming: { bufferingGoal: 30 },
     });
     if (abr.rule === 'marquee') {
-      const manager = new MarqueeAbrManager(abr);
+      const hold = (seconds: number): unknown =>
+        player.configure('streaming.rebufferingGoal', Math.max(seconds, MIN_REBUFFERING_GOAL_S));
+      player.configure('streaming.rebufferingGoal', MIN_REBUFFERING_GOAL_S);
+      const manager = new MarqueeAbrManager({ ...abr, hold });
       player.configure('abrFactory', () => manager);
       player.addEventListener('segmentappended', (event) =>
         manager.segmentAppended(String((event as Event & { contentType?: string }).contentType)),

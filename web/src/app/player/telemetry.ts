@@ -96,6 +96,7 @@ export class PlayerTelemetry implements EngineObserver {
       target.addEventListener(name, handler, options);
     on(this.video, 'playing', () => this.onPlaying());
     on(this.video, 'waiting', () => this.onWaiting());
+    on(this.video, 'ratechange', () => this.onRateChange());
     on(this.video, 'pause', () => this.stopClock());
     on(this.video, 'ended', () => {
       this.stopClock();
@@ -108,7 +109,14 @@ export class PlayerTelemetry implements EngineObserver {
       }
     });
     if ('requestVideoFrameCallback' in this.video) {
-      this.video.requestVideoFrameCallback(() => this.onFirstFrame());
+      const onFrame = (): void => {
+        if (this.moving()) {
+          this.onFirstFrame();
+        } else {
+          this.video.requestVideoFrameCallback(onFrame);
+        }
+      };
+      this.video.requestVideoFrameCallback(onFrame);
     } else {
       on(this.video, 'playing', () => this.onFirstFrame());
     }
@@ -125,7 +133,30 @@ export class PlayerTelemetry implements EngineObserver {
     });
   }
 
+  /**
+   * Whether the picture moves. While it buffers to its rebuffering goal, Shaka holds playback
+   * at rate 0 rather than pausing (the video says `playing`): the start is the first frame shown
+   * while it moves, and a hold after it is a stall.
+   */
+  private moving(): boolean {
+    return !this.video.paused && this.video.playbackRate > 0;
+  }
+
+  private onRateChange(): void {
+    if (this.video.paused) {
+      return;
+    }
+    if (this.video.playbackRate === 0) {
+      this.onWaiting();
+    } else if (this.video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) {
+      this.onPlaying();
+    }
+  }
+
   private onPlaying(): void {
+    if (!this.moving()) {
+      return;
+    }
     this.hasPlayed = true;
     if (this.stalledSince !== null) {
       this.record('stall_end', { duration_ms: Math.round(performance.now() - this.stalledSince) });

@@ -1,6 +1,7 @@
 import type shaka from 'shaka-player/dist/shaka-player.compiled-es2021';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MarqueeAbrManager } from './manager';
+import { rememberedThroughputBps } from './startup';
 
 type Variant = shaka.extern.Variant;
 
@@ -14,8 +15,11 @@ const VARIANTS = [400_000, 1_500_000, 5_000_000].map(
     }) as unknown as Variant,
 );
 
-function started(): { manager: MarqueeAbrManager; switched: ReturnType<typeof vi.fn> } {
-  const manager = new MarqueeAbrManager({ maxHeight: 2160, renditions: [], segmentS: 4 });
+function started(hold?: (seconds: number) => void): {
+  manager: MarqueeAbrManager;
+  switched: ReturnType<typeof vi.fn>;
+} {
+  const manager = new MarqueeAbrManager({ maxHeight: 2160, renditions: [], segmentS: 4, hold });
   const switched = vi.fn();
   manager.init(switched);
   manager.setVariants(VARIANTS);
@@ -56,5 +60,23 @@ describe('Marquee ABR manager in Shaka', () => {
     switched.mockClear();
     download(manager, 0.3, 4);
     expect(switched).toHaveBeenCalledWith(VARIANTS[0]);
+  });
+
+  it('keeps its estimate on the device at every video segment, before the player stops', () => {
+    localStorage.clear();
+    const { manager } = started();
+    download(manager, 3, 2);
+    expect(rememberedThroughputBps()).toBeNull();
+    manager.segmentAppended('video');
+    expect(rememberedThroughputBps()).toBeCloseTo(3_000_000, -4);
+  });
+
+  it('asks for a buffer to hold while the link is slower than the lowest rendition', () => {
+    const hold = vi.fn();
+    const { manager } = started(hold);
+    download(manager, 0.2, 2);
+    expect(hold).toHaveBeenLastCalledWith(8);
+    download(manager, 20, 3);
+    expect(hold).toHaveBeenLastCalledWith(0);
   });
 });

@@ -4,7 +4,7 @@
  * and asks Shaka to switch when the rule's choice changes.
  */
 import type shaka from 'shaka-player/dist/shaka-player.compiled-es2021';
-import { DEFAULT_RULE_CONFIG, type Rung, type RuleConfig, choose } from './rule';
+import { DEFAULT_RULE_CONFIG, type Rung, type RuleConfig, choose, holdS } from './rule';
 import { rememberThroughput } from './startup';
 import { ThroughputHistory } from './throughput';
 
@@ -28,7 +28,13 @@ export interface MarqueeAbrOptions {
   /** The throughput (bit/s) to start from before any is measured (./startup.ts), if known
    * by the time the rule first decides. */
   startBps?: () => number | null;
+  /** Told the buffer (s) to hold before playback starts or resumes ({@link holdS}) when it
+   * changes; the engine sets Shaka's `streaming.rebufferingGoal` to it. */
+  hold?: (seconds: number) => void;
 }
+
+/** A new hold is passed on when it differs from the last by this much (s) or goes to 0. */
+const HOLD_STEP_S = 0.5;
 
 type Variant = shaka.extern.Variant;
 
@@ -41,6 +47,7 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
   private defaultBps = DEFAULT_RULE_CONFIG.defaultThroughputBps;
   private readonly history = new ThroughputHistory();
   private chosen: Variant | null = null;
+  private heldS = 0;
 
   constructor(private readonly options: MarqueeAbrOptions) {}
 
@@ -51,10 +58,7 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
   stop(): void {
     this.switchTo = null;
     this.enabled = false;
-    const measured = this.history.estimateBps();
-    if (measured !== null) {
-      rememberThroughput(measured);
-    }
+    this.remember();
   }
 
   release(): void {
@@ -108,11 +112,15 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
     if (allowSwitch) {
       this.suggest('down');
     }
+    this.updateHold();
   }
 
-  /** A segment was appended: the moment to decide on the next one (up or down). */
+  /** A segment was appended: the moment to decide on the next one (up or down), and to keep
+   * the estimate on the device. Kept at every video segment, not only when the player stops:
+   * a closed tab or a page left by the browser's own navigation never stops the player. */
   segmentAppended(contentType: string): void {
     if (contentType === 'video') {
+      this.remember();
       this.suggest('any');
     }
   }
@@ -156,6 +164,27 @@ export class MarqueeAbrManager implements shaka.extern.AbrManager {
     }
     if (next !== before) {
       this.switchTo(next);
+    }
+  }
+
+  /** Passes on the buffer to hold for the variant chosen on the link measured so far. */
+  private updateHold(): void {
+    const measured = this.history.estimateBps();
+    if (!this.options.hold || measured === null || !this.chosen) {
+      return;
+    }
+    const seconds = holdS(this.chosen.bandwidth, measured, this.options.segmentS);
+    if (Math.abs(seconds - this.heldS) >= HOLD_STEP_S || (seconds === 0 && this.heldS > 0)) {
+      this.heldS = seconds;
+      this.options.hold(seconds);
+    }
+  }
+
+  /** Keeps the estimate on the device, where the next playback starts from it (./startup.ts). */
+  private remember(): void {
+    const measured = this.history.estimateBps();
+    if (measured !== null) {
+      rememberThroughput(measured);
     }
   }
 

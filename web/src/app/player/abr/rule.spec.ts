@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULE_CONFIG, type RuleConfig, candidates, choose, utilities } from './rule';
+import { DEFAULT_RULE_CONFIG, type RuleConfig, candidates, choose, holdS, utilities } from './rule';
 import { FIXED_LADDER, type TracePoint, parseTrace, simulate, transferSeconds } from './simulate';
 import { ThroughputHistory } from './throughput';
 
@@ -144,5 +144,15 @@ describe('trace simulation', () => {
     expect(startupS).toBeCloseTo(segmentS);
     expect(stallS).toBeCloseTo(segmentS - SEGMENT_S);
     expect(qoeLin).toBeLessThan(0);
+  });
+
+  it('holds no buffer while a segment arrives faster than it plays', () => {
+    expect(holdS(1_000_000, 1_200_000, SEGMENT_S)).toBe(0);
+    expect(holdS(1_000_000, 1_000_000, SEGMENT_S)).toBe(0);
+  });
+
+  it("holds the next segment's arrival time on a link slower than the rendition, capped", () => {
+    expect(holdS(300_000, 200_000, SEGMENT_S)).toBeCloseTo(6);
+    expect(holdS(300_000, 10_000, SEGMENT_S)).toBe(3 * SEGMENT_S);
   });
 });
