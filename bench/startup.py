@@ -26,13 +26,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import Page
 from tests.e2e import browser as e2e
 
-#: Notes the click and the first frame of any video of the page, in the page's own clock.
+#: Notes the click and the first frame of any video of the page shown while it plays, in the
+#: page's own clock.
 FIRST_FRAME_PROBE = """(() => {
   document.addEventListener('click', () => { window.__playClickAt = performance.now(); }, true);
   const watch = (video) => {
     if (video.__probed) return;
     video.__probed = true;
-    video.requestVideoFrameCallback(() => { window.__firstFrameAt ??= performance.now(); });
+    // the first frame shown while the picture moves: Shaka may hold a start at rate 0
+    const onFrame = () => {
+      if (!video.paused && video.playbackRate > 0) window.__firstFrameAt ??= performance.now();
+      else video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
   };
   new MutationObserver(() => document.querySelectorAll('video').forEach(watch))
     .observe(document, { childList: true, subtree: true });

@@ -78,12 +78,8 @@ export interface AbrSetup extends MarqueeAbrOptions {
 }
 
 const CLEARKEY = 'org.w3.clearkey';
-/**
- * Shaka's rebuffering goal under Marquee's rule, which raises it where the link is slower than
- * the rendition (`hold`, ./abr/rule.ts `holdS`). Never 0: at 0 Shaka leaves buffering to the
- * media element and a goal raised later is not applied until the next stall.
- */
-const MIN_REBUFFERING_GOAL_S = 0.5;
+/** Shaka's rebuffering goal until the picture first moves, under Marquee's rule (below). */
+const START_REBUFFERING_GOAL_S = 0.5;
 const TRACK_EVENTS = ['trackschanged', 'variantchanged', 'textchanged', 'adaptation'];
 let library: Promise<typeof shaka> | null = null;
 
@@ -122,10 +118,7 @@ export class PlaybackEngine {
       streaming: { bufferingGoal: 30 },
     });
     if (abr.rule === 'marquee') {
-      const hold = (seconds: number): unknown =>
-        player.configure('streaming.rebufferingGoal', Math.max(seconds, MIN_REBUFFERING_GOAL_S));
-      player.configure('streaming.rebufferingGoal', MIN_REBUFFERING_GOAL_S);
-      const manager = new MarqueeAbrManager({ ...abr, hold });
+      const manager = new MarqueeAbrManager({ ...abr, hold: holdTheStart(player) });
       player.configure('abrFactory', () => manager);
       player.addEventListener('segmentappended', (event) =>
         manager.segmentAppended(String((event as Event & { contentType?: string }).contentType)),
@@ -288,4 +281,31 @@ function wholeOrZero(value: number): number {
 
 function rendition(track: shaka.extern.Track): Rendition {
   return { height: track.height ?? 0, bitrate_kbps: wholeOrZero(track.bandwidth / 1000) };
+}
+
+/**
+ * The hold Marquee's rule asks for (./abr/rule.ts `holdS`), applied to the start only, as
+ * Shaka's `streaming.rebufferingGoal`: from load until the first time Shaka stops buffering the
+ * goal is at least {@link START_REBUFFERING_GOAL_S} (at 0 Shaka leaves buffering to the media
+ * element's events, and a goal raised later waits for the next stall), then 0, Shaka's default.
+ * Mid-play, a goal above 0 made Shaka freeze the picture with a quarter of a second still
+ * buffered and wait for the whole goal, which turned near misses into stalls (bench/abr.py).
+ */
+function holdTheStart(player: shaka.Player): (seconds: number) => void {
+  let starting = true;
+  const goal = (seconds: number): unknown => player.configure('streaming.rebufferingGoal', seconds);
+  goal(START_REBUFFERING_GOAL_S);
+  const started = (event: Event): void => {
+    if (starting && !(event as Event & { buffering: boolean }).buffering) {
+      starting = false;
+      goal(0);
+      player.removeEventListener('buffering', started);
+    }
+  };
+  player.addEventListener('buffering', started);
+  return (seconds) => {
+    if (starting) {
+      goal(Math.max(seconds, START_REBUFFERING_GOAL_S));
+    }
+  };
 }

@@ -28,8 +28,8 @@ export interface MarqueeAbrOptions {
   /** The throughput (bit/s) to start from before any is measured (./startup.ts), if known
    * by the time the rule first decides. */
   startBps?: () => number | null;
-  /** Told the buffer (s) to hold before playback starts or resumes ({@link holdS}) when it
-   * changes; the engine sets Shaka's `streaming.rebufferingGoal` to it. */
+  /** Told the buffer (s) to hold before playback starts ({@link holdS}) when it changes; the
+   * engine sets Shaka's `streaming.rebufferingGoal` to it until the picture first moves. */
   hold?: (seconds: number) => void;
 }
 

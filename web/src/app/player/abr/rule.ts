@@ -219,16 +219,16 @@ function sustainable(
   return segmentDownloadS <= spareS && drainS <= spareS;
 }
 
-/** Most of the buffer (in segments) the player is asked to hold before it starts or resumes. */
+/** Most of the buffer (in segments) the player is asked to hold before it starts. */
 const MAX_HOLD_SEGMENTS = 3;
 
 /**
- * The buffer (s) to hold before playback starts or resumes after a stall: none while the next
- * segment of `bitrateBps` arrives within a segment's playing time (a segment buffered covers
- * it), else the time that segment takes to arrive on `throughputBps`, at most
- * {@link MAX_HOLD_SEGMENTS} segments. On a link slower than the lowest rung, starting with one
- * segment buffered makes a stall certain a few seconds later; holding a little longer at first
- * (the start-up delay MPC chooses) gives the link time to come back before the picture freezes.
+ * The buffer (s) to hold before playback starts: none while the next segment of `bitrateBps`
+ * arrives within a segment's playing time (a segment buffered covers it), else the time that
+ * segment takes to arrive on `throughputBps`, at most {@link MAX_HOLD_SEGMENTS} segments. On a
+ * link slower than the lowest rung, starting with one segment buffered makes a stall certain a
+ * few seconds later; holding a little longer at first (the start-up delay MPC chooses) gives
+ * the link time to come back before the picture freezes.
  */
 export function holdS(bitrateBps: number, throughputBps: number, segmentS: number): number {
   const arrivalS = (bitrateBps * segmentS) / Math.max(throughputBps, 1);
