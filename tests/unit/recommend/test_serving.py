@@ -49,6 +49,14 @@ def blobs(tastes: Interactions) -> tuple[bytes, bytes]:
     return fit("ease-recency", tastes).to_bytes(), fit("popularity", tastes).to_bytes()
 
 
+def loaded_within(served: Served, seconds: float) -> str | None:
+    """The version the node's watching thread has loaded within ``seconds`` (None: none)."""
+    deadline = time.monotonic() + seconds
+    while served.loaded is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return served.loaded.version if served.loaded is not None else None
+
+
 def test_a_watched_node_swaps_a_new_version_in_with_no_request_asking(
     store: LocalObjectStore, blobs: tuple[bytes, bytes]
 ) -> None:
@@ -56,11 +64,7 @@ def test_a_watched_node_swaps_a_new_version_in_with_no_request_asking(
     served.watch()
     try:
         publish(store, "v1", *blobs)
-        deadline = time.monotonic() + 10
-        while served.loaded is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert served.loaded is not None
-        assert served.loaded.version == "v1"
+        assert loaded_within(served, 10) == "v1"
     finally:
         served.unwatch()
 
@@ -82,11 +86,7 @@ def test_a_node_whose_store_fails_at_start_loads_the_model_once_it_answers(
     with pytest.raises(OSError, match="unreachable"):
         served.watch()
     try:
-        deadline = time.monotonic() + 10
-        while served.loaded is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert served.loaded is not None
-        assert served.loaded.version == "v1"
+        assert loaded_within(served, 10) == "v1"
     finally:
         served.unwatch()
 
