@@ -64,7 +64,9 @@ FAST_ACCOUNTS = {
 CLIP_SECONDS = 10.0
 CLIP_HEIGHT = 240
 PASSWORD = "correct horse battery staple"
-START_TIMEOUT_S = 60.0
+#: Until ``marquee serve`` answers /healthz. Generous: on a slow, loaded CI machine (a CLI start
+#: importing for 9 s, its worker processes as long each) the players' platform took over 60 s.
+START_TIMEOUT_S = 240.0
 SEED_TIMEOUT_S = 900.0
 CLI_TIMEOUT_S = 300.0
 SEED_CACHE = "E2E_SEED_CACHE"
