@@ -199,11 +199,11 @@ def _personal_order(context: Context, rows: list[Row]) -> list[Row]:
 
 
 def personal_order(rows: list[Row], scores: dict[str, float], allowed: frozenset[str]) -> list[Row]:
-    """``rows`` by the mean score of their first :data:`ROW_ORDER_TITLES` titles of ``allowed``,
-    best first. Stable: rows the model has no opinion of, and rows that lead with the same
-    titles in another order (Trending and Top Picks for a profile with a short history), keep
-    their order. The sum is exact (``fsum``), so the order titles are added in cannot break
-    such a tie by a rounding: a float sum that did put Trending first now and then."""
+    """``rows`` by the summed score of their first :data:`ROW_ORDER_TITLES` titles of
+    ``allowed``, best first. Stable: rows the model has no opinion of, and rows that lead with
+    the same titles in another order (Trending and Top Picks for a profile with a short
+    history), keep their order. The sum is exact (``fsum``), so the order titles are added in
+    cannot break such a tie by a rounding: a float sum did put Trending first now and then."""
 
     def weight(row: Row) -> float:
         leading = [t for t in row.ids if t in allowed][:ROW_ORDER_TITLES]
