@@ -117,13 +117,22 @@ def h264_args(rendition: Rendition, gop: str) -> list[str]:
 
 
 def av1_args(rendition: Rendition) -> list[str]:
-    """SVT-AV1 (Main profile, 8 bits): VBR at the rendition's average rate (SVT-AV1 caps the
-    peak only in CRF mode), key frames (closed GOPs: ``irefresh-type=2``) where the H.264
-    renditions have theirs and nowhere else (``scd=0``: no scene-cut key frames)."""
+    """SVT-AV1 (Main profile, 8 bits): capped CRF for the twin of a per-title rung, else VBR
+    at the rendition's average rate (SVT-AV1 caps the peak only in CRF mode); key frames
+    (closed GOPs: ``irefresh-type=2``) where the H.264 renditions have theirs and nowhere
+    else (``scd=0``: no scene-cut key frames)."""
+    if rendition.crf is None:
+        rate = ["-b:v", f"{rendition.video_bitrate_kbps}k"]
+    else:
+        rate = [
+            "-crf", str(rendition.crf),
+            "-maxrate", f"{rendition.maxrate_kbps}k",
+            "-bufsize", f"{rendition.bufsize_kbits}k",
+        ]  # fmt: skip
     return [
         "-c:v", "libsvtav1",
         "-preset", rendition.preset,
-        "-b:v", f"{rendition.video_bitrate_kbps}k",
+        *rate,
         "-svtav1-params", "scd=0:irefresh-type=2",
     ]  # fmt: skip
 

@@ -25,7 +25,14 @@ STANDARD_RATES = tuple(
 )
 #: An AV1 rendition spends this share of its H.264 twin's average rate: SVT-AV1 then covers
 #: the same qualities with fewer bits (bench/ladder.py: BD-rate −30 to −58 % at preset 10).
+#: For the twin of a CRF rung it is the estimate of the rate and the cap's base.
 AV1_RATE_SHARE = 0.7
+#: The SVT-AV1 CRF of a CRF rung's twin: AV1_CRF_SLOPE × the x264 CRF + AV1_CRF_OFFSET. Over
+#: the CRFs of per-title rungs (about 20 to 35) SVT-AV1's rate halves every 10 to 13 CRF
+#: where x264's halves every 5 to 6, and x264 CRF 21 scores as SVT-AV1 CRF 35 to 36 on
+#: natural pictures (docs/media.md, *AV1*).
+AV1_CRF_SLOPE = 2
+AV1_CRF_OFFSET = -6
 #: AV1 clients get a rung for about every other H.264 one, at least 2 and at most
 #: AV1_MAX_RUNGS, spread over the H.264 ladder's rates (:func:`av1_twins`): SVT-AV1 costs
 #: more CPU per picture than x264 (the twins of every rung cost more than the fixed ladder
@@ -74,7 +81,8 @@ class Rendition(_Model):
     audio_bitrate_kbps: int
     profile: str
     preset: str
-    #: Capped CRF (per-title rungs): quality as probed, peak rate and buffer as in VBR.
+    #: Capped CRF (per-title rungs and their AV1 twins): the x264 CRF as probed, or the
+    #: SVT-AV1 CRF standing for it; peak rate and buffer as in VBR.
     crf: int | None = None
     #: ``h264`` (x264, ``preset`` an x264 preset) or ``av1`` (SVT-AV1, ``preset`` 0–13).
     codec: Codec = "h264"
@@ -136,8 +144,9 @@ def plan_ladder(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> LadderPl
 
 def with_av1(plan: LadderPlan, preset: int, max_rungs: int = AV1_MAX_RUNGS) -> LadderPlan:
     """``plan`` plus AV1 twins of some of its H.264 renditions (:func:`av1_twins`): the same
-    size, frame rate and GOP (so segments line up across both sets), capped VBR at
-    :data:`AV1_RATE_SHARE` of the twin's average rate (a per-title rung's probed rate)."""
+    size, frame rate and GOP (so segments line up across both sets), at
+    :data:`AV1_RATE_SHARE` of the twin's average rate (a per-title rung's probed rate) and
+    peak; the twin of a per-title (CRF) rung is capped CRF at :func:`av1_crf` of its CRF."""
     h264 = [rendition for rendition in plan.renditions if rendition.codec == "h264"]
     rungs = min(max_rungs, max(AV1_MIN_RUNGS, math.ceil(len(h264) / 2)))
     twins = [
@@ -146,7 +155,7 @@ def with_av1(plan: LadderPlan, preset: int, max_rungs: int = AV1_MAX_RUNGS) -> L
                 "name": AV1_PREFIX + rendition.name,
                 "codec": "av1",
                 "preset": str(preset),
-                "crf": None,
+                "crf": None if rendition.crf is None else av1_crf(rendition.crf),
                 "video_bitrate_kbps": max(1, round(rendition.video_bitrate_kbps * AV1_RATE_SHARE)),
                 "maxrate_kbps": max(1, round(rendition.maxrate_kbps * AV1_RATE_SHARE)),
                 "bufsize_kbits": max(1, round(rendition.bufsize_kbits * AV1_RATE_SHARE)),
@@ -155,6 +164,11 @@ def with_av1(plan: LadderPlan, preset: int, max_rungs: int = AV1_MAX_RUNGS) -> L
         for rendition in av1_twins(h264, rungs)
     ]
     return plan.model_copy(update={"renditions": [*plan.renditions, *twins]})
+
+
+def av1_crf(x264_crf: int) -> int:
+    """The SVT-AV1 CRF (0–63) that stands for x264's ``x264_crf`` in an AV1 twin."""
+    return min(63, max(1, AV1_CRF_SLOPE * x264_crf + AV1_CRF_OFFSET))
 
 
 def av1_twins(renditions: list[Rendition], rungs: int) -> list[Rendition]:

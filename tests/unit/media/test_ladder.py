@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from marquee.media.encode import plan_chunks
+from marquee.media.encode import av1_args, plan_chunks
 from marquee.media.ffmpeg import MediaError
 from marquee.media.ladder import (
     AV1_MAX_RUNGS,
@@ -15,6 +15,7 @@ from marquee.media.ladder import (
     PIXEL_RATE_EXPONENT,
     LadderSpec,
     Rung,
+    av1_crf,
     plan_ladder,
     plan_rungs,
     source_cap_kbps,
@@ -261,3 +262,29 @@ def test_a_rung_capped_to_about_its_lower_neighbour_is_dropped() -> None:
 def test_a_tiny_source_is_capped_too() -> None:
     info = with_rates(source(320, 180), video_bps=90_000)
     assert rates(info) == [("180p", 90)]
+
+
+def test_the_av1_twin_of_a_per_title_rung_is_capped_crf_at_the_mapped_crf() -> None:
+    plan = plan_ladder(source(640, 360))
+    per_title = plan.model_copy(
+        update={"renditions": [r.model_copy(update={"crf": 21}) for r in plan.renditions]}
+    )
+    twins = [r for r in with_av1(per_title, preset=10).renditions if r.codec == "av1"]
+    assert {r.crf for r in twins} == {av1_crf(21)} == {36}
+    args = av1_args(twins[0])
+    assert args[args.index("-crf") + 1] == "36"
+    assert args[args.index("-maxrate") + 1] == f"{twins[0].maxrate_kbps}k"
+    assert "-b:v" not in args
+
+
+def test_the_av1_twin_of_a_fixed_rung_is_vbr_at_its_share_of_the_rate() -> None:
+    twins = [r for r in with_av1(plan_ladder(source(640, 360)), preset=10).renditions]
+    twin = next(r for r in twins if r.codec == "av1")
+    assert twin.crf is None
+    args = av1_args(twin)
+    assert args[args.index("-b:v") + 1] == f"{twin.video_bitrate_kbps}k"
+    assert "-crf" not in args
+
+
+def test_the_av1_crf_stays_within_svt_av1s_range() -> None:
+    assert [av1_crf(crf) for crf in (0, 3, 21, 27, 40, 51)] == [1, 1, 36, 48, 63, 63]
