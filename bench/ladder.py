@@ -1,7 +1,7 @@
 """Per-title ladders (H.264, and AV1 at the same sizes) against the fixed H.264 ladder.
 
     .venv/bin/python bench/ladder.py [--smoke] [--seconds 10] [--only NAME ...] [--work DIR]
-        [--av1-preset 10] [--av1-max-rungs 3]
+        [--av1-preset 10] [--av1-max-rungs 3] [--hull-bound]
 
 For each clip (those of ``../shared/data/video_clips``, their first ``--seconds``, and three
 generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
@@ -22,7 +22,11 @@ per-title including its probes, AV1 including the probes and the per-title H.264
 clients without AV1 still need (and each step's own: probes, per-title rungs, AV1 twins); and
 the per-title rungs as the probes predicted them (kbit/s, VMAF), to compare with what their
 encodes measured. ``--only``: the clips whose names contain one of these words. ``--smoke``:
-one tiny generated clip, a few seconds of CPU. Figures are printed, never asserted.
+one tiny generated clip, a few seconds of CPU. ``--hull-bound``: also the most any H.264
+ladder on the fixed ladder's sizes could save, with the same encoder options: the whole clip
+encoded at each of those sizes at x264 CRF 18 to 33 (every 3), scored, and the BD-rate of
+these encodes' upper hull against the fixed ladder (a bound the probes, which see a sample
+and a few sizes, can approach but not pass). Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -49,12 +53,14 @@ from marquee.media.ladder import (  # noqa: E402
     plan_ladder,
     with_av1,
 )
-from marquee.media.per_title import plan_per_title  # noqa: E402
+from marquee.media.per_title import ProbePoint, convex_hull, plan_per_title  # noqa: E402
 from marquee.media.probe import SourceInfo, probe  # noqa: E402
 from marquee.media.vmaf import measure_vmaf_many  # noqa: E402
 
 CLIPS = ROOT.parent / "shared" / "data" / "video_clips"
 VMAF_EVERY = 3
+#: x264 CRFs of ``--hull-bound``'s encodes.
+BOUND_CRFS = range(18, 34, 3)
 GENERATED = {
     "testsrc2_720p": "testsrc2=s=1280x720:r=25",
     "grain_720p": "testsrc2=s=1280x720:r=25,noise=alls=24:allf=t",
@@ -153,6 +159,35 @@ def measure(source: Path, work: Path, av1_preset: int, av1_max_rungs: int) -> di
     return curves
 
 
+def hull_bound(source: Path, work: Path) -> Curve:
+    """The upper hull of the whole clip encoded at every fixed rung's size × :data:`BOUND_CRFS`,
+    peaks capped at twice the fixed ladder's top peak (so the CRF, not the cap, sets them)."""
+    info = probe(source)
+    fixed = plan_ladder(info, DEFAULT_LADDER.model_copy(update={"preset": "veryfast"}))
+    top = fixed.renditions[0]
+    start = cpu_s()
+    encodes = [
+        rendition.model_copy(
+            update={
+                "name": f"bound-{rendition.name}-crf{crf}",
+                "crf": crf,
+                "maxrate_kbps": 2 * top.maxrate_kbps,
+                "bufsize_kbits": 2 * top.bufsize_kbits,
+            }
+        )
+        for rendition in fixed.renditions
+        for crf in BOUND_CRFS
+    ]
+    points = score(encode(source, info, fixed, encodes, work), source, info, fixed)
+    hull = convex_hull(
+        [
+            ProbePoint(width=r.width, height=r.height, crf=r.crf or 0, kbps=kbps, vmaf=vmaf)
+            for r, (kbps, vmaf) in zip(encodes, points, strict=True)
+        ]
+    )
+    return Curve([(p.kbps, p.vmaf) for p in hull], cpu_s() - start)
+
+
 def bd(reference: Curve, test: Curve) -> str:
     try:
         return f"{bd_rate(reference.points, test.points):+.1f}%"
@@ -181,6 +216,7 @@ def main() -> None:
     parser.add_argument("--av1-max-rungs", type=int, default=AV1_MAX_RUNGS)
     parser.add_argument("--only", nargs="*", default=None, help="clips whose names contain these")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--hull-bound", action="store_true", help="also the H.264 hull's BD-rate")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-ladder-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -200,7 +236,10 @@ def main() -> None:
             ]
         for clip in clips:
             print(clip.stem)
-            report(measure(clip, work, args.av1_preset, args.av1_max_rungs))
+            curves = measure(clip, work, args.av1_preset, args.av1_max_rungs)
+            if args.hull_bound:
+                curves["h264 hull bound"] = hull_bound(clip, work)
+            report(curves)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

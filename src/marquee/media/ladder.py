@@ -27,12 +27,11 @@ STANDARD_RATES = tuple(
 #: the same qualities with fewer bits (bench/ladder.py: BD-rate −30 to −58 % at preset 10).
 #: For the twin of a CRF rung it is the estimate of the rate and the cap's base.
 AV1_RATE_SHARE = 0.7
-#: The SVT-AV1 CRF of a CRF rung's twin: AV1_CRF_SLOPE × the x264 CRF + AV1_CRF_OFFSET. Over
-#: the CRFs of per-title rungs (about 20 to 35) SVT-AV1's rate halves every 10 to 13 CRF
-#: where x264's halves every 5 to 6, and x264 CRF 21 scores as SVT-AV1 CRF 35 to 36 on
-#: natural pictures (docs/media.md, *AV1*).
-AV1_CRF_SLOPE = 2
-AV1_CRF_OFFSET = -6
+#: The SVT-AV1 CRF of a CRF rung's twin: AV1_CRF_SLOPE × the x264 CRF + AV1_CRF_OFFSET,
+#: rounded down. SVT-AV1's rate halves about every 9 CRF where x264's halves every 6, and
+#: x264 CRF 21 scores as SVT-AV1 CRF 35 on bbb at 640x360 (docs/media.md, *AV1*).
+AV1_CRF_SLOPE = 1.5
+AV1_CRF_OFFSET = 3.5
 #: AV1 clients get a rung for about every other H.264 one, at least 2 and at most
 #: AV1_MAX_RUNGS, spread over the H.264 ladder's rates (:func:`av1_twins`): SVT-AV1 costs
 #: more CPU per picture than x264 (the twins of every rung cost more than the fixed ladder
@@ -168,7 +167,7 @@ def with_av1(plan: LadderPlan, preset: int, max_rungs: int = AV1_MAX_RUNGS) -> L
 
 def av1_crf(x264_crf: int) -> int:
     """The SVT-AV1 CRF (0–63) that stands for x264's ``x264_crf`` in an AV1 twin."""
-    return min(63, max(1, AV1_CRF_SLOPE * x264_crf + AV1_CRF_OFFSET))
+    return min(63, max(1, math.floor(AV1_CRF_SLOPE * x264_crf + AV1_CRF_OFFSET)))
 
 
 def av1_twins(renditions: list[Rendition], rungs: int) -> list[Rendition]:

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.slow
 
 def test_the_bench_prints_bd_rates_and_cpu_ratios() -> None:
     ran = subprocess.run(
-        [sys.executable, str(BENCH), "--smoke"],
+        [sys.executable, str(BENCH), "--smoke", "--hull-bound"],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert ran.returncode == 0, ran.stderr
-    for ladder in ("per-title h264", "per-title av1"):
+    for ladder in ("per-title h264", "per-title av1", "h264 hull bound"):
         line = next(line for line in ran.stdout.splitlines() if line.strip().startswith(ladder))
         assert re.search(r"\(\d+\.\d\dx\)  BD-rate [+-]\d+\.\d%", line), line

@@ -270,9 +270,9 @@ def test_the_av1_twin_of_a_per_title_rung_is_capped_crf_at_the_mapped_crf() -> N
         update={"renditions": [r.model_copy(update={"crf": 21}) for r in plan.renditions]}
     )
     twins = [r for r in with_av1(per_title, preset=10).renditions if r.codec == "av1"]
-    assert {r.crf for r in twins} == {av1_crf(21)} == {36}
+    assert {r.crf for r in twins} == {av1_crf(21)} == {35}
     args = av1_args(twins[0])
-    assert args[args.index("-crf") + 1] == "36"
+    assert args[args.index("-crf") + 1] == "35"
     assert args[args.index("-maxrate") + 1] == f"{twins[0].maxrate_kbps}k"
     assert "-b:v" not in args
 
@@ -287,4 +287,4 @@ def test_the_av1_twin_of_a_fixed_rung_is_vbr_at_its_share_of_the_rate() -> None:
 
 
 def test_the_av1_crf_stays_within_svt_av1s_range() -> None:
-    assert [av1_crf(crf) for crf in (0, 3, 21, 27, 40, 51)] == [1, 1, 36, 48, 63, 63]
+    assert [av1_crf(crf) for crf in (0, 21, 24, 27, 40, 51)] == [3, 35, 39, 44, 63, 63]
