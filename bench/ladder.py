@@ -1,7 +1,7 @@
 """Per-title ladders (H.264, and AV1 at the same sizes) against the fixed H.264 ladder.
 
     .venv/bin/python bench/ladder.py [--smoke] [--seconds 10] [--only NAME ...] [--work DIR]
-        [--av1-preset 10] [--av1-max-rungs 3] [--hull-bound]
+        [--av1-preset 9] [--av1-max-rungs 3] [--hull-bound]
 
 For each clip (those of ``../shared/data/video_clips``, their first ``--seconds``, and three
 generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
@@ -10,9 +10,9 @@ generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
    source at the source's size;
 2. the per-title ladder (``plan_per_title``: probe encodes, hull, rungs) is encoded and scored;
 3. the AV1 twins of the per-title rungs, as the pipeline encodes them (``ladder.with_av1``:
-   about every other rung, at most ``--av1-max-rungs``, SVT-AV1 preset ``--av1-preset``,
-   the same sizes and GOP, VBR at ``AV1_RATE_SHARE`` of the H.264 rung's rate), are encoded
-   and scored.
+   about every other rung, at most ``--av1-max-rungs``, SVT-AV1 preset ``--av1-preset``
+   (the pipeline's default), the same sizes and GOP, capped CRF at ``ladder.av1_crf`` of
+   the H.264 rung's CRF), are encoded and scored.
 
 Each ladder's rate-quality curve is its renditions' (measured kbit/s, VMAF); printed: the
 BD-rate (``marquee.media.bdrate``) of per-title H.264 and of per-title AV1 against the fixed
@@ -56,9 +56,12 @@ from marquee.media.ladder import (  # noqa: E402
 from marquee.media.per_title import ProbePoint, convex_hull, plan_per_title  # noqa: E402
 from marquee.media.probe import SourceInfo, probe  # noqa: E402
 from marquee.media.vmaf import measure_vmaf_many  # noqa: E402
+from marquee.settings import Settings  # noqa: E402
 
 CLIPS = ROOT.parent / "shared" / "data" / "video_clips"
 VMAF_EVERY = 3
+#: The pipeline's SVT-AV1 preset by default (``MARQUEE_MEDIA_AV1_PRESET``).
+AV1_PRESET: int = Settings.model_fields["media_av1_preset"].default
 #: x264 CRFs of ``--hull-bound``'s encodes.
 BOUND_CRFS = range(18, 34, 3)
 GENERATED = {
@@ -212,7 +215,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="one tiny generated clip (CI)")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--av1-preset", type=int, default=10)
+    parser.add_argument("--av1-preset", type=int, default=AV1_PRESET)
     parser.add_argument("--av1-max-rungs", type=int, default=AV1_MAX_RUNGS)
     parser.add_argument("--only", nargs="*", default=None, help="clips whose names contain these")
     parser.add_argument("--work", type=Path, default=None)
