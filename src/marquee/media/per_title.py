@@ -65,7 +65,12 @@ TOP_VMAF = 95.0
 #: the probes' spacing allows less, never under MIN_VMAF_STEP.
 VMAF_STEP = 6.0
 MIN_VMAF_STEP = 4.0
+#: At most MAX_RUNGS rungs, and no more than the fixed ladder of the same source has (at
+#: least MIN_RUNGS): every rung is an encode, a set of files and a switch more, and more
+#: rungs than the fixed ladder's put per-title + AV1 over 3x its CPU on sources of 2-4
+#: fixed rungs (854x480 bbb: 6 rungs for 4, 3.6x; docs/media.md).
 MAX_RUNGS = 6
+MIN_RUNGS = 2
 #: Probes scoring less than this are no use to anyone: never a rung.
 BOTTOM_VMAF = 35.0
 #: A dearer probe must score this much more VMAF to join the hull.
@@ -208,7 +213,9 @@ def _turns_right(a: ProbePoint, b: ProbePoint, c: ProbePoint) -> bool:
     return (bx - ax) * (c.vmaf - a.vmaf) - (b.vmaf - a.vmaf) * (cx - ax) < 0
 
 
-def choose_rungs(front: Sequence[ProbePoint], bottom_kbps: float | None = None) -> list[ChosenRung]:
+def choose_rungs(
+    front: Sequence[ProbePoint], bottom_kbps: float | None = None, max_rungs: int = MAX_RUNGS
+) -> list[ChosenRung]:
     """Rungs on the frontier (:func:`frontier`, or the hull), best first, each encoded as
     probed (its CRF, capped): the point nearest :data:`TOP_VMAF`; the bottom one, the best
     costing no more than ``bottom_kbps`` (the fixed ladder's bottom rate: a viewer whose
@@ -217,14 +224,14 @@ def choose_rungs(front: Sequence[ProbePoint], bottom_kbps: float | None = None) 
     least :data:`MIN_VMAF_STEP` and ``ladder.MIN_STEP`` times the rate from its neighbours;
     then, while rungs are left, a point in the middle of each rate step over
     :data:`MAX_RATE_STEP` (a network between them would otherwise fall far). At most
-    :data:`MAX_RUNGS`; nothing under :data:`BOTTOM_VMAF` (unless everything is)."""
+    ``max_rungs``; nothing under :data:`BOTTOM_VMAF` (unless everything is)."""
     usable = [p for p in front if p.vmaf >= BOTTOM_VMAF] or [front[-1]]
     top = _worth_its_rate(min(usable, key=lambda p: abs(p.vmaf - TOP_VMAF)), usable)
     below_top = [p for p in usable if p.kbps <= top.kbps]
     within = [p for p in below_top if bottom_kbps is not None and p.kbps <= bottom_kbps]
     bottom = max(within, key=lambda p: p.vmaf) if within else below_top[0]
     chosen = [top]
-    steps = max(1, min(MAX_RUNGS - 1, round((top.vmaf - bottom.vmaf) / VMAF_STEP)))
+    steps = max(1, min(max_rungs - 1, round((top.vmaf - bottom.vmaf) / VMAF_STEP)))
     for n in range(1, steps):
         target = top.vmaf - n * (top.vmaf - bottom.vmaf) / steps
         between = [p for p in usable if _apart(chosen[-1], p) and _apart(p, bottom)]
@@ -232,7 +239,7 @@ def choose_rungs(front: Sequence[ProbePoint], bottom_kbps: float | None = None) 
             chosen.append(min(between, key=lambda p: abs(p.vmaf - target)))
     if _apart(chosen[-1], bottom):
         chosen.append(bottom)
-    chosen = _fill_rate_gaps(chosen, usable)
+    chosen = _fill_rate_gaps(chosen, usable, max_rungs)
     names: set[str] = set()
     return [
         ChosenRung(
@@ -259,10 +266,12 @@ def _worth_its_rate(top: ProbePoint, usable: Sequence[ProbePoint]) -> ProbePoint
     return _worth_its_rate(max(close, key=lambda p: p.vmaf), usable) if close else top
 
 
-def _fill_rate_gaps(chosen: list[ProbePoint], usable: Sequence[ProbePoint]) -> list[ProbePoint]:
+def _fill_rate_gaps(
+    chosen: list[ProbePoint], usable: Sequence[ProbePoint], max_rungs: int
+) -> list[ProbePoint]:
     """``chosen`` (best first) with a point added at the rate nearest the middle (geometric)
-    of its widest step over :data:`MAX_RATE_STEP` that has one, until :data:`MAX_RUNGS`."""
-    while len(chosen) < MAX_RUNGS:
+    of its widest step over :data:`MAX_RATE_STEP` that has one, until ``max_rungs``."""
+    while len(chosen) < max_rungs:
         gaps = sorted(
             (
                 n
@@ -352,7 +361,11 @@ def plan_per_title(
             update={"probes": probes, "hull": hull, "sample_s": sample_s, **cost}
         )
         return fixed, result
-    rungs = choose_rungs(frontier(candidates), min(r.video_bitrate_kbps for r in fixed.renditions))
+    rungs = choose_rungs(
+        frontier(candidates),
+        min(r.video_bitrate_kbps for r in fixed.renditions),
+        max_rungs=min(MAX_RUNGS, max(MIN_RUNGS, len(fixed.renditions))),
+    )
     log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
     plan = plan_rungs(info, spec, capped_rungs(rungs, info, spec))
     # The plan thins rungs that capping brought down to a neighbour's rate: keep the rungs

@@ -92,6 +92,17 @@ def test_rungs_are_bounded_visible_steps_above_the_floor() -> None:
         assert higher.crf < lower.crf
 
 
+def test_a_ladder_gets_no_more_rungs_than_it_is_allowed_keeping_its_top_and_bottom() -> None:
+    hull = convex_hull([point(720, 100 * 1.3**n, 100 - 80 * 0.75**n, 50 - n) for n in range(24)])
+    every = choose_rungs(hull)
+    three = choose_rungs(hull, max_rungs=3)
+    assert len(every) > 3
+    assert len(three) == 3
+    assert [(r.crf, r.vmaf) for r in (three[0], three[-1])] == [
+        (r.crf, r.vmaf) for r in (every[0], every[-1])
+    ]
+
+
 def test_the_bottom_rung_is_the_best_the_fixed_ladders_bottom_rate_buys() -> None:
     rungs = choose_rungs(convex_hull(PROBES), bottom_kbps=350)
     assert (rungs[-1].kbps, rungs[-1].vmaf) == (300, 76)
