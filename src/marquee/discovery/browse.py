@@ -203,11 +203,14 @@ def personal_order(rows: list[Row], scores: dict[str, float], allowed: frozenset
     ``allowed``, best first. Stable: rows the model has no opinion of, and rows that lead with
     the same titles in another order (Trending and Top Picks for a profile with a short
     history), keep their order. The sum is exact (``fsum``), so the order titles are added in
-    cannot break such a tie by a rounding: a float sum did put Trending first now and then."""
+    cannot break such a tie by a rounding: a float sum did put Trending first now and then.
+    A score under 0 counts as 0, as a title the model has no opinion of does: otherwise Top
+    Picks, ending on a title scored a hair under 0, lost to a row of the same titles with a
+    watched (unscored) one in its place, and gave it its best title."""
 
     def weight(row: Row) -> float:
         leading = [t for t in row.ids if t in allowed][:ROW_ORDER_TITLES]
-        return math.fsum(scores.get(t, 0.0) for t in leading)
+        return math.fsum(max(0.0, scores.get(t, 0.0)) for t in leading)
 
     return sorted(rows, key=lambda row: -weight(row))
 

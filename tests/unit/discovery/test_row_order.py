@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marquee.discovery.browse import Row, personal_order
 
-SCORES = {"b": 0.1, "c": 0.2, "r": 0.3, "d": 0.0, "zz": 9.0}
-ALLOWED = frozenset({"a", "b", "c", "r", "d", "x"})
+SCORES = {"b": 0.1, "c": 0.2, "r": 0.3, "d": 0.0, "n": -0.00003, "zz": 9.0}
+ALLOWED = frozenset({"a", "b", "c", "r", "d", "n", "x"})
 
 
 def row(row_id: str, *ids: str) -> Row:
@@ -34,3 +34,11 @@ def test_rows_leading_with_the_same_titles_in_another_order_keep_their_order() -
 
 def test_titles_the_profile_may_not_see_do_not_weigh() -> None:
     assert order(row("hidden", "zz", "d"), row("seen", "b")) == ["seen", "hidden"]
+
+
+def test_a_title_scored_under_zero_weighs_as_one_the_model_has_no_opinion_of() -> None:
+    # Top Picks ends on a title scored a hair under 0; Trending has a watched (unscored) one
+    assert order(row("top-picks", "r", "c", "b", "n"), row("trending", "a", "r", "c", "b")) == [
+        "top-picks",
+        "trending",
+    ]
