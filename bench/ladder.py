@@ -125,7 +125,9 @@ def score(
     return points
 
 
-def measure(source: Path, work: Path, av1_preset: int, av1_max_rungs: int) -> dict[str, Curve]:
+def measure(
+    source: Path, work: Path, av1_preset: int, av1_max_rungs: int, with_bound: bool
+) -> dict[str, Curve]:
     info = probe(source)
     spec = DEFAULT_LADDER.model_copy(update={"preset": "veryfast"})
     fixed = plan_ladder(info, spec)
@@ -159,14 +161,14 @@ def measure(source: Path, work: Path, av1_preset: int, av1_max_rungs: int) -> di
         f"{r.width}x{r.height} crf {r.crf} {r.kbps}k/{r.vmaf:.1f}" for r in chosen.rungs
     )
     print(f"  per-title rungs as probed: [{predicted}]")
+    if with_bound:
+        curves["h264 hull bound"] = hull_bound(source, info, fixed, work)
     return curves
 
 
-def hull_bound(source: Path, work: Path) -> Curve:
+def hull_bound(source: Path, info: SourceInfo, fixed: LadderPlan, work: Path) -> Curve:
     """The upper hull of the whole clip encoded at every fixed rung's size × :data:`BOUND_CRFS`,
     peaks capped at twice the fixed ladder's top peak (so the CRF, not the cap, sets them)."""
-    info = probe(source)
-    fixed = plan_ladder(info, DEFAULT_LADDER.model_copy(update={"preset": "veryfast"}))
     top = fixed.renditions[0]
     start = cpu_s()
     encodes = [
@@ -239,10 +241,7 @@ def main() -> None:
             ]
         for clip in clips:
             print(clip.stem)
-            curves = measure(clip, work, args.av1_preset, args.av1_max_rungs)
-            if args.hull_bound:
-                curves["h264 hull bound"] = hull_bound(clip, work)
-            report(curves)
+            report(measure(clip, work, args.av1_preset, args.av1_max_rungs, args.hull_bound))
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

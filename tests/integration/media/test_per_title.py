@@ -9,7 +9,7 @@ import pytest
 
 from marquee.media.ffmpeg import run_ffmpeg
 from marquee.media.ladder import DEFAULT_LADDER, plan_ladder
-from marquee.media.per_title import CRFS, plan_per_title
+from marquee.media.per_title import CRFS, MIN_RUNGS, plan_per_title
 from marquee.media.probe import probe
 from tests.integration.media.conftest import X264, Sources, video
 
@@ -33,7 +33,7 @@ def test_a_title_gets_rungs_on_its_hull_never_above_the_source(tmp_path: Path) -
     assert plan.renditions
     assert all(r.width <= 640 and r.height <= 360 for r in plan.renditions)
     assert [r.name for r in plan.renditions] == [r.name for r in chosen.rungs]
-    assert len(plan.renditions) <= max(2, len(plan_ladder(info, SPEC).renditions))
+    assert len(plan.renditions) <= max(MIN_RUNGS, len(plan_ladder(info, SPEC).renditions))
     rates = [r.video_bitrate_kbps for r in plan.renditions]
     assert rates == sorted(rates, reverse=True)
     assert not list(tmp_path.glob("probe-*"))
