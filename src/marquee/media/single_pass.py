@@ -41,7 +41,7 @@ from marquee.media.thumbnails import (
     trickplay_output,
     write_trickplay_vtt,
 )
-from marquee.media.vmaf import pick_every, reference_filter
+from marquee.media.vmaf import pick_pairs, reference_filter
 
 REFERENCE_NAME = "vmaf-reference.nut"
 
@@ -139,7 +139,7 @@ def _graph(
         f"[0:v:0]split={n + 4}{''.join(labels)}[tqc][ttp][tpc][trf]",
         f"[ttp]{trickplay_filter(info.video, play)}[tp]",
         f"[tpc]{poster_candidates_filter(info)}[pc]",
-        f"[trf]{reference},{pick_every(vmaf_every * plan.gop_frames)}[rf]",
+        f"[trf]{reference},{pick_pairs(vmaf_every * plan.gop_frames)}[rf]",
     ]
     chains, args = ladder_outputs(info, plan, labels, outs, threads=threads)
     return [*graph, *chains], args, (width, height)
