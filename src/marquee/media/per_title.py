@@ -134,11 +134,18 @@ def sample_spans(duration_s: float) -> list[tuple[float, float]]:
 
 def probe_sizes(info: SourceInfo, spec: LadderSpec) -> list[tuple[int, int]]:
     """Sizes to probe: the largest rung that fits the source, then rungs each at most
-    :data:`PROBE_SIZE_RATIO` the height of the one before (never above the source)."""
+    :data:`PROBE_SIZE_RATIO` the height of the one before (never above the source); and the
+    smallest rung where that leaves one size of several. A source of two close rungs (CIF:
+    330x270 and 286x234) probed at the larger alone got a ladder worse than the fixed one
+    where the smaller size wins at low rates (noise at 145 kbit/s: VMAF 65 at 330x270, 79 at
+    286x234; docs/media.md)."""
+    fitting = [(width, height) for _, width, height in rung_sizes(info, spec)]
     sizes: list[tuple[int, int]] = []
-    for _, width, height in rung_sizes(info, spec):
+    for width, height in fitting:
         if not sizes or height <= sizes[-1][1] * PROBE_SIZE_RATIO:
             sizes.append((width, height))
+    if len(sizes) == 1 and len(fitting) > 1:
+        sizes.append(fitting[-1])
     return sizes[:MAX_PROBE_SIZES]
 
 

@@ -153,6 +153,13 @@ def test_no_probe_size_is_above_the_source() -> None:
     assert probe_sizes(source(300, 200), DEFAULT_LADDER) == [(300, 200)]
 
 
+def test_a_source_of_two_close_rungs_is_probed_at_both() -> None:
+    """CIF fits the 270 and 234 line rungs, too close for the size chain to take both; the
+    smaller one wins at low rates on noisy sources, so it is probed too."""
+    assert probe_sizes(source(352, 288), DEFAULT_LADDER) == [(330, 270), (286, 234)]
+    assert probe_sizes(source(480, 270), DEFAULT_LADDER) == [(480, 270), (416, 234)]
+
+
 def test_titles_are_probed_through_scenes_spread_over_the_runtime() -> None:
     assert sample_spans(2.0) == [(0.0, 2.0)]
     assert sample_spans(6.0) == [(1.0, SCENE_S), (4.0, SCENE_S)]  # a third of a short title
