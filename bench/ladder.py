@@ -1,18 +1,20 @@
 """Per-title ladders (H.264, and AV1 at the same sizes) against the fixed H.264 ladder.
 
     .venv/bin/python bench/ladder.py [--smoke] [--seconds 10] [--only NAME ...] [--work DIR]
-        [--av1-preset 9] [--av1-max-rungs 3] [--hull-bound]
+        [--av1-preset 9] [--av1-max-rungs 3] [--hull-bound] [--clip PATH ...]
 
 For each clip (those of ``../shared/data/video_clips``, their first ``--seconds``, and three
-generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom):
+generated ones: ``testsrc2``, the same with film grain, and a Mandelbrot zoom; or the clips
+given with ``--clip``):
 
 1. the fixed ladder (``plan_ladder``) is encoded, every rendition scored with VMAF against the
    source at the source's size;
 2. the per-title ladder (``plan_per_title``: probe encodes, hull, rungs) is encoded and scored;
 3. the AV1 twins of the per-title rungs, as the pipeline encodes them (``ladder.with_av1``:
    about every other rung, at most ``--av1-max-rungs``, SVT-AV1 preset ``--av1-preset``
-   (the pipeline's default), the same sizes and GOP, capped CRF at ``ladder.av1_crf`` of
-   the H.264 rung's CRF), are encoded and scored.
+   (the pipeline's default; one faster where the twins hold most of the fixed ladder's
+   pixels), the same sizes and GOP, capped CRF at ``ladder.av1_crf`` of the H.264 rung's
+   CRF), are encoded and scored.
 
 Each ladder's rate-quality curve is its renditions' (measured kbit/s, VMAF); printed: the
 BD-rate (``marquee.media.bdrate``) of per-title H.264 and of per-title AV1 against the fixed
@@ -141,7 +143,7 @@ def measure(
     if chosen.reason:
         print(f"  per-title fell back: {chosen.reason}")
     start = cpu_s()
-    plan = with_av1(plan, av1_preset, av1_max_rungs)
+    plan = with_av1(plan, av1_preset, av1_max_rungs, fixed)
     h264 = [r for r in plan.renditions if r.codec == "h264"]
     outs = encode(source, info, plan, h264, work)
     rungs_cpu = cpu_s() - start
@@ -222,12 +224,17 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="clips whose names contain these")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--hull-bound", action="store_true", help="also the H.264 hull's BD-rate")
+    parser.add_argument(
+        "--clip", type=Path, nargs="+", default=None, help="these clips instead (video only used)"
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-ladder-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         if args.smoke:
             clips = [generate("smoke_360p", "testsrc2=s=640x360:r=25", 4, work)]
+        elif args.clip:
+            clips = [cut(c, args.seconds, work) for c in args.clip if wanted(c.stem, args.only)]
         else:
             clips = [
                 cut(c, args.seconds, work)

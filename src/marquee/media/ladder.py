@@ -38,6 +38,14 @@ AV1_CRF_OFFSET = 3.5
 #: on 6 s clips), so its clients get fewer, wider-spaced rungs.
 AV1_MAX_RUNGS = 3
 AV1_MIN_RUNGS = 2
+#: SVT-AV1 at the set preset costs about twice x264's CPU per picture (at preset 9 against
+#: x264 veryfast: 1.85-2.12x at 640x360 and smaller sizes, 1.2x at 720p): twins holding more
+#: than this share of the fixed ladder's pixels (every rung of a source of two fixed rungs,
+#: such as CIF) would cost over 1.5x the fixed ladder on their own, and with the per-title
+#: H.264 set over 3x. They run one preset faster: 0.72-0.80x the CPU for 9-14 % more bits,
+#: where AV1 saves 33-52 % (docs/media.md, *Sources of two fixed rungs*).
+AV1_PIXEL_SHARE = 0.75
+AV1_FASTEST_PRESET = 13
 #: Name prefix (and folder prefix) of the AV1 renditions: ``av1-720p``.
 AV1_PREFIX = "av1-"
 Codec = Literal["h264", "av1"]
@@ -141,13 +149,24 @@ def plan_ladder(info: SourceInfo, spec: LadderSpec = DEFAULT_LADDER) -> LadderPl
     return plan_rungs(info, spec, rung_sizes(info, spec))
 
 
-def with_av1(plan: LadderPlan, preset: int, max_rungs: int = AV1_MAX_RUNGS) -> LadderPlan:
+def with_av1(
+    plan: LadderPlan,
+    preset: int,
+    max_rungs: int = AV1_MAX_RUNGS,
+    fixed: LadderPlan | None = None,
+) -> LadderPlan:
     """``plan`` plus AV1 twins of some of its H.264 renditions (:func:`av1_twins`): the same
     size, frame rate and GOP (so segments line up across both sets), at
     :data:`AV1_RATE_SHARE` of the twin's average rate (a per-title rung's probed rate) and
-    peak; the twin of a per-title (CRF) rung is capped CRF at :func:`av1_crf` of its CRF."""
+    peak; the twin of a per-title (CRF) rung is capped CRF at :func:`av1_crf` of its CRF.
+    SVT-AV1 ``preset``, or the next faster one where the twins hold over
+    :data:`AV1_PIXEL_SHARE` of the pixels of ``fixed`` (the source's fixed ladder; ``plan``
+    when it is that ladder)."""
     h264 = [rendition for rendition in plan.renditions if rendition.codec == "h264"]
     rungs = min(max_rungs, max(AV1_MIN_RUNGS, math.ceil(len(h264) / 2)))
+    chosen = av1_twins(h264, rungs)
+    if _pixels(chosen) > AV1_PIXEL_SHARE * _pixels((fixed or plan).renditions):
+        preset = min(AV1_FASTEST_PRESET, preset + 1)
     twins = [
         rendition.model_copy(
             update={
@@ -160,9 +179,13 @@ def with_av1(plan: LadderPlan, preset: int, max_rungs: int = AV1_MAX_RUNGS) -> L
                 "bufsize_kbits": max(1, round(rendition.bufsize_kbits * AV1_RATE_SHARE)),
             }
         )
-        for rendition in av1_twins(h264, rungs)
+        for rendition in chosen
     ]
     return plan.model_copy(update={"renditions": [*plan.renditions, *twins]})
+
+
+def _pixels(renditions: list[Rendition]) -> int:
+    return sum(r.width * r.height for r in renditions if r.codec == "h264")
 
 
 def av1_crf(x264_crf: int) -> int:

@@ -13,6 +13,7 @@ from marquee.media.ladder import (
     DEFAULT_LADDER,
     MIN_STEP,
     PIXEL_RATE_EXPONENT,
+    LadderPlan,
     LadderSpec,
     Rung,
     av1_crf,
@@ -288,3 +289,29 @@ def test_the_av1_twin_of_a_fixed_rung_is_vbr_at_its_share_of_the_rate() -> None:
 
 def test_the_av1_crf_stays_within_svt_av1s_range() -> None:
     assert [av1_crf(crf) for crf in (0, 21, 24, 27, 40, 51)] == [3, 35, 39, 44, 63, 63]
+
+
+def av1_presets(plan: LadderPlan) -> set[str]:
+    return {r.preset for r in plan.renditions if r.codec == "av1"}
+
+
+def test_twins_holding_most_of_the_fixed_ladders_pixels_run_one_preset_faster() -> None:
+    """A source of two fixed rungs twins both: at the set preset its twins alone would cost
+    about twice its fixed ladder. A 720p source twins three of six rungs at the set preset."""
+    two_rungs = plan_ladder(source(480, 270))
+    assert av1_presets(with_av1(two_rungs, preset=9)) == {"10"}
+    assert av1_presets(with_av1(two_rungs, preset=13)) == {"13"}
+    assert av1_presets(with_av1(plan_ladder(source(1280, 720)), preset=9)) == {"9"}
+
+
+def test_per_title_twins_are_held_against_the_fixed_ladder_of_the_source() -> None:
+    fixed = plan_ladder(source(1280, 720))
+    small = [r.model_copy(update={"crf": 30}) for r in fixed.renditions[-2:]]
+    per_title = fixed.model_copy(update={"renditions": small})
+    assert av1_presets(with_av1(per_title, preset=9, fixed=fixed)) == {"9"}
+    top = [
+        r.model_copy(update={"name": f"720p-{n}", "crf": 21 + n})
+        for n, r in enumerate([fixed.renditions[0]] * 2)
+    ]
+    per_title = fixed.model_copy(update={"renditions": top})
+    assert av1_presets(with_av1(per_title, preset=9, fixed=fixed)) == {"10"}

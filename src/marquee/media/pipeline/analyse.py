@@ -95,7 +95,8 @@ def _analyse(
     reject_unless_passed(run, probe_report(info, limits))
     plan, per_title = _plan(settings, run, source, info, tmp)
     if settings.media_av1:
-        plan = with_av1(plan, settings.media_av1_preset)
+        fixed = plan_ladder(info, ladder_spec(settings))
+        plan = with_av1(plan, settings.media_av1_preset, fixed=fixed)
     chunks = plan_chunks(info, plan, settings.media_chunk_s)
     if len(chunks) < 2:
         chunks = []
