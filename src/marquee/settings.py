@@ -110,7 +110,8 @@ class Settings(BaseSettings):
     #: adaptation set / variants: players that decode AV1 pick them (docs/media.md).
     media_av1: bool = True
     #: SVT-AV1 preset (0 slowest … 13 fastest) of the AV1 renditions: 9 saves 10-14 % of
-    #: their bits over 10 for 20-30 % more of their CPU (docs/media.md, *AV1*).
+    #: their bits over 10 for 20-30 % more of their CPU (docs/media.md, *AV1*); one faster
+    #: where the twins hold most of the fixed ladder's pixels (ladder.AV1_PIXEL_SHARE).
     media_av1_preset: int = Field(default=9, ge=0, le=13)
     #: "rendition": one encode job per rendition (several workers encode a title at once);
     #: "ladder": one job encodes every rendition from one decode (best with a single worker).
