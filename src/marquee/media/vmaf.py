@@ -42,10 +42,27 @@ def pick_every(n: int) -> str:
 
 
 def pick_pairs(n: int) -> str:
-    """A filter keeping frames 0 and 1, n and n + 1…: the reference frames that
-    :func:`measure_vmaf_keyframes` scores at (every n-th), each with the frame after it, from
-    which VMAF's motion feature reads how much the picture moves there."""
+    """A filter keeping frames 0 and 1, n and n + 1…: the reference frame of each scored
+    instant with the frame after it (:func:`_beside_pairs`)."""
     return f"select='lt(mod(n\\,{n})\\,2)'"
+
+
+#: Reference pairs numbered 0, 1, 2… (libvmaf matches frames by position).
+RENUMBER = "settb=1,setpts=N"
+
+
+def _beside_pairs(pick: str) -> tuple[str, str]:
+    """What goes before and after the scaling of a rendition whose frames ``pick`` keeps, to
+    score them against reference pairs (:func:`pick_pairs`) with libvmaf's ``n_subsample=2``.
+
+    VMAF's motion feature compares each reference frame with its neighbours (more motion
+    hides more artifacts). Fed frames picked one in n, it read n frames' motion as one's and
+    scored high (bikes' 416x176 rung, 79.0 over every frame: 83.8 at one frame in 3, 94.1 at
+    one in 30; docs/media.md, *Thumbnails and VMAF*). So each picked rendition frame takes
+    an even position, repeated (``fps``) into the odd one beside the frame after its
+    reference, which libvmaf reads for motion and does not score. Frames are picked before
+    they are scaled up (the costly part), as before."""
+    return f"{pick}settb=1,setpts=2*N,", ",fps=1"
 
 
 def measure_vmaf(
@@ -78,26 +95,19 @@ def measure_vmaf_many(
     subsample: int = 5,
     threads: int = DEFAULT_THREADS,
 ) -> list[VmafResult]:
-    """:func:`measure_vmaf` for several renditions in one run: the source is decoded once.
-
-    libvmaf scores one frame in ``subsample`` (its ``n_subsample``) but sees every reference
-    frame: VMAF's motion feature compares each reference frame with its neighbours, and with
-    frames picked before libvmaf it read n frames' motion as one frame's and scored high
-    (bikes' 416x176 rung, 79.0 over every frame: 83.8 at one frame in 3, 94.1 at one in 30).
-    Each rendition's frames are still picked before they are scaled up (the costly part) and
-    repeated (``fps``) to fill the positions libvmaf skips."""
+    """:func:`measure_vmaf` for several renditions in one run: the source is decoded once."""
     reference, width, height = reference_filter(info, plan)
-    refill = (f"{pick_every(subsample)},", f",fps={plan.frame_rate}") if subsample > 1 else ("", "")
     inputs = [["-i", str(path)] for path in renditions]
+    paired = subsample > 1
     return _score(
         inputs,
         ["-i", str(source)],
-        distorted=refill,
-        reference=reference,
+        distorted=_beside_pairs(f"{pick_every(subsample)},") if paired else ("", ""),
+        reference=f"{reference},{pick_pairs(subsample)},{RENUMBER}" if paired else reference,
         size=(width, height),
         threads=threads,
         duration_s=info.duration_s,
-        subsample=subsample,
+        paired=paired,
     )
 
 
@@ -110,26 +120,24 @@ def measure_vmaf_keyframes(
     threads: int = DEFAULT_THREADS,
 ) -> list[VmafResult]:
     """Score one keyframe in ``every`` of each rendition against ``reference_frames``: the
-    source's frames at those instants, each followed by the frame after it (:func:`pick_pairs`,
-    written while encoding; see ``single_pass``).
+    source's frames at those instants, each with the frame after it (:func:`pick_pairs`),
+    written while encoding (see ``single_pass``).
 
     Only keyframes are decoded (``-skip_frame nokey``), so this costs little more than
-    libvmaf itself. Both sides are renumbered so libvmaf pairs them by position: each
-    keyframe, repeated, stands at the even positions (scored) and beside its reference's next
-    frame (not scored), so VMAF's motion feature measures the motion at that instant, not
-    between keyframes seconds apart (which scored 4-15 points high; :func:`measure_vmaf_many`).
+    libvmaf itself; keyframes are coded better than the frames between them, so it scores
+    a little high (docs/media.md).
     """
     pick = f"{pick_every(every)}," if every > 1 else ""
     inputs = [["-skip_frame", "nokey", "-i", str(path)] for path in renditions]
     return _score(
         inputs,
         ["-i", str(reference_frames)],
-        distorted=(f"{pick}settb=1,setpts=2*N,", ",fps=1"),
-        reference="settb=1,setpts=N",
+        distorted=_beside_pairs(pick),
+        reference=RENUMBER,
         size=size,
         threads=threads,
         duration_s=None,
-        subsample=2,
+        paired=True,
     )
 
 
@@ -142,11 +150,12 @@ def _score(
     size: tuple[int, int],
     threads: int,
     duration_s: float | None,
-    subsample: int = 1,
+    paired: bool,
 ) -> list[VmafResult]:
     """One libvmaf per distorted input, all against one reference, in one ffmpeg run.
     ``distorted`` is what goes before and after the scaling of each distorted input;
-    ``reference`` is the whole reference chain; libvmaf scores one frame in ``subsample``."""
+    ``reference`` is the whole reference chain; ``paired``: both are in pairs, of which
+    libvmaf scores the first (:func:`_beside_pairs`)."""
     width, height = size
     count = len(inputs)
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,7 +167,7 @@ def _score(
             graph.append(
                 f"[{n}:v:0]{before}scale={width}:{height}:flags=bicubic,setsar=1,"
                 f"format=yuv420p{after}[dist{n}];[dist{n}][ref{n}]libvmaf=n_threads={threads}"
-                f":n_subsample={subsample}:shortest=1:log_fmt=json:log_path={log}"
+                f":n_subsample={2 if paired else 1}:shortest=1:log_fmt=json:log_path={log}"
             )
         args = [arg for item in [*inputs, reference_input] for arg in item]
         args += ["-filter_complex", ";".join(graph)]
