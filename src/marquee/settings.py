@@ -120,9 +120,10 @@ class Settings(BaseSettings):
     #: Sources longer than this are encoded in GOP-aligned chunks of about this length.
     media_chunk_s: float = Field(default=120.0, gt=0)
     media_segment_s: float = Field(default=4.0, gt=0)
-    #: VMAF scores one frame in this many (in "ladder" mode: keyframes at least this far apart).
+    #: VMAF scores one frame in this many (in "ladder" mode: frames at least this far apart).
     media_vmaf_subsample: int = Field(default=30, ge=1)
-    #: "ladder" mode scores at most this many keyframes per rendition, spread evenly.
+    #: "ladder" mode scores at most this many frames per rendition, spread evenly (the
+    #: middle of a GOP; the name is from when it scored keyframes).
     media_vmaf_keyframes: int = Field(default=6, ge=1)
     media_trickplay_interval_s: float = Field(default=10.0, gt=0)
     #: Content-key tiers (docs/media.md): renditions up to this height share the SD key, up to

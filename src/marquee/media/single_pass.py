@@ -5,7 +5,7 @@ Every extra pass over a 1080p source costs about as much CPU as decoding it, whi
 cores is a large share of the encode (docs/media.md, "Benchmark"). The decoded picture is
 therefore ``split`` into the renditions and four cheap taps: black detection on a small
 picture, the trick-play thumbnails and the poster candidates (frames picked before they are
-scaled), and the reference frames at the keyframe instants that VMAF scores later. Every
+scaled), and the reference frames at the instants that VMAF scores later. Every
 audio track goes through silence detection and loudnorm's measurement. The renditions carry
 no audio: normalising needs the whole programme's loudness first, so the audio is encoded
 afterwards (an audio-only decode, cheap).
@@ -55,16 +55,23 @@ class SinglePass(BaseModel):
     encodes: list[EncodeResult] = []
     poster: Poster | None = None
     trickplay: TrickPlay | None = None
-    #: The source's frames at one keyframe instant in ``vmaf_every``, at ``vmaf_size``.
+    #: The source's frames at the instants VMAF scores (:func:`vmaf_frames`), each with the
+    #: frame after it, at ``vmaf_size``.
     reference_frames: str = ""
     vmaf_size: tuple[int, int] = (0, 0)
 
 
-def vmaf_keyframe_every(info: SourceInfo, plan: LadderPlan, subsample: int, keyframes: int) -> int:
-    """Score one keyframe in this many: at least ``subsample`` frames apart, at most
-    ``keyframes`` of them in all."""
+def vmaf_gop_every(info: SourceInfo, plan: LadderPlan, subsample: int, most: int) -> int:
+    """Score a frame in one GOP in this many: at least ``subsample`` frames apart, at most
+    ``most`` of them in all."""
     total = math.ceil(round(info.duration_s * plan.fps) / plan.gop_frames)
-    return max(math.ceil(subsample / plan.gop_frames), math.ceil(total / keyframes))
+    return max(math.ceil(subsample / plan.gop_frames), math.ceil(total / most))
+
+
+def vmaf_frames(plan: LadderPlan, gop_every: int) -> tuple[int, int]:
+    """The frames VMAF scores in ladder mode, as (every, offset): the middle frame of one GOP
+    in ``gop_every``."""
+    return gop_every * plan.gop_frames, plan.gop_frames // 2
 
 
 def encode_single_pass(
@@ -139,7 +146,7 @@ def _graph(
         f"[0:v:0]split={n + 4}{''.join(labels)}[tqc][ttp][tpc][trf]",
         f"[ttp]{trickplay_filter(info.video, play)}[tp]",
         f"[tpc]{poster_candidates_filter(info)}[pc]",
-        f"[trf]{reference},{pick_pairs(vmaf_every * plan.gop_frames)}[rf]",
+        f"[trf]{reference},{pick_pairs(*vmaf_frames(plan, vmaf_every))}[rf]",
     ]
     chains, args = ladder_outputs(info, plan, labels, outs, threads=threads)
     return [*graph, *chains], args, (width, height)

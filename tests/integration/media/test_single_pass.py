@@ -12,8 +12,13 @@ from marquee.media.ffmpeg import MediaError, run_ffmpeg
 from marquee.media.ladder import LadderPlan, LadderSpec, plan_ladder
 from marquee.media.probe import SourceInfo, probe
 from marquee.media.qc import QCLimits
-from marquee.media.single_pass import SinglePass, encode_single_pass, vmaf_keyframe_every
-from marquee.media.vmaf import measure_vmaf_keyframes
+from marquee.media.single_pass import (
+    SinglePass,
+    encode_single_pass,
+    vmaf_frames,
+    vmaf_gop_every,
+)
+from marquee.media.vmaf import measure_vmaf_spread
 from tests.integration.media.conftest import X264, Sources, tone, video
 
 pytestmark = pytest.mark.slow
@@ -48,7 +53,7 @@ def test_one_decode_encodes_checks_and_makes_thumbnails(
 ) -> None:
     source = sources.path("black_and_silence.mp4")
     info, plan, outs = plan_of = planned(source, test_ladder, tmp_path)
-    every = vmaf_keyframe_every(info, plan, subsample=1, keyframes=3)
+    every = vmaf_gop_every(info, plan, subsample=1, most=3)
     done = one_pass(source, plan_of, tmp_path, every=every)
     assert done.qc.passed, done.qc.problems
     [black] = done.qc.black_segments
@@ -74,9 +79,12 @@ def test_one_decode_encodes_checks_and_makes_thumbnails(
     assert (tmp_path / "thumbs" / "sprite-000.jpg").is_file()
     assert (tmp_path / "thumbs" / "thumbnails.vtt").read_text().count("#xywh=") == 4
     with av.open(done.reference_frames) as container:
-        # the keyframes at 0 s and 2 s, each with the frame after it (VMAF's motion)
+        # the middles of the GOPs at 0 s and 2 s, each with the frame after it (VMAF's motion)
         assert sum(1 for _ in container.decode(video=0)) == 4
-    scores = measure_vmaf_keyframes(outs, Path(done.reference_frames), done.vmaf_size, every=every)
+    frames, offset = vmaf_frames(plan, every)
+    scores = measure_vmaf_spread(
+        outs, Path(done.reference_frames), done.vmaf_size, every=frames, offset=offset
+    )
     assert [s.frames_scored for s in scores] == [2, 2]
     assert all(0 < s.mean <= 100 for s in scores)
     assert scores[0].mean > scores[1].mean

@@ -52,8 +52,8 @@ from marquee.media.pipeline.runner import (
 from marquee.media.probe import probe
 from marquee.media.qc import Loudness, QCReport
 from marquee.media.service import qc_limits
-from marquee.media.single_pass import SinglePass, encode_single_pass, vmaf_keyframe_every
-from marquee.media.vmaf import measure_vmaf, measure_vmaf_keyframes
+from marquee.media.single_pass import SinglePass, encode_single_pass, vmaf_frames, vmaf_gop_every
+from marquee.media.vmaf import measure_vmaf, measure_vmaf_spread
 from marquee.settings import Settings
 
 ENCODE_RETRIES = 3
@@ -144,8 +144,8 @@ def encode_rendition_job(ctx: JobContext, asset_id: str, rendition: str) -> None
 def encode_ladder_job(ctx: JobContext, asset_id: str) -> None:
     """Ladder mode: every rendition from one decode of the source, which also runs QC and
     makes the thumbnails (``single_pass``); then the source's audio, normalised with the
-    loudness that decode measured, and VMAF on keyframes. Each rendition keeps its own step
-    (``encode:720p``…); the ``qc`` step, started by the analysis, is finished here."""
+    loudness that decode measured, and VMAF on a few spread frames. Each rendition keeps its
+    own step (``encode:720p``…); the ``qc`` step, started by the analysis, is finished here."""
     with ctx.services.db.sessions() as session:
         plan = read_plan(session, asset_id)
         qc_step = next(s for s in repo.steps(session, asset_id) if s.name == "qc")
@@ -213,7 +213,7 @@ def _single_pass(
 
 
 def _vmaf_every(settings: Settings, plan: Plan) -> int:
-    return vmaf_keyframe_every(
+    return vmaf_gop_every(
         plan.info, plan.ladder, settings.media_vmaf_subsample, settings.media_vmaf_keyframes
     )
 
@@ -250,20 +250,20 @@ def _after_single_pass(
     settings, storage, asset_id = job_settings(ctx), job_storage(ctx), run.asset_id
     videos = [Path(e.path) for e in done.encodes]
     run.log("one decode: ladder encoded, QC passed, thumbnails made")
-    run.progress(0.8, "encoding the audio, measuring VMAF (keyframes)")
+    run.progress(0.8, "encoding the audio, measuring VMAF")
     with ThreadPoolExecutor(max_workers=1) as pool:
         audio = pool.submit(_encode_source_audio, ctx, asset_id, plan, source, tmp, done)
-        scores = measure_vmaf_keyframes(
+        every, offset = vmaf_frames(plan.ladder, _vmaf_every(settings, plan))
+        scores = measure_vmaf_spread(
             videos,
             Path(done.reference_frames),
             done.vmaf_size,
-            every=_vmaf_every(settings, plan),
+            every=every,
+            offset=offset,
             threads=settings.media_threads,
         )
         first, results = audio.result()
-    run.log(
-        f"audio encoded with the measured loudness; VMAF on {scores[0].frames_scored} keyframes"
-    )
+    run.log(f"audio encoded with the measured loudness; VMAF on {scores[0].frames_scored} frames")
     encodes = [first, *done.encodes[1:]]
     for rendition, encoded, score in zip(plan.ladder.renditions, encodes, scores, strict=True):
         upload(storage, Path(encoded.path), work_key(asset_id, video_name(rendition.name)))
