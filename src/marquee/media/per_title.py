@@ -355,7 +355,7 @@ def plan_per_title(
     # Points under the floor can never be rungs: left out, they cannot pull the hull over
     # the cheapest usable ones (bbb: from VMAF 25 straight to 58).
     curves = [p for p in interpolate(probes) if p.vmaf >= BOTTOM_VMAF] or probes
-    candidates = affordable(curves, info, spec)
+    candidates = affordable(curves, fixed)
     if len(convex_hull(candidates)) < 2:  # a small or busy source: all spend over the fixed rates
         candidates = curves
     hull = convex_hull(candidates)
@@ -374,7 +374,7 @@ def plan_per_title(
         max_rungs=min(MAX_RUNGS, max(MIN_RUNGS, len(fixed.renditions))),
     )
     log.info("per-title ladder: %d probes in %.1f s of CPU", len(probes), cost["cpu_s"])
-    plan = plan_rungs(info, spec, capped_rungs(rungs, info, spec))
+    plan = plan_rungs(info, spec, capped_rungs(rungs, fixed))
     # The plan thins rungs that capping brought down to a neighbour's rate: keep the rungs
     # it encodes, so the studio shows the ladder the viewers get.
     encoded = {rendition.name for rendition in plan.renditions}
@@ -404,9 +404,7 @@ def _not_worth_probing(
     return None
 
 
-def affordable(
-    probes: Sequence[ProbePoint], info: SourceInfo, spec: LadderSpec
-) -> list[ProbePoint]:
+def affordable(probes: Sequence[ProbePoint], fixed: LadderPlan) -> list[ProbePoint]:
     """The probes spending no more than the fixed ladder's top rendition (:func:`rate_cap_kbps`).
     The hull is drawn over these when there are two or more, so that the rungs are chosen
     among what may be encoded: capping a chosen rung afterwards (:func:`capped_rungs`) dropped
@@ -415,18 +413,16 @@ def affordable(
     bits than the fixed table gives it is what per-title encoding is for (bikes scores higher
     at 416x176 than at 640x272 for the same rate up to VMAF 95, but the fixed 416x176 rung
     has 145 kbit/s, so the hull had been drawn at 640x272 above that)."""
-    cap = rate_cap_kbps(info, spec)
+    cap = rate_cap_kbps(fixed)
     return [p for p in probes if p.kbps <= cap]
 
 
-def capped_rungs(
-    rungs: Sequence[ChosenRung], info: SourceInfo, spec: LadderSpec
-) -> list[tuple[Rung, int, int]]:
+def capped_rungs(rungs: Sequence[ChosenRung], fixed: LadderPlan) -> list[tuple[Rung, int, int]]:
     """The chosen rungs as ladder rungs, none spending more than the fixed ladder's top
     rendition: grain or noise can need tens of Mbit/s to reach VMAF 95, which no viewer's
     network carries (such a rung becomes capped VBR at that rate). Only rungs chosen from all
     probes (fewer than two were :func:`affordable`) can be capped."""
-    cap = rate_cap_kbps(info, spec)
+    cap = rate_cap_kbps(fixed)
     sized = []
     for r in rungs:
         kbps, crf = (r.kbps, r.crf) if r.kbps <= cap else (cap, None)
@@ -435,10 +431,10 @@ def capped_rungs(
     return sized
 
 
-def rate_cap_kbps(info: SourceInfo, spec: LadderSpec) -> int:
-    """The most a per-title rung may spend: the rate of the fixed ladder's top rendition for
-    this source, so a network that carries the fixed ladder's best carries every rung."""
-    return max(rendition.video_bitrate_kbps for rendition in plan_ladder(info, spec).renditions)
+def rate_cap_kbps(fixed: LadderPlan) -> int:
+    """The most a per-title rung may spend: the rate of the top rendition of the source's
+    fixed ladder, so a network that carries the fixed ladder's best carries every rung."""
+    return max(rendition.video_bitrate_kbps for rendition in fixed.renditions)
 
 
 def _fallback(reason: str) -> PerTitleLadder:

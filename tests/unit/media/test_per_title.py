@@ -10,7 +10,7 @@ import pytest
 
 from marquee.media.bdrate import bd_rate
 from marquee.media.ffmpeg import MediaError
-from marquee.media.ladder import DEFAULT_LADDER, MIN_STEP
+from marquee.media.ladder import DEFAULT_LADDER, MIN_STEP, plan_ladder
 from marquee.media.per_title import (
     BOTTOM_VMAF,
     MAX_RUNGS,
@@ -212,7 +212,7 @@ def test_no_rung_spends_more_than_the_fixed_ladders_top_rung() -> None:
         ProbePoint(width=768, height=432, crf=33, kbps=207, vmaf=60.6),
         ProbePoint(width=416, height=234, crf=21, kbps=278, vmaf=95.0),
     ]
-    kept = affordable(grainy, source(1280, 720), DEFAULT_LADDER)
+    kept = affordable(grainy, plan_ladder(source(1280, 720), DEFAULT_LADDER))
     assert [(p.height, p.crf) for p in kept] == [(720, 40), (432, 33), (234, 21)]
 
 
@@ -241,6 +241,8 @@ def test_a_rung_chosen_from_all_probes_is_capped_at_the_top_fixed_rate() -> None
         ChosenRung(name="720p", width=1280, height=720, crf=21, kbps=57000, vmaf=94.5),
         ChosenRung(name="432p", width=768, height=432, crf=33, kbps=207, vmaf=60.6),
     ]
-    [(top, _, _), (low, _, _)] = capped_rungs(grainy, source(1280, 720), DEFAULT_LADDER)
+    [(top, _, _), (low, _, _)] = capped_rungs(
+        grainy, plan_ladder(source(1280, 720), DEFAULT_LADDER)
+    )
     assert (top.video_bitrate_kbps, top.crf) == (3000, None)  # the fixed 720p rung's rate
     assert (low.video_bitrate_kbps, low.crf) == (207, 33)
