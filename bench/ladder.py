@@ -228,6 +228,9 @@ def main() -> None:
         "--clip", type=Path, nargs="+", default=None, help="these clips instead (video only used)"
     )
     args = parser.parse_args()
+    missing = [str(clip) for clip in args.clip or [] if not clip.is_file()]
+    if missing:
+        parser.error(f"no such clip: {', '.join(missing)}")
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-ladder-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
